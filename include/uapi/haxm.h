@@ -1,0 +1,500 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * haxm user-space ABI: the devices, ioctls and structures of Intel HAXM 7.8's
+ * POSIX interface, byte for byte, so that existing clients (QEMU -accel hax)
+ * work unchanged. Every layout below is asserted at the end of this file.
+ *
+ * Devices: /dev/HAX (system), /dev/hax_vm/vmNN (one VM), /dev/hax_vmNN/vcpuMM
+ * (one vCPU); NN and MM are two decimal digits or more.
+ */
+#ifndef HAXM_UAPI_HAXM_H
+#define HAXM_UAPI_HAXM_H
+
+#ifdef __KERNEL__
+#include <linux/ioctl.h>
+#include <linux/types.h>
+#else
+#include <stdint.h>
+#include <sys/ioctl.h>
+#endif
+
+#ifdef __KERNEL__
+typedef __u8 hax_u8;
+typedef __u16 hax_u16;
+typedef __u32 hax_u32;
+typedef __u64 hax_u64;
+#else
+typedef uint8_t hax_u8;
+typedef uint16_t hax_u16;
+typedef uint32_t hax_u32;
+typedef uint64_t hax_u64;
+#endif
+
+#define HAX_PACKED __attribute__((packed))
+
+#define HAX_DEVFS_SYSTEM "/dev/HAX"
+#define HAX_DEVFS_VM_FMT "/dev/hax_vm/vm%02d"
+#define HAX_DEVFS_VCPU_FMT "/dev/hax_vm%02d/vcpu%02d"
+
+/* API versions: what we implement and the oldest client we still serve. */
+#define HAX_API_CUR_VERSION 4
+#define HAX_API_COMPAT_VERSION 1
+
+/* Limits. HAXM allowed 16 vCPUs a VM; we allow more (ids 0..HAX_MAX_VCPUS-1). */
+#define HAX_MAX_VMS 64
+#define HAX_MAX_VCPUS 64
+#define HAX_MAX_MSR_ARRAY 32
+#define HAX_MAX_CPUID_ENTRIES 64
+#define HAX_IOBUF_SIZE 4096
+
+/* ---- /dev/HAX ---------------------------------------------------------- */
+
+struct hax_module_version {
+	hax_u32 compat_version;
+	hax_u32 cur_version;
+} HAX_PACKED;
+
+#define HAX_CAP_STATUS_WORKING (1 << 0)
+#define HAX_CAP_MEMQUOTA (1 << 1)
+/* winfo when not working */
+#define HAX_CAP_FAILREASON_VT (1 << 0)
+#define HAX_CAP_FAILREASON_NX (1 << 1)
+/* winfo when working */
+#define HAX_CAP_EPT (1 << 0)
+#define HAX_CAP_FASTMMIO (1 << 1)
+#define HAX_CAP_UG (1 << 2)
+#define HAX_CAP_64BIT_RAMBLOCK (1 << 3)
+#define HAX_CAP_64BIT_SETRAM (1 << 4)
+#define HAX_CAP_TUNNEL_PAGE (1 << 5)
+#define HAX_CAP_RAM_PROTECTION (1 << 6)
+#define HAX_CAP_DEBUG (1 << 7)
+#define HAX_CAP_IMPLICIT_RAMBLOCK (1 << 8)
+#define HAX_CAP_CPUID (1 << 9)
+
+struct hax_capabilityinfo {
+	hax_u16 wstatus;
+	hax_u16 winfo;
+	hax_u32 win_refcount;
+	hax_u64 mem_quota;
+} HAX_PACKED;
+
+struct hax_set_memlimit {
+	hax_u8 enable_memlimit;
+	hax_u8 pad[7];
+	hax_u64 memory_limit; /* MiB */
+} HAX_PACKED;
+
+/* ---- VM ---------------------------------------------------------------- */
+
+struct hax_alloc_ram_info {
+	hax_u32 size;
+	hax_u32 pad;
+	hax_u64 va;
+} HAX_PACKED;
+
+struct hax_ramblock_info {
+	hax_u64 start_va;
+	hax_u64 size;
+	hax_u64 reserved; /* must be 0 */
+} HAX_PACKED;
+
+#define HAX_RAM_INFO_ROM 0x01
+#define HAX_RAM_INFO_STANDALONE 0x40
+#define HAX_RAM_INFO_INVALID 0x80
+
+struct hax_set_ram_info {
+	hax_u64 pa_start;
+	hax_u32 size;
+	hax_u8 flags;
+	hax_u8 pad[3];
+	hax_u64 va;
+} HAX_PACKED;
+
+struct hax_set_ram_info2 {
+	hax_u64 pa_start;
+	hax_u64 size;
+	hax_u64 va;
+	hax_u32 flags;
+	hax_u32 reserved1;
+	hax_u64 reserved2;
+} HAX_PACKED;
+
+#define HAX_RAM_PERM_NONE 0x0
+#define HAX_RAM_PERM_R 0x1
+#define HAX_RAM_PERM_W 0x2
+#define HAX_RAM_PERM_X 0x4
+#define HAX_RAM_PERM_RW 0x3
+#define HAX_RAM_PERM_RWX 0x7
+#define HAX_RAM_PERM_MASK 0x7
+
+struct hax_protect_ram_info {
+	hax_u64 pa_start;
+	hax_u64 size;
+	hax_u32 flags;
+	hax_u32 reserved;
+} HAX_PACKED;
+
+struct hax_qemu_version {
+	hax_u32 cur_version;
+	hax_u32 least_version;
+} HAX_PACKED;
+
+/* ---- vCPU -------------------------------------------------------------- */
+
+/* Exit statuses reported in hax_tunnel._exit_status. */
+enum hax_exit_status {
+	HAX_EXIT_IO = 1,
+	HAX_EXIT_MMIO = 2,
+	HAX_EXIT_REALMODE = 3,
+	HAX_EXIT_INTERRUPT = 4,
+	HAX_EXIT_UNKNOWN = 5,
+	HAX_EXIT_HLT = 6,
+	HAX_EXIT_STATECHANGE = 7,
+	HAX_EXIT_PAUSED = 8,
+	HAX_EXIT_FAST_MMIO = 9,
+	HAX_EXIT_PAGEFAULT = 10,
+	HAX_EXIT_DEBUG = 11,
+};
+
+#define HAX_IO_OUT 0
+#define HAX_IO_IN 1
+#define HAX_IO_FLAG_STRING 1
+
+#define HAX_PAGEFAULT_ACC_R (1 << 0)
+#define HAX_PAGEFAULT_ACC_W (1 << 1)
+#define HAX_PAGEFAULT_ACC_X (1 << 2)
+#define HAX_PAGEFAULT_PERM_R (1 << 4)
+#define HAX_PAGEFAULT_PERM_W (1 << 5)
+#define HAX_PAGEFAULT_PERM_X (1 << 6)
+
+struct hax_tunnel {
+	hax_u32 _exit_reason; /* raw VMX basic exit reason */
+	hax_u32 pad0;
+	hax_u32 _exit_status; /* enum hax_exit_status */
+	hax_u32 user_event_pending;
+	int ready_for_interrupt_injection;
+	int request_interrupt_window;
+	union {
+		struct {
+			hax_u8 _direction;
+			hax_u8 _df;
+			hax_u16 _size;
+			hax_u16 _port;
+			hax_u16 _count;
+			hax_u8 _flags;
+			hax_u8 _pad0;
+			hax_u16 _pad1;
+			hax_u32 _pad2;
+			hax_u64 _vaddr;
+		} HAX_PACKED io;
+		struct {
+			hax_u64 gla;
+		} HAX_PACKED mmio;
+		struct {
+			hax_u64 gpa;
+			hax_u32 flags;
+			hax_u32 reserved1;
+			hax_u64 reserved2;
+		} HAX_PACKED pagefault;
+		struct {
+			hax_u64 rip;
+			hax_u64 dr6;
+			hax_u64 dr7;
+		} HAX_PACKED debug;
+	};
+	hax_u64 apic_base;
+} HAX_PACKED;
+
+#define HAX_FASTMMIO_READ 0
+#define HAX_FASTMMIO_WRITE 1
+#define HAX_FASTMMIO_COPY 2
+
+/* At the start of the I/O buffer page for HAX_EXIT_FAST_MMIO. */
+struct hax_fastmmio {
+	hax_u64 gpa;
+	union {
+		hax_u64 value;
+		hax_u64 gpa2; /* HAX_FASTMMIO_COPY: destination */
+	};
+	hax_u8 size;
+	hax_u8 direction;
+	hax_u16 reg_index;
+	hax_u32 pad0;
+	hax_u64 _cr0;
+	hax_u64 _cr2;
+	hax_u64 _cr3;
+	hax_u64 _cr4;
+} HAX_PACKED;
+
+struct hax_tunnel_info {
+	hax_u64 va;
+	hax_u64 io_va;
+	hax_u16 size;
+	hax_u16 pad[3];
+} HAX_PACKED;
+
+/* Segment access rights, as the bits of segment_desc_t.ar. */
+#define HAX_SEG_AR_TYPE(ar) ((ar) & 0xf)
+#define HAX_SEG_AR_DESC (1u << 4)
+#define HAX_SEG_AR_DPL_SHIFT 5
+#define HAX_SEG_AR_PRESENT (1u << 7)
+#define HAX_SEG_AR_AVL (1u << 12)
+#define HAX_SEG_AR_LONG (1u << 13)
+#define HAX_SEG_AR_DB (1u << 14)
+#define HAX_SEG_AR_GRANULARITY (1u << 15)
+#define HAX_SEG_AR_NULL (1u << 16)
+
+typedef struct segment_desc_s {
+	hax_u16 selector;
+	hax_u16 _dummy;
+	hax_u32 limit;
+	hax_u64 base;
+	union {
+		struct {
+			hax_u32 type : 4;
+			hax_u32 desc : 1;
+			hax_u32 dpl : 2;
+			hax_u32 present : 1;
+			hax_u32 : 4;
+			hax_u32 available : 1;
+			hax_u32 long_mode : 1;
+			hax_u32 operand_size : 1;
+			hax_u32 granularity : 1;
+			hax_u32 null : 1;
+			hax_u32 : 15;
+		};
+		hax_u32 ar;
+	};
+	hax_u32 ipad;
+} HAX_PACKED segment_desc_t;
+
+/* General-purpose register indices into vcpu_state_t._regs. */
+enum {
+	HAX_REG_RAX,
+	HAX_REG_RCX,
+	HAX_REG_RDX,
+	HAX_REG_RBX,
+	HAX_REG_RSP,
+	HAX_REG_RBP,
+	HAX_REG_RSI,
+	HAX_REG_RDI,
+	HAX_REG_R8,
+	HAX_REG_R9,
+	HAX_REG_R10,
+	HAX_REG_R11,
+	HAX_REG_R12,
+	HAX_REG_R13,
+	HAX_REG_R14,
+	HAX_REG_R15,
+	HAX_NR_GPRS,
+};
+
+#define HAX_INTR_BLOCK_STI (1u << 0)
+#define HAX_INTR_BLOCK_MOVSS (1u << 1)
+#define HAX_INTR_BLOCK_SMI (1u << 2)
+#define HAX_INTR_BLOCK_NMI (1u << 3)
+
+#define HAX_ACTIVITY_ACTIVE 0
+#define HAX_ACTIVITY_HLT 1
+
+typedef struct vcpu_state_s {
+	hax_u64 _regs[HAX_NR_GPRS];
+	hax_u64 _rip;
+	hax_u64 _rflags;
+	segment_desc_t _cs;
+	segment_desc_t _ss;
+	segment_desc_t _ds;
+	segment_desc_t _es;
+	segment_desc_t _fs;
+	segment_desc_t _gs;
+	segment_desc_t _ldt;
+	segment_desc_t _tr;
+	segment_desc_t _gdt;
+	segment_desc_t _idt;
+	hax_u64 _cr0;
+	hax_u64 _cr2;
+	hax_u64 _cr3;
+	hax_u64 _cr4;
+	hax_u64 _dr0;
+	hax_u64 _dr1;
+	hax_u64 _dr2;
+	hax_u64 _dr3;
+	hax_u64 _dr6;
+	hax_u64 _dr7;
+	hax_u64 _pde;
+	hax_u32 _efer;
+	hax_u32 _sysenter_cs;
+	hax_u64 _sysenter_eip;
+	hax_u64 _sysenter_esp;
+	hax_u32 _activity_state;
+	hax_u32 pad;
+	hax_u64 _interruptibility_state; /* HAX_INTR_BLOCK_* */
+} HAX_PACKED vcpu_state_t;
+
+struct fx_layout {
+	hax_u16 fcw;
+	hax_u16 fsw;
+	hax_u8 ftw;
+	hax_u8 res1;
+	hax_u16 fop;
+	union {
+		struct {
+			hax_u32 fip;
+			hax_u16 fcs;
+			hax_u16 res2;
+		};
+		hax_u64 fpu_ip;
+	};
+	union {
+		struct {
+			hax_u32 fdp;
+			hax_u16 fds;
+			hax_u16 res3;
+		};
+		hax_u64 fpu_dp;
+	};
+	hax_u32 mxcsr;
+	hax_u32 mxcsr_mask;
+	hax_u8 st_mm[8][16];
+	hax_u8 mmx_1[8][16];
+	hax_u8 mmx_2[8][16];
+	hax_u8 pad[96];
+} HAX_PACKED;
+
+struct vmx_msr {
+	hax_u64 entry;
+	hax_u64 value;
+} HAX_PACKED;
+
+struct hax_msr_data {
+	hax_u16 nr_msr;
+	hax_u16 done;
+	hax_u16 pad[2];
+	struct vmx_msr entries[HAX_MAX_MSR_ARRAY];
+} HAX_PACKED;
+
+#define HAX_DEBUG_ENABLE (1u << 0)
+#define HAX_DEBUG_STEP (1u << 1)
+#define HAX_DEBUG_USE_SW_BP (1u << 2)
+#define HAX_DEBUG_USE_HW_BP (1u << 3)
+
+typedef struct hax_debug_s {
+	hax_u32 control;
+	hax_u32 reserved;
+	hax_u64 dr[8];
+} HAX_PACKED hax_debug_t;
+
+struct hax_cpuid_entry {
+	hax_u32 function;
+	hax_u32 index;
+	hax_u32 flags;
+	hax_u32 eax;
+	hax_u32 ebx;
+	hax_u32 ecx;
+	hax_u32 edx;
+	hax_u32 pad[3];
+} HAX_PACKED;
+
+struct hax_cpuid {
+	hax_u32 total;
+	hax_u32 pad;
+	struct hax_cpuid_entry entries[];
+} HAX_PACKED;
+
+/* ---- ioctl numbers ------------------------------------------------------ */
+
+#define HAX_IOCTL_VERSION _IOWR(0, 0x20, struct hax_module_version)
+#define HAX_IOCTL_CREATE_VM _IOWR(0, 0x21, hax_u32)
+#define HAX_IOCTL_DESTROY_VM _IOW(0, 0x22, hax_u32)
+#define HAX_IOCTL_CAPABILITY _IOR(0, 0x23, struct hax_capabilityinfo)
+#define HAX_IOCTL_SET_MEMLIMIT _IOWR(0, 0x24, struct hax_set_memlimit)
+
+#define HAX_VM_IOCTL_VCPU_CREATE _IOWR(0, 0x80, hax_u32)
+#define HAX_VM_IOCTL_ALLOC_RAM _IOWR(0, 0x81, struct hax_alloc_ram_info)
+#define HAX_VM_IOCTL_SET_RAM _IOWR(0, 0x82, struct hax_set_ram_info)
+#define HAX_VM_IOCTL_VCPU_DESTROY _IOR(0, 0x83, hax_u32)
+#define HAX_VM_IOCTL_VCPU_DESTROY_W _IOW(0, 0x83, hax_u32) /* QEMU's copy */
+#define HAX_VM_IOCTL_NOTIFY_QEMU_VERSION _IOW(0, 0x84, struct hax_qemu_version)
+#define HAX_VM_IOCTL_ADD_RAMBLOCK _IOW(0, 0x85, struct hax_ramblock_info)
+#define HAX_VM_IOCTL_SET_RAM2 _IOWR(0, 0x86, struct hax_set_ram_info2)
+#define HAX_VM_IOCTL_PROTECT_RAM _IOWR(0, 0x87, struct hax_protect_ram_info)
+
+#define HAX_VCPU_IOCTL_RUN _IO(0, 0xc0)
+#define HAX_VCPU_IOCTL_SET_MSRS _IOWR(0, 0xc1, struct hax_msr_data)
+#define HAX_VCPU_IOCTL_GET_MSRS _IOWR(0, 0xc2, struct hax_msr_data)
+#define HAX_VCPU_IOCTL_SET_FPU _IOW(0, 0xc3, struct fx_layout)
+#define HAX_VCPU_IOCTL_GET_FPU _IOR(0, 0xc4, struct fx_layout)
+#define HAX_VCPU_IOCTL_SETUP_TUNNEL _IOWR(0, 0xc5, struct hax_tunnel_info)
+#define HAX_VCPU_IOCTL_INTERRUPT _IOWR(0, 0xc6, hax_u32)
+#define HAX_VCPU_SET_REGS _IOWR(0, 0xc7, vcpu_state_t)
+#define HAX_VCPU_GET_REGS _IOWR(0, 0xc8, vcpu_state_t)
+#define HAX_IOCTL_VCPU_DEBUG _IOW(0, 0xc9, hax_debug_t)
+#define HAX_VCPU_IOCTL_SET_CPUID _IOW(0, 0xca, struct hax_cpuid *)
+#define HAX_VCPU_IOCTL_GET_CPUID _IOW(0, 0xcb, struct hax_cpuid *)
+
+/* ---- the layout is a fact: assert it ------------------------------------ */
+
+#define HAX_ABI_ASSERT(cond) _Static_assert(cond, #cond)
+
+HAX_ABI_ASSERT(sizeof(struct hax_module_version) == 8);
+HAX_ABI_ASSERT(sizeof(struct hax_capabilityinfo) == 16);
+HAX_ABI_ASSERT(sizeof(struct hax_set_memlimit) == 16);
+HAX_ABI_ASSERT(sizeof(struct hax_alloc_ram_info) == 16);
+HAX_ABI_ASSERT(sizeof(struct hax_ramblock_info) == 24);
+HAX_ABI_ASSERT(sizeof(struct hax_set_ram_info) == 24);
+HAX_ABI_ASSERT(sizeof(struct hax_set_ram_info2) == 40);
+HAX_ABI_ASSERT(sizeof(struct hax_protect_ram_info) == 24);
+HAX_ABI_ASSERT(sizeof(struct hax_qemu_version) == 8);
+HAX_ABI_ASSERT(sizeof(struct hax_tunnel) == 56);
+HAX_ABI_ASSERT(__builtin_offsetof(struct hax_tunnel, io) == 24);
+HAX_ABI_ASSERT(__builtin_offsetof(struct hax_tunnel, apic_base) == 48);
+HAX_ABI_ASSERT(sizeof(struct hax_fastmmio) == 56);
+HAX_ABI_ASSERT(sizeof(struct hax_tunnel_info) == 24);
+HAX_ABI_ASSERT(sizeof(segment_desc_t) == 24);
+HAX_ABI_ASSERT(sizeof(vcpu_state_t) == 512);
+HAX_ABI_ASSERT(__builtin_offsetof(vcpu_state_t, _rip) == 128);
+HAX_ABI_ASSERT(__builtin_offsetof(vcpu_state_t, _cs) == 144);
+HAX_ABI_ASSERT(__builtin_offsetof(vcpu_state_t, _cr0) == 384);
+HAX_ABI_ASSERT(__builtin_offsetof(vcpu_state_t, _efer) == 472);
+HAX_ABI_ASSERT(__builtin_offsetof(vcpu_state_t, _activity_state) == 496);
+HAX_ABI_ASSERT(__builtin_offsetof(vcpu_state_t, _interruptibility_state) == 504);
+HAX_ABI_ASSERT(sizeof(struct fx_layout) == 512);
+HAX_ABI_ASSERT(__builtin_offsetof(struct fx_layout, mxcsr) == 24);
+HAX_ABI_ASSERT(__builtin_offsetof(struct fx_layout, st_mm) == 32);
+HAX_ABI_ASSERT(__builtin_offsetof(struct fx_layout, mmx_1) == 160);
+HAX_ABI_ASSERT(__builtin_offsetof(struct fx_layout, mmx_2) == 288);
+HAX_ABI_ASSERT(sizeof(struct hax_msr_data) == 520);
+HAX_ABI_ASSERT(sizeof(hax_debug_t) == 72);
+HAX_ABI_ASSERT(sizeof(struct hax_cpuid_entry) == 40);
+HAX_ABI_ASSERT(sizeof(struct hax_cpuid) == 8);
+
+#if defined(__x86_64__)
+HAX_ABI_ASSERT(HAX_IOCTL_VERSION == 0xC0080020u);
+HAX_ABI_ASSERT(HAX_IOCTL_CREATE_VM == 0xC0040021u);
+HAX_ABI_ASSERT(HAX_IOCTL_DESTROY_VM == 0x40040022u);
+HAX_ABI_ASSERT(HAX_IOCTL_CAPABILITY == 0x80100023u);
+HAX_ABI_ASSERT(HAX_IOCTL_SET_MEMLIMIT == 0xC0100024u);
+HAX_ABI_ASSERT(HAX_VM_IOCTL_VCPU_CREATE == 0xC0040080u);
+HAX_ABI_ASSERT(HAX_VM_IOCTL_ALLOC_RAM == 0xC0100081u);
+HAX_ABI_ASSERT(HAX_VM_IOCTL_SET_RAM == 0xC0180082u);
+HAX_ABI_ASSERT(HAX_VM_IOCTL_VCPU_DESTROY == 0x80040083u);
+HAX_ABI_ASSERT(HAX_VM_IOCTL_VCPU_DESTROY_W == 0x40040083u);
+HAX_ABI_ASSERT(HAX_VM_IOCTL_NOTIFY_QEMU_VERSION == 0x40080084u);
+HAX_ABI_ASSERT(HAX_VM_IOCTL_ADD_RAMBLOCK == 0x40180085u);
+HAX_ABI_ASSERT(HAX_VM_IOCTL_SET_RAM2 == 0xC0280086u);
+HAX_ABI_ASSERT(HAX_VM_IOCTL_PROTECT_RAM == 0xC0180087u);
+HAX_ABI_ASSERT(HAX_VCPU_IOCTL_RUN == 0x000000C0u);
+HAX_ABI_ASSERT(HAX_VCPU_IOCTL_SET_MSRS == 0xC20800C1u);
+HAX_ABI_ASSERT(HAX_VCPU_IOCTL_GET_MSRS == 0xC20800C2u);
+HAX_ABI_ASSERT(HAX_VCPU_IOCTL_SET_FPU == 0x420000C3u);
+HAX_ABI_ASSERT(HAX_VCPU_IOCTL_GET_FPU == 0x820000C4u);
+HAX_ABI_ASSERT(HAX_VCPU_IOCTL_SETUP_TUNNEL == 0xC01800C5u);
+HAX_ABI_ASSERT(HAX_VCPU_IOCTL_INTERRUPT == 0xC00400C6u);
+HAX_ABI_ASSERT(HAX_VCPU_SET_REGS == 0xC20000C7u);
+HAX_ABI_ASSERT(HAX_VCPU_GET_REGS == 0xC20000C8u);
+HAX_ABI_ASSERT(HAX_IOCTL_VCPU_DEBUG == 0x404800C9u);
+HAX_ABI_ASSERT(HAX_VCPU_IOCTL_SET_CPUID == 0x400800CAu);
+HAX_ABI_ASSERT(HAX_VCPU_IOCTL_GET_CPUID == 0x400800CBu);
+#endif
+
+#endif /* HAXM_UAPI_HAXM_H */
