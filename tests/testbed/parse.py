@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Judge a testbed serial log: count PASS/FAIL lines, catch kernel trouble.
+
+Usage: parse.py LOG [--harness-fail REASON]...
+Prints FAIL lines for harness-detected problems and, as the last line,
+"N passed, N failed".  Exit status 0 only if everything passed.
+"""
+import re
+import sys
+
+# Console patterns that mean the kernel is unhappy
+BAD = re.compile(r"Oops|\bBUG:|WARNING:|Kernel panic|general protection fault|"
+                 r"Call Trace:|kernel BUG|UBSAN|KASAN")
+# "Tainted: G           O      6.1.0-..." -> flag letters before the version
+TAINT = re.compile(r"Tainted: ([A-Z ]+?)\s+\d")
+TAINT_OK = set("GOES")  # S: from clearcpuid= on the testbed cmdline
+
+
+def main(argv):
+    if not argv:
+        sys.exit(__doc__)
+    path, rest = argv[0], argv[1:]
+    harness = []
+    while rest:
+        if rest[0] == "--harness-fail" and len(rest) > 1:
+            harness.append(rest[1])
+            rest = rest[2:]
+        else:
+            sys.exit("parse.py: bad argument %r" % rest[0])
+
+    with open(path, "rb") as f:
+        lines = f.read().decode("utf-8", "replace").splitlines()
+
+    passed = failed = 0
+    done = False
+    bad_lines = []
+    for raw in lines:
+        line = raw.replace("\r", "").rstrip()
+        if line.startswith("PASS: "):
+            passed += 1
+        elif line.startswith("FAIL: "):
+            failed += 1
+        elif line.startswith("HAXM-TESTBED: done"):
+            done = True
+        if BAD.search(line):
+            bad_lines.append(line)
+        m = TAINT.search(line)
+        if m and set(m.group(1).replace(" ", "")) - TAINT_OK:
+            bad_lines.append(line)
+
+    # Each harness-detected problem counts as one extra failure
+    problems = list(harness)
+    if bad_lines:
+        problems.append("kernel-console: %d bad line(s), first: %s"
+                        % (len(bad_lines), bad_lines[0].strip()))
+    if not done:
+        problems.append("testbed-done: guest never printed 'HAXM-TESTBED: done'")
+    if passed + failed == 0:
+        problems.append("testbed-tests: zero tests ran")
+    for p in problems:
+        print("FAIL: harness: %s" % p)
+    failed += len(problems)
+
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
