@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+/* EPT hierarchy: each table page has a shadow array of child pointers. */
+#include "ept.h"
+
+#define EPT_LEVELS 4
+#define EPT_ENTRIES 512
+#define EPT_GPA_BITS 48
+
+static unsigned int ept_index(u64 gpa, int level)
+{
+	return (gpa >> (HAX_PAGE_SHIFT + 9 * level)) & (EPT_ENTRIES - 1);
+}
+
+static int node_init(struct ept_node *n, bool leaf)
+{
+	int r = os_page_alloc(&n->page);
+
+	if (r)
+		return r;
+	n->children = NULL;
+	if (leaf)
+		return 0;
+	n->children = os_zalloc(EPT_ENTRIES * sizeof(*n->children));
+	if (!n->children) {
+		os_page_free(&n->page);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void node_free(struct ept_node *n)
+{
+	int i;
+
+	if (n->children) {
+		for (i = 0; i < EPT_ENTRIES; i++) {
+			if (n->children[i]) {
+				node_free(n->children[i]);
+				os_free(n->children[i]);
+			}
+		}
+		os_free(n->children);
+	}
+	os_page_free(&n->page);
+}
+
+int ept_init(struct ept *ept)
+{
+	int r = node_init(&ept->root, false);
+
+	if (r)
+		return r;
+	ept->nr_tables = 1;
+	/* SDM 24.6.11: memory type WB (6), walk length 4 (encoded as 3). */
+	ept->eptp = ept->root.page.pa | (3 << 3) | 6;
+	return 0;
+}
+
+void ept_free(struct ept *ept)
+{
+	node_free(&ept->root);
+	ept->nr_tables = 0;
+}
+
+/* The leaf table (level 0) for @gpa; created when @create. */
+static struct ept_node *ept_leaf_table(struct ept *ept, u64 gpa, bool create, int *err)
+{
+	struct ept_node *n = &ept->root;
+	int level;
+
+	for (level = EPT_LEVELS - 1; level > 0; level--) {
+		unsigned int i = ept_index(gpa, level);
+		struct ept_node *c = n->children[i];
+		u64 *table = n->page.va;
+
+		if (!c) {
+			if (!create)
+				return NULL;
+			c = os_zalloc(sizeof(*c));
+			if (!c || node_init(c, level == 1)) {
+				os_free(c);
+				*err = -ENOMEM;
+				return NULL;
+			}
+			n->children[i] = c;
+			ept->nr_tables++;
+			__atomic_store_n(&table[i], c->page.pa | EPT_RWX, __ATOMIC_RELEASE);
+		}
+		n = c;
+	}
+	return n;
+}
+
+int ept_map(struct ept *ept, u64 gpa, u64 hpa, u64 perm)
+{
+	struct ept_node *leaf;
+	int err = 0;
+	u64 *table;
+
+	if ((gpa | hpa) & (HAX_PAGE_SIZE - 1) || gpa >> EPT_GPA_BITS)
+		return -EINVAL;
+	leaf = ept_leaf_table(ept, gpa, true, &err);
+	if (!leaf)
+		return err;
+	table = leaf->page.va;
+	__atomic_store_n(&table[ept_index(gpa, 0)], (hpa & EPT_PA_MASK) | EPT_MT_WB | (perm & EPT_RWX),
+			 __ATOMIC_RELEASE);
+	return 0;
+}
+
+bool ept_unmap(struct ept *ept, u64 gpa, u64 size)
+{
+	bool removed = false;
+	u64 end = gpa + size;
+
+	if (end > (1ULL << EPT_GPA_BITS))
+		end = 1ULL << EPT_GPA_BITS;
+	while (gpa < end) {
+		int err = 0;
+		struct ept_node *leaf = ept_leaf_table(ept, gpa, false, &err);
+		u64 next = (gpa | ((HAX_PAGE_SIZE << 9) - 1)) + 1;
+
+		if (leaf) {
+			u64 *table = leaf->page.va;
+			u64 g;
+
+			for (g = gpa; g < end && g < next; g += HAX_PAGE_SIZE) {
+				unsigned int i = ept_index(g, 0);
+
+				if (table[i]) {
+					__atomic_store_n(&table[i], 0, __ATOMIC_RELEASE);
+					removed = true;
+				}
+			}
+		}
+		gpa = next;
+	}
+	return removed;
+}
+
+u64 ept_lookup(const struct ept *ept, u64 gpa)
+{
+	int err = 0;
+	struct ept_node *leaf = ept_leaf_table((struct ept *)ept, gpa, false, &err);
+
+	return leaf ? ((u64 *)leaf->page.va)[ept_index(gpa, 0)] : 0;
+}

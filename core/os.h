@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The narrow interface between the portable core and its host OS. The core
+ * includes nothing else; each platform (platform/linux, the user-space unit
+ * test harness) implements these functions and provides "os_types.h" with
+ * the fixed-width integer types, bool, size_t, NULL and the errno values.
+ */
+#ifndef HAXM_CORE_OS_H
+#define HAXM_CORE_OS_H
+
+#include "os_types.h"
+
+#define HAX_PAGE_SIZE 4096ULL
+#define HAX_PAGE_SHIFT 12
+#define HAX_PAGE_MASK (~(HAX_PAGE_SIZE - 1))
+
+/* Log levels, as HAXM's: 1 error ... 5 debug. */
+enum { HAX_LOG_ERROR = 1, HAX_LOG_WARN, HAX_LOG_INFO, HAX_LOG_DEBUG, HAX_LOG_TRACE };
+
+/*
+ * os_log() - print a "haxm: "-prefixed message at @level.
+ * Messages a guest can trigger must go through os_log_ratelimited().
+ */
+void os_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void os_log_ratelimited(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * os_zalloc() - zeroed memory that may sleep to allocate.
+ * Returns NULL when out of memory. Freed with os_free(), which takes NULL.
+ */
+void *os_zalloc(size_t size);
+void os_free(void *ptr);
+
+/* A zeroed, 4 KiB-aligned page with its host-physical address. */
+struct os_page {
+	void *va;
+	u64 pa;
+	void *handle;
+};
+
+/*
+ * os_page_alloc() - allocate one zeroed host page.
+ * Errors: -ENOMEM.
+ */
+int os_page_alloc(struct os_page *page);
+void os_page_free(struct os_page *page);
+
+/*
+ * os_pin_user_page() - pin the page of the current process at user address
+ * @uva for writing and return its host-physical address.
+ * Errors: -EFAULT (not mapped or not writable), -ENOMEM.
+ */
+int os_pin_user_page(u64 uva, void **handle, u64 *pa);
+void os_unpin_user_page(void *handle);
+/* os_pinned_pa() - the host-physical address of a pinned page. */
+u64 os_pinned_pa(void *handle);
+
+/* os_mm_current() - an opaque token for the current address space. */
+void *os_mm_current(void);
+
+/* CPUs: ids are 0..os_cpu_max()-1; some may be offline. */
+int os_cpu_max(void);
+int os_cpu_current(void);
+
+/*
+ * os_on_cpu() - run @fn(@arg) on @cpu with interrupts off and wait for it.
+ * May not be called with interrupts off. Errors: -ENXIO (CPU offline).
+ */
+int os_on_cpu(int cpu, void (*fn)(void *), void *arg);
+/* os_on_each_cpu() - run @fn(@arg) on every online CPU and wait. */
+void os_on_each_cpu(void (*fn)(void *), void *arg);
+
+void os_preempt_disable(void);
+void os_preempt_enable(void);
+unsigned long os_irq_save(void);
+void os_irq_restore(unsigned long flags);
+
+/* os_resched() - yield the CPU if the scheduler asks for it. */
+void os_resched(void);
+/* os_signal_pending() - true when the current thread has a signal to handle. */
+bool os_signal_pending(void);
+
+/* Sleeping mutex; the type is the platform's (os_types.h), which may make
+ * os_mutex_init() a macro. */
+#ifndef os_mutex_init
+void os_mutex_init(os_mutex_t *m);
+#endif
+void os_mutex_lock(os_mutex_t *m);
+void os_mutex_unlock(os_mutex_t *m);
+
+/*
+ * Host CPU state the VMCS needs (x86): per-CPU descriptor-table bases and
+ * the segment bases of the current thread. Called with preemption off.
+ */
+struct os_host_state {
+	u64 tr_base;
+	u64 gdt_base;
+	u64 idt_base;
+	u64 gs_base;
+	u64 sysenter_esp;
+	u16 cs_sel, ss_sel, tr_sel;
+};
+void os_host_state(struct os_host_state *hs);
+
+/*
+ * A VM exit loads null DS/ES/FS/GS selectors and a TSS limit of 0x67 (SDM
+ * 28.5.2). os_host_segs_save() records what the host had before entry;
+ * os_host_segs_restore() puts it back after the exit, interrupts still off.
+ */
+struct os_host_segs {
+	u16 ds, es, fs, gs;
+	u64 fs_base, kernel_gs_base;
+};
+void os_host_segs_save(struct os_host_segs *s);
+void os_host_segs_restore(const struct os_host_segs *s);
+
+/* CPU hotplug exclusion around work that must see every online CPU. */
+void os_cpus_read_lock(void);
+void os_cpus_read_unlock(void);
+
+/*
+ * os_cr4_vmxe() - set (@on) or clear CR4.VMXE on this CPU, keeping the
+ * host's cached copy of CR4 right. Called with interrupts off.
+ * os_cr4_vmxe_is_set() tells whether it is set now.
+ */
+void os_cr4_vmxe(bool on);
+bool os_cr4_vmxe_is_set(void);
+
+/* os_host_nmi() - deliver an NMI that exited the guest to the host handler. */
+void os_host_nmi(void);
+
+#endif /* HAXM_CORE_OS_H */

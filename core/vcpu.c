@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/* vCPUs: creation, the RUN loop and register access. */
+#include "vm.h"
+#include "vmx/cpu.h"
+#include "vmx/exits.h"
+#include "vmx/caps.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmx.h"
+
+/* Unique while vm ids < 1024; 0 is the host's (SDM 29.1). */
+static u16 vcpu_vpid(u32 vm_id, u32 vcpu_id)
+{
+	return 1 + vm_id * HAX_MAX_VCPUS + vcpu_id;
+}
+
+static void vcpu_free(struct vcpu *v)
+{
+	os_page_free(&v->iobuf_page);
+	os_page_free(&v->tunnel_page);
+	os_page_free(&v->vmcs);
+	os_free(v);
+}
+
+int vcpu_create(struct vm *vm, u32 id, struct vcpu **out)
+{
+	struct vcpu *v;
+	int r;
+
+	if (id >= HAX_MAX_VCPUS)
+		return -EINVAL;
+	v = os_zalloc(sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	v->vm = vm;
+	v->id = id;
+	v->cpu = -1;
+	v->vpid = vcpu_vpid(vm->id, id);
+	os_mutex_init(&v->lock);
+	r = os_page_alloc(&v->vmcs);
+	if (!r)
+		r = os_page_alloc(&v->tunnel_page);
+	if (!r)
+		r = os_page_alloc(&v->iobuf_page);
+	if (r) {
+		vcpu_free(v);
+		return r;
+	}
+	*(u32 *)v->vmcs.va = vmx_caps.revision;
+
+	os_mutex_lock(&vm->lock);
+	if (vm->vcpus[id]) {
+		r = -EEXIST;
+		goto fail;
+	}
+	os_preempt_disable();
+	r = vmx_vcpu_load(v);
+	if (!r) {
+		vmcs_setup(v);
+		if (vmx_take_error())
+			r = -EIO;
+	}
+	os_preempt_enable();
+	if (r)
+		goto fail;
+	vm->vcpus[id] = v;
+	os_mutex_unlock(&vm->lock);
+	*out = v;
+	return 0;
+fail:
+	os_mutex_unlock(&vm->lock);
+	vmx_vcpu_clear(v);
+	vcpu_free(v);
+	return r;
+}
+
+void vcpu_destroy(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	os_mutex_lock(&vm->lock);
+	vm->vcpus[v->id] = NULL;
+	os_mutex_unlock(&vm->lock);
+	vmx_vcpu_clear(v);
+	vcpu_free(v);
+}
+
+struct hax_tunnel *vcpu_tunnel(struct vcpu *v)
+{
+	return v->tunnel_page.va;
+}
+
+/* Map the page behind an EPT violation, or report what cannot be mapped. */
+static int vcpu_fault_in(struct vcpu *v, struct hax_tunnel *t)
+{
+	struct vm *vm = v->vm;
+	u64 gpa = v->fault_gpa & HAX_PAGE_MASK, hpa;
+	u32 flags;
+	int r;
+
+	os_mutex_lock(&vm->lock);
+	r = guest_mem_pin(&vm->mem, gpa >> HAX_PAGE_SHIFT, &hpa, &flags);
+	if (!r && (flags & HAX_RAM_INFO_ROM) && (v->exit_qual & EPT_QUAL_WRITE))
+		r = -ENOENT;
+	if (!r)
+		r = ept_map(&vm->ept, gpa, hpa,
+			    (flags & HAX_RAM_INFO_ROM) ? EPT_R | EPT_X : EPT_RWX);
+	os_mutex_unlock(&vm->lock);
+	/* MMIO and ROM writes need the instruction emulator: not yet. */
+	if (r == -ENOENT)
+		return vmx_statechange(v, t);
+	return r ? r : EXIT_RESUME;
+}
+
+/* Deliver the data user space supplied for an IN (SDM: IN to EAX zero-extends). */
+static void vcpu_complete_in(struct vcpu *v)
+{
+	u64 *rax = &v->regs[HAX_REG_RAX];
+
+	if (v->io_in_size == 4)
+		*rax = *(u32 *)v->iobuf_page.va;
+	else if (v->io_in_size == 2)
+		*rax = (*rax & ~0xffffULL) | *(u16 *)v->iobuf_page.va;
+	else
+		*rax = (*rax & ~0xffULL) | *(u8 *)v->iobuf_page.va;
+	v->io_in_size = 0;
+}
+
+int vcpu_run(struct vcpu *v)
+{
+	struct hax_tunnel *t = v->tunnel_page.va;
+	int r;
+
+	if (!v->tunnel_mapped)
+		return -ENXIO;
+	if (os_mm_current() != v->vm->mm)
+		return -EPERM;
+	if (v->vm->dead)
+		return -EIO;
+	if (v->panicked) {
+		t->_exit_status = HAX_EXIT_STATECHANGE;
+		return 0;
+	}
+	if (v->io_in_size)
+		vcpu_complete_in(v);
+	for (;;) {
+		/* A kick from user space or a signal: back to the VMM. */
+		if (__atomic_exchange_n(&t->user_event_pending, 0, __ATOMIC_ACQ_REL) ||
+		    os_signal_pending()) {
+			t->_exit_status = HAX_EXIT_INTERRUPT;
+			t->_exit_reason = 0;
+			return 0;
+		}
+		os_resched();
+		os_preempt_disable();
+		r = vmx_run_once(v, t);
+		os_preempt_enable();
+		if (r == EXIT_FAULT_IN)
+			r = vcpu_fault_in(v, t);
+		if (r == EXIT_RESUME)
+			continue;
+		if (r < 0) {
+			if (r == -EIO)
+				v->vm->dead = true;
+			return r;
+		}
+		t->_exit_reason = v->exit_reason & 0xffff;
+		v->stats.exits_to_user++;
+		return 0;
+	}
+}
+
+int vcpu_set_regs(struct vcpu *v, const vcpu_state_t *s)
+{
+	int r;
+
+	os_preempt_disable();
+	r = vmx_vcpu_load(v);
+	if (!r)
+		r = vmcs_set_state(v, s);
+	if (!r && vmx_take_error())
+		r = -EIO;
+	os_preempt_enable();
+	if (!r) {
+		v->panicked = false;
+		v->io_in_size = 0;
+	}
+	return r;
+}
+
+int vcpu_get_regs(struct vcpu *v, vcpu_state_t *s)
+{
+	int r;
+
+	os_preempt_disable();
+	r = vmx_vcpu_load(v);
+	if (!r) {
+		vmcs_get_state(v, s);
+		if (vmx_take_error())
+			r = -EIO;
+	}
+	os_preempt_enable();
+	return r;
+}

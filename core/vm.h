@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The portable core's objects and entry points: VMs and vCPUs. The platform
+ * layer validates user pointers and copies structures in and out; the core
+ * validates their fields. Every function returning int returns 0 or a
+ * negative errno.
+ */
+#ifndef HAXM_CORE_VM_H
+#define HAXM_CORE_VM_H
+
+#include "os.h"
+#include "ept.h"
+#include "memslot.h"
+#include "../include/uapi/haxm.h"
+
+struct vcpu;
+
+struct vm {
+	u32 id;
+	os_mutex_t lock; /* guest memory, EPT, vcpus[] */
+	struct guest_mem mem;
+	struct ept ept;
+	struct vcpu *vcpus[HAX_MAX_VCPUS];
+	void *mm; /* the creating process' address space */
+	u32 qemu_version;
+	bool dead; /* a VMX instruction failed: refuse to run */
+};
+
+/* Per-vCPU counters, for tests and statistics. */
+struct vcpu_stats {
+	u64 exits;
+	u64 exits_to_user;
+	u64 by_reason[66]; /* EXIT_REASON_MAX + 1 */
+};
+
+struct vcpu {
+	u64 regs[HAX_NR_GPRS]; /* guest GPRs while in the host; RSP lives in the VMCS */
+	struct vm *vm;
+	u32 id;
+	os_mutex_t lock; /* one ioctl at a time */
+
+	/* VMX */
+	struct os_page vmcs;
+	int cpu; /* where the VMCS is active, or -1 */
+	bool launched;
+	struct vcpu *next_on_cpu, *prev_on_cpu;
+	u16 vpid;
+	u64 host_cr3, host_cr4, host_fs_base;
+	u64 dr[4], dr6;
+	u64 cr2, cr8;
+	bool need_flush; /* INVEPT/INVVPID before the next entry */
+
+	/* exit in progress */
+	u32 exit_reason;
+	u64 exit_qual;
+	u64 fault_gpa;
+
+	/* user-space interface */
+	struct os_page tunnel_page, iobuf_page;
+	bool tunnel_mapped;
+	u8 io_in_size; /* an IN waiting for its data from user space */
+	bool panicked; /* reported STATECHANGE; cleared by SET_REGS */
+
+	struct vcpu_stats stats;
+};
+
+/*
+ * hax_core_init() - probe VT-x and set up per-CPU state. Called once at load.
+ * Errors: -ENODEV (no usable VT-x; the log names what is missing), -EPERM
+ * (VT-x locked off in firmware), -ENOMEM.
+ */
+int hax_core_init(void);
+void hax_core_exit(void);
+
+/* hax_capability() - fill the CAPABILITY answer. */
+void hax_capability(struct hax_capabilityinfo *ci);
+
+/* hax_cpu_online()/offline() - CPU hotplug, called on the CPU itself. */
+void hax_cpu_online(void);
+void hax_cpu_offline(void);
+
+/*
+ * vm_create() - a VM with no memory and no vCPUs, owned by the current
+ * process. Enables VMX on all CPUs for the first VM.
+ * Errors: -ENOMEM, -EBUSY (another hypervisor holds VMX on some CPU).
+ */
+int vm_create(u32 id, struct vm **out);
+/* vm_destroy() - free a VM whose vCPUs are all destroyed. */
+void vm_destroy(struct vm *vm);
+
+/*
+ * vm_add_ramblock() - ADD_RAMBLOCK / ALLOC_RAM.
+ * Errors: as ramblock_add(): -EINVAL, -EEXIST, -ENOSPC, -ENOMEM.
+ */
+int vm_add_ramblock(struct vm *vm, u64 uva, u64 size);
+/*
+ * vm_set_ram() - SET_RAM / SET_RAM2: map, remap or unmap guest RAM and flush
+ * stale EPT entries on every CPU.
+ * Errors: as memslot_set(): -EINVAL, -ENOENT, -ENOSPC.
+ */
+int vm_set_ram(struct vm *vm, u64 gpa, u64 size, u64 uva, u32 flags);
+
+/*
+ * vcpu_create() - VCPU_CREATE: a vCPU in the x86 reset state.
+ * Errors: -EINVAL (id out of range), -EEXIST (id taken), -ENOMEM, -EIO.
+ */
+int vcpu_create(struct vm *vm, u32 id, struct vcpu **out);
+/* vcpu_destroy() - release the VMCS and pages; the vCPU is idle. */
+void vcpu_destroy(struct vcpu *v);
+
+/*
+ * vcpu_run() - RUN: enter the guest until an exit user space must handle.
+ * Errors: -ENXIO (no tunnel yet), -EPERM (caller is not the VM's process),
+ * -EIO (VM dead), -EFAULT (guest RAM's backing page is gone), -ENOMEM.
+ */
+int vcpu_run(struct vcpu *v);
+
+/*
+ * vcpu_set_regs()/vcpu_get_regs() - SET_REGS/GET_REGS.
+ * Errors: -EINVAL (a state VMX cannot hold: CR fixed bits, EFER/CR0
+ * inconsistency, unknown activity state or interruptibility bits), -EIO.
+ */
+int vcpu_set_regs(struct vcpu *v, const vcpu_state_t *s);
+int vcpu_get_regs(struct vcpu *v, vcpu_state_t *s);
+
+/* vcpu_tunnel() - the tunnel and I/O buffer pages to map for user space. */
+struct hax_tunnel *vcpu_tunnel(struct vcpu *v);
+
+#endif /* HAXM_CORE_VM_H */

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* VM-exit handling: one handler per basic exit reason (SDM Appendix C). */
+#ifndef HAXM_CORE_VMX_EXITS_H
+#define HAXM_CORE_VMX_EXITS_H
+
+#include "../vm.h"
+
+/* What a handler asks of the run loop; negative values are errors. */
+enum exit_action {
+	EXIT_RESUME = 0,   /* enter the guest again */
+	EXIT_TO_USER = 1,  /* the tunnel holds an exit for user space */
+	EXIT_FAULT_IN = 2, /* map v->fault_gpa (may sleep), then resume */
+};
+
+/*
+ * vmx_handle_exit() - dispatch the exit in v->exit_reason. VMCS current,
+ * preemption off, interrupts on.
+ * Returns an exit_action or -EIO.
+ */
+int vmx_handle_exit(struct vcpu *v, struct hax_tunnel *t);
+
+/*
+ * vmx_run_once() - enter the guest once and handle the exit's fast path.
+ * Preemption off. Returns an exit_action or -EIO (VMX instruction failed).
+ */
+int vmx_run_once(struct vcpu *v, struct hax_tunnel *t);
+
+/* vmx_preempt_timer_value() - what VMX_PREEMPTION_TIMER_VALUE is set to. */
+u32 vmx_preempt_timer_value(void);
+
+/* vmx_inject_exception() - deliver exception @vec at the next entry. */
+void vmx_inject_exception(struct vcpu *v, u8 vec, bool has_error, u32 error);
+
+/* vmx_skip_instruction() - step RIP over the instruction that exited. */
+void vmx_skip_instruction(struct vcpu *v);
+
+/* vmx_statechange() - report an exit the guest cannot continue from. */
+int vmx_statechange(struct vcpu *v, struct hax_tunnel *t);
+
+#endif /* HAXM_CORE_VMX_EXITS_H */

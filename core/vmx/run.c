@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/* One trip into the guest and back (SDM 26-28), interrupts off around it. */
+#include "caps.h"
+#include "cpu.h"
+#include "exits.h"
+#include "vmcs.h"
+#include "vmx.h"
+
+u32 haxm_vmx_enter(u64 *regs, u32 launched);
+
+/* About 2^21 TSC cycles between forced exits: the host always gets back. */
+#define PREEMPT_TSC_CYCLES (1u << 21)
+
+static u64 hax_read_cr2(void)
+{
+	u64 v;
+
+	asm volatile("mov %%cr2, %0" : "=r"(v));
+	return v;
+}
+
+static void hax_write_cr2(u64 v)
+{
+	asm volatile("mov %0, %%cr2" ::"r"(v));
+}
+
+u32 vmx_preempt_timer_value(void)
+{
+	return PREEMPT_TSC_CYCLES >> vmx_caps.preempt_rate;
+}
+
+/* After a migration: this CPU's host fields, and no stale translations. */
+static void vmx_after_migration(struct vcpu *v)
+{
+	vmcs_load_host_cpu();
+	vmx_flush_ept_here(v->vm->ept.eptp);
+	if (vmx_caps.vpid)
+		vmx_invvpid(INVVPID_SINGLE_CONTEXT, v->vpid);
+	v->need_flush = false;
+}
+
+/*
+ * An exit during event delivery (SDM 28.2.4) leaves the event in the
+ * IDT-vectoring field; it is delivered again at the next entry.
+ */
+static void vmx_requeue_event(void)
+{
+	u32 info = vmcs_read32(IDT_VECTORING_INFO);
+
+	if (!(info & INTR_INFO_VALID))
+		return;
+	vmcs_write32(VM_ENTRY_INTR_INFO, info & ~(1u << 12));
+	if (info & INTR_INFO_DELIVER_CODE)
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read32(IDT_VECTORING_ERROR_CODE));
+	vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+}
+
+int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
+{
+	struct os_host_segs segs;
+	unsigned long flags;
+	u32 failed, reason;
+	int r;
+
+	r = vmx_vcpu_load(v);
+	if (r)
+		return r;
+	if (v->need_flush)
+		vmx_after_migration(v);
+
+	flags = os_irq_save();
+	vmcs_sync_host(v);
+	if (hax_read_cr2() != v->cr2)
+		hax_write_cr2(v->cr2);
+	os_host_segs_save(&segs);
+	failed = haxm_vmx_enter(v->regs, v->launched);
+	os_host_segs_restore(&segs);
+	if (failed) {
+		u32 err = vmcs_read32(VM_INSTRUCTION_ERROR);
+
+		os_irq_restore(flags);
+		os_log_ratelimited(HAX_LOG_ERROR, "VM entry failed, VM-instruction error %u\n", err);
+		return -EIO;
+	}
+	v->cr2 = hax_read_cr2();
+	v->launched = true;
+	v->exit_reason = reason = vmcs_read32(VM_EXIT_REASON);
+	/* An NMI that exited the guest belongs to the host (SDM 25.2). */
+	if ((reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI &&
+	    (vmcs_read32(VM_EXIT_INTR_INFO) & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI)
+		os_host_nmi();
+	os_irq_restore(flags);
+
+	v->exit_qual = vmcs_readl(EXIT_QUALIFICATION);
+	if (!vmx_caps.misc_saves_lma) {
+		/* Keep "IA-32e mode guest" in step with EFER.LMA (SDM 26.3.1.1). */
+		u32 entry = vmcs_read32(VM_ENTRY_CONTROLS) & ~ENTRY_IA32E_MODE;
+
+		if (vmcs_read64(GUEST_IA32_EFER) & HAX_EFER_LMA)
+			entry |= ENTRY_IA32E_MODE;
+		vmcs_write32(VM_ENTRY_CONTROLS, entry);
+	}
+	v->stats.exits++;
+	v->stats.by_reason[reason < EXIT_REASON_MAX ? reason : EXIT_REASON_MAX]++;
+	if (!(reason & EXIT_REASON_ENTRY_FAILURE))
+		vmx_requeue_event();
+	r = vmx_handle_exit(v, t);
+	if (vmx_take_error())
+		return -EIO;
+	return r;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* VMCS contents: controls, host state and the guest state user space sees. */
+#ifndef HAXM_CORE_VMX_VMCS_H
+#define HAXM_CORE_VMX_VMCS_H
+
+#include "../vm.h"
+
+/*
+ * vmcs_setup() - initialize @v's VMCS (current on this CPU) with haxm's
+ * controls, this CPU's host state and the x86 reset state (SDM 10.1.1).
+ */
+void vmcs_setup(struct vcpu *v);
+
+/* vmcs_load_host_cpu() - the host fields that differ between CPUs. */
+void vmcs_load_host_cpu(void);
+
+/* vmcs_sync_host() - refresh host fields of the current thread (CR3, FS). */
+void vmcs_sync_host(struct vcpu *v);
+
+/*
+ * vmcs_set_state()/vmcs_get_state() - vcpu_state_t to and from the VMCS.
+ * Errors: -EINVAL (see vcpu_set_regs()).
+ */
+int vmcs_set_state(struct vcpu *v, const vcpu_state_t *s);
+void vmcs_get_state(struct vcpu *v, vcpu_state_t *s);
+
+/* vmcs_seg_ar() - HAXM access rights to VMCS ones, fixed up for real mode. */
+u32 vmcs_seg_ar(const segment_desc_t *seg, bool real_mode, int which);
+
+/* Which segment, for vmcs_seg_ar(). */
+enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR, SEG_COUNT };
+
+/* The guest's GPR @idx (HAX_REG_*), RSP included. */
+u64 vcpu_gpr(struct vcpu *v, int idx);
+void vcpu_set_gpr(struct vcpu *v, int idx, u64 val);
+
+#endif /* HAXM_CORE_VMX_VMCS_H */

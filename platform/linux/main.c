@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * haxm.ko: module load and unload, /dev/HAX and CPU hotplug. The hypervisor
+ * itself is the portable core (core/); this file and nodes.c give it its
+ * HAXM-compatible device interface.
+ */
+#include <linux/cpuhotplug.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "haxm_linux.h"
+
+#define HAXM_VERSION "0.1.0"
+
+static enum cpuhp_state hax_cpuhp_state;
+
+/* One /dev/HAX file: the VMs it created and still owns (bit = VM id). */
+struct hax_sys_file {
+	struct mutex lock;
+	u64 owned;
+};
+
+static_assert(HAX_MAX_VMS <= 64, "owned VMs are a 64-bit mask");
+
+static int hax_sys_open(struct inode *inode, struct file *filp)
+{
+	struct hax_sys_file *sf = kzalloc(sizeof(*sf), GFP_KERNEL);
+
+	if (!sf)
+		return -ENOMEM;
+	mutex_init(&sf->lock);
+	filp->private_data = sf;
+	return 0;
+}
+
+static int hax_sys_release(struct inode *inode, struct file *filp)
+{
+	struct hax_sys_file *sf = filp->private_data;
+	u32 id;
+
+	for (id = 0; id < HAX_MAX_VMS; id++)
+		if (sf->owned & (1ULL << id))
+			hax_vm_node_put_id(id);
+	kfree(sf);
+	return 0;
+}
+
+static long hax_sys_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+{
+	struct hax_sys_file *sf = filp->private_data;
+	void __user *argp = (void __user *)arg;
+	struct hax_module_version ver = { HAX_API_COMPAT_VERSION, HAX_API_CUR_VERSION };
+	struct hax_capabilityinfo ci;
+	struct hax_set_memlimit ml;
+	u32 id;
+	int r;
+
+	switch (cmd) {
+	case HAX_IOCTL_VERSION:
+		return copy_to_user(argp, &ver, sizeof(ver)) ? -EFAULT : 0;
+	case HAX_IOCTL_CAPABILITY:
+		hax_capability(&ci);
+		return copy_to_user(argp, &ci, sizeof(ci)) ? -EFAULT : 0;
+	case HAX_IOCTL_SET_MEMLIMIT:
+		/* Accepted and ignored, as HAXM 6.2 and later do. */
+		return copy_from_user(&ml, argp, sizeof(ml)) ? -EFAULT : 0;
+	case HAX_IOCTL_CREATE_VM:
+		/* Check the pointer first: a VM nobody learns of would leak. */
+		if (!access_ok(argp, sizeof(id)) || put_user(0, (u32 __user *)argp))
+			return -EFAULT;
+		mutex_lock(&sf->lock);
+		r = hax_vm_node_create(&id);
+		if (!r) {
+			sf->owned |= 1ULL << id;
+			if (put_user(id, (u32 __user *)argp)) {
+				sf->owned &= ~(1ULL << id);
+				hax_vm_node_put_id(id);
+				r = -EFAULT;
+			}
+		}
+		mutex_unlock(&sf->lock);
+		return r;
+	case HAX_IOCTL_DESTROY_VM:
+		if (get_user(id, (u32 __user *)argp))
+			return -EFAULT;
+		mutex_lock(&sf->lock);
+		r = -ENOENT;
+		if (id < HAX_MAX_VMS && (sf->owned & (1ULL << id))) {
+			sf->owned &= ~(1ULL << id);
+			r = hax_vm_node_put_id(id);
+		}
+		mutex_unlock(&sf->lock);
+		return r;
+	}
+	return -ENOTTY;
+}
+
+static const struct file_operations hax_sys_fops = {
+	.owner = THIS_MODULE,
+	.open = hax_sys_open,
+	.release = hax_sys_release,
+	.unlocked_ioctl = hax_sys_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice hax_sys_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "HAX",
+	.fops = &hax_sys_fops,
+	.mode = 0600,
+};
+
+static int hax_cpu_up(unsigned int cpu)
+{
+	hax_cpu_online();
+	return 0;
+}
+
+static int hax_cpu_down(unsigned int cpu)
+{
+	hax_cpu_offline();
+	return 0;
+}
+
+static int __init haxm_init(void)
+{
+	int r;
+
+	r = hax_core_init();
+	if (r)
+		return r;
+	r = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "haxm:online", hax_cpu_up,
+				      hax_cpu_down);
+	if (r < 0)
+		goto fail_core;
+	hax_cpuhp_state = r;
+	r = hax_nodes_init();
+	if (r)
+		goto fail_cpuhp;
+	r = misc_register(&hax_sys_dev);
+	if (r)
+		goto fail_nodes;
+	pr_info("haxm: version %s loaded, API %d\n", HAXM_VERSION, HAX_API_CUR_VERSION);
+	return 0;
+fail_nodes:
+	hax_nodes_exit();
+fail_cpuhp:
+	cpuhp_remove_state_nocalls(hax_cpuhp_state);
+fail_core:
+	hax_core_exit();
+	return r;
+}
+
+static void __exit haxm_exit(void)
+{
+	misc_deregister(&hax_sys_dev);
+	hax_nodes_exit();
+	cpuhp_remove_state_nocalls(hax_cpuhp_state);
+	hax_core_exit();
+	pr_info("haxm: unloaded\n");
+}
+
+module_init(haxm_init);
+module_exit(haxm_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("haxm: a HAXM-compatible hypervisor on Intel VT-x");
+MODULE_VERSION(HAXM_VERSION);

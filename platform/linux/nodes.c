@@ -1,0 +1,535 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/hax_vm/vmNN and /dev/hax_vmNN/vcpuMM: one character device region,
+ * minor = VM id for VMs, HAX_MAX_VMS + vm * HAX_MAX_VCPUS + vcpu for vCPUs.
+ * Nodes are 0600, owned by the creating user; only the creating process may
+ * open them, once at a time.
+ */
+#include <linux/cdev.h>
+#include <linux/cred.h>
+#include <linux/device.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include "haxm_linux.h"
+
+#define HAX_NR_MINORS (HAX_MAX_VMS + HAX_MAX_VMS * HAX_MAX_VCPUS)
+
+static dev_t hax_devt;
+static struct cdev hax_cdev;
+static struct class *hax_class;
+static DEFINE_MUTEX(hax_vms_lock); /* hax_vms[] */
+static struct hax_vm_node *hax_vms[HAX_MAX_VMS];
+
+const struct file_operations hax_vm_fops;
+const struct file_operations hax_vcpu_fops;
+
+struct hax_node_dev {
+	struct device dev;
+	kuid_t uid;
+	kgid_t gid;
+};
+
+static char *hax_node_devnode(struct device *dev, umode_t *mode, kuid_t *uid, kgid_t *gid)
+{
+	struct hax_node_dev *nd = container_of(dev, struct hax_node_dev, dev);
+
+	/* devtmpfs asks for the name alone when it removes the node. */
+	if (mode)
+		*mode = 0600;
+	if (uid)
+		*uid = nd->uid;
+	if (gid)
+		*gid = nd->gid;
+	return NULL;
+}
+
+static void hax_node_release(struct device *dev)
+{
+	kfree(container_of(dev, struct hax_node_dev, dev));
+}
+
+static const struct device_type hax_node_type = {
+	.name = "hax_node",
+	.devnode = hax_node_devnode,
+	.release = hax_node_release,
+};
+
+/* A node named @name ('!' becomes '/') for minor @minor. */
+static struct device *hax_node_add(unsigned int minor, void *data, const char *fmt, ...)
+{
+	struct hax_node_dev *nd = kzalloc(sizeof(*nd), GFP_KERNEL);
+	char name[32];
+	va_list ap;
+	int r;
+
+	if (!nd)
+		return ERR_PTR(-ENOMEM);
+	device_initialize(&nd->dev);
+	nd->uid = current_fsuid();
+	nd->gid = current_fsgid();
+	nd->dev.devt = MKDEV(MAJOR(hax_devt), minor);
+	nd->dev.class = hax_class;
+	nd->dev.type = &hax_node_type;
+	dev_set_drvdata(&nd->dev, data);
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	r = dev_set_name(&nd->dev, "%s", name);
+	if (!r)
+		r = device_add(&nd->dev);
+	if (r) {
+		put_device(&nd->dev);
+		return ERR_PTR(r);
+	}
+	return &nd->dev;
+}
+
+static void hax_node_del(struct device *dev)
+{
+	device_unregister(dev);
+}
+
+static unsigned int vcpu_minor(u32 vm_id, u32 vcpu_id)
+{
+	return HAX_MAX_VMS + vm_id * HAX_MAX_VCPUS + vcpu_id;
+}
+
+/* ---- lifetime ------------------------------------------------------------ */
+
+static void hax_vm_node_release(struct kref *ref)
+{
+	struct hax_vm_node *vmn = container_of(ref, struct hax_vm_node, ref);
+	u32 id = vmn->vm->id;
+	int i;
+
+	for (i = 0; i < HAX_MAX_VCPUS; i++) {
+		struct hax_vcpu_node *vn = vmn->vcpus[i];
+
+		if (!vn)
+			continue;
+		hax_node_del(vn->dev);
+		vcpu_destroy(vn->vcpu);
+		kfree(vn);
+	}
+	hax_node_del(vmn->dev);
+	mmdrop(vmn->vm->mm);
+	vm_destroy(vmn->vm);
+	kfree(vmn);
+	mutex_lock(&hax_vms_lock);
+	hax_vms[id] = NULL;
+	mutex_unlock(&hax_vms_lock);
+	module_put(THIS_MODULE);
+}
+
+static void hax_vm_node_put(struct hax_vm_node *vmn)
+{
+	kref_put(&vmn->ref, hax_vm_node_release);
+}
+
+int hax_vm_node_create(u32 *out_id)
+{
+	struct hax_vm_node *vmn;
+	int r, id;
+
+	vmn = kzalloc(sizeof(*vmn), GFP_KERNEL_ACCOUNT);
+	if (!vmn)
+		return -ENOMEM;
+	kref_init(&vmn->ref);
+	mutex_init(&vmn->lock);
+	mutex_lock(&hax_vms_lock);
+	for (id = 0; id < HAX_MAX_VMS && hax_vms[id]; id++)
+		;
+	if (id == HAX_MAX_VMS) {
+		r = -ENOSPC;
+		goto fail;
+	}
+	r = vm_create(id, &vmn->vm);
+	if (r)
+		goto fail;
+	vmn->dev = hax_node_add(id, vmn, "hax_vm!vm%02d", id);
+	if (IS_ERR(vmn->dev)) {
+		r = PTR_ERR(vmn->dev);
+		vm_destroy(vmn->vm);
+		goto fail;
+	}
+	/* Hold the mm_struct so that its address identifies the owner. */
+	mmgrab(current->mm);
+	hax_vms[id] = vmn;
+	/* A VM keeps the module loaded until it is gone. */
+	__module_get(THIS_MODULE);
+	mutex_unlock(&hax_vms_lock);
+	*out_id = id;
+	return 0;
+fail:
+	mutex_unlock(&hax_vms_lock);
+	kfree(vmn);
+	return r;
+}
+
+int hax_vm_node_put_id(u32 id)
+{
+	struct hax_vm_node *vmn;
+
+	mutex_lock(&hax_vms_lock);
+	vmn = id < HAX_MAX_VMS ? hax_vms[id] : NULL;
+	mutex_unlock(&hax_vms_lock);
+	if (!vmn)
+		return -ENOENT;
+	hax_vm_node_put(vmn);
+	return 0;
+}
+
+int hax_vm_count(void)
+{
+	int i, n = 0;
+
+	mutex_lock(&hax_vms_lock);
+	for (i = 0; i < HAX_MAX_VMS; i++)
+		n += !!hax_vms[i];
+	mutex_unlock(&hax_vms_lock);
+	return n;
+}
+
+/* ---- open: find the object behind a minor, take a reference ------------- */
+
+static int hax_node_open(struct inode *inode, struct file *filp)
+{
+	unsigned int minor = iminor(inode);
+	struct hax_vm_node *vmn;
+	struct hax_vcpu_node *vn = NULL;
+	u32 vm_id = minor < HAX_MAX_VMS ? minor : (minor - HAX_MAX_VMS) / HAX_MAX_VCPUS;
+	int r = 0;
+
+	if (minor >= HAX_NR_MINORS)
+		return -ENXIO;
+	mutex_lock(&hax_vms_lock);
+	vmn = hax_vms[vm_id];
+	if (!vmn) {
+		mutex_unlock(&hax_vms_lock);
+		return -ENXIO;
+	}
+	/* A VM on its way out (count 0) is as good as gone. */
+	if (!kref_get_unless_zero(&vmn->ref))
+		vmn = NULL;
+	mutex_unlock(&hax_vms_lock);
+	if (!vmn)
+		return -ENXIO;
+
+	if (vmn->vm->mm != current->mm) {
+		r = -EPERM;
+		goto fail;
+	}
+	if (minor < HAX_MAX_VMS) {
+		if (atomic_cmpxchg(&vmn->opened, 0, 1)) {
+			r = -EBUSY;
+			goto fail;
+		}
+		filp->private_data = vmn;
+		/* Same owner module: the reference open took carries over. */
+		filp->f_op = &hax_vm_fops;
+		return 0;
+	}
+	mutex_lock(&vmn->lock);
+	vn = vmn->vcpus[(minor - HAX_MAX_VMS) % HAX_MAX_VCPUS];
+	if (!vn)
+		r = -ENXIO;
+	else if (atomic_cmpxchg(&vn->opened, 0, 1))
+		r = -EBUSY;
+	mutex_unlock(&vmn->lock);
+	if (r)
+		goto fail;
+	filp->private_data = vn;
+	filp->f_op = &hax_vcpu_fops;
+	return 0;
+fail:
+	hax_vm_node_put(vmn);
+	return r;
+}
+
+static const struct file_operations hax_node_fops = {
+	.owner = THIS_MODULE,
+	.open = hax_node_open,
+};
+
+/* ---- VM ioctls ------------------------------------------------------------ */
+
+static int hax_vm_release(struct inode *inode, struct file *filp)
+{
+	struct hax_vm_node *vmn = filp->private_data;
+
+	atomic_set(&vmn->opened, 0);
+	hax_vm_node_put(vmn);
+	return 0;
+}
+
+static int hax_vcpu_node_create(struct hax_vm_node *vmn, u32 id)
+{
+	struct hax_vcpu_node *vn;
+	u32 vm_id = vmn->vm->id;
+	int r;
+
+	if (id >= HAX_MAX_VCPUS)
+		return -EINVAL;
+	vn = kzalloc(sizeof(*vn), GFP_KERNEL_ACCOUNT);
+	if (!vn)
+		return -ENOMEM;
+	vn->vmn = vmn;
+	mutex_lock(&vmn->lock);
+	r = vcpu_create(vmn->vm, id, &vn->vcpu);
+	if (r)
+		goto fail;
+	vn->dev = hax_node_add(vcpu_minor(vm_id, id), vn, "hax_vm%02d!vcpu%02d", vm_id, id);
+	if (IS_ERR(vn->dev)) {
+		r = PTR_ERR(vn->dev);
+		vcpu_destroy(vn->vcpu);
+		goto fail;
+	}
+	vmn->vcpus[id] = vn;
+	mutex_unlock(&vmn->lock);
+	return 0;
+fail:
+	mutex_unlock(&vmn->lock);
+	kfree(vn);
+	return r;
+}
+
+static int hax_vcpu_node_destroy(struct hax_vm_node *vmn, u32 id)
+{
+	struct hax_vcpu_node *vn;
+	int r = 0;
+
+	if (id >= HAX_MAX_VCPUS)
+		return -EINVAL;
+	mutex_lock(&vmn->lock);
+	vn = vmn->vcpus[id];
+	if (!vn)
+		r = -ENOENT;
+	else if (atomic_read(&vn->opened))
+		r = -EBUSY;
+	else
+		vmn->vcpus[id] = NULL;
+	mutex_unlock(&vmn->lock);
+	if (r)
+		return r;
+	hax_node_del(vn->dev);
+	vcpu_destroy(vn->vcpu);
+	kfree(vn);
+	return 0;
+}
+
+static long hax_vm_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+{
+	struct hax_vm_node *vmn = filp->private_data;
+	struct vm *vm = vmn->vm;
+	void __user *argp = (void __user *)arg;
+	union {
+		u32 id;
+		struct hax_alloc_ram_info alloc;
+		struct hax_ramblock_info rb;
+		struct hax_set_ram_info ram;
+		struct hax_set_ram_info2 ram2;
+		struct hax_qemu_version qv;
+	} u;
+
+	if (vm->mm != current->mm)
+		return -EPERM;
+	switch (cmd) {
+	case HAX_VM_IOCTL_VCPU_CREATE:
+	case HAX_VM_IOCTL_VCPU_DESTROY_W:
+	case HAX_VM_IOCTL_ALLOC_RAM:
+	case HAX_VM_IOCTL_ADD_RAMBLOCK:
+	case HAX_VM_IOCTL_SET_RAM:
+	case HAX_VM_IOCTL_SET_RAM2:
+	case HAX_VM_IOCTL_NOTIFY_QEMU_VERSION:
+		/* The argument, read once: every check below sees this copy. */
+		BUILD_BUG_ON(sizeof(u) < sizeof(struct hax_set_ram_info2));
+		if (copy_from_user(&u, argp, _IOC_SIZE(cmd)))
+			return -EFAULT;
+		break;
+	case HAX_VM_IOCTL_VCPU_DESTROY:
+		break;
+	default:
+		return -ENOTTY;
+	}
+	switch (cmd) {
+	case HAX_VM_IOCTL_VCPU_CREATE:
+		return hax_vcpu_node_create(vmn, u.id);
+	case HAX_VM_IOCTL_VCPU_DESTROY:
+		if (copy_from_user(&u.id, argp, sizeof(u.id)))
+			return -EFAULT;
+		return hax_vcpu_node_destroy(vmn, u.id);
+	case HAX_VM_IOCTL_VCPU_DESTROY_W:
+		return hax_vcpu_node_destroy(vmn, u.id);
+	case HAX_VM_IOCTL_ALLOC_RAM:
+		if (u.alloc.pad)
+			return -EINVAL;
+		return vm_add_ramblock(vm, u.alloc.va, u.alloc.size);
+	case HAX_VM_IOCTL_ADD_RAMBLOCK:
+		if (u.rb.reserved)
+			return -EINVAL;
+		return vm_add_ramblock(vm, u.rb.start_va, u.rb.size);
+	case HAX_VM_IOCTL_SET_RAM:
+		if (u.ram.pad[0] || u.ram.pad[1] || u.ram.pad[2])
+			return -EINVAL;
+		return vm_set_ram(vm, u.ram.pa_start, u.ram.size, u.ram.va, u.ram.flags);
+	case HAX_VM_IOCTL_SET_RAM2:
+		if (u.ram2.reserved1 || u.ram2.reserved2)
+			return -EINVAL;
+		return vm_set_ram(vm, u.ram2.pa_start, u.ram2.size, u.ram2.va, u.ram2.flags);
+	case HAX_VM_IOCTL_NOTIFY_QEMU_VERSION:
+		if (u.qv.least_version > u.qv.cur_version)
+			return -EINVAL;
+		vm->qemu_version = u.qv.cur_version;
+		return 0;
+	}
+	return -ENOTTY;
+}
+
+const struct file_operations hax_vm_fops = {
+	.owner = THIS_MODULE,
+	.release = hax_vm_release,
+	.unlocked_ioctl = hax_vm_ioctl,
+	.llseek = noop_llseek,
+};
+
+/* ---- vCPU ioctls ---------------------------------------------------------- */
+
+static int hax_vcpu_release(struct inode *inode, struct file *filp)
+{
+	struct hax_vcpu_node *vn = filp->private_data;
+	struct hax_vm_node *vmn = vn->vmn;
+
+	atomic_set(&vn->opened, 0);
+	hax_vm_node_put(vmn);
+	return 0;
+}
+
+/* The tunnel page at offset 0, the I/O buffer at 4096 (SETUP_TUNNEL). */
+static int hax_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	struct hax_vcpu_node *vn = filp->private_data;
+	struct vcpu *v = vn->vcpu;
+	struct os_page *pages[2] = { &v->tunnel_page, &v->iobuf_page };
+	unsigned long i, n = vma_pages(vma);
+	int r;
+
+	if (vma->vm_pgoff + n > 2)
+		return -EINVAL;
+	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY;
+	for (i = 0; i < n; i++) {
+		r = vm_insert_page(vma, vma->vm_start + i * PAGE_SIZE,
+				   pages[vma->vm_pgoff + i]->handle);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static long hax_setup_tunnel(struct file *filp, struct vcpu *v, void __user *argp)
+{
+	struct hax_tunnel_info ti = { 0 };
+	unsigned long va;
+
+	va = vm_mmap(filp, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	if (IS_ERR_VALUE(va))
+		return (long)va;
+	ti.va = va;
+	ti.io_va = va + PAGE_SIZE;
+	ti.size = PAGE_SIZE;
+	if (copy_to_user(argp, &ti, sizeof(ti))) {
+		vm_munmap(va, 2 * PAGE_SIZE);
+		return -EFAULT;
+	}
+	v->tunnel_mapped = true;
+	return 0;
+}
+
+static long hax_vcpu_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+{
+	struct hax_vcpu_node *vn = filp->private_data;
+	struct vcpu *v = vn->vcpu;
+	void __user *argp = (void __user *)arg;
+	vcpu_state_t *state = NULL;
+	long r;
+
+	if (v->vm->mm != current->mm)
+		return -EPERM;
+	if (cmd == HAX_VCPU_SET_REGS || cmd == HAX_VCPU_GET_REGS) {
+		state = kmalloc(sizeof(*state), GFP_KERNEL);
+		if (!state)
+			return -ENOMEM;
+		if (cmd == HAX_VCPU_SET_REGS && copy_from_user(state, argp, sizeof(*state))) {
+			kfree(state);
+			return -EFAULT;
+		}
+	}
+	if (mutex_lock_killable(&v->lock)) {
+		kfree(state);
+		return -EINTR;
+	}
+	switch (cmd) {
+	case HAX_VCPU_IOCTL_RUN:
+		r = vcpu_run(v);
+		break;
+	case HAX_VCPU_IOCTL_SETUP_TUNNEL:
+		r = hax_setup_tunnel(filp, v, argp);
+		break;
+	case HAX_VCPU_SET_REGS:
+		r = vcpu_set_regs(v, state);
+		break;
+	case HAX_VCPU_GET_REGS:
+		r = vcpu_get_regs(v, state);
+		if (!r && copy_to_user(argp, state, sizeof(*state)))
+			r = -EFAULT;
+		break;
+	default:
+		r = -ENOTTY;
+	}
+	mutex_unlock(&v->lock);
+	kfree(state);
+	return r;
+}
+
+const struct file_operations hax_vcpu_fops = {
+	.owner = THIS_MODULE,
+	.release = hax_vcpu_release,
+	.unlocked_ioctl = hax_vcpu_ioctl,
+	.mmap = hax_vcpu_mmap,
+	.llseek = noop_llseek,
+};
+
+/* ---- setup ------------------------------------------------------------ */
+
+int hax_nodes_init(void)
+{
+	int r = alloc_chrdev_region(&hax_devt, 0, HAX_NR_MINORS, "hax");
+
+	if (r)
+		return r;
+	cdev_init(&hax_cdev, &hax_node_fops);
+	r = cdev_add(&hax_cdev, hax_devt, HAX_NR_MINORS);
+	if (r)
+		goto fail_region;
+	hax_class = class_create(THIS_MODULE, "hax");
+	if (IS_ERR(hax_class)) {
+		r = PTR_ERR(hax_class);
+		goto fail_cdev;
+	}
+	return 0;
+fail_cdev:
+	cdev_del(&hax_cdev);
+fail_region:
+	unregister_chrdev_region(hax_devt, HAX_NR_MINORS);
+	return r;
+}
+
+void hax_nodes_exit(void)
+{
+	class_destroy(hax_class);
+	cdev_del(&hax_cdev);
+	unregister_chrdev_region(hax_devt, HAX_NR_MINORS);
+}

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The core's OS interface (core/os.h) on Linux. */
+#include <linux/cpu.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/ratelimit.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/vmalloc.h>
+#include <asm/desc.h>
+#include <asm/io.h>
+#include <asm/msr.h>
+#include <asm/segment.h>
+#include <asm/tlbflush.h>
+
+#include "os.h"
+
+static int log_level = HAX_LOG_INFO;
+module_param(log_level, int, 0644);
+MODULE_PARM_DESC(log_level, "messages up to this level: 1 error, 2 warning, 3 info, 4 debug, 5 trace");
+
+static const char *const level_prefix[] = { KERN_ERR, KERN_ERR, KERN_WARNING, KERN_INFO,
+					    KERN_DEBUG, KERN_DEBUG };
+
+static void os_vlog(int level, const char *fmt, va_list ap)
+{
+	va_list copy;
+	struct va_format vaf = { .fmt = fmt, .va = &copy };
+
+	if (level > READ_ONCE(log_level) || level < 1)
+		return;
+	va_copy(copy, ap);
+	printk("%shaxm: %pV", level_prefix[min(level, HAX_LOG_TRACE)], &vaf);
+	va_end(copy);
+}
+
+void os_log(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	os_vlog(level, fmt, ap);
+	va_end(ap);
+}
+
+void os_log_ratelimited(int level, const char *fmt, ...)
+{
+	static DEFINE_RATELIMIT_STATE(rs, 5 * HZ, 10);
+	va_list ap;
+
+	if (level > READ_ONCE(log_level) || !__ratelimit(&rs))
+		return;
+	va_start(ap, fmt);
+	os_vlog(level, fmt, ap);
+	va_end(ap);
+}
+
+void *os_zalloc(size_t size)
+{
+	return kvzalloc(size, GFP_KERNEL_ACCOUNT);
+}
+
+void os_free(void *ptr)
+{
+	kvfree(ptr);
+}
+
+int os_page_alloc(struct os_page *pg)
+{
+	struct page *page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+
+	if (!page)
+		return -ENOMEM;
+	pg->handle = page;
+	pg->va = page_address(page);
+	pg->pa = page_to_phys(page);
+	return 0;
+}
+
+void os_page_free(struct os_page *pg)
+{
+	if (pg->handle)
+		__free_page(pg->handle);
+	pg->handle = NULL;
+	pg->va = NULL;
+}
+
+int os_pin_user_page(u64 uva, void **handle, u64 *pa)
+{
+	struct page *page;
+	int r = pin_user_pages_fast(uva, 1, FOLL_WRITE | FOLL_LONGTERM, &page);
+
+	if (r != 1)
+		return r == -ENOMEM ? -ENOMEM : -EFAULT;
+	*handle = page;
+	*pa = page_to_phys(page);
+	return 0;
+}
+
+void os_unpin_user_page(void *handle)
+{
+	struct page *page = handle;
+
+	unpin_user_pages_dirty_lock(&page, 1, true);
+}
+
+u64 os_pinned_pa(void *handle)
+{
+	return page_to_phys((struct page *)handle);
+}
+
+void *os_mm_current(void)
+{
+	return current->mm;
+}
+
+int os_cpu_max(void)
+{
+	return nr_cpu_ids;
+}
+
+int os_cpu_current(void)
+{
+	return raw_smp_processor_id();
+}
+
+int os_on_cpu(int cpu, void (*fn)(void *), void *arg)
+{
+	return smp_call_function_single(cpu, fn, arg, 1);
+}
+
+void os_on_each_cpu(void (*fn)(void *), void *arg)
+{
+	on_each_cpu(fn, arg, 1);
+}
+
+void os_cpus_read_lock(void)
+{
+	cpus_read_lock();
+}
+
+void os_cpus_read_unlock(void)
+{
+	cpus_read_unlock();
+}
+
+void os_preempt_disable(void)
+{
+	preempt_disable();
+}
+
+void os_preempt_enable(void)
+{
+	preempt_enable();
+}
+
+unsigned long os_irq_save(void)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	return flags;
+}
+
+void os_irq_restore(unsigned long flags)
+{
+	local_irq_restore(flags);
+}
+
+void os_resched(void)
+{
+	cond_resched();
+}
+
+bool os_signal_pending(void)
+{
+	return signal_pending(current);
+}
+
+void os_mutex_lock(os_mutex_t *m)
+{
+	mutex_lock(m);
+}
+
+void os_mutex_unlock(os_mutex_t *m)
+{
+	mutex_unlock(m);
+}
+
+/* The base of the TSS descriptor @sel in the GDT at @gdt (16 bytes, 64-bit). */
+static u64 tss_base(u64 gdt, u16 sel)
+{
+	const u8 *d = (const u8 *)(gdt + (sel & ~7));
+
+	return d[2] | (u64)d[3] << 8 | (u64)d[4] << 16 | (u64)d[7] << 24 |
+	       (u64)*(const u32 *)(d + 8) << 32;
+}
+
+void os_host_state(struct os_host_state *hs)
+{
+	struct desc_ptr gdt, idt;
+	u16 tr;
+
+	native_store_gdt(&gdt);
+	store_idt(&idt);
+	asm volatile("str %0" : "=r"(tr));
+	hs->gdt_base = gdt.address;
+	hs->idt_base = idt.address;
+	hs->tr_sel = tr;
+	hs->tr_base = tss_base(gdt.address, tr);
+	rdmsrl(MSR_GS_BASE, hs->gs_base);
+	rdmsrl(MSR_IA32_SYSENTER_ESP, hs->sysenter_esp);
+	hs->cs_sel = __KERNEL_CS;
+	hs->ss_sel = __KERNEL_DS;
+}
+
+void os_host_segs_save(struct os_host_segs *s)
+{
+	savesegment(ds, s->ds);
+	savesegment(es, s->es);
+	savesegment(fs, s->fs);
+	savesegment(gs, s->gs);
+	if (s->fs)
+		rdmsrl(MSR_FS_BASE, s->fs_base);
+	if (s->gs)
+		rdmsrl(MSR_KERNEL_GS_BASE, s->kernel_gs_base);
+}
+
+void os_host_segs_restore(const struct os_host_segs *s)
+{
+	if (s->ds)
+		loadsegment(ds, s->ds);
+	if (s->es)
+		loadsegment(es, s->es);
+	if (s->fs) {
+		loadsegment(fs, s->fs);
+		wrmsrl(MSR_FS_BASE, s->fs_base);
+	}
+	if (s->gs) {
+		load_gs_index(s->gs);
+		wrmsrl(MSR_KERNEL_GS_BASE, s->kernel_gs_base);
+	}
+	/* SDM 28.5.2: the exit left TR's limit at 0x67 and GDTR's at 0xffff. */
+	invalidate_tss_limit();
+	load_fixmap_gdt(raw_smp_processor_id());
+}
+
+void os_cr4_vmxe(bool on)
+{
+	if (on)
+		cr4_set_bits(X86_CR4_VMXE);
+	else
+		cr4_clear_bits(X86_CR4_VMXE);
+}
+
+bool os_cr4_vmxe_is_set(void)
+{
+	return cr4_read_shadow() & X86_CR4_VMXE;
+}
+
+void os_host_nmi(void)
+{
+	/* Through the host IDT's NMI gate, as the hardware NMI would have. */
+	asm volatile("int $2");
+}
