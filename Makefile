@@ -1,0 +1,97 @@
+# haxm: build, test and demo. `make help` lists the targets.
+#
+# The module builds against the testbed kernel (tests/testbed/kernel.sh builds
+# it once into $(HAXM_CACHE)); pass KDIR=/lib/modules/$(uname -r)/build to
+# build for the running kernel instead.
+
+HAXM_CACHE ?= $(HOME)/.cache/haxm
+export HAXM_CACHE
+TESTBED := tests/testbed
+B := build
+KDIR ?= $(shell $(TESTBED)/kernel.sh --print-kdir)
+CPUS ?= 1
+
+CC ?= gcc
+CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Iinclude/uapi -Ilib
+UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Itests/unit -Icore -Iinclude/uapi -Ilib
+
+LIB_SRC := lib/libhaxm.c
+TOOL_SRC := $(wildcard tools/haxm/*.c)
+GUEST_SRC := $(wildcard $(TESTBED)/guest/*.c)
+CORE_SRC := $(wildcard core/*.c core/vmx/*.c) core/vmx/entry.S
+CORE_HDR := $(wildcard core/*.h core/vmx/*.h platform/linux/*.h include/uapi/*.h)
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(filter-out tests/unit/os_user.c,$(wildcard tests/unit/test_*.c)))
+
+.PHONY: all deps kernel module lib tools unit test test-unit test-testbed demo fmt clean help
+all: module lib tools $(B)/haxm-test $(UNIT_TESTS)
+
+help:
+	@echo "make            build haxm.ko (for the testbed kernel), libhaxm, the haxm tool, the tests"
+	@echo "make test       unit tests, then the testbed with 1 and 2 emulated CPUs"
+	@echo "make demo       boot the testbed (or use this host's VT-x) and run a demo guest"
+	@echo "make fmt        clang-format every C file"
+
+deps:
+	@$(TESTBED)/deps.sh
+
+kernel: deps
+	@$(TESTBED)/kernel.sh >/dev/null
+
+# ---- the module ---------------------------------------------------------
+module: haxm.ko
+haxm.ko: $(CORE_SRC) $(CORE_HDR) $(wildcard platform/linux/*.c) Kbuild | kernel
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+# ---- user space -----------------------------------------------------------
+lib: $(B)/libhaxm.a
+$(B)/libhaxm.a: $(LIB_SRC) lib/libhaxm.h include/uapi/haxm.h
+	@mkdir -p $(B)
+	$(CC) $(CFLAGS) -c $(LIB_SRC) -o $(B)/libhaxm.o
+	ar rcs $@ $(B)/libhaxm.o
+
+tools: $(B)/haxm
+$(B)/haxm: $(TOOL_SRC) $(wildcard tools/haxm/*.h) $(B)/libhaxm.a
+	$(CC) $(CFLAGS) -Itools/haxm -static $(TOOL_SRC) $(B)/libhaxm.a -o $@
+
+$(B)/haxm-test: $(GUEST_SRC) $(wildcard $(TESTBED)/guest/*.h) $(B)/libhaxm.a
+	$(CC) $(CFLAGS) -static -pthread $(GUEST_SRC) $(B)/libhaxm.a -o $@
+
+# ---- unit tests: the core built for user space ---------------------------
+$(B)/unit/core.a: $(CORE_SRC) $(CORE_HDR) tests/unit/os_user.c $(wildcard tests/unit/*.h)
+	@mkdir -p $(B)/unit/obj
+	cd $(B)/unit/obj && rm -f *.o && $(CC) $(UNIT_CFLAGS:-I%=-I$(CURDIR)/%) -c \
+		$(addprefix $(CURDIR)/,$(CORE_SRC) tests/unit/os_user.c)
+	ar rcs $@ $(B)/unit/obj/*.o
+
+$(B)/unit/test_%: tests/unit/test_%.c $(B)/unit/core.a $(B)/libhaxm.a
+	$(CC) $(UNIT_CFLAGS) -Itools/haxm $< $(filter-out tools/haxm/main.c,$(TOOL_SRC)) \
+		$(B)/unit/core.a $(B)/libhaxm.a -lcmocka -lpthread -o $@
+
+test-unit: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+
+# ---- the testbed ------------------------------------------------------------
+$(B)/payload: haxm.ko $(B)/haxm-test $(B)/haxm $(TESTBED)/payload/run
+	@rm -rf $@ && mkdir -p $@
+	cp haxm.ko $(B)/haxm-test $(B)/haxm $(TESTBED)/payload/* $@/
+
+$(B)/testbed.cpio: $(B)/payload $(TESTBED)/init $(TESTBED)/mkinitramfs.sh
+	$(TESTBED)/mkinitramfs.sh $@ $(B)/payload
+
+# One boot with $(CPUS) CPUs running the whole in-guest suite.
+test-testbed: $(B)/testbed.cpio
+	$(TESTBED)/run.sh --cpus $(CPUS) --initramfs $(B)/testbed.cpio --append "haxm.kvm=1" \
+		--log $(B)/testbed-$(CPUS)cpu.log
+
+test: deps all test-unit
+	@$(TESTBED)/suite.sh $(B)/testbed.cpio
+
+demo: deps
+	@$(TESTBED)/demo.sh
+
+fmt:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(B)
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The runner: runs every registered test (or those named) and reports. */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+extern const struct test __start_haxm_tests[], __stop_haxm_tests[];
+
+static char fail_reason[512];
+
+int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(fail_reason, sizeof(fail_reason), fmt, ap);
+	va_end(ap);
+	return 1;
+}
+
+int vm_setup(struct vm_ctx *c, uint64_t ram_size)
+{
+	memset(c, 0, sizeof(*c));
+	c->sys_fd = c->vm_fd = c->vcpu_fd = -1;
+	c->ram_size = ram_size;
+	CHECK_OK(c->sys_fd = hax_open_system());
+	CHECK_OK(hax_create_vm(c->sys_fd, &c->vm_id));
+	CHECK_OK(c->vm_fd = hax_open_vm(c->vm_id));
+	CHECK_OK(hax_notify_qemu_version(c->vm_fd, 4, 4));
+	c->ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(c->ram != MAP_FAILED);
+	CHECK_OK(hax_add_ramblock(c->vm_fd, (uintptr_t)c->ram, ram_size));
+	CHECK_OK(hax_set_ram(c->vm_fd, 0, (uint32_t)ram_size, (uintptr_t)c->ram, 0));
+	CHECK_OK(hax_create_vcpu(c->vm_fd, 0));
+	CHECK_OK(c->vcpu_fd = hax_open_vcpu(c->vm_id, 0));
+	CHECK_OK(hax_setup_tunnel(c->vcpu_fd, &c->tunnel, (void **)&c->iobuf));
+	return 0;
+}
+
+void vm_teardown(struct vm_ctx *c)
+{
+	if (c->vcpu_fd >= 0)
+		close(c->vcpu_fd);
+	if (c->vm_fd >= 0)
+		close(c->vm_fd);
+	if (c->sys_fd >= 0)
+		close(c->sys_fd);
+	if (c->tunnel)
+		munmap(c->tunnel, 2 * 4096);
+	if (c->ram && c->ram != MAP_FAILED)
+		munmap(c->ram, c->ram_size);
+	c->vcpu_fd = c->vm_fd = c->sys_fd = -1;
+	c->tunnel = NULL;
+	c->ram = NULL;
+}
+
+int vm_load_real(struct vm_ctx *c, uint64_t gpa, const uint8_t *start, const uint8_t *end)
+{
+	vcpu_state_t s;
+
+	CHECK(gpa + (end - start) <= c->ram_size);
+	memcpy(c->ram + gpa, start, end - start);
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	s._cs.selector = 0;
+	s._cs.base = 0;
+	s._rip = gpa;
+	s._ds.selector = s._es.selector = s._ss.selector = 0;
+	s._ds.base = s._es.base = s._ss.base = 0;
+	s._regs[HAX_REG_RSP] = 0x8000;
+	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	return 0;
+}
+
+int vm_run(struct vm_ctx *c)
+{
+	CHECK_OK(hax_run(c->vcpu_fd));
+	return 0;
+}
+
+int expect_exit(struct vm_ctx *c, uint32_t status)
+{
+	if (vm_run(c))
+		return 1;
+	if (c->tunnel->_exit_status != status)
+		return fail("exit status %u (%s), expected %u (%s); VMX exit reason %u",
+			    c->tunnel->_exit_status, hax_exit_status_name(c->tunnel->_exit_status),
+			    status, hax_exit_status_name(status), c->tunnel->_exit_reason);
+	return 0;
+}
+
+int expect_out(struct vm_ctx *c, uint16_t port, uint8_t size, uint32_t value)
+{
+	uint32_t data = 0;
+
+	if (expect_exit(c, HAX_EXIT_IO))
+		return 1;
+	CHECK_EQ(c->tunnel->io._direction, HAX_IO_OUT);
+	CHECK_EQ(c->tunnel->io._port, port);
+	CHECK_EQ(c->tunnel->io._size, size);
+	CHECK_EQ(c->tunnel->io._count, 1);
+	CHECK_EQ(c->tunnel->io._flags, 0);
+	memcpy(&data, c->iobuf, size);
+	CHECK_EQ(data, value);
+	return 0;
+}
+
+static bool selected(const char *name, int argc, char **argv)
+{
+	int i;
+
+	if (argc < 2)
+		return true;
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], name))
+			return true;
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	const struct test *t;
+	int passed = 0, failed = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (t = __start_haxm_tests; t < __stop_haxm_tests; t++) {
+		if (!selected(t->name, argc, argv))
+			continue;
+		fail_reason[0] = 0;
+		if (t->fn() == 0) {
+			printf("PASS: %s\n", t->name);
+			passed++;
+		} else {
+			printf("FAIL: %s: %s\n", t->name, fail_reason);
+			failed++;
+		}
+	}
+	printf("haxm-test: %d passed, %d failed\n", passed, failed);
+	return failed || !passed;
+}
