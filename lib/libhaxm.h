@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * libhaxm: one thin wrapper per haxm ioctl (see docs/api.md).
+ *
+ * Every function returns -1 and sets errno on failure; on success it returns
+ * 0, or a file descriptor for the hax_open_*() functions. Errors listed with a
+ * function are those the module reports; any function taking a descriptor
+ * also fails with EBADF (not an open descriptor), ENOTTY (a descriptor of
+ * the wrong device) and EPERM (the node belongs to another process).
+ * Build with -Iinclude/uapi so that "haxm.h" is the ABI header.
+ */
+#ifndef LIBHAXM_H
+#define LIBHAXM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "haxm.h"
+
+/* ---- device paths -------------------------------------------------------- */
+
+/**
+ * hax_vm_path() - format the path of a VM's node, HAX_DEVFS_VM_FMT.
+ * @buf:   receives the NUL-terminated path
+ * @len:   size of @buf
+ * @vm_id: the id CREATE_VM returned
+ *
+ * Errors: EINVAL (@vm_id above INT_MAX), ERANGE (@buf too small).
+ */
+int hax_vm_path(char *buf, size_t len, uint32_t vm_id);
+
+/**
+ * hax_vcpu_path() - format the path of a vCPU's node, HAX_DEVFS_VCPU_FMT.
+ * @buf:     receives the NUL-terminated path
+ * @len:     size of @buf
+ * @vm_id:   the VM's id
+ * @vcpu_id: the vCPU's id
+ *
+ * Errors: EINVAL (an id above INT_MAX), ERANGE (@buf too small).
+ */
+int hax_vcpu_path(char *buf, size_t len, uint32_t vm_id, uint32_t vcpu_id);
+
+/* ---- /dev/HAX ------------------------------------------------------------ */
+
+/**
+ * hax_open_system() - open /dev/HAX (read-write, close-on-exec).
+ *
+ * Returns the descriptor. Errors: those of open(2), e.g. ENOENT (module not
+ * loaded), EACCES.
+ */
+int hax_open_system(void);
+
+/**
+ * hax_get_version() - HAX_IOCTL_VERSION: the API versions the module speaks.
+ * @sys_fd: a /dev/HAX descriptor
+ * @v:      receives compat_version and cur_version
+ *
+ * Errors: EFAULT (@v not writable).
+ */
+int hax_get_version(int sys_fd, struct hax_module_version *v);
+
+/**
+ * hax_get_capability() - HAX_IOCTL_CAPABILITY: whether the module can run
+ * guests, and its features (HAX_CAP_*).
+ * @sys_fd: a /dev/HAX descriptor
+ * @c:      receives the capability record
+ *
+ * Errors: EFAULT (@c not writable).
+ */
+int hax_get_capability(int sys_fd, struct hax_capabilityinfo *c);
+
+/**
+ * hax_create_vm() - HAX_IOCTL_CREATE_VM: create a VM and its node.
+ * @sys_fd: a /dev/HAX descriptor; the VM lives at most as long as it
+ * @vm_id:  receives the new VM's id
+ *
+ * Errors: EFAULT (@vm_id not writable), ENOSPC (all HAX_MAX_VMS ids in use),
+ * ENOMEM, EBUSY (another hypervisor holds VMX).
+ */
+int hax_create_vm(int sys_fd, uint32_t *vm_id);
+
+/**
+ * hax_destroy_vm() - HAX_IOCTL_DESTROY_VM: drop the reference @sys_fd holds
+ * on a VM it created; the VM goes when its VM and vCPU descriptors close.
+ * @sys_fd: the /dev/HAX descriptor that created the VM
+ * @vm_id:  the VM's id
+ *
+ * Errors: ENOENT (@sys_fd created no VM @vm_id, or destroyed it already).
+ */
+int hax_destroy_vm(int sys_fd, uint32_t vm_id);
+
+/**
+ * hax_set_memlimit() - HAX_IOCTL_SET_MEMLIMIT: accepted and ignored, as by
+ * HAXM 6.2 and later.
+ * @sys_fd:   a /dev/HAX descriptor
+ * @enable:   non-zero to enable the limit
+ * @limit_mb: the limit in MiB
+ *
+ * Errors: none beyond the common ones.
+ */
+int hax_set_memlimit(int sys_fd, int enable, uint64_t limit_mb);
+
+/* ---- VM ------------------------------------------------------------------ */
+
+/**
+ * hax_open_vm() - open a VM's node, /dev/hax_vm/vmNN.
+ * @vm_id: the id CREATE_VM returned
+ *
+ * Returns the descriptor. Errors: those of hax_vm_path() and open(2), and
+ * ENOENT or ENXIO (no such VM), EBUSY (the node is already open), EPERM
+ * (another process created the VM).
+ */
+int hax_open_vm(uint32_t vm_id);
+
+/**
+ * hax_notify_qemu_version() - HAX_VM_IOCTL_NOTIFY_QEMU_VERSION: tell the
+ * module which client API version the VMM speaks.
+ * @vm_fd: a VM descriptor
+ * @cur:   the client's version (QEMU 7.2 sends 4)
+ * @least: the oldest module API the client accepts
+ *
+ * Errors: EINVAL (@least above @cur).
+ */
+int hax_notify_qemu_version(int vm_fd, uint32_t cur, uint32_t least);
+
+/**
+ * hax_create_vcpu() - HAX_VM_IOCTL_VCPU_CREATE: create a vCPU and its node.
+ * @vm_fd:   a VM descriptor
+ * @vcpu_id: 0 .. HAX_MAX_VCPUS-1
+ *
+ * Errors: EINVAL (@vcpu_id out of range), EEXIST (@vcpu_id exists), ENOMEM.
+ */
+int hax_create_vcpu(int vm_fd, uint32_t vcpu_id);
+
+/**
+ * hax_destroy_vcpu() - HAX_VM_IOCTL_VCPU_DESTROY: destroy a vCPU whose node
+ * is not open.
+ * @vm_fd:   a VM descriptor
+ * @vcpu_id: the vCPU's id
+ *
+ * Errors: EINVAL (@vcpu_id out of range), ENOENT (no such vCPU), EBUSY (its
+ * node is open).
+ */
+int hax_destroy_vcpu(int vm_fd, uint32_t vcpu_id);
+
+/**
+ * hax_alloc_ram() - HAX_VM_IOCTL_ALLOC_RAM: register @size bytes of the
+ * caller's memory at @va as guest RAM (the 32-bit form of ADD_RAMBLOCK).
+ * @vm_fd: a VM descriptor
+ * @va:    page-aligned start in the caller's address space
+ * @size:  page-aligned, non-zero length
+ *
+ * Errors: EINVAL (unaligned, zero or wrapping range), EEXIST (overlaps a
+ * registered block), ENOSPC (too many blocks), ENOMEM.
+ */
+int hax_alloc_ram(int vm_fd, uint64_t va, uint32_t size);
+
+/**
+ * hax_add_ramblock() - HAX_VM_IOCTL_ADD_RAMBLOCK: register @size bytes of the
+ * caller's memory at @va as guest RAM.
+ * @vm_fd: a VM descriptor
+ * @va:    page-aligned start in the caller's address space
+ * @size:  page-aligned, non-zero length
+ *
+ * Errors: EINVAL (unaligned, zero or wrapping range), EEXIST (overlaps a
+ * registered block), ENOSPC (too many blocks), ENOMEM.
+ */
+int hax_add_ramblock(int vm_fd, uint64_t va, uint64_t size);
+
+/**
+ * hax_set_ram() - HAX_VM_IOCTL_SET_RAM: map guest-physical [@gpa, @gpa+@size)
+ * to registered memory at @va, or unmap it.
+ * @vm_fd: a VM descriptor
+ * @gpa:   page-aligned guest-physical start
+ * @size:  page-aligned, non-zero length
+ * @va:    page-aligned start inside one registered block (0 with INVALID)
+ * @flags: 0, HAX_RAM_INFO_ROM, or HAX_RAM_INFO_INVALID to unmap
+ *
+ * Errors: EINVAL (unaligned, zero or wrapping range, unknown flags, INVALID
+ * with a non-zero @va or other flags), ENOENT ([@va, @va+@size) is not inside
+ * one registered block), ENOSPC (too many mappings).
+ */
+int hax_set_ram(int vm_fd, uint64_t gpa, uint32_t size, uint64_t va, uint8_t flags);
+
+/**
+ * hax_set_ram2() - HAX_VM_IOCTL_SET_RAM2: hax_set_ram() with a 64-bit size.
+ * @vm_fd: a VM descriptor
+ * @gpa:   page-aligned guest-physical start
+ * @size:  page-aligned, non-zero length
+ * @va:    page-aligned start inside one registered block (0 with INVALID)
+ * @flags: 0, HAX_RAM_INFO_ROM, or HAX_RAM_INFO_INVALID to unmap
+ *
+ * Errors: as hax_set_ram().
+ */
+int hax_set_ram2(int vm_fd, uint64_t gpa, uint64_t size, uint64_t va, uint32_t flags);
+
+/**
+ * hax_protect_ram() - HAX_VM_IOCTL_PROTECT_RAM: restrict guest access to
+ * guest-physical [@gpa, @gpa+@size); accesses beyond @perm exit with
+ * HAX_EXIT_PAGEFAULT.
+ * @vm_fd: a VM descriptor
+ * @gpa:   page-aligned guest-physical start
+ * @size:  page-aligned, non-zero length
+ * @perm:  HAX_RAM_PERM_* bits
+ *
+ * Errors: EINVAL (unaligned range, unknown bits), ENOENT (not mapped).
+ * Not implemented by the module yet: ENOTTY.
+ */
+int hax_protect_ram(int vm_fd, uint64_t gpa, uint64_t size, uint32_t perm);
+
+/* ---- vCPU ---------------------------------------------------------------- */
+
+/**
+ * hax_open_vcpu() - open a vCPU's node, /dev/hax_vmNN/vcpuMM.
+ * @vm_id:   the VM's id
+ * @vcpu_id: the vCPU's id
+ *
+ * Returns the descriptor. Errors: those of hax_vcpu_path() and open(2), and
+ * ENOENT or ENXIO (no such vCPU), EBUSY (the node is already open), EPERM
+ * (another process created the VM).
+ */
+int hax_open_vcpu(uint32_t vm_id, uint32_t vcpu_id);
+
+/**
+ * hax_setup_tunnel() - HAX_VCPU_IOCTL_SETUP_TUNNEL: map the vCPU's tunnel
+ * page and I/O buffer into the calling process.
+ * @vcpu_fd: a vCPU descriptor
+ * @tunnel:  receives the address of the struct hax_tunnel
+ * @iobuf:   receives the address of the HAX_IOBUF_SIZE-byte I/O buffer
+ *
+ * Errors: EFAULT, ENOMEM (no address space left for the mapping), EINTR (a
+ * fatal signal arrived while waiting for the vCPU).
+ */
+int hax_setup_tunnel(int vcpu_fd, struct hax_tunnel **tunnel, void **iobuf);
+
+/**
+ * hax_run() - HAX_VCPU_IOCTL_RUN: run the guest until an exit user space
+ * must handle; the tunnel says which.
+ * @vcpu_fd: a vCPU descriptor
+ *
+ * Errors: ENXIO (no SETUP_TUNNEL yet), EIO (the VM is dead after a failed VMX
+ * instruction), EINTR (a fatal signal arrived while waiting for the vCPU),
+ * EFAULT, ENOMEM (guest memory could not be pinned).
+ */
+int hax_run(int vcpu_fd);
+
+/**
+ * hax_get_regs() - HAX_VCPU_GET_REGS: read the vCPU's register state.
+ * @vcpu_fd: a vCPU descriptor
+ * @state:   receives the state
+ *
+ * Errors: EFAULT, ENOMEM, EIO (VMX failure: the VM is dead).
+ */
+int hax_get_regs(int vcpu_fd, vcpu_state_t *state);
+
+/**
+ * hax_set_regs() - HAX_VCPU_SET_REGS: load the vCPU's register state.
+ * @vcpu_fd: a vCPU descriptor
+ * @state:   the new state
+ *
+ * Errors: EFAULT, ENOMEM, EINVAL (a state VMX cannot hold; nothing
+ * changed), EIO (VMX failure: the VM is dead).
+ */
+int hax_set_regs(int vcpu_fd, const vcpu_state_t *state);
+
+/**
+ * hax_get_fpu() - HAX_VCPU_IOCTL_GET_FPU: read the vCPU's FXSAVE image.
+ * @vcpu_fd: a vCPU descriptor
+ * @fpu:     receives the image
+ *
+ * Errors: EFAULT. Not implemented by the module yet: ENOTTY.
+ */
+int hax_get_fpu(int vcpu_fd, struct fx_layout *fpu);
+
+/**
+ * hax_set_fpu() - HAX_VCPU_IOCTL_SET_FPU: load the vCPU's FXSAVE image.
+ * @vcpu_fd: a vCPU descriptor
+ * @fpu:     the image
+ *
+ * Errors: EFAULT, EINVAL (reserved MXCSR bits set). Not implemented by the
+ * module yet: ENOTTY.
+ */
+int hax_set_fpu(int vcpu_fd, const struct fx_layout *fpu);
+
+/**
+ * hax_get_msrs() - HAX_VCPU_IOCTL_GET_MSRS: read @msrs->nr_msr MSRs; each
+ * entries[i].entry names one, and @msrs->done says how many were read.
+ * @vcpu_fd: a vCPU descriptor
+ * @msrs:    the request; values and done are filled in
+ *
+ * Errors: EFAULT, E2BIG (nr_msr above HAX_MAX_MSR_ARRAY). Not implemented by
+ * the module yet: ENOTTY.
+ */
+int hax_get_msrs(int vcpu_fd, struct hax_msr_data *msrs);
+
+/**
+ * hax_set_msrs() - HAX_VCPU_IOCTL_SET_MSRS: write @msrs->nr_msr MSRs;
+ * @msrs->done says how many were written.
+ * @vcpu_fd: a vCPU descriptor
+ * @msrs:    the entries; done is filled in
+ *
+ * Errors: EFAULT, E2BIG (nr_msr above HAX_MAX_MSR_ARRAY). Not implemented by
+ * the module yet: ENOTTY.
+ */
+int hax_set_msrs(int vcpu_fd, struct hax_msr_data *msrs);
+
+/**
+ * hax_interrupt() - HAX_VCPU_IOCTL_INTERRUPT: queue external interrupt
+ * @vector for injection (when the tunnel's ready_for_interrupt_injection
+ * says the guest can take it).
+ * @vcpu_fd: a vCPU descriptor
+ * @vector:  0 .. 255
+ *
+ * Errors: EINVAL (@vector above 255). Not implemented by the module yet:
+ * ENOTTY.
+ */
+int hax_interrupt(int vcpu_fd, uint32_t vector);
+
+/**
+ * hax_set_debug() - HAX_IOCTL_VCPU_DEBUG: set guest debugging (single step,
+ * breakpoints); debug events exit with HAX_EXIT_DEBUG.
+ * @vcpu_fd: a vCPU descriptor
+ * @debug:   HAX_DEBUG_* control bits and the debug registers
+ *
+ * Errors: EFAULT, EINVAL (reserved bits set). Not implemented by the module
+ * yet: ENOTTY.
+ */
+int hax_set_debug(int vcpu_fd, const hax_debug_t *debug);
+
+/**
+ * hax_set_cpuid() - HAX_VCPU_IOCTL_SET_CPUID: set the CPUID values the guest
+ * sees (the ioctl takes the address of a pointer to @cpuid).
+ * @vcpu_fd: a vCPU descriptor
+ * @cpuid:   total entries follow the header
+ *
+ * Errors: EFAULT, E2BIG (total above HAX_MAX_CPUID_ENTRIES), EINVAL. Not
+ * implemented by the module yet: ENOTTY.
+ */
+int hax_set_cpuid(int vcpu_fd, const struct hax_cpuid *cpuid);
+
+/**
+ * hax_get_cpuid() - HAX_VCPU_IOCTL_GET_CPUID: read the guest's CPUID table
+ * into @cpuid, which has room for @cpuid->total entries; with total 0 only
+ * the count is returned in total.
+ * @vcpu_fd: a vCPU descriptor
+ * @cpuid:   the buffer
+ *
+ * Errors: EFAULT, E2BIG (more entries than total has room for). Not
+ * implemented by the module yet: ENOTTY.
+ */
+int hax_get_cpuid(int vcpu_fd, struct hax_cpuid *cpuid);
+
+/* ---- the tunnel ---------------------------------------------------------- */
+
+/**
+ * hax_exit_status_name() - the name of a tunnel exit status: "IO" for
+ * HAX_EXIT_IO and so on, "invalid" for a value enum hax_exit_status lacks.
+ * @status: hax_tunnel._exit_status
+ *
+ * Never fails; the string is static.
+ */
+const char *hax_exit_status_name(uint32_t status);
+
+#endif /* LIBHAXM_H */

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The `haxm` command's subcommands; main.c dispatches to them. */
+#ifndef HAXM_TOOL_CMDS_H
+#define HAXM_TOOL_CMDS_H
+
+#define HAXM_TOOL_VERSION "0.1.0"
+
+/*
+ * Each subcommand gets its own name as argv[0] and handles --help itself.
+ * Exit statuses: 0 success, 1 failure, 2 usage error.
+ */
+
+/**
+ * cmd_check() - `haxm check [--json]`: can this host run haxm guests?
+ * @argc: argument count, including "check"
+ * @argv: the arguments
+ *
+ * Returns 0 when it can, 1 when not, 2 on a usage error.
+ */
+int cmd_check(int argc, char **argv);
+
+/**
+ * cmd_version() - `haxm version`: the tool's version, and the module's API
+ * versions when /dev/HAX opens.
+ * @argc: argument count, including "version"
+ * @argv: the arguments
+ *
+ * Returns 0; 1 when /dev/HAX opens but HAX_IOCTL_VERSION fails; 2 on a usage
+ * error.
+ */
+int cmd_version(int argc, char **argv);
+
+#endif /* HAXM_TOOL_CMDS_H */
