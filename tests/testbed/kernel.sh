@@ -20,8 +20,10 @@ mkdir -p "$CACHE"
 exec 9>"$CACHE/kernel.lock"
 flock 9
 
-# The stamp covers the fragment and this script, so edits trigger a rebuild.
-STAMP_WANT=$(cat "$FRAG" "$0" | sha256sum | cut -d' ' -f1)
+# The stamp covers the fragment, this script and the source package's version
+# (the module is built against this very tree, so they always match).
+SRC_VER=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+STAMP_WANT=$( { cat "$FRAG" "$0"; echo "$SRC_VER"; } | sha256sum | cut -d' ' -f1)
 if [ -f "$KDIR/.haxm-stamp" ] && [ "$(cat "$KDIR/.haxm-stamp")" = "$STAMP_WANT" ] \
    && [ -f "$KDIR/arch/x86/boot/bzImage" ] && [ -f "$KDIR/Module.symvers" ]; then
     log "up to date"
@@ -29,11 +31,13 @@ if [ -f "$KDIR/.haxm-stamp" ] && [ "$(cat "$KDIR/.haxm-stamp")" = "$STAMP_WANT" 
     exit 0
 fi
 
-# Extract the source once
-if [ ! -f "$KDIR/Makefile" ]; then
+# Extract the source once per source package version
+if [ ! -f "$KDIR/Makefile" ] || [ "$(cat "$KDIR/.haxm-srcver" 2>/dev/null)" != "$SRC_VER" ]; then
+    rm -rf "$KDIR"
     log "extracting $SRC_TAR into $KDIR"
     rm -rf "$KDIR.tmp"; mkdir -p "$KDIR.tmp"
     tar -xJf "$SRC_TAR" -C "$KDIR.tmp" --strip-components=1
+    echo "$SRC_VER" > "$KDIR.tmp/.haxm-srcver"
     mv "$KDIR.tmp" "$KDIR"
 fi
 
