@@ -78,9 +78,11 @@ $(B)/payload: haxm.ko $(B)/haxm-test $(B)/haxm $(TESTBED)/payload/run
 $(B)/testbed.cpio: $(B)/payload $(TESTBED)/init $(TESTBED)/mkinitramfs.sh
 	$(TESTBED)/mkinitramfs.sh $@ $(B)/payload
 
-# One boot with $(CPUS) CPUs running the whole in-guest suite.
+# One boot with $(CPUS) CPUs running the in-guest suite, or the tests whose
+# names start with one of TEST=a,b,...
 test-testbed: $(B)/testbed.cpio
-	$(TESTBED)/run.sh --cpus $(CPUS) --initramfs $(B)/testbed.cpio --append "haxm.kvm=1" \
+	$(TESTBED)/run.sh --cpus $(CPUS) --initramfs $(B)/testbed.cpio \
+		--append "haxm.kvm=1 $(if $(TEST),haxm.test=$(TEST))" \
 		--log $(B)/testbed-$(CPUS)cpu.log
 
 test: deps all test-unit

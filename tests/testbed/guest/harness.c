@@ -108,6 +108,7 @@ int expect_out(struct vm_ctx *c, uint16_t port, uint8_t size, uint32_t value)
 	return 0;
 }
 
+/* Each argument selects the tests whose names start with it. */
 static bool selected(const char *name, int argc, char **argv)
 {
 	int i;
@@ -115,7 +116,7 @@ static bool selected(const char *name, int argc, char **argv)
 	if (argc < 2)
 		return true;
 	for (i = 1; i < argc; i++)
-		if (!strcmp(argv[i], name))
+		if (!strncmp(argv[i], name, strlen(argv[i])))
 			return true;
 	return false;
 }
