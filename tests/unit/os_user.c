@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * core/os.h for user space: the unit tests link the portable core against
+ * this. One "CPU", host-physical == virtual, and user pages "pinned" by
+ * counting, with knobs (os_user.h) to make pinning fail.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "os.h"
+#include "os_user.h"
+
+struct os_user os_user;
+
+static void vlog(int level, const char *fmt, va_list ap)
+{
+	if (level > os_user.log_level)
+		return;
+	fputs("haxm: ", stderr);
+	vfprintf(stderr, fmt, ap);
+}
+
+void os_log(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(level, fmt, ap);
+	va_end(ap);
+}
+
+void os_log_ratelimited(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(level, fmt, ap);
+	va_end(ap);
+}
+
+void *os_zalloc(size_t size)
+{
+	if (os_user.fail_alloc_after >= 0 && os_user.allocs >= os_user.fail_alloc_after)
+		return NULL;
+	os_user.allocs++;
+	os_user.live_allocs++;
+	return calloc(1, size);
+}
+
+void os_free(void *ptr)
+{
+	if (ptr)
+		os_user.live_allocs--;
+	free(ptr);
+}
+
+int os_page_alloc(struct os_page *page)
+{
+	void *va;
+
+	if (os_user.fail_alloc_after >= 0 && os_user.allocs >= os_user.fail_alloc_after)
+		return -ENOMEM;
+	va = aligned_alloc(HAX_PAGE_SIZE, HAX_PAGE_SIZE);
+	if (!va)
+		return -ENOMEM;
+	os_user.allocs++;
+	os_user.live_pages++;
+	memset(va, 0, HAX_PAGE_SIZE);
+	page->va = va;
+	page->pa = (u64)(uintptr_t)va;
+	page->handle = va;
+	return 0;
+}
+
+void os_page_free(struct os_page *page)
+{
+	if (!page->va)
+		return;
+	os_user.live_pages--;
+	free(page->va);
+	page->va = NULL;
+}
+
+/* A pin handle: the page's address with the low bit set (never NULL). */
+int os_pin_user_page(u64 uva, void **handle, u64 *pa)
+{
+	u64 page = uva & HAX_PAGE_MASK;
+
+	if (os_user.pin_fault && os_user.pin_fault(page))
+		return -EFAULT;
+	os_user.pinned++;
+	*handle = (void *)(uintptr_t)(page | 1);
+	*pa = page;
+	return 0;
+}
+
+void os_unpin_user_page(void *handle)
+{
+	if (handle)
+		os_user.pinned--;
+}
+
+u64 os_pinned_pa(void *handle)
+{
+	return (u64)(uintptr_t)handle & HAX_PAGE_MASK;
+}
+
+void *os_mm_current(void)
+{
+	return &os_user;
+}
+
+int os_cpu_max(void)
+{
+	return 1;
+}
+
+int os_cpu_current(void)
+{
+	return 0;
+}
+
+int os_on_cpu(int cpu, void (*fn)(void *), void *arg)
+{
+	if (cpu != 0)
+		return -ENXIO;
+	fn(arg);
+	return 0;
+}
+
+void os_on_each_cpu(void (*fn)(void *), void *arg)
+{
+	fn(arg);
+}
+
+void os_preempt_disable(void)
+{
+	os_user.preempt_depth++;
+}
+
+void os_preempt_enable(void)
+{
+	os_user.preempt_depth--;
+}
+
+unsigned long os_irq_save(void)
+{
+	return 0;
+}
+
+void os_irq_restore(unsigned long flags)
+{
+	(void)flags;
+}
+
+void os_resched(void)
+{
+}
+
+bool os_signal_pending(void)
+{
+	return false;
+}
+
+void os_mutex_init(os_mutex_t *m)
+{
+	pthread_mutex_init(m, NULL);
+}
+
+void os_mutex_lock(os_mutex_t *m)
+{
+	pthread_mutex_lock(m);
+}
+
+void os_mutex_unlock(os_mutex_t *m)
+{
+	pthread_mutex_unlock(m);
+}
+
+void os_host_state(struct os_host_state *hs)
+{
+	memset(hs, 0, sizeof(*hs));
+}
+
+void os_host_segs_save(struct os_host_segs *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void os_host_segs_restore(const struct os_host_segs *s)
+{
+	(void)s;
+}
+
+void os_cpus_read_lock(void)
+{
+}
+
+void os_cpus_read_unlock(void)
+{
+}
+
+void os_cr4_vmxe(bool on)
+{
+	os_user.cr4_vmxe = on;
+}
+
+bool os_cr4_vmxe_is_set(void)
+{
+	return os_user.cr4_vmxe;
+}
+
+void os_host_nmi(void)
+{
+}

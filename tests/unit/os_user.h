@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Knobs and counters of the user-space os.h (tests/unit/os_user.c). */
+#ifndef HAXM_UNIT_OS_USER_H
+#define HAXM_UNIT_OS_USER_H
+
+#include "os_types.h"
+
+struct os_user {
+	int log_level;         /* print core messages up to this level (0: none) */
+	long fail_alloc_after; /* allocations succeed this many times; -1: always */
+	long allocs;           /* allocations so far */
+	long live_allocs;      /* os_zalloc() blocks not freed */
+	long live_pages;       /* os_page_alloc() pages not freed */
+	long pinned;           /* user pages pinned now */
+	bool (*pin_fault)(u64 page); /* true: pinning @page fails with -EFAULT */
+	int preempt_depth;
+	bool cr4_vmxe;
+};
+
+extern struct os_user os_user;
+
+/* Reset all counters and knobs to "everything succeeds". */
+static inline void os_user_reset(void)
+{
+	struct os_user fresh = { .fail_alloc_after = -1 };
+
+	os_user = fresh;
+}
+
+#endif /* HAXM_UNIT_OS_USER_H */

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Ramblocks and memslots: argument checks, cutting, pinning, and a random model check. */
+#include "unit.h"
+
+#include "memslot.h"
+#include "haxm.h"
+
+#define PG HAX_PAGE_SIZE
+#define UVA 0x7f0000000000ULL
+
+static struct guest_mem gm;
+
+static void test_ramblock_add_checks(void **state)
+{
+	(void)state;
+	memset(&gm, 0, sizeof(gm));
+	assert_int_equal(ramblock_add(&gm, UVA, 0), -EINVAL);
+	assert_int_equal(ramblock_add(&gm, UVA + 1, PG), -EINVAL);
+	assert_int_equal(ramblock_add(&gm, UVA, PG + 1), -EINVAL);
+	assert_int_equal(ramblock_add(&gm, (1ULL << 47) - PG, 2 * PG), -EINVAL);
+	assert_int_equal(ramblock_add(&gm, -PG, PG), -EINVAL);
+	assert_int_equal(ramblock_add(&gm, UVA, 16 * PG), 0);
+	assert_int_equal(ramblock_add(&gm, UVA + 15 * PG, 2 * PG), -EEXIST);
+	assert_int_equal(ramblock_add(&gm, UVA - PG, 2 * PG), -EEXIST);
+	assert_int_equal(ramblock_add(&gm, UVA - PG, PG), 0); /* adjacent is fine */
+	assert_int_equal(ramblock_add(&gm, UVA + 16 * PG, PG), 0);
+	assert_non_null(ramblock_find(&gm, UVA + PG, 15 * PG));
+	assert_null(ramblock_find(&gm, UVA + PG, 16 * PG)); /* spans two blocks */
+	assert_null(ramblock_find(&gm, UVA + 17 * PG, PG));
+	guest_mem_free(&gm);
+}
+
+static void test_ramblock_limit(void **state)
+{
+	int i;
+
+	(void)state;
+	memset(&gm, 0, sizeof(gm));
+	for (i = 0; i < HAX_MAX_RAMBLOCKS; i++)
+		assert_int_equal(ramblock_add(&gm, UVA + i * 2 * PG, PG), 0);
+	assert_int_equal(ramblock_add(&gm, UVA + i * 2 * PG, PG), -ENOSPC);
+	guest_mem_free(&gm);
+}
+
+static void test_ramblock_enomem(void **state)
+{
+	(void)state;
+	memset(&gm, 0, sizeof(gm));
+	os_user.fail_alloc_after = 0;
+	assert_int_equal(ramblock_add(&gm, UVA, PG), -ENOMEM);
+	os_user.fail_alloc_after = 1; /* the block, not its pin array */
+	os_user.allocs = 0;
+	assert_int_equal(ramblock_add(&gm, UVA, PG), -ENOMEM);
+	assert_int_equal(gm.nr_rbs, 0);
+}
+
+static void test_memslot_set_checks(void **state)
+{
+	(void)state;
+	memset(&gm, 0, sizeof(gm));
+	assert_int_equal(ramblock_add(&gm, UVA, 16 * PG), 0);
+	assert_int_equal(memslot_set(&gm, 0, 0, UVA, 0), -EINVAL);
+	assert_int_equal(memslot_set(&gm, 1, PG, UVA, 0), -EINVAL);
+	assert_int_equal(memslot_set(&gm, 0, PG, UVA + 1, 0), -EINVAL);
+	assert_int_equal(memslot_set(&gm, HAX_GPA_LIMIT - PG, 2 * PG, UVA, 0), -EINVAL);
+	assert_int_equal(memslot_set(&gm, -PG, PG, UVA, 0), -EINVAL);
+	assert_int_equal(memslot_set(&gm, 0, PG, UVA, 0x80), -EINVAL);
+	assert_int_equal(memslot_set(&gm, 0, PG, UVA, HAX_RAM_INFO_INVALID), -EINVAL);
+	assert_int_equal(memslot_set(&gm, 0, PG, 0, HAX_RAM_INFO_INVALID | HAX_RAM_INFO_ROM),
+			 -EINVAL);
+	assert_int_equal(memslot_set(&gm, 0, 17 * PG, UVA, 0), -ENOENT);
+	assert_int_equal(memslot_set(&gm, 0, PG, UVA - PG, 0), -ENOENT);
+	assert_int_equal(memslot_set(&gm, 0, PG, 0, HAX_RAM_INFO_INVALID), 0); /* nothing mapped */
+	assert_int_equal(gm.nr_slots, 0);
+	assert_int_equal(memslot_set(&gm, HAX_GPA_LIMIT - PG, PG, UVA, HAX_RAM_INFO_ROM), 0);
+	assert_int_equal(memslot_find(&gm, (HAX_GPA_LIMIT >> HAX_PAGE_SHIFT) - 1)->flags,
+			 HAX_RAM_INFO_ROM);
+	guest_mem_free(&gm);
+}
+
+static void test_memslot_split_and_cut(void **state)
+{
+	const struct memslot *s;
+
+	(void)state;
+	memset(&gm, 0, sizeof(gm));
+	assert_int_equal(ramblock_add(&gm, UVA, 16 * PG), 0);
+	assert_int_equal(memslot_set(&gm, 0x100000, 16 * PG, UVA, 0), 0);
+	/* a hole in the middle splits the slot in two */
+	assert_int_equal(memslot_set(&gm, 0x104000, 2 * PG, 0, HAX_RAM_INFO_INVALID), 0);
+	assert_int_equal(gm.nr_slots, 2);
+	assert_null(memslot_find(&gm, 0x104));
+	assert_null(memslot_find(&gm, 0x105));
+	s = memslot_find(&gm, 0x106);
+	assert_non_null(s);
+	assert_int_equal(s->gfn, 0x106);
+	assert_int_equal(s->npages, 10);
+	assert_int_equal(s->rb_pgoff, 6);
+	s = memslot_find(&gm, 0x103);
+	assert_int_equal(s->gfn, 0x100);
+	assert_int_equal(s->npages, 4);
+	/* a ROM mapping across the hole's tail end cuts the second slot */
+	assert_int_equal(memslot_set(&gm, 0x105000, 3 * PG, UVA, HAX_RAM_INFO_ROM), 0);
+	assert_int_equal(gm.nr_slots, 3);
+	s = memslot_find(&gm, 0x107);
+	assert_int_equal(s->flags, HAX_RAM_INFO_ROM);
+	assert_int_equal(s->gfn, 0x105);
+	assert_int_equal(s->rb_pgoff, 0);
+	s = memslot_find(&gm, 0x108);
+	assert_int_equal(s->gfn, 0x108);
+	assert_int_equal(s->rb_pgoff, 8);
+	assert_int_equal(s->flags, 0);
+	/* unmapping everything empties the map */
+	assert_int_equal(memslot_set(&gm, 0, 0x200000, 0, HAX_RAM_INFO_INVALID), 0);
+	assert_int_equal(gm.nr_slots, 0);
+	guest_mem_free(&gm);
+}
+
+static void test_memslot_limit(void **state)
+{
+	int i, r = 0;
+
+	(void)state;
+	memset(&gm, 0, sizeof(gm));
+	assert_int_equal(ramblock_add(&gm, UVA, PG), 0);
+	for (i = 0; i < HAX_MAX_MEMSLOTS + 4 && !r; i++)
+		r = memslot_set(&gm, (u64)i * 2 * PG, PG, UVA, 0);
+	assert_int_equal(r, -ENOSPC);
+	assert_true(gm.nr_slots <= HAX_MAX_MEMSLOTS);
+	/* replacing an existing slot in place still works when full */
+	assert_int_equal(memslot_set(&gm, 0, PG, 0, HAX_RAM_INFO_INVALID), 0);
+	guest_mem_free(&gm);
+}
+
+static bool fault_odd_pages(u64 page)
+{
+	return (page >> HAX_PAGE_SHIFT) & 1;
+}
+
+static void test_pin(void **state)
+{
+	u64 hpa;
+	u32 flags;
+
+	(void)state;
+	memset(&gm, 0, sizeof(gm));
+	assert_int_equal(ramblock_add(&gm, UVA, 8 * PG), 0);
+	assert_int_equal(memslot_set(&gm, 0, 4 * PG, UVA + 4 * PG, HAX_RAM_INFO_ROM), 0);
+	assert_int_equal(memslot_set(&gm, 0x10000, 8 * PG, UVA, 0), 0);
+	assert_int_equal(guest_mem_pin(&gm, 4, &hpa, &flags), -ENOENT);
+	assert_int_equal(guest_mem_pin(&gm, 1, &hpa, &flags), 0);
+	assert_int_equal(hpa, UVA + 5 * PG);
+	assert_int_equal(flags, HAX_RAM_INFO_ROM);
+	/* the same host page through another gfn: pinned once */
+	assert_int_equal(guest_mem_pin(&gm, 0x15, &hpa, &flags), 0);
+	assert_int_equal(hpa, UVA + 5 * PG);
+	assert_int_equal(flags, 0);
+	assert_int_equal(guest_mem_pinned(&gm), 1);
+	assert_int_equal(os_user.pinned, 1);
+	os_user.pin_fault = fault_odd_pages;
+	assert_int_equal(guest_mem_pin(&gm, 0x13, &hpa, &flags), -EFAULT);
+	assert_int_equal(guest_mem_pin(&gm, 0x12, &hpa, &flags), 0);
+	assert_int_equal(guest_mem_pinned(&gm), 2);
+	/* unmapping a slot keeps pages pinned until the VM goes away */
+	assert_int_equal(memslot_set(&gm, 0x10000, 8 * PG, 0, HAX_RAM_INFO_INVALID), 0);
+	assert_int_equal(os_user.pinned, 2);
+	guest_mem_free(&gm);
+	assert_int_equal(os_user.pinned, 0);
+}
+
+/* Random SET_RAM2 sequences against a flat model of 64 guest frames. */
+#define NFRAMES 64
+struct frame {
+	bool mapped;
+	u64 uva;
+	u32 flags;
+};
+
+static void test_random_model(void **state)
+{
+	struct frame model[NFRAMES];
+	int iter, g;
+
+	(void)state;
+	srand(1234);
+	memset(&gm, 0, sizeof(gm));
+	memset(model, 0, sizeof(model));
+	assert_int_equal(ramblock_add(&gm, UVA, 32 * PG), 0);
+	for (iter = 0; iter < 20000; iter++) {
+		u64 gfn = rand() % NFRAMES, n = 1 + rand() % 12, off = rand() % 32;
+		bool unmap = rand() % 3 == 0;
+		u32 flags = unmap ? HAX_RAM_INFO_INVALID : (rand() % 2 ? HAX_RAM_INFO_ROM : 0);
+		u64 uva = unmap ? 0 : UVA + off * PG;
+		int want = 0, r;
+
+		if (gfn + n > NFRAMES)
+			n = NFRAMES - gfn;
+		if (!unmap && off + n > 32)
+			want = -ENOENT;
+		r = memslot_set(&gm, gfn * PG, n * PG, uva, flags);
+		if (r == -ENOSPC)
+			continue;
+		assert_int_equal(r, want);
+		if (r)
+			continue;
+		for (g = gfn; g < (int)(gfn + n); g++) {
+			model[g].mapped = !unmap;
+			model[g].uva = uva + (g - gfn) * PG;
+			model[g].flags = flags;
+		}
+		/* the map equals the model, and the slots are sorted and disjoint */
+		for (g = 0; g < NFRAMES; g++) {
+			const struct memslot *s = memslot_find(&gm, g);
+
+			assert_int_equal(s != NULL, model[g].mapped);
+			if (!s)
+				continue;
+			assert_int_equal(s->rb->uva + (s->rb_pgoff + g - s->gfn) * PG, model[g].uva);
+			assert_int_equal(s->flags, model[g].flags);
+		}
+		for (g = 1; g < gm.nr_slots; g++)
+			assert_true(gm.slots[g - 1].gfn + gm.slots[g - 1].npages <= gm.slots[g].gfn);
+	}
+	guest_mem_free(&gm);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		UNIT_TEST(test_ramblock_add_checks), UNIT_TEST(test_ramblock_limit),
+		UNIT_TEST(test_ramblock_enomem),     UNIT_TEST(test_memslot_set_checks),
+		UNIT_TEST(test_memslot_split_and_cut), UNIT_TEST(test_memslot_limit),
+		UNIT_TEST(test_pin),                 UNIT_TEST(test_random_model),
+	};
+
+	return cmocka_run_group_tests_name("memslot", tests, NULL, NULL);
+}
