@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* EPT hierarchy: each table page has a shadow array of child pointers. */
 #include "ept.h"
+#include "stats.h"
 
 #define EPT_LEVELS 4
 #define EPT_ENTRIES 512
@@ -51,6 +52,7 @@ int ept_init(struct ept *ept)
 	if (r)
 		return r;
 	ept->nr_tables = 1;
+	ept->nr_huge = 0;
 	/* SDM 24.6.11: memory type WB (6), walk length 4 (encoded as 3). */
 	ept->eptp = ept->root.page.pa | (3 << 3) | 6;
 	return 0;
@@ -60,19 +62,37 @@ void ept_free(struct ept *ept)
 {
 	node_free(&ept->root);
 	ept->nr_tables = 0;
+	hax_count(&hax_counters.huge_pages, -(s64)ept->nr_huge);
+	ept->nr_huge = 0;
 }
 
-/* The leaf table (level 0) for @gpa; created when @create. */
-static struct ept_node *ept_leaf_table(struct ept *ept, u64 gpa, bool create, int *err)
+void ept_node_release(struct ept_node *n)
+{
+	if (!n)
+		return;
+	node_free(n);
+	os_free(n);
+}
+
+/*
+ * The table at @stop_level (1: the page directory, 0: a page table) for
+ * @gpa; created when @create. NULL (and -EEXIST in @err) when a 2 MiB leaf
+ * maps @gpa and @stop_level is 0.
+ */
+static struct ept_node *ept_table(struct ept *ept, u64 gpa, int stop_level, bool create, int *err)
 {
 	struct ept_node *n = &ept->root;
 	int level;
 
-	for (level = EPT_LEVELS - 1; level > 0; level--) {
+	for (level = EPT_LEVELS - 1; level > stop_level; level--) {
 		unsigned int i = ept_index(gpa, level);
 		struct ept_node *c = n->children[i];
 		u64 *table = n->page.va;
 
+		if (!c && (table[i] & EPT_LARGE)) {
+			*err = -EEXIST;
+			return NULL;
+		}
 		if (!c) {
 			if (!create)
 				return NULL;
@@ -99,7 +119,7 @@ int ept_map(struct ept *ept, u64 gpa, u64 hpa, u64 perm)
 
 	if ((gpa | hpa) & (HAX_PAGE_SIZE - 1) || gpa >> EPT_GPA_BITS)
 		return -EINVAL;
-	leaf = ept_leaf_table(ept, gpa, true, &err);
+	leaf = ept_table(ept, gpa, 0, true, &err);
 	if (!leaf)
 		return err;
 	table = leaf->page.va;
@@ -108,27 +128,62 @@ int ept_map(struct ept *ept, u64 gpa, u64 hpa, u64 perm)
 	return 0;
 }
 
+int ept_map_huge(struct ept *ept, u64 gpa, u64 hpa, u64 perm, struct ept_node **old)
+{
+	struct ept_node *pd;
+	unsigned int i = ept_index(gpa, 1);
+	int err = 0;
+	u64 *table;
+
+	*old = NULL;
+	if ((gpa | hpa) & (EPT_HUGE_SIZE - 1) || gpa >> EPT_GPA_BITS)
+		return -EINVAL;
+	pd = ept_table(ept, gpa, 1, true, &err);
+	if (!pd)
+		return err;
+	table = pd->page.va;
+	if (!(table[i] & EPT_LARGE)) {
+		ept->nr_huge++;
+		hax_count(&hax_counters.huge_pages, 1);
+	}
+	/* SDM 29.3.2: bit 7 makes a PDE map 2 MiB; its table goes after the flush. */
+	__atomic_store_n(&table[i], (hpa & EPT_PA_MASK) | EPT_LARGE | EPT_MT_WB | (perm & EPT_RWX),
+			 __ATOMIC_RELEASE);
+	*old = pd->children[i];
+	pd->children[i] = NULL;
+	if (*old)
+		ept->nr_tables--;
+	return 0;
+}
+
 bool ept_unmap(struct ept *ept, u64 gpa, u64 size)
 {
 	bool removed = false;
 	u64 end = gpa + size;
 
-	if (end > (1ULL << EPT_GPA_BITS))
+	if (end > (1ULL << EPT_GPA_BITS) || end < gpa)
 		end = 1ULL << EPT_GPA_BITS;
 	while (gpa < end) {
 		int err = 0;
-		struct ept_node *leaf = ept_leaf_table(ept, gpa, false, &err);
-		u64 next = (gpa | ((HAX_PAGE_SIZE << 9) - 1)) + 1;
+		struct ept_node *pd = ept_table(ept, gpa, 1, false, &err);
+		u64 next = (gpa | (EPT_HUGE_SIZE - 1)) + 1;
+		unsigned int i = ept_index(gpa, 1);
 
-		if (leaf) {
-			u64 *table = leaf->page.va;
+		if (pd && (((u64 *)pd->page.va)[i] & EPT_LARGE)) {
+			/* Any change inside a 2 MiB leaf drops it: the rest faults back in 4 KiB. */
+			__atomic_store_n(&((u64 *)pd->page.va)[i], 0, __ATOMIC_RELEASE);
+			ept->nr_huge--;
+			hax_count(&hax_counters.huge_pages, -1);
+			removed = true;
+		} else if (pd && pd->children[i]) {
+			u64 *table = pd->children[i]->page.va;
 			u64 g;
 
 			for (g = gpa; g < end && g < next; g += HAX_PAGE_SIZE) {
-				unsigned int i = ept_index(g, 0);
+				unsigned int j = ept_index(g, 0);
 
-				if (table[i]) {
-					__atomic_store_n(&table[i], 0, __ATOMIC_RELEASE);
+				if (table[j]) {
+					__atomic_store_n(&table[j], 0, __ATOMIC_RELEASE);
 					removed = true;
 				}
 			}
@@ -141,7 +196,14 @@ bool ept_unmap(struct ept *ept, u64 gpa, u64 size)
 u64 ept_lookup(const struct ept *ept, u64 gpa)
 {
 	int err = 0;
-	struct ept_node *leaf = ept_leaf_table((struct ept *)ept, gpa, false, &err);
+	struct ept_node *pd = ept_table((struct ept *)ept, gpa, 1, false, &err);
+	u64 pde;
 
-	return leaf ? ((u64 *)leaf->page.va)[ept_index(gpa, 0)] : 0;
+	if (!pd)
+		return 0;
+	pde = ((u64 *)pd->page.va)[ept_index(gpa, 1)];
+	if (pde & EPT_LARGE)
+		return pde;
+	pd = pd->children[ept_index(gpa, 1)];
+	return pd ? ((u64 *)pd->page.va)[ept_index(gpa, 0)] : 0;
 }

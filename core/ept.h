@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Extended page tables (SDM 29.3): 4-level, write-back, 4 KiB leaves. */
+/* Extended page tables (SDM 29.3): 4-level, write-back, 4 KiB and 2 MiB leaves. */
 #ifndef HAXM_CORE_EPT_H
 #define HAXM_CORE_EPT_H
 
@@ -10,6 +10,8 @@
 #define EPT_X (1ULL << 2)
 #define EPT_RWX (EPT_R | EPT_W | EPT_X)
 #define EPT_MT_WB (6ULL << 3)
+#define EPT_LARGE (1ULL << 7) /* a PDE mapping 2 MiB (SDM 29.3.2) */
+#define EPT_HUGE_SIZE (2ULL << 20)
 #define EPT_PA_MASK 0x000ffffffffff000ULL
 
 struct ept_node {
@@ -21,6 +23,7 @@ struct ept {
 	struct ept_node root; /* PML4 */
 	u64 eptp;
 	u64 nr_tables;
+	u64 nr_huge; /* 2 MiB leaves */
 };
 
 /*
@@ -40,12 +43,27 @@ void ept_free(struct ept *ept);
 int ept_map(struct ept *ept, u64 gpa, u64 hpa, u64 perm);
 
 /*
- * ept_unmap() - remove the mappings of [@gpa, @gpa+@size). Returns true when
- * anything was removed, so the caller must flush the EPT TLBs (INVEPT).
+ * ept_map() fails with -EEXIST when a 2 MiB leaf maps @gpa.
+ *
+ * ept_map_huge() - map the 2 MiB guest block at @gpa to host block @hpa,
+ * replacing the 4 KiB mappings there. Their table comes back in @old: free
+ * it with ept_node_release() once no CPU can walk it (after the flush).
+ * Errors: -EINVAL (@gpa beyond 48 bits, @gpa or @hpa not 2 MiB-aligned),
+ * -ENOMEM.
+ */
+int ept_map_huge(struct ept *ept, u64 gpa, u64 hpa, u64 perm, struct ept_node **old);
+
+/* ept_node_release() - free a table ept_map_huge() detached (NULL is fine). */
+void ept_node_release(struct ept_node *n);
+
+/*
+ * ept_unmap() - remove the mappings of [@gpa, @gpa+@size); a 2 MiB leaf the
+ * range touches goes as a whole. Returns true when anything was removed, so
+ * the caller must flush the EPT TLBs (INVEPT).
  */
 bool ept_unmap(struct ept *ept, u64 gpa, u64 size);
 
-/* ept_lookup() - the leaf entry for @gpa, 0 when unmapped. */
+/* ept_lookup() - the leaf entry for @gpa (EPT_LARGE: a 2 MiB one), 0 when unmapped. */
 u64 ept_lookup(const struct ept *ept, u64 gpa);
 
 #endif /* HAXM_CORE_EPT_H */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Ramblocks and memslots: the guest-physical to VMM-virtual map. */
 #include "memslot.h"
+#include "stats.h"
 #include "../include/uapi/haxm.h"
 
 /* User addresses are canonical lower-half (x86-64, 47 bits). */
@@ -11,7 +12,7 @@ static bool page_aligned(u64 v)
 	return !(v & (HAX_PAGE_SIZE - 1));
 }
 
-int ramblock_add(struct guest_mem *gm, u64 uva, u64 size)
+static int rb_new(struct guest_mem *gm, u64 uva, u64 size, bool implicit, struct ramblock **out)
 {
 	struct ramblock *rb;
 	int i;
@@ -36,8 +37,44 @@ int ramblock_add(struct guest_mem *gm, u64 uva, u64 size)
 	}
 	rb->uva = uva;
 	rb->size = size;
+	rb->implicit = implicit;
 	gm->rbs[gm->nr_rbs++] = rb;
+	if (out)
+		*out = rb;
 	return 0;
+}
+
+int ramblock_add(struct guest_mem *gm, u64 uva, u64 size)
+{
+	return rb_new(gm, uva, size, false, NULL);
+}
+
+static void rb_unpin(struct ramblock *rb, u64 pg)
+{
+	if (!rb->pins[pg])
+		return;
+	os_unpin_user_page(rb->pins[pg]);
+	rb->pins[pg] = NULL;
+	rb->npinned--;
+	hax_count(&hax_counters.pinned_pages, -1);
+}
+
+static void rb_free(struct ramblock *rb)
+{
+	u64 pg;
+
+	for (pg = 0; pg < rb->size >> HAX_PAGE_SHIFT; pg++)
+		rb_unpin(rb, pg);
+	os_free(rb->pins);
+	os_free(rb);
+}
+
+/* Remove gm->rbs[@i], unpinning its pages. */
+static void rb_remove(struct guest_mem *gm, int i)
+{
+	rb_free(gm->rbs[i]);
+	gm->rbs[i] = gm->rbs[--gm->nr_rbs];
+	gm->rbs[gm->nr_rbs] = NULL;
 }
 
 struct ramblock *ramblock_find(struct guest_mem *gm, u64 uva, u64 size)
@@ -98,8 +135,21 @@ static void slots_remove(struct guest_mem *gm, int at)
 		gm->slots[i] = gm->slots[i + 1];
 }
 
-/* Take [gfn, end) out of the map, cutting or splitting the slots it meets. */
-static int slots_punch(struct guest_mem *gm, u64 gfn, u64 end)
+/* Remember that @s no longer maps [@gfn, @end) (a part of it). */
+static void note_unmapped(struct guest_mem *gm, const struct memslot *s, u64 gfn, u64 end)
+{
+	struct rb_range *u = &gm->unmapped[gm->nr_unmapped++];
+
+	u->rb = s->rb;
+	u->pgoff = s->rb_pgoff + (gfn - s->gfn);
+	u->npages = end - gfn;
+}
+
+/*
+ * Take [gfn, end) out of the map, cutting or splitting the slots it meets.
+ * Callers checked there is room for a split.
+ */
+static void slots_punch(struct guest_mem *gm, u64 gfn, u64 end)
 {
 	int i = slot_lower_bound(gm, gfn);
 
@@ -111,61 +161,120 @@ static int slots_punch(struct guest_mem *gm, u64 gfn, u64 end)
 			/* the hole is inside: split in two */
 			struct memslot tail = *s;
 
-			if (gm->nr_slots == HAX_MAX_MEMSLOTS)
-				return -ENOSPC;
+			note_unmapped(gm, s, gfn, end);
 			tail.gfn = end;
 			tail.npages = s_end - end;
 			tail.rb_pgoff += end - s->gfn;
 			s->npages = gfn - s->gfn;
 			slots_insert(gm, i + 1, &tail);
-			return 0;
+			return;
 		}
 		if (s->gfn < gfn) {
+			note_unmapped(gm, s, gfn, s_end);
 			s->npages = gfn - s->gfn; /* keep the head */
 			i++;
 		} else if (s_end > end) {
+			note_unmapped(gm, s, s->gfn, end);
 			s->rb_pgoff += end - s->gfn; /* keep the tail */
 			s->npages = s_end - end;
 			s->gfn = end;
 			i++;
 		} else {
+			note_unmapped(gm, s, s->gfn, s_end);
 			slots_remove(gm, i);
 		}
 	}
-	return 0;
+}
+
+/* Would punching [gfn, end) split a slot in two? */
+static bool punch_splits(const struct guest_mem *gm, u64 gfn, u64 end)
+{
+	const struct memslot *s = memslot_find(gm, gfn);
+
+	return s && s->gfn < gfn && s->gfn + s->npages > end;
 }
 
 int memslot_set(struct guest_mem *gm, u64 gpa, u64 size, u64 uva, u32 flags)
 {
 	const u32 known = HAX_RAM_INFO_ROM | HAX_RAM_INFO_STANDALONE | HAX_RAM_INFO_INVALID;
+	u64 gfn = gpa >> HAX_PAGE_SHIFT, end = (gpa + size) >> HAX_PAGE_SHIFT;
+	bool unmap = flags & HAX_RAM_INFO_INVALID;
 	struct memslot s = { 0 };
 	int r;
 
 	if (!size || !page_aligned(gpa) || !page_aligned(size) || gpa + size < gpa ||
 	    gpa + size > HAX_GPA_LIMIT || (flags & ~known))
 		return -EINVAL;
-	if (flags & HAX_RAM_INFO_INVALID) {
-		if (uva || (flags & ~HAX_RAM_INFO_INVALID))
-			return -EINVAL;
-	} else {
-		if (!page_aligned(uva))
-			return -EINVAL;
+	if (unmap && (uva || (flags & ~HAX_RAM_INFO_INVALID)))
+		return -EINVAL;
+	if (!unmap && (!page_aligned(uva) || uva + size < uva || uva + size > USER_VA_LIMIT))
+		return -EINVAL;
+	if (gm->nr_unmapped)
+		return -EBUSY;
+	/* A split adds a slot, and so does the new mapping. */
+	if (gm->nr_slots + punch_splits(gm, gfn, end) + !unmap > HAX_MAX_MEMSLOTS)
+		return -ENOSPC;
+	if (!unmap) {
 		s.rb = ramblock_find(gm, uva, size);
-		if (!s.rb)
+		if (!s.rb && !(flags & HAX_RAM_INFO_STANDALONE))
 			return -ENOENT;
-		/* Worst case the punch splits one slot and we add one. */
-		if (gm->nr_slots + 2 > HAX_MAX_MEMSLOTS)
-			return -ENOSPC;
+		if (!s.rb) {
+			r = rb_new(gm, uva, size, true, &s.rb);
+			if (r)
+				return r;
+		}
 	}
-	r = slots_punch(gm, gpa >> HAX_PAGE_SHIFT, (gpa + size) >> HAX_PAGE_SHIFT);
-	if (r || (flags & HAX_RAM_INFO_INVALID))
-		return r;
-	s.gfn = gpa >> HAX_PAGE_SHIFT;
-	s.npages = size >> HAX_PAGE_SHIFT;
+	slots_punch(gm, gfn, end);
+	if (unmap)
+		return 0;
+	s.gfn = gfn;
+	s.npages = end - gfn;
 	s.rb_pgoff = (uva - s.rb->uva) >> HAX_PAGE_SHIFT;
 	s.flags = flags & HAX_RAM_INFO_ROM;
 	slots_insert(gm, slot_lower_bound(gm, s.gfn), &s);
 	return 0;
+}
+
+/* Is page @pg of @rb mapped by some slot? */
+static bool rb_page_mapped(const struct guest_mem *gm, const struct ramblock *rb, u64 pg)
+{
+	int i;
+
+	for (i = 0; i < gm->nr_slots; i++) {
+		const struct memslot *s = &gm->slots[i];
+
+		if (s->rb == rb && pg >= s->rb_pgoff && pg - s->rb_pgoff < s->npages)
+			return true;
+	}
+	return false;
+}
+
+static bool rb_used(const struct guest_mem *gm, const struct ramblock *rb)
+{
+	int i;
+
+	for (i = 0; i < gm->nr_slots; i++)
+		if (gm->slots[i].rb == rb)
+			return true;
+	return false;
+}
+
+void guest_mem_release_unmapped(struct guest_mem *gm)
+{
+	int i;
+	u64 pg;
+
+	for (i = 0; i < gm->nr_unmapped; i++) {
+		struct rb_range *u = &gm->unmapped[i];
+
+		for (pg = u->pgoff; pg < u->pgoff + u->npages; pg++)
+			if (u->rb->pins[pg] && !rb_page_mapped(gm, u->rb, pg))
+				rb_unpin(u->rb, pg);
+	}
+	gm->nr_unmapped = 0;
+	for (i = gm->nr_rbs - 1; i >= 0; i--)
+		if (gm->rbs[i]->implicit && !rb_used(gm, gm->rbs[i]))
+			rb_remove(gm, i);
 }
 
 int guest_mem_pin(struct guest_mem *gm, u64 gfn, u64 *hpa, u32 *flags)
@@ -185,6 +294,7 @@ int guest_mem_pin(struct guest_mem *gm, u64 gfn, u64 *hpa, u32 *flags)
 		if (r)
 			return r;
 		rb->npinned++;
+		hax_count(&hax_counters.pinned_pages, 1);
 		return 0;
 	}
 	*hpa = os_pinned_pa(rb->pins[pg]);
@@ -203,18 +313,71 @@ u64 guest_mem_pinned(const struct guest_mem *gm)
 
 void guest_mem_free(struct guest_mem *gm)
 {
-	int i;
-	u64 pg;
-
-	for (i = 0; i < gm->nr_rbs; i++) {
-		struct ramblock *rb = gm->rbs[i];
-
-		for (pg = 0; pg < rb->size >> HAX_PAGE_SHIFT; pg++)
-			if (rb->pins[pg])
-				os_unpin_user_page(rb->pins[pg]);
-		os_free(rb->pins);
-		os_free(rb);
-	}
-	gm->nr_rbs = 0;
+	while (gm->nr_rbs)
+		rb_remove(gm, gm->nr_rbs - 1);
 	gm->nr_slots = 0;
+	gm->nr_unmapped = 0;
+	os_free(gm->denied);
+	gm->denied = NULL;
+	gm->denied_pages = 0;
+}
+
+u32 guest_mem_allowed(const struct guest_mem *gm, u64 gfn)
+{
+	return gfn < gm->denied_pages ? HAX_RAM_PERM_RWX & ~gm->denied[gfn] : HAX_RAM_PERM_RWX;
+}
+
+int guest_mem_protect(struct guest_mem *gm, u64 gpa, u64 size, u32 perm)
+{
+	u64 gfn = gpa >> HAX_PAGE_SHIFT, end = (gpa + size) >> HAX_PAGE_SHIFT, g;
+	u64 top = gm->nr_slots ? gm->slots[gm->nr_slots - 1].gfn + gm->slots[gm->nr_slots - 1].npages : 0;
+
+	/* EPT cannot express write without read (SDM 29.3.3.1). */
+	if (!size || !page_aligned(gpa) || !page_aligned(size) || gpa + size < gpa ||
+	    (perm & ~HAX_RAM_PERM_MASK) || (perm & (HAX_RAM_PERM_R | HAX_RAM_PERM_W)) == HAX_RAM_PERM_W)
+		return -EINVAL;
+	if (end > top)
+		return -ENOENT;
+	if (end > HAX_PROTECT_PAGES)
+		return -E2BIG;
+	if (end > gm->denied_pages) {
+		u8 *d = os_zalloc(end);
+
+		if (!d)
+			return -ENOMEM;
+		for (g = 0; g < gm->denied_pages; g++)
+			d[g] = gm->denied[g];
+		os_free(gm->denied);
+		gm->denied = d;
+		gm->denied_pages = end;
+	}
+	for (g = gfn; g < end; g++)
+		gm->denied[g] = HAX_RAM_PERM_RWX & ~perm;
+	return 0;
+}
+
+bool guest_mem_huge_hpa(const struct guest_mem *gm, u64 gfn, u64 *hpa)
+{
+	u64 first = gfn & ~(HAX_HUGE_PAGES - 1), i, pa0, pg;
+	const struct memslot *s = memslot_find(gm, first);
+	u32 allowed;
+
+	if (!s || s->gfn + s->npages < first + HAX_HUGE_PAGES)
+		return false;
+	pg = s->rb_pgoff + (first - s->gfn);
+	if (!s->rb->pins[pg])
+		return false;
+	pa0 = os_pinned_pa(s->rb->pins[pg]);
+	if (pa0 & (HAX_HUGE_PAGES * HAX_PAGE_SIZE - 1))
+		return false;
+	allowed = guest_mem_allowed(gm, first);
+	for (i = 1; i < HAX_HUGE_PAGES; i++) {
+		void *pin = s->rb->pins[pg + i];
+
+		if (!pin || os_pinned_pa(pin) != pa0 + (i << HAX_PAGE_SHIFT) ||
+		    guest_mem_allowed(gm, first + i) != allowed)
+			return false;
+	}
+	*hpa = pa0;
+	return true;
 }

@@ -3,7 +3,8 @@
  * Guest memory: ramblocks (ranges of the VMM's address space registered as
  * guest RAM) and memslots (guest-physical ranges mapped onto ramblocks).
  * Pages are pinned lazily, on the first EPT violation that touches them, and
- * stay pinned until their ramblock goes away with the VM.
+ * unpinned when no memslot maps them any more (after the EPT flush) or when
+ * the VM goes. Protections (PROTECT_RAM) are kept per guest frame.
  */
 #ifndef HAXM_CORE_MEMSLOT_H
 #define HAXM_CORE_MEMSLOT_H
@@ -14,12 +15,17 @@
 #define HAX_MAX_MEMSLOTS 256
 /* The guest-physical address space we map: 52 bits (SDM 28.2.2, EPT). */
 #define HAX_GPA_LIMIT (1ULL << 52)
+/* Protections are kept for the first 1 TiB of guest-physical space. */
+#define HAX_PROTECT_PAGES (1ULL << 28)
+/* Pages of a 2 MiB EPT mapping. */
+#define HAX_HUGE_PAGES 512ULL
 
 struct ramblock {
 	u64 uva;
 	u64 size;
 	void **pins; /* one handle a page, NULL while not pinned */
 	u64 npinned;
+	bool implicit; /* made by a STANDALONE mapping; goes with its last slot */
 };
 
 struct memslot {
@@ -30,11 +36,22 @@ struct memslot {
 	u32 flags; /* HAX_RAM_INFO_ROM */
 };
 
+/* Ramblock pages a memslot change stopped mapping, to unpin after the flush. */
+struct rb_range {
+	struct ramblock *rb;
+	u64 pgoff;
+	u64 npages;
+};
+
 struct guest_mem {
 	struct ramblock *rbs[HAX_MAX_RAMBLOCKS];
 	int nr_rbs;
 	struct memslot slots[HAX_MAX_MEMSLOTS]; /* sorted by gfn, disjoint */
 	int nr_slots;
+	struct rb_range unmapped[HAX_MAX_MEMSLOTS + 1];
+	int nr_unmapped;
+	u8 *denied;       /* per guest frame: HAX_RAM_PERM_* bits PROTECT_RAM took away */
+	u64 denied_pages; /* frames [0, denied_pages) have an entry; the rest: none denied */
 };
 
 /*
@@ -50,12 +67,26 @@ struct ramblock *ramblock_find(struct guest_mem *gm, u64 uva, u64 size);
 /*
  * memslot_set() - map guest-physical [@gpa, @gpa+@size) to the VMM range at
  * @uva with @flags (HAX_RAM_INFO_ROM), or unmap it when @flags holds
- * HAX_RAM_INFO_INVALID. Mappings it overlaps are cut or replaced.
+ * HAX_RAM_INFO_INVALID. Mappings it overlaps are cut or replaced; what they
+ * mapped is recorded for guest_mem_release_unmapped(). With
+ * HAX_RAM_INFO_STANDALONE, a range that is in no ramblock becomes one of its
+ * own, which goes when nothing maps it any more.
  * Errors: -EINVAL (unaligned, zero size, past HAX_GPA_LIMIT, unknown flags,
- * INVALID with a non-zero @uva), -ENOENT (@uva range not inside one
- * ramblock), -ENOSPC (too many slots).
+ * INVALID with a non-zero @uva or another flag), -ENOENT (@uva range not
+ * inside one ramblock, without STANDALONE), -EEXIST (STANDALONE range
+ * overlapping a ramblock it is not inside), -ENOSPC (too many slots or
+ * ramblocks), -ENOMEM, -EBUSY (guest_mem_release_unmapped() not called
+ * since the last change).
  */
 int memslot_set(struct guest_mem *gm, u64 gpa, u64 size, u64 uva, u32 flags);
+
+/*
+ * guest_mem_release_unmapped() - unpin the pages the last memslot_set()
+ * calls stopped mapping (unless another slot still maps them) and free the
+ * implicit ramblocks no slot uses. Call only once no CPU can still reach
+ * them through the EPT (after the flush).
+ */
+void guest_mem_release_unmapped(struct guest_mem *gm);
 
 /* memslot_find() - the slot mapping guest frame @gfn, or NULL (MMIO). */
 const struct memslot *memslot_find(const struct guest_mem *gm, u64 gfn);
@@ -67,6 +98,26 @@ const struct memslot *memslot_find(const struct guest_mem *gm, u64 gfn);
  * writable), -ENOMEM.
  */
 int guest_mem_pin(struct guest_mem *gm, u64 gfn, u64 *hpa, u32 *flags);
+
+/*
+ * guest_mem_huge_hpa() - when the 512 frames of the 2 MiB-aligned block
+ * holding @gfn are all mapped by one slot, pinned, allowed the same access
+ * and backed by physically contiguous, 2 MiB-aligned host memory: true, and
+ * the block's host-physical address in @hpa.
+ */
+bool guest_mem_huge_hpa(const struct guest_mem *gm, u64 gfn, u64 *hpa);
+
+/*
+ * guest_mem_protect() - PROTECT_RAM: allow only the accesses in @perm
+ * (HAX_RAM_PERM_*) to the frames of [@gpa, @gpa+@size).
+ * Errors: -EINVAL (unaligned, zero size, wraps, unknown @perm bits),
+ * -ENOENT (the range reaches past the end of the highest memslot), -E2BIG
+ * (past HAX_PROTECT_PAGES), -ENOMEM.
+ */
+int guest_mem_protect(struct guest_mem *gm, u64 gpa, u64 size, u32 perm);
+
+/* guest_mem_allowed() - the HAX_RAM_PERM_* accesses PROTECT_RAM allows @gfn. */
+u32 guest_mem_allowed(const struct guest_mem *gm, u64 gfn);
 
 /* guest_mem_free() - unpin every page and free all ramblocks and slots. */
 void guest_mem_free(struct guest_mem *gm);

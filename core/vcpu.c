@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* vCPUs: creation, the RUN loop and register access. */
 #include "vm.h"
+#include "stats.h"
 #include "vmx/cpu.h"
 #include "vmx/exits.h"
 #include "vmx/caps.h"
@@ -64,6 +65,7 @@ int vcpu_create(struct vm *vm, u32 id, struct vcpu **out)
 		goto fail;
 	vm->vcpus[id] = v;
 	os_mutex_unlock(&vm->lock);
+	hax_count(&hax_counters.vcpus, 1);
 	*out = v;
 	return 0;
 fail:
@@ -82,6 +84,7 @@ void vcpu_destroy(struct vcpu *v)
 	os_mutex_unlock(&vm->lock);
 	vmx_vcpu_clear(v);
 	vcpu_free(v);
+	hax_count(&hax_counters.vcpus, -1);
 }
 
 struct hax_tunnel *vcpu_tunnel(struct vcpu *v)
@@ -89,25 +92,67 @@ struct hax_tunnel *vcpu_tunnel(struct vcpu *v)
 	return v->tunnel_page.va;
 }
 
-/* Map the page behind an EPT violation, or report what cannot be mapped. */
+int vcpu_mmio(struct vcpu *v, struct hax_tunnel *t, u64 gpa)
+{
+	return vmx_statechange(v, t);
+}
+
+/* An access PROTECT_RAM forbids: user space learns the page and the rights. */
+static int vcpu_pagefault(struct hax_tunnel *t, u64 gpa, u32 access, u32 allowed)
+{
+	t->pagefault.gpa = gpa;
+	t->pagefault.flags = access | (allowed << 4);
+	t->pagefault.reserved1 = 0;
+	t->pagefault.reserved2 = 0;
+	t->_exit_status = HAX_EXIT_PAGEFAULT;
+	return EXIT_TO_USER;
+}
+
+/*
+ * Map the page behind an EPT violation (and its 2 MiB block, when that can be
+ * one leaf), or report what cannot be mapped. The HAX_RAM_PERM_* bits, the
+ * EPT_R/W/X bits and the access bits of the exit qualification (SDM 28.2.1,
+ * Table 28-7) are the same three bits.
+ */
 static int vcpu_fault_in(struct vcpu *v, struct hax_tunnel *t)
 {
 	struct vm *vm = v->vm;
-	u64 gpa = v->fault_gpa & HAX_PAGE_MASK, hpa;
-	u32 flags;
+	u64 gpa = v->fault_gpa & HAX_PAGE_MASK, gfn = gpa >> HAX_PAGE_SHIFT, hpa;
+	u32 access = v->exit_qual & (EPT_QUAL_READ | EPT_QUAL_WRITE | EPT_QUAL_FETCH);
+	u32 flags, allowed, perm;
+	struct ept_node *old = NULL;
+	bool promoted = false;
 	int r;
 
 	os_mutex_lock(&vm->lock);
-	r = guest_mem_pin(&vm->mem, gpa >> HAX_PAGE_SHIFT, &hpa, &flags);
-	if (!r && (flags & HAX_RAM_INFO_ROM) && (v->exit_qual & EPT_QUAL_WRITE))
-		r = -ENOENT;
+	/* Another vCPU mapped it meanwhile. */
+	if ((ept_lookup(&vm->ept, gpa) & access) == access) {
+		os_mutex_unlock(&vm->lock);
+		return EXIT_RESUME;
+	}
+	r = guest_mem_pin(&vm->mem, gfn, &hpa, &flags);
+	allowed = guest_mem_allowed(&vm->mem, gfn);
+	perm = allowed & ((flags & HAX_RAM_INFO_ROM) ? EPT_R | EPT_X : EPT_RWX);
+	if (!r && (access & ~allowed)) {
+		os_mutex_unlock(&vm->lock);
+		return vcpu_pagefault(t, gpa, access, allowed);
+	}
+	if (!r && (access & ~perm))
+		r = -ENOENT; /* a write to ROM */
 	if (!r)
-		r = ept_map(&vm->ept, gpa, hpa,
-			    (flags & HAX_RAM_INFO_ROM) ? EPT_R | EPT_X : EPT_RWX);
+		r = ept_map(&vm->ept, gpa, hpa, perm);
+	if (!r && (vmx_caps.ept_vpid & VMX_EPT_2M_PAGE) && guest_mem_huge_hpa(&vm->mem, gfn, &hpa)) {
+		r = ept_map_huge(&vm->ept, gpa & ~(EPT_HUGE_SIZE - 1), hpa, perm, &old);
+		promoted = !r;
+	}
 	os_mutex_unlock(&vm->lock);
-	/* MMIO and ROM writes need the instruction emulator: not yet. */
+	if (promoted) {
+		/* No CPU may still walk the replaced table (SDM 29.4.3.1). */
+		vmx_flush_ept(vm->ept.eptp);
+		ept_node_release(old);
+	}
 	if (r == -ENOENT)
-		return vmx_statechange(v, t);
+		return vcpu_mmio(v, t, v->fault_gpa);
 	return r ? r : EXIT_RESUME;
 }
 

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* VMs: guest memory and EPT, and module-wide core setup. */
 #include "vm.h"
+#include "stats.h"
 #include "vmx/caps.h"
 #include "vmx/cpu.h"
+#include "vmx/vmx.h"
+
+struct hax_counters hax_counters;
 
 int hax_core_init(void)
 {
@@ -20,7 +24,7 @@ void hax_capability(struct hax_capabilityinfo *ci)
 	ci->wstatus = HAX_CAP_STATUS_WORKING;
 	/* Advertise only what works; the rest comes with its feature. */
 	ci->winfo = HAX_CAP_EPT | HAX_CAP_UG | HAX_CAP_64BIT_RAMBLOCK | HAX_CAP_64BIT_SETRAM |
-		    HAX_CAP_TUNNEL_PAGE;
+		    HAX_CAP_TUNNEL_PAGE | HAX_CAP_RAM_PROTECTION | HAX_CAP_IMPLICIT_RAMBLOCK;
 }
 
 int vm_create(u32 id, struct vm **out)
@@ -40,6 +44,7 @@ int vm_create(u32 id, struct vm **out)
 	vm->id = id;
 	vm->mm = os_mm_current();
 	os_mutex_init(&vm->lock);
+	hax_count(&hax_counters.vms, 1);
 	*out = vm;
 	return 0;
 fail_vmx:
@@ -57,6 +62,7 @@ void vm_destroy(struct vm *vm)
 	guest_mem_free(&vm->mem);
 	vmx_put();
 	os_free(vm);
+	hax_count(&hax_counters.vms, -1);
 }
 
 int vm_add_ramblock(struct vm *vm, u64 uva, u64 size)
@@ -76,6 +82,24 @@ int vm_set_ram(struct vm *vm, u64 gpa, u64 size, u64 uva, u32 flags)
 	os_mutex_lock(&vm->lock);
 	r = memslot_set(&vm->mem, gpa, size, uva, flags);
 	/* Entries of the old mapping go; the new one faults in lazily. */
+	if (!r && ept_unmap(&vm->ept, gpa, size))
+		vmx_flush_ept(vm->ept.eptp);
+	/* Only now can no CPU reach the pages the old mapping had. */
+	guest_mem_release_unmapped(&vm->mem);
+	os_mutex_unlock(&vm->lock);
+	return r;
+}
+
+int vm_protect_ram(struct vm *vm, u64 gpa, u64 size, u32 perm)
+{
+	int r;
+
+	/* SDM 29.3.3.1: execute-only entries need the CPU's support. */
+	if (perm == HAX_RAM_PERM_X && !(vmx_caps.ept_vpid & VMX_EPT_EXEC_ONLY))
+		return -EINVAL;
+	os_mutex_lock(&vm->lock);
+	r = guest_mem_protect(&vm->mem, gpa, size, perm);
+	/* Entries refault with the new rights; running vCPUs drop theirs now. */
 	if (!r && ept_unmap(&vm->ept, gpa, size))
 		vmx_flush_ept(vm->ept.eptp);
 	os_mutex_unlock(&vm->lock);

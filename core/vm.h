@@ -96,7 +96,7 @@ int vm_add_ramblock(struct vm *vm, u64 uva, u64 size);
 /*
  * vm_set_ram() - SET_RAM / SET_RAM2: map, remap or unmap guest RAM and flush
  * stale EPT entries on every CPU.
- * Errors: as memslot_set(): -EINVAL, -ENOENT, -ENOSPC.
+ * Errors: as memslot_set(): -EINVAL, -ENOENT, -EEXIST, -ENOSPC, -ENOMEM.
  */
 int vm_set_ram(struct vm *vm, u64 gpa, u64 size, u64 uva, u32 flags);
 
@@ -122,6 +122,23 @@ int vcpu_run(struct vcpu *v);
  */
 int vcpu_set_regs(struct vcpu *v, const vcpu_state_t *s);
 int vcpu_get_regs(struct vcpu *v, vcpu_state_t *s);
+
+/*
+ * vm_protect_ram() - PROTECT_RAM: restrict guest access to [@gpa, @gpa+@size)
+ * to @perm and make running vCPUs see it (their stale EPT entries go).
+ * Errors: as guest_mem_protect(): -EINVAL (also execute-only @perm where the
+ * CPU's EPT cannot express it), -ENOENT, -E2BIG, -ENOMEM.
+ */
+int vm_protect_ram(struct vm *vm, u64 gpa, u64 size, u32 perm);
+
+/*
+ * vcpu_mmio() - the guest accessed guest-physical @gpa, which is not RAM:
+ * unmapped (MMIO) or ROM it wrote to. The one place the instruction emulator
+ * (FAST_MMIO) plugs in; until then the vCPU stops with STATECHANGE.
+ * Called from the RUN loop, preemptible, VMCS not necessarily current.
+ * Returns an exit action (EXIT_RESUME, EXIT_TO_USER) or a negative errno.
+ */
+int vcpu_mmio(struct vcpu *v, struct hax_tunnel *t, u64 gpa);
 
 /* vcpu_tunnel() - the tunnel and I/O buffer pages to map for user space. */
 struct hax_tunnel *vcpu_tunnel(struct vcpu *v);

@@ -44,6 +44,7 @@
 #define VMX_MISC_SAVES_LMA (1ULL << 5)
 #define VMX_MISC_ACTIVITY_HLT (1ULL << 6)
 
+#define VMX_EPT_EXEC_ONLY (1ULL << 0)
 #define VMX_EPT_WALK_4 (1ULL << 6)
 #define VMX_EPT_WB (1ULL << 14)
 #define VMX_EPT_2M_PAGE (1ULL << 16)

@@ -5,12 +5,14 @@
  * HAXM-compatible device interface.
  */
 #include <linux/cpuhotplug.h>
+#include <linux/debugfs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "haxm_linux.h"
+#include "stats.h"
 
 #define HAXM_VERSION "0.1.0"
 
@@ -112,6 +114,30 @@ static struct miscdevice hax_sys_dev = {
 	.mode = 0600,
 };
 
+static struct dentry *hax_debugfs;
+
+/* /sys/kernel/debug/haxm/<counter>: the live-object counters (core/stats.h). */
+static void hax_debugfs_init(void)
+{
+	static const struct {
+		const char *name;
+		u64 *value;
+	} files[] = {
+		{ "vms", &hax_counters.vms },
+		{ "vcpus", &hax_counters.vcpus },
+		{ "pinned_pages", &hax_counters.pinned_pages },
+		{ "kernel_pages", &hax_counters.kernel_pages },
+		{ "allocations", &hax_counters.allocations },
+		{ "huge_pages", &hax_counters.huge_pages },
+	};
+	int i;
+
+	/* Statistics only: the module works without debugfs. */
+	hax_debugfs = debugfs_create_dir("haxm", NULL);
+	for (i = 0; i < ARRAY_SIZE(files); i++)
+		debugfs_create_u64(files[i].name, 0444, hax_debugfs, files[i].value);
+}
+
 static int hax_cpu_up(unsigned int cpu)
 {
 	hax_cpu_online();
@@ -142,6 +168,7 @@ static int __init haxm_init(void)
 	r = misc_register(&hax_sys_dev);
 	if (r)
 		goto fail_nodes;
+	hax_debugfs_init();
 	pr_info("haxm: version %s loaded, API %d\n", HAXM_VERSION, HAX_API_CUR_VERSION);
 	return 0;
 fail_nodes:
@@ -155,6 +182,7 @@ fail_core:
 
 static void __exit haxm_exit(void)
 {
+	debugfs_remove(hax_debugfs);
 	misc_deregister(&hax_sys_dev);
 	hax_nodes_exit();
 	cpuhp_remove_state_nocalls(hax_cpuhp_state);

@@ -332,6 +332,7 @@ static long hax_vm_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 		struct hax_ramblock_info rb;
 		struct hax_set_ram_info ram;
 		struct hax_set_ram_info2 ram2;
+		struct hax_protect_ram_info prot;
 		struct hax_qemu_version qv;
 	} u;
 
@@ -344,6 +345,7 @@ static long hax_vm_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 	case HAX_VM_IOCTL_ADD_RAMBLOCK:
 	case HAX_VM_IOCTL_SET_RAM:
 	case HAX_VM_IOCTL_SET_RAM2:
+	case HAX_VM_IOCTL_PROTECT_RAM:
 	case HAX_VM_IOCTL_NOTIFY_QEMU_VERSION:
 		/* The argument, read once: every check below sees this copy. */
 		BUILD_BUG_ON(sizeof(u) < sizeof(struct hax_set_ram_info2));
@@ -380,6 +382,10 @@ static long hax_vm_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 		if (u.ram2.reserved1 || u.ram2.reserved2)
 			return -EINVAL;
 		return vm_set_ram(vm, u.ram2.pa_start, u.ram2.size, u.ram2.va, u.ram2.flags);
+	case HAX_VM_IOCTL_PROTECT_RAM:
+		if (u.prot.reserved)
+			return -EINVAL;
+		return vm_protect_ram(vm, u.prot.pa_start, u.prot.size, u.prot.flags);
 	case HAX_VM_IOCTL_NOTIFY_QEMU_VERSION:
 		if (u.qv.least_version > u.qv.cur_version)
 			return -EINVAL;

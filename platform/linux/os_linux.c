@@ -15,6 +15,7 @@
 #include <asm/tlbflush.h>
 
 #include "os.h"
+#include "stats.h"
 
 static int log_level = HAX_LOG_INFO;
 module_param(log_level, int, 0644);
@@ -58,11 +59,17 @@ void os_log_ratelimited(int level, const char *fmt, ...)
 
 void *os_zalloc(size_t size)
 {
-	return kvzalloc(size, GFP_KERNEL_ACCOUNT);
+	void *p = kvzalloc(size, GFP_KERNEL_ACCOUNT);
+
+	if (p)
+		hax_count(&hax_counters.allocations, 1);
+	return p;
 }
 
 void os_free(void *ptr)
 {
+	if (ptr)
+		hax_count(&hax_counters.allocations, -1);
 	kvfree(ptr);
 }
 
@@ -75,13 +82,16 @@ int os_page_alloc(struct os_page *pg)
 	pg->handle = page;
 	pg->va = page_address(page);
 	pg->pa = page_to_phys(page);
+	hax_count(&hax_counters.kernel_pages, 1);
 	return 0;
 }
 
 void os_page_free(struct os_page *pg)
 {
-	if (pg->handle)
+	if (pg->handle) {
 		__free_page(pg->handle);
+		hax_count(&hax_counters.kernel_pages, -1);
+	}
 	pg->handle = NULL;
 	pg->va = NULL;
 }

@@ -6,7 +6,7 @@
 
 #define PG HAX_PAGE_SIZE
 
-/* Walk the tables the way the CPU does (4 levels, 4 KiB leaves). */
+/* Walk the tables the way the CPU does (4 levels, 4 KiB or 2 MiB leaves). */
 static u64 cpu_walk(const struct ept *ept, u64 gpa)
 {
 	u64 *table = (u64 *)(uintptr_t)(ept->eptp & EPT_PA_MASK);
@@ -17,10 +17,48 @@ static u64 cpu_walk(const struct ept *ept, u64 gpa)
 
 		if (!(e & EPT_RWX))
 			return 0;
+		if (level == 1 && (e & EPT_LARGE))
+			return e;
 		assert_int_equal(e & EPT_RWX, EPT_RWX); /* non-leaf entries allow all */
 		table = (u64 *)(uintptr_t)(e & EPT_PA_MASK);
 	}
 	return table[(gpa >> 12) & 511];
+}
+
+static void test_huge(void **state)
+{
+	struct ept ept;
+	struct ept_node *old;
+	const u64 huge = EPT_HUGE_SIZE;
+
+	(void)state;
+	assert_int_equal(ept_init(&ept), 0);
+	assert_int_equal(ept_map_huge(&ept, huge + PG, 0, EPT_RWX, &old), -EINVAL);
+	assert_int_equal(ept_map_huge(&ept, huge, PG, EPT_RWX, &old), -EINVAL);
+	/* 4 KiB mappings first, then the block replaces them and hands back their table */
+	assert_int_equal(ept_map(&ept, huge + PG, 0x40001000, EPT_RWX), 0);
+	assert_int_equal(ept.nr_tables, 4);
+	assert_int_equal(ept_map_huge(&ept, huge, 0x40000000, EPT_R | EPT_X, &old), 0);
+	assert_non_null(old);
+	ept_node_release(old);
+	assert_int_equal(ept.nr_tables, 3);
+	assert_int_equal(ept.nr_huge, 1);
+	assert_int_equal(cpu_walk(&ept, huge + 0x1234),
+			 0x40000000 | EPT_LARGE | EPT_MT_WB | EPT_R | EPT_X);
+	assert_int_equal(ept_lookup(&ept, 2 * huge - 1), 0x40000000 | EPT_LARGE | EPT_MT_WB | EPT_R | EPT_X);
+	/* no 4 KiB mapping inside a block */
+	assert_int_equal(ept_map(&ept, huge + PG, 0x1000, EPT_RWX), -EEXIST);
+	/* a change inside drops the whole block */
+	assert_true(ept_unmap(&ept, huge + 5 * PG, PG));
+	assert_int_equal(ept.nr_huge, 0);
+	assert_int_equal(cpu_walk(&ept, huge), 0);
+	assert_int_equal(ept_map(&ept, huge + PG, 0x1000, EPT_RWX), 0);
+	assert_int_equal(ept.nr_tables, 4);
+	/* a block where no table was; freed with the rest */
+	assert_int_equal(ept_map_huge(&ept, 7 * huge, 0x80000000, EPT_RWX, &old), 0);
+	assert_null(old);
+	assert_int_equal(ept.nr_huge, 1);
+	ept_free(&ept);
 }
 
 static void test_eptp(void **state)
@@ -152,6 +190,7 @@ int main(void)
 		UNIT_TEST(test_map_checks),
 		UNIT_TEST(test_enomem_unwinds),
 		UNIT_TEST(test_random_model),
+		UNIT_TEST(test_huge),
 	};
 
 	return cmocka_run_group_tests_name("ept", tests, NULL, NULL);

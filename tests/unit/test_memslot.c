@@ -88,6 +88,7 @@ static void test_memslot_split_and_cut(void **state)
 	assert_int_equal(memslot_set(&gm, 0x100000, 16 * PG, UVA, 0), 0);
 	/* a hole in the middle splits the slot in two */
 	assert_int_equal(memslot_set(&gm, 0x104000, 2 * PG, 0, HAX_RAM_INFO_INVALID), 0);
+	guest_mem_release_unmapped(&gm);
 	assert_int_equal(gm.nr_slots, 2);
 	assert_null(memslot_find(&gm, 0x104));
 	assert_null(memslot_find(&gm, 0x105));
@@ -101,6 +102,7 @@ static void test_memslot_split_and_cut(void **state)
 	assert_int_equal(s->npages, 4);
 	/* a ROM mapping across the hole's tail end cuts the second slot */
 	assert_int_equal(memslot_set(&gm, 0x105000, 3 * PG, UVA, HAX_RAM_INFO_ROM), 0);
+	guest_mem_release_unmapped(&gm);
 	assert_int_equal(gm.nr_slots, 3);
 	s = memslot_find(&gm, 0x107);
 	assert_int_equal(s->flags, HAX_RAM_INFO_ROM);
@@ -112,6 +114,7 @@ static void test_memslot_split_and_cut(void **state)
 	assert_int_equal(s->flags, 0);
 	/* unmapping everything empties the map */
 	assert_int_equal(memslot_set(&gm, 0, 0x200000, 0, HAX_RAM_INFO_INVALID), 0);
+	guest_mem_release_unmapped(&gm);
 	assert_int_equal(gm.nr_slots, 0);
 	guest_mem_free(&gm);
 }
@@ -126,9 +129,11 @@ static void test_memslot_limit(void **state)
 	for (i = 0; i < HAX_MAX_MEMSLOTS + 4 && !r; i++)
 		r = memslot_set(&gm, (u64)i * 2 * PG, PG, UVA, 0);
 	assert_int_equal(r, -ENOSPC);
+	guest_mem_release_unmapped(&gm);
 	assert_true(gm.nr_slots <= HAX_MAX_MEMSLOTS);
 	/* replacing an existing slot in place still works when full */
 	assert_int_equal(memslot_set(&gm, 0, PG, 0, HAX_RAM_INFO_INVALID), 0);
+	guest_mem_release_unmapped(&gm);
 	guest_mem_free(&gm);
 }
 
@@ -161,11 +166,115 @@ static void test_pin(void **state)
 	assert_int_equal(guest_mem_pin(&gm, 0x13, &hpa, &flags), -EFAULT);
 	assert_int_equal(guest_mem_pin(&gm, 0x12, &hpa, &flags), 0);
 	assert_int_equal(guest_mem_pinned(&gm), 2);
-	/* unmapping a slot keeps pages pinned until the VM goes away */
+	/* unmapping a slot unpins, on release, the pages no other slot maps */
 	assert_int_equal(memslot_set(&gm, 0x10000, 8 * PG, 0, HAX_RAM_INFO_INVALID), 0);
 	assert_int_equal(os_user.pinned, 2);
+	assert_int_equal(memslot_set(&gm, 0, PG, 0, HAX_RAM_INFO_INVALID), -EBUSY);
+	guest_mem_release_unmapped(&gm);
+	assert_int_equal(os_user.pinned, 1); /* UVA + 5 pages: still ROM at gfn 1 */
+	assert_int_equal(guest_mem_pinned(&gm), 1);
 	guest_mem_free(&gm);
 	assert_int_equal(os_user.pinned, 0);
+}
+
+static void test_standalone(void **state)
+{
+	u64 hpa;
+	u32 flags;
+
+	(void)state;
+	memset(&gm, 0, sizeof(gm));
+	assert_int_equal(ramblock_add(&gm, UVA, 4 * PG), 0);
+	/* a range in no block: a block of its own */
+	assert_int_equal(memslot_set(&gm, 0, 8 * PG, UVA + 16 * PG, 0), -ENOENT);
+	assert_int_equal(memslot_set(&gm, 0, 8 * PG, UVA + 16 * PG, HAX_RAM_INFO_STANDALONE), 0);
+	assert_int_equal(gm.nr_rbs, 2);
+	/* partly in a block: refused */
+	assert_int_equal(memslot_set(&gm, 0x100000, 8 * PG, UVA + 2 * PG, HAX_RAM_INFO_STANDALONE),
+			 -EEXIST);
+	/* inside a block: that block */
+	assert_int_equal(memslot_set(&gm, 0x200000, 2 * PG, UVA + PG, HAX_RAM_INFO_STANDALONE), 0);
+	assert_int_equal(gm.nr_rbs, 2);
+	assert_int_equal(guest_mem_pin(&gm, 3, &hpa, &flags), 0);
+	assert_int_equal(hpa, UVA + 19 * PG);
+	assert_int_equal(os_user.pinned, 1);
+	/* half unmapped: the block stays; all unmapped: it goes, unpinned */
+	assert_int_equal(memslot_set(&gm, 0, 4 * PG, 0, HAX_RAM_INFO_INVALID), 0);
+	guest_mem_release_unmapped(&gm);
+	assert_int_equal(gm.nr_rbs, 2);
+	assert_int_equal(os_user.pinned, 0);
+	assert_int_equal(memslot_set(&gm, 0, 8 * PG, 0, HAX_RAM_INFO_INVALID), 0);
+	guest_mem_release_unmapped(&gm);
+	assert_int_equal(gm.nr_rbs, 1);
+	/* explicit blocks stay when unmapped */
+	assert_int_equal(memslot_set(&gm, 0x200000, 2 * PG, 0, HAX_RAM_INFO_INVALID), 0);
+	guest_mem_release_unmapped(&gm);
+	assert_int_equal(gm.nr_rbs, 1);
+	guest_mem_free(&gm);
+}
+
+static void test_protect(void **state)
+{
+	(void)state;
+	memset(&gm, 0, sizeof(gm));
+	assert_int_equal(ramblock_add(&gm, UVA, 16 * PG), 0);
+	assert_int_equal(guest_mem_protect(&gm, 0, PG, HAX_RAM_PERM_NONE), -ENOENT);
+	assert_int_equal(memslot_set(&gm, 0x10000, 16 * PG, UVA, 0), 0);
+	assert_int_equal(guest_mem_protect(&gm, 0x10001, PG, 0), -EINVAL);
+	assert_int_equal(guest_mem_protect(&gm, 0x10000, 0, 0), -EINVAL);
+	assert_int_equal(guest_mem_protect(&gm, 0x10000, PG, 8), -EINVAL);
+	assert_int_equal(guest_mem_protect(&gm, 0x10000, PG, HAX_RAM_PERM_W), -EINVAL);
+	assert_int_equal(guest_mem_protect(&gm, 0x10000, 17 * PG, 0), -ENOENT);
+	assert_int_equal(guest_mem_allowed(&gm, 0x12), HAX_RAM_PERM_RWX);
+	assert_int_equal(guest_mem_protect(&gm, 0x12000, 2 * PG, HAX_RAM_PERM_R), 0);
+	assert_int_equal(guest_mem_allowed(&gm, 0x11), HAX_RAM_PERM_RWX);
+	assert_int_equal(guest_mem_allowed(&gm, 0x12), HAX_RAM_PERM_R);
+	assert_int_equal(guest_mem_allowed(&gm, 0x13), HAX_RAM_PERM_R);
+	assert_int_equal(guest_mem_allowed(&gm, 0x14), HAX_RAM_PERM_RWX);
+	assert_int_equal(guest_mem_allowed(&gm, 1ULL << 40), HAX_RAM_PERM_RWX);
+	/* protections belong to guest frames: they outlive remapping */
+	assert_int_equal(memslot_set(&gm, 0x10000, 16 * PG, 0, HAX_RAM_INFO_INVALID), 0);
+	guest_mem_release_unmapped(&gm);
+	assert_int_equal(guest_mem_allowed(&gm, 0x13), HAX_RAM_PERM_R);
+	assert_int_equal(guest_mem_protect(&gm, 0x10000, PG, HAX_RAM_PERM_RWX), -ENOENT);
+	guest_mem_free(&gm);
+}
+
+/* os_user's "physical" address is the user address: contiguous by construction. */
+static void test_huge(void **state)
+{
+	u64 hpa, g;
+	u32 flags;
+	const u64 huge = HAX_HUGE_PAGES * PG, uva = UVA + 4 * huge;
+
+	(void)state;
+	memset(&gm, 0, sizeof(gm));
+	assert_int_equal(ramblock_add(&gm, UVA, 8 * huge), 0);
+	assert_int_equal(memslot_set(&gm, 2 * huge, 2 * huge, uva, 0), 0);
+	/* not all pinned yet */
+	for (g = 0; g < HAX_HUGE_PAGES - 1; g++)
+		assert_int_equal(guest_mem_pin(&gm, 1024 + g, &hpa, &flags), 0);
+	assert_false(guest_mem_huge_hpa(&gm, 1024, &hpa));
+	assert_int_equal(guest_mem_pin(&gm, 1024 + g, &hpa, &flags), 0);
+	assert_true(guest_mem_huge_hpa(&gm, 1024 + 7, &hpa));
+	assert_int_equal(hpa, uva);
+	/* one frame protected differently: no longer uniform */
+	assert_int_equal(guest_mem_protect(&gm, 2 * huge + 5 * PG, PG, HAX_RAM_PERM_R), 0);
+	assert_false(guest_mem_huge_hpa(&gm, 1024, &hpa));
+	assert_int_equal(guest_mem_protect(&gm, 2 * huge, huge, HAX_RAM_PERM_R), 0);
+	assert_true(guest_mem_huge_hpa(&gm, 1024, &hpa));
+	/* host memory not 2 MiB-aligned to the guest block */
+	assert_int_equal(memslot_set(&gm, 2 * huge, huge, uva + PG, 0), 0);
+	guest_mem_release_unmapped(&gm);
+	for (g = 0; g < HAX_HUGE_PAGES; g++)
+		assert_int_equal(guest_mem_pin(&gm, 1024 + g, &hpa, &flags), 0);
+	assert_false(guest_mem_huge_hpa(&gm, 1024, &hpa));
+	/* a block reaching past its slot */
+	assert_int_equal(memslot_set(&gm, 2 * huge, huge, 0, HAX_RAM_INFO_INVALID), 0);
+	guest_mem_release_unmapped(&gm);
+	assert_int_equal(memslot_set(&gm, 2 * huge, huge - PG, uva, 0), 0);
+	assert_false(guest_mem_huge_hpa(&gm, 1024, &hpa));
+	guest_mem_free(&gm);
 }
 
 /* Random SET_RAM2 sequences against a flat model of 64 guest frames. */
@@ -198,6 +307,7 @@ static void test_random_model(void **state)
 		if (!unmap && off + n > 32)
 			want = -ENOENT;
 		r = memslot_set(&gm, gfn * PG, n * PG, uva, flags);
+		guest_mem_release_unmapped(&gm);
 		if (r == -ENOSPC)
 			continue;
 		assert_int_equal(r, want);
@@ -231,6 +341,8 @@ int main(void)
 		UNIT_TEST(test_ramblock_enomem),     UNIT_TEST(test_memslot_set_checks),
 		UNIT_TEST(test_memslot_split_and_cut), UNIT_TEST(test_memslot_limit),
 		UNIT_TEST(test_pin),                 UNIT_TEST(test_random_model),
+		UNIT_TEST(test_standalone),          UNIT_TEST(test_protect),
+		UNIT_TEST(test_huge),
 	};
 
 	return cmocka_run_group_tests_name("memslot", tests, NULL, NULL);
