@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -106,6 +107,65 @@ int expect_out(struct vm_ctx *c, uint16_t port, uint8_t size, uint32_t value)
 	memcpy(&data, c->iobuf, size);
 	CHECK_EQ(data, value);
 	return 0;
+}
+
+#define COUNTS_DIR "/sys/kernel/debug/haxm"
+
+static const struct {
+	const char *name;
+	size_t off;
+} count_files[] = {
+	{ "vms", offsetof(struct hax_counts, vms) },
+	{ "vcpus", offsetof(struct hax_counts, vcpus) },
+	{ "pinned_pages", offsetof(struct hax_counts, pinned_pages) },
+	{ "kernel_pages", offsetof(struct hax_counts, kernel_pages) },
+	{ "allocations", offsetof(struct hax_counts, allocations) },
+	{ "huge_pages", offsetof(struct hax_counts, huge_pages) },
+};
+
+int counts_read(struct hax_counts *c)
+{
+	char path[128];
+	size_t i;
+
+	if (access(COUNTS_DIR, F_OK))
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	for (i = 0; i < sizeof(count_files) / sizeof(count_files[0]); i++) {
+		unsigned long long v;
+		FILE *f;
+		int n;
+
+		snprintf(path, sizeof(path), COUNTS_DIR "/%s", count_files[i].name);
+		f = fopen(path, "r");
+		if (!f)
+			return fail("%s: %s", path, strerror(errno));
+		n = fscanf(f, "%llu", &v);
+		fclose(f);
+		if (n != 1)
+			return fail("%s: not a number", path);
+		*(uint64_t *)((char *)c + count_files[i].off) = v;
+	}
+	return 0;
+}
+
+int counts_expect(const struct hax_counts *base)
+{
+	struct hax_counts now;
+	char diff[256] = "";
+	size_t i, len = 0;
+
+	if (counts_read(&now))
+		return 1;
+	for (i = 0; i < sizeof(count_files) / sizeof(count_files[0]); i++) {
+		uint64_t a = *(const uint64_t *)((const char *)base + count_files[i].off);
+		uint64_t b = *(uint64_t *)((char *)&now + count_files[i].off);
+
+		if (a != b && len < sizeof(diff))
+			len += snprintf(diff + len, sizeof(diff) - len, " %s %llu (was %llu)",
+					count_files[i].name, (unsigned long long)b,
+					(unsigned long long)a);
+	}
+	return len ? fail("counters not back to baseline:%s", diff) : 0;
 }
 
 /* Each argument selects the tests whose names start with it. */

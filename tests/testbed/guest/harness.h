@@ -106,4 +106,19 @@ int expect_out(struct vm_ctx *c, uint16_t port, uint8_t size, uint32_t value);
 /* expect_exit() - RUN and require exit status @status. */
 int expect_exit(struct vm_ctx *c, uint32_t status);
 
+/* The module's live-object counters (/sys/kernel/debug/haxm/<name>). */
+struct hax_counts {
+	uint64_t vms, vcpus, pinned_pages, kernel_pages, allocations, huge_pages;
+};
+
+/* counts_read() - read all counters (mounting debugfs if needed); 0 or a failure reported. */
+int counts_read(struct hax_counts *c);
+
+/*
+ * counts_expect() - the counters equal @base: whatever ran since @base was
+ * read freed every VM, vCPU, pinned page, page and allocation it made.
+ * 0 or a failure naming the counters that differ.
+ */
+int counts_expect(const struct hax_counts *base);
+
 #endif /* HAXM_TESTBED_HARNESS_H */
