@@ -170,7 +170,7 @@ bool ept_unmap(struct ept *ept, u64 gpa, u64 size)
 		unsigned int i = ept_index(gpa, 1);
 
 		if (pd && (((u64 *)pd->page.va)[i] & EPT_LARGE)) {
-			/* Any change inside a 2 MiB leaf drops it: the rest faults back in 4 KiB. */
+			/* A change inside a 2 MiB leaf drops it: the rest refaults as 4 KiB. */
 			__atomic_store_n(&((u64 *)pd->page.va)[i], 0, __ATOMIC_RELEASE);
 			ept->nr_huge--;
 			hax_count(&hax_counters.huge_pages, -1);

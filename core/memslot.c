@@ -330,11 +330,13 @@ u32 guest_mem_allowed(const struct guest_mem *gm, u64 gfn)
 int guest_mem_protect(struct guest_mem *gm, u64 gpa, u64 size, u32 perm)
 {
 	u64 gfn = gpa >> HAX_PAGE_SHIFT, end = (gpa + size) >> HAX_PAGE_SHIFT, g;
-	u64 top = gm->nr_slots ? gm->slots[gm->nr_slots - 1].gfn + gm->slots[gm->nr_slots - 1].npages : 0;
+	const struct memslot *last = gm->nr_slots ? &gm->slots[gm->nr_slots - 1] : NULL;
+	u64 top = last ? last->gfn + last->npages : 0;
 
 	/* EPT cannot express write without read (SDM 29.3.3.1). */
 	if (!size || !page_aligned(gpa) || !page_aligned(size) || gpa + size < gpa ||
-	    (perm & ~HAX_RAM_PERM_MASK) || (perm & (HAX_RAM_PERM_R | HAX_RAM_PERM_W)) == HAX_RAM_PERM_W)
+	    (perm & ~HAX_RAM_PERM_MASK) ||
+	    (perm & (HAX_RAM_PERM_R | HAX_RAM_PERM_W)) == HAX_RAM_PERM_W)
 		return -EINVAL;
 	if (end > top)
 		return -ENOENT;

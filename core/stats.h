@@ -10,12 +10,12 @@
 #include "os.h"
 
 struct hax_counters {
-	u64 vms;          /* VMs alive */
-	u64 vcpus;        /* vCPUs alive */
+	u64 vms;	  /* VMs alive */
+	u64 vcpus;	  /* vCPUs alive */
 	u64 pinned_pages; /* guest RAM pages pinned */
 	u64 kernel_pages; /* pages from os_page_alloc() not freed */
 	u64 allocations;  /* os_zalloc() blocks not freed */
-	u64 huge_pages;   /* 2 MiB EPT mappings present */
+	u64 huge_pages;	  /* 2 MiB EPT mappings present */
 };
 
 extern struct hax_counters hax_counters;

@@ -126,7 +126,7 @@ static int vcpu_fault_in(struct vcpu *v, struct hax_tunnel *t)
 
 	os_mutex_lock(&vm->lock);
 	/* Another vCPU mapped it meanwhile. */
-	if ((ept_lookup(&vm->ept, gpa) & access) == access) {
+	if (access && (ept_lookup(&vm->ept, gpa) & access) == access) {
 		os_mutex_unlock(&vm->lock);
 		return EXIT_RESUME;
 	}
@@ -141,7 +141,8 @@ static int vcpu_fault_in(struct vcpu *v, struct hax_tunnel *t)
 		r = -ENOENT; /* a write to ROM */
 	if (!r)
 		r = ept_map(&vm->ept, gpa, hpa, perm);
-	if (!r && (vmx_caps.ept_vpid & VMX_EPT_2M_PAGE) && guest_mem_huge_hpa(&vm->mem, gfn, &hpa)) {
+	if (!r && (vmx_caps.ept_vpid & VMX_EPT_2M_PAGE) &&
+	    guest_mem_huge_hpa(&vm->mem, gfn, &hpa)) {
 		r = ept_map_huge(&vm->ept, gpa & ~(EPT_HUGE_SIZE - 1), hpa, perm, &old);
 		promoted = !r;
 	}

@@ -105,7 +105,7 @@ static int child_dies(bool spin, bool kill9)
 			_exit(3);
 		if (spin)
 			hax_run(c.vcpu_fd); /* never returns: killed in it */
-		_exit(0); /* everything still open, mapped and pinned */
+		_exit(0);		    /* everything still open, mapped and pinned */
 	}
 	close(pipefd[1]);
 	if (read(pipefd[0], &id, sizeof(id)) != sizeof(id))

@@ -12,7 +12,7 @@
 
 #include "harness.h"
 
-#define PG 4096ULL
+#define PG   4096ULL
 #define HUGE (2ULL << 20)
 
 static void *map_anon(uint64_t size)
@@ -113,7 +113,8 @@ TEST(mem_standalone_mapping)
 		CHECK(ci.winfo & HAX_CAP_IMPLICIT_RAMBLOCK);
 		/* Not registered: refused without STANDALONE. */
 		CHECK_ERRNO(hax_set_ram2(c->vm_fd, 0, 64 << 10, (uintptr_t)ram, 0), ENOENT);
-		CHECK_OK(hax_set_ram2(c->vm_fd, 0, 64 << 10, (uintptr_t)ram, HAX_RAM_INFO_STANDALONE));
+		CHECK_OK(hax_set_ram2(c->vm_fd, 0, 64 << 10, (uintptr_t)ram,
+				      HAX_RAM_INFO_STANDALONE));
 		c->ram = ram;
 		c->ram_size = 64 << 10;
 		r = vm_load_real(c, 0x1000, g_rw3000_start, g_rw3000_end) ||
@@ -254,6 +255,7 @@ GUEST_CODE(g_spin_read, ".code16\n cli\n xor %ax, %ax\n mov %ax, %ds\n"
 
 struct protector {
 	int vm_fd;
+	bool unmap; /* unmap the page instead of protecting it */
 	int r;
 };
 
@@ -263,14 +265,17 @@ static void *protect_later(void *arg)
 	struct timespec ts = { 0, 200 * 1000 * 1000 };
 
 	nanosleep(&ts, NULL);
-	p->r = hax_protect_ram(p->vm_fd, 0x3000, PG, HAX_RAM_PERM_NONE);
+	if (p->unmap)
+		p->r = hax_set_ram(p->vm_fd, 0x3000, PG, 0, HAX_RAM_INFO_INVALID);
+	else
+		p->r = hax_protect_ram(p->vm_fd, 0x3000, PG, HAX_RAM_PERM_NONE);
 	return NULL;
 }
 
 /* A protection change reaches a vCPU that is running (INVEPT everywhere). */
 VM_TEST(mem_protect_reaches_running_vcpu, 64 << 10)
 {
-	struct protector p = { c->vm_fd, -1 };
+	struct protector p = { c->vm_fd, false, -1 };
 	pthread_t th;
 	int r;
 
@@ -284,6 +289,29 @@ VM_TEST(mem_protect_reaches_running_vcpu, 64 << 10)
 		return r;
 	CHECK_EQ(c->tunnel->pagefault.gpa, 0x3000);
 	CHECK_EQ(c->tunnel->pagefault.flags, HAX_PAGEFAULT_ACC_R);
+	return 0;
+}
+
+/* Unmapping reaches a running vCPU too: its next read of the page is MMIO. */
+VM_TEST(mem_unmap_reaches_running_vcpu, 64 << 10)
+{
+	struct protector p = { c->vm_fd, true, -1 };
+	struct hax_counts before, after;
+	pthread_t th;
+	int r;
+
+	/* The code and data pages pinned first. */
+	if (vm_load_real(c, 0x1000, g_rd3000_start, g_rd3000_end) || expect_out(c, 0x80, 1, 0) ||
+	    vm_load_real(c, 0x1000, g_spin_read_start, g_spin_read_end) || counts_read(&before))
+		return 1;
+	CHECK(pthread_create(&th, NULL, protect_later, &p) == 0);
+	r = expect_exit(c, HAX_EXIT_STATECHANGE);
+	pthread_join(th, NULL);
+	CHECK_EQ(p.r, 0);
+	if (r || counts_read(&after))
+		return 1;
+	CHECK_EQ(c->tunnel->_exit_reason, 48);
+	CHECK_EQ(after.pinned_pages, before.pinned_pages - 1);
 	return 0;
 }
 

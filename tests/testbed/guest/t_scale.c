@@ -67,11 +67,14 @@ TEST(scale_max_vms_at_once)
 		/* All ids taken. */
 		CHECK_OK(extra = hax_open_system());
 		if (hax_create_vm(extra, &id) != -1 || errno != ENOSPC)
-			r = fail("CREATE_VM past HAX_MAX_VMS: %s, expected ENOSPC", strerror(errno));
+			r = fail("CREATE_VM past HAX_MAX_VMS: %s, expected ENOSPC",
+				 strerror(errno));
 		close(extra);
 		if (!r && !counts_read(&now)) {
-			if (now.vms != base.vms + HAX_MAX_VMS || now.vcpus != base.vcpus + HAX_MAX_VMS)
-				r = fail("%llu VMs, %llu vCPUs counted", (unsigned long long)now.vms,
+			if (now.vms != base.vms + HAX_MAX_VMS ||
+			    now.vcpus != base.vcpus + HAX_MAX_VMS)
+				r = fail("%llu VMs, %llu vCPUs counted",
+					 (unsigned long long)now.vms,
 					 (unsigned long long)now.vcpus);
 		}
 	}
@@ -121,7 +124,8 @@ static void *run_vcpu(void *arg)
 		if (hax_run(p->fd))
 			p->r = fail("vcpu %d: RUN: %s", p->id, strerror(errno));
 		else if (p->tunnel->_exit_status != HAX_EXIT_HLT)
-			p->r = fail("vcpu %d: exit %u, expected HLT", p->id, p->tunnel->_exit_status);
+			p->r = fail("vcpu %d: exit %u, expected HLT", p->id,
+				    p->tunnel->_exit_status);
 	}
 	return NULL;
 }
