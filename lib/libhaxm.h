@@ -173,12 +173,15 @@ int hax_add_ramblock(int vm_fd, uint64_t va, uint64_t size);
  * @vm_fd: a VM descriptor
  * @gpa:   page-aligned guest-physical start
  * @size:  page-aligned, non-zero length
- * @va:    page-aligned start inside one registered block (0 with INVALID)
- * @flags: 0, HAX_RAM_INFO_ROM, or HAX_RAM_INFO_INVALID to unmap
+ * @va:    page-aligned start inside one registered block (0 with INVALID;
+ *         with STANDALONE, memory in no block is fine)
+ * @flags: 0, HAX_RAM_INFO_ROM, HAX_RAM_INFO_STANDALONE (either or both), or
+ *         HAX_RAM_INFO_INVALID alone to unmap
  *
  * Errors: EINVAL (unaligned, zero or wrapping range, unknown flags, INVALID
  * with a non-zero @va or other flags), ENOENT ([@va, @va+@size) is not inside
- * one registered block), ENOSPC (too many mappings).
+ * one registered block, without STANDALONE), EEXIST (STANDALONE memory partly
+ * in a block), ENOSPC (too many mappings or blocks), ENOMEM.
  */
 int hax_set_ram(int vm_fd, uint64_t gpa, uint32_t size, uint64_t va, uint8_t flags);
 
@@ -187,8 +190,8 @@ int hax_set_ram(int vm_fd, uint64_t gpa, uint32_t size, uint64_t va, uint8_t fla
  * @vm_fd: a VM descriptor
  * @gpa:   page-aligned guest-physical start
  * @size:  page-aligned, non-zero length
- * @va:    page-aligned start inside one registered block (0 with INVALID)
- * @flags: 0, HAX_RAM_INFO_ROM, or HAX_RAM_INFO_INVALID to unmap
+ * @va:    as for hax_set_ram()
+ * @flags: as for hax_set_ram()
  *
  * Errors: as hax_set_ram().
  */
@@ -203,8 +206,9 @@ int hax_set_ram2(int vm_fd, uint64_t gpa, uint64_t size, uint64_t va, uint32_t f
  * @size:  page-aligned, non-zero length
  * @perm:  HAX_RAM_PERM_* bits
  *
- * Errors: EINVAL (unaligned range, unknown bits), ENOENT (not mapped).
- * Not implemented by the module yet: ENOTTY.
+ * Errors: EINVAL (unaligned, zero or wrapping range, unknown bits, W
+ * without R, X alone where the CPU cannot), ENOENT (past the highest mapped
+ * guest-physical address), E2BIG (past 1 TiB), ENOMEM.
  */
 int hax_protect_ram(int vm_fd, uint64_t gpa, uint64_t size, uint32_t perm);
 
