@@ -277,6 +277,41 @@ void guest_mem_release_unmapped(struct guest_mem *gm)
 			rb_remove(gm, i);
 }
 
+/* Pin page @pg of @rb (once). */
+static int rb_pin(struct ramblock *rb, u64 pg)
+{
+	u64 pa;
+	int r;
+
+	if (rb->pins[pg])
+		return 0;
+	r = os_pin_user_page(rb->uva + (pg << HAX_PAGE_SHIFT), &rb->pins[pg], &pa);
+	if (r)
+		return r;
+	rb->npinned++;
+	hax_count(&hax_counters.pinned_pages, 1);
+	return 0;
+}
+
+/*
+ * @gfn's page was just pinned and lies in a 2 MiB host page: pin the rest of
+ * its block now (it costs no memory: the host page is there anyway), so the
+ * block can be one 2 MiB mapping at once. Best effort.
+ */
+static void pin_huge_block(const struct memslot *s, u64 gfn, u64 pa)
+{
+	u64 first = gfn & ~(HAX_HUGE_PAGES - 1), pg, i;
+
+	/* The guest block must lie in the slot, at the host frame's offset. */
+	if (first < s->gfn || first + HAX_HUGE_PAGES > s->gfn + s->npages ||
+	    ((pa >> HAX_PAGE_SHIFT) & (HAX_HUGE_PAGES - 1)) != (gfn & (HAX_HUGE_PAGES - 1)))
+		return;
+	pg = s->rb_pgoff + (first - s->gfn);
+	for (i = 0; i < HAX_HUGE_PAGES; i++)
+		if (rb_pin(s->rb, pg + i))
+			return;
+}
+
 int guest_mem_pin(struct guest_mem *gm, u64 gfn, u64 *hpa, u32 *flags)
 {
 	const struct memslot *s = memslot_find(gm, gfn);
@@ -290,12 +325,11 @@ int guest_mem_pin(struct guest_mem *gm, u64 gfn, u64 *hpa, u32 *flags)
 	pg = s->rb_pgoff + (gfn - s->gfn);
 	*flags = s->flags;
 	if (!rb->pins[pg]) {
-		r = os_pin_user_page(rb->uva + (pg << HAX_PAGE_SHIFT), &rb->pins[pg], hpa);
+		r = rb_pin(rb, pg);
 		if (r)
 			return r;
-		rb->npinned++;
-		hax_count(&hax_counters.pinned_pages, 1);
-		return 0;
+		if (os_pinned_huge(rb->pins[pg]))
+			pin_huge_block(s, gfn, os_pinned_pa(rb->pins[pg]));
 	}
 	*hpa = os_pinned_pa(rb->pins[pg]);
 	return 0;

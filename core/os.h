@@ -54,6 +54,11 @@ int os_pin_user_page(u64 uva, void **handle, u64 *pa);
 void os_unpin_user_page(void *handle);
 /* os_pinned_pa() - the host-physical address of a pinned page. */
 u64 os_pinned_pa(void *handle);
+/*
+ * os_pinned_huge() - true when the pinned page lies in a host page of 2 MiB
+ * or more (THP, hugetlb): its whole 2 MiB frame is allocated and contiguous.
+ */
+bool os_pinned_huge(void *handle);
 
 /* os_mm_current() - an opaque token for the current address space. */
 void *os_mm_current(void);

@@ -120,6 +120,13 @@ u64 os_pinned_pa(void *handle)
 	return page_to_phys((struct page *)handle);
 }
 
+bool os_pinned_huge(void *handle)
+{
+	struct page *page = handle;
+
+	return PageCompound(page) && compound_order(compound_head(page)) >= PMD_SHIFT - PAGE_SHIFT;
+}
+
 void *os_mm_current(void)
 {
 	return current->mm;

@@ -107,6 +107,11 @@ u64 os_pinned_pa(void *handle)
 	return (u64)(uintptr_t)handle & HAX_PAGE_MASK;
 }
 
+bool os_pinned_huge(void *handle)
+{
+	return os_user.huge && os_user.huge(os_pinned_pa(handle));
+}
+
 void *os_mm_current(void)
 {
 	return &os_user;

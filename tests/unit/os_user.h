@@ -13,6 +13,7 @@ struct os_user {
 	long live_pages;       /* os_page_alloc() pages not freed */
 	long pinned;           /* user pages pinned now */
 	bool (*pin_fault)(u64 page); /* true: pinning @page fails with -EFAULT */
+	bool (*huge)(u64 page);      /* true: @page lies in a 2 MiB host page */
 	int preempt_depth;
 	bool cr4_vmxe;
 };

@@ -277,6 +277,42 @@ static void test_huge(void **state)
 	guest_mem_free(&gm);
 }
 
+static bool huge_all(u64 page)
+{
+	(void)page;
+	return true;
+}
+
+/* A page in a 2 MiB host page pins its whole guest block at once. */
+static void test_huge_host_page(void **state)
+{
+	const u64 huge = HAX_HUGE_PAGES * PG, uva = UVA + 4 * huge;
+	u64 hpa;
+	u32 flags;
+
+	(void)state;
+	memset(&gm, 0, sizeof(gm));
+	os_user.huge = huge_all;
+	assert_int_equal(ramblock_add(&gm, UVA, 8 * huge), 0);
+	assert_int_equal(memslot_set(&gm, 2 * huge, huge, uva, 0), 0);
+	assert_int_equal(guest_mem_pin(&gm, 1024 + 9, &hpa, &flags), 0);
+	assert_int_equal(os_user.pinned, HAX_HUGE_PAGES);
+	assert_true(guest_mem_huge_hpa(&gm, 1024, &hpa));
+	assert_int_equal(hpa, uva);
+	/* guest block not at the host frame's offset: just the page */
+	assert_int_equal(memslot_set(&gm, 2 * huge, huge, 0, HAX_RAM_INFO_INVALID), 0);
+	guest_mem_release_unmapped(&gm);
+	assert_int_equal(memslot_set(&gm, 2 * huge, huge, uva + PG, 0), 0);
+	assert_int_equal(guest_mem_pin(&gm, 1024 + 9, &hpa, &flags), 0);
+	assert_int_equal(os_user.pinned, 1);
+	/* block larger than the slot: just the page */
+	assert_int_equal(memslot_set(&gm, 2 * huge, PG * 16, uva, 0), 0);
+	guest_mem_release_unmapped(&gm);
+	assert_int_equal(guest_mem_pin(&gm, 1024 + 3, &hpa, &flags), 0);
+	assert_int_equal(os_user.pinned, 2);
+	guest_mem_free(&gm);
+}
+
 /* Random SET_RAM2 sequences against a flat model of 64 guest frames. */
 #define NFRAMES 64
 struct frame {
@@ -342,7 +378,7 @@ int main(void)
 		UNIT_TEST(test_memslot_split_and_cut), UNIT_TEST(test_memslot_limit),
 		UNIT_TEST(test_pin),                 UNIT_TEST(test_random_model),
 		UNIT_TEST(test_standalone),          UNIT_TEST(test_protect),
-		UNIT_TEST(test_huge),
+		UNIT_TEST(test_huge),                UNIT_TEST(test_huge_host_page),
 	};
 
 	return cmocka_run_group_tests_name("memslot", tests, NULL, NULL);
