@@ -22,12 +22,13 @@ CORE_SRC := $(wildcard core/*.c core/vmx/*.c) core/vmx/entry.S
 CORE_HDR := $(wildcard core/*.h core/vmx/*.h platform/linux/*.h include/uapi/*.h)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(filter-out tests/unit/os_user.c,$(wildcard tests/unit/test_*.c)))
 
-.PHONY: all deps kernel module lib tools unit test test-unit test-testbed demo fmt clean help
-all: module lib tools $(B)/haxm-test $(UNIT_TESTS)
+.PHONY: all deps kernel module lib tools unit test test-unit test-testbed bench demo fmt clean help
+all: module lib tools $(B)/haxm-test $(B)/haxm-bench $(UNIT_TESTS)
 
 help:
 	@echo "make            build haxm.ko (for the testbed kernel), libhaxm, the haxm tool, the tests"
 	@echo "make test       unit tests, then the testbed with 1 and 2 emulated CPUs"
+	@echo "make bench      haxm vs kvm_intel side by side in the testbed (SHORT=1: a quick run)"
 	@echo "make demo       boot the testbed (or use this host's VT-x) and run a demo guest"
 	@echo "make fmt        clang-format every C file"
 
@@ -53,6 +54,9 @@ tools: $(B)/haxm
 $(B)/haxm: $(TOOL_SRC) $(wildcard tools/haxm/*.h) $(B)/libhaxm.a
 	$(CC) $(CFLAGS) -Itools/haxm -static $(TOOL_SRC) $(B)/libhaxm.a -o $@
 
+$(B)/haxm-bench: $(wildcard $(TESTBED)/bench/*.[ch]) $(B)/libhaxm.a
+	$(CC) $(CFLAGS) -static $(wildcard $(TESTBED)/bench/*.c) $(B)/libhaxm.a -o $@
+
 $(B)/haxm-test: $(GUEST_SRC) $(wildcard $(TESTBED)/guest/*.h) $(B)/libhaxm.a
 	$(CC) $(CFLAGS) -static -pthread $(GUEST_SRC) $(B)/libhaxm.a -o $@
 
@@ -71,9 +75,9 @@ test-unit: $(UNIT_TESTS)
 	@SUMMARY=$(B)/unit/summary tests/unit/run.sh $(UNIT_TESTS)
 
 # ---- the testbed ------------------------------------------------------------
-$(B)/payload: haxm.ko $(B)/haxm-test $(B)/haxm $(TESTBED)/payload/run
+$(B)/payload: haxm.ko $(B)/haxm-test $(B)/haxm-bench $(B)/haxm $(TESTBED)/payload/run
 	@rm -rf $@ && mkdir -p $@
-	cp haxm.ko $(B)/haxm-test $(B)/haxm $(TESTBED)/payload/* $@/
+	cp haxm.ko $(B)/haxm-test $(B)/haxm-bench $(B)/haxm $(TESTBED)/payload/* $@/
 
 $(B)/testbed.cpio: $(B)/payload $(TESTBED)/init $(TESTBED)/mkinitramfs.sh
 	$(TESTBED)/mkinitramfs.sh $@ $(B)/payload
@@ -89,6 +93,11 @@ test-testbed: $(B)/testbed.cpio
 test: deps all $(B)/testbed.cpio
 	@SUMMARY=$(B)/unit/summary tests/unit/run.sh $(UNIT_TESTS) || true
 	@$(TESTBED)/suite.sh $(B)/testbed.cpio $$(cat $(B)/unit/summary)
+
+# haxm vs kvm_intel in one testbed boot; the full run rewrites
+# docs/benchmarks.md, SHORT=1 only proves it works.
+bench: deps $(B)/testbed.cpio
+	@$(TESTBED)/bench.sh $(B)/testbed.cpio $(if $(SHORT),--short,docs/benchmarks.md)
 
 demo: deps
 	@$(TESTBED)/demo.sh
