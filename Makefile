@@ -20,14 +20,17 @@ TOOL_SRC := $(wildcard tools/haxm/*.c)
 GUEST_SRC := $(wildcard $(TESTBED)/guest/*.c)
 CORE_SRC := $(wildcard core/*.c core/vmx/*.c) core/vmx/entry.S
 CORE_HDR := $(wildcard core/*.h core/vmx/*.h platform/linux/*.h include/uapi/*.h)
+PAYLOAD_BIN := $(B)/haxm-test $(B)/haxm-bench $(B)/haxm-fuzz $(B)/haxm
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(filter-out tests/unit/os_user.c,$(wildcard tests/unit/test_*.c)))
 
-.PHONY: all deps kernel module lib tools unit test test-unit test-testbed demo fmt clean help
-all: module lib tools $(B)/haxm-test $(UNIT_TESTS)
+.PHONY: all deps kernel module lib tools unit test test-unit test-testbed bench fuzz demo fmt clean help
+all: module lib tools $(PAYLOAD_BIN) $(UNIT_TESTS)
 
 help:
 	@echo "make            build haxm.ko (for the testbed kernel), libhaxm, the haxm tool, the tests"
 	@echo "make test       unit tests, then the testbed with 1 and 2 emulated CPUs"
+	@echo "make bench      haxm vs kvm_intel side by side in the testbed (SHORT=1: a quick run)"
+	@echo "make fuzz       the long ABI fuzzer run (1e6 calls) in the testbed"
 	@echo "make demo       boot the testbed (or use this host's VT-x) and run a demo guest"
 	@echo "make fmt        clang-format every C file"
 
@@ -53,6 +56,12 @@ tools: $(B)/haxm
 $(B)/haxm: $(TOOL_SRC) $(wildcard tools/haxm/*.h) $(B)/libhaxm.a
 	$(CC) $(CFLAGS) -Itools/haxm -static $(TOOL_SRC) $(B)/libhaxm.a -o $@
 
+$(B)/haxm-bench: $(wildcard $(TESTBED)/bench/*.[ch]) $(B)/libhaxm.a
+	$(CC) $(CFLAGS) -static $(wildcard $(TESTBED)/bench/*.c) $(B)/libhaxm.a -o $@
+
+$(B)/haxm-fuzz: $(wildcard $(TESTBED)/fuzz/*.[ch]) include/uapi/haxm.h
+	$(CC) $(CFLAGS) -static -pthread $(wildcard $(TESTBED)/fuzz/*.c) -o $@
+
 $(B)/haxm-test: $(GUEST_SRC) $(wildcard $(TESTBED)/guest/*.h) $(B)/libhaxm.a
 	$(CC) $(CFLAGS) -static -pthread $(GUEST_SRC) $(B)/libhaxm.a -o $@
 
@@ -71,9 +80,9 @@ test-unit: $(UNIT_TESTS)
 	@SUMMARY=$(B)/unit/summary tests/unit/run.sh $(UNIT_TESTS)
 
 # ---- the testbed ------------------------------------------------------------
-$(B)/payload: haxm.ko $(B)/haxm-test $(B)/haxm $(TESTBED)/payload/run
+$(B)/payload: haxm.ko $(PAYLOAD_BIN) $(TESTBED)/payload/run
 	@rm -rf $@ && mkdir -p $@
-	cp haxm.ko $(B)/haxm-test $(B)/haxm $(TESTBED)/payload/* $@/
+	cp haxm.ko $(PAYLOAD_BIN) $(TESTBED)/payload/* $@/
 
 $(B)/testbed.cpio: $(B)/payload $(TESTBED)/init $(TESTBED)/mkinitramfs.sh
 	$(TESTBED)/mkinitramfs.sh $@ $(B)/payload
@@ -89,6 +98,16 @@ test-testbed: $(B)/testbed.cpio
 test: deps all $(B)/testbed.cpio
 	@SUMMARY=$(B)/unit/summary tests/unit/run.sh $(UNIT_TESTS) || true
 	@$(TESTBED)/suite.sh $(B)/testbed.cpio $$(cat $(B)/unit/summary)
+
+# haxm vs kvm_intel in one testbed boot; the full run rewrites
+# docs/benchmarks.md, SHORT=1 only proves it works.
+bench: deps $(B)/testbed.cpio
+	@$(TESTBED)/bench.sh $(B)/testbed.cpio $(if $(SHORT),--short,docs/benchmarks.md)
+
+# The long ABI fuzzer run (a million calls; the short one is in make test).
+fuzz: deps $(B)/testbed.cpio
+	$(TESTBED)/run.sh --cpus 2 --timeout 6000 --initramfs $(B)/testbed.cpio \
+		--append "haxm.test=fuzz" --log $(B)/fuzz.log
 
 demo: deps
 	@$(TESTBED)/demo.sh

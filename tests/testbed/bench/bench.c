@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * haxm-bench: each workload runs through haxm and through KVM in turn (one
+ * hypervisor holds VMX at a time), and the table gives TSC ticks per unit and
+ * the haxm/KVM ratio against the target of issue 7.
+ * Usage: haxm-bench [--short] [workload-prefix...]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+#define GUEST_CODE(name, body)                                                 \
+	extern const uint8_t name##_start[], name##_end[];                     \
+	asm(".pushsection .rodata\n" #name "_start:\n.code16\n" body           \
+	    "\n.code64\n" #name "_end:\n.popsection\n")
+
+/* ESI holds the iteration count in every guest. */
+GUEST_CODE(g_cpuid, "1: xor %eax, %eax\n cpuid\n dec %esi\n jnz 1b\n hlt");
+GUEST_CODE(g_out, "1: out %al, $0x80\n dec %esi\n jnz 1b\n hlt");
+/* gpa 0xc0000: no RAM there (the VM has 512 KiB below it) */
+GUEST_CODE(g_mmio, "mov $0xc000, %ax\n mov %ax, %ds\n"
+		   "1: movb %al, (0)\n dec %esi\n jnz 1b\n hlt");
+GUEST_CODE(g_compute, "1: imul $3, %eax, %eax\n add $7, %eax\n dec %esi\n jnz 1b\n hlt");
+/* unreal mode (DS limit 4 GiB): one byte in every page from 1 MiB up */
+GUEST_CODE(g_touch, "mov $0x100000, %edi\n"
+		    "1: addr32 movb %al, (%edi)\n add $4096, %edi\n dec %esi\n jnz 1b\n hlt");
+
+#define MIB (1ULL << 20)
+#define CODE_GPA 0x1000
+
+struct workload {
+	const char *name;
+	const char *unit;
+	double target; /* haxm/KVM ratio at most */
+	const uint8_t *start, *end;
+	uint64_t ram;
+	uint32_t iters, short_iters; /* in the guest's loop or the host's */
+	uint32_t per_unit;           /* iterations per unit */
+	bool unreal;
+	/* host-only workloads: @n times, ticks returned; NULL: run the guest */
+	int (*host)(const struct backend *be, uint32_t n, uint64_t *ticks);
+};
+
+static int create_destroy(const struct backend *be, uint32_t n, uint64_t *ticks)
+{
+	uint64_t t0 = bench_rdtsc();
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		struct bench_vm *vm = be->create(64 * 1024);
+
+		if (!vm)
+			return -1;
+		be->destroy(vm);
+	}
+	*ticks = bench_rdtsc() - t0;
+	return 0;
+}
+
+#define GUEST(g) .start = g##_start, .end = g##_end
+#define RAM_SMALL (512 * 1024)
+
+static const struct workload workloads[] = {
+	{ .name = "cpuid", .unit = "exit", .target = 0.7, GUEST(g_cpuid), .ram = RAM_SMALL,
+	  .iters = 2000, .short_iters = 50, .per_unit = 1 },
+	{ .name = "out", .unit = "exit", .target = 0.8, GUEST(g_out), .ram = RAM_SMALL,
+	  .iters = 2000, .short_iters = 50, .per_unit = 1 },
+	{ .name = "mmio", .unit = "exit", .target = 0.8, GUEST(g_mmio), .ram = RAM_SMALL,
+	  .iters = 2000, .short_iters = 50, .per_unit = 1 },
+	{ .name = "compute", .unit = "iter", .target = 1.0, GUEST(g_compute), .ram = RAM_SMALL,
+	  .iters = 1000000, .short_iters = 10000, .per_unit = 1 },
+	/* 256 MiB first touched, 256 pages a MiB; short: 4 MiB */
+	{ .name = "fault-in", .unit = "MiB", .target = 0.5, GUEST(g_touch), .ram = 257 * MIB,
+	  .iters = 65536, .short_iters = 1024, .per_unit = 256, .unreal = true },
+	{ .name = "create-destroy", .unit = "VM", .target = 1.0, .iters = 50, .short_iters = 3,
+	  .per_unit = 1, .host = create_destroy },
+};
+
+/* Run @w's guest for @n iterations to its HLT; the ticks it took. */
+static int run_guest(const struct backend *be, const struct workload *w, uint32_t n,
+		     uint64_t *ticks, char *why, int len)
+{
+	struct bench_vm *vm = be->create(w->ram);
+	enum bench_exit e;
+	uint64_t t0;
+	int r = -1;
+
+	if (!vm) {
+		snprintf(why, len, "VM setup failed");
+		return -1;
+	}
+	memcpy(be->ram(vm) + CODE_GPA, w->start, w->end - w->start);
+	if (be->set_entry(vm, CODE_GPA, n, w->unreal)) {
+		snprintf(why, len, "setting registers: %m");
+		goto out;
+	}
+	t0 = bench_rdtsc();
+	do
+		e = be->run(vm, why, len);
+	while (e != BENCH_EXIT_HLT && e != BENCH_EXIT_OTHER);
+	*ticks = bench_rdtsc() - t0;
+	r = e == BENCH_EXIT_HLT ? 0 : -1;
+out:
+	be->destroy(vm);
+	return r;
+}
+
+static bool selected(const char *name, int argc, char **argv)
+{
+	int i, any = 0;
+
+	for (i = 1; i < argc; i++) {
+		if (argv[i][0] == '-')
+			continue;
+		any = 1;
+		if (!strncmp(argv[i], name, strlen(argv[i])))
+			return true;
+	}
+	return !any;
+}
+
+int main(int argc, char **argv)
+{
+	const struct backend *be[2] = { &backend_haxm, &backend_kvm };
+	bool short_mode = argc > 1 && !strcmp(argv[1], "--short");
+	int failed = 0, ran = 0;
+	size_t i;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("BENCH: | workload | unit | haxm ticks/unit | kvm ticks/unit | haxm/kvm | target |\n");
+	printf("BENCH: |---|---|---:|---:|---:|---|\n");
+	for (i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++) {
+		const struct workload *w = &workloads[i];
+		uint32_t n = short_mode ? w->short_iters : w->iters;
+		double per[2];
+		char cell[2][160], why[128];
+		int b, ok = 0;
+
+		if (!selected(w->name, argc, argv))
+			continue;
+		ran++;
+		for (b = 0; b < 2; b++) {
+			uint64_t ticks = 0;
+			int r;
+
+			why[0] = 0;
+			r = w->host ? w->host(be[b], n, &ticks) : run_guest(be[b], w, n, &ticks, why, sizeof(why));
+			if (r) {
+				snprintf(cell[b], sizeof(cell[b]), "n/a (%s)", why[0] ? why : "failed");
+				continue;
+			}
+			per[b] = (double)ticks / ((double)n / w->per_unit);
+			snprintf(cell[b], sizeof(cell[b]), "%.0f", per[b]);
+			ok |= 1 << b;
+		}
+		if (ok == 3)
+			printf("BENCH: | %s | %s | %s | %s | %.2f | <= %.1f %s |\n", w->name, w->unit,
+			       cell[0], cell[1], per[0] / per[1], w->target,
+			       per[0] / per[1] <= w->target ? "met" : "missed");
+		else
+			printf("BENCH: | %s | %s | %s | %s | - | <= %.1f |\n", w->name, w->unit,
+			       cell[0], cell[1], w->target);
+		/* KVM must always work: a failure there is the bench's own bug */
+		if (!(ok & 2))
+			failed++;
+	}
+	printf("BENCH: mode %s, %d workloads, %d failed\n", short_mode ? "short" : "full", ran, failed);
+	return failed || !ran;
+}

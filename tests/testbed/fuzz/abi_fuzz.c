@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * haxm-fuzz: drive /dev/HAX, VM and vCPU nodes with random ioctl sequences
+ * from several threads — valid and invalid arguments, wild pointers, random
+ * guest code, close/munmap/fork at random points — and require every call to
+ * end in success or an expected errno. The kernel's own health (no oops,
+ * warning, hang or leak) is judged by the testbed harness around it.
+ * Usage: haxm-fuzz [--calls N] [--seconds S] [--threads T] [--seed X]
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fuzz.h"
+
+struct fuzz fz;
+
+/* The errnos a haxm ioctl may legitimately end in. */
+static bool errno_expected(int e)
+{
+	switch (e) {
+	case EINVAL: case EFAULT: case ENOTTY: case EBUSY: case ENOENT: case EEXIST:
+	case ENOSPC: case ENOMEM: case EPERM: case ENXIO: case EBADF: case EINTR:
+	case E2BIG: case ENODEV: case EACCES: case ERANGE: case EAGAIN:
+		return true;
+	}
+	return false;
+}
+
+void fuzz_record(int which, long r, int err)
+{
+	struct fuzz_stat *s = &fz.stats[which];
+
+	__atomic_add_fetch(&fz.calls, 1, __ATOMIC_RELAXED);
+	if (r >= 0) {
+		__atomic_add_fetch(&s->ok, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	if (err > 0 && err < FUZZ_MAX_ERRNO)
+		__atomic_add_fetch(&s->err[err], 1, __ATOMIC_RELAXED);
+	if (!errno_expected(err)) {
+		__atomic_add_fetch(&fz.unexpected, 1, __ATOMIC_RELAXED);
+		printf("FUZZ: unexpected: %s -> errno %d (%s)\n", fuzz_ioctl_name(which), err,
+		       strerror(err));
+	}
+}
+
+uint64_t fuzz_rand(struct fuzz_thread *t)
+{
+	/* xorshift64* */
+	t->rng ^= t->rng >> 12;
+	t->rng ^= t->rng << 25;
+	t->rng ^= t->rng >> 27;
+	return t->rng * 0x2545f4914f6cdd1dULL;
+}
+
+/* ---- the pool of objects the threads share ------------------------------ */
+
+int fuzz_pick_fd(struct fuzz_thread *t, enum fd_kind kind, struct fuzz_fd *out)
+{
+	int i, n = 0, pick = -1;
+
+	pthread_mutex_lock(&fz.lock);
+	for (i = 0; i < FUZZ_MAX_FDS; i++)
+		if (fz.fds[i].fd >= 0 && (kind == FD_ANY || fz.fds[i].kind == kind) &&
+		    fuzz_rand(t) % ++n == 0)
+			pick = i;
+	if (pick >= 0)
+		*out = fz.fds[pick];
+	pthread_mutex_unlock(&fz.lock);
+	return pick;
+}
+
+void fuzz_add_fd(struct fuzz_fd f)
+{
+	int i;
+
+	pthread_mutex_lock(&fz.lock);
+	for (i = 0; i < FUZZ_MAX_FDS; i++) {
+		if (fz.fds[i].fd < 0) {
+			fz.fds[i] = f;
+			f.fd = -1;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&fz.lock);
+	if (f.fd >= 0) /* pool full */
+		close(f.fd);
+}
+
+void fuzz_close_fd(int slot)
+{
+	int fd;
+
+	pthread_mutex_lock(&fz.lock);
+	fd = fz.fds[slot].fd;
+	fz.fds[slot].fd = -1;
+	if (fz.fds[slot].tunnel) {
+		munmap(fz.fds[slot].tunnel, 2 * 4096);
+		fz.fds[slot].tunnel = NULL;
+	}
+	pthread_mutex_unlock(&fz.lock);
+	if (fd >= 0)
+		close(fd);
+}
+
+bool fuzz_pick_region(struct fuzz_thread *t, struct fuzz_region *out)
+{
+	int i, n = 0, pick = -1;
+
+	pthread_mutex_lock(&fz.lock);
+	for (i = 0; i < FUZZ_MAX_REGIONS; i++)
+		if (fz.regions[i].p && fuzz_rand(t) % ++n == 0)
+			pick = i;
+	if (pick >= 0)
+		*out = fz.regions[pick];
+	pthread_mutex_unlock(&fz.lock);
+	return pick >= 0;
+}
+
+/* ---- threads ------------------------------------------------------------------ */
+
+static void on_timer(int sig)
+{
+	(void)sig;
+}
+
+/* A per-thread periodic timer: a RUN of a spinning guest ends with EINTR. */
+static void thread_timer(void)
+{
+	struct sigevent ev = { 0 };
+	struct itimerspec its = { { 0, 3000000 }, { 0, 3000000 } };
+	timer_t tm;
+
+	ev.sigev_notify = SIGEV_THREAD_ID;
+	ev.sigev_signo = SIGALRM;
+	ev._sigev_un._tid = syscall(SYS_gettid);
+	if (!timer_create(CLOCK_MONOTONIC, &ev, &tm))
+		timer_settime(tm, 0, &its, NULL);
+}
+
+static void *thread_main(void *arg)
+{
+	struct fuzz_thread *t = arg;
+
+	thread_timer();
+	while (!__atomic_load_n(&fz.stop, __ATOMIC_RELAXED)) {
+		fuzz_step(t);
+		if (__atomic_load_n(&fz.calls, __ATOMIC_RELAXED) >= fz.max_calls ||
+		    time(NULL) >= fz.deadline)
+			__atomic_store_n(&fz.stop, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void print_stats(void)
+{
+	int i, e;
+
+	for (i = 0; i < FUZZ_NR_IOCTLS; i++) {
+		struct fuzz_stat *s = &fz.stats[i];
+		char line[512];
+		int n = snprintf(line, sizeof(line), "FUZZ: %-22s ok %-7lu", fuzz_ioctl_name(i), s->ok);
+
+		for (e = 1; e < FUZZ_MAX_ERRNO && n < (int)sizeof(line) - 32; e++)
+			if (s->err[e])
+				n += snprintf(line + n, sizeof(line) - n, " %s %lu",
+					      strerrorname_np(e) ?: "?", s->err[e]);
+		puts(line);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct fuzz_thread th[FUZZ_MAX_THREADS];
+	pthread_t tid[FUZZ_MAX_THREADS];
+	struct sigaction sa = { 0 };
+	unsigned long seed = time(NULL), seconds = 60;
+	int i, nthreads = 3;
+	unsigned long progress = 0;
+
+	fz.max_calls = 100000;
+	for (i = 1; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--calls"))
+			fz.max_calls = strtoul(argv[i + 1], NULL, 0);
+		else if (!strcmp(argv[i], "--seconds"))
+			seconds = strtoul(argv[i + 1], NULL, 0);
+		else if (!strcmp(argv[i], "--threads"))
+			nthreads = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--seed"))
+			seed = strtoul(argv[i + 1], NULL, 0);
+	}
+	if (nthreads < 1 || nthreads > FUZZ_MAX_THREADS)
+		nthreads = 3;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("FUZZ: seed %lu, %d threads, at most %lu calls or %lu s\n", seed, nthreads,
+	       fz.max_calls, seconds);
+	sa.sa_handler = on_timer; /* no SA_RESTART: RUN returns EINTR */
+	sigaction(SIGALRM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	pthread_mutex_init(&fz.lock, NULL);
+	for (i = 0; i < FUZZ_MAX_FDS; i++)
+		fz.fds[i].fd = -1;
+	if (fuzz_args_init())
+		return 1;
+	fz.deadline = time(NULL) + seconds;
+	for (i = 0; i < nthreads; i++) {
+		th[i].rng = seed * 2654435761u + i + 1;
+		th[i].id = i;
+		pthread_create(&tid[i], NULL, thread_main, &th[i]);
+	}
+	while (!__atomic_load_n(&fz.stop, __ATOMIC_RELAXED)) {
+		usleep(200000);
+		if (fz.calls >= progress + 20000) {
+			progress = fz.calls;
+			printf("FUZZ: %lu calls, %lu runs, %lu unexpected\n", fz.calls, fz.runs,
+			       fz.unexpected);
+		}
+	}
+	for (i = 0; i < nthreads; i++)
+		pthread_join(tid[i], NULL);
+	for (i = 0; i < FUZZ_MAX_FDS; i++)
+		fuzz_close_fd(i);
+	print_stats();
+	printf("FUZZ: done: %lu calls, %lu guest runs, %lu forks, %lu unexpected errnos\n",
+	       fz.calls, fz.runs, fz.forks, fz.unexpected);
+	return fz.unexpected != 0 || fz.calls == 0;
+}

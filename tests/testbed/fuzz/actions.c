@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: GPL-2.0
+/* haxm-fuzz: the actions and the argument generator. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fuzz.h"
+
+#define PG 4096UL
+
+static const struct {
+	const char *name;
+	unsigned long nr;
+	enum fd_kind kind;
+} ioctls[FUZZ_NR_IOCTLS] = {
+	{ "VERSION", HAX_IOCTL_VERSION, FD_SYS },
+	{ "CREATE_VM", HAX_IOCTL_CREATE_VM, FD_SYS },
+	{ "DESTROY_VM", HAX_IOCTL_DESTROY_VM, FD_SYS },
+	{ "CAPABILITY", HAX_IOCTL_CAPABILITY, FD_SYS },
+	{ "SET_MEMLIMIT", HAX_IOCTL_SET_MEMLIMIT, FD_SYS },
+	{ "VCPU_CREATE", HAX_VM_IOCTL_VCPU_CREATE, FD_VM },
+	{ "ALLOC_RAM", HAX_VM_IOCTL_ALLOC_RAM, FD_VM },
+	{ "SET_RAM", HAX_VM_IOCTL_SET_RAM, FD_VM },
+	{ "VCPU_DESTROY", HAX_VM_IOCTL_VCPU_DESTROY, FD_VM },
+	{ "VCPU_DESTROY_W", HAX_VM_IOCTL_VCPU_DESTROY_W, FD_VM },
+	{ "NOTIFY_QEMU_VERSION", HAX_VM_IOCTL_NOTIFY_QEMU_VERSION, FD_VM },
+	{ "ADD_RAMBLOCK", HAX_VM_IOCTL_ADD_RAMBLOCK, FD_VM },
+	{ "SET_RAM2", HAX_VM_IOCTL_SET_RAM2, FD_VM },
+	{ "PROTECT_RAM", HAX_VM_IOCTL_PROTECT_RAM, FD_VM },
+	{ "RUN", HAX_VCPU_IOCTL_RUN, FD_VCPU },
+	{ "SET_MSRS", HAX_VCPU_IOCTL_SET_MSRS, FD_VCPU },
+	{ "GET_MSRS", HAX_VCPU_IOCTL_GET_MSRS, FD_VCPU },
+	{ "SET_FPU", HAX_VCPU_IOCTL_SET_FPU, FD_VCPU },
+	{ "GET_FPU", HAX_VCPU_IOCTL_GET_FPU, FD_VCPU },
+	{ "SETUP_TUNNEL", HAX_VCPU_IOCTL_SETUP_TUNNEL, FD_VCPU },
+	{ "INTERRUPT", HAX_VCPU_IOCTL_INTERRUPT, FD_VCPU },
+	{ "SET_REGS", HAX_VCPU_SET_REGS, FD_VCPU },
+	{ "GET_REGS", HAX_VCPU_GET_REGS, FD_VCPU },
+	{ "VCPU_DEBUG", HAX_IOCTL_VCPU_DEBUG, FD_VCPU },
+	{ "SET_CPUID", HAX_VCPU_IOCTL_SET_CPUID, FD_VCPU },
+	{ "GET_CPUID", HAX_VCPU_IOCTL_GET_CPUID, FD_VCPU },
+	{ "open", 0, FD_ANY },
+	{ "mmap-tunnel", 0, FD_ANY },
+	{ "child", 0, FD_ANY },
+	{ "other", 0, FD_ANY },
+};
+enum { IDX_RUN = 14, IDX_SET_REGS = 21, IDX_OPEN = 26, IDX_MMAP, IDX_CHILD, IDX_OTHER };
+
+const char *fuzz_ioctl_name(int which)
+{
+	return ioctls[which].name;
+}
+
+/* Argument memory: a read-write page followed by a PROT_NONE guard page, and a read-only page. */
+static uint8_t *arg_page, *ro_page;
+
+int fuzz_args_init(void)
+{
+	uint8_t *p = mmap(NULL, 3 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return perror("mmap"), -1;
+	memset(p + 2 * PG, 0x5a, PG);
+	if (mprotect(p + PG, PG, PROT_NONE) || mprotect(p + 2 * PG, PG, PROT_READ))
+		return perror("mprotect"), -1;
+	arg_page = p;
+	ro_page = p + 2 * PG;
+	return 0;
+}
+
+/* A small, an aligned, a boundary or a random value. */
+static uint64_t interesting(struct fuzz_thread *t)
+{
+	static const uint64_t vals[] = { 0, 1, 2, 0xfff, 0x1000, 0x1001, 0x7fffffff, 0x80000000,
+					 0xffffffff, 0x100000000ULL, (1ULL << 47) - PG,
+					 (1ULL << 52), ~0ULL, ~0ULL - PG + 1, 63, 64, 65 };
+
+	switch (fuzz_rand(t) % 3) {
+	case 0:
+		return vals[fuzz_rand(t) % (sizeof(vals) / sizeof(vals[0]))];
+	case 1:
+		return (fuzz_rand(t) % 64) * PG;
+	}
+	return fuzz_rand(t);
+}
+
+/* Fill @size bytes of argument with a plausible or a random structure. */
+static void fill_arg(struct fuzz_thread *t, int which, uint8_t *a, size_t size)
+{
+	struct fuzz_region reg;
+	size_t i;
+
+	for (i = 0; i < size; i += 8) {
+		uint64_t v = interesting(t);
+
+		memcpy(a + i, &v, size - i < 8 ? size - i : 8);
+	}
+	if (!fuzz_pick_region(t, &reg) || fuzz_rand(t) % 4 == 0)
+		return;
+	/* mostly-valid memory arguments over a real region */
+	uint64_t off = (fuzz_rand(t) % (reg.len / PG)) * PG;
+	uint64_t len = (1 + fuzz_rand(t) % ((reg.len - off) / PG)) * PG;
+	uint64_t gpa = (fuzz_rand(t) % 512) * PG;
+
+	switch (ioctls[which].nr) {
+	case HAX_VM_IOCTL_ADD_RAMBLOCK: {
+		struct hax_ramblock_info *r = (void *)a;
+
+		r->start_va = (uintptr_t)reg.p;
+		r->size = reg.len;
+		r->reserved = fuzz_rand(t) % 8 == 0;
+		break;
+	}
+	case HAX_VM_IOCTL_SET_RAM: {
+		struct hax_set_ram_info *r = (void *)a;
+
+		r->pa_start = gpa;
+		r->size = len;
+		r->flags = fuzz_rand(t) % 3 ? 0 : 1u << (fuzz_rand(t) % 8);
+		r->va = r->flags & HAX_RAM_INFO_INVALID ? 0 : (uintptr_t)reg.p + off;
+		break;
+	}
+	case HAX_VM_IOCTL_SET_RAM2: {
+		struct hax_set_ram_info2 *r = (void *)a;
+
+		r->pa_start = gpa;
+		r->size = len;
+		r->flags = fuzz_rand(t) % 3 ? 0 : 1u << (fuzz_rand(t) % 8);
+		r->va = r->flags & HAX_RAM_INFO_INVALID ? 0 : (uintptr_t)reg.p + off;
+		r->reserved1 = r->reserved2 = 0;
+		break;
+	}
+	case HAX_VM_IOCTL_ALLOC_RAM: {
+		struct hax_alloc_ram_info *r = (void *)a;
+
+		r->size = reg.len;
+		r->pad = 0;
+		r->va = (uintptr_t)reg.p;
+		break;
+	}
+	case HAX_VM_IOCTL_PROTECT_RAM: {
+		struct hax_protect_ram_info *r = (void *)a;
+
+		r->pa_start = gpa;
+		r->size = len;
+		r->flags = fuzz_rand(t) % 8;
+		r->reserved = 0;
+		break;
+	}
+	case HAX_VM_IOCTL_NOTIFY_QEMU_VERSION: {
+		struct hax_qemu_version *r = (void *)a;
+
+		r->cur_version = fuzz_rand(t) % 6;
+		r->least_version = fuzz_rand(t) % 6;
+		break;
+	}
+	case HAX_VM_IOCTL_VCPU_CREATE:
+	case HAX_VM_IOCTL_VCPU_DESTROY:
+	case HAX_VM_IOCTL_VCPU_DESTROY_W:
+	case HAX_IOCTL_DESTROY_VM:
+	case HAX_VCPU_IOCTL_INTERRUPT:
+		*(uint32_t *)a = fuzz_rand(t) % 70;
+		break;
+	case HAX_VCPU_IOCTL_SET_MSRS:
+	case HAX_VCPU_IOCTL_GET_MSRS: {
+		struct hax_msr_data *m = (void *)a;
+
+		m->nr_msr = fuzz_rand(t) % 40;
+		for (i = 0; i < HAX_MAX_MSR_ARRAY; i++)
+			m->entries[i].entry = fuzz_rand(t) % 2 ? 0xc0000080 + fuzz_rand(t) % 0x110
+							     : fuzz_rand(t) % 0x800;
+		break;
+	}
+	case HAX_VCPU_IOCTL_SET_CPUID:
+	case HAX_VCPU_IOCTL_GET_CPUID: {
+		/* a pointer to a pointer: aim it at the rest of the page */
+		struct hax_cpuid *c = (void *)(a + 64);
+
+		*(void **)a = fuzz_rand(t) % 4 ? (void *)c : (void *)(uintptr_t)interesting(t);
+		c->total = fuzz_rand(t) % 80;
+		c->pad = fuzz_rand(t) % 8 == 0;
+		break;
+	}
+	}
+}
+
+/* The argument pointer: good memory mostly, sometimes a trap. */
+static void *arg_ptr(struct fuzz_thread *t, int which, size_t size)
+{
+	uint8_t *a = arg_page;
+
+	switch (fuzz_rand(t) % 16) {
+	case 0:
+		return NULL;
+	case 1:
+		return arg_page + PG; /* the guard page */
+	case 2:
+		return arg_page + PG - (size ? fuzz_rand(t) % size + 1 : 1); /* runs into it */
+	case 3:
+		return (void *)0xffff888000000000ULL; /* a kernel address */
+	case 4:
+		return ro_page; /* readable, not writable */
+	case 5:
+		a = arg_page + 1 + fuzz_rand(t) % 7; /* unaligned */
+		break;
+	}
+	if (size > PG - (a - arg_page))
+		size = PG - (a - arg_page);
+	fill_arg(t, which, a, size);
+	return a;
+}
+
+static void do_ioctl(struct fuzz_thread *t, int which, int fd)
+{
+	unsigned long nr = ioctls[which].nr;
+	void *arg = arg_ptr(t, which, _IOC_SIZE(nr) ? _IOC_SIZE(nr) : 8);
+	vcpu_state_t s;
+	long r;
+
+	/* SET_REGS: mostly the vCPU's own state with a few bytes changed */
+	if (which == IDX_SET_REGS && fuzz_rand(t) % 4 && !ioctl(fd, HAX_VCPU_GET_REGS, &s)) {
+		int k, n = fuzz_rand(t) % 4;
+
+		for (k = 0; k < n; k++)
+			((uint8_t *)&s)[fuzz_rand(t) % sizeof(s)] = fuzz_rand(t);
+		arg = &s;
+	}
+	r = ioctl(fd, nr, arg);
+
+	fuzz_record(which, r, errno);
+}
+
+/* Random real-mode code somewhere in a region; RUN. */
+static void do_run(struct fuzz_thread *t, struct fuzz_fd *v)
+{
+	long r;
+	int i;
+
+	/* under the lock: no other thread unmaps a region or tunnel meanwhile */
+	pthread_mutex_lock(&fz.lock);
+	i = fuzz_rand(t) % FUZZ_MAX_REGIONS;
+	if (fz.regions[i].p && fuzz_rand(t) % 2) {
+		struct fuzz_region *reg = &fz.regions[i];
+		size_t n = 16 + fuzz_rand(t) % 240, off = (fuzz_rand(t) % (reg->len / PG)) * PG, k;
+
+		for (k = 0; k < n && off + k < reg->len; k++)
+			reg->p[off + k] = fuzz_rand(t);
+	}
+	for (i = 0; i < FUZZ_MAX_FDS; i++) /* scribble over the shared fields */
+		if (fz.fds[i].fd == v->fd && fz.fds[i].tunnel && fuzz_rand(t) % 4 == 0)
+			memset((uint8_t *)fz.fds[i].tunnel + fuzz_rand(t) % 64, fuzz_rand(t),
+			       1 + fuzz_rand(t) % 8);
+	pthread_mutex_unlock(&fz.lock);
+	r = ioctl(v->fd, HAX_VCPU_IOCTL_RUN, 0);
+	fuzz_record(IDX_RUN, r, errno);
+	__atomic_add_fetch(&fz.runs, 1, __ATOMIC_RELAXED);
+}
+
+static void do_open(struct fuzz_thread *t)
+{
+	struct fuzz_fd f = { .fd = -1 }, vm;
+	char path[64];
+	int r;
+
+	switch (fuzz_rand(t) % 3) {
+	case 0:
+		f.fd = open("/dev/HAX", O_RDWR | O_CLOEXEC);
+		f.kind = FD_SYS;
+		break;
+	case 1: /* a new VM from a system fd, and its node */
+		if (fuzz_pick_fd(t, FD_SYS, &vm) < 0)
+			return;
+		r = ioctl(vm.fd, HAX_IOCTL_CREATE_VM, &f.vm_id);
+		fuzz_record(1, r, errno);
+		if (r)
+			return;
+		snprintf(path, sizeof(path), "/dev/hax_vm/vm%02u", f.vm_id);
+		f.fd = open(path, O_RDWR | O_CLOEXEC);
+		f.kind = FD_VM;
+		break;
+	case 2: /* a vCPU of a VM, its node and tunnel */
+		if (fuzz_pick_fd(t, FD_VM, &vm) < 0)
+			return;
+		f.vm_id = vm.vm_id;
+		f.vcpu_id = fuzz_rand(t) % 4;
+		r = ioctl(vm.fd, HAX_VM_IOCTL_VCPU_CREATE, &f.vcpu_id);
+		fuzz_record(5, r, errno);
+		snprintf(path, sizeof(path), "/dev/hax_vm%02u/vcpu%02u", f.vm_id, f.vcpu_id);
+		f.fd = open(path, O_RDWR | O_CLOEXEC);
+		f.kind = FD_VCPU;
+		if (f.fd >= 0) {
+			struct hax_tunnel_info ti;
+
+			r = ioctl(f.fd, HAX_VCPU_IOCTL_SETUP_TUNNEL, &ti);
+			fuzz_record(19, r, errno);
+			if (!r)
+				f.tunnel = (void *)(uintptr_t)ti.va;
+		}
+		break;
+	}
+	fuzz_record(IDX_OPEN, f.fd, errno);
+	if (f.fd >= 0)
+		fuzz_add_fd(f);
+}
+
+static void do_region(struct fuzz_thread *t)
+{
+	int i = fuzz_rand(t) % FUZZ_MAX_REGIONS;
+	uint64_t len = (1 + fuzz_rand(t) % 64) * PG;
+	uint8_t *p = NULL, *old;
+	uint64_t old_len;
+
+	if (fuzz_rand(t) % 2) {
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return;
+	}
+	/* replace (or just drop) a region: the kernel may hold it as RAM */
+	pthread_mutex_lock(&fz.lock);
+	old = fz.regions[i].p;
+	old_len = fz.regions[i].len;
+	fz.regions[i].p = p;
+	fz.regions[i].len = len;
+	pthread_mutex_unlock(&fz.lock);
+	if (old)
+		munmap(old, old_len);
+}
+
+/* A child process inherits the fds: every call must be refused, harmlessly. */
+static void do_child(struct fuzz_thread *t)
+{
+	struct fuzz_fd f;
+	pid_t pid;
+
+	if (fuzz_pick_fd(t, FD_ANY, &f) < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		int i, bad = 0;
+
+		for (i = 0; i < 8; i++) {
+			int which = fuzz_rand(t) % IDX_OPEN;
+
+			errno = 0;
+			if (ioctl(f.fd, ioctls[which].nr, arg_page) == 0 && ioctls[which].kind != FD_SYS)
+				bad = 1; /* only the creator's process may use VM and vCPU nodes */
+		}
+		_exit(bad);
+	}
+	if (pid > 0) {
+		int st = 0;
+
+		waitpid(pid, &st, 0);
+		fuzz_record(IDX_CHILD, WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1, EIO);
+		__atomic_add_fetch(&fz.forks, 1, __ATOMIC_RELAXED);
+	}
+}
+
+void fuzz_step(struct fuzz_thread *t)
+{
+	unsigned int dice = fuzz_rand(t) % 100;
+	struct fuzz_fd f;
+	int slot, which;
+
+	if (dice < 8) {
+		do_open(t);
+	} else if (dice < 14) {
+		slot = fuzz_pick_fd(t, FD_ANY, &f);
+		if (slot >= 0)
+			fuzz_close_fd(slot);
+	} else if (dice < 17) {
+		do_region(t);
+	} else if (dice < 18) {
+		do_child(t);
+	} else if (dice < 30) {
+		if (fuzz_pick_fd(t, FD_VCPU, &f) >= 0)
+			do_run(t, &f);
+	} else if (dice < 33) {
+		/* a second mapping of a vCPU's tunnel pages */
+		if (fuzz_pick_fd(t, FD_VCPU, &f) >= 0) {
+			void *p = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, f.fd,
+				       (fuzz_rand(t) % 4) * PG);
+
+			fuzz_record(IDX_MMAP, p == MAP_FAILED ? -1 : 0, errno);
+			if (p != MAP_FAILED)
+				munmap(p, 2 * PG);
+		}
+	} else if (dice < 90) {
+		/* an ioctl of the fd's kind, mostly */
+		which = fuzz_rand(t) % IDX_OPEN;
+		if (fuzz_pick_fd(t, fuzz_rand(t) % 8 ? ioctls[which].kind : FD_ANY, &f) >= 0)
+			do_ioctl(t, which, f.fd);
+	} else {
+		/* numbers no haxm node knows: haxm's type 0 with any number, size
+		 * and direction, or another type — except 'X' (FIFREEZE and
+		 * friends act on the file system under the node) */
+		unsigned long type = fuzz_rand(t) % 2 ? 0 : fuzz_rand(t) % 256;
+		unsigned long nr = _IOC(fuzz_rand(t) % 4, type == 'X' ? 0 : type,
+					fuzz_rand(t) % 256, fuzz_rand(t) % 1024);
+
+		if (fuzz_pick_fd(t, FD_ANY, &f) >= 0) {
+			long r = ioctl(f.fd, nr, arg_page);
+
+			fuzz_record(IDX_OTHER, r, errno);
+		}
+	}
+}
