@@ -83,8 +83,10 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 		return -EIO;
 	}
 	v->cr2 = hax_read_cr2();
-	v->launched = true;
 	v->exit_reason = reason = vmcs_read32(VM_EXIT_REASON);
+	/* A failed entry leaves the launch state as it was (SDM 26.8). */
+	if (!(reason & EXIT_REASON_ENTRY_FAILURE))
+		v->launched = true;
 	/* An NMI that exited the guest belongs to the host (SDM 25.2). */
 	if ((reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI &&
 	    (vmcs_read32(VM_EXIT_INTR_INFO) & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI)
