@@ -215,6 +215,23 @@ int vcpu_run(struct vcpu *v)
 	}
 }
 
+/*
+ * An exception queued for the next entry delivers an error code exactly when
+ * the guest is in protected mode (SDM 26.2.1.3, unrestricted guest); after
+ * SET_REGS changed CR0.PE, make the queued event agree, or the entry fails.
+ */
+static void vcpu_fix_queued_error_code(void)
+{
+	u32 info = vmcs_read32(VM_ENTRY_INTR_INFO), vec = info & INTR_INFO_VECTOR_MASK;
+	bool code = vmcs_readl(GUEST_CR0) & HAX_CR0_PE;
+
+	if (!(info & INTR_INFO_VALID) || (info & INTR_INFO_TYPE_MASK) != INTR_TYPE_HW_EXCEPTION ||
+	    !(vec == 8 || (vec >= 10 && vec <= 14) || vec == 17))
+		return;
+	info = code ? info | INTR_INFO_DELIVER_CODE : info & ~INTR_INFO_DELIVER_CODE;
+	vmcs_write32(VM_ENTRY_INTR_INFO, info);
+}
+
 int vcpu_set_regs(struct vcpu *v, const vcpu_state_t *s)
 {
 	int r;
@@ -223,6 +240,8 @@ int vcpu_set_regs(struct vcpu *v, const vcpu_state_t *s)
 	r = vmx_vcpu_load(v);
 	if (!r)
 		r = vmcs_set_state(v, s);
+	if (!r)
+		vcpu_fix_queued_error_code();
 	if (!r && vmx_take_error())
 		r = -EIO;
 	os_preempt_enable();
