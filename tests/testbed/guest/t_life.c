@@ -192,3 +192,29 @@ TEST(life_module_unload_waits_for_vms)
 	/* A fresh module counts what the old one did with no VM: nothing leaked. */
 	return counts_expect(&base);
 }
+
+/*
+ * A vCPU whose very first entry fails (invalid guest state: blocking by STI
+ * with RFLAGS.IF clear, SDM 26.3.1.5) stops with STATECHANGE; once user space loads a good state,
+ * it runs. The failed VMLAUNCH leaves the VMCS unlaunched (SDM 26.8): the retry must launch again,
+ * not resume (which would fail and kill the VM with EIO).
+ */
+VM_TEST(life_vcpu_runs_after_failed_first_entry, 64 << 10)
+{
+	vcpu_state_t good, bad;
+
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &good));
+	bad = good;
+	bad._rflags &= ~(1ULL << 9);
+	bad._interruptibility_state = HAX_INTR_BLOCK_STI;
+	if (hax_set_regs(c->vcpu_fd, &bad))
+		return fail("SET_REGS refused the state (%s): pick another the CPU refuses",
+			    strerror(errno));
+	if (expect_exit(c, HAX_EXIT_STATECHANGE))
+		return 1;
+	CHECK_EQ(c->tunnel->_exit_reason, 33); /* VM-entry failure: invalid guest state */
+	CHECK_OK(hax_set_regs(c->vcpu_fd, &good));
+	if (vm_load_real(c, 0x1000, g_life_touch_start, g_life_touch_end))
+		return 1;
+	return expect_exit(c, HAX_EXIT_HLT);
+}
