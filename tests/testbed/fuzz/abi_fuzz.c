@@ -164,6 +164,32 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
+/* The module's live-object counters (debugfs); false when unreadable. */
+static const char *const counters[] = { "vms", "vcpus", "pinned_pages", "kernel_pages",
+					"allocations", "huge_pages" };
+#define NR_COUNTERS (sizeof(counters) / sizeof(counters[0]))
+
+static bool read_counters(unsigned long long *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_COUNTERS; i++) {
+		char path[96];
+		FILE *f;
+		int ok;
+
+		snprintf(path, sizeof(path), "/sys/kernel/debug/haxm/%s", counters[i]);
+		f = fopen(path, "r");
+		if (!f)
+			return false;
+		ok = fscanf(f, "%llu", &v[i]) == 1;
+		fclose(f);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
 static void print_stats(void)
 {
 	int i, e;
@@ -181,14 +207,46 @@ static void print_stats(void)
 	}
 }
 
-int main(int argc, char **argv)
+/* The fuzzing proper, in its own process; its exit status. */
+static int fuzz_run(unsigned long seed, unsigned long seconds, int nthreads)
 {
 	struct fuzz_thread th[FUZZ_MAX_THREADS];
 	pthread_t tid[FUZZ_MAX_THREADS];
+	unsigned long progress = 0;
+	int i;
+
+	fz.deadline = time(NULL) + seconds;
+	for (i = 0; i < nthreads; i++) {
+		th[i].rng = seed * 2654435761u + i + 1;
+		th[i].id = i;
+		pthread_create(&tid[i], NULL, thread_main, &th[i]);
+	}
+	while (!__atomic_load_n(&fz.stop, __ATOMIC_RELAXED)) {
+		usleep(200000);
+		if (fz.calls >= progress + 20000) {
+			progress = fz.calls;
+			printf("FUZZ: %lu calls, %lu runs, %lu unexpected\n", fz.calls, fz.runs,
+			       fz.unexpected);
+		}
+	}
+	for (i = 0; i < nthreads; i++)
+		pthread_join(tid[i], NULL);
+	for (i = 0; i < FUZZ_MAX_FDS; i++)
+		fuzz_close_fd(i);
+	print_stats();
+	printf("FUZZ: %lu calls, %lu guest runs, %lu forks, %lu unexpected errnos\n", fz.calls,
+	       fz.runs, fz.forks, fz.unexpected);
+	return fz.unexpected != 0 || fz.calls == 0;
+}
+
+int main(int argc, char **argv)
+{
 	struct sigaction sa = { 0 };
 	unsigned long seed = time(NULL), seconds = 60;
-	int i, nthreads = 3;
-	unsigned long progress = 0;
+	unsigned long long base[NR_COUNTERS], end[NR_COUNTERS];
+	int i, nthreads = 3, st = 0, leaks = 0;
+	unsigned int c;
+	pid_t pid;
 
 	fz.max_calls = 100000;
 	for (i = 1; i + 1 < argc; i += 2) {
@@ -214,26 +272,28 @@ int main(int argc, char **argv)
 		fz.fds[i].fd = -1;
 	if (fuzz_args_init())
 		return 1;
-	fz.deadline = time(NULL) + seconds;
-	for (i = 0; i < nthreads; i++) {
-		th[i].rng = seed * 2654435761u + i + 1;
-		th[i].id = i;
-		pthread_create(&tid[i], NULL, thread_main, &th[i]);
+	if (!read_counters(base)) {
+		printf("FUZZ: cannot read /sys/kernel/debug/haxm counters\n");
+		return 1;
 	}
-	while (!__atomic_load_n(&fz.stop, __ATOMIC_RELAXED)) {
-		usleep(200000);
-		if (fz.calls >= progress + 20000) {
-			progress = fz.calls;
-			printf("FUZZ: %lu calls, %lu runs, %lu unexpected\n", fz.calls, fz.runs,
-			       fz.unexpected);
+	/* the fuzzing runs in a child: whatever it leaves (fds, mappings of
+	 * tunnels it set up) goes with its exit, after which the module must be
+	 * back where it started */
+	pid = fork();
+	if (pid == 0)
+		_exit(fuzz_run(seed, seconds, nthreads));
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return perror("fork"), 1;
+	if (!read_counters(end))
+		leaks++;
+	for (c = 0; c < NR_COUNTERS && !leaks; c++) {
+		if (end[c] != base[c]) {
+			printf("FUZZ: leak: %s %llu at the start, %llu at the end\n", counters[c],
+			       base[c], end[c]);
+			leaks++;
 		}
 	}
-	for (i = 0; i < nthreads; i++)
-		pthread_join(tid[i], NULL);
-	for (i = 0; i < FUZZ_MAX_FDS; i++)
-		fuzz_close_fd(i);
-	print_stats();
-	printf("FUZZ: done: %lu calls, %lu guest runs, %lu forks, %lu unexpected errnos\n",
-	       fz.calls, fz.runs, fz.forks, fz.unexpected);
-	return fz.unexpected != 0 || fz.calls == 0;
+	printf("FUZZ: done: fuzzer exit status %d, %d leaks\n",
+	       WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), leaks);
+	return !WIFEXITED(st) || WEXITSTATUS(st) || leaks;
 }
