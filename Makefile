@@ -18,17 +18,18 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-c
 LIB_SRC := lib/libhaxm.c
 TOOL_SRC := $(wildcard tools/haxm/*.c)
 GUEST_SRC := $(wildcard $(TESTBED)/guest/*.c)
-CORE_SRC := $(wildcard core/*.c core/vmx/*.c) core/vmx/entry.S
-CORE_HDR := $(wildcard core/*.h core/vmx/*.h platform/linux/*.h include/uapi/*.h)
+CORE_SRC := $(wildcard core/*.c core/*/*.c core/*/*.S)
+CORE_HDR := $(wildcard core/*.h core/*/*.h platform/linux/*.h include/uapi/*.h)
 PAYLOAD_BIN := $(B)/haxm-test $(B)/haxm-bench $(B)/haxm-fuzz $(B)/haxm
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(filter-out tests/unit/os_user.c,$(wildcard tests/unit/test_*.c)))
 
-.PHONY: all deps kernel module lib tools unit test test-unit test-testbed bench fuzz demo fmt clean help
+.PHONY: all deps kernel module lib tools unit test test-unit test-testbed test-debug bench fuzz demo fmt clean help
 all: module lib tools $(PAYLOAD_BIN) $(UNIT_TESTS)
 
 help:
 	@echo "make            build haxm.ko (for the testbed kernel), libhaxm, the haxm tool, the tests"
 	@echo "make test       unit tests, then the testbed with 1 and 2 emulated CPUs"
+	@echo "make test-debug the suite on a KASAN/lockdep/kmemleak kernel (slow; writes docs/debug-kernel.md)"
 	@echo "make bench      haxm vs kvm_intel side by side in the testbed (SHORT=1: a quick run)"
 	@echo "make fuzz       the long ABI fuzzer run (1e6 calls) in the testbed"
 	@echo "make demo       boot the testbed (or use this host's VT-x) and run a demo guest"
@@ -103,6 +104,11 @@ test: deps all $(B)/testbed.cpio
 # docs/benchmarks.md, SHORT=1 only proves it works.
 bench: deps $(B)/testbed.cpio
 	@$(TESTBED)/bench.sh $(B)/testbed.cpio $(if $(SHORT),--short,docs/benchmarks.md)
+
+# The suite on the debug kernel (KASAN, lockdep, kmemleak); records the
+# result in docs/debug-kernel.md.
+test-debug: deps all $(B)/payload
+	@RESULTS=docs/debug-kernel.md $(TESTBED)/debug.sh $(B)/debug $(B)/payload
 
 # The long ABI fuzzer run (a million calls; the short one is in make test).
 fuzz: deps $(B)/testbed.cpio

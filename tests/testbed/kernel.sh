@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
 # Build the testbed kernel (bzImage + modules) in ${HAXM_CACHE:-~/.cache/haxm}/linux.
+# HAXM_KERNEL=debug builds the debug flavour (kernel.config + kernel-debug.config:
+# KASAN, lockdep, kmemleak, ...) in .../linux-debug instead.
 # Usage: kernel.sh [--print-kdir]
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${HAXM_CACHE:-$HOME/.cache/haxm}
-KDIR=$CACHE/linux
+FLAVOUR=${HAXM_KERNEL:-}
+case "$FLAVOUR" in
+    '') KDIR=$CACHE/linux ;;
+    debug) KDIR=$CACHE/linux-debug ;;
+    *) echo "kernel: unknown HAXM_KERNEL flavour '$FLAVOUR' (want: debug)" >&2; exit 2 ;;
+esac
 SRC_TAR=/usr/src/linux-source-6.1.tar.xz
-FRAG=$HERE/kernel.config
+# The fragment: kernel.config, then the flavour's lines (a later line for the
+# same symbol wins).
+FRAG=$CACHE/kernel${FLAVOUR:+-$FLAVOUR}.config
 
 # --print-kdir: just tell where the build tree is
 if [ "${1:-}" = "--print-kdir" ]; then echo "$KDIR"; exit 0; fi
@@ -15,10 +24,14 @@ if [ "${1:-}" = "--print-kdir" ]; then echo "$KDIR"; exit 0; fi
 "$HERE/deps.sh"
 log() { echo "kernel: $*"; }
 
-# One builder at a time (parallel test runs may all call us)
+# One builder per flavour at a time (parallel test runs may all call us)
 mkdir -p "$CACHE"
-exec 9>"$CACHE/kernel.lock"
+exec 9>"$CACHE/kernel${FLAVOUR:+-$FLAVOUR}.lock"
 flock 9
+cat "$HERE/kernel.config" ${FLAVOUR:+"$HERE/kernel-$FLAVOUR.config"} \
+    | awk '/^CONFIG_/ { sym = $0; sub(/=.*/, "", sym); if (!(sym in at)) order[n++] = sym; at[sym] = $0 }
+           END { for (i = 0; i < n; i++) print at[order[i]] }' > "$FRAG.tmp"
+mv "$FRAG.tmp" "$FRAG"
 
 # The stamp covers the fragment, this script and the source package's version
 # (the module is built against this very tree, so they always match).
