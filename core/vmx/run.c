@@ -49,7 +49,15 @@ static void vmx_requeue_event(void)
 
 	if (!(info & INTR_INFO_VALID))
 		return;
-	vmcs_write32(VM_ENTRY_INTR_INFO, info & ~(1u << 12));
+	info &= ~(1u << 12);
+	/*
+	 * The CPU may report an error code for an exception it was delivering
+	 * in real mode, but an entry injecting one with CR0.PE=0 fails
+	 * (SDM 26.2.1.3): real mode pushes none.
+	 */
+	if (!(vmcs_readl(GUEST_CR0) & HAX_CR0_PE))
+		info &= ~INTR_INFO_DELIVER_CODE;
+	vmcs_write32(VM_ENTRY_INTR_INFO, info);
 	if (info & INTR_INFO_DELIVER_CODE)
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read32(IDT_VECTORING_ERROR_CODE));
 	vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
@@ -79,7 +87,11 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 		u32 err = vmcs_read32(VM_INSTRUCTION_ERROR);
 
 		os_irq_restore(flags);
-		os_log_ratelimited(HAX_LOG_ERROR, "VM entry failed, VM-instruction error %u\n", err);
+		os_log_ratelimited(HAX_LOG_ERROR,
+				   "VM entry failed, VM-instruction error %u (entry event 0x%x len %u, guest CR0 0x%llx)\n",
+				   err, vmcs_read32(VM_ENTRY_INTR_INFO),
+				   vmcs_read32(VM_ENTRY_INSTRUCTION_LEN),
+				   (unsigned long long)vmcs_readl(GUEST_CR0));
 		return -EIO;
 	}
 	v->cr2 = hax_read_cr2();
