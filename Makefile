@@ -23,7 +23,7 @@ CORE_HDR := $(wildcard core/*.h core/*/*.h platform/linux/*.h include/uapi/*.h)
 PAYLOAD_BIN := $(B)/haxm-test $(B)/haxm-bench $(B)/haxm-fuzz $(B)/haxm
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(filter-out tests/unit/os_user.c,$(wildcard tests/unit/test_*.c)))
 
-.PHONY: all deps kernel module lib tools unit test test-unit test-testbed test-debug bench fuzz demo fmt clean help
+.PHONY: all deps kernel module lib tools unit test test-unit test-testbed test-debug bench fuzz torture demo fmt clean help
 all: module lib tools $(PAYLOAD_BIN) $(UNIT_TESTS)
 
 help:
@@ -32,6 +32,7 @@ help:
 	@echo "make test-debug the suite on a KASAN/lockdep/kmemleak kernel (slow; writes docs/debug-kernel.md)"
 	@echo "make bench      haxm vs kvm_intel side by side in the testbed (SHORT=1: a quick run)"
 	@echo "make fuzz       the long ABI fuzzer run (1e6 calls) in the testbed"
+	@echo "make torture    the long guest torture run (10 000 random guests) in the testbed"
 	@echo "make demo       boot the testbed (or use this host's VT-x) and run a demo guest"
 	@echo "make fmt        clang-format every C file"
 
@@ -92,7 +93,7 @@ $(B)/testbed.cpio: $(B)/payload $(TESTBED)/init $(TESTBED)/mkinitramfs.sh
 # names start with one of TEST=a,b,...
 test-testbed: $(B)/testbed.cpio
 	$(TESTBED)/run.sh --cpus $(CPUS) --initramfs $(B)/testbed.cpio \
-		--append "haxm.kvm=1 $(if $(TEST),haxm.test=$(TEST))" \
+		--append "haxm.kvm=1 $(if $(TEST),haxm.test=$(TEST)) $(APPEND)" \
 		--log $(B)/testbed-$(CPUS)cpu.log
 
 # Unit tests, then the testbed; the totals of both are printed last.
@@ -114,6 +115,11 @@ test-debug: deps all $(B)/payload
 fuzz: deps $(B)/testbed.cpio
 	$(TESTBED)/run.sh --cpus 2 --timeout 6000 --initramfs $(B)/testbed.cpio \
 		--append "haxm.test=fuzz" --log $(B)/fuzz.log
+
+# The long guest torture run (10 000 random guests; 300 are in make test).
+torture: deps $(B)/testbed.cpio
+	$(TESTBED)/run.sh --cpus 2 --timeout 6000 --initramfs $(B)/testbed.cpio \
+		--append "haxm.test=torture-long" --log $(B)/torture.log
 
 demo: deps
 	@$(TESTBED)/demo.sh
