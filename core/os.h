@@ -134,4 +134,17 @@ bool os_cr4_vmxe_is_set(void);
 /* os_host_nmi() - deliver an NMI that exited the guest to the host handler. */
 void os_host_nmi(void);
 
+/*
+ * A scheduler hook: os_sched_hook_alloc() makes one that calls @fn(@arg)
+ * each time the thread that armed it is scheduled out (preempted, blocking,
+ * migrating), on the CPU it leaves, with preemption and interrupts off.
+ * os_sched_hook_arm() arms it for the current thread until
+ * os_sched_hook_disarm(), called by the same thread. Returns NULL when out
+ * of memory; os_sched_hook_free() takes a disarmed hook.
+ */
+void *os_sched_hook_alloc(void (*fn)(void *), void *arg);
+void os_sched_hook_free(void *hook);
+void os_sched_hook_arm(void *hook);
+void os_sched_hook_disarm(void *hook);
+
 #endif /* HAXM_CORE_OS_H */

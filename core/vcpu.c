@@ -7,6 +7,7 @@
 #include "vmx/caps.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
+#include "vmx/msr_vmx.h"
 
 /* Unique while vm ids < 1024; 0 is the host's (SDM 29.1). */
 static u16 vcpu_vpid(u32 vm_id, u32 vcpu_id)
@@ -16,6 +17,7 @@ static u16 vcpu_vpid(u32 vm_id, u32 vcpu_id)
 
 static void vcpu_free(struct vcpu *v)
 {
+	msr_vcpu_free(v);
 	os_page_free(&v->iobuf_page);
 	os_page_free(&v->tunnel_page);
 	os_page_free(&v->vmcs);
@@ -42,6 +44,8 @@ int vcpu_create(struct vm *vm, u32 id, struct vcpu **out)
 		r = os_page_alloc(&v->tunnel_page);
 	if (!r)
 		r = os_page_alloc(&v->iobuf_page);
+	if (!r)
+		r = msr_vcpu_init(v);
 	if (r) {
 		vcpu_free(v);
 		return r;
@@ -57,6 +61,7 @@ int vcpu_create(struct vm *vm, u32 id, struct vcpu **out)
 	r = vmx_vcpu_load(v);
 	if (!r) {
 		vmcs_setup(v);
+		msr_vmcs_setup(v);
 		if (vmx_take_error())
 			r = -EIO;
 	}
@@ -171,7 +176,7 @@ static void vcpu_complete_in(struct vcpu *v)
 	v->io_in_size = 0;
 }
 
-int vcpu_run(struct vcpu *v)
+static int vcpu_run_loop(struct vcpu *v)
 {
 	struct hax_tunnel *t = v->tunnel_page.va;
 	int r;
@@ -213,6 +218,16 @@ int vcpu_run(struct vcpu *v)
 		v->stats.exits_to_user++;
 		return 0;
 	}
+}
+
+int vcpu_run(struct vcpu *v)
+{
+	int r;
+
+	msr_run_begin(v);
+	r = vcpu_run_loop(v);
+	msr_run_end(v);
+	return r;
 }
 
 /*

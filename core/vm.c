@@ -5,6 +5,7 @@
 #include "vmx/caps.h"
 #include "vmx/cpu.h"
 #include "vmx/vmx.h"
+#include "vmx/msr_vmx.h"
 
 struct hax_counters hax_counters;
 
@@ -24,7 +25,8 @@ void hax_capability(struct hax_capabilityinfo *ci)
 	ci->wstatus = HAX_CAP_STATUS_WORKING;
 	/* Advertise only what works; the rest comes with its feature. */
 	ci->winfo = HAX_CAP_EPT | HAX_CAP_UG | HAX_CAP_64BIT_RAMBLOCK | HAX_CAP_64BIT_SETRAM |
-		    HAX_CAP_TUNNEL_PAGE | HAX_CAP_RAM_PROTECTION | HAX_CAP_IMPLICIT_RAMBLOCK;
+		    HAX_CAP_TUNNEL_PAGE | HAX_CAP_RAM_PROTECTION | HAX_CAP_IMPLICIT_RAMBLOCK |
+		    HAX_CAP_CPUID;
 }
 
 int vm_create(u32 id, struct vm **out)
@@ -43,6 +45,7 @@ int vm_create(u32 id, struct vm **out)
 		goto fail_vmx;
 	vm->id = id;
 	vm->mm = os_mm_current();
+	cpuid_vm_init(vm);
 	os_mutex_init(&vm->lock);
 	hax_count(&hax_counters.vms, 1);
 	*out = vm;

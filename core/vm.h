@@ -11,6 +11,8 @@
 #include "os.h"
 #include "ept.h"
 #include "memslot.h"
+#include "cpuid_table.h"
+#include "msr.h"
 #include "../include/uapi/haxm.h"
 
 struct vcpu;
@@ -24,6 +26,10 @@ struct vm {
 	void *mm; /* the creating process' address space */
 	u32 qemu_version;
 	bool dead; /* a VMX instruction failed: refuse to run */
+
+	/* cpu: CPUID and MSRs */
+	struct cpuid_table cpuid_default; /* host-filtered; each vCPU starts with a copy */
+	struct msr_limits msr_lim;
 };
 
 /* Per-vCPU counters, for tests and statistics. */
@@ -62,6 +68,15 @@ struct vcpu {
 	bool panicked; /* reported STATECHANGE; cleared by SET_REGS */
 
 	struct vcpu_stats stats;
+
+	/* cpu: CPUID and MSRs (vmx/msr_vmx.c) */
+	struct cpuid_table cpuid;
+	struct msr_state msr;
+#define MSR_NR_LAZY 5
+	u64 msr_host[MSR_NR_LAZY]; /* the host's syscall MSRs while the guest's are loaded */
+	bool msr_loaded;
+	struct os_page msr_bitmap, msr_lists;
+	void *sched_hook;
 };
 
 /*
@@ -139,6 +154,23 @@ int vm_protect_ram(struct vm *vm, u64 gpa, u64 size, u32 perm);
  * Returns an exit action (EXIT_RESUME, EXIT_TO_USER) or a negative errno.
  */
 int vcpu_mmio(struct vcpu *v, struct hax_tunnel *t, u64 gpa);
+
+/*
+ * vcpu_msrs() - GET_MSRS (@set false) / SET_MSRS: read or write
+ * @d->entries[0..nr_msr) in order, stopping at the first MSR that is unknown
+ * or refuses its value; @d->done says how many were processed.
+ * Errors: -E2BIG (nr_msr above HAX_MAX_MSR_ARRAY), -EIO.
+ */
+int vcpu_msrs(struct vcpu *v, struct hax_msr_data *d, bool set);
+
+/*
+ * vcpu_set_cpuid() - SET_CPUID: narrow this vCPU's CPUID table (see
+ * cpuid_table_set()). Errors: -E2BIG, -EINVAL.
+ * vcpu_get_cpuid() - GET_CPUID: copy the table to @e, which has room for *@n
+ * entries; *@n becomes the table's size. Errors: -E2BIG (*@n too small).
+ */
+int vcpu_set_cpuid(struct vcpu *v, const struct hax_cpuid_entry *e, u32 n);
+int vcpu_get_cpuid(struct vcpu *v, struct hax_cpuid_entry *e, u32 *n);
 
 /* vcpu_tunnel() - the tunnel and I/O buffer pages to map for user space. */
 struct hax_tunnel *vcpu_tunnel(struct vcpu *v);

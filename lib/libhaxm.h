@@ -292,8 +292,9 @@ int hax_set_fpu(int vcpu_fd, const struct fx_layout *fpu);
  * @vcpu_fd: a vCPU descriptor
  * @msrs:    the request; values and done are filled in
  *
- * Errors: EFAULT, E2BIG (nr_msr above HAX_MAX_MSR_ARRAY). Not implemented by
- * the module yet: ENOTTY.
+ * An unknown MSR stops the list: check done.
+ *
+ * Errors: EFAULT, E2BIG (nr_msr above HAX_MAX_MSR_ARRAY), EIO.
  */
 int hax_get_msrs(int vcpu_fd, struct hax_msr_data *msrs);
 
@@ -303,8 +304,10 @@ int hax_get_msrs(int vcpu_fd, struct hax_msr_data *msrs);
  * @vcpu_fd: a vCPU descriptor
  * @msrs:    the entries; done is filled in
  *
- * Errors: EFAULT, E2BIG (nr_msr above HAX_MAX_MSR_ARRAY). Not implemented by
- * the module yet: ENOTTY.
+ * The first MSR that is unknown or refuses its value stops the list: check
+ * done.
+ *
+ * Errors: EFAULT, E2BIG (nr_msr above HAX_MAX_MSR_ARRAY), EIO.
  */
 int hax_set_msrs(int vcpu_fd, struct hax_msr_data *msrs);
 
@@ -337,8 +340,9 @@ int hax_set_debug(int vcpu_fd, const hax_debug_t *debug);
  * @vcpu_fd: a vCPU descriptor
  * @cpuid:   total entries follow the header
  *
- * Errors: EFAULT, E2BIG (total above HAX_MAX_CPUID_ENTRIES), EINVAL. Not
- * implemented by the module yet: ENOTTY.
+ * Errors: EFAULT, E2BIG (total above HAX_MAX_CPUID_ENTRIES), EINVAL (total
+ * 0, a leaf not in the table, a feature bit haxm does not offer; see
+ * docs/api.md).
  */
 int hax_set_cpuid(int vcpu_fd, const struct hax_cpuid *cpuid);
 
@@ -349,8 +353,8 @@ int hax_set_cpuid(int vcpu_fd, const struct hax_cpuid *cpuid);
  * @vcpu_fd: a vCPU descriptor
  * @cpuid:   the buffer
  *
- * Errors: EFAULT, E2BIG (more entries than total has room for). Not
- * implemented by the module yet: ENOTTY.
+ * Errors: EFAULT, E2BIG (more entries than total has room for; total is
+ * set to the number needed).
  */
 int hax_get_cpuid(int vcpu_fd, struct hax_cpuid *cpuid);
 

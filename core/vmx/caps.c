@@ -78,7 +78,7 @@ int vmx_caps_derive(const struct vmx_msrs *m, struct vmx_caps *c, const char **m
 			     CPU_MOV_DR_EXITING | CPU_RDPMC_EXITING | CPU_MWAIT_EXITING |
 			     CPU_MONITOR_EXITING | CPU_CR8_LOAD_EXITING |
 			     CPU_CR8_STORE_EXITING | CPU_SECONDARY_CONTROLS,
-		     0))
+		     CPU_USE_MSR_BITMAPS))
 		return *missing = "processor-based controls", -ENODEV;
 	if (!ctl_set(&c->proc2, m->proc2, proc2_need,
 		     CPU2_ENABLE_VPID | CPU2_ENABLE_RDTSCP | CPU2_ENABLE_INVPCID))

@@ -2,6 +2,7 @@
 /* VM-exit handlers, in a table indexed by basic exit reason (SDM App. C). */
 #include "exits.h"
 #include "caps.h"
+#include "msr_vmx.h"
 #include "vmcs.h"
 #include "vmx.h"
 
@@ -84,31 +85,6 @@ static int handle_io(struct vcpu *v, struct hax_tunnel *t)
 	vmx_skip_instruction(v);
 	t->_exit_status = HAX_EXIT_IO;
 	return EXIT_TO_USER;
-}
-
-static int handle_cpuid(struct vcpu *v, struct hax_tunnel *t)
-{
-	u32 leaf = (u32)v->regs[HAX_REG_RAX], sub = (u32)v->regs[HAX_REG_RCX];
-	u32 a, b, c, d;
-
-	if (leaf == 0x40000000) {
-		/* The hypervisor leaf: "HAXMHAXMHAXM". */
-		a = 0x40000000;
-		b = c = d = 0x4d584148;
-	} else {
-		asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(leaf), "c"(sub));
-		if (leaf == 1) {
-			c &= ~((1u << 5) | (1u << 6)); /* no VMX, no SMX */
-			c |= 1u << 31;                  /* running under a hypervisor */
-			b = (b & 0x00ffffff) | (v->id << 24);
-		}
-	}
-	v->regs[HAX_REG_RAX] = a;
-	v->regs[HAX_REG_RBX] = b;
-	v->regs[HAX_REG_RCX] = c;
-	v->regs[HAX_REG_RDX] = d;
-	vmx_skip_instruction(v);
-	return EXIT_RESUME;
 }
 
 /* Guest CR0 write (SDM 25.1.3: masked bits differ from the shadow). */
@@ -204,111 +180,6 @@ static int handle_dr(struct vcpu *v, struct hax_tunnel *t)
 	return EXIT_RESUME;
 }
 
-static u64 hax_rdtsc(void)
-{
-	u32 lo, hi;
-
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((u64)hi << 32) | lo;
-}
-
-/* A PAT value whose eight types are all valid (SDM 13.12.2). */
-static bool pat_valid(u64 pat)
-{
-	int i;
-
-	for (i = 0; i < 8; i++) {
-		u8 type = (pat >> (8 * i)) & 0xff;
-
-		if (type == 2 || type == 3 || type > 7)
-			return false;
-	}
-	return true;
-}
-
-static int msr_read(struct vcpu *v, u32 msr, u64 *val)
-{
-	switch (msr) {
-	case HAX_MSR_EFER:
-		*val = vmcs_read64(GUEST_IA32_EFER);
-		return 0;
-	case HAX_MSR_SYSENTER_CS:
-		*val = vmcs_read32(GUEST_SYSENTER_CS);
-		return 0;
-	case HAX_MSR_SYSENTER_ESP:
-		*val = vmcs_readl(GUEST_SYSENTER_ESP);
-		return 0;
-	case HAX_MSR_SYSENTER_EIP:
-		*val = vmcs_readl(GUEST_SYSENTER_EIP);
-		return 0;
-	case HAX_MSR_PAT:
-		*val = vmcs_read64(GUEST_IA32_PAT);
-		return 0;
-	case 0x10: /* IA32_TIME_STAMP_COUNTER */
-		*val = hax_rdtsc() + vmcs_read64(TSC_OFFSET);
-		return 0;
-	}
-	return -1;
-}
-
-static int msr_write(struct vcpu *v, u32 msr, u64 val)
-{
-	u64 efer;
-
-	switch (msr) {
-	case HAX_MSR_EFER:
-		efer = vmcs_read64(GUEST_IA32_EFER);
-		/* SCE, LME, NXE are writable; LME not while paging. */
-		if (val & ~(1ULL | HAX_EFER_LME | HAX_EFER_LMA | HAX_EFER_NXE))
-			return -1;
-		if ((vmcs_readl(CR0_READ_SHADOW) & HAX_CR0_PG) &&
-		    ((val ^ efer) & HAX_EFER_LME))
-			return -1;
-		vmcs_write64(GUEST_IA32_EFER, (val & ~HAX_EFER_LMA) | (efer & HAX_EFER_LMA));
-		return 0;
-	case HAX_MSR_SYSENTER_CS:
-		vmcs_write32(GUEST_SYSENTER_CS, val);
-		return 0;
-	case HAX_MSR_SYSENTER_ESP:
-		vmcs_writel(GUEST_SYSENTER_ESP, val);
-		return 0;
-	case HAX_MSR_SYSENTER_EIP:
-		vmcs_writel(GUEST_SYSENTER_EIP, val);
-		return 0;
-	case HAX_MSR_PAT:
-		if (!pat_valid(val))
-			return -1;
-		vmcs_write64(GUEST_IA32_PAT, val);
-		return 0;
-	case 0x10:
-		vmcs_write64(TSC_OFFSET, val - hax_rdtsc());
-		return 0;
-	}
-	return -1;
-}
-
-static int handle_rdmsr(struct vcpu *v, struct hax_tunnel *t)
-{
-	u64 val;
-
-	if (msr_read(v, (u32)v->regs[HAX_REG_RCX], &val))
-		return handle_gp(v, t);
-	v->regs[HAX_REG_RAX] = (u32)val;
-	v->regs[HAX_REG_RDX] = val >> 32;
-	vmx_skip_instruction(v);
-	return EXIT_RESUME;
-}
-
-static int handle_wrmsr(struct vcpu *v, struct hax_tunnel *t)
-{
-	u64 val = (v->regs[HAX_REG_RDX] << 32) | (u32)v->regs[HAX_REG_RAX];
-
-	if (msr_write(v, (u32)v->regs[HAX_REG_RCX], val))
-		return handle_gp(v, t);
-	vmx_skip_instruction(v);
-	return EXIT_RESUME;
-}
-
 static int handle_ept_violation(struct vcpu *v, struct hax_tunnel *t)
 {
 	v->fault_gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
@@ -327,7 +198,7 @@ static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_resume,
 	[EXIT_REASON_PREEMPTION_TIMER] = handle_resume,
 	[EXIT_REASON_TRIPLE_FAULT] = vmx_statechange,
-	[EXIT_REASON_CPUID] = handle_cpuid,
+	[EXIT_REASON_CPUID] = vmx_handle_cpuid,
 	[EXIT_REASON_GETSEC] = handle_ud,
 	[EXIT_REASON_HLT] = handle_hlt,
 	[EXIT_REASON_INVD] = handle_ud,
@@ -351,8 +222,8 @@ static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_CR_ACCESS] = handle_cr,
 	[EXIT_REASON_DR_ACCESS] = handle_dr,
 	[EXIT_REASON_IO] = handle_io,
-	[EXIT_REASON_RDMSR] = handle_rdmsr,
-	[EXIT_REASON_WRMSR] = handle_wrmsr,
+	[EXIT_REASON_RDMSR] = vmx_handle_rdmsr,
+	[EXIT_REASON_WRMSR] = vmx_handle_wrmsr,
 	[EXIT_REASON_EPT_VIOLATION] = handle_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG] = handle_ept_misconfig,
 };

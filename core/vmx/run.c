@@ -3,6 +3,7 @@
 #include "caps.h"
 #include "cpu.h"
 #include "exits.h"
+#include "msr_vmx.h"
 #include "vmcs.h"
 #include "vmx.h"
 
@@ -33,6 +34,7 @@ u32 vmx_preempt_timer_value(void)
 static void vmx_after_migration(struct vcpu *v)
 {
 	vmcs_load_host_cpu();
+	msr_after_migration(v);
 	vmx_flush_ept_here(v->vm->ept.eptp);
 	if (vmx_caps.vpid)
 		vmx_invvpid(INVVPID_SINGLE_CONTEXT, v->vpid);
@@ -80,8 +82,12 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 	vmcs_sync_host(v);
 	if (hax_read_cr2() != v->cr2)
 		hax_write_cr2(v->cr2);
+	msr_guest_load(v);
 	os_host_segs_save(&segs);
 	failed = haxm_vmx_enter(v->regs, v->launched);
+	/* Reloading a host GS selector rewrites KERNEL_GS_BASE: keep the guest's. */
+	if (segs.gs)
+		segs.kernel_gs_base = vmx_rdmsr(0xc0000102);
 	os_host_segs_restore(&segs);
 	if (failed) {
 		u32 err = vmcs_read32(VM_INSTRUCTION_ERROR);

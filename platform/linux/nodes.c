@@ -454,16 +454,65 @@ static long hax_setup_tunnel(struct file *filp, struct vcpu *v, void __user *arg
 	return 0;
 }
 
+/*
+ * SET_CPUID/GET_CPUID take the address of a pointer to a struct hax_cpuid
+ * (HAXM dereferenced that pointer in the kernel; here it is copied).
+ */
+static long hax_vcpu_cpuid(struct vcpu *v, unsigned int cmd, void __user *argp)
+{
+	struct hax_cpuid __user *up;
+	struct hax_cpuid hdr;
+	struct hax_cpuid_entry *e;
+	u32 n;
+	long r;
+
+	if (copy_from_user(&up, argp, sizeof(up)) || copy_from_user(&hdr, up, sizeof(hdr)))
+		return -EFAULT;
+	n = hdr.total;
+	if (cmd == HAX_VCPU_IOCTL_SET_CPUID) {
+		if (n > HAX_MAX_CPUID_ENTRIES)
+			return -E2BIG;
+		if (!n || hdr.pad)
+			return -EINVAL;
+		e = memdup_user(up->entries, n * sizeof(*e));
+		if (IS_ERR(e))
+			return PTR_ERR(e);
+		r = vcpu_set_cpuid(v, e, n);
+		kfree(e);
+		return r;
+	}
+	e = kcalloc(HAX_MAX_CPUID_ENTRIES, sizeof(*e), GFP_KERNEL);
+	if (!e)
+		return -ENOMEM;
+	/* total 0 asks for the count only. */
+	r = vcpu_get_cpuid(v, e, &n);
+	if (!hdr.total)
+		r = 0;
+	else if (!r && copy_to_user(up->entries, e, n * sizeof(*e)))
+		r = -EFAULT;
+	kfree(e);
+	if ((!r || r == -E2BIG) && put_user(n, &up->total))
+		r = -EFAULT;
+	return r;
+}
+
 static long hax_vcpu_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 {
 	struct hax_vcpu_node *vn = filp->private_data;
 	struct vcpu *v = vn->vcpu;
 	void __user *argp = (void __user *)arg;
 	vcpu_state_t *state = NULL;
+	struct hax_msr_data *msrs = NULL;
 	long r;
 
 	if (v->vm->mm != current->mm)
 		return -EPERM;
+	if (cmd == HAX_VCPU_IOCTL_SET_MSRS || cmd == HAX_VCPU_IOCTL_GET_MSRS) {
+		/* Read once; the core sees only this copy. */
+		msrs = memdup_user(argp, sizeof(*msrs));
+		if (IS_ERR(msrs))
+			return PTR_ERR(msrs);
+	}
 	if (cmd == HAX_VCPU_SET_REGS || cmd == HAX_VCPU_GET_REGS) {
 		state = kmalloc(sizeof(*state), GFP_KERNEL);
 		if (!state)
@@ -475,6 +524,7 @@ static long hax_vcpu_ioctl(struct file *filp, unsigned int cmd, unsigned long ar
 	}
 	if (mutex_lock_killable(&v->lock)) {
 		kfree(state);
+		kfree(msrs);
 		return -EINTR;
 	}
 	switch (cmd) {
@@ -492,11 +542,22 @@ static long hax_vcpu_ioctl(struct file *filp, unsigned int cmd, unsigned long ar
 		if (!r && copy_to_user(argp, state, sizeof(*state)))
 			r = -EFAULT;
 		break;
+	case HAX_VCPU_IOCTL_SET_MSRS:
+	case HAX_VCPU_IOCTL_GET_MSRS:
+		r = vcpu_msrs(v, msrs, cmd == HAX_VCPU_IOCTL_SET_MSRS);
+		if (!r && copy_to_user(argp, msrs, sizeof(*msrs)))
+			r = -EFAULT;
+		break;
+	case HAX_VCPU_IOCTL_SET_CPUID:
+	case HAX_VCPU_IOCTL_GET_CPUID:
+		r = hax_vcpu_cpuid(v, cmd, argp);
+		break;
 	default:
 		r = -ENOTTY;
 	}
 	mutex_unlock(&v->lock);
 	kfree(state);
+	kfree(msrs);
 	return r;
 }
 

@@ -2,6 +2,7 @@
 /* The core's OS interface (core/os.h) on Linux. */
 #include <linux/cpu.h>
 #include <linux/mm.h>
+#include <linux/preempt.h>
 #include <linux/module.h>
 #include <linux/ratelimit.h>
 #include <linux/sched/signal.h>
@@ -280,4 +281,65 @@ void os_host_nmi(void)
 {
 	/* Through the host IDT's NMI gate, as the hardware NMI would have. */
 	asm volatile("int $2");
+}
+
+/* ---- scheduler hook: a preempt notifier (as KVM's vcpu_load uses) ---- */
+
+struct os_sched_hook {
+	struct preempt_notifier pn;
+	void (*fn)(void *);
+	void *arg;
+};
+
+static void os_hook_sched_in(struct preempt_notifier *pn, int cpu)
+{
+}
+
+static void os_hook_sched_out(struct preempt_notifier *pn, struct task_struct *next)
+{
+	struct os_sched_hook *h = container_of(pn, struct os_sched_hook, pn);
+
+	h->fn(h->arg);
+}
+
+static struct preempt_ops os_hook_ops = {
+	.sched_in = os_hook_sched_in,
+	.sched_out = os_hook_sched_out,
+};
+
+void *os_sched_hook_alloc(void (*fn)(void *), void *arg)
+{
+	struct os_sched_hook *h = os_zalloc(sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->fn = fn;
+	h->arg = arg;
+	preempt_notifier_init(&h->pn, &os_hook_ops);
+	preempt_notifier_inc();
+	return h;
+}
+
+void os_sched_hook_free(void *hook)
+{
+	preempt_notifier_dec();
+	os_free(hook);
+}
+
+void os_sched_hook_arm(void *hook)
+{
+	struct os_sched_hook *h = hook;
+
+	preempt_disable();
+	preempt_notifier_register(&h->pn);
+	preempt_enable();
+}
+
+void os_sched_hook_disarm(void *hook)
+{
+	struct os_sched_hook *h = hook;
+
+	preempt_disable();
+	preempt_notifier_unregister(&h->pn);
+	preempt_enable();
 }

@@ -220,3 +220,36 @@ bool os_cr4_vmxe_is_set(void)
 void os_host_nmi(void)
 {
 }
+
+/* One thread, never scheduled out: the hook is only remembered. */
+struct os_sched_hook {
+	void (*fn)(void *);
+	void *arg;
+	bool armed;
+};
+
+void *os_sched_hook_alloc(void (*fn)(void *), void *arg)
+{
+	struct os_sched_hook *h = os_zalloc(sizeof(*h));
+
+	if (h) {
+		h->fn = fn;
+		h->arg = arg;
+	}
+	return h;
+}
+
+void os_sched_hook_free(void *hook)
+{
+	os_free(hook);
+}
+
+void os_sched_hook_arm(void *hook)
+{
+	((struct os_sched_hook *)hook)->armed = true;
+}
+
+void os_sched_hook_disarm(void *hook)
+{
+	((struct os_sched_hook *)hook)->armed = false;
+}
