@@ -134,4 +134,10 @@ bool os_cr4_vmxe_is_set(void);
 /* os_host_nmi() - deliver an NMI that exited the guest to the host handler. */
 void os_host_nmi(void);
 
+/*
+ * os_read_user() - copy @len bytes at @uva of the current process (the VMM)
+ * to @dst. May sleep. Errors: -EFAULT.
+ */
+int os_read_user(void *dst, u64 uva, u32 len);
+
 #endif /* HAXM_CORE_OS_H */

@@ -61,6 +61,13 @@ struct vcpu {
 	u8 io_in_size; /* an IN waiting for its data from user space */
 	bool panicked; /* reported STATECHANGE; cleared by SET_REGS */
 
+	/* interrupts and CPU modes (core/vmx/intr.c, cr.c) */
+	u32 intr_pending[8]; /* vectors from INTERRUPT not yet injected */
+	u32 nr_intr_pending;
+	bool cr_wait; /* a MOV to CR waits for its PDPTEs (EXIT_LOAD_PDPTES) */
+	int cr_wait_reg;
+	u64 cr_wait_val, pdpte_cr3;
+
 	struct vcpu_stats stats;
 };
 
@@ -139,6 +146,14 @@ int vm_protect_ram(struct vm *vm, u64 gpa, u64 size, u32 perm);
  * Returns an exit action (EXIT_RESUME, EXIT_TO_USER) or a negative errno.
  */
 int vcpu_mmio(struct vcpu *v, struct hax_tunnel *t, u64 gpa);
+
+/*
+ * vcpu_interrupt() - INTERRUPT: queue external interrupt @vector; it is
+ * injected at an entry where the guest can take it. Vector 2 is an external
+ * interrupt with vector 2, not an NMI (as in HAXM: the ABI has no NMI).
+ * Errors: -EINVAL (@vector > 255).
+ */
+int vcpu_interrupt(struct vcpu *v, u32 vector);
 
 /* vcpu_tunnel() - the tunnel and I/O buffer pages to map for user space. */
 struct hax_tunnel *vcpu_tunnel(struct vcpu *v);

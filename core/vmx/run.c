@@ -3,6 +3,7 @@
 #include "caps.h"
 #include "cpu.h"
 #include "exits.h"
+#include "intr.h"
 #include "vmcs.h"
 #include "vmx.h"
 
@@ -67,6 +68,11 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 		return r;
 	if (v->need_flush)
 		vmx_after_migration(v);
+	r = vmx_intr_prepare(v, t);
+	if (r != EXIT_RESUME) {
+		vmx_intr_update_ready(v, t);
+		return vmx_take_error() ? -EIO : r;
+	}
 
 	flags = os_irq_save();
 	vmcs_sync_host(v);
@@ -107,6 +113,7 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 	if (!(reason & EXIT_REASON_ENTRY_FAILURE))
 		vmx_requeue_event();
 	r = vmx_handle_exit(v, t);
+	vmx_intr_update_ready(v, t);
 	if (vmx_take_error())
 		return -EIO;
 	return r;

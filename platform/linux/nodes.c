@@ -492,6 +492,12 @@ static long hax_vcpu_ioctl(struct file *filp, unsigned int cmd, unsigned long ar
 		if (!r && copy_to_user(argp, state, sizeof(*state)))
 			r = -EFAULT;
 		break;
+	case HAX_VCPU_IOCTL_INTERRUPT: {
+		u32 vector;
+
+		r = get_user(vector, (u32 __user *)argp) ? -EFAULT : vcpu_interrupt(v, vector);
+		break;
+	}
 	default:
 		r = -ENOTTY;
 	}

@@ -7,6 +7,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
+#include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <asm/desc.h>
 #include <asm/io.h>
@@ -280,4 +281,9 @@ void os_host_nmi(void)
 {
 	/* Through the host IDT's NMI gate, as the hardware NMI would have. */
 	asm volatile("int $2");
+}
+
+int os_read_user(void *dst, u64 uva, u32 len)
+{
+	return copy_from_user(dst, (const void __user *)(unsigned long)uva, len) ? -EFAULT : 0;
 }

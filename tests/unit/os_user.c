@@ -220,3 +220,9 @@ bool os_cr4_vmxe_is_set(void)
 void os_host_nmi(void)
 {
 }
+
+int os_read_user(void *dst, u64 uva, u32 len)
+{
+	memcpy(dst, (const void *)(uintptr_t)uva, len);
+	return 0;
+}
