@@ -194,7 +194,7 @@ static int msr_write(struct vcpu *v, u32 msr, u64 val)
 		/* SCE, LME, NXE are writable; LME not while paging. */
 		if (val & ~(1ULL | HAX_EFER_LME | HAX_EFER_LMA | HAX_EFER_NXE))
 			return -1;
-		if ((vmcs_readl(CR0_READ_SHADOW) & HAX_CR0_PG) &&
+		if ((vmx_guest_cr0() & HAX_CR0_PG) &&
 		    ((val ^ efer) & HAX_EFER_LME))
 			return -1;
 		vmcs_write64(GUEST_IA32_EFER, (val & ~HAX_EFER_LMA) | (efer & HAX_EFER_LMA));

@@ -48,6 +48,12 @@ int vmx_cr_finish(struct vcpu *v);
  */
 int vmx_state_pdptes(struct vcpu *v, const vcpu_state_t *s, u64 pdpte[4]);
 
+/*
+ * vmx_guest_cr0() - CR0 as the guest sees it (VMCS current): the bits it owns
+ * from GUEST_CR0, the ones haxm owns from the read shadow (SDM 25.3).
+ */
+u64 vmx_guest_cr0(void);
+
 /* vmx_write_pdptes() - load the VMCS guest PDPTE fields (VMCS current). */
 void vmx_write_pdptes(const u64 pdpte[4]);
 
