@@ -228,6 +228,7 @@ GUEST_CODE(g_h32_gp, ".code32\n push %eax\n mov $13, %al\n out %al, $0x80\n"
 GUEST_CODE(g_h32_pf, ".code32\n push %eax\n mov $14, %al\n out %al, $0x80\n"
 		     " mov 4(%esp), %eax\n out %eax, $0x81\n mov %cr2, %eax\n out %eax, $0x82\n"
 		     " add %esi, 8(%esp)\n pop %eax\n add $4, %esp\n iret\n");
+GUEST_CODE(g_h32_int, ".code32\n push %eax\n mov $0x30, %al\n out %al, $0x80\n pop %eax\n iret\n");
 GUEST_CODE(g_h64_ud, ".code64\n push %rax\n mov $6, %al\n out %al, $0x80\n"
 		     " add %rsi, 8(%rsp)\n pop %rax\n iretq\n");
 GUEST_CODE(g_h64_gp, ".code64\n push %rax\n mov $13, %al\n out %al, $0x80\n"
@@ -239,6 +240,7 @@ GUEST_CODE(g_h64_pf, ".code64\n push %rax\n mov $14, %al\n out %al, $0x80\n"
 
 /* #UD, #GP (bad selector), #PF (write, not present), VMX instructions: #UD. */
 GUEST_CODE(g_exc32, ".code32\n"
+		    " int $0x30\n"
 		    " mov $2, %esi\n ud2\n"
 		    " mov $0x3b, %ecx\n mov %ecx, %ds\n"
 		    " mov $0x800000, %ebx\n mov %eax, (%ebx)\n"
@@ -296,6 +298,8 @@ static int enter_mode(struct vm_ctx *c, enum mode m, const uint8_t *code, const 
 		COPY(c, 0x3000, g_h32_ud);
 		COPY(c, 0x3100, g_h32_gp);
 		COPY(c, 0x3200, g_h32_pf);
+		COPY(c, 0x3300, g_h32_int);
+		idt_gate(c, 0x30, 0x3300, false);
 	}
 	idt_gate(c, 6, 0x3000, is64);
 	idt_gate(c, 13, 0x3100, is64);
@@ -312,7 +316,7 @@ static int enter_mode(struct vm_ctx *c, enum mode m, const uint8_t *code, const 
 	s._gdt.base = GDT;
 	s._gdt.limit = 0x2f;
 	s._idt.base = IDT;
-	s._idt.limit = is64 ? 16 * 32 - 1 : 8 * 32 - 1;
+	s._idt.limit = is64 ? 16 * 64 - 1 : 8 * 64 - 1;
 	s._cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_PG;
 	s._cr4 = m == M_PAE || m == M_LONG ? CR4_PAE : 0;
 	s._cr3 = m == M_PAGING32 ? 0x10000 : m == M_PAE ? 0x13000 : 0x17000;
@@ -340,6 +344,13 @@ static int run_exc32(struct vm_ctx *c, enum mode m)
 	vcpu_state_t s;
 
 	if (enter_mode(c, m, g_exc32_start, g_exc32_end))
+		return 1;
+	/*
+	 * The first event's delivery (INT 0x30, a software interrupt) touches
+	 * the IDT and stack pages first: EPT violations during delivery, then
+	 * re-injection with the instruction length (SDM 27.2.4, 26.6.1).
+	 */
+	if (expect_exc(c, 0x30, -1, -1))
 		return 1;
 	if (expect_exc(c, 6, -1, -1) || expect_exc(c, 13, 0x38, -1))
 		return 1;
