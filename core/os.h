@@ -147,4 +147,10 @@ void os_sched_hook_free(void *hook);
 void os_sched_hook_arm(void *hook);
 void os_sched_hook_disarm(void *hook);
 
+/*
+ * os_read_user() - copy @len bytes at @uva of the current process (the VMM)
+ * to @dst. May sleep. Errors: -EFAULT.
+ */
+int os_read_user(void *dst, u64 uva, u32 len);
+
 #endif /* HAXM_CORE_OS_H */

@@ -8,6 +8,7 @@
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 #include "vmx/msr_vmx.h"
+#include "vmx/intr.h"
 
 /* Unique while vm ids < 1024; 0 is the host's (SDM 29.1). */
 static u16 vcpu_vpid(u32 vm_id, u32 vcpu_id)
@@ -207,6 +208,8 @@ static int vcpu_run_loop(struct vcpu *v)
 		os_preempt_enable();
 		if (r == EXIT_FAULT_IN)
 			r = vcpu_fault_in(v, t);
+		else if (r == EXIT_LOAD_PDPTES)
+			r = vmx_cr_finish(v);
 		if (r == EXIT_RESUME)
 			continue;
 		if (r < 0) {
@@ -249,20 +252,28 @@ static void vcpu_fix_queued_error_code(void)
 
 int vcpu_set_regs(struct vcpu *v, const vcpu_state_t *s)
 {
-	int r;
+	u64 pdpte[4];
+	int pae = vmx_state_pdptes(v, s, pdpte), r;
 
+	if (pae < 0)
+		return pae;
 	os_preempt_disable();
 	r = vmx_vcpu_load(v);
 	if (!r)
 		r = vmcs_set_state(v, s);
-	if (!r)
+	if (!r) {
 		vcpu_fix_queued_error_code();
+		if (pae)
+			vmx_write_pdptes(pdpte);
+		vmx_intr_update_ready(v, v->tunnel_page.va);
+	}
 	if (!r && vmx_take_error())
 		r = -EIO;
 	os_preempt_enable();
 	if (!r) {
 		v->panicked = false;
 		v->io_in_size = 0;
+		v->cr_wait = false;
 	}
 	return r;
 }

@@ -67,6 +67,13 @@ struct vcpu {
 	u8 io_in_size; /* an IN waiting for its data from user space */
 	bool panicked; /* reported STATECHANGE; cleared by SET_REGS */
 
+	/* interrupts and CPU modes (core/vmx/intr.c, cr.c) */
+	u32 intr_pending[8]; /* vectors from INTERRUPT not yet injected */
+	u32 nr_intr_pending;
+	bool cr_wait; /* a MOV to CR waits for its PDPTEs (EXIT_LOAD_PDPTES) */
+	int cr_wait_reg;
+	u64 cr_wait_val, pdpte_cr3;
+
 	struct vcpu_stats stats;
 
 	/* cpu: CPUID and MSRs (vmx/msr_vmx.c) */
@@ -171,6 +178,14 @@ int vcpu_msrs(struct vcpu *v, struct hax_msr_data *d, bool set);
  */
 int vcpu_set_cpuid(struct vcpu *v, const struct hax_cpuid_entry *e, u32 n);
 int vcpu_get_cpuid(struct vcpu *v, struct hax_cpuid_entry *e, u32 *n);
+
+/*
+ * vcpu_interrupt() - INTERRUPT: queue external interrupt @vector; it is
+ * injected at an entry where the guest can take it. Vector 2 is an external
+ * interrupt with vector 2, not an NMI (as in HAXM: the ABI has no NMI).
+ * Errors: -EINVAL (@vector > 255).
+ */
+int vcpu_interrupt(struct vcpu *v, u32 vector);
 
 /* vcpu_tunnel() - the tunnel and I/O buffer pages to map for user space. */
 struct hax_tunnel *vcpu_tunnel(struct vcpu *v);

@@ -2,6 +2,7 @@
 /* VM-exit handlers, in a table indexed by basic exit reason (SDM App. C). */
 #include "exits.h"
 #include "caps.h"
+#include "intr.h"
 #include "msr_vmx.h"
 #include "vmcs.h"
 #include "vmx.h"
@@ -57,13 +58,6 @@ static int handle_gp(struct vcpu *v, struct hax_tunnel *t)
 	return EXIT_RESUME;
 }
 
-static int handle_hlt(struct vcpu *v, struct hax_tunnel *t)
-{
-	vmx_skip_instruction(v);
-	t->_exit_status = HAX_EXIT_HLT;
-	return EXIT_TO_USER;
-}
-
 static int handle_io(struct vcpu *v, struct hax_tunnel *t)
 {
 	u64 q = v->exit_qual;
@@ -85,67 +79,6 @@ static int handle_io(struct vcpu *v, struct hax_tunnel *t)
 	vmx_skip_instruction(v);
 	t->_exit_status = HAX_EXIT_IO;
 	return EXIT_TO_USER;
-}
-
-/* Guest CR0 write (SDM 25.1.3: masked bits differ from the shadow). */
-static int set_cr0(struct vcpu *v, u64 val)
-{
-	u64 old = vmcs_readl(CR0_READ_SHADOW);
-	u64 efer = vmcs_read64(GUEST_IA32_EFER);
-	u32 entry = vmcs_read32(VM_ENTRY_CONTROLS);
-
-	if ((val >> 32) || ((val & HAX_CR0_PG) && !(val & HAX_CR0_PE)) ||
-	    ((val & HAX_CR0_NW) && !(val & HAX_CR0_CD)))
-		return -1;
-	if (!(old & HAX_CR0_PG) && (val & HAX_CR0_PG) && (efer & HAX_EFER_LME)) {
-		if (!(vmcs_readl(GUEST_CR4) & HAX_CR4_PAE))
-			return -1;
-		efer |= HAX_EFER_LMA;
-		entry |= ENTRY_IA32E_MODE;
-	} else if (!(val & HAX_CR0_PG)) {
-		efer &= ~HAX_EFER_LMA;
-		entry &= ~ENTRY_IA32E_MODE;
-	}
-	vmcs_write64(GUEST_IA32_EFER, efer);
-	vmcs_write32(VM_ENTRY_CONTROLS, entry);
-	vmcs_writel(CR0_READ_SHADOW, val);
-	vmcs_writel(GUEST_CR0, vmx_cr0_fixed(&vmx_caps, val));
-	return 0;
-}
-
-static int set_cr4(struct vcpu *v, u64 val)
-{
-	if ((val & HAX_CR4_VMXE) || (val & ~vmx_caps.cr4_fixed1))
-		return -1;
-	vmcs_writel(CR4_READ_SHADOW, val);
-	vmcs_writel(GUEST_CR4, vmx_cr4_fixed(&vmx_caps, val));
-	return 0;
-}
-
-static int handle_cr(struct vcpu *v, struct hax_tunnel *t)
-{
-	u64 q = v->exit_qual;
-	int cr = q & 15, type = (q >> 4) & 3, gpr = (q >> 8) & 15, r = -1;
-
-	if (type == 0) { /* MOV to CR */
-		u64 val = vcpu_gpr(v, gpr);
-
-		if (cr == 0)
-			r = set_cr0(v, val);
-		else if (cr == 4)
-			r = set_cr4(v, val);
-		else if (cr == 8 && !(val >> 4))
-			v->cr8 = val, r = 0;
-	} else if (type == 1 && cr == 8) { /* MOV from CR8 */
-		vcpu_set_gpr(v, gpr, v->cr8);
-		r = 0;
-	}
-	if (r) {
-		vmx_inject_exception(v, HAX_VEC_GP, true, 0);
-		return EXIT_RESUME;
-	}
-	vmx_skip_instruction(v);
-	return EXIT_RESUME;
 }
 
 /* MOV DR (SDM 27.2.1 Table 28-4); DR0-3 and DR6 are kept in software. */
@@ -198,9 +131,10 @@ static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_resume,
 	[EXIT_REASON_PREEMPTION_TIMER] = handle_resume,
 	[EXIT_REASON_TRIPLE_FAULT] = vmx_statechange,
+	[EXIT_REASON_INTERRUPT_WINDOW] = vmx_handle_intr_window,
 	[EXIT_REASON_CPUID] = vmx_handle_cpuid,
 	[EXIT_REASON_GETSEC] = handle_ud,
-	[EXIT_REASON_HLT] = handle_hlt,
+	[EXIT_REASON_HLT] = vmx_handle_hlt,
 	[EXIT_REASON_INVD] = handle_ud,
 	[EXIT_REASON_RDPMC] = handle_gp,
 	[EXIT_REASON_VMCALL] = handle_ud,
@@ -219,7 +153,7 @@ static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_MWAIT] = handle_ud,
 	[EXIT_REASON_MONITOR] = handle_ud,
 	[EXIT_REASON_XSETBV] = handle_gp,
-	[EXIT_REASON_CR_ACCESS] = handle_cr,
+	[EXIT_REASON_CR_ACCESS] = vmx_handle_cr,
 	[EXIT_REASON_DR_ACCESS] = handle_dr,
 	[EXIT_REASON_IO] = handle_io,
 	[EXIT_REASON_RDMSR] = vmx_handle_rdmsr,

@@ -10,6 +10,7 @@ enum exit_action {
 	EXIT_RESUME = 0,   /* enter the guest again */
 	EXIT_TO_USER = 1,  /* the tunnel holds an exit for user space */
 	EXIT_FAULT_IN = 2, /* map v->fault_gpa (may sleep), then resume */
+	EXIT_LOAD_PDPTES = 3, /* vmx_cr_finish(): a CR write needing PAE PDPTEs */
 };
 
 /*

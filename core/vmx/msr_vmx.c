@@ -15,6 +15,7 @@
  * - The MSR bitmap (SDM 24.6.9) lets FS/GS/KERNEL_GS base and SYSENTER_*
  *   accesses run without exits; the CPU checks those values itself.
  */
+#include "intr.h"
 #include "msr_vmx.h"
 #include "../cpuid_table.h"
 #include "../msr.h"
@@ -201,7 +202,7 @@ void msr_run_end(struct vcpu *v)
 static int efer_write(struct vcpu *v, u64 val, bool host)
 {
 	u64 efer = vmcs_read64(GUEST_IA32_EFER);
-	bool pg = vmcs_readl(CR0_READ_SHADOW) & HAX_CR0_PG;
+	bool pg = vmx_guest_cr0() & HAX_CR0_PG; /* the guest owns PG: not the shadow */
 	u32 entry = vmcs_read32(VM_ENTRY_CONTROLS) & ~ENTRY_IA32E_MODE;
 
 	if (val & ~(1ULL | HAX_EFER_LME | HAX_EFER_LMA | HAX_EFER_NXE))

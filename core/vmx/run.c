@@ -4,6 +4,7 @@
 #include "cpu.h"
 #include "exits.h"
 #include "msr_vmx.h"
+#include "intr.h"
 #include "vmcs.h"
 #include "vmx.h"
 
@@ -77,6 +78,11 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 		return r;
 	if (v->need_flush)
 		vmx_after_migration(v);
+	r = vmx_intr_prepare(v, t);
+	if (r != EXIT_RESUME) {
+		vmx_intr_update_ready(v, t);
+		return vmx_take_error() ? -EIO : r;
+	}
 
 	flags = os_irq_save();
 	vmcs_sync_host(v);
@@ -125,6 +131,7 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 	if (!(reason & EXIT_REASON_ENTRY_FAILURE))
 		vmx_requeue_event();
 	r = vmx_handle_exit(v, t);
+	vmx_intr_update_ready(v, t);
 	if (vmx_take_error())
 		return -EIO;
 	return r;

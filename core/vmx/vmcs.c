@@ -257,6 +257,15 @@ int vmcs_set_state(struct vcpu *v, const vcpu_state_t *s)
 		return -EINVAL;
 	if (s->_activity_state > HAX_ACTIVITY_HLT || (s->_interruptibility_state & ~0xfULL))
 		return -EINVAL;
+	/*
+	 * SDM 26.3.1.5: STI blocking needs RFLAGS.IF=1 and excludes MOV-SS
+	 * blocking; SMI blocking only in SMM (never here); HLT needs SS.DPL=0.
+	 */
+	if (((s->_interruptibility_state & HAX_INTR_BLOCK_STI) &&
+	     (!(s->_rflags & HAX_RFLAGS_IF) || (s->_interruptibility_state & HAX_INTR_BLOCK_MOVSS))) ||
+	    (s->_interruptibility_state & HAX_INTR_BLOCK_SMI) ||
+	    (s->_activity_state == HAX_ACTIVITY_HLT && !real && (s->_ss.ar & VMX_AR_DPL_MASK)))
+		return -EINVAL;
 
 	for (i = 0; i < HAX_NR_GPRS; i++)
 		v->regs[i] = s->_regs[i];

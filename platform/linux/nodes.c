@@ -552,6 +552,12 @@ static long hax_vcpu_ioctl(struct file *filp, unsigned int cmd, unsigned long ar
 	case HAX_VCPU_IOCTL_GET_CPUID:
 		r = hax_vcpu_cpuid(v, cmd, argp);
 		break;
+	case HAX_VCPU_IOCTL_INTERRUPT: {
+		u32 vector;
+
+		r = get_user(vector, (u32 __user *)argp) ? -EFAULT : vcpu_interrupt(v, vector);
+		break;
+	}
 	default:
 		r = -ENOTTY;
 	}

@@ -8,6 +8,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
+#include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <asm/desc.h>
 #include <asm/io.h>
@@ -342,4 +343,9 @@ void os_sched_hook_disarm(void *hook)
 	preempt_disable();
 	preempt_notifier_unregister(&h->pn);
 	preempt_enable();
+}
+
+int os_read_user(void *dst, u64 uva, u32 len)
+{
+	return copy_from_user(dst, (const void __user *)(unsigned long)uva, len) ? -EFAULT : 0;
 }

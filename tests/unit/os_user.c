@@ -253,3 +253,9 @@ void os_sched_hook_disarm(void *hook)
 {
 	((struct os_sched_hook *)hook)->armed = false;
 }
+
+int os_read_user(void *dst, u64 uva, u32 len)
+{
+	memcpy(dst, (const void *)(uintptr_t)uva, len);
+	return 0;
+}

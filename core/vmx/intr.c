@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * External interrupts from user space (HAX_VCPU_IOCTL_INTERRUPT), injected at
+ * VM entry (SDM 26.6) when the guest can take them, and the interrupt-window
+ * and HLT exits that go with them.
+ *
+ * The model is HAXM's, which QEMU's HAX client is written against: INTERRUPT
+ * sets a bit in a 256-bit pending set; before each entry the highest pending
+ * vector is injected if RFLAGS.IF=1, there is no STI/MOV-SS blocking and no
+ * other event is queued for that entry; while anything stays pending, or user
+ * space sets request_interrupt_window, interrupt-window exiting is on. When
+ * the window opens with nothing pending and user space asked for it, RUN
+ * returns HAX_EXIT_INTERRUPT. After every exit ready_for_interrupt_injection
+ * says whether an INTERRUPT now would be delivered at the next entry.
+ */
+#include "intr.h"
+#include "cpu.h"
+#include "exits.h"
+#include "vmcs.h"
+#include "vmx.h"
+
+static int intr_highest(const struct vcpu *v)
+{
+	int i;
+
+	if (!v->nr_intr_pending)
+		return -1;
+	for (i = 7; i >= 0; i--)
+		if (v->intr_pending[i])
+			return i * 32 + 31 - __builtin_clz(v->intr_pending[i]);
+	return -1;
+}
+
+int vcpu_interrupt(struct vcpu *v, u32 vector)
+{
+	struct hax_tunnel *t = v->tunnel_page.va;
+	u32 bit = 1u << (vector % 32);
+
+	if (vector > 255)
+		return -EINVAL;
+	if (!(v->intr_pending[vector / 32] & bit)) {
+		v->intr_pending[vector / 32] |= bit;
+		v->nr_intr_pending++;
+	}
+	t->ready_for_interrupt_injection = 0;
+	return 0;
+}
+
+/* RFLAGS.IF=1 and no blocking by STI or MOV SS (SDM 24.4.2, 26.3.1.5). */
+static bool intr_window_open(void)
+{
+	return (vmcs_readl(GUEST_RFLAGS) & HAX_RFLAGS_IF) &&
+	       !(vmcs_read32(GUEST_INTERRUPTIBILITY) & (GUEST_INTR_STI | GUEST_INTR_MOVSS));
+}
+
+static void intr_set_window_exiting(bool on)
+{
+	u32 proc = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
+	u32 want = on ? proc | CPU_INTR_WINDOW_EXITING : proc & ~CPU_INTR_WINDOW_EXITING;
+
+	if (want != proc)
+		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, want);
+}
+
+int vmx_intr_prepare(struct vcpu *v, struct hax_tunnel *t)
+{
+	u32 info = vmcs_read32(VM_ENTRY_INTR_INFO);
+	bool request = __atomic_load_n(&t->request_interrupt_window, __ATOMIC_RELAXED);
+	bool open = intr_window_open();
+	int vec = intr_highest(v);
+
+	if (vec >= 0 && !(info & INTR_INFO_VALID) && open) {
+		info = INTR_INFO_VALID | INTR_TYPE_EXT_INTR | vec;
+		vmcs_write32(VM_ENTRY_INTR_INFO, info);
+		v->intr_pending[vec / 32] &= ~(1u << (vec % 32));
+		v->nr_intr_pending--;
+	}
+	if (vmcs_read32(GUEST_ACTIVITY_STATE) == GUEST_ACTIVITY_HLT) {
+		if (info & INTR_INFO_VALID) {
+			/* The delivered event ends the HLT (SDM 26.6.2, 26.7). */
+			vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+		} else {
+			/* Halted, nothing to deliver: the VMM waits, not the CPU. */
+			t->_exit_status = request && open ? HAX_EXIT_INTERRUPT : HAX_EXIT_HLT;
+			v->exit_reason = EXIT_REASON_HLT;
+			return EXIT_TO_USER;
+		}
+	}
+	intr_set_window_exiting(v->nr_intr_pending || request);
+	return EXIT_RESUME;
+}
+
+void vmx_intr_update_ready(struct vcpu *v, struct hax_tunnel *t)
+{
+	t->ready_for_interrupt_injection = !v->nr_intr_pending &&
+					   !(vmcs_read32(VM_ENTRY_INTR_INFO) & INTR_INFO_VALID) &&
+					   intr_window_open();
+}
+
+/* SDM 26.7.5: the guest can take an interrupt now. */
+int vmx_handle_intr_window(struct vcpu *v, struct hax_tunnel *t)
+{
+	intr_set_window_exiting(false);
+	if (v->nr_intr_pending)
+		return EXIT_RESUME; /* injected at the next entry */
+	if (__atomic_load_n(&t->request_interrupt_window, __ATOMIC_RELAXED)) {
+		t->_exit_status = HAX_EXIT_INTERRUPT;
+		return EXIT_TO_USER;
+	}
+	return EXIT_RESUME;
+}
+
+/*
+ * HLT: a pending interrupt the guest can take wakes it at once (it is
+ * injected at the next entry, after the HLT); otherwise the VMM waits for
+ * one (HAX_EXIT_HLT, RIP past the HLT, activity state active, as in HAXM).
+ */
+int vmx_handle_hlt(struct vcpu *v, struct hax_tunnel *t)
+{
+	vmx_skip_instruction(v);
+	if (v->nr_intr_pending && intr_window_open())
+		return EXIT_RESUME;
+	t->_exit_status = HAX_EXIT_HLT;
+	return EXIT_TO_USER;
+}

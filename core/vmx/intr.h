@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Event injection and CPU-mode exits: external interrupts queued by the
+ * INTERRUPT ioctl, interrupt windows, HLT, MOV to CR0/CR4 and the PAE
+ * PDPTEs they load.
+ */
+#ifndef HAXM_CORE_VMX_INTR_H
+#define HAXM_CORE_VMX_INTR_H
+
+#include "../vm.h"
+
+/*
+ * vmx_intr_prepare() - before an entry (VMCS current, preemption off): inject
+ * the highest pending interrupt when the guest can take it, arm or disarm
+ * interrupt-window exiting, wake a HLTing guest that gets an event.
+ * Returns EXIT_RESUME (enter the guest) or EXIT_TO_USER (the guest is halted
+ * with nothing to deliver: the tunnel holds a HLT or INTERRUPT exit).
+ */
+int vmx_intr_prepare(struct vcpu *v, struct hax_tunnel *t);
+
+/*
+ * vmx_intr_update_ready() - set the tunnel's ready_for_interrupt_injection
+ * from the guest state (VMCS current): no interrupt pending, none queued for
+ * the next entry, RFLAGS.IF=1 and no STI/MOV-SS blocking.
+ */
+void vmx_intr_update_ready(struct vcpu *v, struct hax_tunnel *t);
+
+/* Exit handlers (SDM App. C reasons 7, 12, 28). Return an exit_action. */
+int vmx_handle_intr_window(struct vcpu *v, struct hax_tunnel *t);
+int vmx_handle_hlt(struct vcpu *v, struct hax_tunnel *t);
+int vmx_handle_cr(struct vcpu *v, struct hax_tunnel *t);
+
+/*
+ * vmx_cr_finish() - complete a MOV to CR0/CR4 that enables or changes PAE
+ * paging (vmx_handle_cr() returned EXIT_LOAD_PDPTES): read the four PDPTEs
+ * from guest memory and commit the write, or inject #GP when they are
+ * unreadable or have reserved bits set (SDM 4.4.1). Preemptible; loads the
+ * VMCS itself. Returns EXIT_RESUME, or -EIO (VMX instruction failed).
+ */
+int vmx_cr_finish(struct vcpu *v);
+
+/*
+ * vmx_state_pdptes() - for SET_REGS: when @s enables PAE paging outside long
+ * mode, read the PDPTEs @s->_cr3 points to into @pdpte (may sleep) and return
+ * 1; return 0 when @s does not use PAE paging.
+ * Errors: -EINVAL (the PDPTEs are not in guest RAM or have reserved bits set:
+ * VM entry would fail, SDM 26.3.1.6).
+ */
+int vmx_state_pdptes(struct vcpu *v, const vcpu_state_t *s, u64 pdpte[4]);
+
+/*
+ * vmx_guest_cr0() - CR0 as the guest sees it (VMCS current): the bits it owns
+ * from GUEST_CR0, the ones haxm owns from the read shadow (SDM 25.3).
+ */
+u64 vmx_guest_cr0(void);
+
+/* vmx_write_pdptes() - load the VMCS guest PDPTE fields (VMCS current). */
+void vmx_write_pdptes(const u64 pdpte[4]);
+
+#endif /* HAXM_CORE_VMX_INTR_H */
