@@ -205,8 +205,8 @@ VM_TEST(life_vcpu_runs_after_failed_first_entry, 64 << 10)
 
 	CHECK_OK(hax_get_regs(c->vcpu_fd, &good));
 	bad = good;
-	bad._rflags &= ~(1ULL << 9);
-	bad._interruptibility_state = HAX_INTR_BLOCK_STI;
+	bad._cr0 |= 1;
+	bad._cs.ar = 0x91; /* protected mode, CS a read-only data segment (SDM 26.3.1.2) */
 	if (hax_set_regs(c->vcpu_fd, &bad))
 		return fail("SET_REGS refused the state (%s): pick another the CPU refuses",
 			    strerror(errno));
