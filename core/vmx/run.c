@@ -3,6 +3,7 @@
 #include "caps.h"
 #include "cpu.h"
 #include "exits.h"
+#include "guest_ext.h"
 #include "vmcs.h"
 #include "vmx.h"
 
@@ -60,6 +61,8 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 	struct os_host_segs segs;
 	unsigned long flags;
 	u32 failed, reason;
+	u64 host_debugctl;
+	bool xcr0;
 	int r;
 
 	r = vmx_vcpu_load(v);
@@ -73,7 +76,12 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 	if (hax_read_cr2() != v->cr2)
 		hax_write_cr2(v->cr2);
 	os_host_segs_save(&segs);
+	os_fpu_reload();
+	xcr0 = vmx_xcr0_load(v);
+	host_debugctl = vmx_debug_load(v);
 	failed = haxm_vmx_enter(v->regs, v->launched);
+	vmx_debug_put(v, host_debugctl);
+	vmx_xcr0_put(xcr0);
 	os_host_segs_restore(&segs);
 	if (failed) {
 		u32 err = vmcs_read32(VM_INSTRUCTION_ERROR);

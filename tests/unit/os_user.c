@@ -220,3 +220,56 @@ bool os_cr4_vmxe_is_set(void)
 void os_host_nmi(void)
 {
 }
+
+/* Guest FPU buffers: a 512-byte FXSAVE image each, entered at most once. */
+struct os_fpu {
+	u8 fx[512];
+	bool entered;
+};
+
+int os_fpu_alloc(struct os_fpu **out)
+{
+	*out = os_zalloc(sizeof(**out));
+	return *out ? 0 : -ENOMEM;
+}
+
+void os_fpu_free(struct os_fpu *f)
+{
+	if (f && f->entered)
+		abort();
+	os_free(f);
+}
+
+void os_fpu_enter(struct os_fpu *f)
+{
+	if (f->entered)
+		abort();
+	f->entered = true;
+}
+
+void os_fpu_leave(struct os_fpu *f)
+{
+	if (!f->entered)
+		abort();
+	f->entered = false;
+}
+
+void os_fpu_reload(void)
+{
+}
+
+int os_fpu_get_fx(struct os_fpu *f, void *fx)
+{
+	memcpy(fx, f->fx, sizeof(f->fx));
+	return 0;
+}
+
+int os_fpu_set_fx(struct os_fpu *f, const void *fx)
+{
+	memcpy(f->fx, fx, sizeof(f->fx));
+	return 0;
+}
+
+void os_debug_restore_host(void)
+{
+}
