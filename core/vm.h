@@ -70,6 +70,7 @@ struct vcpu {
 	u32 debug_control;   /* HAX_DEBUG_*, 0 when VCPU_DEBUG is off */
 	u64 debug_dr[4];     /* the debugger's DR0-3 (HAX_DEBUG_USE_HW_BP) */
 	bool dr_active;	     /* DR0-3 matter: the DR7 in GUEST_DR7 enables a breakpoint */
+	bool step_tf;	     /* STEP set RFLAGS.TF, the guest had not */
 };
 
 /*
@@ -159,8 +160,8 @@ int vcpu_set_fpu(struct vcpu *v, const struct fx_layout *fx);
 /*
  * vcpu_set_debug() - VCPU_DEBUG: single-step, software and hardware
  * breakpoints reported to user space as HAX_EXIT_DEBUG.
- * Errors: -EINVAL (unknown control bits, reserved not 0, DR7 bits 63:32 set,
- * STEP on a CPU without the monitor trap flag), -EIO.
+ * Errors: -EINVAL (unknown control bits, reserved not 0, DR7 bits 63:32 set),
+ * -EIO.
  */
 int vcpu_set_debug(struct vcpu *v, const hax_debug_t *d);
 

@@ -82,7 +82,6 @@ int vmx_caps_derive(const struct vmx_msrs *m, struct vmx_caps *c, const char **m
 			     CPU_CR8_STORE_EXITING | CPU_SECONDARY_CONTROLS,
 		     0))
 		return *missing = "processor-based controls", -ENODEV;
-	c->mtf = (m->proc >> 32) & CPU_MONITOR_TRAP_FLAG;
 	if (!ctl_set(&c->proc2, m->proc2, proc2_need,
 		     CPU2_ENABLE_VPID | CPU2_ENABLE_RDTSCP | CPU2_ENABLE_INVPCID))
 		return *missing = (m->proc2 >> 32) & CPU2_ENABLE_EPT ? "unrestricted guest" : "EPT",

@@ -32,7 +32,6 @@ struct vmx_caps {
 	bool invept_single;
 	bool invvpid_single;
 	bool misc_saves_lma;
-	bool mtf;	    /* the monitor trap flag can be set (VCPU_DEBUG step) */
 	u64 host_xcr0;	    /* see struct vmx_msrs */
 	u64 guest_xcr0;	    /* XCR0 bits a guest may set (x87, SSE, AVX, AVX-512) */
 };

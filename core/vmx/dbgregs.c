@@ -9,10 +9,11 @@
  * each exit.
  *
  * VCPU_DEBUG (HAXM's semantics, HAX_EXIT_DEBUG with debug.rip/dr6/dr7):
- * STEP uses the monitor trap flag (SDM 26.5.2; invisible to the guest,
- * unlike HAXM's RFLAGS.TF), USE_SW_BP intercepts #BP, USE_HW_BP puts the
- * debugger's DR0-3/DR7 in the hardware and intercepts #DB. The guest's own
- * debug registers are kept aside meanwhile (HAXM overwrote them).
+ * STEP sets RFLAGS.TF and intercepts #DB, as HAXM did (the monitor trap
+ * flag would hide TF from the guest, but not every CPU has it: Bochs'
+ * Skylake does not); USE_SW_BP intercepts #BP; USE_HW_BP puts the debugger's
+ * DR0-3/DR7 in the hardware and intercepts #DB. The guest's own debug
+ * registers are kept aside meanwhile (HAXM overwrote them).
  */
 #include "guest_ext.h"
 #include "caps.h"
@@ -146,8 +147,9 @@ static int debug_exit(struct hax_tunnel *t, u64 rip, u64 dr6, u64 dr7)
 /*
  * Exception or NMI exits. NMIs went to the host already (run.c). #DB and #BP
  * are intercepted only for VCPU_DEBUG; as HAXM, a #DB reports the exit
- * qualification (its DR6 bits, SDM 27.2.1) and DR7, a #BP zeros. RIP is the
- * INT3's or the faulting instruction's for faults, the next one for traps.
+ * qualification (its DR6 bits: B0-3, BD, BS, SDM 27.2.1) and DR7, a #BP
+ * zeros. RIP is the INT3's or the faulting instruction's for faults, the
+ * next one for traps (single-step, data breakpoints).
  */
 int vmx_handle_exception(struct vcpu *v, struct hax_tunnel *t)
 {
@@ -155,24 +157,16 @@ int vmx_handle_exception(struct vcpu *v, struct hax_tunnel *t)
 
 	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI)
 		return EXIT_RESUME;
-	if (vec == HAX_VEC_DB && debugger_hw(v))
+	if (vec == HAX_VEC_DB && (v->debug_control & (HAX_DEBUG_STEP | HAX_DEBUG_USE_HW_BP)))
 		return debug_exit(t, vmcs_readl(GUEST_RIP), v->exit_qual, vmcs_readl(GUEST_DR7));
 	if (vec == HAX_VEC_BP && (v->debug_control & HAX_DEBUG_USE_SW_BP))
 		return debug_exit(t, vmcs_readl(GUEST_RIP), 0, 0);
 	return vmx_statechange(v, t);
 }
 
-/* One guest instruction retired under STEP: a single-step (DR6.BS) exit. */
-int vmx_handle_mtf(struct vcpu *v, struct hax_tunnel *t)
-{
-	return debug_exit(t, vmcs_readl(GUEST_RIP), DR6_BS, vmcs_readl(GUEST_DR7));
-}
-
-int debug_check(const hax_debug_t *d, bool have_mtf)
+int debug_check(const hax_debug_t *d)
 {
 	if ((d->control & ~HAX_DEBUG_ALL) || d->reserved || (d->dr[7] >> 32))
-		return -EINVAL;
-	if ((d->control & HAX_DEBUG_ENABLE) && (d->control & HAX_DEBUG_STEP) && !have_mtf)
 		return -EINVAL;
 	return 0;
 }
@@ -185,11 +179,19 @@ static void exception_bitmap_set(u32 bits, bool on)
 	vmcs_write32(EXCEPTION_BITMAP, on ? val | bits : val & ~bits);
 }
 
-static void proc_controls_set(u32 bits, bool on)
+/* STEP: RFLAGS.TF on, and off again when the guest had not set it itself. */
+static void debug_step_set(struct vcpu *v, bool step)
 {
-	u32 val = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
+	u64 rflags = vmcs_readl(GUEST_RFLAGS);
+	bool was = v->debug_control & HAX_DEBUG_STEP;
 
-	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, on ? val | bits : val & ~bits);
+	if (step && !was) {
+		v->step_tf = !(rflags & HAX_RFLAGS_TF);
+		vmcs_writel(GUEST_RFLAGS, rflags | HAX_RFLAGS_TF);
+	} else if (!step && was && v->step_tf) {
+		vmcs_writel(GUEST_RFLAGS, rflags & ~HAX_RFLAGS_TF);
+		v->step_tf = false;
+	}
 }
 
 int vcpu_set_debug(struct vcpu *v, const hax_debug_t *d)
@@ -198,7 +200,7 @@ int vcpu_set_debug(struct vcpu *v, const hax_debug_t *d)
 	bool was_hw, hw;
 	int r;
 
-	r = debug_check(d, vmx_caps.mtf);
+	r = debug_check(d);
 	if (r)
 		return r;
 	os_preempt_disable();
@@ -209,6 +211,7 @@ int vcpu_set_debug(struct vcpu *v, const hax_debug_t *d)
 	hw = ctl & HAX_DEBUG_USE_HW_BP;
 	if (hw && !was_hw)
 		v->guest_dr7 = vmcs_readl(GUEST_DR7);
+	debug_step_set(v, ctl & HAX_DEBUG_STEP);
 	v->debug_control = ctl;
 	if (hw) {
 		u64 dr7 = dr7_fix(d->dr[7]) & ~DR7_GD;
@@ -219,9 +222,8 @@ int vcpu_set_debug(struct vcpu *v, const hax_debug_t *d)
 	} else if (was_hw) {
 		vcpu_set_guest_dr7(v, v->guest_dr7);
 	}
-	exception_bitmap_set(1u << HAX_VEC_DB, hw);
+	exception_bitmap_set(1u << HAX_VEC_DB, ctl & (HAX_DEBUG_STEP | HAX_DEBUG_USE_HW_BP));
 	exception_bitmap_set(1u << HAX_VEC_BP, ctl & HAX_DEBUG_USE_SW_BP);
-	proc_controls_set(CPU_MONITOR_TRAP_FLAG, ctl & HAX_DEBUG_STEP);
 	if (vmx_take_error())
 		r = -EIO;
 out:

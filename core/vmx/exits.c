@@ -319,7 +319,6 @@ static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_XSETBV] = vmx_handle_xsetbv,
 	[EXIT_REASON_CR_ACCESS] = handle_cr,
 	[EXIT_REASON_DR_ACCESS] = vmx_handle_dr,
-	[EXIT_REASON_MTF] = vmx_handle_mtf,
 	[EXIT_REASON_IO] = handle_io,
 	[EXIT_REASON_RDMSR] = handle_rdmsr,
 	[EXIT_REASON_WRMSR] = handle_wrmsr,

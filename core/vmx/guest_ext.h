@@ -58,16 +58,14 @@ void vcpu_set_guest_dr7(struct vcpu *v, u64 val);
 u64 vmx_debug_load(struct vcpu *v);
 void vmx_debug_put(struct vcpu *v, u64 host_debugctl);
 
-/* Exit handlers: MOV DR, exceptions and NMIs, the monitor trap flag. */
+/* Exit handlers: MOV DR, exceptions and NMIs. */
 int vmx_handle_dr(struct vcpu *v, struct hax_tunnel *t);
 int vmx_handle_exception(struct vcpu *v, struct hax_tunnel *t);
-int vmx_handle_mtf(struct vcpu *v, struct hax_tunnel *t);
 
 /*
  * debug_check() - validate a VCPU_DEBUG request: known control bits,
- * reserved 0, DR7 bits 63:32 clear, STEP only when @have_mtf.
- * Returns 0 or -EINVAL.
+ * reserved 0, DR7 bits 63:32 clear. Returns 0 or -EINVAL.
  */
-int debug_check(const hax_debug_t *d, bool have_mtf);
+int debug_check(const hax_debug_t *d);
 
 #endif /* HAXM_CORE_VMX_GUEST_EXT_H */

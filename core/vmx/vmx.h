@@ -243,6 +243,7 @@ enum vmx_exit_reason {
 #define HAX_EFER_LMA (1ULL << 10)
 #define HAX_EFER_NXE (1ULL << 11)
 #define HAX_RFLAGS_FIXED (1ULL << 1)
+#define HAX_RFLAGS_TF (1ULL << 8)
 #define HAX_RFLAGS_IF (1ULL << 9)
 #define HAX_RFLAGS_VM (1ULL << 17)
 
