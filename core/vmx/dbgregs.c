@@ -22,7 +22,8 @@
 #include "vmcs.h"
 #include "vmx.h"
 
-#define HAX_DEBUG_ALL (HAX_DEBUG_ENABLE | HAX_DEBUG_STEP | HAX_DEBUG_USE_SW_BP | HAX_DEBUG_USE_HW_BP)
+#define HAX_DEBUG_ALL \
+	(HAX_DEBUG_ENABLE | HAX_DEBUG_STEP | HAX_DEBUG_USE_SW_BP | HAX_DEBUG_USE_HW_BP)
 
 static u64 get_dr6(void)
 {

@@ -111,8 +111,8 @@ int os_fpu_set_fx(struct os_fpu *f, const void *fx)
 		return -ENOMEM;
 	/* x87 and SSE from @fx; everything else (MXCSR_MASK, AVX...) kept. */
 	memcpy(&xs->i387, in, offsetof(struct fx_layout, mxcsr_mask));
-	memcpy(xs->i387.st_space, in->st_mm, sizeof(in->st_mm) + sizeof(in->mmx_1) +
-						     sizeof(in->mmx_2));
+	memcpy(xs->i387.st_space, in->st_mm,
+	       sizeof(in->st_mm) + sizeof(in->mmx_1) + sizeof(in->mmx_2));
 	xs->header.xfeatures |= XFEATURE_MASK_FP | XFEATURE_MASK_SSE;
 	r = fpu_copy_uabi_to_guest_fpstate(&f->guest, xs, f->guest.xfeatures, &pkru);
 	kvfree(xs);

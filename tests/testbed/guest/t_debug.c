@@ -44,7 +44,7 @@ GUEST_CODE(g_dr, ".code16\n"
 		 "movb $1, 0x3000\n"			 /* #DB (trap), B0 */
 		 "mov $0x55, %al\n out %al, $0x84\n"
 		 "mov $0x2400, %eax\n mov %eax, %dr7\n" /* GD */
-		 "mov %dr0, %eax\n"			 /* #DB (fault), BD */
+		 "mov %dr0, %eax\n"			/* #DB (fault), BD */
 		 "out %eax, $0x80\n"
 		 "int3\n"
 		 "hlt\n"
@@ -150,8 +150,7 @@ static int set_debug(struct vm_ctx *c, uint32_t control, uint64_t dr0, uint64_t 
 	return 0;
 }
 
-static int expect_debug(struct vm_ctx *c, uint32_t reason, uint64_t rip, uint64_t dr6,
-			uint64_t dr7)
+static int expect_debug(struct vm_ctx *c, uint32_t reason, uint64_t rip, uint64_t dr6, uint64_t dr7)
 {
 	if (expect_exit(c, HAX_EXIT_DEBUG))
 		return 1;

@@ -14,13 +14,13 @@
 
 #include "harness.h"
 
-#define PG 4096
-#define FPU_TABLES 0x4000 /* PML4, PDPT, PD */
-#define FPU_IN 0x20000	  /* what the guest loads */
-#define FPU_OUT 0x30000	  /* what the guest stores */
-#define CR4_OSFXSR (1u << 9)
+#define PG	       4096
+#define FPU_TABLES     0x4000  /* PML4, PDPT, PD */
+#define FPU_IN	       0x20000 /* what the guest loads */
+#define FPU_OUT	       0x30000 /* what the guest stores */
+#define CR4_OSFXSR     (1u << 9)
 #define CR4_OSXMMEXCPT (1u << 10)
-#define CR4_OSXSAVE (1u << 18)
+#define CR4_OSXSAVE    (1u << 18)
 
 static uint64_t host_xgetbv(void)
 {
@@ -144,19 +144,19 @@ VM_TEST(fpu_xsetbv_validates_xcr0, 1 << 20)
 		uint32_t ecx, edx, eax;
 		int gp;
 	} cases[] = {
-		{ 0, 0, 3, 0 },		       /* x87 + SSE */
-		{ 0, 0, 0, 1 },		       /* no x87 */
-		{ 0, 0, 2, 1 },		       /* SSE without x87 */
-		{ 0, 0, 5, 1 },		       /* AVX without SSE */
-		{ 0, 0, 7, 0 },		       /* x87 + SSE + AVX */
-		{ 0, 0, 0x27, 1 },	       /* part of AVX-512 */
-		{ 0, 0, 0xe3, 1 },	       /* AVX-512 without AVX */
-		{ 0, 0, 0xe7, !avx512 },       /* all of AVX-512, where the CPU has it */
-		{ 0, 0, 0x207, 1 },	       /* PKRU: never the guest's */
-		{ 0, 0, 0x1f, 1 },	       /* MPX: never the guest's */
-		{ 0, 1, 7, 1 },		       /* bits 63:32 */
-		{ 1, 0, 7, 1 },		       /* XCR1 */
-		{ 0, 0, 1, 0 },		       /* back to x87 only */
+		{ 0, 0, 3, 0 },		 /* x87 + SSE */
+		{ 0, 0, 0, 1 },		 /* no x87 */
+		{ 0, 0, 2, 1 },		 /* SSE without x87 */
+		{ 0, 0, 5, 1 },		 /* AVX without SSE */
+		{ 0, 0, 7, 0 },		 /* x87 + SSE + AVX */
+		{ 0, 0, 0x27, 1 },	 /* part of AVX-512 */
+		{ 0, 0, 0xe3, 1 },	 /* AVX-512 without AVX */
+		{ 0, 0, 0xe7, !avx512 }, /* all of AVX-512, where the CPU has it */
+		{ 0, 0, 0x207, 1 },	 /* PKRU: never the guest's */
+		{ 0, 0, 0x1f, 1 },	 /* MPX: never the guest's */
+		{ 0, 1, 7, 1 },		 /* bits 63:32 */
+		{ 1, 0, 7, 1 },		 /* XCR1 */
+		{ 0, 0, 1, 0 },		 /* back to x87 only */
 	};
 	uint32_t n = sizeof(cases) / sizeof(cases[0]), xcr0 = 1, i;
 	vcpu_state_t s;
@@ -301,7 +301,7 @@ static int pin_to(int cpu)
 }
 
 #define AVX_ROUNDS 12
-#define AVX_SPIN 1500000
+#define AVX_SPIN   1500000
 
 static int avx_body(struct vm_ctx *c, struct hammer *hm, int ncpu)
 {
@@ -432,7 +432,7 @@ VM_TEST(fpu_set_get_round_trip, 1 << 20)
 	memset(&fx, 0, sizeof(fx));
 	fx.fcw = 0x27f;
 	fx.mxcsr = 0x3f80;
-	fx.ftw = 0x80; /* st0 (physical register 7 with TOP=0... see below) in use */
+	fx.ftw = 0x80;	  /* st0 (physical register 7 with TOP=0... see below) in use */
 	fx.fsw = 7 << 11; /* TOP = 7: st0 is physical register 7 */
 	memcpy(fx.st_mm[0], one, 10);
 	fill(&fx.mmx_1[0][0], 128, 0x11);
