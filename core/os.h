@@ -153,4 +153,46 @@ void os_sched_hook_disarm(void *hook);
  */
 int os_read_user(void *dst, u64 uva, u32 len);
 
+/*
+ * Guest extended state (x87, SSE, AVX, AVX-512: whatever XSAVE holds), one
+ * buffer per vCPU kept by the platform, which also saves and restores it when
+ * the vCPU's thread is preempted or migrates while the guest's state is in
+ * the registers (between os_fpu_enter() and os_fpu_leave()).
+ */
+struct os_fpu;
+
+/* os_fpu_alloc() - a buffer in the x86 reset state. Errors: -ENOMEM. */
+int os_fpu_alloc(struct os_fpu **out);
+/* os_fpu_free() - free a buffer not entered; takes NULL. */
+void os_fpu_free(struct os_fpu *f);
+/*
+ * os_fpu_enter() - save the thread's own FPU registers and load @f's, for a
+ * RUN. os_fpu_leave() - save @f and give the thread its registers back.
+ * Preemptible; every enter is paired with a leave before returning to user space.
+ */
+void os_fpu_enter(struct os_fpu *f);
+void os_fpu_leave(struct os_fpu *f);
+/*
+ * os_fpu_reload() - just before a VM entry, interrupts off: if host code used
+ * the FPU registers since os_fpu_enter() (a context switch, kernel FPU use),
+ * load the entered buffer into them again.
+ */
+void os_fpu_reload(void);
+/*
+ * os_fpu_get_fx()/os_fpu_set_fx() - the legacy 512-byte FXSAVE region of a
+ * buffer not entered (struct fx_layout); set keeps the other components
+ * (the AVX upper halves...) as they are.
+ * Errors: -ENOMEM; set also -EINVAL (MXCSR sets a bit outside the CPU's
+ * MXCSR_MASK).
+ */
+int os_fpu_get_fx(struct os_fpu *f, void *fx);
+int os_fpu_set_fx(struct os_fpu *f, const void *fx);
+
+/*
+ * os_debug_restore_host() - after a VM exit (which left DR7 = 0x400 and
+ * IA32_DEBUGCTL = 0, SDM 28.5.1), interrupts off: load the host's hardware
+ * breakpoints into DR0-3/DR6/DR7 again if it has any armed.
+ */
+void os_debug_restore_host(void);
+
 #endif /* HAXM_CORE_OS_H */

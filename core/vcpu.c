@@ -22,6 +22,7 @@ static void vcpu_free(struct vcpu *v)
 	os_page_free(&v->iobuf_page);
 	os_page_free(&v->tunnel_page);
 	os_page_free(&v->vmcs);
+	os_fpu_free(v->fpu);
 	os_free(v);
 }
 
@@ -40,7 +41,10 @@ int vcpu_create(struct vm *vm, u32 id, struct vcpu **out)
 	v->cpu = -1;
 	v->vpid = vcpu_vpid(vm->id, id);
 	os_mutex_init(&v->lock);
-	r = os_page_alloc(&v->vmcs);
+	v->xcr0 = XCR0_X87; /* the reset value (SDM 13.3) */
+	r = os_fpu_alloc(&v->fpu);
+	if (!r)
+		r = os_page_alloc(&v->vmcs);
 	if (!r)
 		r = os_page_alloc(&v->tunnel_page);
 	if (!r)
@@ -177,23 +181,10 @@ static void vcpu_complete_in(struct vcpu *v)
 	v->io_in_size = 0;
 }
 
-static int vcpu_run_loop(struct vcpu *v)
+static int vcpu_run_loop(struct vcpu *v, struct hax_tunnel *t)
 {
-	struct hax_tunnel *t = v->tunnel_page.va;
 	int r;
 
-	if (!v->tunnel_mapped)
-		return -ENXIO;
-	if (os_mm_current() != v->vm->mm)
-		return -EPERM;
-	if (v->vm->dead)
-		return -EIO;
-	if (v->panicked) {
-		t->_exit_status = HAX_EXIT_STATECHANGE;
-		return 0;
-	}
-	if (v->io_in_size)
-		vcpu_complete_in(v);
 	for (;;) {
 		/* A kick from user space or a signal: back to the VMM. */
 		if (__atomic_exchange_n(&t->user_event_pending, 0, __ATOMIC_ACQ_REL) ||
@@ -225,11 +216,27 @@ static int vcpu_run_loop(struct vcpu *v)
 
 int vcpu_run(struct vcpu *v)
 {
+	struct hax_tunnel *t = v->tunnel_page.va;
 	int r;
 
+	if (!v->tunnel_mapped)
+		return -ENXIO;
+	if (os_mm_current() != v->vm->mm)
+		return -EPERM;
+	if (v->vm->dead)
+		return -EIO;
+	if (v->panicked) {
+		t->_exit_status = HAX_EXIT_STATECHANGE;
+		return 0;
+	}
+	if (v->io_in_size)
+		vcpu_complete_in(v);
+	/* The guest's FPU state and syscall MSRs are the thread's for the whole RUN. */
+	os_fpu_enter(v->fpu);
 	msr_run_begin(v);
-	r = vcpu_run_loop(v);
+	r = vcpu_run_loop(v, t);
 	msr_run_end(v);
+	os_fpu_leave(v->fpu);
 	return r;
 }
 
@@ -274,6 +281,9 @@ int vcpu_set_regs(struct vcpu *v, const vcpu_state_t *s)
 		v->panicked = false;
 		v->io_in_size = 0;
 		v->cr_wait = false;
+		/* A state without XSAVE enabled (a reset, a new boot): XCR0 resets too. */
+		if (!(s->_cr4 & HAX_CR4_OSXSAVE))
+			v->xcr0 = XCR0_X87;
 	}
 	return r;
 }

@@ -84,6 +84,15 @@ struct vcpu {
 	bool msr_loaded;
 	struct os_page msr_bitmap, msr_lists;
 	void *sched_hook;
+
+	/* FPU/XSAVE state, XCR0, debug registers (core/vmx/xsave.c, dbgregs.c) */
+	struct os_fpu *fpu;
+	u64 xcr0;	     /* the guest's XCR0 */
+	u64 guest_dr7;	     /* the guest's DR7 while the debugger's is in GUEST_DR7 */
+	u32 debug_control;   /* HAX_DEBUG_*, 0 when VCPU_DEBUG is off */
+	u64 debug_dr[4];     /* the debugger's DR0-3 (HAX_DEBUG_USE_HW_BP) */
+	bool dr_active;	     /* DR0-3 matter: the DR7 in GUEST_DR7 enables a breakpoint */
+	bool step_tf;	     /* STEP set RFLAGS.TF, the guest had not */
 };
 
 /*
@@ -186,6 +195,22 @@ int vcpu_get_cpuid(struct vcpu *v, struct hax_cpuid_entry *e, u32 *n);
  * Errors: -EINVAL (@vector > 255).
  */
 int vcpu_interrupt(struct vcpu *v, u32 vector);
+
+/*
+ * vcpu_get_fpu()/vcpu_set_fpu() - GET_FPU/SET_FPU: the guest's x87 and SSE
+ * state in FXSAVE layout; SET keeps the rest of the extended state (AVX...).
+ * Errors: -ENOMEM; set also -EINVAL (MXCSR has a bit outside MXCSR_MASK).
+ */
+int vcpu_get_fpu(struct vcpu *v, struct fx_layout *fx);
+int vcpu_set_fpu(struct vcpu *v, const struct fx_layout *fx);
+
+/*
+ * vcpu_set_debug() - VCPU_DEBUG: single-step, software and hardware
+ * breakpoints reported to user space as HAX_EXIT_DEBUG.
+ * Errors: -EINVAL (unknown control bits, reserved not 0, DR7 bits 63:32 set),
+ * -EIO.
+ */
+int vcpu_set_debug(struct vcpu *v, const hax_debug_t *d);
 
 /* vcpu_tunnel() - the tunnel and I/O buffer pages to map for user space. */
 struct hax_tunnel *vcpu_tunnel(struct vcpu *v);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Deriving haxm's VMX controls from the CPU's capability MSRs (SDM App. A). */
 #include "caps.h"
+#include "../cpuid_table.h"
 #include "vmx.h"
 
 struct vmx_caps vmx_caps;
@@ -69,6 +70,8 @@ int vmx_caps_derive(const struct vmx_msrs *m, struct vmx_caps *c, const char **m
 	c->ept_vpid = m->ept_vpid;
 	c->preempt_rate = VMX_MISC_PREEMPT_RATE(m->misc);
 	c->misc_saves_lma = m->misc & VMX_MISC_SAVES_LMA;
+	c->host_xcr0 = m->xcr0;
+	c->guest_xcr0 = cpuid_xcr0_mask(m->xcr0); /* what CPUID leaf 0xD offers */
 
 	if (!ctl_set(&c->pin, m->pin, PIN_EXT_INTR_EXITING | PIN_NMI_EXITING | PIN_PREEMPTION_TIMER, 0))
 		return *missing = "pin-based controls (VMX-preemption timer)", -ENODEV;
@@ -86,11 +89,14 @@ int vmx_caps_derive(const struct vmx_msrs *m, struct vmx_caps *c, const char **m
 		       -ENODEV;
 	if (!ctl_set(&c->exit, m->exit,
 		     EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_PAT |
-			     EXIT_LOAD_PAT,
+			     EXIT_LOAD_PAT | EXIT_SAVE_DEBUG_CONTROLS,
 		     0))
-		return *missing = "VM-exit controls (64-bit host, EFER/PAT switching)", -ENODEV;
-	if (!ctl_set(&c->entry, m->entry, ENTRY_LOAD_EFER | ENTRY_LOAD_PAT, 0))
-		return *missing = "VM-entry controls (EFER/PAT loading)", -ENODEV;
+		return *missing = "VM-exit controls (64-bit host, EFER/PAT switching, debug saving)",
+		       -ENODEV;
+	/* Debug controls: GUEST_DR7 and DEBUGCTL are loaded and saved (SDM 24.7.1, 24.8.1). */
+	if (!ctl_set(&c->entry, m->entry, ENTRY_LOAD_EFER | ENTRY_LOAD_PAT | ENTRY_LOAD_DEBUG_CONTROLS,
+		     0))
+		return *missing = "VM-entry controls (EFER/PAT/debug loading)", -ENODEV;
 	c->entry &= ~ENTRY_IA32E_MODE;
 	if ((m->ept_vpid & ept_need) != ept_need ||
 	    !(m->ept_vpid & (VMX_EPT_INVEPT_SINGLE | VMX_EPT_INVEPT_ALL)))

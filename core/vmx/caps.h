@@ -17,6 +17,7 @@ struct vmx_msrs {
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	u64 proc2;
 	u64 ept_vpid;
+	u64 xcr0; /* the host's XCR0; 0 when it has not enabled XSAVE */
 };
 
 /* What haxm derived from them. */
@@ -31,6 +32,8 @@ struct vmx_caps {
 	bool invept_single;
 	bool invvpid_single;
 	bool misc_saves_lma;
+	u64 host_xcr0;	    /* see struct vmx_msrs */
+	u64 guest_xcr0;	    /* XCR0 bits a guest may set (x87, SSE, AVX, AVX-512) */
 };
 
 /*

@@ -32,6 +32,10 @@ static void vmx_read_msrs(struct vmx_msrs *m)
 	*m = (struct vmx_msrs){ 0 };
 	hax_cpuid(1, 0, &a, &b, &c, &d);
 	m->has_vmx = c & (1u << 5);
+	/* CPUID.1:ECX.OSXSAVE: the host enabled XSAVE, XGETBV works. */
+	if (c & (1u << 27))
+		asm volatile("xgetbv" : "=a"(a), "=d"(d) : "c"(0));
+	m->xcr0 = (c & (1u << 27)) ? ((u64)d << 32 | a) : 0;
 	hax_cpuid(0x80000000, 0, &max_ext, &b, &c, &d);
 	if (max_ext >= 0x80000001) {
 		hax_cpuid(0x80000001, 0, &a, &b, &c, &d);

@@ -4,6 +4,7 @@
 #include "caps.h"
 #include "intr.h"
 #include "msr_vmx.h"
+#include "guest_ext.h"
 #include "vmcs.h"
 #include "vmx.h"
 
@@ -81,38 +82,6 @@ static int handle_io(struct vcpu *v, struct hax_tunnel *t)
 	return EXIT_TO_USER;
 }
 
-/* MOV DR (SDM 27.2.1 Table 28-4); DR0-3 and DR6 are kept in software. */
-static int handle_dr(struct vcpu *v, struct hax_tunnel *t)
-{
-	u64 q = v->exit_qual;
-	int dr = q & 7, gpr = (q >> 8) & 15;
-	bool read = q & (1u << 4);
-
-	if (dr == 4 || dr == 5) {
-		if (vmcs_readl(CR4_READ_SHADOW) & (1ULL << 3)) /* CR4.DE */
-			return handle_ud(v, t);
-		dr += 2;
-	}
-	if (read) {
-		u64 val = dr < 4 ? v->dr[dr] : dr == 6 ? v->dr6 : vmcs_readl(GUEST_DR7);
-
-		vcpu_set_gpr(v, gpr, val);
-	} else {
-		u64 val = vcpu_gpr(v, gpr);
-
-		if (dr >= 6 && (val >> 32))
-			return handle_gp(v, t);
-		if (dr < 4)
-			v->dr[dr] = val;
-		else if (dr == 6)
-			v->dr6 = (val & 0xe00f) | 0xffff0ff0;
-		else
-			vmcs_writel(GUEST_DR7, (val & 0xffff2fff) | 0x400);
-	}
-	vmx_skip_instruction(v);
-	return EXIT_RESUME;
-}
-
 static int handle_ept_violation(struct vcpu *v, struct hax_tunnel *t)
 {
 	v->fault_gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
@@ -127,7 +96,7 @@ static int handle_ept_misconfig(struct vcpu *v, struct hax_tunnel *t)
 }
 
 static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
-	[EXIT_REASON_EXCEPTION_NMI] = handle_resume, /* NMIs: given to the host already */
+	[EXIT_REASON_EXCEPTION_NMI] = vmx_handle_exception,
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_resume,
 	[EXIT_REASON_PREEMPTION_TIMER] = handle_resume,
 	[EXIT_REASON_TRIPLE_FAULT] = vmx_statechange,
@@ -152,9 +121,9 @@ static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_VMFUNC] = handle_ud,
 	[EXIT_REASON_MWAIT] = handle_ud,
 	[EXIT_REASON_MONITOR] = handle_ud,
-	[EXIT_REASON_XSETBV] = handle_gp,
+	[EXIT_REASON_XSETBV] = vmx_handle_xsetbv,
 	[EXIT_REASON_CR_ACCESS] = vmx_handle_cr,
-	[EXIT_REASON_DR_ACCESS] = handle_dr,
+	[EXIT_REASON_DR_ACCESS] = vmx_handle_dr,
 	[EXIT_REASON_IO] = handle_io,
 	[EXIT_REASON_RDMSR] = vmx_handle_rdmsr,
 	[EXIT_REASON_WRMSR] = vmx_handle_wrmsr,

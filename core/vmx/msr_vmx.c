@@ -374,26 +374,15 @@ int vcpu_msrs(struct vcpu *v, struct hax_msr_data *d, bool set)
 
 /* ---- CPUID --------------------------------------------------------------- */
 
-static u64 host_xcr0(void)
-{
-	u32 r[4], lo, hi;
-
-	cpuid_host(1, 0, r);
-	if (!(r[2] & (1u << 27))) /* OSXSAVE: XGETBV works */
-		return 3;
-	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-	return ((u64)hi << 32) | lo;
-}
-
 void cpuid_vm_init(struct vm *vm)
 {
 	struct cpuid_host_caps caps = {
 		.rdtscp = vmx_caps.proc2 & CPU2_ENABLE_RDTSCP,
 		.invpcid = vmx_caps.proc2 & CPU2_ENABLE_INVPCID,
 		.pcid = vmx_caps.cr4_fixed1 & HAX_CR4_PCIDE,
-		/* XSETBV raises #GP until XCR0 is virtualized (area "fpu"). */
-		.xsave = false,
-		.xcr0 = host_xcr0(),
+		/* XSETBV is virtualized (xsave.c) wherever the host enabled XSAVE. */
+		.xsave = vmx_caps.host_xcr0 != 0,
+		.xcr0 = vmx_caps.host_xcr0,
 	};
 
 	cpuid_table_build(&vm->cpuid_default, cpuid_host, &caps);
@@ -402,7 +391,8 @@ void cpuid_vm_init(struct vm *vm)
 
 int vmx_handle_cpuid(struct vcpu *v, struct hax_tunnel *t)
 {
-	bool osxsave = vmcs_readl(CR4_READ_SHADOW) & HAX_CR4_OSXSAVE;
+	/* OSXSAVE is a guest-owned CR4 bit: GUEST_CR4 has it, not the shadow. */
+	bool osxsave = vmcs_readl(GUEST_CR4) & HAX_CR4_OSXSAVE;
 	u32 r[4];
 
 	cpuid_lookup(&v->cpuid, (u32)v->regs[HAX_REG_RAX], (u32)v->regs[HAX_REG_RCX], v->id,

@@ -5,6 +5,7 @@
 #include "exits.h"
 #include "msr_vmx.h"
 #include "intr.h"
+#include "guest_ext.h"
 #include "vmcs.h"
 #include "vmx.h"
 
@@ -71,6 +72,8 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 	struct os_host_segs segs;
 	unsigned long flags;
 	u32 failed, reason;
+	u64 host_debugctl;
+	bool xcr0;
 	int r;
 
 	r = vmx_vcpu_load(v);
@@ -90,10 +93,15 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 		hax_write_cr2(v->cr2);
 	msr_guest_load(v);
 	os_host_segs_save(&segs);
+	os_fpu_reload();
+	xcr0 = vmx_xcr0_load(v);
+	host_debugctl = vmx_debug_load(v);
 	failed = haxm_vmx_enter(v->regs, v->launched);
 	/* Reloading a host GS selector rewrites KERNEL_GS_BASE: keep the guest's. */
 	if (segs.gs)
 		segs.kernel_gs_base = vmx_rdmsr(0xc0000102);
+	vmx_debug_put(v, host_debugctl);
+	vmx_xcr0_put(xcr0);
 	os_host_segs_restore(&segs);
 	if (failed) {
 		u32 err = vmcs_read32(VM_INSTRUCTION_ERROR);

@@ -3,6 +3,7 @@
 #include "vmcs.h"
 #include "caps.h"
 #include "exits.h"
+#include "guest_ext.h"
 #include "vmx.h"
 
 extern char haxm_vmx_exit[];
@@ -266,6 +267,9 @@ int vmcs_set_state(struct vcpu *v, const vcpu_state_t *s)
 	    (s->_interruptibility_state & HAX_INTR_BLOCK_SMI) ||
 	    (s->_activity_state == HAX_ACTIVITY_HLT && !real && (s->_ss.ar & VMX_AR_DPL_MASK)))
 		return -EINVAL;
+	/* DR6/DR7 bits 63:32 are reserved: MOV DR and VM entry fault on them. */
+	if ((s->_dr6 >> 32) || (s->_dr7 >> 32))
+		return -EINVAL;
 
 	for (i = 0; i < HAX_NR_GPRS; i++)
 		v->regs[i] = s->_regs[i];
@@ -295,8 +299,8 @@ int vmcs_set_state(struct vcpu *v, const vcpu_state_t *s)
 	v->dr[1] = s->_dr1;
 	v->dr[2] = s->_dr2;
 	v->dr[3] = s->_dr3;
-	v->dr6 = s->_dr6;
-	vmcs_writel(GUEST_DR7, s->_dr7);
+	v->dr6 = dr6_fix(s->_dr6);
+	vcpu_set_guest_dr7(v, dr7_fix(s->_dr7));
 	vmcs_write64(GUEST_IA32_EFER, efer);
 	vmcs_write32(VM_ENTRY_CONTROLS, lma ? entry | ENTRY_IA32E_MODE : entry);
 	vmcs_write32(GUEST_SYSENTER_CS, s->_sysenter_cs);
@@ -340,7 +344,7 @@ void vmcs_get_state(struct vcpu *v, vcpu_state_t *s)
 	s->_dr2 = v->dr[2];
 	s->_dr3 = v->dr[3];
 	s->_dr6 = v->dr6;
-	s->_dr7 = vmcs_readl(GUEST_DR7);
+	s->_dr7 = vcpu_guest_dr7(v);
 	s->_efer = (u32)vmcs_read64(GUEST_IA32_EFER);
 	s->_sysenter_cs = vmcs_read32(GUEST_SYSENTER_CS);
 	s->_sysenter_eip = vmcs_readl(GUEST_SYSENTER_EIP);

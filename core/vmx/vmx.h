@@ -222,10 +222,28 @@ enum vmx_exit_reason {
 #define HAX_CR0_PG (1ULL << 31)
 #define HAX_CR4_PAE (1ULL << 5)
 #define HAX_CR4_VMXE (1ULL << 13)
+#define HAX_CR4_DE (1ULL << 3)
+#define HAX_CR4_OSXSAVE (1ULL << 18)
+
+/* XCR0 state components (SDM 13.1) */
+#define XCR0_X87 (1ULL << 0)
+#define XCR0_SSE (1ULL << 1)
+#define XCR0_AVX (1ULL << 2)
+#define XCR0_AVX512 (7ULL << 5) /* opmask, ZMM_Hi256, Hi16_ZMM */
+#define XCR0_GUEST_FEATURES (XCR0_X87 | XCR0_SSE | XCR0_AVX | XCR0_AVX512)
+
+/* Debug registers (SDM 18.2) */
+#define DR6_RESET 0xffff0ff0ULL
+#define DR6_BD (1ULL << 13)
+#define DR6_BS (1ULL << 14)
+#define DR7_GD (1ULL << 13)
+#define DR7_ENABLES 0xffULL
+#define HAX_MSR_DEBUGCTL 0x1d9
 #define HAX_EFER_LME (1ULL << 8)
 #define HAX_EFER_LMA (1ULL << 10)
 #define HAX_EFER_NXE (1ULL << 11)
 #define HAX_RFLAGS_FIXED (1ULL << 1)
+#define HAX_RFLAGS_TF (1ULL << 8)
 #define HAX_RFLAGS_IF (1ULL << 9)
 #define HAX_RFLAGS_VM (1ULL << 17)
 

@@ -503,6 +503,8 @@ static long hax_vcpu_ioctl(struct file *filp, unsigned int cmd, unsigned long ar
 	void __user *argp = (void __user *)arg;
 	vcpu_state_t *state = NULL;
 	struct hax_msr_data *msrs = NULL;
+	struct fx_layout *fx;
+	hax_debug_t *dbg;
 	long r;
 
 	if (v->vm->mm != current->mm)
@@ -513,15 +515,25 @@ static long hax_vcpu_ioctl(struct file *filp, unsigned int cmd, unsigned long ar
 		if (IS_ERR(msrs))
 			return PTR_ERR(msrs);
 	}
-	if (cmd == HAX_VCPU_SET_REGS || cmd == HAX_VCPU_GET_REGS) {
+	switch (cmd) {
+	case HAX_VCPU_SET_REGS:
+	case HAX_VCPU_GET_REGS:
+	case HAX_VCPU_IOCTL_SET_FPU:
+	case HAX_VCPU_IOCTL_GET_FPU:
+	case HAX_IOCTL_VCPU_DEBUG:
+		/* One buffer for the argument, read once (if read at all). */
+		BUILD_BUG_ON(sizeof(*state) < sizeof(*fx) || sizeof(*state) < sizeof(*dbg));
 		state = kmalloc(sizeof(*state), GFP_KERNEL);
 		if (!state)
 			return -ENOMEM;
-		if (cmd == HAX_VCPU_SET_REGS && copy_from_user(state, argp, sizeof(*state))) {
+		if (cmd != HAX_VCPU_GET_REGS && cmd != HAX_VCPU_IOCTL_GET_FPU &&
+		    copy_from_user(state, argp, _IOC_SIZE(cmd))) {
 			kfree(state);
 			return -EFAULT;
 		}
 	}
+	fx = (struct fx_layout *)state;
+	dbg = (hax_debug_t *)state;
 	if (mutex_lock_killable(&v->lock)) {
 		kfree(state);
 		kfree(msrs);
@@ -558,6 +570,17 @@ static long hax_vcpu_ioctl(struct file *filp, unsigned int cmd, unsigned long ar
 		r = get_user(vector, (u32 __user *)argp) ? -EFAULT : vcpu_interrupt(v, vector);
 		break;
 	}
+	case HAX_VCPU_IOCTL_SET_FPU:
+		r = vcpu_set_fpu(v, fx);
+		break;
+	case HAX_VCPU_IOCTL_GET_FPU:
+		r = vcpu_get_fpu(v, fx);
+		if (!r && copy_to_user(argp, fx, sizeof(*fx)))
+			r = -EFAULT;
+		break;
+	case HAX_IOCTL_VCPU_DEBUG:
+		r = vcpu_set_debug(v, dbg);
+		break;
 	default:
 		r = -ENOTTY;
 	}

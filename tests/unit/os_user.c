@@ -259,3 +259,56 @@ int os_read_user(void *dst, u64 uva, u32 len)
 	memcpy(dst, (const void *)(uintptr_t)uva, len);
 	return 0;
 }
+
+/* Guest FPU buffers: a 512-byte FXSAVE image each, entered at most once. */
+struct os_fpu {
+	u8 fx[512];
+	bool entered;
+};
+
+int os_fpu_alloc(struct os_fpu **out)
+{
+	*out = os_zalloc(sizeof(**out));
+	return *out ? 0 : -ENOMEM;
+}
+
+void os_fpu_free(struct os_fpu *f)
+{
+	if (f && f->entered)
+		abort();
+	os_free(f);
+}
+
+void os_fpu_enter(struct os_fpu *f)
+{
+	if (f->entered)
+		abort();
+	f->entered = true;
+}
+
+void os_fpu_leave(struct os_fpu *f)
+{
+	if (!f->entered)
+		abort();
+	f->entered = false;
+}
+
+void os_fpu_reload(void)
+{
+}
+
+int os_fpu_get_fx(struct os_fpu *f, void *fx)
+{
+	memcpy(fx, f->fx, sizeof(f->fx));
+	return 0;
+}
+
+int os_fpu_set_fx(struct os_fpu *f, const void *fx)
+{
+	memcpy(f->fx, fx, sizeof(f->fx));
+	return 0;
+}
+
+void os_debug_restore_host(void)
+{
+}
