@@ -170,6 +170,19 @@ static void check_pic(void)
 	       "masks or ISR read back wrong");
 }
 
+static int has_arg(const char *s, const char *a)
+{
+	const char *p, *q;
+
+	for (; *s; s++) {
+		for (p = s, q = a; *q && *p == *q; p++, q++)
+			;
+		if (!*q)
+			return 1;
+	}
+	return 0;
+}
+
 static int arg_exit(const char *s)
 {
 	int v = 0;
@@ -236,5 +249,11 @@ int mb_main(const struct mb_info *mbi, u32 ncpus)
 	putu(aps_up + 1);
 	puts(" vCPUs up\n");
 	unlock();
+	/* "spin": run until haxm run is stopped from outside (signal tests) */
+	if (has_arg(cmdline, "spin")) {
+		puts("spinning\n");
+		for (;;)
+			asm volatile("pause");
+	}
 	return arg_exit(cmdline);
 }
