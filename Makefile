@@ -102,6 +102,7 @@ test-unit: $(UNIT_TESTS)
 $(B)/payload: haxm.ko $(PAYLOAD_BIN) $(VMM_GUESTS) $(wildcard $(TESTBED)/payload/*)
 	@rm -rf $@ && mkdir -p $@
 	cp haxm.ko $(PAYLOAD_BIN) $(VMM_GUESTS) $(TESTBED)/payload/* $@/
+	cp $(KDIR)/arch/x86/boot/bzImage $@/bzImage  # the Linux guest of haxm run
 
 $(B)/testbed.cpio: $(B)/payload $(TESTBED)/init $(TESTBED)/mkinitramfs.sh
 	$(TESTBED)/mkinitramfs.sh $@ $(B)/payload

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -170,6 +171,14 @@ static void vmm_crash(struct vmm_vcpu *v, const char *what)
 	snprintf(why, sizeof(why), "vCPU %d: %s (exit status %s, VMX exit reason %u) at RIP 0x%llx",
 		 v->id, what, hax_exit_status_name(v->t->_exit_status), v->t->_exit_reason,
 		 (unsigned long long)s._rip);
+	/* The state the guest died in, for whoever debugs it. */
+	fprintf(stderr,
+		"haxm run: vCPU %d: CS %04x RIP %016llx RSP %016llx RFLAGS %08llx CR0 %08llx "
+		"CR2 %016llx CR3 %016llx CR4 %08llx EFER %04x\n",
+		v->id, s._cs.selector, (unsigned long long)s._rip,
+		(unsigned long long)s._regs[HAX_REG_RSP], (unsigned long long)s._rflags,
+		(unsigned long long)s._cr0, (unsigned long long)s._cr2, (unsigned long long)s._cr3,
+		(unsigned long long)s._cr4, s._efer);
 	vmm_request_exit_unlocked(v->vmm, VMM_EXIT_CRASH, why);
 }
 
