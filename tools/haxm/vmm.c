@@ -33,9 +33,12 @@ static void vmm_uart_tx(void *opaque, uint8_t byte)
 {
 	struct vmm *m = opaque;
 
-	/* The terminal's problems (a closed pipe) are not the guest's. */
-	if (write(m->out_fd, &byte, 1) < 0)
-		return;
+	/*
+	 * A kick (SIGUSR1, no SA_RESTART) may interrupt the write; the
+	 * terminal's other problems (a closed pipe) are not the guest's.
+	 */
+	while (write(m->out_fd, &byte, 1) < 0 && errno == EINTR)
+		;
 }
 
 /* The PIC's output may have changed: wake or kick vCPU 0 if it is asserted. */
@@ -160,6 +163,8 @@ int vmm_create(struct vmm *m, uint64_t ram_size, int ncpus, int out_fd, char *er
 
 	m->sys_fd = m->vm_fd = -1;
 	m->ram = MAP_FAILED;
+	/* vmm_request_exit() signals this thread, which must be the one calling vmm_run() */
+	m->main_thread = pthread_self();
 	m->ram_size = ram_size;
 	m->ncpus = ncpus;
 	m->out_fd = out_fd;

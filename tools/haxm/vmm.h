@@ -46,6 +46,7 @@ struct vmm_vcpu {
 	bool started;
 	volatile bool in_run; /* inside HAX_VCPU_IOCTL_RUN (may need a kick) */
 	bool dead;	      /* halted for good (interrupts off, or none can come) */
+	bool warned;	      /* said that no interrupt can come */
 	/* --stats */
 	uint64_t status[VMM_NR_STATUS], reasons[VMM_NR_REASONS], injected;
 	int64_t run_ns, user_ns, halt_ns;
@@ -95,8 +96,8 @@ struct vmm {
 int vmm_create(struct vmm *m, uint64_t ram_size, int ncpus, int out_fd, char *err, size_t errlen);
 
 /**
- * vmm_run() - run every vCPU in its own thread until the guest ends (power
- * off, reset, crash, debug exit) or a signal (SIGINT, SIGTERM, SIGHUP) or
+ * vmm_run() - called by the thread that called vmm_create(): run every vCPU in its own thread until
+ * the guest ends (power off, reset, crash, debug exit) or a signal (SIGINT, SIGTERM, SIGHUP) or
  * vmm_request_exit() ends it. The caller has blocked those signals and
  * SIGUSR2 in every thread (vmm_block_signals()).
  * @m: a VMM whose vCPUs have their registers set

@@ -147,6 +147,12 @@ static void vmm_hlt(struct vmm_vcpu *v)
 		return;
 	}
 	wait_irq = v->id == 0 && m->intr_supported && (s._rflags & RFLAGS_IF);
+	if (v->id == 0 && !m->intr_supported && (s._rflags & RFLAGS_IF) && !v->warned) {
+		fprintf(stderr, "haxm run: vCPU 0 waits for an interrupt, but this haxm module "
+				"cannot inject interrupts (no HAX_VCPU_IOCTL_INTERRUPT): it stays "
+				"halted\n");
+		v->warned = true;
+	}
 	pthread_mutex_lock(&m->lock);
 	if (!wait_irq) {
 		v->dead = true;
@@ -289,7 +295,6 @@ int vmm_run(struct vmm *m)
 	int i, sig = 0, status;
 
 	sigaction(SIGUSR1, &sa, NULL); /* no SA_RESTART: RUN returns */
-	m->main_thread = pthread_self();
 	sigemptyset(&wait);
 	sigaddset(&wait, SIGINT);
 	sigaddset(&wait, SIGTERM);

@@ -40,6 +40,29 @@ halt:
 	hlt
 	jmp	halt
 
+/* IRQ 0 (vector 0x20 after the "timer" test's PIC setup): count, EOI. */
+	.globl	irq0_entry
+irq0_entry:
+	push	%eax
+	incl	ticks
+	mov	$0x20, %al
+	out	%al, $0x20
+	pop	%eax
+	iret
+
+/* Spurious and unexpected interrupts: ignored. */
+	.globl	ignore_entry
+ignore_entry:
+	iret
+
+/* Exceptions: end haxm run with status 0xee. */
+	.globl	fault_entry
+fault_entry:
+	mov	$0xee, %al
+	mov	$0x501, %dx
+	out	%al, %dx
+	jmp	halt
+
 	.bss
 	.p2align 12
 stacks:	.skip	16 * 4096

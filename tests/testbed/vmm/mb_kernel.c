@@ -197,6 +197,83 @@ static int arg_exit(const char *s)
 	return 0;
 }
 
+volatile u32 ticks;
+void irq0_entry(void);
+void ignore_entry(void);
+void fault_entry(void);
+
+static u64 idt[256];
+
+static u64 gate(void (*fn)(void))
+{
+	u32 a = (u32)fn;
+
+	/* 32-bit interrupt gate, present, DPL 0, code selector 0x20 (haxm run's GDT) */
+	return (a & 0xffff) | (0x20u << 16) | ((u64)0x8e00 << 32) | ((u64)(a >> 16) << 48);
+}
+
+/*
+ * "timer": IRQ 0 from the PIT at 100 Hz through the PIC, with STI and HLT
+ * until 10 ticks arrive. Needs interrupt injection in the module; without
+ * it the HLT never returns and haxm run takes the guest as halted.
+ */
+static void timer_test(void)
+{
+	struct {
+		u16 limit;
+		u32 base;
+	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (u32)idt };
+	int i;
+
+	for (i = 0; i < 256; i++)
+		idt[i] = gate(i < 32 ? fault_entry : ignore_entry);
+	idt[0x20] = gate(irq0_entry);
+	asm volatile("lidt %0" : : "m"(idtr));
+	outb(0x20, 0x11);
+	outb(0x21, 0x20);
+	outb(0x21, 0x04);
+	outb(0x21, 0x01);
+	outb(0xa0, 0x11);
+	outb(0xa1, 0x28);
+	outb(0xa1, 0x02);
+	outb(0xa1, 0x01);
+	outb(0x21, 0xfe); /* IRQ 0 only */
+	outb(0xa1, 0xff);
+	outb(0x43, 0x34); /* channel 0, lo/hi, mode 2 */
+	outb(0x40, 11932 & 0xff);
+	outb(0x40, 11932 >> 8);
+	puts("timer: waiting for 10 ticks\n");
+	asm volatile("sti");
+	while (ticks < 10)
+		asm volatile("hlt");
+	asm volatile("cli");
+	puts("timer: ");
+	putu(ticks);
+	puts(" ticks\n");
+}
+
+/* "echo": read a line from the UART by polling (no interrupts), print it back. */
+static void echo_test(void)
+{
+	char line[80];
+	u32 n = 0;
+	char c;
+
+	puts("echo: ready\n");
+	for (;;) {
+		while (!(inb(0x3f8 + 5) & 1))
+			asm volatile("pause");
+		c = inb(0x3f8);
+		if (c == '\n' || c == '\r' || n == sizeof(line) - 1)
+			break;
+		line[n++] = c;
+	}
+	line[n] = 0;
+	puts("echo: ");
+	puts(line);
+	putc('\n');
+}
+
 void mb_ap(u32 index, u32 ncpus)
 {
 	lock();
@@ -249,6 +326,10 @@ int mb_main(const struct mb_info *mbi, u32 ncpus)
 	putu(aps_up + 1);
 	puts(" vCPUs up\n");
 	unlock();
+	if (has_arg(cmdline, "timer"))
+		timer_test();
+	if (has_arg(cmdline, "echo"))
+		echo_test();
 	/* "spin": run until haxm run is stopped from outside (signal tests) */
 	if (has_arg(cmdline, "spin")) {
 		puts("spinning\n");
