@@ -50,7 +50,8 @@ static void vmm_pic_notify(void *opaque)
 	if (!m->intr_supported || !pic_pending(&m->pic))
 		return;
 	pthread_cond_broadcast(&m->cond);
-	if (v->started && v->in_run) {
+	/* A RUN that asked for an interrupt window returns by itself when it opens. */
+	if (v->started && v->in_run && !v->t->request_interrupt_window) {
 		v->t->user_event_pending = 1;
 		pthread_kill(v->thread, SIGUSR1);
 	}
