@@ -24,7 +24,7 @@ PAYLOAD_BIN := $(B)/haxm-test $(B)/haxm-bench $(B)/haxm-fuzz $(B)/haxm
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(filter-out tests/unit/os_user.c,$(wildcard tests/unit/test_*.c)))
 
 .PHONY: all deps kernel module lib tools unit test test-unit test-testbed test-debug bench fuzz torture demo fmt clean help
-all: module lib tools $(PAYLOAD_BIN) $(UNIT_TESTS)
+all: module lib tools $(PAYLOAD_BIN) $(VMM_GUESTS) $(UNIT_TESTS)
 
 help:
 	@echo "make            build haxm.ko (for the testbed kernel), libhaxm, the haxm tool, the tests"
@@ -67,6 +67,24 @@ $(B)/haxm-fuzz: $(wildcard $(TESTBED)/fuzz/*.[ch]) include/uapi/haxm.h
 $(B)/haxm-test: $(GUEST_SRC) $(wildcard $(TESTBED)/guest/*.h) $(B)/libhaxm.a
 	$(CC) $(CFLAGS) -static -pthread $(GUEST_SRC) $(B)/libhaxm.a -o $@
 
+# ---- guest images for `haxm run` tests (tests/testbed/vmm/) ----------------
+VMM_DIR := $(TESTBED)/vmm
+VMM_GUESTS := $(addprefix $(B)/vmm/,hello16.bin triple16.bin kbdreset16.bin cf9reset16.bin mb.elf)
+GUEST_AS := $(CC) -m32 -c
+$(B)/vmm/hello16.bin: $(VMM_DIR)/hello16.S
+	@mkdir -p $(B)/vmm
+	$(GUEST_AS) $< -o $@.o && ld -m elf_i386 -Ttext=0 --oformat=binary $@.o -o $@
+$(B)/vmm/%16.bin: $(VMM_DIR)/crash16.S
+	@mkdir -p $(B)/vmm
+	$(GUEST_AS) -D$(if $(filter triple,$*),TRIPLE,$(if $(filter kbdreset,$*),KBD,CF9)) $< -o $@.o
+	ld -m elf_i386 -Ttext=0 --oformat=binary $@.o -o $@
+$(B)/vmm/mb.elf: $(VMM_DIR)/mb_entry.S $(VMM_DIR)/mb_kernel.c $(VMM_DIR)/mb.ld
+	@mkdir -p $(B)/vmm
+	$(GUEST_AS) $(VMM_DIR)/mb_entry.S -o $(B)/vmm/mb_entry.o
+	$(GUEST_AS) -ffreestanding -fno-pic -fno-pie -fno-stack-protector -nostdlib -O2 \
+		-Wall -Wextra -Werror $(VMM_DIR)/mb_kernel.c -o $(B)/vmm/mb_kernel.o
+	ld -m elf_i386 -z noexecstack -T $(VMM_DIR)/mb.ld $(B)/vmm/mb_entry.o $(B)/vmm/mb_kernel.o -o $@
+
 # ---- unit tests: the core built for user space ---------------------------
 $(B)/unit/core.a: $(CORE_SRC) $(CORE_HDR) tests/unit/os_user.c $(wildcard tests/unit/*.h)
 	@mkdir -p $(B)/unit/obj
@@ -82,9 +100,10 @@ test-unit: $(UNIT_TESTS)
 	@SUMMARY=$(B)/unit/summary tests/unit/run.sh $(UNIT_TESTS)
 
 # ---- the testbed ------------------------------------------------------------
-$(B)/payload: haxm.ko $(PAYLOAD_BIN) $(TESTBED)/payload/run
+$(B)/payload: haxm.ko $(PAYLOAD_BIN) $(VMM_GUESTS) $(wildcard $(TESTBED)/payload/*)
 	@rm -rf $@ && mkdir -p $@
-	cp haxm.ko $(PAYLOAD_BIN) $(TESTBED)/payload/* $@/
+	cp haxm.ko $(PAYLOAD_BIN) $(VMM_GUESTS) $(TESTBED)/payload/* $@/
+	cp $(KDIR)/arch/x86/boot/bzImage $@/bzImage  # the Linux guest of haxm run
 
 $(B)/testbed.cpio: $(B)/payload $(TESTBED)/init $(TESTBED)/mkinitramfs.sh
 	$(TESTBED)/mkinitramfs.sh $@ $(B)/payload

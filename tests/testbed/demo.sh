@@ -8,10 +8,11 @@ cd "$TOP"
 
 if grep -qw vmx /proc/cpuinfo && [ "$(id -u)" = 0 ] && [ -d "/lib/modules/$(uname -r)/build" ]; then
     echo "demo: this host has VT-x: building haxm.ko for $(uname -r) and loading it"
-    make -s KDIR="/lib/modules/$(uname -r)/build" haxm.ko build/haxm-test
+    make -s KDIR="/lib/modules/$(uname -r)/build" haxm.ko build/haxm-test build/haxm build/vmm/mb.elf
     insmod haxm.ko
     trap 'rmmod haxm' EXIT
     build/haxm-test demo_guest_prints
+    build/haxm run --cpus 2 --stats --multiboot build/vmm/mb.elf --append "exit=0 demo"
     exit
 fi
 echo "demo: no VT-x here; booting the emulated Intel machine (Bochs) of tests/testbed"

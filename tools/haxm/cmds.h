@@ -30,4 +30,15 @@ int cmd_check(int argc, char **argv);
  */
 int cmd_version(int argc, char **argv);
 
+/**
+ * cmd_run() - `haxm run`: boot a guest image (flat, multiboot, Linux) with
+ * the devices of devices.h; see run.c's usage text.
+ * @argc: argument count, including "run"
+ * @argv: the arguments
+ *
+ * Returns the guest's exit status (enum vmm_exit in vmm.h, or the value a
+ * guest wrote to the debug-exit port), 1 on an error, 2 on a usage error.
+ */
+int cmd_run(int argc, char **argv);
+
 #endif /* HAXM_TOOL_CMDS_H */

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Port I/O dispatch of `haxm run`. */
+#include "ioport.h"
+
+int io_register(struct io_bus *bus, uint16_t base, uint16_t len, io_fn fn, void *opaque)
+{
+	int i;
+
+	if (bus->n == IO_MAX_RANGES || !len || (uint32_t)base + len > 0x10000)
+		return -1;
+	for (i = 0; i < bus->n; i++)
+		if (base < bus->r[i].base + bus->r[i].len && bus->r[i].base < base + len)
+			return -1;
+	bus->r[bus->n++] = (struct io_range){ base, len, fn, opaque };
+	return 0;
+}
+
+bool io_access(struct io_bus *bus, uint16_t port, int size, bool write, uint32_t *val)
+{
+	uint32_t mask = size == 4 ? 0xffffffff : (1u << (8 * size)) - 1;
+	int i;
+
+	if (write)
+		*val &= mask;
+	for (i = 0; i < bus->n; i++) {
+		if (port >= bus->r[i].base && port - bus->r[i].base < bus->r[i].len) {
+			bus->r[i].fn(bus->r[i].opaque, port, size, write, val);
+			if (!write)
+				*val &= mask;
+			return true;
+		}
+	}
+	if (!write)
+		*val = mask;
+	return false;
+}

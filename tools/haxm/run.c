@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `haxm run`: boot a guest image on haxm with the devices of devices.h. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "boot.h"
+#include "cmds.h"
+#include "term.h"
+#include "vmm.h"
+
+static const char run_usage[] =
+	"usage: haxm run [options] (--flat FILE@ADDR | --multiboot ELF | --kernel BZIMAGE)\n"
+	"\n"
+	"Boot a guest on haxm. Its serial port (a 16550A at 0x3f8, IRQ 4) is this\n"
+	"terminal, in raw mode: every key goes to the guest; Ctrl-A x quits.\n"
+	"\n"
+	"  --flat FILE@ADDR   a raw binary loaded at ADDR (below 1 MiB), entered in\n"
+	"                     real mode at ADDR (CS:IP = ADDR/16:ADDR%16), SS:SP 0:7c00\n"
+	"  --multiboot ELF    a multiboot (v1) kernel: 32-bit protected mode entry,\n"
+	"                     EAX=0x2badb002, EBX=the multiboot information (memory\n"
+	"                     sizes and map, command line); with --cpus N every vCPU\n"
+	"                     starts there, vCPUs 1..N-1 with EAX=0x50415848 (\"HXAP\")\n"
+	"                     and EBX=their index; ECX=N on all\n"
+	"  --kernel BZIMAGE   a 64-bit Linux bzImage (boot protocol 2.12+), entered\n"
+	"                     at startup_64 in long mode with an e820 map\n"
+	"  --initrd FILE      Linux: the initial RAM disk\n"
+	"  --append \"ARGS\"    the kernel command line (Linux, multiboot)\n"
+	"  -m, --memory SIZE  guest RAM, in MiB or with a K, M or G suffix\n"
+	"                     (default 128M, at least 4M, at most 3G)\n"
+	"  --cpus N           vCPUs, one thread each (default 1; >1 with --multiboot)\n"
+	"  --stats            at the end, print each vCPU's exits by status and VMX\n"
+	"                     exit reason, and its time in the guest, handling exits\n"
+	"                     and halted (on stderr)\n"
+	"  --help             this text\n"
+	"\n"
+	"Devices: 16550A UART (COM1), i8259 PIC pair, i8254 PIT (IRQ 0) and port\n"
+	"0x61, CMOS RTC (0x70/0x71), debug exit (a write of V to port 0x501 ends\n"
+	"haxm run with status V & 0xff), reset (0xcf9 bit 2, 0xfe to port 0x64).\n"
+	"\n"
+	"Exit status: the debug-exit value; 0 when every vCPU halted for good\n"
+	"(interrupts off: the guest powered off); 1 an error (no module, no VT-x,\n"
+	"a bad image, too much RAM, a failed ioctl); 2 a usage error; 3 the guest\n"
+	"reset itself; 4 it crashed (triple fault, or a state haxm cannot run);\n"
+	"130 Ctrl-A x or SIGINT; 143 SIGTERM; 129 SIGHUP.\n";
+
+struct run_opts {
+	const char *flat, *multiboot, *kernel, *initrd, *append;
+	uint64_t flat_addr, ram_size;
+	int cpus;
+	bool stats;
+};
+
+/* "128", "128M", "64k", "1G": bytes, or 0 when malformed. */
+static uint64_t parse_size(const char *s)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || v == 0)
+		return 0;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		end++;
+		return *end ? 0 : v << 10;
+	case 'g':
+	case 'G':
+		if (v > 1024)
+			return 0;
+		v <<= 10;
+		/* fallthrough */
+	case 'm':
+	case 'M':
+		end++;
+		/* fallthrough */
+	case '\0':
+		return (*end || v > (1ull << 30)) ? 0 : v << 20;
+	default:
+		return 0;
+	}
+}
+
+static int run_parse(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "flat", required_argument, NULL, 'f' },
+		{ "multiboot", required_argument, NULL, 'b' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "append", required_argument, NULL, 'a' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *at, *end;
+	int c, images;
+
+	memset(o, 0, sizeof(*o));
+	o->ram_size = 128ull << 20;
+	o->cpus = 1;
+	o->append = "";
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "m:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			o->flat = optarg;
+			at = strrchr(optarg, '@');
+			if (!at || at == optarg) {
+				fprintf(stderr,
+					"haxm run: --flat wants FILE@ADDR, e.g. boot.bin@0x7c00\n");
+				return -1;
+			}
+			*at = '\0';
+			errno = 0;
+			o->flat_addr = strtoull(at + 1, &end, 0);
+			if (errno || end == at + 1 || *end) {
+				fprintf(stderr, "haxm run: --flat: '%s' is not an address\n",
+					at + 1);
+				return -1;
+			}
+			break;
+		case 'b':
+			o->multiboot = optarg;
+			break;
+		case 'k':
+			o->kernel = optarg;
+			break;
+		case 'i':
+			o->initrd = optarg;
+			break;
+		case 'a':
+			o->append = optarg;
+			break;
+		case 'm':
+			o->ram_size = parse_size(optarg);
+			if (!o->ram_size) {
+				fprintf(stderr, "haxm run: -m '%s': not a size (e.g. 256M, 1G)\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case 'c':
+			o->cpus = atoi(optarg);
+			if (o->cpus < 1 || o->cpus > VMM_MAX_CPUS) {
+				fprintf(stderr, "haxm run: --cpus '%s': 1 to %d\n", optarg,
+					VMM_MAX_CPUS);
+				return -1;
+			}
+			break;
+		case 's':
+			o->stats = true;
+			break;
+		case 'h':
+			fputs(run_usage, stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "haxm run: bad option '%s'; see 'haxm run --help'\n",
+				argv[optind - 1]);
+			return -1;
+		}
+	}
+	images = !!o->flat + !!o->multiboot + !!o->kernel;
+	if (optind != argc || images != 1) {
+		fprintf(stderr, "haxm run: give one of --flat, --multiboot, --kernel; see "
+				"'haxm run --help'\n");
+		return -1;
+	}
+	if (o->initrd && !o->kernel) {
+		fprintf(stderr, "haxm run: --initrd goes with --kernel\n");
+		return -1;
+	}
+	if (o->cpus > 1 && !o->multiboot) {
+		fprintf(stderr,
+			"haxm run: --cpus %d: only multiboot kernels can start more vCPUs "
+			"(Linux and flat guests start theirs through a local APIC, which "
+			"haxm run does not have)\n",
+			o->cpus);
+		return -1;
+	}
+	return 0;
+}
+
+/* The RAM checks, with a one-line reason. */
+static int run_check_ram(uint64_t size)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	uint64_t host = pages > 0 && psize > 0 ? (uint64_t)pages * psize : 0;
+
+	if (size < VMM_MIN_RAM || size & 0xfff) {
+		fprintf(stderr, "haxm run: -m: at least %llu MiB, in whole pages\n",
+			VMM_MIN_RAM >> 20);
+		return -1;
+	}
+	if (size > VMM_MAX_RAM) {
+		fprintf(stderr,
+			"haxm run: -m %llu MiB is too much RAM: haxm run gives a guest at most "
+			"%llu "
+			"MiB (below 4 GiB); use less\n",
+			(unsigned long long)(size >> 20), VMM_MAX_RAM >> 20);
+		return -1;
+	}
+	if (host && size > host) {
+		fprintf(stderr,
+			"haxm run: -m %llu MiB is too much RAM: this host has %llu MiB; use less\n",
+			(unsigned long long)(size >> 20), (unsigned long long)(host >> 20));
+		return -1;
+	}
+	return 0;
+}
+
+/* The whole of @path in a malloc()ed buffer; NULL (and a message) on failure. */
+static uint8_t *read_file(const char *path, size_t *len, uint64_t max)
+{
+	struct stat st;
+	uint8_t *buf;
+	FILE *f = fopen(path, "rb");
+
+	if (!f || fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "haxm run: cannot read %s: %s\n", path,
+			f ? "not a regular file" : strerror(errno));
+		if (f)
+			fclose(f);
+		return NULL;
+	}
+	if ((uint64_t)st.st_size > max) {
+		fprintf(stderr, "haxm run: %s (%lld bytes) is larger than the guest's RAM\n", path,
+			(long long)st.st_size);
+		fclose(f);
+		return NULL;
+	}
+	buf = malloc(st.st_size ? st.st_size : 1);
+	*len = buf ? fread(buf, 1, st.st_size, f) : 0;
+	fclose(f);
+	if (!buf || *len != (size_t)st.st_size) {
+		fprintf(stderr, "haxm run: cannot read %s\n", path);
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* Load the image and set every vCPU's registers. */
+static int run_load(struct vmm *m, const struct run_opts *o)
+{
+	const char *path = o->flat ? o->flat : o->multiboot ? o->multiboot : o->kernel;
+	uint8_t *img, *initrd = NULL;
+	size_t len, ilen = 0;
+	vcpu_state_t s, ap;
+	char err[256];
+	int i, r = -1;
+
+	img = read_file(path, &len, m->ram_size);
+	if (!img)
+		return -1;
+	if (o->initrd && !(initrd = read_file(o->initrd, &ilen, m->ram_size)))
+		goto out;
+	if (hax_get_regs(m->vcpu[0].fd, &s)) {
+		fprintf(stderr, "haxm run: HAX_VCPU_GET_REGS: %s\n", strerror(errno));
+		goto out;
+	}
+	if (o->flat)
+		r = boot_flat(m->ram, m->ram_size, img, len, o->flat_addr, &s, err, sizeof(err));
+	else if (o->multiboot)
+		r = boot_multiboot(m->ram, m->ram_size, img, len, o->append, m->ncpus, &s, err,
+				   sizeof(err));
+	else
+		r = boot_linux(m->ram, m->ram_size, img, len, initrd, ilen, o->append, &s, err,
+			       sizeof(err));
+	if (r) {
+		fprintf(stderr, "haxm run: %s: %s\n", path, err);
+		goto out;
+	}
+	for (i = 0; i < m->ncpus && !r; i++) {
+		boot_multiboot_ap(&s, i, &ap);
+		r = hax_set_regs(m->vcpu[i].fd, i ? &ap : &s);
+		if (r)
+			fprintf(stderr, "haxm run: HAX_VCPU_SET_REGS (vCPU %d): %s\n", i,
+				strerror(errno));
+	}
+out:
+	free(img);
+	free(initrd);
+	return r ? -1 : 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static struct vmm m;
+	struct run_opts o;
+	char err[256];
+	int status;
+
+	if (run_parse(argc, argv, &o))
+		return VMM_EXIT_USAGE;
+	if (run_check_ram(o.ram_size))
+		return VMM_EXIT_ERROR;
+	/* Before any thread exists: all of them inherit the blocked signals. */
+	vmm_block_signals();
+	if (vmm_create(&m, o.ram_size, o.cpus, STDOUT_FILENO, err, sizeof(err))) {
+		fprintf(stderr, "haxm run: %s\n", err);
+		return VMM_EXIT_ERROR;
+	}
+	if (run_load(&m, &o)) {
+		vmm_destroy(&m);
+		return VMM_EXIT_ERROR;
+	}
+	if (!m.intr_supported && o.kernel)
+		fprintf(stderr, "haxm run: warning: this haxm module cannot inject interrupts "
+				"(no HAX_VCPU_IOCTL_INTERRUPT): no timer or serial input\n");
+	if (term_start(&m)) {
+		fprintf(stderr, "haxm run: cannot start the terminal thread\n");
+		vmm_destroy(&m);
+		return VMM_EXIT_ERROR;
+	}
+	status = vmm_run(&m);
+	term_stop();
+	fprintf(stderr, "\nhaxm run: %s (exit status %d)\n", m.exit_why, status);
+	if (o.stats)
+		vmm_print_stats(&m, stderr);
+	vmm_destroy(&m);
+	return status;
+}

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `haxm run`'s VM: creation (RAM, vCPUs, tunnels, devices) and teardown. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+#define FAIL(...)                                   \
+	do {                                        \
+		snprintf(err, errlen, __VA_ARGS__); \
+		goto fail;                          \
+	} while (0)
+
+static int64_t vmm_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+static time_t vmm_wallclock(void)
+{
+	return time(NULL);
+}
+
+static void vmm_uart_tx(void *opaque, uint8_t byte)
+{
+	struct vmm *m = opaque;
+
+	/*
+	 * A kick (SIGUSR1, no SA_RESTART) may interrupt the write; the
+	 * terminal's other problems (a closed pipe) are not the guest's.
+	 */
+	while (write(m->out_fd, &byte, 1) < 0 && errno == EINTR)
+		;
+}
+
+/* The PIC's output may have changed: wake or kick vCPU 0 if it is asserted. */
+static void vmm_pic_notify(void *opaque)
+{
+	struct vmm *m = opaque;
+	struct vmm_vcpu *v = &m->vcpu[0];
+
+	if (!m->intr_supported || !pic_pending(&m->pic))
+		return;
+	pthread_cond_broadcast(&m->cond);
+	/* A RUN that asked for an interrupt window returns by itself when it opens. */
+	if (v->started && v->in_run && !v->t->request_interrupt_window) {
+		v->t->user_event_pending = 1;
+		pthread_kill(v->thread, SIGUSR1);
+	}
+}
+
+/* The PIT's port handler: a reprogrammed channel 0 re-arms the timer thread. */
+static void vmm_pit_io(void *opaque, uint16_t port, int size, bool write, uint32_t *val)
+{
+	struct vmm *m = opaque;
+
+	pit_io(&m->pit, port, size, write, val);
+	if (write)
+		pthread_cond_signal(&m->timer_cond);
+}
+
+static int vmm_devices(struct vmm *m)
+{
+	uart_init(&m->uart, vmm_uart_tx, m, pic_set_irq, &m->pic);
+	pic_init(&m->pic, vmm_pic_notify, m);
+	pit_init(&m->pit, vmm_now, pic_set_irq, &m->pic);
+	rtc_init(&m->rtc, m->ram_size, vmm_wallclock);
+	m->debugexit = (struct debugexit){ vmm_request_exit, m };
+	m->reset = (struct resetdev){ 0, vmm_request_exit, m, VMM_EXIT_RESET };
+	if (io_register(&m->io, UART_COM1_BASE, 8, uart_io, &m->uart) ||
+	    io_register(&m->io, 0x20, 2, pic_io, &m->pic) ||
+	    io_register(&m->io, 0xa0, 2, pic_io, &m->pic) ||
+	    io_register(&m->io, 0x4d0, 2, pic_io, &m->pic) ||
+	    io_register(&m->io, 0x40, 4, vmm_pit_io, m) ||
+	    io_register(&m->io, 0x61, 1, vmm_pit_io, m) ||
+	    io_register(&m->io, 0x70, 2, rtc_io, &m->rtc) ||
+	    io_register(&m->io, DEBUGEXIT_PORT, 1, debugexit_io, &m->debugexit) ||
+	    io_register(&m->io, 0xcf9, 1, reset_io, &m->reset) ||
+	    io_register(&m->io, 0x60, 1, reset_io, &m->reset) ||
+	    io_register(&m->io, 0x64, 1, reset_io, &m->reset))
+		return -1;
+	return 0;
+}
+
+static int vmm_locks(struct vmm *m)
+{
+	pthread_condattr_t ca;
+
+	if (pthread_condattr_init(&ca) || pthread_condattr_setclock(&ca, CLOCK_MONOTONIC))
+		return -1;
+	pthread_mutex_init(&m->lock, NULL);
+	pthread_cond_init(&m->cond, &ca);
+	pthread_cond_init(&m->timer_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	return 0;
+}
+
+/* Open /dev/HAX and check the module can run guests; one-line advice on failure. */
+static int vmm_open_module(struct vmm *m, char *err, size_t errlen)
+{
+	struct hax_capabilityinfo cap;
+
+	m->sys_fd = hax_open_system();
+	if (m->sys_fd < 0) {
+		if (errno == ENOENT)
+			snprintf(
+				err, errlen,
+				"%s does not exist: the haxm module is not loaded (insmod haxm.ko)",
+				HAX_DEVFS_SYSTEM);
+		else
+			snprintf(err, errlen, "cannot open %s: %s (see 'haxm check')",
+				 HAX_DEVFS_SYSTEM, strerror(errno));
+		return -1;
+	}
+	if (hax_get_capability(m->sys_fd, &cap)) {
+		snprintf(err, errlen, "HAX_IOCTL_CAPABILITY: %s", strerror(errno));
+		return -1;
+	}
+	if (!(cap.wstatus & HAX_CAP_STATUS_WORKING)) {
+		snprintf(err, errlen, "haxm cannot run guests on this CPU: %s (see 'haxm check')",
+			 (cap.winfo & HAX_CAP_FAILREASON_NX) ? "NX is disabled"
+							     : "VT-x is missing or disabled");
+		return -1;
+	}
+	return 0;
+}
+
+static int vmm_vcpu_create(struct vmm *m, int id, char *err, size_t errlen)
+{
+	struct vmm_vcpu *v = &m->vcpu[id];
+	void *iobuf;
+
+	v->vmm = m;
+	v->id = id;
+	v->fd = -1;
+	if (hax_create_vcpu(m->vm_fd, id)) {
+		snprintf(err, errlen, "creating vCPU %d: %s", id, strerror(errno));
+		return -1;
+	}
+	v->fd = hax_open_vcpu(m->vm_id, id);
+	if (v->fd < 0) {
+		snprintf(err, errlen, "opening vCPU %d: %s", id, strerror(errno));
+		return -1;
+	}
+	if (hax_setup_tunnel(v->fd, &v->t, &iobuf)) {
+		snprintf(err, errlen, "vCPU %d's tunnel: %s", id, strerror(errno));
+		return -1;
+	}
+	v->iobuf = iobuf;
+	return 0;
+}
+
+int vmm_create(struct vmm *m, uint64_t ram_size, int ncpus, int out_fd, char *err, size_t errlen)
+{
+	int i;
+
+	m->sys_fd = m->vm_fd = -1;
+	m->ram = MAP_FAILED;
+	/* vmm_request_exit() signals this thread, which must be the one calling vmm_run() */
+	m->main_thread = pthread_self();
+	m->ram_size = ram_size;
+	m->ncpus = ncpus;
+	m->out_fd = out_fd;
+	for (i = 0; i < VMM_MAX_CPUS; i++)
+		m->vcpu[i].fd = -1;
+	if (vmm_locks(m))
+		FAIL("pthread condition attributes: %s", strerror(errno));
+	if (vmm_open_module(m, err, errlen))
+		goto fail;
+	if (hax_create_vm(m->sys_fd, &m->vm_id)) {
+		if (errno == EBUSY)
+			FAIL("another hypervisor holds VT-x (kvm_intel running a VM?): stop it or "
+			     "unload it (rmmod kvm_intel)");
+		FAIL("HAX_IOCTL_CREATE_VM: %s", strerror(errno));
+	}
+	m->vm_fd = hax_open_vm(m->vm_id);
+	if (m->vm_fd < 0)
+		FAIL("opening VM %u: %s", m->vm_id, strerror(errno));
+	if (hax_notify_qemu_version(m->vm_fd, 4, 4))
+		FAIL("HAX_VM_IOCTL_NOTIFY_QEMU_VERSION: %s", strerror(errno));
+	m->ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m->ram == MAP_FAILED)
+		FAIL("cannot allocate %llu MiB of guest RAM: %s",
+		     (unsigned long long)(ram_size >> 20), strerror(errno));
+	madvise(m->ram, ram_size, MADV_HUGEPAGE);
+	if (hax_add_ramblock(m->vm_fd, (uintptr_t)m->ram, ram_size) ||
+	    hax_set_ram2(m->vm_fd, 0, ram_size, (uintptr_t)m->ram, 0))
+		FAIL("registering %llu MiB of guest RAM: %s", (unsigned long long)(ram_size >> 20),
+		     strerror(errno));
+	for (i = 0; i < ncpus; i++)
+		if (vmm_vcpu_create(m, i, err, errlen))
+			goto fail;
+	/* Probe HAX_VCPU_IOCTL_INTERRUPT: vector 256 is EINVAL where it exists. */
+	m->intr_supported = hax_interrupt(m->vcpu[0].fd, 256) && errno == EINVAL;
+	if (vmm_devices(m))
+		FAIL("registering the devices' ports failed");
+	return 0;
+fail:
+	vmm_destroy(m);
+	return -1;
+}
+
+void vmm_destroy(struct vmm *m)
+{
+	int i;
+
+	for (i = 0; i < VMM_MAX_CPUS; i++) {
+		/* SETUP_TUNNEL maps the tunnel page and the I/O buffer together. */
+		if (m->vcpu[i].t)
+			munmap(m->vcpu[i].t, 2 * 4096);
+		if (m->vcpu[i].fd >= 0)
+			close(m->vcpu[i].fd);
+		m->vcpu[i].fd = -1;
+		m->vcpu[i].t = NULL;
+		m->vcpu[i].iobuf = NULL;
+	}
+	if (m->vm_fd >= 0)
+		close(m->vm_fd);
+	if (m->sys_fd >= 0)
+		close(m->sys_fd);
+	if (m->ram != MAP_FAILED)
+		munmap(m->ram, m->ram_size);
+	m->vm_fd = m->sys_fd = -1;
+	m->ram = MAP_FAILED;
+}
