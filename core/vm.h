@@ -11,6 +11,7 @@
 #include "os.h"
 #include "ept.h"
 #include "memslot.h"
+#include "stats.h"
 #include "../include/uapi/haxm.h"
 
 struct vcpu;
@@ -26,11 +27,12 @@ struct vm {
 	bool dead; /* a VMX instruction failed: refuse to run */
 };
 
-/* Per-vCPU counters, for tests and statistics. */
+/* Per-vCPU counters, for tests and statistics (core/stats.h, area "eco"). */
 struct vcpu_stats {
 	u64 exits;
 	u64 exits_to_user;
-	u64 by_reason[66]; /* EXIT_REASON_MAX + 1 */
+	u64 by_reason[HAX_EXIT_SLOTS]; /* hax_exit_slot() */
+	u64 guest_ns;		       /* time from entries to their exits */
 };
 
 struct vcpu {

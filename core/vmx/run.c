@@ -60,6 +60,7 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 	struct os_host_segs segs;
 	unsigned long flags;
 	u32 failed, reason;
+	u64 t0;
 	int r;
 
 	r = vmx_vcpu_load(v);
@@ -68,12 +69,16 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 	if (v->need_flush)
 		vmx_after_migration(v);
 
+	if (os_trace_on(OS_TRACE_ENTRY))
+		os_trace_entry(v->vm->id, v->id, vmcs_readl(GUEST_RIP));
 	flags = os_irq_save();
 	vmcs_sync_host(v);
 	if (hax_read_cr2() != v->cr2)
 		hax_write_cr2(v->cr2);
 	os_host_segs_save(&segs);
+	t0 = os_clock_ns();
 	failed = haxm_vmx_enter(v->regs, v->launched);
+	t0 = os_clock_ns() - t0;
 	os_host_segs_restore(&segs);
 	if (failed) {
 		u32 err = vmcs_read32(VM_INSTRUCTION_ERROR);
@@ -102,8 +107,9 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 			entry |= ENTRY_IA32E_MODE;
 		vmcs_write32(VM_ENTRY_CONTROLS, entry);
 	}
-	v->stats.exits++;
-	v->stats.by_reason[reason < EXIT_REASON_MAX ? reason : EXIT_REASON_MAX]++;
+	vcpu_stats_exit(v, reason, t0);
+	if (os_trace_on(OS_TRACE_EXIT))
+		os_trace_exit(v->vm->id, v->id, reason, v->exit_qual, vmcs_readl(GUEST_RIP));
 	if (!(reason & EXIT_REASON_ENTRY_FAILURE))
 		vmx_requeue_event();
 	r = vmx_handle_exit(v, t);

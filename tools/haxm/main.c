@@ -13,6 +13,7 @@ struct haxm_cmd {
 
 static const struct haxm_cmd haxm_cmds[] = {
 	{ "check", cmd_check, "report whether this host can run haxm guests" },
+	{ "stat", cmd_stat, "show VM-exit statistics, live like kvm_stat" },
 	{ "version", cmd_version, "print the tool's and the module's versions" },
 };
 
