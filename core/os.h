@@ -135,7 +135,7 @@ bool os_cr4_vmxe_is_set(void);
 void os_host_nmi(void);
 
 /*
- * Observability (area "eco"): trace points and a clock.
+ * Observability (area "eco"): trace points.
  *
  * os_trace_on() tells whether event @ev is being recorded now, so that the
  * core reads what an event needs (a VMCS field, say) only then; the
@@ -167,8 +167,5 @@ void os_trace_mmio(u32 vm, u32 vcpu, u64 gpa, u32 access);
 void os_trace_inject(u32 vm, u32 vcpu, u32 info, u32 error);
 /* os_trace_ept_fault() - an EPT violation at @gpa with exit qualification @qual. */
 void os_trace_ept_fault(u32 vm, u32 vcpu, u64 gpa, u64 qual);
-
-/* os_clock_ns() - a monotonic clock in nanoseconds; callable with interrupts off. */
-u64 os_clock_ns(void);
 
 #endif /* HAXM_CORE_OS_H */

@@ -28,17 +28,17 @@ u32 hax_exit_slot(u32 reason)
 	return reason < HAX_EXIT_OTHER ? reason : HAX_EXIT_OTHER;
 }
 
-void vcpu_stats_exit(struct vcpu *v, u32 reason, u64 guest_ns)
+void vcpu_stats_exit(struct vcpu *v, u32 reason, u64 guest_tsc)
 {
 	u32 slot = hax_exit_slot(reason);
 
 	/* Only this vCPU's thread writes its counters: plain adds. */
 	v->stats.exits++;
 	v->stats.by_reason[slot]++;
-	v->stats.guest_ns += guest_ns;
+	v->stats.guest_tsc += guest_tsc;
 	hax_count(&hax_totals.exits, 1);
 	hax_count(&hax_totals.by_reason[slot], 1);
-	hax_count(&hax_totals.guest_ns, (s64)guest_ns);
+	hax_count(&hax_totals.guest_tsc, (s64)guest_tsc);
 }
 
 void vcpu_stats_to_user(struct vcpu *v)
@@ -59,7 +59,7 @@ static void stats_add(struct vcpu_stats *sum, const struct vcpu_stats *s)
 
 	sum->exits += stat_load(&s->exits);
 	sum->exits_to_user += stat_load(&s->exits_to_user);
-	sum->guest_ns += stat_load(&s->guest_ns);
+	sum->guest_tsc += stat_load(&s->guest_tsc);
 	for (i = 0; i < HAX_EXIT_SLOTS; i++)
 		sum->by_reason[i] += stat_load(&s->by_reason[i]);
 }

@@ -75,10 +75,10 @@ u32 hax_exit_slot(u32 reason);
 
 /*
  * vcpu_stats_exit() - count one exit of @v with full exit reason @reason
- * after @guest_ns in the guest, in @v's statistics and hax_totals.
- * Called by the vCPU's thread only.
+ * after @guest_tsc TSC cycles in the guest, in @v's statistics and
+ * hax_totals. Called by the vCPU's thread only.
  */
-void vcpu_stats_exit(struct vcpu *v, u32 reason, u64 guest_ns);
+void vcpu_stats_exit(struct vcpu *v, u32 reason, u64 guest_tsc);
 
 /* vcpu_stats_to_user() - count an exit handed to user space. */
 void vcpu_stats_to_user(struct vcpu *v);

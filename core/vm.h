@@ -32,7 +32,7 @@ struct vcpu_stats {
 	u64 exits;
 	u64 exits_to_user;
 	u64 by_reason[HAX_EXIT_SLOTS]; /* hax_exit_slot() */
-	u64 guest_ns;		       /* time from entries to their exits */
+	u64 guest_tsc;		       /* TSC cycles from entries to their exits */
 };
 
 struct vcpu {

@@ -10,7 +10,9 @@
  * Statistics only: the module works without debugfs.
  */
 #include <linux/debugfs.h>
+#include <linux/math64.h>
 #include <linux/seq_file.h>
+#include <asm/tsc.h>
 
 #include "haxm_linux.h"
 
@@ -45,7 +47,8 @@ static int show_exits_to_user(struct seq_file *m, const struct vcpu_stats *s)
 
 static int show_guest_ns(struct seq_file *m, const struct vcpu_stats *s)
 {
-	seq_printf(m, "%llu\n", s->guest_ns);
+	/* The core counts TSC cycles; an invariant TSC runs at tsc_khz. */
+	seq_printf(m, "%llu\n", tsc_khz ? mul_u64_u32_div(s->guest_tsc, 1000000, tsc_khz) : 0);
 	return 0;
 }
 

@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* core/os.h's trace hooks and clock on Linux: the events of haxm_trace.h. */
-#include <linux/sched/clock.h>
-
+/* core/os.h's trace hooks on Linux: the events of haxm_trace.h. */
 #include "os.h"
 
 #define CREATE_TRACE_POINTS
@@ -58,10 +56,4 @@ void os_trace_inject(u32 vm, u32 vcpu, u32 info, u32 error)
 void os_trace_ept_fault(u32 vm, u32 vcpu, u64 gpa, u64 qual)
 {
 	trace_haxm_ept_fault(vm, vcpu, gpa, qual);
-}
-
-u64 os_clock_ns(void)
-{
-	/* The scheduler's clock: cheap, per-CPU monotonic, fine with IRQs off. */
-	return local_clock();
 }

@@ -5,7 +5,6 @@
  * counting, with knobs (os_user.h) to make pinning fail.
  */
 #include <stdarg.h>
-#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,12 +263,4 @@ void os_trace_inject(u32 vm, u32 vcpu, u32 info, u32 error)
 void os_trace_ept_fault(u32 vm, u32 vcpu, u64 gpa, u64 qual)
 {
 	traced(OS_TRACE_EPT_FAULT, gpa, qual, 0);
-}
-
-u64 os_clock_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }

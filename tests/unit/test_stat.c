@@ -61,19 +61,19 @@ static void test_vcpu_and_vm_sums(void **state)
 	vcpu_stats_to_user(&a);
 	assert_int_equal(a.stats.exits, 2);
 	assert_int_equal(a.stats.by_reason[30], 2);
-	assert_int_equal(a.stats.guest_ns, 150);
+	assert_int_equal(a.stats.guest_tsc, 150);
 	assert_int_equal(a.stats.exits_to_user, 1);
 	vm_stats_sum(&vm, &sum);
 	assert_int_equal(sum.exits, 4);
 	assert_int_equal(sum.exits_to_user, 1);
-	assert_int_equal(sum.guest_ns, 157);
+	assert_int_equal(sum.guest_tsc, 157);
 	assert_int_equal(sum.by_reason[30], 2);
 	assert_int_equal(sum.by_reason[12], 1);
 	assert_int_equal(sum.by_reason[HAX_EXIT_OTHER], 1);
 	/* The module-wide totals moved by the same amounts. */
 	hax_stats_read(&hax_totals, &tot);
 	assert_int_equal(tot.exits - tot0.exits, 4);
-	assert_int_equal(tot.guest_ns - tot0.guest_ns, 157);
+	assert_int_equal(tot.guest_tsc - tot0.guest_tsc, 157);
 	assert_int_equal(tot.by_reason[30] - tot0.by_reason[30], 2);
 	assert_int_equal(tot.exits_to_user - tot0.exits_to_user, 1);
 	/* A destroyed vCPU no longer counts for its VM. */
