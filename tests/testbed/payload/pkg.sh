@@ -39,9 +39,11 @@ echo "HAX $OWNER:$GROUP $MODE" > /etc/mdev.conf
 ACTION=add DEVPATH=/devices/virtual/misc/HAX SUBSYSTEM=misc mdev
 check pkg-udev-rule-applied sh -c "[ \"\$(stat -c '%U:%G %a' /dev/HAX)\" = '$OWNER:$GROUP 660' ]"
 # (its output is kept off the console: the harness's lines would count twice)
+# (vm_and_vcpu_nodes: the VM's nodes are the creating user's, uid 1000 here)
 member_runs_guest() {
-    su -s /bin/sh tester -c './haxm-test demo_guest_prints' >/tmp/su.out 2>&1 &&
-        grep -q '^PASS: demo_guest_prints' /tmp/su.out
+    su -s /bin/sh tester -c './haxm-test demo_guest_prints vm_and_vcpu_nodes' >/tmp/su.out 2>&1 &&
+        grep -q '^PASS: demo_guest_prints' /tmp/su.out &&
+        grep -q '^PASS: vm_and_vcpu_nodes' /tmp/su.out
 }
 check pkg-group-member-runs-guest member_runs_guest
 check pkg-non-member-refused sh -c 'su -s /bin/sh other -c true &&
