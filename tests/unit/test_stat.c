@@ -186,6 +186,9 @@ static void test_cmd_stat_args(void **state)
 	make_dir(dir, "30 IO 7\n");
 	once[3] = dir;
 	assert_int_equal(cmd_stat(4, once), 0);
+	/* Live mode: one refresh after a second, then done. */
+	char *live[] = { "stat", "--count", "1", "--dir", dir, NULL };
+	assert_int_equal(cmd_stat(5, live), 0);
 	remove_dir(dir);
 }
 
