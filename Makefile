@@ -11,6 +11,10 @@ B := build
 KDIR ?= $(shell $(TESTBED)/kernel.sh --print-kdir)
 CPUS ?= 1
 
+VERSION := $(shell sed -n 's/^\#define HAXM_VERSION "\(.*\)"/\1/p' platform/linux/main.c)
+DEB_TOOLS := $(B)/deb/haxm-tools_$(VERSION)_amd64.deb
+DEB_DKMS := $(B)/deb/haxm-dkms_$(VERSION)_all.deb
+
 CC ?= gcc
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Iinclude/uapi -Ilib
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Werror -Itests/unit -Icore -Iinclude/uapi -Ilib
@@ -20,10 +24,11 @@ TOOL_SRC := $(wildcard tools/haxm/*.c)
 GUEST_SRC := $(wildcard $(TESTBED)/guest/*.c)
 CORE_SRC := $(wildcard core/*.c core/*/*.c core/*/*.S)
 CORE_HDR := $(wildcard core/*.h core/*/*.h platform/linux/*.h include/uapi/*.h)
-PAYLOAD_BIN := $(B)/haxm-test $(B)/haxm-bench $(B)/haxm-fuzz $(B)/haxm
+PAYLOAD_BIN := $(B)/haxm-test $(B)/haxm-bench $(B)/haxm-fuzz $(B)/haxm $(DEB_TOOLS) $(DEB_DKMS)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(filter-out tests/unit/os_user.c,$(wildcard tests/unit/test_*.c)))
 
 .PHONY: all deps kernel module lib tools unit test test-unit test-testbed test-debug bench fuzz torture demo fmt clean help
+.PHONY: install uninstall install-module install-tools install-dkms install-udev deb test-install
 all: module lib tools $(PAYLOAD_BIN) $(VMM_GUESTS) $(UNIT_TESTS)
 
 help:
@@ -35,6 +40,9 @@ help:
 	@echo "make torture    the long guest torture run (10 000 random guests) in the testbed"
 	@echo "make demo       boot the testbed (or use this host's VT-x) and run a demo guest"
 	@echo "make fmt        clang-format every C file"
+	@echo "make install    module, haxm tool, libhaxm, man pages, udev rule (KDIR: build for that kernel)"
+	@echo "make uninstall  remove all of it; make install-dkms: the sources for DKMS"
+	@echo "make deb        build/deb/haxm-dkms_*.deb and haxm-tools_*.deb"
 
 deps:
 	@$(TESTBED)/deps.sh
@@ -115,9 +123,11 @@ test-testbed: $(B)/testbed.cpio
 		--append "haxm.kvm=1 $(if $(TEST),haxm.test=$(TEST)) $(APPEND)" \
 		--log $(B)/testbed-$(CPUS)cpu.log
 
-# Unit tests, then the testbed; the totals of both are printed last.
-test: deps all $(B)/testbed.cpio
+# Unit tests, the host-side install/package tests, then the testbed; the
+# totals of all are printed last.
+test: deps all $(B)/testbed.cpio $(DEB_TOOLS)
 	@SUMMARY=$(B)/unit/summary tests/unit/run.sh $(UNIT_TESTS) || true
+	@SUMMARY=$(B)/unit/summary tests/pkg/test-install.sh || true
 	@$(TESTBED)/suite.sh $(B)/testbed.cpio $$(cat $(B)/unit/summary)
 
 # haxm vs kvm_intel in one testbed boot; the full run rewrites
@@ -145,6 +155,76 @@ demo: deps
 
 fmt:
 	clang-format -i $$(git ls-files '*.c' '*.h')
+
+# ---- install (DESTDIR for staging; the group and depmod only when it is empty) --
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+UDEVDIR ?= /usr/lib/udev/rules.d
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+MODLOADDIR ?= /usr/lib/modules-load.d
+DKMSDIR ?= /usr/src/haxm-$(VERSION)
+# The kernel haxm.ko was built for (its vermagic), not necessarily uname -r.
+KVER = $(shell /sbin/modinfo -F vermagic haxm.ko | cut -d' ' -f1)
+MODDIR = /lib/modules/$(KVER)/extra
+DKMS_SRC := Kbuild $(CORE_SRC) $(CORE_HDR) $(wildcard platform/linux/*.c)
+# Everything install puts in place, for uninstall.
+INSTALLED = $(BINDIR)/haxm $(LIBDIR)/libhaxm.a $(LIBDIR)/pkgconfig/libhaxm.pc \
+	$(INCLUDEDIR)/haxm/libhaxm.h $(INCLUDEDIR)/haxm/haxm.h $(MANDIR)/man1/haxm.1 \
+	$(MANDIR)/man3/libhaxm.3 $(UDEVDIR)/60-haxm.rules $(SYSUSERSDIR)/haxm.conf
+
+install: install-module install-tools install-udev
+
+install-module: haxm.ko
+	install -D -m 644 haxm.ko $(DESTDIR)$(MODDIR)/haxm.ko
+	$(if $(DESTDIR),,/sbin/depmod -a $(KVER))
+
+install-tools: $(B)/haxm $(B)/libhaxm.a
+	install -D -m 755 $(B)/haxm $(DESTDIR)$(BINDIR)/haxm
+	install -D -m 644 $(B)/libhaxm.a $(DESTDIR)$(LIBDIR)/libhaxm.a
+	install -D -m 644 lib/libhaxm.h $(DESTDIR)$(INCLUDEDIR)/haxm/libhaxm.h
+	install -D -m 644 include/uapi/haxm.h $(DESTDIR)$(INCLUDEDIR)/haxm/haxm.h
+	@mkdir -p $(DESTDIR)$(LIBDIR)/pkgconfig
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@VERSION@|$(VERSION)|; s|^libdir=.*|libdir=$(LIBDIR)|; s|^includedir=.*|includedir=$(INCLUDEDIR)|' \
+		lib/libhaxm.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libhaxm.pc
+	install -D -m 644 docs/man/haxm.1 $(DESTDIR)$(MANDIR)/man1/haxm.1
+	install -D -m 644 docs/man/libhaxm.3 $(DESTDIR)$(MANDIR)/man3/libhaxm.3
+
+# /dev/HAX as root:haxm 0660; the group is made now (groupadd) and at boot
+# by systemd-sysusers.
+install-udev:
+	install -D -m 644 packaging/60-haxm.rules $(DESTDIR)$(UDEVDIR)/60-haxm.rules
+	install -D -m 644 packaging/haxm-sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/haxm.conf
+	$(if $(DESTDIR),,getent group haxm >/dev/null || groupadd --system haxm)
+	$(if $(DESTDIR),,-udevadm control --reload 2>/dev/null && udevadm trigger --sysname-match=HAX 2>/dev/null)
+
+# The module's sources and dkms.conf, for `dkms add/build/install haxm/$(VERSION)`.
+install-dkms:
+	for f in $(DKMS_SRC); do install -D -m 644 $$f $(DESTDIR)$(DKMSDIR)/$$f || exit 1; done
+	sed 's|@VERSION@|$(VERSION)|' packaging/dkms.conf.in > $(DESTDIR)$(DKMSDIR)/dkms.conf
+	install -D -m 644 packaging/haxm-modules-load.conf $(DESTDIR)$(MODLOADDIR)/haxm.conf
+
+# Removes what install and install-dkms put in place. The haxm group stays
+# (users may be members; Debian never removes system groups either).
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED)) $(DESTDIR)$(MODLOADDIR)/haxm.conf
+	rm -f $(DESTDIR)/lib/modules/*/extra/haxm.ko
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/haxm 2>/dev/null
+	rm -rf $(DESTDIR)$(DKMSDIR)
+	$(if $(DESTDIR),,-/sbin/depmod -a $(KVER) 2>/dev/null)
+
+# Debian packages haxm-dkms (sources, DKMS, udev rule) and haxm-tools (tool,
+# library, man pages) in $(B)/deb; the testbed installs haxm-tools.
+deb: $(DEB_TOOLS) $(DEB_DKMS)
+$(DEB_TOOLS) $(DEB_DKMS) &: $(B)/haxm $(B)/libhaxm.a $(DKMS_SRC) \
+		$(wildcard packaging/* packaging/debian/* docs/man/*) lib/libhaxm.pc.in
+	packaging/mkdeb.sh $(B)/deb $(VERSION)
+
+# Host-side checks of install/uninstall, the packages and DKMS (when installed).
+test-install: $(DEB_TOOLS) $(DEB_DKMS)
+	tests/pkg/test-install.sh
 
 clean:
 	rm -rf $(B)

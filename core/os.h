@@ -195,4 +195,38 @@ int os_fpu_set_fx(struct os_fpu *f, const void *fx);
  */
 void os_debug_restore_host(void);
 
+/*
+ * Observability (area "eco"): trace points.
+ *
+ * os_trace_on() tells whether event @ev is being recorded now, so that the
+ * core reads what an event needs (a VMCS field, say) only then; the
+ * os_trace_*() functions record one event. Linux: the trace events in
+ * tracefs' events/haxm/ (platform/linux/haxm_trace.h). @vm and @vcpu are ids.
+ */
+enum os_trace_event {
+	OS_TRACE_ENTRY,
+	OS_TRACE_EXIT,
+	OS_TRACE_IO,
+	OS_TRACE_MMIO,
+	OS_TRACE_INJECT,
+	OS_TRACE_EPT_FAULT,
+	OS_TRACE_NR
+};
+bool os_trace_on(enum os_trace_event ev);
+/* os_trace_entry() - the vCPU enters the guest at @rip. */
+void os_trace_entry(u32 vm, u32 vcpu, u64 rip);
+/* os_trace_exit() - VM exit with the full exit @reason, its @qual and the guest @rip. */
+void os_trace_exit(u32 vm, u32 vcpu, u32 reason, u64 qual, u64 rip);
+/*
+ * os_trace_io() - IN (@in) or OUT of @size bytes at @port; @value: for an
+ * OUT, the data (its low @size bytes count), else 0.
+ */
+void os_trace_io(u32 vm, u32 vcpu, u16 port, u8 size, bool in, bool string, u32 value);
+/* os_trace_mmio() - an access (EPT qualification bits @access) to non-RAM @gpa. */
+void os_trace_mmio(u32 vm, u32 vcpu, u64 gpa, u32 access);
+/* os_trace_inject() - an event queued for the next entry (VM-entry @info, @error). */
+void os_trace_inject(u32 vm, u32 vcpu, u32 info, u32 error);
+/* os_trace_ept_fault() - an EPT violation at @gpa with exit qualification @qual. */
+void os_trace_ept_fault(u32 vm, u32 vcpu, u64 gpa, u64 qual);
+
 #endif /* HAXM_CORE_OS_H */

@@ -134,6 +134,8 @@ static int vcpu_fault_in(struct vcpu *v, struct hax_tunnel *t)
 	bool promoted = false;
 	int r;
 
+	if (os_trace_on(OS_TRACE_EPT_FAULT))
+		os_trace_ept_fault(vm->id, v->id, v->fault_gpa, v->exit_qual);
 	os_mutex_lock(&vm->lock);
 	/* Another vCPU mapped it meanwhile. */
 	if (access && (ept_lookup(&vm->ept, gpa) & access) == access) {
@@ -162,8 +164,11 @@ static int vcpu_fault_in(struct vcpu *v, struct hax_tunnel *t)
 		vmx_flush_ept(vm->ept.eptp);
 		ept_node_release(old);
 	}
-	if (r == -ENOENT)
+	if (r == -ENOENT) {
+		if (os_trace_on(OS_TRACE_MMIO))
+			os_trace_mmio(vm->id, v->id, v->fault_gpa, access);
 		return vcpu_mmio(v, t, v->fault_gpa);
+	}
 	return r ? r : EXIT_RESUME;
 }
 
@@ -209,7 +214,7 @@ static int vcpu_run_loop(struct vcpu *v, struct hax_tunnel *t)
 			return r;
 		}
 		t->_exit_reason = v->exit_reason & 0xffff;
-		v->stats.exits_to_user++;
+		vcpu_stats_to_user(v);
 		return 0;
 	}
 }

@@ -48,6 +48,7 @@ int vm_create(u32 id, struct vm **out)
 	cpuid_vm_init(vm);
 	os_mutex_init(&vm->lock);
 	hax_count(&hax_counters.vms, 1);
+	os_log(HAX_LOG_DEBUG, "vm%u: created\n", id);
 	*out = vm;
 	return 0;
 fail_vmx:
@@ -64,6 +65,7 @@ void vm_destroy(struct vm *vm)
 	ept_free(&vm->ept);
 	guest_mem_free(&vm->mem);
 	vmx_put();
+	os_log(HAX_LOG_DEBUG, "vm%u: destroyed\n", vm->id);
 	os_free(vm);
 	hax_count(&hax_counters.vms, -1);
 }

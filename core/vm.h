@@ -13,6 +13,7 @@
 #include "memslot.h"
 #include "cpuid_table.h"
 #include "msr.h"
+#include "stats.h"
 #include "../include/uapi/haxm.h"
 
 struct vcpu;
@@ -32,11 +33,12 @@ struct vm {
 	struct msr_limits msr_lim;
 };
 
-/* Per-vCPU counters, for tests and statistics. */
+/* Per-vCPU counters, for tests and statistics (core/stats.h, area "eco"). */
 struct vcpu_stats {
 	u64 exits;
 	u64 exits_to_user;
-	u64 by_reason[66]; /* EXIT_REASON_MAX + 1 */
+	u64 by_reason[HAX_EXIT_SLOTS]; /* hax_exit_slot() */
+	u64 guest_tsc;		       /* TSC cycles from entries to their exits */
 };
 
 struct vcpu {

@@ -20,6 +20,8 @@ void vmx_inject_exception(struct vcpu *v, u8 vec, bool has_error, u32 error)
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
 	}
 	vmcs_write32(VM_ENTRY_INTR_INFO, info);
+	if (os_trace_on(OS_TRACE_INJECT))
+		os_trace_inject(v->vm->id, v->id, info, has_error ? error : 0);
 }
 
 void vmx_skip_instruction(struct vcpu *v)
@@ -64,6 +66,9 @@ static int handle_io(struct vcpu *v, struct hax_tunnel *t)
 	u64 q = v->exit_qual;
 	u8 size = IO_QUAL_SIZE(q);
 
+	if (os_trace_on(OS_TRACE_IO))
+		os_trace_io(v->vm->id, v->id, IO_QUAL_PORT(q), size, q & IO_QUAL_IN,
+			    q & IO_QUAL_STRING, (q & IO_QUAL_IN) ? 0 : (u32)v->regs[HAX_REG_RAX]);
 	if (q & IO_QUAL_STRING)
 		return vmx_statechange(v, t); /* INS/OUTS: needs the emulator */
 	t->io._direction = (q & IO_QUAL_IN) ? HAX_IO_IN : HAX_IO_OUT;

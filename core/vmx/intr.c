@@ -72,6 +72,8 @@ int vmx_intr_prepare(struct vcpu *v, struct hax_tunnel *t)
 	if (vec >= 0 && !(info & INTR_INFO_VALID) && open) {
 		info = INTR_INFO_VALID | INTR_TYPE_EXT_INTR | vec;
 		vmcs_write32(VM_ENTRY_INTR_INFO, info);
+		if (os_trace_on(OS_TRACE_INJECT))
+			os_trace_inject(v->vm->id, v->id, info, 0);
 		v->intr_pending[vec / 32] &= ~(1u << (vec % 32));
 		v->nr_intr_pending--;
 	}

@@ -27,6 +27,15 @@ static void hax_write_cr2(u64 v)
 	asm volatile("mov %0, %%cr2" ::"r"(v));
 }
 
+/* Time in guest, for the statistics: the TSC, cheaper than any clock. */
+static inline u64 run_rdtsc(void)
+{
+	u32 lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((u64)hi << 32) | lo;
+}
+
 u32 vmx_preempt_timer_value(void)
 {
 	return PREEMPT_TSC_CYCLES >> vmx_caps.preempt_rate;
@@ -74,6 +83,7 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 	u32 failed, reason;
 	u64 host_debugctl;
 	bool xcr0;
+	u64 t0;
 	int r;
 
 	r = vmx_vcpu_load(v);
@@ -87,6 +97,8 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 		return vmx_take_error() ? -EIO : r;
 	}
 
+	if (os_trace_on(OS_TRACE_ENTRY))
+		os_trace_entry(v->vm->id, v->id, vmcs_readl(GUEST_RIP));
 	flags = os_irq_save();
 	vmcs_sync_host(v);
 	if (hax_read_cr2() != v->cr2)
@@ -96,7 +108,9 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 	os_fpu_reload();
 	xcr0 = vmx_xcr0_load(v);
 	host_debugctl = vmx_debug_load(v);
+	t0 = run_rdtsc();
 	failed = haxm_vmx_enter(v->regs, v->launched);
+	t0 = run_rdtsc() - t0;
 	/* Reloading a host GS selector rewrites KERNEL_GS_BASE: keep the guest's. */
 	if (segs.gs)
 		segs.kernel_gs_base = vmx_rdmsr(0xc0000102);
@@ -134,8 +148,9 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 			entry |= ENTRY_IA32E_MODE;
 		vmcs_write32(VM_ENTRY_CONTROLS, entry);
 	}
-	v->stats.exits++;
-	v->stats.by_reason[reason < EXIT_REASON_MAX ? reason : EXIT_REASON_MAX]++;
+	vcpu_stats_exit(v, reason, t0);
+	if (os_trace_on(OS_TRACE_EXIT))
+		os_trace_exit(v->vm->id, v->id, reason, v->exit_qual, vmcs_readl(GUEST_RIP));
 	if (!(reason & EXIT_REASON_ENTRY_FAILURE))
 		vmx_requeue_event();
 	r = vmx_handle_exit(v, t);

@@ -18,6 +18,7 @@ struct hax_vm_node {
 	struct mutex lock; /* vcpus[] */
 	struct hax_vcpu_node *vcpus[HAX_MAX_VCPUS];
 	atomic_t opened;
+	struct dentry *debugfs; /* its statistics: debugfs haxm/vmNN/ */
 };
 
 /* One vCPU and its /dev/hax_vmNN/vcpuMM node. */
@@ -26,6 +27,7 @@ struct hax_vcpu_node {
 	struct vcpu *vcpu;
 	struct device *dev;
 	atomic_t opened;
+	struct dentry *debugfs; /* haxm/vmNN/vcpuMM/ */
 };
 
 int hax_nodes_init(void);
@@ -43,5 +45,19 @@ int hax_vm_node_create(u32 *id);
 int hax_vm_node_put_id(u32 id);
 /* hax_vm_count() - VMs alive now; the module refuses to unload while > 0. */
 int hax_vm_count(void);
+
+/*
+ * debugfs.c: /sys/kernel/debug/haxm/ with the live-object counters and the
+ * exit statistics (module-wide, per VM, per vCPU). Failures to create files
+ * are ignored: the module works without debugfs. A VM's directory goes
+ * before its VM, a vCPU's before its vCPU (hax_debugfs_*_remove() wait for
+ * readers).
+ */
+void hax_debugfs_init(void);
+void hax_debugfs_exit(void);
+void hax_debugfs_vm_add(struct hax_vm_node *vmn);
+void hax_debugfs_vm_remove(struct hax_vm_node *vmn);
+void hax_debugfs_vcpu_add(struct hax_vm_node *vmn, struct hax_vcpu_node *vn);
+void hax_debugfs_vcpu_remove(struct hax_vcpu_node *vn);
 
 #endif /* HAXM_LINUX_H */

@@ -5,7 +5,6 @@
  * HAXM-compatible device interface.
  */
 #include <linux/cpuhotplug.h>
-#include <linux/debugfs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -114,30 +113,6 @@ static struct miscdevice hax_sys_dev = {
 	.mode = 0600,
 };
 
-static struct dentry *hax_debugfs;
-
-/* /sys/kernel/debug/haxm/<counter>: the live-object counters (core/stats.h). */
-static void hax_debugfs_init(void)
-{
-	static const struct {
-		const char *name;
-		u64 *value;
-	} files[] = {
-		{ "vms", &hax_counters.vms },
-		{ "vcpus", &hax_counters.vcpus },
-		{ "pinned_pages", &hax_counters.pinned_pages },
-		{ "kernel_pages", &hax_counters.kernel_pages },
-		{ "allocations", &hax_counters.allocations },
-		{ "huge_pages", &hax_counters.huge_pages },
-	};
-	int i;
-
-	/* Statistics only: the module works without debugfs. */
-	hax_debugfs = debugfs_create_dir("haxm", NULL);
-	for (i = 0; i < ARRAY_SIZE(files); i++)
-		debugfs_create_u64(files[i].name, 0444, hax_debugfs, files[i].value);
-}
-
 static int hax_cpu_up(unsigned int cpu)
 {
 	hax_cpu_online();
@@ -182,7 +157,7 @@ fail_core:
 
 static void __exit haxm_exit(void)
 {
-	debugfs_remove(hax_debugfs);
+	hax_debugfs_exit();
 	misc_deregister(&hax_sys_dev);
 	hax_nodes_exit();
 	cpuhp_remove_state_nocalls(hax_cpuhp_state);

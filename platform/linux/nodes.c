@@ -106,6 +106,7 @@ static void hax_vm_node_release(struct kref *ref)
 	u32 id = vmn->vm->id;
 	int i;
 
+	hax_debugfs_vm_remove(vmn);
 	for (i = 0; i < HAX_MAX_VCPUS; i++) {
 		struct hax_vcpu_node *vn = vmn->vcpus[i];
 
@@ -158,6 +159,7 @@ int hax_vm_node_create(u32 *out_id)
 	}
 	/* Hold the mm_struct so that its address identifies the owner. */
 	mmgrab(current->mm);
+	hax_debugfs_vm_add(vmn);
 	hax_vms[id] = vmn;
 	/* A VM keeps the module loaded until it is gone. */
 	__module_get(THIS_MODULE);
@@ -288,6 +290,7 @@ static int hax_vcpu_node_create(struct hax_vm_node *vmn, u32 id)
 		vcpu_destroy(vn->vcpu);
 		goto fail;
 	}
+	hax_debugfs_vcpu_add(vmn, vn);
 	vmn->vcpus[id] = vn;
 	mutex_unlock(&vmn->lock);
 	return 0;
@@ -315,6 +318,7 @@ static int hax_vcpu_node_destroy(struct hax_vm_node *vmn, u32 id)
 	mutex_unlock(&vmn->lock);
 	if (r)
 		return r;
+	hax_debugfs_vcpu_remove(vn);
 	hax_node_del(vn->dev);
 	vcpu_destroy(vn->vcpu);
 	kfree(vn);

@@ -20,7 +20,18 @@
 #include "stats.h"
 
 static int log_level = HAX_LOG_INFO;
-module_param(log_level, int, 0644);
+
+/* log_level takes HAXM's levels 1..5 only, at load and in sysfs. */
+static int log_level_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, HAX_LOG_ERROR, HAX_LOG_TRACE);
+}
+
+static const struct kernel_param_ops log_level_ops = {
+	.set = log_level_set,
+	.get = param_get_int,
+};
+module_param_cb(log_level, &log_level_ops, &log_level, 0644);
 MODULE_PARM_DESC(log_level, "messages up to this level: 1 error, 2 warning, 3 info, 4 debug, 5 trace");
 
 static const char *const level_prefix[] = { KERN_ERR, KERN_ERR, KERN_WARNING, KERN_INFO,

@@ -4,7 +4,8 @@ set -euo pipefail
 
 PKGS=(bochs bochsbios vgabios bochs-term linux-source-6.1 busybox-static cpio
       isolinux syslinux-common xorriso bc bison flex libelf-dev libssl-dev lz4
-      dwarves libcmocka-dev make gcc libc6-dev xz-utils util-linux coreutils python3)
+      dwarves libcmocka-dev make gcc libc6-dev xz-utils util-linux coreutils python3
+      dkms pkg-config)
 
 missing=()
 for p in "${PKGS[@]}"; do

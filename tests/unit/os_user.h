@@ -3,7 +3,7 @@
 #ifndef HAXM_UNIT_OS_USER_H
 #define HAXM_UNIT_OS_USER_H
 
-#include "os_types.h"
+#include "os.h"
 
 struct os_user {
 	int log_level;         /* print core messages up to this level (0: none) */
@@ -16,6 +16,8 @@ struct os_user {
 	bool (*huge)(u64 page);      /* true: @page lies in a 2 MiB host page */
 	int preempt_depth;
 	bool cr4_vmxe;
+	long traced[OS_TRACE_NR]; /* os_trace_*() calls, by event */
+	u64 last_trace[3];	  /* the last event's first three values after the ids */
 };
 
 extern struct os_user os_user;

@@ -41,4 +41,14 @@ int cmd_version(int argc, char **argv);
  */
 int cmd_run(int argc, char **argv);
 
+/*
+ * cmd_stat() - `haxm stat [--once] [--vm N [--vcpu M]] ...`: exit statistics
+ * from debugfs, live (like kvm_stat) or once.
+ * @argc: argument count, including "stat"
+ * @argv: the arguments
+ *
+ * Returns 0; 1 when the statistics cannot be read; 2 on a usage error.
+ */
+int cmd_stat(int argc, char **argv);
+
 #endif /* HAXM_TOOL_CMDS_H */

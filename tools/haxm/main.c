@@ -14,6 +14,7 @@ struct haxm_cmd {
 static const struct haxm_cmd haxm_cmds[] = {
 	{ "check", cmd_check, "report whether this host can run haxm guests" },
 	{ "run", cmd_run, "boot a guest (flat binary, multiboot kernel, Linux)" },
+	{ "stat", cmd_stat, "show VM-exit statistics, live like kvm_stat" },
 	{ "version", cmd_version, "print the tool's and the module's versions" },
 };
 
