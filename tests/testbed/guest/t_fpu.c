@@ -5,9 +5,12 @@
  * using AVX on the same CPU, and migration between CPUs.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
+#include <linux/kvm.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -479,4 +482,89 @@ VM_TEST(fpu_set_get_round_trip, 1 << 20)
 	CHECK_EQ(memcmp(out + 0x200, fx.mmx_1[0], 16), 0);
 	CHECK_EQ(memcmp(out + 0x210, in + 0x210, 16), 0);
 	return 0;
+}
+
+/* ---- the same round trip through kvm_intel's KVM_SET_FPU/KVM_GET_FPU ------- */
+
+/* kvm_intel's answers for a new vCPU, then after setting @in (fields as fx_layout). */
+static int kvm_fpu_round_trip(struct kvm_fpu *fresh, const struct kvm_fpu *in, struct kvm_fpu *back)
+{
+	int kvm, vm = -1, vcpu = -1, r = 0;
+
+	kvm = open("/dev/kvm", O_RDWR);
+	if (kvm < 0)
+		return fail("/dev/kvm: %s (kvm_intel not loaded?)", strerror(errno));
+	if ((vm = ioctl(kvm, KVM_CREATE_VM, 0)) < 0 || (vcpu = ioctl(vm, KVM_CREATE_VCPU, 0)) < 0 ||
+	    ioctl(vcpu, KVM_GET_FPU, fresh) || ioctl(vcpu, KVM_SET_FPU, in) ||
+	    ioctl(vcpu, KVM_GET_FPU, back))
+		r = fail("KVM: %s", strerror(errno));
+	if (vcpu >= 0)
+		close(vcpu);
+	if (vm >= 0)
+		close(vm);
+	close(kvm);
+	return r;
+}
+
+/* The FXSAVE fields of @fx and @k agree (KVM_GET/SET_FPU do not carry MXCSR). */
+static int fx_equals_kvm(const struct fx_layout *fx, const struct kvm_fpu *k)
+{
+	int i;
+
+	CHECK_EQ(fx->fcw, k->fcw);
+	CHECK_EQ(fx->fsw, k->fsw);
+	CHECK_EQ(fx->ftw, k->ftwx);
+	CHECK_EQ(fx->fop, k->last_opcode);
+	CHECK_EQ(fx->fpu_ip, k->last_ip);
+	CHECK_EQ(fx->fpu_dp, k->last_dp);
+	for (i = 0; i < 8; i++)
+		CHECK_EQ(memcmp(fx->st_mm[i], k->fpr[i], 10), 0);
+	CHECK_EQ(memcmp(fx->mmx_1, k->xmm[0], 128), 0);
+	CHECK_EQ(memcmp(fx->mmx_2, k->xmm[8], 128), 0);
+	return 0;
+}
+
+/* Runs before any haxm VM of the test exists: KVM needs VMX free. */
+TEST(fpu_set_get_matches_kvm)
+{
+	static const uint8_t one[10] = { 0, 0, 0, 0, 0, 0, 0, 0x80, 0xff, 0x3f };
+	struct kvm_fpu kin = { 0 }, kfresh, kback;
+	struct fx_layout fx = { 0 }, back;
+	struct vm_ctx ctx;
+	int r;
+
+	kin.fcw = fx.fcw = 0x27f;
+	kin.fsw = fx.fsw = 7 << 11;
+	kin.ftwx = fx.ftw = 0x80;
+	kin.last_opcode = fx.fop = 0x1d9;
+	kin.last_ip = fx.fpu_ip = 0x1234;
+	kin.last_dp = fx.fpu_dp = 0x5678;
+	kin.mxcsr = fx.mxcsr = 0x3f80;
+	memcpy(kin.fpr[0], one, 10);
+	memcpy(fx.st_mm[0], one, 10);
+	fill(&kin.xmm[0][0], 256, 0x21);
+	fill(&fx.mmx_1[0][0], 256, 0x21);
+	if (kvm_fpu_round_trip(&kfresh, &kin, &kback))
+		return 1;
+	r = vm_setup(&ctx, 1 << 20);
+	if (!r && hax_get_fpu(ctx.vcpu_fd, &back))
+		r = fail("GET_FPU: %s", strerror(errno));
+	/*
+	 * A new vCPU: the same reset state as kvm_intel's. KVM_GET_FPU leaves
+	 * MXCSR 0 (6.1 does not copy it); haxm has the reset value 1F80H (SDM
+	 * Table 10-1).
+	 */
+	if (!r)
+		r = fx_equals_kvm(&back, &kfresh);
+	if (!r && back.mxcsr != 0x1f80)
+		r = fail("MXCSR 0x%x after reset", back.mxcsr);
+	if (!r && (hax_set_fpu(ctx.vcpu_fd, &fx) || hax_get_fpu(ctx.vcpu_fd, &back)))
+		r = fail("SET/GET_FPU: %s", strerror(errno));
+	/* The same values back as kvm_intel gives. */
+	if (!r)
+		r = fx_equals_kvm(&back, &kback);
+	if (!r && back.mxcsr != 0x3f80)
+		r = fail("MXCSR 0x%x after SET_FPU", back.mxcsr);
+	vm_teardown(&ctx);
+	return r;
 }
