@@ -43,8 +43,7 @@ int boot_e820(uint64_t ram_size, struct e820_entry map[4])
 	return 4;
 }
 
-/* The parts of the state common to every entry: no pending events, flags 2. */
-static void boot_common(vcpu_state_t *s)
+void boot_common(vcpu_state_t *s)
 {
 	memset(s->_regs, 0, sizeof(s->_regs));
 	s->_rflags = 2;
@@ -54,7 +53,7 @@ static void boot_common(vcpu_state_t *s)
 	s->_interruptibility_state = 0;
 	boot_seg(&s->_ldt, 0, 0, 0, 0);
 	boot_seg(&s->_tr, 0, 0, 0x67, AR_TSS_BUSY);
-	boot_seg(&s->_idt, 0, 0, 0xffff, 0);
+	boot_seg(&s->_idt, 0, 0, 0, 0);
 	s->_idt.ar = 0;
 }
 
@@ -77,6 +76,8 @@ int boot_flat(uint8_t *ram, uint64_t ram_size, const uint8_t *img, size_t len, u
 	}
 	memcpy(ram + addr, img, len);
 	boot_common(s);
+	boot_seg(&s->_idt, 0, 0, 0xffff, 0);
+	s->_idt.ar = 0;
 	boot_seg(&s->_cs, cs, (uint64_t)cs << 4, 0xffff, AR_CODE);
 	for (i = 0; i < sizeof(data) / sizeof(data[0]); i++)
 		boot_seg(data[i], 0, 0, 0xffff, AR_DATA);

@@ -123,6 +123,13 @@ int boot_linux(uint8_t *ram, uint64_t ram_size, const uint8_t *kernel, size_t kl
  */
 void boot_seg(segment_desc_t *seg, uint16_t sel, uint64_t base, uint32_t limit, uint32_t ar);
 
+/**
+ * boot_common() - what every entry state shares: GPRs 0, RFLAGS 2, DR7 and
+ * CR2 at reset values, active, no blocking, LDT unusable, TR a busy 32-bit
+ * TSS (VMX requires a usable TR, SDM 26.3.1.2), IDTR 0/0.
+ */
+void boot_common(vcpu_state_t *s);
+
 /** boot_write_gdt() - the GDT at BOOT_GDT; the state's GDTR pointing to it. */
 void boot_write_gdt(uint8_t *ram, vcpu_state_t *s);
 

@@ -97,25 +97,16 @@ static void linux_regs(uint8_t *ram, uint64_t entry, vcpu_state_t *s)
 	segment_desc_t *data[] = { &s->_ds, &s->_es, &s->_fs, &s->_gs, &s->_ss };
 	size_t i;
 
-	memset(s->_regs, 0, sizeof(s->_regs));
+	boot_common(s);
 	boot_write_gdt(ram, s);
 	boot_seg(&s->_cs, BOOT_SEL_CODE64, 0, 0xffffffff, 0xa09b);
 	for (i = 0; i < sizeof(data) / sizeof(data[0]); i++)
 		boot_seg(data[i], BOOT_SEL_DATA, 0, 0xffffffff, 0xc093);
-	boot_seg(&s->_ldt, 0, 0, 0, 0);
-	boot_seg(&s->_tr, 0, 0, 0x67, 0x8b);
-	boot_seg(&s->_idt, 0, 0, 0, 0);
-	s->_idt.ar = 0;
 	s->_rip = entry;
-	s->_rflags = 2;
 	s->_cr0 = BOOT_CR0_PE | BOOT_CR0_ET | BOOT_CR0_PG;
-	s->_cr2 = 0;
 	s->_cr3 = BOOT_PML4;
 	s->_cr4 = BOOT_CR4_PAE;
-	s->_dr7 = 0x400;
 	s->_efer = BOOT_EFER_LME | BOOT_EFER_LMA;
-	s->_activity_state = HAX_ACTIVITY_ACTIVE;
-	s->_interruptibility_state = 0;
 	s->_regs[HAX_REG_RSI] = BOOT_ZERO_PAGE;
 }
 

@@ -173,23 +173,15 @@ int boot_multiboot(uint8_t *ram, uint64_t ram_size, const uint8_t *img, size_t l
 	memcpy(ram + BOOT_MB_CMDLINE + clen + 1, MB_LOADER_NAME, sizeof(MB_LOADER_NAME));
 	mbi->boot_loader_name = BOOT_MB_CMDLINE + clen + 1;
 
-	memset(s->_regs, 0, sizeof(s->_regs));
+	boot_common(s);
 	boot_write_gdt(ram, s);
 	boot_seg(&s->_cs, BOOT_SEL_CODE32, 0, 0xffffffff, 0xc09b);
 	for (i = 0; i < (int)(sizeof(data) / sizeof(data[0])); i++)
 		boot_seg(data[i], BOOT_SEL_DATA, 0, 0xffffffff, 0xc093);
-	boot_seg(&s->_ldt, 0, 0, 0, 0);
-	boot_seg(&s->_tr, 0, 0, 0x67, 0x8b);
-	boot_seg(&s->_idt, 0, 0, 0, 0);
-	s->_idt.ar = 0;
 	s->_rip = entry;
-	s->_rflags = 2;
 	s->_cr0 = BOOT_CR0_PE | BOOT_CR0_ET;
-	s->_cr2 = s->_cr3 = s->_cr4 = 0;
-	s->_dr7 = 0x400;
+	s->_cr3 = s->_cr4 = 0;
 	s->_efer = 0;
-	s->_activity_state = HAX_ACTIVITY_ACTIVE;
-	s->_interruptibility_state = 0;
 	s->_regs[HAX_REG_RAX] = MULTIBOOT_MAGIC;
 	s->_regs[HAX_REG_RBX] = BOOT_MB_INFO;
 	s->_regs[HAX_REG_RCX] = ncpus;
