@@ -194,8 +194,8 @@ TEST(life_module_unload_waits_for_vms)
 }
 
 /*
- * A vCPU whose very first entry fails (invalid guest state: blocking by STI
- * with RFLAGS.IF clear, SDM 26.3.1.5) stops with STATECHANGE; once user space loads a good state,
+ * A vCPU whose very first entry fails (invalid guest state: a DS limit above
+ * 1 MiB with byte granularity, SDM 26.3.1.2) stops with STATECHANGE; once user space loads a good state,
  * it runs. The failed VMLAUNCH leaves the VMCS unlaunched (SDM 26.8): the retry must launch again,
  * not resume (which would fail and kill the VM with EIO).
  */
@@ -205,8 +205,7 @@ VM_TEST(life_vcpu_runs_after_failed_first_entry, 64 << 10)
 
 	CHECK_OK(hax_get_regs(c->vcpu_fd, &good));
 	bad = good;
-	bad._rflags &= ~(1ULL << 9);
-	bad._interruptibility_state = HAX_INTR_BLOCK_STI;
+	bad._ds.limit = 0x100000;
 	if (hax_set_regs(c->vcpu_fd, &bad))
 		return fail("SET_REGS refused the state (%s): pick another the CPU refuses",
 			    strerror(errno));
