@@ -258,7 +258,6 @@ int vcpu_set_regs(struct vcpu *v, const vcpu_state_t *s)
 	if (!r) {
 		v->panicked = false;
 		v->io_in_size = 0;
-		v->cr_wait = false;
 	}
 	return r;
 }
