@@ -361,3 +361,31 @@ VM_TEST(intr_pending_while_spinning_if_clear, 1 << 20)
 		return 1;
 	return expect_out(c, 0x80, 1, 0x20);
 }
+
+/* 200 inject-deliver-HLT round trips, each delivered once; prints the rate. */
+GUEST_CODE(g_hlt_loop, ".code16\n sti\n 1: hlt\n jmp 1b\n");
+
+VM_TEST(intr_round_trips, 1 << 20)
+{
+	struct timespec t0, t1;
+	double secs;
+	int i;
+
+	ivt_set(c, 0x20, 0x3000, g_h20_start, g_h20_end);
+	if (vm_load_real(c, 0x1000, g_hlt_loop_start, g_hlt_loop_end))
+		return 1;
+	if (expect_exit(c, HAX_EXIT_HLT))
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < 200; i++) {
+		CHECK_EQ(c->tunnel->ready_for_interrupt_injection, 1);
+		CHECK_OK(hax_interrupt(c->vcpu_fd, 0x20));
+		if (expect_out(c, 0x80, 1, 0x20) || expect_exit(c, HAX_EXIT_HLT))
+			return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	printf("INFO: intr_round_trips: %.0f interrupt round trips/s (inject, OUT, HLT)\n",
+	       200 / secs);
+	return 0;
+}
