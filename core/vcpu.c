@@ -247,6 +247,9 @@ int vcpu_set_regs(struct vcpu *v, const vcpu_state_t *s)
 	if (!r)
 		r = vmcs_set_state(v, s);
 	if (!r) {
+		/* A stopped vCPU restarts clean: no event of the old state re-delivered. */
+		if (v->panicked)
+			vmcs_write32(VM_ENTRY_INTR_INFO, 0);
 		vcpu_fix_queued_error_code();
 		if (pae)
 			vmx_write_pdptes(pdpte);

@@ -389,3 +389,33 @@ VM_TEST(intr_round_trips, 1 << 20)
 	       200 / secs);
 	return 0;
 }
+
+/*
+ * Delivery that pushes onto a stack outside RAM stops the vCPU (no MMIO
+ * emulation of event delivery); after SET_REGS revives it, the interrupted
+ * event of the old state is not delivered again.
+ */
+VM_TEST(intr_stopped_delivery_not_replayed, 64 << 10)
+{
+	vcpu_state_t s;
+
+	ivt_set(c, 0x20, 0x3000, g_h20_start, g_h20_end);
+	if (vm_load_real(c, 0x1000, g_sti_hlt_start, g_sti_hlt_end))
+		return 1;
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	s._ss.selector = 0x2000;
+	s._ss.base = 0x20000; /* 128 KiB: past the 64 KiB of RAM */
+	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	if (expect_exit(c, HAX_EXIT_HLT))
+		return 1;
+	CHECK_OK(hax_interrupt(c->vcpu_fd, 0x20));
+	if (expect_exit(c, HAX_EXIT_STATECHANGE))
+		return 1;
+	CHECK_EQ(c->tunnel->_exit_reason, 48); /* EPT violation, during delivery */
+	if (vm_load_real(c, 0x1000, g_after_hlt_start, g_after_hlt_end) || set_rflags_if(c, true))
+		return 1;
+	if (expect_exit(c, HAX_EXIT_IO))
+		return 1;
+	CHECK_EQ(c->tunnel->io._port, 0x85);
+	return expect_exit(c, HAX_EXIT_HLT);
+}
