@@ -274,6 +274,9 @@ int vcpu_set_regs(struct vcpu *v, const vcpu_state_t *s)
 	if (!r)
 		r = vmcs_set_state(v, s);
 	if (!r) {
+		/* A stopped vCPU restarts clean: no event of the old state re-delivered. */
+		if (v->panicked)
+			vmcs_write32(VM_ENTRY_INTR_INFO, 0);
 		vcpu_fix_queued_error_code();
 		if (pae)
 			vmx_write_pdptes(pdpte);
@@ -285,7 +288,6 @@ int vcpu_set_regs(struct vcpu *v, const vcpu_state_t *s)
 	if (!r) {
 		v->panicked = false;
 		v->io_in_size = 0;
-		v->cr_wait = false;
 		/* A state without XSAVE enabled (a reset, a new boot): XCR0 resets too. */
 		if (!(s->_cr4 & HAX_CR4_OSXSAVE))
 			v->xcr0 = XCR0_X87;

@@ -72,8 +72,7 @@ struct vcpu {
 	/* interrupts and CPU modes (core/vmx/intr.c, cr.c) */
 	u32 intr_pending[8]; /* vectors from INTERRUPT not yet injected */
 	u32 nr_intr_pending;
-	bool cr_wait; /* a MOV to CR waits for its PDPTEs (EXIT_LOAD_PDPTES) */
-	int cr_wait_reg;
+	int cr_wait_reg; /* a MOV to CR waiting for its PDPTEs (EXIT_LOAD_PDPTES) */
 	u64 cr_wait_val, pdpte_cr3;
 
 	struct vcpu_stats stats;

@@ -145,7 +145,6 @@ static int mov_to_cr(struct vcpu *v, int cr, u64 val)
 	if (!cr_valid(cr0, cr4, &efer))
 		return -1;
 	if (loads_pdptes(old0, old4, cr0, cr4, efer)) {
-		v->cr_wait = true;
 		v->cr_wait_reg = cr;
 		v->cr_wait_val = val;
 		v->pdpte_cr3 = vmcs_readl(GUEST_CR3);
@@ -204,6 +203,5 @@ int vmx_cr_finish(struct vcpu *v)
 			r = -EIO;
 	}
 	os_preempt_enable();
-	v->cr_wait = false;
 	return r ? r : EXIT_RESUME;
 }

@@ -144,11 +144,15 @@ void vmcs_sync_host(struct vcpu *v)
 		vmcs_writel(HOST_FS_BASE, v->host_fs_base = fs);
 }
 
-/* CR bits the guest may not own: fixed in VMX operation (SDM 24.6.6). */
+/*
+ * CR bits the guest may not own: fixed in VMX operation (SDM 24.6.6), and
+ * CR0.CD/NW, which VM entry does not load (SDM 26.3.2.1): the guest runs with
+ * the host's, so it must see its own values from the read shadow.
+ */
 static u64 cr0_host_mask(void)
 {
 	return (vmx_caps.cr0_fixed0 & ~(HAX_CR0_PE | HAX_CR0_PG)) |
-	       (~vmx_caps.cr0_fixed1 & 0xffffffffULL);
+	       (~vmx_caps.cr0_fixed1 & 0xffffffffULL) | HAX_CR0_CD | HAX_CR0_NW;
 }
 
 static u64 cr4_host_mask(void)

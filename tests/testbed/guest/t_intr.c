@@ -4,6 +4,9 @@
  * interruptibility and activity state, event re-injection after an exit
  * during delivery, and the triple fault.
  */
+#include <pthread.h>
+#include <time.h>
+
 #include "harness.h"
 
 /* A real-mode handler that reports its vector on port 0x80 and returns. */
@@ -317,5 +320,102 @@ VM_TEST(triple_fault_statechange, 64 << 10)
 	s._rip = 0x1000;
 	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
 	memcpy(c->ram + 0x1000, g_sti_hlt_start, g_sti_hlt_end - g_sti_hlt_start);
+	return expect_exit(c, HAX_EXIT_HLT);
+}
+
+/* A guest spinning with IF=0: interrupts stay pending, a kick still returns. */
+GUEST_CODE(g_cli_spin, ".code16\n cli\n 1: jmp 1b\n");
+
+static void *kick_after_200ms(void *arg)
+{
+	struct vm_ctx *c = arg;
+	struct timespec ts = { 0, 200 * 1000 * 1000 };
+
+	nanosleep(&ts, NULL);
+	__atomic_store_n(&c->tunnel->user_event_pending, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+VM_TEST(intr_pending_while_spinning_if_clear, 1 << 20)
+{
+	pthread_t th;
+	int r;
+
+	ivt_set(c, 0x20, 0x3000, g_h20_start, g_h20_end);
+	if (vm_load_real(c, 0x1000, g_cli_spin_start, g_cli_spin_end))
+		return 1;
+	CHECK_OK(hax_interrupt(c->vcpu_fd, 0x20));
+	c->tunnel->request_interrupt_window = 1;
+	/* user_event_pending alone (no signal): the preemption timer polls it. */
+	CHECK(pthread_create(&th, NULL, kick_after_200ms, c) == 0);
+	r = expect_exit(c, HAX_EXIT_INTERRUPT);
+	pthread_join(th, NULL);
+	if (r)
+		return r;
+	CHECK_EQ(c->tunnel->_exit_reason, 0);
+	CHECK_EQ(c->tunnel->user_event_pending, 0);
+	CHECK_EQ(c->tunnel->ready_for_interrupt_injection, 0);
+	c->tunnel->request_interrupt_window = 0;
+	/* Still pending: it arrives as soon as IF is set. */
+	if (set_rflags_if(c, true))
+		return 1;
+	return expect_out(c, 0x80, 1, 0x20);
+}
+
+/* 200 inject-deliver-HLT round trips, each delivered once; prints the rate. */
+GUEST_CODE(g_hlt_loop, ".code16\n sti\n 1: hlt\n jmp 1b\n");
+
+VM_TEST(intr_round_trips, 1 << 20)
+{
+	struct timespec t0, t1;
+	double secs;
+	int i;
+
+	ivt_set(c, 0x20, 0x3000, g_h20_start, g_h20_end);
+	if (vm_load_real(c, 0x1000, g_hlt_loop_start, g_hlt_loop_end))
+		return 1;
+	if (expect_exit(c, HAX_EXIT_HLT))
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < 200; i++) {
+		CHECK_EQ(c->tunnel->ready_for_interrupt_injection, 1);
+		CHECK_OK(hax_interrupt(c->vcpu_fd, 0x20));
+		if (expect_out(c, 0x80, 1, 0x20) || expect_exit(c, HAX_EXIT_HLT))
+			return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	printf("INFO: intr_round_trips: %.0f interrupt round trips/s (inject, OUT, HLT)\n",
+	       200 / secs);
+	return 0;
+}
+
+/*
+ * Delivery that pushes onto a stack outside RAM stops the vCPU (no MMIO
+ * emulation of event delivery); after SET_REGS revives it, the interrupted
+ * event of the old state is not delivered again.
+ */
+VM_TEST(intr_stopped_delivery_not_replayed, 64 << 10)
+{
+	vcpu_state_t s;
+
+	ivt_set(c, 0x20, 0x3000, g_h20_start, g_h20_end);
+	if (vm_load_real(c, 0x1000, g_sti_hlt_start, g_sti_hlt_end))
+		return 1;
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	s._ss.selector = 0x2000;
+	s._ss.base = 0x20000; /* 128 KiB: past the 64 KiB of RAM */
+	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	if (expect_exit(c, HAX_EXIT_HLT))
+		return 1;
+	CHECK_OK(hax_interrupt(c->vcpu_fd, 0x20));
+	if (expect_exit(c, HAX_EXIT_STATECHANGE))
+		return 1;
+	CHECK_EQ(c->tunnel->_exit_reason, 48); /* EPT violation, during delivery */
+	if (vm_load_real(c, 0x1000, g_after_hlt_start, g_after_hlt_end) || set_rflags_if(c, true))
+		return 1;
+	if (expect_exit(c, HAX_EXIT_IO))
+		return 1;
+	CHECK_EQ(c->tunnel->io._port, 0x85);
 	return expect_exit(c, HAX_EXIT_HLT);
 }
