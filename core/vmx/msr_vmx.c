@@ -27,7 +27,10 @@
 #define HAX_CR4_OSXSAVE (1ULL << 18)
 #define HAX_CR4_PCIDE	(1ULL << 17)
 
-/* The syscall MSRs switched lazily, in msr_host[] order. */
+/* The syscall MSRs switched lazily, in msr_host[] order; bits of msr_in. */
+#define LAZY_KGS     (1u << 4)
+#define LAZY_ALL     0x1fu
+#define HAX_EFER_SCE 1ULL
 static const u32 lazy_msrs[MSR_NR_LAZY] = {
 	HAX_MSR_STAR, HAX_MSR_LSTAR, HAX_MSR_CSTAR, HAX_MSR_FMASK, HAX_MSR_KERNEL_GS_BASE,
 };
@@ -149,20 +152,33 @@ void msr_after_migration(struct vcpu *v)
 
 /* ---- lazy switching ------------------------------------------------------ */
 
-void msr_guest_load(struct vcpu *v)
+/* Put the guest's values of the lazy MSRs in @want into the CPU. */
+static void lazy_load(struct vcpu *v, u8 want)
 {
 	int i;
 
-	if (v->msr_loaded)
-		return;
 	for (i = 0; i < MSR_NR_LAZY; i++) {
 		u64 guest = *lazy_slot(&v->msr, i);
 
+		if (!(want & ~v->msr_in & (1u << i)))
+			continue;
 		v->msr_host[i] = vmx_rdmsr(lazy_msrs[i]);
 		if (guest != v->msr_host[i])
 			hax_wrmsr(lazy_msrs[i], guest);
+		v->msr_in |= 1u << i;
 	}
-	v->msr_loaded = true;
+}
+
+void msr_guest_load(struct vcpu *v)
+{
+	if (v->msr_in)
+		return;
+	/*
+	 * Without EFER.SCE the guest cannot SYSCALL/SYSRET, and its accesses to
+	 * STAR..FMASK exit: those wait until it sets SCE (efer_write()).
+	 * KERNEL_GS_BASE is passed through, so it is always the guest's.
+	 */
+	lazy_load(v, (vmcs_read64(GUEST_IA32_EFER) & HAX_EFER_SCE) ? LAZY_ALL : LAZY_KGS);
 }
 
 void msr_host_restore(struct vcpu *v)
@@ -170,15 +186,15 @@ void msr_host_restore(struct vcpu *v)
 	unsigned long flags;
 	int i;
 
-	if (!v->msr_loaded)
+	if (!v->msr_in)
 		return;
 	flags = os_irq_save();
 	/* SWAPGS and passed-through WRMSRs change it without exits. */
 	v->msr.kernel_gs_base = vmx_rdmsr(HAX_MSR_KERNEL_GS_BASE);
 	for (i = 0; i < MSR_NR_LAZY; i++)
-		if (*lazy_slot(&v->msr, i) != v->msr_host[i])
+		if ((v->msr_in & (1u << i)) && *lazy_slot(&v->msr, i) != v->msr_host[i])
 			hax_wrmsr(lazy_msrs[i], v->msr_host[i]);
-	v->msr_loaded = false;
+	v->msr_in = 0;
 	os_irq_restore(flags);
 }
 
@@ -218,6 +234,9 @@ static int efer_write(struct vcpu *v, u64 val, bool host)
 	}
 	vmcs_write64(GUEST_IA32_EFER, val);
 	vmcs_write32(VM_ENTRY_CONTROLS, entry | ((val & HAX_EFER_LMA) ? ENTRY_IA32E_MODE : 0));
+	/* SYSCALL is now possible: its MSRs must be the guest's (see msr_guest_load()). */
+	if (v->msr_in && (val & HAX_EFER_SCE))
+		lazy_load(v, LAZY_ALL);
 	return 0;
 }
 
@@ -291,7 +310,7 @@ static int msr_get(struct vcpu *v, u32 msr, u64 *val)
 {
 	int r;
 
-	if (msr == HAX_MSR_KERNEL_GS_BASE && v->msr_loaded) {
+	if (msr == HAX_MSR_KERNEL_GS_BASE && (v->msr_in & LAZY_KGS)) {
 		*val = vmx_rdmsr(msr);
 		return 0;
 	}
@@ -314,8 +333,8 @@ static int msr_set(struct vcpu *v, u32 msr, u64 val, bool host)
 	if (msr == HAX_MSR_TSC_AUX)
 		((struct msr_load_entry *)v->msr_lists.va)[0].data = val;
 	/* A loaded syscall MSR changes in the CPU too (it is valid: checked above). */
-	for (i = 0; i < MSR_NR_LAZY && v->msr_loaded; i++)
-		if (lazy_msrs[i] == msr)
+	for (i = 0; i < MSR_NR_LAZY; i++)
+		if (lazy_msrs[i] == msr && (v->msr_in & (1u << i)))
 			hax_wrmsr(msr, val);
 	return 0;
 }

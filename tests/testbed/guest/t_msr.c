@@ -305,7 +305,8 @@ VM_TEST(msr_tsc_aux_rdtscp, 64 << 10)
 }
 
 /*
- * The guest's LSTAR points where the host has nothing. A second thread on
+ * The guest's LSTAR points where the host has nothing, and it enables
+ * SYSCALL (EFER.SCE), which puts LSTAR into the CPU. A second thread on
  * the same CPU makes system calls while the vCPU thread is inside RUN: it
  * only runs when the vCPU thread is scheduled out, and its syscalls only
  * work if the scheduler hook put the host's LSTAR back.
@@ -314,6 +315,8 @@ GUEST_CODE(g_spin_msr,
 	   ".code16\n"
 	   "mov $0xc0000082, %ecx\n mov $0x00000000, %eax\n mov $0xffff8000, %edx\n wrmsr\n"
 	   "mov $0xc0000081, %ecx\n mov $0x11111111, %eax\n mov $0x22222222, %edx\n wrmsr\n"
+	   /* EFER.SCE last: SYSCALL becomes possible, its MSRs go into the CPU */
+	   "mov $0xc0000080, %ecx\n mov $1, %eax\n xor %edx, %edx\n wrmsr\n"
 	   "1: jmp 1b\n");
 
 struct syscaller {
@@ -363,5 +366,8 @@ VM_TEST(msr_syscall_msrs_switched_on_preemption, 64 << 10)
 	if (msrs_get1(c, MSR_STAR, &v))
 		return 1;
 	CHECK_EQ(v, 0x2222222211111111ull);
+	if (msrs_get1(c, MSR_EFER, &v))
+		return 1;
+	CHECK_EQ(v, 1);
 	return 0;
 }
