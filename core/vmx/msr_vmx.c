@@ -125,29 +125,44 @@ void msr_vcpu_free(struct vcpu *v)
 	os_page_free(&v->msr_bitmap);
 }
 
+/*
+ * The lists switch TSC_AUX only while the guest's value differs from this
+ * CPU's (a guest that never sets it, or sets what the host has, costs
+ * nothing). The VMCS is current.
+ */
+static void tsc_aux_lists(struct vcpu *v)
+{
+	struct msr_load_entry *lists = v->msr_lists.va;
+	u32 n = v->vm->msr_lim.tsc_aux && lists[0].data != lists[1].data;
+
+	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, n);
+	vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, n);
+}
+
 void msr_vmcs_setup(struct vcpu *v)
 {
 	struct msr_load_entry *lists = v->msr_lists.va;
-	u32 n;
 
 	if (vmx_caps.proc & CPU_USE_MSR_BITMAPS)
 		vmcs_write64(MSR_BITMAP, v->msr_bitmap.pa);
 	/* lists[0]: the guest's TSC_AUX at entry; lists[1]: the host's at exit. */
 	lists[0] = (struct msr_load_entry){ .index = HAX_MSR_TSC_AUX, .data = v->msr.tsc_aux };
 	lists[1] = (struct msr_load_entry){ .index = HAX_MSR_TSC_AUX };
-	n = v->vm->msr_lim.tsc_aux ? 1 : 0;
 	vmcs_write64(VM_ENTRY_MSR_LOAD_ADDR, v->msr_lists.pa);
 	vmcs_write64(VM_EXIT_MSR_LOAD_ADDR, v->msr_lists.pa + sizeof(*lists));
-	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, n);
-	vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, n);
+	/* Counts stay 0 until msr_after_migration() knows this CPU's value. */
+	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
+	vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, 0);
 }
 
 void msr_after_migration(struct vcpu *v)
 {
 	struct msr_load_entry *lists = v->msr_lists.va;
 
-	if (vmx_caps.proc2 & CPU2_ENABLE_RDTSCP)
-		lists[1].data = vmx_rdmsr(HAX_MSR_TSC_AUX);
+	if (!v->vm->msr_lim.tsc_aux)
+		return;
+	lists[1].data = vmx_rdmsr(HAX_MSR_TSC_AUX);
+	tsc_aux_lists(v);
 }
 
 /* ---- lazy switching ------------------------------------------------------ */
@@ -330,8 +345,10 @@ static int msr_set(struct vcpu *v, u32 msr, u64 val, bool host)
 		r = msr_soft_write(&v->msr, lim, msr, val);
 	if (r)
 		return -EINVAL;
-	if (msr == HAX_MSR_TSC_AUX)
+	if (msr == HAX_MSR_TSC_AUX) {
 		((struct msr_load_entry *)v->msr_lists.va)[0].data = val;
+		tsc_aux_lists(v);
+	}
 	/* A loaded syscall MSR changes in the CPU too (it is valid: checked above). */
 	for (i = 0; i < MSR_NR_LAZY; i++)
 		if (lazy_msrs[i] == msr && (v->msr_in & (1u << i)))
