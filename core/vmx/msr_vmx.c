@@ -70,11 +70,18 @@ static void msr_limits_init(struct msr_limits *l)
 	l->tsc_aux = vmx_caps.proc2 & CPU2_ENABLE_RDTSCP;
 }
 
+/* Where lazy MSR i lives in struct msr_state. */
+static const u16 lazy_off[MSR_NR_LAZY] = {
+	__builtin_offsetof(struct msr_state, star),
+	__builtin_offsetof(struct msr_state, lstar),
+	__builtin_offsetof(struct msr_state, cstar),
+	__builtin_offsetof(struct msr_state, fmask),
+	__builtin_offsetof(struct msr_state, kernel_gs_base),
+};
+
 static u64 *lazy_slot(struct msr_state *m, int i)
 {
-	u64 *slots[MSR_NR_LAZY] = { &m->star, &m->lstar, &m->cstar, &m->fmask, &m->kernel_gs_base };
-
-	return slots[i];
+	return (u64 *)((char *)m + lazy_off[i]);
 }
 
 /* ---- lifetime and VMCS --------------------------------------------------- */
@@ -170,17 +177,18 @@ void msr_after_migration(struct vcpu *v)
 /* Put the guest's values of the lazy MSRs in @want into the CPU. */
 static void lazy_load(struct vcpu *v, u8 want)
 {
+	u8 todo = want & ~v->msr_in;
 	int i;
 
-	for (i = 0; i < MSR_NR_LAZY; i++) {
+	v->msr_in |= todo;
+	for (i = 0; todo; i++, todo >>= 1) {
 		u64 guest = *lazy_slot(&v->msr, i);
 
-		if (!(want & ~v->msr_in & (1u << i)))
+		if (!(todo & 1))
 			continue;
 		v->msr_host[i] = vmx_rdmsr(lazy_msrs[i]);
 		if (guest != v->msr_host[i])
 			hax_wrmsr(lazy_msrs[i], guest);
-		v->msr_in |= 1u << i;
 	}
 }
 
@@ -199,6 +207,7 @@ void msr_guest_load(struct vcpu *v)
 void msr_host_restore(struct vcpu *v)
 {
 	unsigned long flags;
+	u8 in;
 	int i;
 
 	if (!v->msr_in)
@@ -206,8 +215,8 @@ void msr_host_restore(struct vcpu *v)
 	flags = os_irq_save();
 	/* SWAPGS and passed-through WRMSRs change it without exits. */
 	v->msr.kernel_gs_base = vmx_rdmsr(HAX_MSR_KERNEL_GS_BASE);
-	for (i = 0; i < MSR_NR_LAZY; i++)
-		if ((v->msr_in & (1u << i)) && *lazy_slot(&v->msr, i) != v->msr_host[i])
+	for (i = 0, in = v->msr_in; in; i++, in >>= 1)
+		if ((in & 1) && *lazy_slot(&v->msr, i) != v->msr_host[i])
 			hax_wrmsr(lazy_msrs[i], v->msr_host[i]);
 	v->msr_in = 0;
 	os_irq_restore(flags);
