@@ -82,7 +82,7 @@ struct vcpu {
 	struct msr_state msr;
 #define MSR_NR_LAZY 5
 	u64 msr_host[MSR_NR_LAZY]; /* the host's syscall MSRs while the guest's are loaded */
-	bool msr_loaded;
+	u8 msr_in; /* bit i: lazy MSR i holds the guest's value in the CPU */
 	struct os_page msr_bitmap, msr_lists;
 	void *sched_hook;
 

@@ -28,7 +28,10 @@
 #define HAX_CR4_OSXSAVE (1ULL << 18)
 #define HAX_CR4_PCIDE	(1ULL << 17)
 
-/* The syscall MSRs switched lazily, in msr_host[] order. */
+/* The syscall MSRs switched lazily, in msr_host[] order; bits of msr_in. */
+#define LAZY_KGS     (1u << 4)
+#define LAZY_ALL     0x1fu
+#define HAX_EFER_SCE 1ULL
 static const u32 lazy_msrs[MSR_NR_LAZY] = {
 	HAX_MSR_STAR, HAX_MSR_LSTAR, HAX_MSR_CSTAR, HAX_MSR_FMASK, HAX_MSR_KERNEL_GS_BASE,
 };
@@ -68,11 +71,18 @@ static void msr_limits_init(struct msr_limits *l)
 	l->tsc_aux = vmx_caps.proc2 & CPU2_ENABLE_RDTSCP;
 }
 
+/* Where lazy MSR i lives in struct msr_state. */
+static const u16 lazy_off[MSR_NR_LAZY] = {
+	__builtin_offsetof(struct msr_state, star),
+	__builtin_offsetof(struct msr_state, lstar),
+	__builtin_offsetof(struct msr_state, cstar),
+	__builtin_offsetof(struct msr_state, fmask),
+	__builtin_offsetof(struct msr_state, kernel_gs_base),
+};
+
 static u64 *lazy_slot(struct msr_state *m, int i)
 {
-	u64 *slots[MSR_NR_LAZY] = { &m->star, &m->lstar, &m->cstar, &m->fmask, &m->kernel_gs_base };
-
-	return slots[i];
+	return (u64 *)((char *)m + lazy_off[i]);
 }
 
 /* ---- lifetime and VMCS --------------------------------------------------- */
@@ -123,63 +133,93 @@ void msr_vcpu_free(struct vcpu *v)
 	os_page_free(&v->msr_bitmap);
 }
 
+/*
+ * The lists switch TSC_AUX only while the guest's value differs from this
+ * CPU's (a guest that never sets it, or sets what the host has, costs
+ * nothing). The VMCS is current.
+ */
+static void tsc_aux_lists(struct vcpu *v)
+{
+	struct msr_load_entry *lists = v->msr_lists.va;
+	u32 n = v->vm->msr_lim.tsc_aux && lists[0].data != lists[1].data;
+
+	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, n);
+	vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, n);
+}
+
 void msr_vmcs_setup(struct vcpu *v)
 {
 	struct msr_load_entry *lists = v->msr_lists.va;
-	u32 n;
 
 	if (vmx_caps.proc & CPU_USE_MSR_BITMAPS)
 		vmcs_write64(MSR_BITMAP, v->msr_bitmap.pa);
 	/* lists[0]: the guest's TSC_AUX at entry; lists[1]: the host's at exit. */
 	lists[0] = (struct msr_load_entry){ .index = HAX_MSR_TSC_AUX, .data = v->msr.tsc_aux };
 	lists[1] = (struct msr_load_entry){ .index = HAX_MSR_TSC_AUX };
-	n = v->vm->msr_lim.tsc_aux ? 1 : 0;
 	vmcs_write64(VM_ENTRY_MSR_LOAD_ADDR, v->msr_lists.pa);
 	vmcs_write64(VM_EXIT_MSR_LOAD_ADDR, v->msr_lists.pa + sizeof(*lists));
-	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, n);
-	vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, n);
+	/* Counts stay 0 until msr_after_migration() knows this CPU's value. */
+	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
+	vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, 0);
 }
 
 void msr_after_migration(struct vcpu *v)
 {
 	struct msr_load_entry *lists = v->msr_lists.va;
 
-	if (vmx_caps.proc2 & CPU2_ENABLE_RDTSCP)
-		lists[1].data = vmx_rdmsr(HAX_MSR_TSC_AUX);
+	if (!v->vm->msr_lim.tsc_aux)
+		return;
+	lists[1].data = vmx_rdmsr(HAX_MSR_TSC_AUX);
+	tsc_aux_lists(v);
 }
 
 /* ---- lazy switching ------------------------------------------------------ */
 
-void msr_guest_load(struct vcpu *v)
+/* Put the guest's values of the lazy MSRs in @want into the CPU. */
+static void lazy_load(struct vcpu *v, u8 want)
 {
+	u8 todo = want & ~v->msr_in;
 	int i;
 
-	if (v->msr_loaded)
-		return;
-	for (i = 0; i < MSR_NR_LAZY; i++) {
+	v->msr_in |= todo;
+	for (i = 0; todo; i++, todo >>= 1) {
 		u64 guest = *lazy_slot(&v->msr, i);
 
+		if (!(todo & 1))
+			continue;
 		v->msr_host[i] = vmx_rdmsr(lazy_msrs[i]);
 		if (guest != v->msr_host[i])
 			hax_wrmsr(lazy_msrs[i], guest);
 	}
-	v->msr_loaded = true;
+}
+
+void msr_guest_load(struct vcpu *v)
+{
+	if (v->msr_in)
+		return;
+	/*
+	 * Without EFER.SCE the guest cannot SYSCALL/SYSRET, and its accesses to
+	 * STAR..FMASK exit: those wait until it sets SCE (efer_write()).
+	 * KERNEL_GS_BASE is passed through, so it is always the guest's.
+	 */
+	lazy_load(v, (vmcs_read64(GUEST_IA32_EFER) & HAX_EFER_SCE) ? LAZY_ALL : LAZY_KGS);
 }
 
 void msr_host_restore(struct vcpu *v)
 {
 	unsigned long flags;
+	u8 in;
 	int i;
 
-	if (!v->msr_loaded)
+	if (!v->msr_in)
 		return;
 	flags = os_irq_save();
 	/* SWAPGS and passed-through WRMSRs change it without exits. */
 	v->msr.kernel_gs_base = vmx_rdmsr(HAX_MSR_KERNEL_GS_BASE);
-	for (i = 0; i < MSR_NR_LAZY; i++)
-		if (*lazy_slot(&v->msr, i) != v->msr_host[i])
+	for (i = 0, in = v->msr_in; in; i++, in >>= 1)
+		if ((in & 1) && *lazy_slot(&v->msr, i) != v->msr_host[i])
 			hax_wrmsr(lazy_msrs[i], v->msr_host[i]);
-	v->msr_loaded = false;
+	v->msr_in = 0;
 	os_irq_restore(flags);
 }
 
@@ -219,6 +259,9 @@ static int efer_write(struct vcpu *v, u64 val, bool host)
 	}
 	vmcs_write64(GUEST_IA32_EFER, val);
 	vmcs_write32(VM_ENTRY_CONTROLS, entry | ((val & HAX_EFER_LMA) ? ENTRY_IA32E_MODE : 0));
+	/* SYSCALL is now possible: its MSRs must be the guest's (see msr_guest_load()). */
+	if (v->msr_in && (val & HAX_EFER_SCE))
+		lazy_load(v, LAZY_ALL);
 	return 0;
 }
 
@@ -292,7 +335,7 @@ static int msr_get(struct vcpu *v, u32 msr, u64 *val)
 {
 	int r;
 
-	if (msr == HAX_MSR_KERNEL_GS_BASE && v->msr_loaded) {
+	if (msr == HAX_MSR_KERNEL_GS_BASE && (v->msr_in & LAZY_KGS)) {
 		*val = vmx_rdmsr(msr);
 		return 0;
 	}
@@ -312,11 +355,13 @@ static int msr_set(struct vcpu *v, u32 msr, u64 val, bool host)
 		r = msr_soft_write(&v->msr, lim, msr, val);
 	if (r)
 		return -EINVAL;
-	if (msr == HAX_MSR_TSC_AUX)
+	if (msr == HAX_MSR_TSC_AUX) {
 		((struct msr_load_entry *)v->msr_lists.va)[0].data = val;
+		tsc_aux_lists(v);
+	}
 	/* A loaded syscall MSR changes in the CPU too (it is valid: checked above). */
-	for (i = 0; i < MSR_NR_LAZY && v->msr_loaded; i++)
-		if (lazy_msrs[i] == msr)
+	for (i = 0; i < MSR_NR_LAZY; i++)
+		if (lazy_msrs[i] == msr && (v->msr_in & (1u << i)))
 			hax_wrmsr(msr, val);
 	return 0;
 }

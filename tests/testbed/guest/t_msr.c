@@ -305,7 +305,8 @@ VM_TEST(msr_tsc_aux_rdtscp, 64 << 10)
 }
 
 /*
- * The guest's LSTAR points where the host has nothing. A second thread on
+ * The guest's LSTAR points where the host has nothing, and it enables
+ * SYSCALL (EFER.SCE), which puts LSTAR into the CPU. A second thread on
  * the same CPU makes system calls while the vCPU thread is inside RUN: it
  * only runs when the vCPU thread is scheduled out, and its syscalls only
  * work if the scheduler hook put the host's LSTAR back.
@@ -314,6 +315,8 @@ GUEST_CODE(g_spin_msr,
 	   ".code16\n"
 	   "mov $0xc0000082, %ecx\n mov $0x00000000, %eax\n mov $0xffff8000, %edx\n wrmsr\n"
 	   "mov $0xc0000081, %ecx\n mov $0x11111111, %eax\n mov $0x22222222, %edx\n wrmsr\n"
+	   /* EFER.SCE last: SYSCALL becomes possible, its MSRs go into the CPU */
+	   "mov $0xc0000080, %ecx\n mov $1, %eax\n xor %edx, %edx\n wrmsr\n"
 	   "1: jmp 1b\n");
 
 struct syscaller {
@@ -363,5 +366,92 @@ VM_TEST(msr_syscall_msrs_switched_on_preemption, 64 << 10)
 	if (msrs_get1(c, MSR_STAR, &v))
 		return 1;
 	CHECK_EQ(v, 0x2222222211111111ull);
+	if (msrs_get1(c, MSR_EFER, &v))
+		return 1;
+	CHECK_EQ(v, 1);
+	return 0;
+}
+
+/* ---- SYSCALL and SWAPGS in a 64-bit guest: the guest's MSRs are in the CPU */
+
+#define LM_PML4 0x10000ULL /* then the PDPT and one page directory */
+#define PG	4096ULL
+
+/* A 64-bit vCPU with SYSCALL enabled, the first 1 GiB identity-mapped. */
+static int load_long_sce(struct vm_ctx *c, uint64_t gpa, const uint8_t *start, const uint8_t *end)
+{
+	uint64_t *pml4 = (uint64_t *)(c->ram + LM_PML4), *pdpt = pml4 + 512, *pd = pml4 + 1024;
+	vcpu_state_t s;
+	int j;
+
+	CHECK(c->ram_size >= LM_PML4 + 3 * PG && gpa + (end - start) <= LM_PML4);
+	memcpy(c->ram + gpa, start, end - start);
+	memset(pml4, 0, 3 * PG);
+	pml4[0] = (LM_PML4 + PG) | 3;
+	pdpt[0] = (LM_PML4 + 2 * PG) | 3;
+	for (j = 0; j < 512; j++)
+		pd[j] = ((uint64_t)j << 21) | 0x83;
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	s._cs.selector = 8;
+	s._cs.base = 0;
+	s._cs.limit = 0xffffffff;
+	s._cs.ar = 0xa09b;
+	s._ds.selector = s._es.selector = s._ss.selector = 16;
+	s._ds.base = s._es.base = s._ss.base = 0;
+	s._ds.limit = s._es.limit = s._ss.limit = 0xffffffff;
+	s._ds.ar = s._es.ar = s._ss.ar = 0xc093;
+	s._cr0 = 0x80000031;
+	s._cr3 = LM_PML4;
+	s._cr4 = 0x20;
+	s._efer = 0x501; /* SCE LME LMA */
+	s._rip = gpa;
+	s._rflags = 2;
+	s._regs[HAX_REG_RSP] = 0x8000;
+	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	return 0;
+}
+
+/*
+ * SYSCALL goes to the guest's LSTAR with the return RIP in RCX; the handler
+ * reports, then SWAPGS exchanges GS base and KERNEL_GS_BASE, and RDMSR of
+ * GS_BASE (no exit) shows the guest's KERNEL_GS_BASE.
+ */
+GUEST_CODE(g_syscall, ".code64\n"
+		      "mov $0x5a, %eax\n syscall\n"
+		      "g_syscall_ret:\n hlt\n"
+		      "g_syscall_entry:\n"
+		      "out %al, $0x80\n mov %rcx, %rax\n out %eax, $0x81\n"
+		      "swapgs\n mov $0xc0000101, %ecx\n rdmsr\n out %eax, $0x82\n"
+		      "hlt\n");
+extern const uint8_t g_syscall_ret[], g_syscall_entry[];
+
+VM_TEST(msr_syscall_swapgs_long_mode, 1 << 20)
+{
+	struct hax_msr_data d = { .nr_msr = 4 };
+	uint64_t v;
+
+	d.entries[0].entry = MSR_STAR;
+	d.entries[0].value = 8ull << 32; /* SYSCALL: CS 8, SS 16 */
+	d.entries[1].entry = MSR_LSTAR;
+	d.entries[1].value = 0x1000 + (g_syscall_entry - g_syscall_start);
+	d.entries[2].entry = MSR_FMASK;
+	d.entries[2].value = 0x200;
+	d.entries[3].entry = MSR_KERNEL_GS_BASE;
+	d.entries[3].value = 0x5000;
+	if (load_long_sce(c, 0x1000, g_syscall_start, g_syscall_end))
+		return 1;
+	CHECK_OK(hax_set_msrs(c->vcpu_fd, &d));
+	CHECK_EQ(d.done, 4);
+	if (expect_out(c, 0x80, 1, 0x5a) ||
+	    expect_out(c, 0x81, 4, 0x1000 + (g_syscall_ret - g_syscall_start)) ||
+	    expect_out(c, 0x82, 4, 0x5000) || expect_exit(c, HAX_EXIT_HLT))
+		return 1;
+	/* SWAPGS moved the old GS base (0) into KERNEL_GS_BASE. */
+	if (msrs_get1(c, MSR_KERNEL_GS_BASE, &v))
+		return 1;
+	CHECK_EQ(v, 0);
+	if (msrs_get1(c, MSR_GS_BASE, &v))
+		return 1;
+	CHECK_EQ(v, 0x5000);
 	return 0;
 }
