@@ -314,13 +314,14 @@ int mb_main(const struct mb_info *mbi, u32 ncpus)
 		i += e->size + 4;
 	}
 	unlock();
+	/* The APs print their line first: the checks below print unlocked. */
+	while (__atomic_load_n(&aps_up, __ATOMIC_ACQUIRE) < (int)ncpus - 1 && ++spins < 100000000)
+		asm volatile("pause");
 	result("mmap", n == 4, "expected 4 memory map entries");
 	check_cmos(mbi);
 	check_rtc();
 	check_pit();
 	check_pic();
-	while (__atomic_load_n(&aps_up, __ATOMIC_ACQUIRE) < (int)ncpus - 1 && ++spins < 100000000)
-		asm volatile("pause");
 	lock();
 	puts("smp: ");
 	putu(aps_up + 1);
