@@ -134,4 +134,12 @@ bool os_cr4_vmxe_is_set(void);
 /* os_host_nmi() - deliver an NMI that exited the guest to the host handler. */
 void os_host_nmi(void);
 
+/*
+ * os_copy_from_user()/os_copy_to_user() - @size bytes from or to the current
+ * process at @uva (the emulator reaching guest RAM through the VMM's
+ * mapping). May sleep. Errors: -EFAULT.
+ */
+int os_copy_from_user(void *dst, u64 uva, u32 size);
+int os_copy_to_user(u64 uva, const void *src, u32 size);
+
 #endif /* HAXM_CORE_OS_H */

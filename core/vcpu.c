@@ -92,11 +92,6 @@ struct hax_tunnel *vcpu_tunnel(struct vcpu *v)
 	return v->tunnel_page.va;
 }
 
-int vcpu_mmio(struct vcpu *v, struct hax_tunnel *t, u64 gpa)
-{
-	return vmx_statechange(v, t);
-}
-
 /* An access PROTECT_RAM forbids: user space learns the page and the rights. */
 static int vcpu_pagefault(struct hax_tunnel *t, u64 gpa, u32 access, u32 allowed)
 {
@@ -188,6 +183,9 @@ int vcpu_run(struct vcpu *v)
 	}
 	if (v->io_in_size)
 		vcpu_complete_in(v);
+	r = vcpu_emu_continue(v, t);
+	if (r)
+		return r < 0 ? r : 0;
 	for (;;) {
 		/* A kick from user space or a signal: back to the VMM. */
 		if (__atomic_exchange_n(&t->user_event_pending, 0, __ATOMIC_ACQ_REL) ||
@@ -202,6 +200,8 @@ int vcpu_run(struct vcpu *v)
 		os_preempt_enable();
 		if (r == EXIT_FAULT_IN)
 			r = vcpu_fault_in(v, t);
+		else if (r == EXIT_EMULATE)
+			r = vcpu_emulate(v, t);
 		if (r == EXIT_RESUME)
 			continue;
 		if (r < 0) {
@@ -248,6 +248,7 @@ int vcpu_set_regs(struct vcpu *v, const vcpu_state_t *s)
 	if (!r) {
 		v->panicked = false;
 		v->io_in_size = 0;
+		v->emu = (struct vcpu_emu){ 0 };
 	}
 	return r;
 }

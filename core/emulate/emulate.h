@@ -43,7 +43,7 @@ struct emu_state {
 	u64 rip;
 	u64 rflags;
 	struct emu_seg seg[EMU_NSEG];
-	u64 cr0, cr4, efer;
+	u64 cr0, cr3, cr4, efer;
 	u8 cpl;
 };
 
@@ -164,5 +164,24 @@ u64 emu_alu(int op, u64 d, u64 s, u8 c, u32 size, u64 *flags, u64 *hi);
  * against @flags.
  */
 bool emu_cond(u8 cc, u64 flags);
+
+/* Page-walk access kinds and #PF error code bits (SDM 4.7). */
+#define EMU_PF_P    1u
+#define EMU_PF_W    2u
+#define EMU_PF_U    4u
+#define EMU_PF_RSVD 8u
+#define EMU_PF_I    16u
+
+/*
+ * emu_translate() - the guest-physical address of linear @la under the
+ * paging mode of e->s (none, 32-bit, PAE, 4-level: SDM 4.3-4.5), checking
+ * the access (@write, @fetch; user when CPL 3) against U/S, R/W (with
+ * CR0.WP), XD (with EFER.NXE). @read_pte(@e, gpa, &pte, size) reads a
+ * paging-structure entry. Accessed/dirty bits are not set.
+ * Returns EMU_OK, EMU_EXCEPTION (#PF, e->exc_cr2 = @la) or the failure of
+ * @read_pte.
+ */
+int emu_translate(struct emu *e, u64 la, bool write, bool fetch, u64 *gpa,
+		  int (*read_pte)(struct emu *e, u64 gpa, u64 *pte, u32 size));
 
 #endif /* HAXM_CORE_EMULATE_H */

@@ -63,29 +63,6 @@ static int handle_hlt(struct vcpu *v, struct hax_tunnel *t)
 	return EXIT_TO_USER;
 }
 
-static int handle_io(struct vcpu *v, struct hax_tunnel *t)
-{
-	u64 q = v->exit_qual;
-	u8 size = IO_QUAL_SIZE(q);
-
-	if (q & IO_QUAL_STRING)
-		return vmx_statechange(v, t); /* INS/OUTS: needs the emulator */
-	t->io._direction = (q & IO_QUAL_IN) ? HAX_IO_IN : HAX_IO_OUT;
-	t->io._df = 0;
-	t->io._size = size;
-	t->io._port = IO_QUAL_PORT(q);
-	t->io._count = 1;
-	t->io._flags = 0;
-	t->io._vaddr = 0;
-	if (q & IO_QUAL_IN)
-		v->io_in_size = size; /* completed by the next RUN */
-	else
-		__builtin_memcpy(v->iobuf_page.va, &v->regs[HAX_REG_RAX], size);
-	vmx_skip_instruction(v);
-	t->_exit_status = HAX_EXIT_IO;
-	return EXIT_TO_USER;
-}
-
 static int handle_cpuid(struct vcpu *v, struct hax_tunnel *t)
 {
 	u32 leaf = (u32)v->regs[HAX_REG_RAX], sub = (u32)v->regs[HAX_REG_RCX];
@@ -350,7 +327,7 @@ static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_XSETBV] = handle_gp,
 	[EXIT_REASON_CR_ACCESS] = handle_cr,
 	[EXIT_REASON_DR_ACCESS] = handle_dr,
-	[EXIT_REASON_IO] = handle_io,
+	[EXIT_REASON_IO] = vmx_handle_io,
 	[EXIT_REASON_RDMSR] = handle_rdmsr,
 	[EXIT_REASON_WRMSR] = handle_wrmsr,
 	[EXIT_REASON_EPT_VIOLATION] = handle_ept_violation,

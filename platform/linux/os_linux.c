@@ -5,6 +5,7 @@
 #include <linux/module.h>
 #include <linux/ratelimit.h>
 #include <linux/sched/signal.h>
+#include <linux/uaccess.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/vmalloc.h>
@@ -280,4 +281,14 @@ void os_host_nmi(void)
 {
 	/* Through the host IDT's NMI gate, as the hardware NMI would have. */
 	asm volatile("int $2");
+}
+
+int os_copy_from_user(void *dst, u64 uva, u32 size)
+{
+	return copy_from_user(dst, (const void __user *)(uintptr_t)uva, size) ? -EFAULT : 0;
+}
+
+int os_copy_to_user(u64 uva, const void *src, u32 size)
+{
+	return copy_to_user((void __user *)(uintptr_t)uva, src, size) ? -EFAULT : 0;
 }

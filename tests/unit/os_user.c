@@ -220,3 +220,16 @@ bool os_cr4_vmxe_is_set(void)
 void os_host_nmi(void)
 {
 }
+
+/* Unit tests run the core in one address space: user addresses are plain pointers. */
+int os_copy_from_user(void *dst, u64 uva, u32 size)
+{
+	memcpy(dst, (const void *)(uintptr_t)uva, size);
+	return 0;
+}
+
+int os_copy_to_user(u64 uva, const void *src, u32 size)
+{
+	memcpy((void *)(uintptr_t)uva, src, size);
+	return 0;
+}

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The instruction emulator in a real guest: instructions touching MMIO
+ * (guest-physical 0xf0000, not RAM) go to a device model here as FAST_MMIO
+ * exits, logged and checked access by access; string I/O (REP INS/OUTS)
+ * arrives as IO exits with counts and the data in the I/O buffer.
+ */
+#include "harness.h"
+
+#define MMIO_BASE 0xf0000ULL
+
+struct access {
+	uint64_t gpa, val;
+	uint8_t size, dir;
+};
+
+/* A 4 KiB device of plain registers that logs every access. */
+struct dev {
+	uint8_t mem[4096];
+	struct access log[64];
+	int n;
+	/* string I/O */
+	uint8_t out[4096];
+	uint32_t out_len, io_exits;
+	uint16_t io_port, io_count, io_size;
+	uint8_t in_fill;
+};
+
+static void dev_init(struct dev *d)
+{
+	memset(d, 0, sizeof(*d));
+	for (int i = 0; i < 4096; i++)
+		d->mem[i] = (uint8_t)(i * 7 + 3);
+}
+
+static uint64_t dev_val(const struct dev *d, uint32_t off, int size)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, d->mem + off, size);
+	return v;
+}
+
+/* Run the guest to HLT, serving MMIO and string I/O. */
+static int dev_run(struct vm_ctx *c, struct dev *d)
+{
+	struct hax_fastmmio *m = (struct hax_fastmmio *)c->iobuf;
+	struct hax_tunnel *t = c->tunnel;
+
+	for (int i = 0; i < 200; i++) {
+		if (vm_run(c))
+			return 1;
+		if (t->_exit_status == HAX_EXIT_HLT)
+			return 0;
+		if (t->_exit_status == HAX_EXIT_IO) {
+			uint32_t bytes = t->io._count * t->io._size;
+
+			CHECK_EQ(t->io._flags, HAX_IO_FLAG_STRING);
+			CHECK(bytes <= 4096);
+			d->io_exits++;
+			d->io_port = t->io._port;
+			d->io_count = t->io._count;
+			d->io_size = t->io._size;
+			if (t->io._direction == HAX_IO_OUT) {
+				CHECK(d->out_len + bytes <= sizeof(d->out));
+				memcpy(d->out + d->out_len, c->iobuf, bytes);
+				d->out_len += bytes;
+			} else {
+				for (uint32_t b = 0; b < bytes; b++)
+					c->iobuf[b] = d->in_fill + b;
+			}
+			continue;
+		}
+		if (t->_exit_status != HAX_EXIT_FAST_MMIO)
+			return fail("exit status %u (%s), reason %u", t->_exit_status,
+				    hax_exit_status_name(t->_exit_status), t->_exit_reason);
+		CHECK(m->gpa >= MMIO_BASE && m->gpa + m->size <= MMIO_BASE + 4096);
+		CHECK(m->size >= 1 && m->size <= 8 && d->n < 64);
+		CHECK(m->direction == HAX_FASTMMIO_READ || m->direction == HAX_FASTMMIO_WRITE);
+		if (m->direction == HAX_FASTMMIO_READ) {
+			m->value = dev_val(d, m->gpa - MMIO_BASE, m->size);
+		} else {
+			memcpy(d->mem + (m->gpa - MMIO_BASE), &m->value, m->size);
+		}
+		d->log[d->n++] = (struct access){ m->gpa, m->value, m->size, m->direction };
+	}
+	return fail("the guest did not reach HLT");
+}
+
+/* Access @i of the log is (@dir, @off, @size[, @val]). */
+static int expect_acc(const struct dev *d, int i, uint8_t dir, uint32_t off, uint8_t size)
+{
+	if (i >= d->n)
+		return fail("access %d missing (%d logged)", i, d->n);
+	if (d->log[i].dir != dir || d->log[i].gpa != MMIO_BASE + off || d->log[i].size != size)
+		return fail(
+			"access %d: dir %u gpa 0x%llx size %u; expected dir %u gpa 0x%llx size %u",
+			i, d->log[i].dir, (unsigned long long)d->log[i].gpa, d->log[i].size, dir,
+			(unsigned long long)(MMIO_BASE + off), size);
+	return 0;
+}
+#define ACC(i, dir, off, size)                                        \
+	do {                                                          \
+		if (expect_acc(&d, i, HAX_FASTMMIO_##dir, off, size)) \
+			return 1;                                     \
+	} while (0)
+
+GUEST_CODE(g_mov, ".code16\n"
+		  "mov $0xf000, %ax\n mov %ax, %ds\n"
+		  "movb $0x11, 0x10\n"
+		  "movw $0x2233, 0x20\n"
+		  "movl $0x44556677, 0x30\n"
+		  "mov 0x40, %al\n"
+		  "mov 0x48, %bx\n"
+		  "mov 0x50, %ecx\n"
+		  "movzbl 0x58, %edx\n"
+		  "movswl 0x60, %esi\n"
+		  "mov 0x68, %eax\n"
+		  "hlt\n");
+
+VM_TEST(mmio_mov, 64 << 10)
+{
+	struct dev d;
+	vcpu_state_t s;
+
+	dev_init(&d);
+	if (vm_load_real(c, 0x1000, g_mov_start, g_mov_end) || dev_run(c, &d))
+		return 1;
+	CHECK_EQ(d.n, 9);
+	ACC(0, WRITE, 0x10, 1);
+	CHECK_EQ(d.log[0].val & 0xff, 0x11);
+	ACC(1, WRITE, 0x20, 2);
+	CHECK_EQ(d.log[1].val & 0xffff, 0x2233);
+	ACC(2, WRITE, 0x30, 4);
+	CHECK_EQ(d.log[2].val & 0xffffffff, 0x44556677);
+	ACC(3, READ, 0x40, 1);
+	ACC(4, READ, 0x48, 2);
+	ACC(5, READ, 0x50, 4);
+	ACC(6, READ, 0x58, 1);
+	ACC(7, READ, 0x60, 2);
+	ACC(8, READ, 0x68, 4);
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(s._regs[HAX_REG_RBX] & 0xffff, dev_val(&d, 0x48, 2));
+	CHECK_EQ(s._regs[HAX_REG_RCX] & 0xffffffff, dev_val(&d, 0x50, 4));
+	CHECK_EQ(s._regs[HAX_REG_RDX] & 0xffffffff, dev_val(&d, 0x58, 1));
+	CHECK_EQ(s._regs[HAX_REG_RSI] & 0xffffffff,
+		 (uint32_t)(int32_t)(int16_t)dev_val(&d, 0x60, 2));
+	CHECK_EQ(s._regs[HAX_REG_RAX] & 0xffffffff, dev_val(&d, 0x68, 4));
+	CHECK_EQ(s._rip, 0x1000 + (g_mov_end - g_mov_start));
+	return 0;
+}
+
+/* Read-modify-write instructions: a read exit, then a write exit each. */
+GUEST_CODE(g_rmw, ".code16\n"
+		  "mov $0xf000, %ax\n mov %ax, %ds\n"
+		  "mov $0x1234, %bx\n"
+		  "addw $5, 0x70\n"
+		  "orb $0x80, 0x72\n"
+		  "xchg %bx, 0x74\n"
+		  "mov $1, %cx\n lock xadd %cx, 0x76\n"
+		  "btsl $3, 0x78\n"
+		  "incb 0x7c\n"
+		  "negw 0x7e\n"
+		  "mov 0x70, %ax\n"
+		  "cmpw %ax, 0x70\n"
+		  "hlt\n");
+
+VM_TEST(mmio_read_modify_write, 64 << 10)
+{
+	struct dev d, orig;
+	vcpu_state_t s;
+	int i;
+
+	dev_init(&d);
+	orig = d;
+	if (vm_load_real(c, 0x1000, g_rmw_start, g_rmw_end) || dev_run(c, &d))
+		return 1;
+	CHECK_EQ(d.n, 16);
+	ACC(0, READ, 0x70, 2);
+	ACC(1, WRITE, 0x70, 2);
+	ACC(2, READ, 0x72, 1);
+	ACC(3, WRITE, 0x72, 1);
+	ACC(4, READ, 0x74, 2);
+	ACC(5, WRITE, 0x74, 2);
+	ACC(6, READ, 0x76, 2);
+	ACC(7, WRITE, 0x76, 2);
+	ACC(8, READ, 0x78, 4);
+	ACC(9, WRITE, 0x78, 4);
+	ACC(10, READ, 0x7c, 1);
+	ACC(11, WRITE, 0x7c, 1);
+	ACC(12, READ, 0x7e, 2);
+	ACC(13, WRITE, 0x7e, 2);
+	ACC(14, READ, 0x70, 2);
+	ACC(15, READ, 0x70, 2);
+	CHECK_EQ(dev_val(&d, 0x70, 2), (uint16_t)(dev_val(&orig, 0x70, 2) + 5));
+	CHECK_EQ(dev_val(&d, 0x72, 1), dev_val(&orig, 0x72, 1) | 0x80);
+	CHECK_EQ(dev_val(&d, 0x74, 2), 0x1234);
+	CHECK_EQ(dev_val(&d, 0x76, 2), (uint16_t)(dev_val(&orig, 0x76, 2) + 1));
+	CHECK_EQ(dev_val(&d, 0x78, 4), dev_val(&orig, 0x78, 4) | 8);
+	CHECK_EQ(dev_val(&d, 0x7c, 1), (uint8_t)(dev_val(&orig, 0x7c, 1) + 1));
+	CHECK_EQ(dev_val(&d, 0x7e, 2), (uint16_t)-dev_val(&orig, 0x7e, 2));
+	for (i = 0x80; i < 4096; i++)
+		CHECK_EQ(d.mem[i], orig.mem[i]);
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(s._regs[HAX_REG_RBX] & 0xffff, dev_val(&orig, 0x74, 2));
+	CHECK_EQ(s._regs[HAX_REG_RCX] & 0xffff, dev_val(&orig, 0x76, 2));
+	CHECK_EQ(s._regs[HAX_REG_RAX] & 0xffff, dev_val(&d, 0x70, 2));
+	CHECK(s._rflags & 0x40); /* ZF from the CMP of equal values */
+	return 0;
+}
+
+/* REP OUTSB, REP INSW, then REP MOVSB / REP STOSW / LODSL against MMIO. */
+GUEST_CODE(g_str, ".code16\n"
+		  "xor %ax, %ax\n mov %ax, %ds\n mov %ax, %es\n cld\n"
+		  "mov $0x2000, %si\n mov $5, %cx\n mov $0x80, %dx\n rep outsb\n"
+		  "mov $0x3000, %di\n mov $3, %cx\n mov $0x71, %dx\n rep insw\n"
+		  "mov $0xf000, %ax\n mov %ax, %es\n"
+		  "mov $0x2000, %si\n mov $0x100, %di\n mov $4, %cx\n rep movsb\n"
+		  "mov $0x200, %di\n mov $0xbeef, %ax\n mov $3, %cx\n rep stosw\n"
+		  "mov %es, %ax\n mov %ax, %ds\n mov $0x300, %si\n lodsl\n"
+		  "hlt\n");
+
+VM_TEST(mmio_string_and_rep_io, 64 << 10)
+{
+	struct dev d;
+	vcpu_state_t s;
+	int i;
+
+	dev_init(&d);
+	d.in_fill = 0x40;
+	memcpy(c->ram + 0x2000, "ABCDE", 5);
+	if (vm_load_real(c, 0x1000, g_str_start, g_str_end) || dev_run(c, &d))
+		return 1;
+	/* OUTS: one exit of 5 bytes, INS: one exit of 3 words */
+	CHECK_EQ(d.io_exits, 2);
+	CHECK_EQ(d.out_len, 5);
+	CHECK(!memcmp(d.out, "ABCDE", 5));
+	CHECK_EQ(d.io_port, 0x71);
+	CHECK_EQ(d.io_count, 3);
+	CHECK_EQ(d.io_size, 2);
+	for (i = 0; i < 6; i++)
+		CHECK_EQ(c->ram[0x3000 + i], 0x40 + i);
+	CHECK_EQ(d.n, 8);
+	for (i = 0; i < 4; i++) {
+		ACC(i, WRITE, 0x100 + i, 1);
+		CHECK_EQ(d.mem[0x100 + i], "ABCD"[i]);
+	}
+	for (i = 0; i < 3; i++) {
+		ACC(4 + i, WRITE, 0x200 + 2 * i, 2);
+		CHECK_EQ(dev_val(&d, 0x200 + 2 * i, 2), 0xbeef);
+	}
+	ACC(7, READ, 0x300, 4);
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(s._regs[HAX_REG_RAX] & 0xffffffff, dev_val(&d, 0x300, 4));
+	CHECK_EQ(s._regs[HAX_REG_RCX] & 0xffff, 0);
+	CHECK_EQ(s._regs[HAX_REG_RSI] & 0xffff, 0x304);
+	CHECK_EQ(s._regs[HAX_REG_RDI] & 0xffff, 0x206);
+	return 0;
+}
+
+/* DIV by an MMIO byte that reads 0: #DE goes to the guest's vector 0. */
+GUEST_CODE(g_de, ".code16\n"
+		 "xor %ax, %ax\n mov %ax, %ds\n"
+		 "movw $(g_de_handler - g_de_start + 0x1000), 0\n movw $0, 2\n"
+		 "mov $0xf000, %ax\n mov %ax, %ds\n"
+		 "mov $0x1234, %ax\n divb 0x90\n"
+		 "hlt\n"
+		 "g_de_handler: mov $0xde, %al\n out %al, $0x81\n hlt\n");
+
+VM_TEST(mmio_divide_error_injected, 64 << 10)
+{
+	struct dev d;
+
+	dev_init(&d);
+	d.mem[0x90] = 0;
+	if (vm_load_real(c, 0x1000, g_de_start, g_de_end))
+		return 1;
+	if (expect_exit(c, HAX_EXIT_FAST_MMIO))
+		return 1;
+	CHECK_EQ(((struct hax_fastmmio *)c->iobuf)->gpa, MMIO_BASE + 0x90);
+	((struct hax_fastmmio *)c->iobuf)->value = 0;
+	return expect_out(c, 0x81, 1, 0xde);
+}
+
+/* An instruction the emulator does not handle (x87) stops the vCPU cleanly. */
+GUEST_CODE(g_x87, ".code16\n mov $0xf000, %ax\n mov %ax, %ds\n fldl 0x10\n hlt\n");
+
+VM_TEST(mmio_unknown_instruction_stops, 64 << 10)
+{
+	if (vm_load_real(c, 0x1000, g_x87_start, g_x87_end))
+		return 1;
+	if (expect_exit(c, HAX_EXIT_STATECHANGE))
+		return 1;
+	CHECK_EQ(c->tunnel->_exit_reason, 48);
+	return expect_exit(c, HAX_EXIT_STATECHANGE);
+}
