@@ -23,7 +23,7 @@ CORE_HDR := $(wildcard core/*.h core/*/*.h platform/linux/*.h include/uapi/*.h)
 PAYLOAD_BIN := $(B)/haxm-test $(B)/haxm-bench $(B)/haxm-fuzz $(B)/haxm
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(filter-out tests/unit/os_user.c,$(wildcard tests/unit/test_*.c)))
 
-.PHONY: all deps kernel module lib tools unit test test-unit test-testbed test-debug bench fuzz demo fmt clean help
+.PHONY: all deps kernel module lib tools unit test test-unit test-testbed test-debug bench fuzz fuzz-emulate demo fmt clean help
 all: module lib tools $(PAYLOAD_BIN) $(UNIT_TESTS)
 
 help:
@@ -32,6 +32,7 @@ help:
 	@echo "make test-debug the suite on a KASAN/lockdep/kmemleak kernel (slow; writes docs/debug-kernel.md)"
 	@echo "make bench      haxm vs kvm_intel side by side in the testbed (SHORT=1: a quick run)"
 	@echo "make fuzz       the long ABI fuzzer run (1e6 calls) in the testbed"
+	@echo "make fuzz-emulate  the instruction emulator under libFuzzer (FUZZ_TIME=60 s)"
 	@echo "make demo       boot the testbed (or use this host's VT-x) and run a demo guest"
 	@echo "make fmt        clang-format every C file"
 
@@ -99,6 +100,16 @@ test-testbed: $(B)/testbed.cpio
 test: deps all $(B)/testbed.cpio
 	@SUMMARY=$(B)/unit/summary tests/unit/run.sh $(UNIT_TESTS) || true
 	@$(TESTBED)/suite.sh $(B)/testbed.cpio $$(cat $(B)/unit/summary)
+
+# The instruction emulator under libFuzzer (ASan+UBSan); FUZZ_TIME seconds.
+FUZZ_TIME ?= 60
+$(B)/fuzz-emulate: tests/fuzz/fuzz_emulate.c tests/unit/emu_fuzz_body.h $(wildcard core/emulate/*)
+	@mkdir -p $(B)/fuzz-corpus
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Itests/unit \
+		-Icore tests/fuzz/fuzz_emulate.c $(wildcard core/emulate/*.c) -o $@
+fuzz-emulate: $(B)/fuzz-emulate
+	$(B)/fuzz-emulate -max_total_time=$(FUZZ_TIME) -max_len=64 $(B)/fuzz-corpus \
+		tests/fuzz/regress/emulate
 
 # haxm vs kvm_intel in one testbed boot; the full run rewrites
 # docs/benchmarks.md, SHORT=1 only proves it works.
