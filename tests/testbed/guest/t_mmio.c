@@ -294,3 +294,114 @@ VM_TEST(mmio_unknown_instruction_stops, 64 << 10)
 	CHECK_EQ(c->tunnel->_exit_reason, 48);
 	return expect_exit(c, HAX_EXIT_STATECHANGE);
 }
+
+/*
+ * Paged guests: linear 0x400000 maps to the MMIO page at 0xf0000, so the
+ * FAST_MMIO addresses prove the module walked the guest's page tables.
+ * @lm: 64-bit (4-level paging), else 32-bit paging. Tables at 0x4000.
+ */
+static int vm_load_paged(struct vm_ctx *c, bool lm, const uint8_t *start, const uint8_t *end)
+{
+	vcpu_state_t s;
+
+	memcpy(c->ram + 0x1000, start, end - start);
+	memset(c->ram + 0x4000, 0, 0x4000);
+	if (lm) {
+		uint64_t *pml4 = (uint64_t *)(c->ram + 0x4000), *pdpt = pml4 + 512;
+		uint64_t *pd = pml4 + 1024, *pt = pml4 + 1536;
+
+		pml4[0] = 0x5000 | 3;
+		pdpt[0] = 0x6000 | 3;
+		pd[0] = 0x83;	     /* code and stack: identity 2 MiB */
+		pd[2] = 0x7000 | 3;  /* 0x400000 */
+		pt[0] = 0xf0000 | 3; /* -> MMIO */
+	} else {
+		uint32_t *pd = (uint32_t *)(c->ram + 0x4000), *pt0 = pd + 1024, *pt1 = pd + 2048;
+
+		pd[0] = 0x5000 | 3;
+		for (int i = 0; i < 16; i++)
+			pt0[i] = (i << 12) | 3; /* the RAM, identity */
+		pd[1] = 0x6000 | 3;
+		pt1[0] = 0xf0000 | 3;
+	}
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	s._cs.selector = 8;
+	s._cs.base = 0;
+	s._cs.limit = 0xffffffff;
+	s._cs.ar = lm ? 0xa09b : 0xc09b;
+	s._ds.selector = s._es.selector = s._ss.selector = 16;
+	s._ds.base = s._es.base = s._ss.base = 0;
+	s._ds.limit = s._es.limit = s._ss.limit = 0xffffffff;
+	s._ds.ar = s._es.ar = s._ss.ar = 0xc093;
+	s._cr0 = 0x80000031;
+	s._cr3 = 0x4000;
+	s._cr4 = lm ? 0x20 : 0;
+	s._efer = lm ? 0x500 : 0;
+	s._rip = 0x1000;
+	s._rflags = 2;
+	s._regs[HAX_REG_RSP] = 0x8000;
+	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	return 0;
+}
+
+GUEST_CODE(g_pm32, ".code32\n"
+		   "movl $0x12345678, 0x400010\n"
+		   "mov 0x400020, %ebx\n"
+		   "mov $0x400100, %edi\n mov $0xab, %al\n mov $2, %ecx\n rep stosb\n"
+		   "hlt\n");
+
+VM_TEST(mmio_paged_32bit, 64 << 10)
+{
+	struct dev d;
+	vcpu_state_t s;
+
+	dev_init(&d);
+	if (vm_load_paged(c, false, g_pm32_start, g_pm32_end) || dev_run(c, &d))
+		return 1;
+	CHECK_EQ(d.n, 4);
+	ACC(0, WRITE, 0x10, 4);
+	CHECK_EQ(d.log[0].val & 0xffffffff, 0x12345678);
+	ACC(1, READ, 0x20, 4);
+	ACC(2, WRITE, 0x100, 1);
+	ACC(3, WRITE, 0x101, 1);
+	CHECK_EQ(d.mem[0x101], 0xab);
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(s._regs[HAX_REG_RBX], dev_val(&d, 0x20, 4));
+	CHECK_EQ(s._regs[HAX_REG_RDI], 0x400102);
+	return 0;
+}
+
+GUEST_CODE(g_lm, ".code64\n"
+		 "movq $-2, 0x400010\n"
+		 "mov 0x400020, %rbx\n"
+		 "mov $0x1122334455667788, %rax\n movabs %rax, 0x400030\n"
+		 "mov $0x400000, %rsi\n mov $0xff, %edx\n"
+		 "lock cmpxchg %rdx, 0x40(%rsi)\n"
+		 "hlt\n");
+
+VM_TEST(mmio_paged_64bit, 64 << 10)
+{
+	struct dev d;
+	vcpu_state_t s;
+	uint64_t old40;
+
+	dev_init(&d);
+	old40 = dev_val(&d, 0x40, 8);
+	if (vm_load_paged(c, true, g_lm_start, g_lm_end) || dev_run(c, &d))
+		return 1;
+	CHECK_EQ(d.n, 5);
+	ACC(0, WRITE, 0x10, 8);
+	CHECK_EQ(d.log[0].val, 0xfffffffffffffffeULL);
+	ACC(1, READ, 0x20, 8);
+	ACC(2, WRITE, 0x30, 8);
+	CHECK_EQ(d.log[2].val, 0x1122334455667788ULL);
+	/* CMPXCHG with RAX != memory: read, write back the old value, RAX loaded */
+	ACC(3, READ, 0x40, 8);
+	ACC(4, WRITE, 0x40, 8);
+	CHECK_EQ(d.log[4].val, old40);
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(s._regs[HAX_REG_RBX], dev_val(&d, 0x20, 8));
+	CHECK_EQ(s._regs[HAX_REG_RAX], old40);
+	CHECK_EQ(s._rflags & 0x40, 0);
+	return 0;
+}
