@@ -51,9 +51,12 @@ static u64 cs_rip_la(struct emu *e, u32 off)
 int emu_fetch(struct emu *e, u32 size, u64 *val)
 {
 	u64 v = 0;
-	u32 i;
 	int r;
 
+	if (size == 1 && e->len < e->fetched) { /* the common case */
+		*val = e->insn[e->len++];
+		return EMU_OK;
+	}
 	if (e->len + size > 15)
 		return emu_raise(e, EMU_VEC_GP, 0);
 	while (e->len + size > e->fetched) {
@@ -68,8 +71,7 @@ int emu_fetch(struct emu *e, u32 size, u64 *val)
 			return r;
 		e->fetched += n;
 	}
-	for (i = 0; i < size; i++)
-		v |= (u64)e->insn[e->len + i] << (8 * i);
+	__builtin_memcpy(&v, e->insn + e->len, size); /* little-endian */
 	e->len += size;
 	*val = v;
 	return EMU_OK;

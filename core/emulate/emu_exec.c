@@ -673,8 +673,11 @@ int emu_execute(struct emu *e, struct emu_insn *in)
 int emu_step(struct emu *e)
 {
 	struct emu_insn in = { 0 };
-	struct emu_state saved = e->s;
+	u64 gpr[16], rip = e->s.rip, rflags = e->s.rflags;
 	int r;
+
+	/* only GPRs, RIP and RFLAGS change; a failed step restores them */
+	__builtin_memcpy(gpr, e->s.gpr, sizeof(gpr));
 
 	e->len = 0;
 	e->fetched = 0;
@@ -682,12 +685,13 @@ int emu_step(struct emu *e)
 	if (!r)
 		r = emu_execute(e, &in);
 	if (r) {
-		e->s = saved;
+		__builtin_memcpy(e->s.gpr, gpr, sizeof(gpr));
+		e->s.rip = rip;
+		e->s.rflags = rflags;
 		return r;
 	}
 	if (!in.again) {
-		u64 rip = e->s.rip + e->len;
-
+		rip = e->s.rip + e->len;
 		e->s.rip = in.mode == 8 ? rip : in.mode == 4 ? (u32)rip : (u16)rip;
 	}
 	e->s.rflags &= ~(1ULL << 16); /* RF: the instruction completed */
