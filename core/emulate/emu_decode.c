@@ -86,6 +86,50 @@ static int fetch8(struct emu *e, u8 *b)
 	return r;
 }
 
+/*
+ * VEX (SDM 2.3.5): C4 R X B mmmmm / W vvvv L pp, or C5 R vvvv L pp. Outside
+ * 64-bit mode C4/C5 are LES/LDS unless the next byte has its top bits set.
+ * VEX after 66, F2, F3, LOCK or REX is #UD.
+ */
+static int decode_vex(struct emu *e, struct emu_insn *in, u8 c)
+{
+	u8 b1, b2, rxb;
+	int r = fetch8(e, &b1);
+
+	if (r)
+		return r;
+	if (in->mode != 8 && (b1 & 0xc0) != 0xc0) {
+		e->len--; /* LES/LDS: not VEX */
+		return EMU_OK;
+	}
+	in->vex = true;
+	if (in->opsz_pfx || in->rep || in->lock || in->rex)
+		return emu_raise(e, EMU_VEC_UD, -1);
+	if (c == 0xc5) {
+		rxb = (~b1 >> 5) & 4;
+		in->map = 1;
+		b2 = b1;
+	} else {
+		r = fetch8(e, &b2);
+		if (r)
+			return r;
+		rxb = (~b1 >> 5) & 7;
+		in->map = b1 & 0x1f;
+		if (in->map < 1 || in->map > 3)
+			return emu_raise(e, EMU_VEC_UD, -1);
+	}
+	if (in->mode == 8)
+		in->rex = 0x40 | rxb | ((b2 & 0x80) ? 8 : 0);
+	in->vvvv = (~b2 >> 3) & (in->mode == 8 ? 15 : 7);
+	in->vex_pp = b2 & 3;
+	if (b2 & 4) /* VEX.L: no 256-bit GPR instructions */
+		return emu_raise(e, EMU_VEC_UD, -1);
+	in->adsz = in->mode == 8 ? (in->adsz ? 4 : 8) : ((in->adsz ? 6 : 0) ^ in->mode);
+	in->opsz = (in->rex & 8) ? 8 : 4;
+	r = fetch8(e, &in->op);
+	return r;
+}
+
 int emu_decode_prefixes_opcode(struct emu *e, struct emu_insn *in)
 {
 	bool lma = e->s.efer & (1ULL << 10);
@@ -139,6 +183,11 @@ int emu_decode_prefixes_opcode(struct emu *e, struct emu_insn *in)
 			continue;
 		}
 		break;
+	}
+	if (b == 0xc4 || b == 0xc5) {
+		r = decode_vex(e, in, b);
+		if (r || in->vex)
+			return r;
 	}
 	if (in->mode == 8)
 		in->adsz = in->adsz ? 4 : 8;

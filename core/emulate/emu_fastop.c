@@ -115,6 +115,54 @@
 			OPMD(insn, "q", "q"); \
 	} while (0)
 
+/* BLSR/BLSMSK/BLSI: 32 or 64 bits only */
+#define OP2_DQ(insn)                         \
+	do {                                 \
+		if (size == 4)               \
+			OP2(insn, "l", "k"); \
+		else                         \
+			OP2(insn, "q", "q"); \
+	} while (0)
+
+/* d = a op b (AT&T: op a, b, d) */
+#define OP3(insn, sfx, mod)                                                \
+	asm(FL_IN insn sfx " %" mod "[a], %" mod "[b], %" mod "[d]" FL_OUT \
+	    : [d] "=&r"(d), [f] "+r"(f)                                    \
+	    : [a] "r"(a), [b] "r"(b)                                       \
+	    : "cc", "memory")
+#define OP3_DQ(insn)                         \
+	do {                                 \
+		if (size == 4)               \
+			OP3(insn, "l", "k"); \
+		else                         \
+			OP3(insn, "q", "q"); \
+	} while (0)
+
+u64 emu_alu3(int op, u64 a, u64 b, u32 size, u64 *flags)
+{
+	u64 f = *flags & EMU_ARITH, d = 0;
+
+	switch (op) {
+	case EMU_OP_ANDN:
+		OP3_DQ("andn");
+		break;
+	case EMU_OP_BEXTR:
+		OP3_DQ("bextr");
+		break;
+	case EMU_OP_BZHI:
+		OP3_DQ("bzhi");
+		break;
+	case EMU_OP_PDEP:
+		OP3_DQ("pdep");
+		break;
+	case EMU_OP_PEXT:
+		OP3_DQ("pext");
+		break;
+	}
+	*flags = (*flags & ~EMU_ARITH) | (f & EMU_ARITH);
+	return d;
+}
+
 u64 emu_alu(int op, u64 d, u64 s, u8 c, u32 size, u64 *flags, u64 *hi)
 {
 	u64 f = *flags & EMU_ARITH, h = hi ? *hi : 0;
@@ -241,6 +289,15 @@ u64 emu_alu(int op, u64 d, u64 s, u8 c, u32 size, u64 *flags, u64 *hi)
 		break;
 	case EMU_OP_IDIV1:
 		OPMD_ALL("idiv");
+		break;
+	case EMU_OP_BLSR:
+		OP2_DQ("blsr");
+		break;
+	case EMU_OP_BLSMSK:
+		OP2_DQ("blsmsk");
+		break;
+	case EMU_OP_BLSI:
+		OP2_DQ("blsi");
 		break;
 	}
 	*flags = (*flags & ~EMU_ARITH) | (f & EMU_ARITH);

@@ -15,7 +15,10 @@ struct emu_insn {
 	bool lock;
 	bool opsz_pfx; /* 0x66 seen */
 	s8 seg;	       /* override, or -1 */
-	u8 map;	       /* 0: one byte, 1: 0F, 2: 0F 38 */
+	u8 map;	       /* 0: one byte, 1: 0F, 2: 0F 38, 3: 0F 3A */
+	bool vex;      /* VEX-encoded (SDM 2.3) */
+	u8 vvvv;       /* the register VEX.vvvv names */
+	u8 vex_pp;     /* its implied prefix: 0 none, 1 66, 2 F3, 3 F2 */
 	u8 op;
 	bool has_modrm;
 	u8 mod, reg, rm; /* reg and rm include REX.R / REX.B */

@@ -148,6 +148,15 @@ enum {
 	EMU_OP_IMUL1,
 	EMU_OP_DIV1,
 	EMU_OP_IDIV1,
+	EMU_OP_BLSR,
+	EMU_OP_BLSMSK,
+	EMU_OP_BLSI,
+	/* emu_alu3(): BMI1/BMI2 with three operands */
+	EMU_OP_ANDN,
+	EMU_OP_BEXTR,
+	EMU_OP_BZHI,
+	EMU_OP_PDEP,
+	EMU_OP_PEXT,
 };
 
 /*
@@ -158,6 +167,12 @@ enum {
  * has ruled out #DE. Returns the result.
  */
 u64 emu_alu(int op, u64 d, u64 s, u8 c, u32 size, u64 *flags, u64 *hi);
+
+/*
+ * emu_alu3() - a BMI operation, AT&T operand order "op @a, @b, dest" at
+ * @size (4 or 8) bytes with *@flags in and out. Returns the destination.
+ */
+u64 emu_alu3(int op, u64 a, u64 b, u32 size, u64 *flags);
 
 /*
  * emu_cond() - condition code @cc (the low nibble of Jcc/SETcc/CMOVcc)

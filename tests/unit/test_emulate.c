@@ -135,6 +135,7 @@ enum {
 	F_F3 = 256,    /* mandatory F3 prefix */
 	F_NOW = 512,   /* no REX.W */
 	F_DF = 1024,   /* random DF */
+	F_VEX = 2048,  /* op[] = { map, pp, opcode }: VEX-encoded (C4) */
 };
 
 struct form {
@@ -244,6 +245,19 @@ static const struct form forms[] = {
 	{ "POPCNT Gv,Ev", { 0x0f, 0xb8 }, 2, -1, F_F3 },
 	{ "SETcc Eb", { 0x0f, 0x90 }, 2, -1, 0 },
 	{ "CMOVcc Gv,Ev", { 0x0f, 0x40 }, 2, -1, 0 },
+	{ "ANDN Gy,By,Ey", { 2, 0, 0xf2 }, 3, -1, F_VEX },
+	{ "BEXTR Gy,Ey,By", { 2, 0, 0xf7 }, 3, -1, F_VEX },
+	{ "BZHI Gy,Ey,By", { 2, 0, 0xf5 }, 3, -1, F_VEX },
+	{ "PDEP Gy,By,Ey", { 2, 3, 0xf5 }, 3, -1, F_VEX },
+	{ "PEXT Gy,By,Ey", { 2, 2, 0xf5 }, 3, -1, F_VEX },
+	{ "SARX Gy,Ey,By", { 2, 2, 0xf7 }, 3, -1, F_VEX },
+	{ "SHLX Gy,Ey,By", { 2, 1, 0xf7 }, 3, -1, F_VEX },
+	{ "SHRX Gy,Ey,By", { 2, 3, 0xf7 }, 3, -1, F_VEX },
+	{ "MULX Gy,By,Ey", { 2, 3, 0xf6 }, 3, -1, F_VEX },
+	{ "BLSR By,Ey", { 2, 0, 0xf3 }, 3, 1, F_VEX },
+	{ "BLSMSK By,Ey", { 2, 0, 0xf3 }, 3, 2, F_VEX },
+	{ "BLSI By,Ey", { 2, 0, 0xf3 }, 3, 3, F_VEX },
+	{ "RORX Gy,Ey,Ib", { 3, 3, 0xf0 }, 3, -1, F_VEX | F_IMM1 },
 	{ "MOVS", { 0xa4 }, 1, -1, F_NOMODRM | F_STR },
 	{ "CMPS", { 0xa6 }, 1, -1, F_NOMODRM | F_STR },
 	{ "STOS", { 0xaa }, 1, -1, F_NOMODRM | F_STR },
@@ -379,7 +393,7 @@ static void gen_insn(struct gen *g, const struct form *f)
 	if (f->flags & F_STR)
 		g->st.rflags |= (rnd() & 1) ? EMU_DF : 0;
 	g->target = (u64)data + 64 + rnd() % (DATA_SIZE - 128);
-	if (!(f->flags & F_NO66) && rnd() % 4 == 0)
+	if (!(f->flags & (F_NO66 | F_VEX)) && rnd() % 4 == 0)
 		pfx[np++] = 0x66;
 	if (a32)
 		pfx[np++] = 0x67;
@@ -398,9 +412,13 @@ static void gen_insn(struct gen *g, const struct form *f)
 		oplast |= rnd() & 1;
 	/* the body after REX: opcode, ModRM..., immediates */
 	g->n = 0;
-	memcpy(g->bytes, f->op, f->oplen);
-	g->bytes[f->oplen - 1] = oplast;
-	g->n = f->oplen;
+	if (f->flags & F_VEX) {
+		g->bytes[g->n++] = f->op[2];
+	} else {
+		memcpy(g->bytes, f->op, f->oplen);
+		g->bytes[f->oplen - 1] = oplast;
+		g->n = f->oplen;
+	}
 	if (!(f->flags & F_NOMODRM))
 		gen_modrm(g, f, rex, a32, &rex);
 	if (f->flags & F_MOFFS) {
@@ -434,8 +452,18 @@ static void gen_insn(struct gen *g, const struct form *f)
 	nb = g->n;
 	memcpy(body, g->bytes, nb);
 	memcpy(g->bytes, pfx, np);
-	if (rex != 0x40 || rnd() % 4 == 0)
+	if (f->flags & F_VEX) {
+		int v;
+
+		do {
+			v = rnd() & 15;
+		} while (v == 4 || (f->op[0] == 3 && v && rnd() % 8));
+		g->bytes[np++] = 0xc4;
+		g->bytes[np++] = ((~rex & 7) << 5) | f->op[0];
+		g->bytes[np++] = ((rex & 8) << 4) | ((~v & 15) << 3) | f->op[1];
+	} else if (rex != 0x40 || rnd() % 4 == 0) {
 		g->bytes[np++] = rex;
+	}
 	memcpy(g->bytes + np, body, nb);
 	g->n = np + nb;
 	if (g->rip_disp_at >= 0) {
@@ -474,7 +502,9 @@ static bool run_case(const struct form *f, char *why, size_t why_len)
 	if (fault_sig && !native_de) {
 		/* CMPXCHG16B misaligned, or a stray address: must be a fault in the emulator too */
 		r = emu_step(&e);
-		if (r == EMU_EXCEPTION && e.exc_vec == EMU_VEC_GP)
+		if (r == EMU_EXCEPTION && e.exc_vec == EMU_VEC_GP && fault_sig != SIGILL)
+			return true;
+		if (r == EMU_EXCEPTION && e.exc_vec == EMU_VEC_UD && fault_sig == SIGILL)
 			return true;
 		snprintf(why, why_len, "native signal %d, emulator %d", fault_sig, r);
 		return false;
@@ -541,6 +571,7 @@ static void test_differential(void **state)
 	sigaction(SIGFPE, &sa, NULL);
 	sigaction(SIGSEGV, &sa, NULL);
 	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGILL, &sa, NULL);
 	printf("emulate: differential forms:");
 	for (size_t i = 0; i < NFORMS; i++) {
 		printf("%s%s", i % 8 ? ", " : "\n  ", forms[i].name);
@@ -556,6 +587,7 @@ static void test_differential(void **state)
 	signal(SIGFPE, SIG_DFL);
 	signal(SIGSEGV, SIG_DFL);
 	signal(SIGBUS, SIG_DFL);
+	signal(SIGILL, SIG_DFL);
 	munmap(code, 4096);
 	munmap(data, DATA_SIZE);
 	free(mirror);
