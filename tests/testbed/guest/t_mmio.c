@@ -5,6 +5,12 @@
  * exits, logged and checked access by access; string I/O (REP INS/OUTS)
  * arrives as IO exits with counts and the data in the I/O buffer.
  */
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "harness.h"
 
 #define MMIO_BASE 0xf0000ULL
@@ -404,4 +410,146 @@ VM_TEST(mmio_paged_64bit, 64 << 10)
 	CHECK_EQ(s._regs[HAX_REG_RAX], old40);
 	CHECK_EQ(s._rflags & 0x40, 0);
 	return 0;
+}
+
+/* ---- the same guests under kvm_intel: the same accesses, the same result ---- */
+
+/* Run real-mode @start..@end under KVM with @d as the device, to HLT. */
+static int kvm_run_dev(struct dev *d, const uint8_t *start, const uint8_t *end,
+		       struct kvm_regs *out)
+{
+	struct kvm_userspace_memory_region mr = { 0 };
+	struct kvm_sregs sr;
+	struct kvm_regs regs = { 0 };
+	struct kvm_run *run = MAP_FAILED;
+	int kvm, vm = -1, vcpu = -1, run_size = 0, r = 1, i;
+	uint8_t *ram =
+		mmap(NULL, 64 << 10, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	CHECK(ram != MAP_FAILED);
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0) {
+		munmap(ram, 64 << 10);
+		return fail("/dev/kvm: %s (kvm_intel not loaded?)", strerror(errno));
+	}
+	memcpy(ram + 0x1000, start, end - start);
+	mr.memory_size = 64 << 10;
+	mr.userspace_addr = (uintptr_t)ram;
+	if ((vm = ioctl(kvm, KVM_CREATE_VM, 0)) < 0 || ioctl(vm, KVM_SET_USER_MEMORY_REGION, &mr) ||
+	    (vcpu = ioctl(vm, KVM_CREATE_VCPU, 0)) < 0 ||
+	    (run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0)) <= 0 ||
+	    (run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0)) ==
+		    MAP_FAILED ||
+	    ioctl(vcpu, KVM_GET_SREGS, &sr)) {
+		r = fail("KVM setup: %s", strerror(errno));
+		goto out;
+	}
+	sr.cs.selector = sr.ds.selector = sr.es.selector = sr.ss.selector = 0;
+	sr.cs.base = sr.ds.base = sr.es.base = sr.ss.base = 0;
+	regs.rip = 0x1000;
+	regs.rsp = 0x8000;
+	regs.rflags = 2;
+	if (ioctl(vcpu, KVM_SET_SREGS, &sr) || ioctl(vcpu, KVM_SET_REGS, &regs)) {
+		r = fail("KVM_SET_*REGS: %s", strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < 200; i++) {
+		if (ioctl(vcpu, KVM_RUN, 0)) {
+			r = fail("KVM_RUN: %s", strerror(errno));
+			goto out;
+		}
+		if (run->exit_reason == KVM_EXIT_HLT) {
+			r = ioctl(vcpu, KVM_GET_REGS, out) ? fail("KVM_GET_REGS") : 0;
+			goto out;
+		}
+		if (run->exit_reason != KVM_EXIT_MMIO || d->n >= 64 ||
+		    run->mmio.phys_addr < MMIO_BASE || run->mmio.len > 8 ||
+		    run->mmio.phys_addr + run->mmio.len > MMIO_BASE + 4096) {
+			r = fail("KVM exit %u", run->exit_reason);
+			goto out;
+		}
+		if (run->mmio.is_write)
+			memcpy(d->mem + (run->mmio.phys_addr - MMIO_BASE), run->mmio.data,
+			       run->mmio.len);
+		else
+			memcpy(run->mmio.data, d->mem + (run->mmio.phys_addr - MMIO_BASE),
+			       run->mmio.len);
+		d->log[d->n] = (struct access){ run->mmio.phys_addr, 0, run->mmio.len,
+						run->mmio.is_write ? HAX_FASTMMIO_WRITE
+								   : HAX_FASTMMIO_READ };
+		memcpy(&d->log[d->n++].val, run->mmio.data, run->mmio.len);
+	}
+	r = fail("KVM: the guest did not reach HLT");
+out:
+	if (run != MAP_FAILED)
+		munmap(run, run_size);
+	if (vcpu >= 0)
+		close(vcpu);
+	if (vm >= 0)
+		close(vm);
+	close(kvm);
+	munmap(ram, 64 << 10);
+	return r;
+}
+
+/* KVM first (it holds VMX while its VM lives), then haxm in a fresh VM. */
+static int compare_with_kvm(const uint8_t *start, const uint8_t *end)
+{
+	struct vm_ctx ctx, *c = &ctx;
+	struct dev h, k;
+	struct kvm_regs kr;
+	vcpu_state_t s;
+	int i, r;
+
+	dev_init(&h);
+	dev_init(&k);
+	if (kvm_run_dev(&k, start, end, &kr))
+		return 1;
+	r = vm_setup(c, 64 << 10);
+	if (!r)
+		r = vm_load_real(c, 0x1000, start, end);
+	if (!r && hax_get_regs(c->vcpu_fd, &s))
+		r = fail("GET_REGS: %s", strerror(errno));
+	if (!r) { /* the GPRs KVM starts with: 0, RSP 0x8000 */
+		memset(s._regs, 0, sizeof(s._regs));
+		s._regs[HAX_REG_RSP] = 0x8000;
+		if (hax_set_regs(c->vcpu_fd, &s))
+			r = fail("SET_REGS: %s", strerror(errno));
+	}
+	if (!r)
+		r = dev_run(c, &h);
+	if (!r && hax_get_regs(c->vcpu_fd, &s))
+		r = fail("GET_REGS: %s", strerror(errno));
+	vm_teardown(c);
+	if (r)
+		return r;
+	CHECK_EQ(h.n, k.n);
+	for (i = 0; i < h.n; i++) {
+		uint64_t mask = h.log[i].size == 8 ? ~0ULL : (1ULL << (8 * h.log[i].size)) - 1;
+
+		if (h.log[i].gpa != k.log[i].gpa || h.log[i].size != k.log[i].size ||
+		    h.log[i].dir != k.log[i].dir || ((h.log[i].val ^ k.log[i].val) & mask))
+			return fail(
+				"access %d: haxm dir %u gpa 0x%llx size %u val 0x%llx; kvm dir %u "
+				"gpa 0x%llx size %u val 0x%llx",
+				i, h.log[i].dir, (unsigned long long)h.log[i].gpa, h.log[i].size,
+				(unsigned long long)(h.log[i].val & mask), k.log[i].dir,
+				(unsigned long long)k.log[i].gpa, k.log[i].size,
+				(unsigned long long)(k.log[i].val & mask));
+	}
+	CHECK(!memcmp(h.mem, k.mem, sizeof(h.mem)));
+	CHECK_EQ(s._rip, kr.rip);
+	CHECK_EQ(s._rflags & 0x8d5, kr.rflags & 0x8d5);
+	CHECK_EQ(s._regs[HAX_REG_RAX], kr.rax);
+	CHECK_EQ(s._regs[HAX_REG_RBX], kr.rbx);
+	CHECK_EQ(s._regs[HAX_REG_RCX], kr.rcx);
+	CHECK_EQ(s._regs[HAX_REG_RDX], kr.rdx);
+	CHECK_EQ(s._regs[HAX_REG_RSI], kr.rsi);
+	CHECK_EQ(s._regs[HAX_REG_RDI], kr.rdi);
+	return 0;
+}
+
+TEST(mmio_same_as_kvm)
+{
+	return compare_with_kvm(g_mov_start, g_mov_end) || compare_with_kvm(g_rmw_start, g_rmw_end);
 }
