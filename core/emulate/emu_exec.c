@@ -15,7 +15,7 @@
 #define RSI 6
 #define RDI 7
 
-static int rd_rm(struct emu *e, struct emu_insn *in, u32 size, u64 *v)
+int emu_read_rm(struct emu *e, struct emu_insn *in, u32 size, u64 *v)
 {
 	*v = 0;
 	if (in->mem)
@@ -144,7 +144,7 @@ static int ud(struct emu *e)
 static int alu_rm(struct emu *e, struct emu_insn *in, int aop, u32 size, u64 s)
 {
 	u64 d;
-	int r = rd_rm(e, in, size, &d);
+	int r = emu_read_rm(e, in, size, &d);
 
 	if (r)
 		return r;
@@ -165,7 +165,7 @@ static int alu(struct emu *e, struct emu_insn *in)
 		return alu_rm(e, in, aop, size, reg(e, in, size));
 	case 2:
 	case 3:
-		r = rd_rm(e, in, size, &s);
+		r = emu_read_rm(e, in, size, &s);
 		if (r)
 			return r;
 		d = emu_alu(aop, reg(e, in, size), s, 0, size, &e->s.rflags, NULL);
@@ -249,7 +249,7 @@ static int group3(struct emu *e, struct emu_insn *in)
 
 	if (sub < 2)
 		return alu_rm(e, in, EMU_OP_TEST, size, in->op == 0xf6 ? in->imm : imm_z(in));
-	r = rd_rm(e, in, size, &v);
+	r = emu_read_rm(e, in, size, &v);
 	if (r)
 		return r;
 	if (sub == 2 || sub == 3)
@@ -271,7 +271,7 @@ static int shift(struct emu *e, struct emu_insn *in)
 	int r;
 
 	c &= size == 8 ? 63 : 31;
-	r = rd_rm(e, in, size, &v);
+	r = emu_read_rm(e, in, size, &v);
 	if (r || (!c && in->mem))
 		return r; /* a zero count leaves memory alone */
 	v = emu_alu(EMU_OP_ROL + (in->reg & 7), v, 0, c, size, &e->s.rflags, NULL);
@@ -285,7 +285,7 @@ static int push_pop(struct emu *e, struct emu_insn *in)
 	int r;
 
 	if (in->op == 0xff) { /* PUSH r/m */
-		r = rd_rm(e, in, size, &v);
+		r = emu_read_rm(e, in, size, &v);
 		if (r)
 			return r;
 		sp = emu_trunc(e->s.gpr[RSP] - size, ss);
@@ -310,7 +310,7 @@ static int push_pop(struct emu *e, struct emu_insn *in)
 static int xchg_family(struct emu *e, struct emu_insn *in, u32 size)
 {
 	u64 d, s = reg(e, in, size), a;
-	int r = rd_rm(e, in, size, &d);
+	int r = emu_read_rm(e, in, size, &d);
 
 	if (r)
 		return r;
@@ -390,7 +390,7 @@ static int bit_op(struct emu *e, struct emu_insn *in, int bop)
 		}
 		off &= bits - 1;
 	}
-	r = rd_rm(e, in, size, &v);
+	r = emu_read_rm(e, in, size, &v);
 	if (r)
 		return r;
 	v = emu_alu(bop, v, off, 0, size, &e->s.rflags, NULL);
@@ -405,7 +405,7 @@ static int shxd(struct emu *e, struct emu_insn *in)
 	int r;
 
 	c &= size == 8 ? 63 : 31;
-	r = rd_rm(e, in, size, &v);
+	r = emu_read_rm(e, in, size, &v);
 	if (r || (!c && in->mem))
 		return r;
 	v = emu_alu(in->op < 0xa8 ? EMU_OP_SHLD : EMU_OP_SHRD, v, reg(e, in, size), c, size,
@@ -417,7 +417,7 @@ static int shxd(struct emu *e, struct emu_insn *in)
 static int scan(struct emu *e, struct emu_insn *in, int sop)
 {
 	u64 v;
-	int r = rd_rm(e, in, in->opsz, &v);
+	int r = emu_read_rm(e, in, in->opsz, &v);
 
 	if (r)
 		return r;
@@ -435,7 +435,7 @@ static int movx(struct emu *e, struct emu_insn *in)
 {
 	u32 ssize = (in->op & 1) ? 2 : 1;
 	u64 v;
-	int r = rd_rm(e, in, ssize, &v);
+	int r = emu_read_rm(e, in, ssize, &v);
 
 	if (r)
 		return r;
@@ -454,7 +454,7 @@ static int movbe(struct emu *e, struct emu_insn *in)
 	if (!in->mem || in->rep == 0xf2)
 		return ud(e);
 	if (in->op == 0xf0) {
-		r = rd_rm(e, in, size, &v);
+		r = emu_read_rm(e, in, size, &v);
 		if (r)
 			return r;
 		v = __builtin_bswap64(v) >> (64 - size * 8);
@@ -472,7 +472,7 @@ static int exec_0f(struct emu *e, struct emu_insn *in)
 	int r;
 
 	if (op >= 0x40 && op <= 0x4f) { /* CMOVcc: the source is read either way */
-		r = rd_rm(e, in, in->opsz, &v);
+		r = emu_read_rm(e, in, in->opsz, &v);
 		if (r)
 			return r;
 		if (!emu_cond(op, e->s.rflags))
@@ -542,13 +542,13 @@ static int exec_1byte(struct emu *e, struct emu_insn *in)
 	case 0x63: /* MOVSXD (64-bit mode; ARPL elsewhere) */
 		if (in->mode != 8)
 			return EMU_UNHANDLED;
-		r = rd_rm(e, in, 4, &v);
+		r = emu_read_rm(e, in, 4, &v);
 		if (!r)
 			emu_set_reg(e, in, in->reg, in->opsz, emu_sext(v, 4));
 		return r;
 	case 0x69:
 	case 0x6b:
-		r = rd_rm(e, in, in->opsz, &v);
+		r = emu_read_rm(e, in, in->opsz, &v);
 		if (!r)
 			emu_set_reg(e, in, in->reg, in->opsz,
 				    emu_alu(EMU_OP_IMUL2, v,
@@ -586,7 +586,7 @@ static int exec_1byte(struct emu *e, struct emu_insn *in)
 		return wr_rm(e, in, size, reg(e, in, size));
 	case 0x8a:
 	case 0x8b:
-		r = rd_rm(e, in, size, &v);
+		r = emu_read_rm(e, in, size, &v);
 		if (!r)
 			emu_set_reg(e, in, in->reg, size, v);
 		return r;
@@ -631,7 +631,7 @@ static int exec_1byte(struct emu *e, struct emu_insn *in)
 	case 0xfe:
 	case 0xff:
 		if ((in->reg & 7) < 2) {
-			r = rd_rm(e, in, size, &v);
+			r = emu_read_rm(e, in, size, &v);
 			if (r)
 				return r;
 			v = emu_alu((in->reg & 7) ? EMU_OP_DEC : EMU_OP_INC, v, 0, 0, size,
@@ -643,94 +643,6 @@ static int exec_1byte(struct emu *e, struct emu_insn *in)
 		return op == 0xfe ? ud(e) : EMU_UNHANDLED;
 	}
 	return EMU_UNHANDLED;
-}
-
-/* BMI1/BMI2 (VEX-encoded GPR instructions; SDM Vol. 2 for each). */
-static int exec_vex(struct emu *e, struct emu_insn *in)
-{
-	u32 size = in->opsz, bits = size * 8, sub = in->reg & 7;
-	u64 v, b = emu_get_reg(e, in, in->vvvv, size), lo, hi;
-	int r, op = -1;
-
-	if (in->map == 3 && in->op == 0xf0 && in->vex_pp == 3) { /* RORX */
-		u32 c = in->imm & (bits - 1);
-
-		if (in->vvvv)
-			return ud(e); /* VEX.vvvv must be 1111b */
-		r = rd_rm(e, in, size, &v);
-		if (!r)
-			emu_set_reg(e, in, in->reg, size,
-				    c ? emu_trunc(v >> c | v << (bits - c), size) : v);
-		return r;
-	}
-	if (in->map != 2)
-		return EMU_UNHANDLED;
-	switch (in->op | in->vex_pp << 8) {
-	case 0xf2:
-		op = EMU_OP_ANDN;
-		break;
-	case 0xf7:
-		op = EMU_OP_BEXTR;
-		break;
-	case 0xf5:
-		op = EMU_OP_BZHI;
-		break;
-	case 0x3f5:
-		op = EMU_OP_PDEP;
-		break;
-	case 0x2f5:
-		op = EMU_OP_PEXT;
-		break;
-	case 0xf3:
-	case 0x2f7:
-	case 0x1f7:
-	case 0x3f7:
-	case 0x3f6:
-		break;
-	default:
-		return ud(e);
-	}
-	r = rd_rm(e, in, size, &v);
-	if (r)
-		return r;
-	switch (in->op | in->vex_pp << 8) {
-	case 0xf3: /* BLSR /1, BLSMSK /2, BLSI /3: the result goes to vvvv */
-		if (sub < 1 || sub > 3)
-			return ud(e);
-		emu_set_reg(e, in, in->vvvv, size,
-			    emu_alu(EMU_OP_BLSR + sub - 1, 0, v, 0, size, &e->s.rflags, NULL));
-		return EMU_OK;
-	case 0x2f7: /* SARX */
-		v = emu_trunc((u64)((s64)emu_sext(v, size) >> (b & (bits - 1))), size);
-		break;
-	case 0x1f7: /* SHLX */
-		v = emu_trunc(v << (b & (bits - 1)), size);
-		break;
-	case 0x3f7: /* SHRX */
-		v >>= b & (bits - 1);
-		break;
-	case 0x3f6: /* MULX: RDX * src, high half to reg, low to vvvv; no flags */
-		if (size == 8) {
-			unsigned __int128 p = (unsigned __int128)e->s.gpr[2] * v;
-
-			lo = (u64)p, hi = (u64)(p >> 64);
-		} else {
-			u64 p = (u64)(u32)e->s.gpr[2] * (u32)v;
-
-			lo = (u32)p, hi = p >> 32;
-		}
-		emu_set_reg(e, in, in->vvvv, size, lo);
-		emu_set_reg(e, in, in->reg, size, hi); /* the high half wins if they are one */
-		return EMU_OK;
-	default: /* ANDN: ~vvvv & src; BEXTR/BZHI: src by vvvv; PDEP/PEXT: vvvv by src */
-		if (op == EMU_OP_ANDN || op == EMU_OP_PDEP || op == EMU_OP_PEXT)
-			v = emu_alu3(op, v, b, size, &e->s.rflags);
-		else
-			v = emu_alu3(op, b, v, size, &e->s.rflags);
-		break;
-	}
-	emu_set_reg(e, in, in->reg, size, v);
-	return EMU_OK;
 }
 
 int emu_execute(struct emu *e, struct emu_insn *in)
@@ -754,7 +666,7 @@ int emu_execute(struct emu *e, struct emu_insn *in)
 	if (in->lock && !lockable(in))
 		return ud(e);
 	if (in->vex)
-		return exec_vex(e, in);
+		return emu_exec_vex(e, in);
 	if (in->map == 0)
 		return exec_1byte(e, in);
 	if (in->map == 1)

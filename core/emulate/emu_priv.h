@@ -75,6 +75,12 @@ int emu_linear(struct emu *e, const struct emu_insn *in, int seg, u64 off, u32 s
 /* emu_string() - MOVS CMPS STOS LODS SCAS INS OUTS, one REP step (emu_string.c). */
 int emu_string(struct emu *e, struct emu_insn *in);
 
+/* emu_read_rm() - the ModRM operand (register or memory) of @size bytes. */
+int emu_read_rm(struct emu *e, struct emu_insn *in, u32 size, u64 *v);
+
+/* emu_exec_vex() - a VEX-encoded instruction (emu_bmi.c). */
+int emu_exec_vex(struct emu *e, struct emu_insn *in);
+
 /* emu_execute() - run the decoded @in (emu_exec.c). */
 int emu_execute(struct emu *e, struct emu_insn *in);
 
