@@ -27,6 +27,8 @@ struct emu_ctx {
 	bool pio;     /* INS/OUTS: its memory side must be RAM */
 	bool pio_out; /* OUTS retired: the IO exit is ready */
 	int err;      /* a host error behind EMU_UNHANDLED */
+	u64 pf_gpa;   /* PROTECT_RAM forbids the access: the page... */
+	u32 pf_flags; /* ...and the PAGEFAULT flags, or 0 */
 	struct vcpu_mmio_access wr[4];
 };
 
@@ -36,22 +38,38 @@ static struct emu_ctx *ctx(struct emu *e)
 }
 
 /*
- * Guest RAM at @gpa (within one page) through the VMM's mapping.
- * Returns 0, 1 when @gpa is not RAM (or is ROM, for a write), or -EFAULT.
+ * Where guest-physical @gpa lives for access @acc (HAX_PAGEFAULT_ACC_*):
+ * 0 RAM, at *@uva in the VMM; 1 not RAM (MMIO, or ROM for a write); 2 RAM
+ * that PROTECT_RAM closes to @acc (recorded for the PAGEFAULT exit).
  */
-static int ram_access(struct vm *vm, u64 gpa, void *buf, u32 size, bool write)
+static int ram_lookup(struct emu *e, u64 gpa, u32 acc, u64 *uva)
 {
+	struct vm *vm = ctx(e)->v->vm;
+	u64 gfn = gpa >> HAX_PAGE_SHIFT;
 	const struct memslot *s;
-	u64 gfn = gpa >> HAX_PAGE_SHIFT, uva;
+	u32 allowed;
+	int r = 0;
 
 	os_mutex_lock(&vm->lock);
 	s = memslot_find(&vm->mem, gfn);
-	if (!s || (write && (s->flags & HAX_RAM_INFO_ROM))) {
-		os_mutex_unlock(&vm->lock);
-		return 1;
+	if (!s || ((acc & HAX_PAGEFAULT_ACC_W) && (s->flags & HAX_RAM_INFO_ROM))) {
+		r = 1;
+	} else {
+		allowed = guest_mem_allowed(&vm->mem, gfn);
+		*uva = s->rb->uva + ((s->rb_pgoff + gfn - s->gfn) << HAX_PAGE_SHIFT) + (gpa & 4095);
+		if (acc & ~allowed) {
+			ctx(e)->pf_gpa = gpa & HAX_PAGE_MASK;
+			ctx(e)->pf_flags = acc | (allowed << 4);
+			r = 2;
+		}
 	}
-	uva = s->rb->uva + ((s->rb_pgoff + gfn - s->gfn) << HAX_PAGE_SHIFT) + (gpa & 4095);
 	os_mutex_unlock(&vm->lock);
+	return r;
+}
+
+/* Copy to or from the guest RAM at @uva: 0 or -EFAULT (the VMM unmapped it). */
+static int ram_copy(u64 uva, void *buf, u32 size, bool write)
+{
 	return write ? os_copy_to_user(uva, buf, size) : os_copy_from_user(buf, uva, size);
 }
 
@@ -64,11 +82,15 @@ static int host_error(struct emu *e, int r)
 /* Paging structures must be in RAM. */
 static int read_pte(struct emu *e, u64 gpa, u64 *pte, u32 size)
 {
-	int r = ram_access(ctx(e)->v->vm, gpa, pte, size, false);
+	u64 uva;
+	int r = ram_lookup(e, gpa, HAX_PAGEFAULT_ACC_R, &uva);
 
-	if (r < 0)
-		return host_error(e, r);
-	return r ? EMU_UNHANDLED : EMU_OK;
+	if (r == 2)
+		return EMU_IO; /* a PAGEFAULT exit */
+	if (r)
+		return EMU_UNHANDLED;
+	r = ram_copy(uva, pte, size, false);
+	return r ? host_error(e, r) : EMU_OK;
 }
 
 static void fastmmio_exit(struct emu_ctx *c, const struct vcpu_mmio_access *a, u8 dir)
@@ -141,9 +163,10 @@ static int mmio_write(struct emu *e, u64 gpa, const u8 *buf, u32 size)
  */
 static int access(struct emu *e, u64 la, u8 *buf, u32 size, bool write, bool fetch)
 {
-	u64 gpa[2];
+	u32 acc = write ? HAX_PAGEFAULT_ACC_W : fetch ? HAX_PAGEFAULT_ACC_X : HAX_PAGEFAULT_ACC_R;
+	u64 gpa[2], uva[2];
 	u32 len[2], i, n = 0, done = 0;
-	int r;
+	int r, kind[2];
 
 	while (done < size) {
 		u32 room = 4096 - ((la + done) & 4095);
@@ -156,15 +179,22 @@ static int access(struct emu *e, u64 la, u8 *buf, u32 size, bool write, bool fet
 			return r;
 		done += len[n++];
 	}
+	for (i = 0; i < n; i++) { /* every piece allowed before any is touched */
+		kind[i] = ram_lookup(e, gpa[i], acc, &uva[i]);
+		if (kind[i] == 2)
+			return EMU_IO; /* a PAGEFAULT exit */
+		if (kind[i] && fetch)
+			return EMU_UNHANDLED; /* executing from MMIO */
+	}
 	for (i = 0; i < n; i++) {
-		r = ram_access(ctx(e)->v->vm, gpa[i], buf, len[i], write);
+		if (!kind[i])
+			r = ram_copy(uva[i], buf, len[i], write);
+		else if (write)
+			r = mmio_write(e, gpa[i], buf, len[i]);
+		else
+			r = mmio_read(e, gpa[i], buf, len[i]);
 		if (r < 0)
 			return host_error(e, r);
-		if (r && fetch)
-			return EMU_UNHANDLED; /* executing from MMIO */
-		if (r)
-			r = write ? mmio_write(e, gpa[i], buf, len[i])
-				  : mmio_read(e, gpa[i], buf, len[i]);
 		if (r)
 			return r;
 		buf += len[i];
@@ -324,6 +354,20 @@ int vcpu_emulate(struct vcpu *v, struct hax_tunnel *t)
 	if (r)
 		goto unhandled;
 	r = emu_step(&e);
+	if (r == EMU_IO && c.pf_flags) {
+		/*
+		 * A protected page: user space learns it as the CPU's own access
+		 * would report it; after RUN the guest executes the instruction
+		 * again (MMIO reads it made are asked again).
+		 */
+		v->emu = (struct vcpu_emu){ 0 };
+		t->pagefault.gpa = c.pf_gpa;
+		t->pagefault.flags = c.pf_flags;
+		t->pagefault.reserved1 = 0;
+		t->pagefault.reserved2 = 0;
+		t->_exit_status = HAX_EXIT_PAGEFAULT;
+		return EXIT_TO_USER;
+	}
 	if (r == EMU_IO)
 		return EXIT_TO_USER;
 	if (r != EMU_OK && r != EMU_EXCEPTION)

@@ -553,3 +553,40 @@ TEST(mmio_same_as_kvm)
 {
 	return compare_with_kvm(g_mov_start, g_mov_end) || compare_with_kvm(g_rmw_start, g_rmw_end);
 }
+
+/* MOVSB from MMIO into a page PROTECT_RAM made read-only: a PAGEFAULT exit. */
+GUEST_CODE(g_movs_prot, ".code16\n"
+			"mov $0xf000, %ax\n mov %ax, %ds\n xor %ax, %ax\n mov %ax, %es\n"
+			"mov $0x10, %si\n mov $0x3000, %di\n cld\n movsb\n"
+			"hlt\n");
+
+VM_TEST(mmio_emulated_write_respects_protect_ram, 64 << 10)
+{
+	struct hax_fastmmio *m = (struct hax_fastmmio *)c->iobuf;
+
+	c->ram[0x3000] = 0x11;
+	if (vm_load_real(c, 0x1000, g_movs_prot_start, g_movs_prot_end))
+		return 1;
+	CHECK_OK(hax_protect_ram(c->vm_fd, 0x3000, 0x1000, HAX_RAM_PERM_R | HAX_RAM_PERM_X));
+	if (expect_exit(c, HAX_EXIT_FAST_MMIO))
+		return 1;
+	CHECK_EQ(m->gpa, MMIO_BASE + 0x10);
+	CHECK_EQ(m->direction, HAX_FASTMMIO_READ);
+	m->value = 0x77;
+	if (expect_exit(c, HAX_EXIT_PAGEFAULT))
+		return 1;
+	CHECK_EQ(c->tunnel->pagefault.gpa, 0x3000);
+	CHECK_EQ(c->tunnel->pagefault.flags,
+		 HAX_PAGEFAULT_ACC_W | HAX_PAGEFAULT_PERM_R | HAX_PAGEFAULT_PERM_X);
+	CHECK_EQ(c->ram[0x3000], 0x11);
+	/* opened again: the instruction runs again from the start */
+	CHECK_OK(hax_protect_ram(c->vm_fd, 0x3000, 0x1000, HAX_RAM_PERM_RWX));
+	if (expect_exit(c, HAX_EXIT_FAST_MMIO))
+		return 1;
+	CHECK_EQ(m->gpa, MMIO_BASE + 0x10);
+	m->value = 0x78;
+	if (expect_exit(c, HAX_EXIT_HLT))
+		return 1;
+	CHECK_EQ(c->ram[0x3000], 0x78);
+	return 0;
+}
