@@ -98,8 +98,8 @@ static int decode_vex(struct emu *e, struct emu_insn *in, u8 c)
 
 	if (r)
 		return r;
-	if (in->mode != 8 && (b1 & 0xc0) != 0xc0) {
-		e->len--; /* LES/LDS: not VEX */
+	if (!(e->s.cr0 & 1) || (in->mode != 8 && (b1 & 0xc0) != 0xc0)) {
+		e->len--; /* LES/LDS (always in real mode): not VEX */
 		return EMU_OK;
 	}
 	in->vex = true;

@@ -590,3 +590,46 @@ VM_TEST(mmio_emulated_write_respects_protect_ram, 64 << 10)
 	CHECK_EQ(c->ram[0x3000], 0x78);
 	return 0;
 }
+
+/* Several MMIO reads and writes in one instruction: CMPXCHG16B, CMPSQ, MOVSQ. */
+GUEST_CODE(g_multi, ".code64\n"
+		    "mov $0x400000, %rsi\n"
+		    "mov 0x80(%rsi), %rax\n mov 0x88(%rsi), %rdx\n"
+		    "mov $0x1111, %ebx\n mov $0x2222, %ecx\n"
+		    "lock cmpxchg16b 0x80(%rsi)\n"
+		    "mov $0x400100, %rsi\n mov $0x400200, %rdi\n cld\n"
+		    "cmpsq\n movsq\n"
+		    "hlt\n");
+
+VM_TEST(mmio_several_accesses_per_instruction, 64 << 10)
+{
+	struct dev d, orig;
+	vcpu_state_t s;
+
+	dev_init(&d);
+	orig = d;
+	if (vm_load_paged(c, true, g_multi_start, g_multi_end) || dev_run(c, &d))
+		return 1;
+	CHECK_EQ(d.n, 10);
+	ACC(0, READ, 0x80, 8);
+	ACC(1, READ, 0x88, 8);
+	/* CMPXCHG16B: two reads, then two writes */
+	ACC(2, READ, 0x80, 8);
+	ACC(3, READ, 0x88, 8);
+	ACC(4, WRITE, 0x80, 8);
+	ACC(5, WRITE, 0x88, 8);
+	CHECK_EQ(dev_val(&d, 0x80, 8), 0x1111);
+	CHECK_EQ(dev_val(&d, 0x88, 8), 0x2222);
+	/* CMPSQ: both operands MMIO; MOVSQ: MMIO to MMIO */
+	ACC(6, READ, 0x100, 8);
+	ACC(7, READ, 0x200, 8);
+	ACC(8, READ, 0x108, 8);
+	ACC(9, WRITE, 0x208, 8);
+	CHECK_EQ(dev_val(&d, 0x208, 8), dev_val(&orig, 0x108, 8));
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(s._regs[HAX_REG_RSI], 0x400110);
+	CHECK_EQ(s._regs[HAX_REG_RDI], 0x400210);
+	/* ZF: the CMPSQ operands compared equal or not */
+	CHECK_EQ(!!(s._rflags & 0x40), dev_val(&orig, 0x100, 8) == dev_val(&orig, 0x200, 8));
+	return 0;
+}
