@@ -27,7 +27,7 @@ CORE_HDR := $(wildcard core/*.h core/*/*.h platform/linux/*.h include/uapi/*.h)
 PAYLOAD_BIN := $(B)/haxm-test $(B)/haxm-bench $(B)/haxm-fuzz $(B)/haxm $(DEB_TOOLS) $(DEB_DKMS)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(filter-out tests/unit/os_user.c,$(wildcard tests/unit/test_*.c)))
 
-.PHONY: all deps kernel module lib tools unit test test-unit test-testbed test-debug bench fuzz torture demo fmt clean help
+.PHONY: all deps kernel module lib tools unit test test-unit test-testbed test-debug bench bench-emulate fuzz fuzz-emulate torture demo fmt clean help
 .PHONY: install uninstall install-module install-tools install-dkms install-udev deb test-install
 all: module lib tools $(PAYLOAD_BIN) $(VMM_GUESTS) $(UNIT_TESTS)
 
@@ -38,6 +38,8 @@ help:
 	@echo "make bench      haxm vs kvm_intel side by side in the testbed (SHORT=1: a quick run)"
 	@echo "make fuzz       the long ABI fuzzer run (1e6 calls) in the testbed"
 	@echo "make torture    the long guest torture run (10 000 random guests) in the testbed"
+	@echo "make bench-emulate  host instructions per emulated MOV (callgrind)"
+	@echo "make fuzz-emulate  the instruction emulator under libFuzzer (FUZZ_TIME=60 s)"
 	@echo "make demo       boot the testbed (or use this host's VT-x) and run a demo guest"
 	@echo "make fmt        clang-format every C file"
 	@echo "make install    module, haxm tool, libhaxm, man pages, udev rule (KDIR: build for that kernel)"
@@ -129,6 +131,25 @@ test: deps all $(B)/testbed.cpio $(DEB_TOOLS)
 	@SUMMARY=$(B)/unit/summary tests/unit/run.sh $(UNIT_TESTS) || true
 	@SUMMARY=$(B)/unit/summary tests/pkg/test-install.sh || true
 	@$(TESTBED)/suite.sh $(B)/testbed.cpio $$(cat $(B)/unit/summary)
+
+# The instruction emulator under libFuzzer (ASan+UBSan); FUZZ_TIME seconds.
+FUZZ_TIME ?= 60
+$(B)/fuzz-emulate: tests/fuzz/fuzz_emulate.c tests/unit/emu_fuzz_body.h $(wildcard core/emulate/*.[ch])
+	@mkdir -p $(B)/fuzz-corpus
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Itests/unit \
+		-Icore tests/fuzz/fuzz_emulate.c $(wildcard core/emulate/*.c) -o $@
+fuzz-emulate: $(B)/fuzz-emulate
+	$(B)/fuzz-emulate -max_total_time=$(FUZZ_TIME) -max_len=64 $(B)/fuzz-corpus \
+		tests/fuzz/regress/emulate
+
+# The emulator's cost per register-to-MMIO MOV, in host instructions (callgrind).
+$(B)/bench-emulate: tests/bench/bench_emulate.c $(wildcard core/emulate/*.[ch])
+	$(CC) -std=gnu11 -O2 -g -Itests/unit -Icore $< $(wildcard core/emulate/*.c) -o $@
+bench-emulate: $(B)/bench-emulate
+	@valgrind --tool=callgrind --toggle-collect=emu_step --callgrind-out-file=$(B)/callgrind.emu \
+		$(B)/bench-emulate 2>&1 | grep -E 'bench-emulate|Collected'
+	@awk '/^summary:/ { printf "bench-emulate: %.0f host instructions per emulated MOV\n", $$2 / 10000 }' \
+		$(B)/callgrind.emu
 
 # haxm vs kvm_intel in one testbed boot; the full run rewrites
 # docs/benchmarks.md, SHORT=1 only proves it works.

@@ -148,12 +148,6 @@ void os_sched_hook_arm(void *hook);
 void os_sched_hook_disarm(void *hook);
 
 /*
- * os_read_user() - copy @len bytes at @uva of the current process (the VMM)
- * to @dst. May sleep. Errors: -EFAULT.
- */
-int os_read_user(void *dst, u64 uva, u32 len);
-
-/*
  * Guest extended state (x87, SSE, AVX, AVX-512: whatever XSAVE holds), one
  * buffer per vCPU kept by the platform, which also saves and restores it when
  * the vCPU's thread is preempted or migrates while the guest's state is in
@@ -228,5 +222,13 @@ void os_trace_mmio(u32 vm, u32 vcpu, u64 gpa, u32 access);
 void os_trace_inject(u32 vm, u32 vcpu, u32 info, u32 error);
 /* os_trace_ept_fault() - an EPT violation at @gpa with exit qualification @qual. */
 void os_trace_ept_fault(u32 vm, u32 vcpu, u64 gpa, u64 qual);
+
+/*
+ * os_copy_from_user()/os_copy_to_user() - @size bytes from or to the current
+ * process at @uva (the emulator and the PDPTE loads reaching guest RAM
+ * through the VMM's mapping). May sleep. Errors: -EFAULT.
+ */
+int os_copy_from_user(void *dst, u64 uva, u32 size);
+int os_copy_to_user(u64 uva, const void *src, u32 size);
 
 #endif /* HAXM_CORE_OS_H */

@@ -102,11 +102,6 @@ struct hax_tunnel *vcpu_tunnel(struct vcpu *v)
 	return v->tunnel_page.va;
 }
 
-int vcpu_mmio(struct vcpu *v, struct hax_tunnel *t, u64 gpa)
-{
-	return vmx_statechange(v, t);
-}
-
 /* An access PROTECT_RAM forbids: user space learns the page and the rights. */
 static int vcpu_pagefault(struct hax_tunnel *t, u64 gpa, u32 access, u32 allowed)
 {
@@ -206,6 +201,8 @@ static int vcpu_run_loop(struct vcpu *v, struct hax_tunnel *t)
 			r = vcpu_fault_in(v, t);
 		else if (r == EXIT_LOAD_PDPTES)
 			r = vmx_cr_finish(v);
+		else if (r == EXIT_EMULATE)
+			r = vcpu_emulate(v, t);
 		if (r == EXIT_RESUME)
 			continue;
 		if (r < 0) {
@@ -236,6 +233,10 @@ int vcpu_run(struct vcpu *v)
 	}
 	if (v->io_in_size)
 		vcpu_complete_in(v);
+	/* An instruction waiting for user space's data completes first. */
+	r = vcpu_emu_continue(v, t);
+	if (r)
+		return r < 0 ? r : 0;
 	/* The guest's FPU state and syscall MSRs are the thread's for the whole RUN. */
 	os_fpu_enter(v->fpu);
 	msr_run_begin(v);
@@ -291,6 +292,7 @@ int vcpu_set_regs(struct vcpu *v, const vcpu_state_t *s)
 		/* A state without XSAVE enabled (a reset, a new boot): XCR0 resets too. */
 		if (!(s->_cr4 & HAX_CR4_OSXSAVE))
 			v->xcr0 = XCR0_X87;
+		v->emu = (struct vcpu_emu){ 0 };
 	}
 	return r;
 }

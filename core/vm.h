@@ -94,7 +94,23 @@ struct vcpu {
 	u64 debug_dr[4];     /* the debugger's DR0-3 (HAX_DEBUG_USE_HW_BP) */
 	bool dr_active;	     /* DR0-3 matter: the DR7 in GUEST_DR7 enables a breakpoint */
 	bool step_tf;	     /* STEP set RFLAGS.TF, the guest had not */
+
+	/* instruction emulation (emu): an MMIO access or string I/O in flight */
+	struct vcpu_emu {
+		u8 pending; /* VCPU_EMU_WAIT_*: what the next RUN brings */
+		u8 nread;   /* MMIO reads user space answered for the instruction */
+		u8 nwrite, wdone; /* MMIO writes of the retired instruction, sent */
+		bool pio_ready;   /* the INS data is in the I/O buffer */
+		struct vcpu_mmio_access {
+			u64 gpa, val;
+			u8 size;
+		} rd[4], wr[4];
+		u16 pio_port;
+		u32 pio_count;
+	} emu;
 };
+
+enum { VCPU_EMU_WAIT_NONE, VCPU_EMU_WAIT_MMIO, VCPU_EMU_WAIT_PIO };
 
 /*
  * hax_core_init() - probe VT-x and set up per-CPU state. Called once at load.
@@ -165,10 +181,11 @@ int vm_protect_ram(struct vm *vm, u64 gpa, u64 size, u32 perm);
 
 /*
  * vcpu_mmio() - the guest accessed guest-physical @gpa, which is not RAM:
- * unmapped (MMIO) or ROM it wrote to. The one place the instruction emulator
- * (FAST_MMIO) plugs in; until then the vCPU stops with STATECHANGE.
+ * unmapped (MMIO) or ROM it wrote to. Emulates the instruction (core/vmx/
+ * vmx_mmio.c); its MMIO accesses go to user space as FAST_MMIO exits.
  * Called from the RUN loop, preemptible, VMCS not necessarily current.
- * Returns an exit action (EXIT_RESUME, EXIT_TO_USER) or a negative errno.
+ * Returns an exit action (EXIT_RESUME, EXIT_TO_USER) or a negative errno
+ * (-EIO: a VMX instruction failed; -EFAULT: the VMM's RAM mapping is gone).
  */
 int vcpu_mmio(struct vcpu *v, struct hax_tunnel *t, u64 gpa);
 
@@ -212,6 +229,20 @@ int vcpu_set_fpu(struct vcpu *v, const struct fx_layout *fx);
  * -EIO.
  */
 int vcpu_set_debug(struct vcpu *v, const hax_debug_t *d);
+
+/*
+ * vcpu_emulate() - emulate the instruction at the guest's CS:RIP (MMIO,
+ * INS/OUTS). Same context and results as vcpu_mmio(); an instruction the
+ * emulator cannot run stops the guest with STATECHANGE.
+ */
+int vcpu_emulate(struct vcpu *v, struct hax_tunnel *t);
+
+/*
+ * vcpu_emu_continue() - at RUN: send the next queued MMIO write, or finish
+ * the instruction waiting for the data of a FAST_MMIO read or an INS.
+ * Returns EXIT_RESUME (nothing pending), EXIT_TO_USER or a negative errno.
+ */
+int vcpu_emu_continue(struct vcpu *v, struct hax_tunnel *t);
 
 /* vcpu_tunnel() - the tunnel and I/O buffer pages to map for user space. */
 struct hax_tunnel *vcpu_tunnel(struct vcpu *v);

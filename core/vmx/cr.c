@@ -120,7 +120,7 @@ static int read_pdptes(struct vm *vm, u64 cr3, u64 pdpte[4])
 	os_mutex_unlock(&vm->lock);
 	if (!s)
 		return -EINVAL;
-	r = os_read_user(pdpte, uva, 4 * sizeof(u64));
+	r = os_copy_from_user(pdpte, uva, 4 * sizeof(u64));
 	if (!r && !pdptes_valid(pdpte))
 		r = -EINVAL;
 	return r ? -EINVAL : 0;

@@ -61,32 +61,6 @@ static int handle_gp(struct vcpu *v, struct hax_tunnel *t)
 	return EXIT_RESUME;
 }
 
-static int handle_io(struct vcpu *v, struct hax_tunnel *t)
-{
-	u64 q = v->exit_qual;
-	u8 size = IO_QUAL_SIZE(q);
-
-	if (os_trace_on(OS_TRACE_IO))
-		os_trace_io(v->vm->id, v->id, IO_QUAL_PORT(q), size, q & IO_QUAL_IN,
-			    q & IO_QUAL_STRING, (q & IO_QUAL_IN) ? 0 : (u32)v->regs[HAX_REG_RAX]);
-	if (q & IO_QUAL_STRING)
-		return vmx_statechange(v, t); /* INS/OUTS: needs the emulator */
-	t->io._direction = (q & IO_QUAL_IN) ? HAX_IO_IN : HAX_IO_OUT;
-	t->io._df = 0;
-	t->io._size = size;
-	t->io._port = IO_QUAL_PORT(q);
-	t->io._count = 1;
-	t->io._flags = 0;
-	t->io._vaddr = 0;
-	if (q & IO_QUAL_IN)
-		v->io_in_size = size; /* completed by the next RUN */
-	else
-		__builtin_memcpy(v->iobuf_page.va, &v->regs[HAX_REG_RAX], size);
-	vmx_skip_instruction(v);
-	t->_exit_status = HAX_EXIT_IO;
-	return EXIT_TO_USER;
-}
-
 static int handle_ept_violation(struct vcpu *v, struct hax_tunnel *t)
 {
 	v->fault_gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
@@ -129,7 +103,7 @@ static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_XSETBV] = vmx_handle_xsetbv,
 	[EXIT_REASON_CR_ACCESS] = vmx_handle_cr,
 	[EXIT_REASON_DR_ACCESS] = vmx_handle_dr,
-	[EXIT_REASON_IO] = handle_io,
+	[EXIT_REASON_IO] = vmx_handle_io,
 	[EXIT_REASON_RDMSR] = vmx_handle_rdmsr,
 	[EXIT_REASON_WRMSR] = vmx_handle_wrmsr,
 	[EXIT_REASON_EPT_VIOLATION] = handle_ept_violation,

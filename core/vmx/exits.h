@@ -11,6 +11,7 @@ enum exit_action {
 	EXIT_TO_USER = 1,  /* the tunnel holds an exit for user space */
 	EXIT_FAULT_IN = 2, /* map v->fault_gpa (may sleep), then resume */
 	EXIT_LOAD_PDPTES = 3, /* vmx_cr_finish(): a CR write needing PAE PDPTEs */
+	EXIT_EMULATE = 4,  /* emulate the instruction at CS:RIP (may sleep) */
 };
 
 /*
@@ -34,6 +35,9 @@ void vmx_inject_exception(struct vcpu *v, u8 vec, bool has_error, u32 error);
 
 /* vmx_skip_instruction() - step RIP over the instruction that exited. */
 void vmx_skip_instruction(struct vcpu *v);
+
+/* vmx_handle_io() - the I/O instruction exit (vmx_io.c). */
+int vmx_handle_io(struct vcpu *v, struct hax_tunnel *t);
 
 /* vmx_statechange() - report an exit the guest cannot continue from. */
 int vmx_statechange(struct vcpu *v, struct hax_tunnel *t);

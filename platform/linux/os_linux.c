@@ -6,6 +6,7 @@
 #include <linux/module.h>
 #include <linux/ratelimit.h>
 #include <linux/sched/signal.h>
+#include <linux/uaccess.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
@@ -356,7 +357,12 @@ void os_sched_hook_disarm(void *hook)
 	preempt_enable();
 }
 
-int os_read_user(void *dst, u64 uva, u32 len)
+int os_copy_from_user(void *dst, u64 uva, u32 size)
 {
-	return copy_from_user(dst, (const void __user *)(unsigned long)uva, len) ? -EFAULT : 0;
+	return copy_from_user(dst, (const void __user *)(uintptr_t)uva, size) ? -EFAULT : 0;
+}
+
+int os_copy_to_user(u64 uva, const void *src, u32 size)
+{
+	return copy_to_user((void __user *)(uintptr_t)uva, src, size) ? -EFAULT : 0;
 }

@@ -254,12 +254,6 @@ void os_sched_hook_disarm(void *hook)
 	((struct os_sched_hook *)hook)->armed = false;
 }
 
-int os_read_user(void *dst, u64 uva, u32 len)
-{
-	memcpy(dst, (const void *)(uintptr_t)uva, len);
-	return 0;
-}
-
 /* Guest FPU buffers: a 512-byte FXSAVE image each, entered at most once. */
 struct os_fpu {
 	u8 fx[512];
@@ -355,4 +349,17 @@ void os_trace_inject(u32 vm, u32 vcpu, u32 info, u32 error)
 void os_trace_ept_fault(u32 vm, u32 vcpu, u64 gpa, u64 qual)
 {
 	traced(OS_TRACE_EPT_FAULT, gpa, qual, 0);
+}
+
+/* Unit tests run the core in one address space: user addresses are plain pointers. */
+int os_copy_from_user(void *dst, u64 uva, u32 size)
+{
+	memcpy(dst, (const void *)(uintptr_t)uva, size);
+	return 0;
+}
+
+int os_copy_to_user(u64 uva, const void *src, u32 size)
+{
+	memcpy((void *)(uintptr_t)uva, src, size);
+	return 0;
 }

@@ -33,8 +33,8 @@ TEST(capability)
 	close(fd);
 	CHECK_EQ(ci.wstatus & HAX_CAP_STATUS_WORKING, HAX_CAP_STATUS_WORKING);
 	CHECK_EQ(ci.winfo & (HAX_CAP_EPT | HAX_CAP_UG), HAX_CAP_EPT | HAX_CAP_UG);
-	/* Only what works is advertised: no MMIO emulation yet; VCPU_DEBUG works. */
-	CHECK_EQ(ci.winfo & HAX_CAP_FASTMMIO, 0);
+	/* Only what works is advertised: MMIO emulation and VCPU_DEBUG work. */
+	CHECK_EQ(ci.winfo & HAX_CAP_FASTMMIO, HAX_CAP_FASTMMIO);
 	CHECK_EQ(ci.winfo & HAX_CAP_DEBUG, HAX_CAP_DEBUG);
 	CHECK_EQ(ci.winfo & (HAX_CAP_RAM_PROTECTION | HAX_CAP_IMPLICIT_RAMBLOCK),
 		 HAX_CAP_RAM_PROTECTION | HAX_CAP_IMPLICIT_RAMBLOCK);

@@ -39,10 +39,16 @@ VM_TEST(mem_rom_write_goes_to_mmio, 64 << 10)
 	CHECK_OK(hax_set_ram(c->vm_fd, 0x20000, PG, (uintptr_t)rom, HAX_RAM_INFO_ROM));
 	if (vm_load_real(c, 0x1000, g_rom_start, g_rom_end) || expect_out(c, 0x80, 1, 0x5a))
 		return 1;
-	/* The write is MMIO (the emulator's); today it stops the vCPU. */
-	if (expect_exit(c, HAX_EXIT_STATECHANGE))
+	/* The write is MMIO: a FAST_MMIO write, and the ROM keeps its byte. */
+	if (expect_exit(c, HAX_EXIT_FAST_MMIO))
 		return 1;
 	CHECK_EQ(c->tunnel->_exit_reason, 48);
+	CHECK_EQ(((struct hax_fastmmio *)c->iobuf)->gpa, 0x20000);
+	CHECK_EQ(((struct hax_fastmmio *)c->iobuf)->direction, HAX_FASTMMIO_WRITE);
+	CHECK_EQ(((struct hax_fastmmio *)c->iobuf)->size, 1);
+	CHECK_EQ(((struct hax_fastmmio *)c->iobuf)->value & 0xff, 0x11);
+	if (expect_exit(c, HAX_EXIT_HLT))
+		return 1;
 	CHECK_EQ(rom[0], 0x5a);
 	munmap(rom, PG);
 	return 0;
@@ -78,8 +84,10 @@ VM_TEST(mem_unmap_unpins_and_remap, 64 << 10)
 		return 1;
 	CHECK_EQ(after.pinned_pages, before.pinned_pages - 1);
 	if (vm_load_real(c, 0x1000, g_rd3000_start, g_rd3000_end) ||
-	    expect_exit(c, HAX_EXIT_STATECHANGE))
+	    expect_exit(c, HAX_EXIT_FAST_MMIO))
 		return 1;
+	CHECK_EQ(((struct hax_fastmmio *)c->iobuf)->gpa, 0x3000);
+	CHECK_EQ(((struct hax_fastmmio *)c->iobuf)->direction, HAX_FASTMMIO_READ);
 	/* Remapped elsewhere: the guest sees the new memory. */
 	CHECK_OK(hax_add_ramblock(c->vm_fd, (uintptr_t)other, PG));
 	CHECK_OK(hax_set_ram(c->vm_fd, 0x3000, PG, (uintptr_t)other, 0));
@@ -305,12 +313,13 @@ VM_TEST(mem_unmap_reaches_running_vcpu, 64 << 10)
 	    vm_load_real(c, 0x1000, g_spin_read_start, g_spin_read_end) || counts_read(&before))
 		return 1;
 	CHECK(pthread_create(&th, NULL, protect_later, &p) == 0);
-	r = expect_exit(c, HAX_EXIT_STATECHANGE);
+	r = expect_exit(c, HAX_EXIT_FAST_MMIO);
 	pthread_join(th, NULL);
 	CHECK_EQ(p.r, 0);
 	if (r || counts_read(&after))
 		return 1;
 	CHECK_EQ(c->tunnel->_exit_reason, 48);
+	CHECK_EQ(((struct hax_fastmmio *)c->iobuf)->gpa, 0x3000);
 	CHECK_EQ(after.pinned_pages, before.pinned_pages - 1);
 	return 0;
 }
@@ -475,7 +484,11 @@ TEST(mem_guest_stays_inside_its_ram)
 		if (hax_set_regs(c->vcpu_fd, &s))
 			r = fail("SET_REGS: %s", strerror(errno));
 		else
-			r = expect_exit(c, HAX_EXIT_STATECHANGE);
+			r = expect_exit(c, HAX_EXIT_FAST_MMIO);
+		if (!r && ((struct hax_fastmmio *)c->iobuf)->gpa != gpa)
+			r = fail("FAST_MMIO at 0x%llx, expected 0x%llx",
+				 (unsigned long long)((struct hax_fastmmio *)c->iobuf)->gpa,
+				 (unsigned long long)gpa);
 	}
 	for (i = 0; !r && i < 0xf000; i++)
 		if (c->ram[i] != 0xff)

@@ -97,7 +97,7 @@ VM_TEST(real_mode_ram, 64 << 10)
 	return 0;
 }
 
-/* Guest memory outside RAM (no emulator yet): a clean STATECHANGE. */
+/* Guest memory outside RAM: the store goes to user space as a FAST_MMIO write. */
 GUEST_CODE(g_mmio, ".code16\n"
 		   "mov $0xf000, %ax\n mov %ax, %ds\n"
 		   "movb $1, 0\n"
@@ -107,11 +107,12 @@ VM_TEST(real_mode_unmapped_access, 64 << 10)
 {
 	if (vm_load_real(c, 0x1000, g_mmio_start, g_mmio_end))
 		return 1;
-	if (expect_exit(c, HAX_EXIT_STATECHANGE))
+	if (expect_exit(c, HAX_EXIT_FAST_MMIO))
 		return 1;
 	CHECK_EQ(c->tunnel->_exit_reason, 48); /* EPT violation */
-	/* A stopped vCPU stays stopped until user space resets it. */
-	return expect_exit(c, HAX_EXIT_STATECHANGE);
+	CHECK_EQ(((struct hax_fastmmio *)c->iobuf)->gpa, 0xf0000);
+	CHECK_EQ(((struct hax_fastmmio *)c->iobuf)->value & 0xff, 1);
+	return expect_exit(c, HAX_EXIT_HLT);
 }
 
 /* A guest that never exits on its own: interrupts off, spinning. */

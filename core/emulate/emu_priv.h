@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The emulator's internals shared by its decoder and executor. */
+#ifndef HAXM_CORE_EMU_PRIV_H
+#define HAXM_CORE_EMU_PRIV_H
+
+#include "emulate.h"
+
+/* A decoded instruction. */
+struct emu_insn {
+	u8 mode; /* 2, 4, 8: the code size */
+	u8 opsz; /* operand size in bytes */
+	u8 adsz; /* address size in bytes */
+	u8 rex;	 /* 0 or 0x40-0x4f */
+	u8 rep;	 /* 0, 0xf2 or 0xf3 (the last one seen) */
+	bool lock;
+	bool opsz_pfx; /* 0x66 seen */
+	s8 seg;	       /* override, or -1 */
+	u8 map;	       /* 0: one byte, 1: 0F, 2: 0F 38, 3: 0F 3A */
+	bool vex;      /* VEX-encoded (SDM 2.3) */
+	u8 vvvv;       /* the register VEX.vvvv names */
+	u8 vex_pp;     /* its implied prefix: 0 none, 1 66, 2 F3, 3 F2 */
+	u8 op;
+	bool has_modrm;
+	u8 mod, reg, rm; /* reg and rm include REX.R / REX.B */
+	bool mem;	 /* ModRM names memory */
+	bool rip_rel;
+	bool base_rsp; /* RSP is the base register (POP Ev) */
+	u64 imm;
+	bool again; /* a REP string instruction with iterations left: RIP stays */
+	u64 ea;	    /* the memory operand's offset (address-size wrapped) */
+	u8 ea_seg;  /* its segment */
+};
+
+/* Register access with x86 width semantics (AH-BH without REX). */
+u64 emu_get_reg(struct emu *e, const struct emu_insn *in, int idx, u32 size);
+void emu_set_reg(struct emu *e, const struct emu_insn *in, int idx, u32 size, u64 val);
+/* emu_trunc() - @v truncated to @size bytes. */
+static inline u64 emu_trunc(u64 v, u32 size)
+{
+	return size >= 8 ? v : v & ((1ULL << (size * 8)) - 1);
+}
+/* emu_sext() - @v of @size bytes sign-extended to 64 bits. */
+static inline u64 emu_sext(u64 v, u32 size)
+{
+	u32 sh = 64 - size * 8;
+
+	return (u64)((s64)(v << sh) >> sh);
+}
+
+/*
+ * Instruction bytes, fetched from CS:RIP as needed; a past-15-byte
+ * instruction raises #GP(0).
+ */
+int emu_fetch(struct emu *e, u32 size, u64 *val);
+
+/*
+ * emu_decode_prefixes_opcode() and emu_decode_modrm(): fill @in. Return
+ * EMU_OK or a fault result.
+ */
+int emu_decode_prefixes_opcode(struct emu *e, struct emu_insn *in);
+int emu_decode_modrm(struct emu *e, struct emu_insn *in);
+
+/*
+ * Memory by segment and offset: segment limit, canonical, writability and
+ * alignment checks, then the ops. @align: the size the CPU requires aligned
+ * (#GP(0) when not), or 0.
+ */
+int emu_mem_read(struct emu *e, const struct emu_insn *in, int seg, u64 off, void *buf, u32 size);
+int emu_mem_write(struct emu *e, const struct emu_insn *in, int seg, u64 off, const void *buf,
+		  u32 size);
+/* emu_linear() - the checked linear address of [seg:off, +size). */
+int emu_linear(struct emu *e, const struct emu_insn *in, int seg, u64 off, u32 size, bool write,
+	       u64 *la);
+
+/* emu_string() - MOVS CMPS STOS LODS SCAS INS OUTS, one REP step (emu_string.c). */
+int emu_string(struct emu *e, struct emu_insn *in);
+
+/* emu_read_rm() - the ModRM operand (register or memory) of @size bytes. */
+int emu_read_rm(struct emu *e, struct emu_insn *in, u32 size, u64 *v);
+
+/* emu_exec_vex() - a VEX-encoded instruction (emu_bmi.c). */
+int emu_exec_vex(struct emu *e, struct emu_insn *in);
+
+/* emu_execute() - run the decoded @in (emu_exec.c). */
+int emu_execute(struct emu *e, struct emu_insn *in);
+
+#endif /* HAXM_CORE_EMU_PRIV_H */

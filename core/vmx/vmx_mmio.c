@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The instruction emulator (core/emulate) wired to a vCPU: MMIO through
+ * FAST_MMIO exits, and INS/OUTS through IO exits.
+ *
+ * An instruction runs on a snapshot of the guest's registers and retires
+ * (registers written back, RIP advanced) only when it completes. An MMIO
+ * read without its data yet stops it (EMU_IO): user space gets a FAST_MMIO
+ * read; the next RUN records the value and runs the instruction again from
+ * the start, the recorded reads answering its first reads in order. MMIO
+ * writes (at most the instruction's last access) are queued when it
+ * retires and sent one FAST_MMIO write per RUN. INS works like a read: the
+ * IO exit asks for the data, the next RUN runs the instruction again with
+ * it. OUTS retires with its data in the I/O buffer and exits.
+ */
+#include "../emulate/emulate.h"
+#include "cpu.h"
+#include "exits.h"
+#include "vmcs.h"
+#include "vmx.h"
+
+struct emu_ctx {
+	struct vcpu *v;
+	struct hax_tunnel *t;
+	u8 nread;     /* MMIO reads this run of the instruction made */
+	u8 nwrite;    /* MMIO writes it queued */
+	bool pio;     /* INS/OUTS: its memory side must be RAM */
+	bool pio_out; /* OUTS retired: the IO exit is ready */
+	int err;      /* a host error behind EMU_UNHANDLED */
+	u64 pf_gpa;   /* PROTECT_RAM forbids the access: the page... */
+	u32 pf_flags; /* ...and the PAGEFAULT flags, or 0 */
+	struct vcpu_mmio_access wr[4];
+};
+
+static struct emu_ctx *ctx(struct emu *e)
+{
+	return e->ctx;
+}
+
+/*
+ * Where guest-physical @gpa lives for access @acc (HAX_PAGEFAULT_ACC_*):
+ * 0 RAM, at *@uva in the VMM; 1 not RAM (MMIO, or ROM for a write); 2 RAM
+ * that PROTECT_RAM closes to @acc (recorded for the PAGEFAULT exit).
+ */
+static int ram_lookup(struct emu *e, u64 gpa, u32 acc, u64 *uva)
+{
+	struct vm *vm = ctx(e)->v->vm;
+	u64 gfn = gpa >> HAX_PAGE_SHIFT;
+	const struct memslot *s;
+	u32 allowed;
+	int r = 0;
+
+	os_mutex_lock(&vm->lock);
+	s = memslot_find(&vm->mem, gfn);
+	if (!s || ((acc & HAX_PAGEFAULT_ACC_W) && (s->flags & HAX_RAM_INFO_ROM))) {
+		r = 1;
+	} else {
+		allowed = guest_mem_allowed(&vm->mem, gfn);
+		*uva = s->rb->uva + ((s->rb_pgoff + gfn - s->gfn) << HAX_PAGE_SHIFT) + (gpa & 4095);
+		if (acc & ~allowed) {
+			ctx(e)->pf_gpa = gpa & HAX_PAGE_MASK;
+			ctx(e)->pf_flags = acc | (allowed << 4);
+			r = 2;
+		}
+	}
+	os_mutex_unlock(&vm->lock);
+	return r;
+}
+
+/* Copy to or from the guest RAM at @uva: 0 or -EFAULT (the VMM unmapped it). */
+static int ram_copy(u64 uva, void *buf, u32 size, bool write)
+{
+	return write ? os_copy_to_user(uva, buf, size) : os_copy_from_user(buf, uva, size);
+}
+
+static int host_error(struct emu *e, int r)
+{
+	ctx(e)->err = r;
+	return EMU_UNHANDLED;
+}
+
+/* Paging structures must be in RAM. */
+static int read_pte(struct emu *e, u64 gpa, u64 *pte, u32 size)
+{
+	u64 uva;
+	int r = ram_lookup(e, gpa, HAX_PAGEFAULT_ACC_R, &uva);
+
+	if (r == 2)
+		return EMU_IO; /* a PAGEFAULT exit */
+	if (r)
+		return EMU_UNHANDLED;
+	r = ram_copy(uva, pte, size, false);
+	return r ? host_error(e, r) : EMU_OK;
+}
+
+static void fastmmio_exit(struct emu_ctx *c, const struct vcpu_mmio_access *a, u8 dir)
+{
+	struct hax_fastmmio *m = c->v->iobuf_page.va;
+
+	m->gpa = a->gpa;
+	m->value = dir == HAX_FASTMMIO_WRITE ? a->val : 0;
+	m->size = a->size;
+	m->direction = dir;
+	m->reg_index = 0;
+	m->pad0 = 0;
+	c->t->_exit_status = HAX_EXIT_FAST_MMIO;
+}
+
+static int mmio_read(struct emu *e, u64 gpa, u8 *buf, u32 size)
+{
+	struct emu_ctx *c = ctx(e);
+	struct vcpu_emu *ve = &c->v->emu;
+
+	if (c->pio)
+		return EMU_UNHANDLED;
+	while (size) {
+		u32 n = size > 8 ? 8 : size;
+		struct vcpu_mmio_access *a = &ve->rd[c->nread];
+
+		if (c->nread >= 4)
+			return EMU_UNHANDLED;
+		if (c->nread == ve->nread) { /* not answered yet: ask */
+			a->gpa = gpa;
+			a->size = n;
+			ve->pending = VCPU_EMU_WAIT_MMIO;
+			fastmmio_exit(c, a, HAX_FASTMMIO_READ);
+			return EMU_IO;
+		}
+		if (a->gpa != gpa || a->size != n)
+			return EMU_UNHANDLED; /* the instruction changed under us */
+		__builtin_memcpy(buf, &a->val, n);
+		c->nread++;
+		gpa += n, buf += n, size -= n;
+	}
+	return EMU_OK;
+}
+
+static int mmio_write(struct emu *e, u64 gpa, const u8 *buf, u32 size)
+{
+	struct emu_ctx *c = ctx(e);
+
+	if (c->pio)
+		return EMU_UNHANDLED;
+	while (size) {
+		u32 n = size > 8 ? 8 : size;
+		struct vcpu_mmio_access *a = &c->wr[c->nwrite];
+
+		if (c->nwrite >= 4)
+			return EMU_UNHANDLED;
+		a->gpa = gpa;
+		a->size = n;
+		a->val = 0;
+		__builtin_memcpy(&a->val, buf, n);
+		c->nwrite++;
+		gpa += n, buf += n, size -= n;
+	}
+	return EMU_OK;
+}
+
+/*
+ * Translate every page of [@la, +@size) first, so a #PF on a later page
+ * comes before any write; then access each piece.
+ */
+static int access(struct emu *e, u64 la, u8 *buf, u32 size, bool write, bool fetch)
+{
+	u32 acc = write ? HAX_PAGEFAULT_ACC_W : fetch ? HAX_PAGEFAULT_ACC_X : HAX_PAGEFAULT_ACC_R;
+	u64 gpa[2], uva[2];
+	u32 len[2], i, n = 0, done = 0;
+	int r, kind[2];
+
+	while (done < size) {
+		u32 room = 4096 - ((la + done) & 4095);
+
+		if (n == 2)
+			return EMU_UNHANDLED;
+		len[n] = size - done < room ? size - done : room;
+		r = emu_translate(e, la + done, write, fetch, &gpa[n], read_pte);
+		if (r)
+			return r;
+		done += len[n++];
+	}
+	for (i = 0; i < n; i++) { /* every piece allowed before any is touched */
+		kind[i] = ram_lookup(e, gpa[i], acc, &uva[i]);
+		if (kind[i] == 2)
+			return EMU_IO; /* a PAGEFAULT exit */
+		if (kind[i] && fetch)
+			return EMU_UNHANDLED; /* executing from MMIO */
+	}
+	for (i = 0; i < n; i++) {
+		if (!kind[i])
+			r = ram_copy(uva[i], buf, len[i], write);
+		else if (write)
+			r = mmio_write(e, gpa[i], buf, len[i]);
+		else
+			r = mmio_read(e, gpa[i], buf, len[i]);
+		if (r < 0)
+			return host_error(e, r);
+		if (r)
+			return r;
+		buf += len[i];
+	}
+	return EMU_OK;
+}
+
+static int op_read(struct emu *e, u64 la, void *buf, u32 size, bool fetch)
+{
+	return access(e, la, buf, size, false, fetch);
+}
+
+static int op_write(struct emu *e, u64 la, const void *buf, u32 size)
+{
+	return access(e, la, (u8 *)buf, size, true, false);
+}
+
+static void pio_exit(struct emu *e, u16 port, u32 size, u32 count, u8 dir)
+{
+	struct hax_tunnel *t = ctx(e)->t;
+
+	t->io._direction = dir;
+	t->io._df = !!(e->s.rflags & EMU_DF);
+	t->io._size = size;
+	t->io._port = port;
+	t->io._count = count;
+	t->io._flags = HAX_IO_FLAG_STRING;
+	t->io._pad0 = 0;
+	t->io._pad1 = 0;
+	t->io._pad2 = 0;
+	t->io._vaddr = 0;
+	t->_exit_status = HAX_EXIT_IO;
+}
+
+static int op_pio_in(struct emu *e, u16 port, u32 size, u32 count)
+{
+	struct vcpu_emu *ve = &ctx(e)->v->emu;
+
+	ctx(e)->pio = true;
+	if (ve->pio_ready) {
+		if (ve->pio_port != port || ve->pio_count != count)
+			return EMU_UNHANDLED;
+		return EMU_OK;
+	}
+	ve->pio_port = port;
+	ve->pio_count = count;
+	ve->pending = VCPU_EMU_WAIT_PIO;
+	pio_exit(e, port, size, count, HAX_IO_IN);
+	return EMU_IO;
+}
+
+static int op_pio_out(struct emu *e, u16 port, u32 size, u32 count)
+{
+	ctx(e)->pio = true;
+	ctx(e)->pio_out = true;
+	pio_exit(e, port, size, count, HAX_IO_OUT);
+	return EMU_OK;
+}
+
+static const struct emu_ops vcpu_emu_ops = {
+	.read = op_read,
+	.write = op_write,
+	.pio_in = op_pio_in,
+	.pio_out = op_pio_out,
+};
+
+static void seg_in(struct emu_seg *d, const segment_desc_t *s)
+{
+	d->base = s->base;
+	d->limit = s->limit;
+	d->ar = s->ar;
+	d->sel = s->selector;
+}
+
+/* The guest's state into @e; -EIO if a VMX instruction failed, 1 mid-event. */
+static int snapshot(struct vcpu *v, struct emu *e)
+{
+	vcpu_state_t s;
+	int r;
+
+	os_preempt_disable();
+	r = vmx_vcpu_load(v);
+	if (!r) {
+		/* An exit while delivering an event is not the instruction's. */
+		if (vmcs_read32(IDT_VECTORING_INFO) & INTR_INFO_VALID)
+			r = 1;
+		vmcs_get_state(v, &s);
+		if (vmx_take_error())
+			r = -EIO;
+	}
+	os_preempt_enable();
+	if (r)
+		return r;
+	__builtin_memcpy(e->s.gpr, s._regs, sizeof(e->s.gpr));
+	e->s.rip = s._rip;
+	e->s.rflags = s._rflags;
+	seg_in(&e->s.seg[EMU_ES], &s._es);
+	seg_in(&e->s.seg[EMU_CS], &s._cs);
+	seg_in(&e->s.seg[EMU_SS], &s._ss);
+	seg_in(&e->s.seg[EMU_DS], &s._ds);
+	seg_in(&e->s.seg[EMU_FS], &s._fs);
+	seg_in(&e->s.seg[EMU_GS], &s._gs);
+	e->s.cr0 = s._cr0;
+	e->s.cr3 = s._cr3;
+	e->s.cr4 = s._cr4;
+	e->s.efer = s._efer;
+	e->s.cpl = (s._cr0 & HAX_CR0_PE) ? (s._ss.ar >> 5) & 3 : 0;
+	return 0;
+}
+
+/* Write the retired instruction's registers back, or deliver its fault. */
+static int commit(struct vcpu *v, struct emu *e, bool fault)
+{
+	int r, i;
+
+	os_preempt_disable();
+	r = vmx_vcpu_load(v);
+	if (!r && fault) {
+		bool code = e->exc_has_err;
+
+		if (e->exc_vec == EMU_VEC_PF)
+			v->cr2 = e->exc_cr2;
+		vmx_inject_exception(v, e->exc_vec, code, e->exc_err);
+	} else if (!r) {
+		u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY);
+
+		for (i = 0; i < HAX_NR_GPRS; i++)
+			if (i != HAX_REG_RSP)
+				v->regs[i] = e->s.gpr[i];
+		vmcs_writel(GUEST_RSP, e->s.gpr[HAX_REG_RSP]);
+		vmcs_writel(GUEST_RIP, e->s.rip);
+		vmcs_writel(GUEST_RFLAGS, e->s.rflags);
+		/* retired: STI/MOV SS blocking ends (SDM 24.4.2) */
+		vmcs_write32(GUEST_INTERRUPTIBILITY, intr & ~(GUEST_INTR_STI | GUEST_INTR_MOVSS));
+	}
+	if (!r && vmx_take_error())
+		r = -EIO;
+	os_preempt_enable();
+	return r;
+}
+
+static void send_write(struct vcpu *v, struct hax_tunnel *t)
+{
+	struct emu_ctx c = { .v = v, .t = t };
+
+	fastmmio_exit(&c, &v->emu.wr[v->emu.wdone++], HAX_FASTMMIO_WRITE);
+}
+
+int vcpu_emulate(struct vcpu *v, struct hax_tunnel *t)
+{
+	struct emu_ctx c = { .v = v, .t = t };
+	struct emu e = { .ops = &vcpu_emu_ops, .ctx = &c, .iobuf = v->iobuf_page.va };
+	int r = snapshot(v, &e), i;
+
+	if (r < 0)
+		return r;
+	if (r)
+		goto unhandled;
+	r = emu_step(&e);
+	if (r == EMU_IO && c.pf_flags) {
+		/*
+		 * A protected page: user space learns it as the CPU's own access
+		 * would report it; after RUN the guest executes the instruction
+		 * again (MMIO reads it made are asked again).
+		 */
+		v->emu = (struct vcpu_emu){ 0 };
+		t->pagefault.gpa = c.pf_gpa;
+		t->pagefault.flags = c.pf_flags;
+		t->pagefault.reserved1 = 0;
+		t->pagefault.reserved2 = 0;
+		t->_exit_status = HAX_EXIT_PAGEFAULT;
+		return EXIT_TO_USER;
+	}
+	if (r == EMU_IO)
+		return EXIT_TO_USER;
+	if (r != EMU_OK && r != EMU_EXCEPTION)
+		goto unhandled;
+	v->emu.nread = 0;
+	v->emu.pio_ready = false;
+	r = commit(v, &e, r == EMU_EXCEPTION);
+	if (r)
+		return r;
+	for (i = 0; i < c.nwrite; i++)
+		v->emu.wr[i] = c.wr[i];
+	v->emu.nwrite = c.nwrite;
+	v->emu.wdone = 0;
+	if (c.nwrite) {
+		send_write(v, t);
+		return EXIT_TO_USER;
+	}
+	return c.pio_out ? EXIT_TO_USER : EXIT_RESUME;
+unhandled:
+	v->emu = (struct vcpu_emu){ 0 };
+	if (c.err)
+		return c.err;
+	os_log_ratelimited(HAX_LOG_WARN,
+			   "vm%u vcpu%u: cannot emulate %02x %02x %02x %02x at rip 0x%llx\n",
+			   v->vm->id, v->id, e.insn[0], e.insn[1], e.insn[2], e.insn[3],
+			   (unsigned long long)e.s.rip);
+	return vmx_statechange(v, t);
+}
+
+int vcpu_mmio(struct vcpu *v, struct hax_tunnel *t, u64 gpa)
+{
+	return vcpu_emulate(v, t);
+}
+
+int vcpu_emu_continue(struct vcpu *v, struct hax_tunnel *t)
+{
+	struct vcpu_emu *ve = &v->emu;
+	const struct hax_fastmmio *m = v->iobuf_page.va;
+
+	if (ve->wdone < ve->nwrite) {
+		send_write(v, t);
+		return EXIT_TO_USER;
+	}
+	ve->nwrite = ve->wdone = 0;
+	switch (ve->pending) {
+	case VCPU_EMU_WAIT_MMIO:
+		/* user space's answer, read once */
+		ve->rd[ve->nread].val = __atomic_load_n(&m->value, __ATOMIC_RELAXED);
+		ve->nread++;
+		break;
+	case VCPU_EMU_WAIT_PIO:
+		ve->pio_ready = true;
+		break;
+	default:
+		return EXIT_RESUME;
+	}
+	ve->pending = VCPU_EMU_WAIT_NONE;
+	return vcpu_emulate(v, t);
+}

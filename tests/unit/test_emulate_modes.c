@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The emulator where the host CPU cannot be the reference: 16- and 32-bit
+ * code, segmentation (limits, SS faults), canonical and alignment checks,
+ * LOCK, PUSH/POP of memory, REP stepping, INS/OUTS batching and the guest
+ * page walk (32-bit, PAE, 4-level) with its #PF error codes.
+ */
+#include "unit.h"
+
+#include "emulate/emulate.h"
+
+/* Guest "physical" memory: 1 MiB; linear = physical unless paging is on. */
+#define MEM_SIZE (1 << 20)
+static u8 *mem;
+static u32 io_port, io_size, io_count, io_calls;
+static bool io_in_ready;
+
+static int rd_pte(struct emu *e, u64 gpa, u64 *pte, u32 size)
+{
+	if (gpa + size > MEM_SIZE)
+		return EMU_UNHANDLED;
+	*pte = 0;
+	memcpy(pte, mem + gpa, size);
+	return EMU_OK;
+}
+
+static int acc(struct emu *e, u64 la, void *buf, u32 size, bool write, bool fetch)
+{
+	u64 gpa;
+	int r = emu_translate(e, la, write, fetch, &gpa, rd_pte);
+
+	if (r)
+		return r;
+	if (gpa + size > MEM_SIZE)
+		return EMU_UNHANDLED;
+	if (write)
+		memcpy(mem + gpa, buf, size);
+	else
+		memcpy(buf, mem + gpa, size);
+	return EMU_OK;
+}
+
+static int m_read(struct emu *e, u64 la, void *buf, u32 size, bool fetch)
+{
+	return acc(e, la, buf, size, false, fetch);
+}
+
+static int m_write(struct emu *e, u64 la, const void *buf, u32 size)
+{
+	return acc(e, la, (void *)buf, size, true, false);
+}
+
+static int m_in(struct emu *e, u16 port, u32 size, u32 count)
+{
+	io_port = port, io_size = size, io_count = count, io_calls++;
+	if (!io_in_ready)
+		return EMU_IO;
+	for (u32 i = 0; i < size * count; i++)
+		e->iobuf[i] = 0x80 + i;
+	return EMU_OK;
+}
+
+static int m_out(struct emu *e, u16 port, u32 size, u32 count)
+{
+	io_port = port, io_size = size, io_count = count, io_calls++;
+	return EMU_OK;
+}
+
+static const struct emu_ops ops = { m_read, m_write, m_in, m_out };
+static u8 iobuf[4096];
+
+static void setup_emu(struct emu *e, int mode, const char *code, size_t len, u64 rip)
+{
+	memset(e, 0, sizeof(*e));
+	e->ops = &ops;
+	e->iobuf = iobuf;
+	for (int i = 0; i < EMU_NSEG; i++) {
+		e->s.seg[i].ar = 0x93 | (mode == 4 ? EMU_AR_DB : 0);
+		e->s.seg[i].limit = mode == 2 ? 0xffff : 0xffffffff;
+	}
+	e->s.seg[EMU_CS].ar = 0x9b | (mode == 4 ? EMU_AR_DB : mode == 8 ? EMU_AR_L : 0);
+	e->s.cr0 = mode == 2 ? 0x10 : 0x11;
+	e->s.efer = mode == 8 ? 0x500 : 0;
+	e->s.rflags = 2;
+	e->s.rip = rip;
+	memcpy(mem + rip, code, len);
+	io_calls = 0;
+	io_in_ready = false;
+}
+
+static int m_setup(void **state)
+{
+	unit_setup(state);
+	mem = calloc(1, MEM_SIZE);
+	return mem ? 0 : -1;
+}
+
+static int m_teardown(void **state)
+{
+	free(mem);
+	return unit_teardown(state);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, m_setup, m_teardown)
+
+static void test_real_mode_addressing(void **state)
+{
+	struct emu e;
+
+	(void)state;
+	/* mov %al, (%bp,%si): SS-based; mov %bx, %es:0x10(%di) */
+	setup_emu(&e, 2, "\x88\x02\x26\x89\x5d\x10", 6, 0x1000);
+	e.s.seg[EMU_SS].base = 0x20000;
+	e.s.seg[EMU_ES].base = 0x30000;
+	e.s.gpr[0] = 0x5a, e.s.gpr[5] = 0x100, e.s.gpr[6] = 0x23;
+	e.s.gpr[3] = 0xbeef, e.s.gpr[7] = 0xfff8; /* 0x10 + 0xfff8 wraps to 8 */
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(mem[0x20123], 0x5a);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(mem[0x30008] | mem[0x30009] << 8, 0xbeef);
+	assert_int_equal(e.s.rip, 0x1006);
+	/* 32-bit operand with 0x66: movl $0x11223344, 0x40 */
+	setup_emu(&e, 2, "\x66\xc7\x06\x40\x00\x44\x33\x22\x11", 9, 0x1000);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(*(u32 *)(mem + 0x40), 0x11223344);
+}
+
+static void test_segment_limits(void **state)
+{
+	struct emu e;
+
+	(void)state;
+	/* mov %eax, 0xfffe(%ebx) past a 64 KiB limit: #GP(0) */
+	setup_emu(&e, 4, "\x89\x83\xfe\xff\x00\x00", 6, 0x1000);
+	e.s.seg[EMU_DS].limit = 0xffff;
+	assert_int_equal(emu_step(&e), EMU_EXCEPTION);
+	assert_int_equal(e.exc_vec, EMU_VEC_GP);
+	assert_int_equal(e.s.rip, 0x1000);
+	/* via EBP the segment is SS: #SS(0) */
+	setup_emu(&e, 4, "\x89\x85\xfe\xff\x00\x00", 6, 0x1000);
+	e.s.seg[EMU_SS].limit = 0xffff;
+	assert_int_equal(emu_step(&e), EMU_EXCEPTION);
+	assert_int_equal(e.exc_vec, EMU_VEC_SS);
+	/* a write to a read-only data segment */
+	setup_emu(&e, 4, "\x89\x03", 2, 0x1000);
+	e.s.seg[EMU_DS].ar = 0x91 | EMU_AR_DB;
+	assert_int_equal(emu_step(&e), EMU_EXCEPTION);
+	assert_int_equal(e.exc_vec, EMU_VEC_GP);
+	/* expand-down: offsets above the limit are valid */
+	setup_emu(&e, 4, "\x89\x03", 2, 0x1000);
+	e.s.seg[EMU_DS].ar = 0x97 | EMU_AR_DB;
+	e.s.seg[EMU_DS].limit = 0xfff;
+	e.s.gpr[3] = 0x800;
+	assert_int_equal(emu_step(&e), EMU_EXCEPTION);
+	e.s.gpr[3] = 0x2000;
+	assert_int_equal(emu_step(&e), EMU_OK);
+}
+
+static void test_canonical_lock_alignment(void **state)
+{
+	struct emu e;
+
+	(void)state;
+	/* 64-bit: mov %eax, (%rbx) at a non-canonical address */
+	setup_emu(&e, 8, "\x89\x03", 2, 0x1000);
+	e.s.gpr[3] = 0x0000800000000000ULL;
+	assert_int_equal(emu_step(&e), EMU_EXCEPTION);
+	assert_int_equal(e.exc_vec, EMU_VEC_GP);
+	assert_true(e.exc_has_err);
+	/* LOCK on a register destination, and on MOV: #UD */
+	setup_emu(&e, 8, "\xf0\x01\xc3", 3, 0x1000);
+	assert_int_equal(emu_step(&e), EMU_EXCEPTION);
+	assert_int_equal(e.exc_vec, EMU_VEC_UD);
+	setup_emu(&e, 8, "\xf0\x89\x03", 3, 0x1000);
+	assert_int_equal(emu_step(&e), EMU_EXCEPTION);
+	assert_int_equal(e.exc_vec, EMU_VEC_UD);
+	/* #AC: CPL 3, CR0.AM, RFLAGS.AC, a misaligned dword */
+	setup_emu(&e, 8, "\x89\x03", 2, 0x1000);
+	e.s.gpr[3] = 0x2001;
+	e.s.cpl = 3, e.s.cr0 |= 1 << 18, e.s.rflags |= 1 << 18;
+	assert_int_equal(emu_step(&e), EMU_EXCEPTION);
+	assert_int_equal(e.exc_vec, EMU_VEC_AC);
+	/* CMPXCHG16B on a misaligned operand: #GP */
+	setup_emu(&e, 8, "\x48\x0f\xc7\x0b", 4, 0x1000);
+	e.s.gpr[3] = 0x2008;
+	assert_int_equal(emu_step(&e), EMU_EXCEPTION);
+	assert_int_equal(e.exc_vec, EMU_VEC_GP);
+	/* an unknown instruction (x87) */
+	setup_emu(&e, 8, "\xdd\x03", 2, 0x1000);
+	assert_int_equal(emu_step(&e), EMU_UNHANDLED);
+}
+
+static void test_push_pop_memory(void **state)
+{
+	struct emu e;
+
+	(void)state;
+	/* 64-bit: push (%rbx); pop 8(%rsp) -- POP's RSP base is after the pop */
+	setup_emu(&e, 8, "\xff\x33\x8f\x44\x24\x08", 6, 0x1000);
+	e.s.gpr[3] = 0x3000, e.s.gpr[4] = 0x8000;
+	*(u64 *)(mem + 0x3000) = 0x1122334455667788ULL;
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.gpr[4], 0x7ff8);
+	assert_int_equal(*(u64 *)(mem + 0x7ff8), 0x1122334455667788ULL);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.gpr[4], 0x8000);
+	assert_int_equal(*(u64 *)(mem + 0x8008), 0x1122334455667788ULL);
+	/* 16-bit stack (SS.B = 0) wraps SP */
+	setup_emu(&e, 2, "\xff\x34", 2, 0x1000); /* push (%si) */
+	e.s.gpr[6] = 0x40, e.s.gpr[4] = 0;
+	mem[0x40] = 0x34, mem[0x41] = 0x12;
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.gpr[4], 0xfffe);
+	assert_int_equal(mem[0xfffe] | mem[0xffff] << 8, 0x1234);
+}
+
+static void test_rep_stepping(void **state)
+{
+	struct emu e;
+	int steps = 0;
+
+	(void)state;
+	/* rep stosb, 3 iterations: RIP stays until RCX reaches 0 */
+	setup_emu(&e, 4, "\xf3\xaa", 2, 0x1000);
+	e.s.gpr[0] = 0x77, e.s.gpr[1] = 3, e.s.gpr[7] = 0x5000;
+	while (e.s.rip == 0x1000 && steps < 10) {
+		assert_int_equal(emu_step(&e), EMU_OK);
+		steps++;
+	}
+	assert_int_equal(steps, 3);
+	assert_int_equal(e.s.gpr[1], 0);
+	assert_int_equal(e.s.gpr[7], 0x5003);
+	assert_int_equal(mem[0x5000] & mem[0x5001] & mem[0x5002], 0x77);
+	assert_int_equal(mem[0x5003], 0);
+	/* RCX = 0: nothing, RIP advances */
+	setup_emu(&e, 4, "\xf3\xaa", 2, 0x1000);
+	e.s.gpr[7] = 0x5000;
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.rip, 0x1002);
+	/* repe cmpsb stops at the first difference */
+	setup_emu(&e, 4, "\xf3\xa6", 2, 0x1000);
+	memcpy(mem + 0x6000, "abcX", 4);
+	memcpy(mem + 0x7000, "abcY", 4);
+	e.s.gpr[1] = 10, e.s.gpr[6] = 0x6000, e.s.gpr[7] = 0x7000;
+	for (steps = 0; e.s.rip == 0x1000 && steps < 20; steps++)
+		assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(steps, 4);
+	assert_int_equal(e.s.gpr[1], 6);
+	assert_false(e.s.rflags & EMU_ZF);
+}
+
+static void test_string_io_batches(void **state)
+{
+	struct emu e;
+
+	(void)state;
+	/* rep outsw from 0x1ffa, 10 words: only 3 fit in the page */
+	setup_emu(&e, 4, "\xf3\x66\x6f", 3, 0x1000);
+	e.s.gpr[1] = 10, e.s.gpr[2] = 0x3f8, e.s.gpr[6] = 0x1ffa;
+	memcpy(mem + 0x1ffa, "ABCDEF", 6);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(io_count, 3);
+	assert_int_equal(io_size, 2);
+	assert_int_equal(io_port, 0x3f8);
+	assert_memory_equal(iobuf, "ABCDEF", 6);
+	assert_int_equal(e.s.gpr[1], 7);
+	assert_int_equal(e.s.gpr[6], 0x2000);
+	assert_int_equal(e.s.rip, 0x1000); /* more to do */
+	/* rep insb backwards (DF): data lands in memory order */
+	setup_emu(&e, 4, "\xf3\x6c", 2, 0x1000);
+	e.s.rflags |= EMU_DF;
+	e.s.gpr[1] = 4, e.s.gpr[2] = 0x60, e.s.gpr[7] = 0x4003;
+	assert_int_equal(emu_step(&e), EMU_IO); /* asks for the data */
+	assert_int_equal(e.s.gpr[1], 4);
+	io_in_ready = true;
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(io_count, 4);
+	assert_memory_equal(mem + 0x4000, "\x80\x81\x82\x83", 4);
+	assert_int_equal(e.s.gpr[7], 0x3fff);
+	assert_int_equal(e.s.gpr[1], 0);
+	assert_int_equal(e.s.rip, 0x1002);
+}
+
+/* Page tables at 0x10000+; maps linear 0x400000 -> 0x9000 (4 KiB page). */
+static void build_4level(u64 pte_flags)
+{
+	u64 *pml4 = (u64 *)(mem + 0x10000), *pdpt = (u64 *)(mem + 0x11000);
+	u64 *pd = (u64 *)(mem + 0x12000), *pt = (u64 *)(mem + 0x13000);
+
+	pml4[0] = 0x11000 | 7;
+	pdpt[0] = 0x12000 | 7;
+	pd[0] = 0x83;		 /* the code: identity 2 MiB */
+	pd[2] = 0x13000 | 7;	 /* 0x400000 >> 21 = 2 */
+	pd[3] = 0x200000 | 0x83; /* 0x600000: a 2 MiB page at 0x200000 */
+	pt[0] = 0x9000 | pte_flags;
+}
+
+static void test_page_walk(void **state)
+{
+	struct emu e;
+	u64 gpa;
+
+	(void)state;
+	setup_emu(&e, 8, "\x89\x03", 2, 0x1000);
+	e.s.cr0 |= 0x80010000; /* PG, WP */
+	e.s.cr4 = 0x20;
+	e.s.cr3 = 0x10000;
+	build_4level(7);
+	assert_int_equal(emu_translate(&e, 0x400123, true, false, &gpa, rd_pte), EMU_OK);
+	assert_int_equal(gpa, 0x9123);
+	assert_int_equal(emu_translate(&e, 0x612345, false, false, &gpa, rd_pte), EMU_OK);
+	assert_int_equal(gpa, 0x212345);
+	/* not present: #PF with P=0, W, CR2 */
+	assert_int_equal(emu_translate(&e, 0x401000, true, false, &gpa, rd_pte), EMU_EXCEPTION);
+	assert_int_equal(e.exc_vec, EMU_VEC_PF);
+	assert_int_equal(e.exc_err, EMU_PF_W);
+	assert_int_equal(e.exc_cr2, 0x401000);
+	/* read-only page, supervisor write with CR0.WP: P|W */
+	build_4level(5);
+	assert_int_equal(emu_translate(&e, 0x400000, true, false, &gpa, rd_pte), EMU_EXCEPTION);
+	assert_int_equal(e.exc_err, EMU_PF_P | EMU_PF_W);
+	/* supervisor page from CPL 3: P|U */
+	build_4level(3);
+	e.s.cpl = 3;
+	assert_int_equal(emu_translate(&e, 0x400000, false, false, &gpa, rd_pte), EMU_EXCEPTION);
+	assert_int_equal(e.exc_err, EMU_PF_P | EMU_PF_U);
+	/* XD with EFER.NXE: instruction fetch faults with I/D */
+	e.s.cpl = 0;
+	e.s.efer |= 1 << 11;
+	*(u64 *)(mem + 0x13000) = 0x9000 | 7 | (1ULL << 63);
+	assert_int_equal(emu_translate(&e, 0x400000, false, true, &gpa, rd_pte), EMU_EXCEPTION);
+	assert_int_equal(e.exc_err, EMU_PF_P | EMU_PF_I);
+	/* an instruction through the walk: the store lands in the mapped page */
+	build_4level(7);
+	e.s.gpr[3] = 0x400010;
+	e.s.gpr[0] = 0xcafef00d;
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(*(u32 *)(mem + 0x9010), 0xcafef00d);
+}
+
+static void test_page_walk_32bit_and_pae(void **state)
+{
+	struct emu e;
+	u32 *pd = (u32 *)(mem + 0x20000), *pt = (u32 *)(mem + 0x21000);
+	u64 *pdpt = (u64 *)(mem + 0x22000), *pdp = (u64 *)(mem + 0x23000);
+	u64 *ptp = (u64 *)(mem + 0x24000), gpa;
+
+	(void)state;
+	setup_emu(&e, 4, "", 0, 0x1000);
+	e.s.cr0 |= 0x80000000;
+	e.s.cr3 = 0x20000;
+	pd[1] = 0x21000 | 7;	   /* 0x400000 */
+	pt[5] = 0x7000 | 3;	   /* 0x405000 -> 0x7000 */
+	pd[2] = 0x00c00000 | 0x87; /* 0x800000: a 4 MiB page at 12 MiB */
+	assert_int_equal(emu_translate(&e, 0x405abc, true, false, &gpa, rd_pte), EMU_OK);
+	assert_int_equal(gpa, 0x7abc);
+	e.s.cr4 = 0x10; /* PSE */
+	assert_int_equal(emu_translate(&e, 0x812345, false, false, &gpa, rd_pte), EMU_OK);
+	assert_int_equal(gpa, 0xc12345);
+	/* PAE: 0x40405000 -> PDPTE 1, PDE 2, PTE 5 */
+	e.s.cr4 = 0x20;
+	e.s.cr3 = 0x22000;
+	pdpt[1] = 0x23000 | 1;
+	pdp[2] = 0x24000 | 7;
+	ptp[5] = 0x8000 | 7;
+	assert_int_equal(emu_translate(&e, 0x40405010, true, false, &gpa, rd_pte), EMU_OK);
+	assert_int_equal(gpa, 0x8010);
+	pdpt[1] = 0;
+	assert_int_equal(emu_translate(&e, 0x40405010, false, false, &gpa, rd_pte), EMU_EXCEPTION);
+	assert_int_equal(e.exc_err, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_real_mode_addressing),
+		T(test_segment_limits),
+		T(test_canonical_lock_alignment),
+		T(test_push_pop_memory),
+		T(test_rep_stepping),
+		T(test_string_io_batches),
+		T(test_page_walk),
+		T(test_page_walk_32bit_and_pae),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
