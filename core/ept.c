@@ -3,8 +3,8 @@
 #include "ept.h"
 #include "stats.h"
 
-#define EPT_LEVELS 4
-#define EPT_ENTRIES 512
+#define EPT_LEVELS   4
+#define EPT_ENTRIES  512
 #define EPT_GPA_BITS 48
 
 static unsigned int ept_index(u64 gpa, int level)
@@ -123,8 +123,8 @@ int ept_map(struct ept *ept, u64 gpa, u64 hpa, u64 perm)
 	if (!leaf)
 		return err;
 	table = leaf->page.va;
-	__atomic_store_n(&table[ept_index(gpa, 0)], (hpa & EPT_PA_MASK) | EPT_MT_WB | (perm & EPT_RWX),
-			 __ATOMIC_RELEASE);
+	__atomic_store_n(&table[ept_index(gpa, 0)],
+			 (hpa & EPT_PA_MASK) | EPT_MT_WB | (perm & EPT_RWX), __ATOMIC_RELEASE);
 	return 0;
 }
 

@@ -5,17 +5,17 @@
 
 #include "os.h"
 
-#define EPT_R (1ULL << 0)
-#define EPT_W (1ULL << 1)
-#define EPT_X (1ULL << 2)
-#define EPT_RWX (EPT_R | EPT_W | EPT_X)
-#define EPT_MT_WB (6ULL << 3)
-#define EPT_LARGE (1ULL << 7) /* a PDE mapping 2 MiB (SDM 29.3.2) */
+#define EPT_R	      (1ULL << 0)
+#define EPT_W	      (1ULL << 1)
+#define EPT_X	      (1ULL << 2)
+#define EPT_RWX	      (EPT_R | EPT_W | EPT_X)
+#define EPT_MT_WB     (6ULL << 3)
+#define EPT_LARGE     (1ULL << 7) /* a PDE mapping 2 MiB (SDM 29.3.2) */
 #define EPT_HUGE_SIZE (2ULL << 20)
-#define EPT_PA_MASK 0x000ffffffffff000ULL
+#define EPT_PA_MASK   0x000ffffffffff000ULL
 
 struct ept_node {
-	struct os_page page;        /* the table the CPU walks: 512 entries */
+	struct os_page page;	    /* the table the CPU walks: 512 entries */
 	struct ept_node **children; /* 512 shadows, NULL at the leaf level */
 };
 

@@ -84,7 +84,8 @@ struct ramblock *ramblock_find(struct guest_mem *gm, u64 uva, u64 size)
 	for (i = 0; i < gm->nr_rbs; i++) {
 		struct ramblock *rb = gm->rbs[i];
 
-		if (uva >= rb->uva && uva - rb->uva < rb->size && size <= rb->size - (uva - rb->uva))
+		if (uva >= rb->uva && uva - rb->uva < rb->size &&
+		    size <= rb->size - (uva - rb->uva))
 			return rb;
 	}
 	return NULL;

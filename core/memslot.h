@@ -12,7 +12,7 @@
 #include "os.h"
 
 #define HAX_MAX_RAMBLOCKS 64
-#define HAX_MAX_MEMSLOTS 256
+#define HAX_MAX_MEMSLOTS  256
 /* The guest-physical address space we map: 52 bits (SDM 28.2.2, EPT). */
 #define HAX_GPA_LIMIT (1ULL << 52)
 /* Protections are kept for the first 1 TiB of guest-physical space. */
@@ -50,7 +50,7 @@ struct guest_mem {
 	int nr_slots;
 	struct rb_range unmapped[HAX_MAX_MEMSLOTS + 1];
 	int nr_unmapped;
-	u8 *denied;       /* per guest frame: HAX_RAM_PERM_* bits PROTECT_RAM took away */
+	u8 *denied;	  /* per guest frame: HAX_RAM_PERM_* bits PROTECT_RAM took away */
 	u64 denied_pages; /* frames [0, denied_pages) have an entry; the rest: none denied */
 };
 

@@ -10,9 +10,9 @@
 
 #include "os_types.h"
 
-#define HAX_PAGE_SIZE 4096ULL
+#define HAX_PAGE_SIZE  4096ULL
 #define HAX_PAGE_SHIFT 12
-#define HAX_PAGE_MASK (~(HAX_PAGE_SIZE - 1))
+#define HAX_PAGE_MASK  (~(HAX_PAGE_SIZE - 1))
 
 /* Log levels, as HAXM's: 1 error ... 5 debug. */
 enum { HAX_LOG_ERROR = 1, HAX_LOG_WARN, HAX_LOG_INFO, HAX_LOG_DEBUG, HAX_LOG_TRACE };

@@ -37,24 +37,26 @@ static inline void hax_count(u64 *c, s64 delta)
 #define HAX_EXIT_OTHER (HAX_EXIT_SLOTS - 1)
 
 /* Basic exit reasons and their names (SDM Appendix C), as {number, "NAME"}. */
-#define HAX_EXIT_REASON_SYMBOLS                                                \
-	{ 0, "EXCEPTION_NMI" }, { 1, "EXTERNAL_INTERRUPT" }, { 2, "TRIPLE_FAULT" }, \
-	{ 3, "INIT" }, { 4, "SIPI" }, { 5, "IO_SMI" }, { 6, "OTHER_SMI" },     \
-	{ 7, "INTERRUPT_WINDOW" }, { 8, "NMI_WINDOW" }, { 9, "TASK_SWITCH" },  \
-	{ 10, "CPUID" }, { 11, "GETSEC" }, { 12, "HLT" }, { 13, "INVD" },      \
-	{ 14, "INVLPG" }, { 15, "RDPMC" }, { 16, "RDTSC" }, { 17, "RSM" },     \
-	{ 18, "VMCALL" }, { 19, "VMCLEAR" }, { 20, "VMLAUNCH" }, { 21, "VMPTRLD" }, \
-	{ 22, "VMPTRST" }, { 23, "VMREAD" }, { 24, "VMRESUME" }, { 25, "VMWRITE" }, \
-	{ 26, "VMXOFF" }, { 27, "VMXON" }, { 28, "CR_ACCESS" }, { 29, "DR_ACCESS" }, \
-	{ 30, "IO" }, { 31, "RDMSR" }, { 32, "WRMSR" }, { 33, "INVALID_STATE" }, \
-	{ 34, "MSR_LOADING" }, { 36, "MWAIT" }, { 37, "MTF" }, { 39, "MONITOR" }, \
-	{ 40, "PAUSE" }, { 41, "MCE_DURING_ENTRY" }, { 43, "TPR_BELOW_THRESHOLD" }, \
-	{ 44, "APIC_ACCESS" }, { 45, "EOI_INDUCED" }, { 46, "GDTR_IDTR" },     \
-	{ 47, "LDTR_TR" }, { 48, "EPT_VIOLATION" }, { 49, "EPT_MISCONFIG" },   \
-	{ 50, "INVEPT" }, { 51, "RDTSCP" }, { 52, "PREEMPTION_TIMER" },        \
-	{ 53, "INVVPID" }, { 54, "WBINVD" }, { 55, "XSETBV" }, { 56, "APIC_WRITE" }, \
-	{ 57, "RDRAND" }, { 58, "INVPCID" }, { 59, "VMFUNC" }, { 60, "ENCLS" }, \
-	{ 61, "RDSEED" }, { 62, "PML_FULL" }, { 63, "XSAVES" }, { 64, "XRSTORS" }
+#define HAX_EXIT_REASON_SYMBOLS                                                                    \
+	{ 0, "EXCEPTION_NMI" }, { 1, "EXTERNAL_INTERRUPT" }, { 2, "TRIPLE_FAULT" }, { 3, "INIT" }, \
+		{ 4, "SIPI" }, { 5, "IO_SMI" }, { 6, "OTHER_SMI" }, { 7, "INTERRUPT_WINDOW" },     \
+		{ 8, "NMI_WINDOW" }, { 9, "TASK_SWITCH" }, { 10, "CPUID" }, { 11, "GETSEC" },      \
+		{ 12, "HLT" }, { 13, "INVD" }, { 14, "INVLPG" }, { 15, "RDPMC" }, { 16, "RDTSC" }, \
+		{ 17, "RSM" }, { 18, "VMCALL" }, { 19, "VMCLEAR" }, { 20, "VMLAUNCH" },            \
+		{ 21, "VMPTRLD" }, { 22, "VMPTRST" }, { 23, "VMREAD" }, { 24, "VMRESUME" },        \
+		{ 25, "VMWRITE" }, { 26, "VMXOFF" }, { 27, "VMXON" }, { 28, "CR_ACCESS" },         \
+		{ 29, "DR_ACCESS" }, { 30, "IO" }, { 31, "RDMSR" }, { 32, "WRMSR" },               \
+		{ 33, "INVALID_STATE" }, { 34, "MSR_LOADING" }, { 36, "MWAIT" }, { 37, "MTF" },    \
+		{ 39, "MONITOR" }, { 40, "PAUSE" }, { 41, "MCE_DURING_ENTRY" },                    \
+		{ 43, "TPR_BELOW_THRESHOLD" }, { 44, "APIC_ACCESS" }, { 45, "EOI_INDUCED" },       \
+		{ 46, "GDTR_IDTR" }, { 47, "LDTR_TR" }, { 48, "EPT_VIOLATION" },                   \
+		{ 49, "EPT_MISCONFIG" }, { 50, "INVEPT" }, { 51, "RDTSCP" },                       \
+		{ 52, "PREEMPTION_TIMER" }, { 53, "INVVPID" }, { 54, "WBINVD" }, { 55, "XSETBV" }, \
+		{ 56, "APIC_WRITE" }, { 57, "RDRAND" }, { 58, "INVPCID" }, { 59, "VMFUNC" },       \
+		{ 60, "ENCLS" }, { 61, "RDSEED" }, { 62, "PML_FULL" }, { 63, "XSAVES" },           \
+	{                                                                                          \
+		64, "XRSTORS"                                                                      \
+	}
 
 struct vm;
 struct vcpu;

@@ -82,25 +82,25 @@ struct vcpu {
 	struct msr_state msr;
 #define MSR_NR_LAZY 5
 	u64 msr_host[MSR_NR_LAZY]; /* the host's syscall MSRs while the guest's are loaded */
-	u8 msr_in; /* bit i: lazy MSR i holds the guest's value in the CPU */
+	u8 msr_in;		   /* bit i: lazy MSR i holds the guest's value in the CPU */
 	struct os_page msr_bitmap, msr_lists;
 	void *sched_hook;
 
 	/* FPU/XSAVE state, XCR0, debug registers (core/vmx/xsave.c, dbgregs.c) */
 	struct os_fpu *fpu;
-	u64 xcr0;	     /* the guest's XCR0 */
-	u64 guest_dr7;	     /* the guest's DR7 while the debugger's is in GUEST_DR7 */
-	u32 debug_control;   /* HAX_DEBUG_*, 0 when VCPU_DEBUG is off */
-	u64 debug_dr[4];     /* the debugger's DR0-3 (HAX_DEBUG_USE_HW_BP) */
-	bool dr_active;	     /* DR0-3 matter: the DR7 in GUEST_DR7 enables a breakpoint */
-	bool step_tf;	     /* STEP set RFLAGS.TF, the guest had not */
+	u64 xcr0;	   /* the guest's XCR0 */
+	u64 guest_dr7;	   /* the guest's DR7 while the debugger's is in GUEST_DR7 */
+	u32 debug_control; /* HAX_DEBUG_*, 0 when VCPU_DEBUG is off */
+	u64 debug_dr[4];   /* the debugger's DR0-3 (HAX_DEBUG_USE_HW_BP) */
+	bool dr_active;	   /* DR0-3 matter: the DR7 in GUEST_DR7 enables a breakpoint */
+	bool step_tf;	   /* STEP set RFLAGS.TF, the guest had not */
 
 	/* instruction emulation (emu): an MMIO access or string I/O in flight */
 	struct vcpu_emu {
-		u8 pending; /* VCPU_EMU_WAIT_*: what the next RUN brings */
-		u8 nread;   /* MMIO reads user space answered for the instruction */
+		u8 pending;	  /* VCPU_EMU_WAIT_*: what the next RUN brings */
+		u8 nread;	  /* MMIO reads user space answered for the instruction */
 		u8 nwrite, wdone; /* MMIO writes of the retired instruction, sent */
-		bool pio_ready;   /* the INS data is in the I/O buffer */
+		bool pio_ready;	  /* the INS data is in the I/O buffer */
 		struct vcpu_mmio_access {
 			u64 gpa, val;
 			u8 size;

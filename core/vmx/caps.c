@@ -73,14 +73,15 @@ int vmx_caps_derive(const struct vmx_msrs *m, struct vmx_caps *c, const char **m
 	c->host_xcr0 = m->xcr0;
 	c->guest_xcr0 = cpuid_xcr0_mask(m->xcr0); /* what CPUID leaf 0xD offers */
 
-	if (!ctl_set(&c->pin, m->pin, PIN_EXT_INTR_EXITING | PIN_NMI_EXITING | PIN_PREEMPTION_TIMER, 0))
+	if (!ctl_set(&c->pin, m->pin, PIN_EXT_INTR_EXITING | PIN_NMI_EXITING | PIN_PREEMPTION_TIMER,
+		     0))
 		return *missing = "pin-based controls (VMX-preemption timer)", -ENODEV;
 	/* CR3 accesses need no exit with EPT: the TRUE MSR lets them be 0. */
 	if (!ctl_set(&c->proc, m->proc,
 		     CPU_HLT_EXITING | CPU_USE_TSC_OFFSETTING | CPU_UNCOND_IO_EXITING |
 			     CPU_MOV_DR_EXITING | CPU_RDPMC_EXITING | CPU_MWAIT_EXITING |
-			     CPU_MONITOR_EXITING | CPU_CR8_LOAD_EXITING |
-			     CPU_CR8_STORE_EXITING | CPU_SECONDARY_CONTROLS,
+			     CPU_MONITOR_EXITING | CPU_CR8_LOAD_EXITING | CPU_CR8_STORE_EXITING |
+			     CPU_SECONDARY_CONTROLS,
 		     CPU_USE_MSR_BITMAPS))
 		return *missing = "processor-based controls", -ENODEV;
 	if (!ctl_set(&c->proc2, m->proc2, proc2_need,
@@ -91,19 +92,20 @@ int vmx_caps_derive(const struct vmx_msrs *m, struct vmx_caps *c, const char **m
 		     EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_PAT |
 			     EXIT_LOAD_PAT | EXIT_SAVE_DEBUG_CONTROLS,
 		     0))
-		return *missing = "VM-exit controls (64-bit host, EFER/PAT switching, debug saving)",
+		return *missing =
+			       "VM-exit controls (64-bit host, EFER/PAT switching, debug saving)",
 		       -ENODEV;
 	/* Debug controls: GUEST_DR7 and DEBUGCTL are loaded and saved (SDM 24.7.1, 24.8.1). */
-	if (!ctl_set(&c->entry, m->entry, ENTRY_LOAD_EFER | ENTRY_LOAD_PAT | ENTRY_LOAD_DEBUG_CONTROLS,
-		     0))
+	if (!ctl_set(&c->entry, m->entry,
+		     ENTRY_LOAD_EFER | ENTRY_LOAD_PAT | ENTRY_LOAD_DEBUG_CONTROLS, 0))
 		return *missing = "VM-entry controls (EFER/PAT/debug loading)", -ENODEV;
 	c->entry &= ~ENTRY_IA32E_MODE;
 	if ((m->ept_vpid & ept_need) != ept_need ||
 	    !(m->ept_vpid & (VMX_EPT_INVEPT_SINGLE | VMX_EPT_INVEPT_ALL)))
 		return *missing = "EPT with 4-level walks, write-back and INVEPT", -ENODEV;
 	c->invept_single = m->ept_vpid & VMX_EPT_INVEPT_SINGLE;
-	c->invvpid_single = (m->ept_vpid & VMX_VPID_INVVPID) &&
-			    (m->ept_vpid & VMX_VPID_INVVPID_SINGLE);
+	c->invvpid_single =
+		(m->ept_vpid & VMX_VPID_INVVPID) && (m->ept_vpid & VMX_VPID_INVVPID_SINGLE);
 	/* VPIDs are used only when they can be flushed one at a time. */
 	c->vpid = (c->proc2 & CPU2_ENABLE_VPID) && c->invvpid_single;
 	if (!c->vpid)

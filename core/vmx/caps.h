@@ -7,9 +7,9 @@
 
 /* The raw facts read from CPUID and the capability MSRs. */
 struct vmx_msrs {
-	bool has_vmx;      /* CPUID.1:ECX.VMX */
-	bool has_nx;       /* CPUID.80000001h:EDX.NX */
-	bool has_lm;       /* CPUID.80000001h:EDX.LM */
+	bool has_vmx; /* CPUID.1:ECX.VMX */
+	bool has_nx;  /* CPUID.80000001h:EDX.NX */
+	bool has_lm;  /* CPUID.80000001h:EDX.LM */
 	u64 feature_control;
 	u64 basic;
 	u64 pin, proc, exit, entry; /* TRUE_* variants when basic bit 55 says so */
@@ -28,12 +28,12 @@ struct vmx_caps {
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	u64 ept_vpid;
 	u8 preempt_rate; /* the timer ticks every 2^rate TSC cycles */
-	bool vpid;       /* VPID enabled */
+	bool vpid;	 /* VPID enabled */
 	bool invept_single;
 	bool invvpid_single;
 	bool misc_saves_lma;
-	u64 host_xcr0;	    /* see struct vmx_msrs */
-	u64 guest_xcr0;	    /* XCR0 bits a guest may set (x87, SSE, AVX, AVX-512) */
+	u64 host_xcr0;	/* see struct vmx_msrs */
+	u64 guest_xcr0; /* XCR0 bits a guest may set (x87, SSE, AVX, AVX-512) */
 };
 
 /*

@@ -8,7 +8,7 @@ struct vmx_cpu {
 	struct os_page vmxon;
 	bool on;
 	struct vcpu *cur_vmcs; /* the current VMCS */
-	struct vcpu *active;  /* list of VMCSs active on this CPU */
+	struct vcpu *active;   /* list of VMCSs active on this CPU */
 	u32 bad_field;
 	bool field_error;
 };
@@ -48,8 +48,8 @@ static void vmx_read_msrs(struct vmx_msrs *m)
 	m->basic = vmx_rdmsr(HAX_MSR_VMX_BASIC);
 	true_ctls = m->basic & VMX_BASIC_TRUE_CTLS;
 	m->pin = vmx_rdmsr(true_ctls ? HAX_MSR_VMX_TRUE_PINBASED_CTLS : HAX_MSR_VMX_PINBASED_CTLS);
-	m->proc = vmx_rdmsr(true_ctls ? HAX_MSR_VMX_TRUE_PROCBASED_CTLS :
-					HAX_MSR_VMX_PROCBASED_CTLS);
+	m->proc =
+		vmx_rdmsr(true_ctls ? HAX_MSR_VMX_TRUE_PROCBASED_CTLS : HAX_MSR_VMX_PROCBASED_CTLS);
 	m->exit = vmx_rdmsr(true_ctls ? HAX_MSR_VMX_TRUE_EXIT_CTLS : HAX_MSR_VMX_EXIT_CTLS);
 	m->entry = vmx_rdmsr(true_ctls ? HAX_MSR_VMX_TRUE_ENTRY_CTLS : HAX_MSR_VMX_ENTRY_CTLS);
 	m->misc = vmx_rdmsr(HAX_MSR_VMX_MISC);

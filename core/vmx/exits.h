@@ -7,11 +7,11 @@
 
 /* What a handler asks of the run loop; negative values are errors. */
 enum exit_action {
-	EXIT_RESUME = 0,   /* enter the guest again */
-	EXIT_TO_USER = 1,  /* the tunnel holds an exit for user space */
-	EXIT_FAULT_IN = 2, /* map v->fault_gpa (may sleep), then resume */
+	EXIT_RESUME = 0,      /* enter the guest again */
+	EXIT_TO_USER = 1,     /* the tunnel holds an exit for user space */
+	EXIT_FAULT_IN = 2,    /* map v->fault_gpa (may sleep), then resume */
 	EXIT_LOAD_PDPTES = 3, /* vmx_cr_finish(): a CR write needing PAE PDPTEs */
-	EXIT_EMULATE = 4,  /* emulate the instruction at CS:RIP (may sleep) */
+	EXIT_EMULATE = 4,     /* emulate the instruction at CS:RIP (may sleep) */
 };
 
 /*

@@ -122,7 +122,8 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 
 		os_irq_restore(flags);
 		os_log_ratelimited(HAX_LOG_ERROR,
-				   "VM entry failed, VM-instruction error %u (entry event 0x%x len %u, guest CR0 0x%llx)\n",
+				   "VM entry failed, VM-instruction error %u (entry event 0x%x len "
+				   "%u, guest CR0 0x%llx)\n",
 				   err, vmcs_read32(VM_ENTRY_INTR_INFO),
 				   vmcs_read32(VM_ENTRY_INSTRUCTION_LEN),
 				   (unsigned long long)vmcs_readl(GUEST_CR0));

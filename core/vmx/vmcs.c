@@ -52,10 +52,10 @@ static const struct {
 };
 
 /* The table's fields are of the widths its users assume. */
-#define SEG_FIELDS_OK(s)                                                       \
-	(VMCS_WIDTH(GUEST_##s##_SELECTOR) == VMCS_W16 &&                       \
-	 VMCS_WIDTH(GUEST_##s##_LIMIT) == VMCS_W32 &&                          \
-	 VMCS_WIDTH(GUEST_##s##_AR) == VMCS_W32 && VMCS_WIDTH(GUEST_##s##_BASE) == VMCS_WNAT)
+#define SEG_FIELDS_OK(s)                                                                        \
+	(VMCS_WIDTH(GUEST_##s##_SELECTOR) == VMCS_W16 &&                                        \
+	 VMCS_WIDTH(GUEST_##s##_LIMIT) == VMCS_W32 && VMCS_WIDTH(GUEST_##s##_AR) == VMCS_W32 && \
+	 VMCS_WIDTH(GUEST_##s##_BASE) == VMCS_WNAT)
 _Static_assert(SEG_FIELDS_OK(ES) && SEG_FIELDS_OK(CS) && SEG_FIELDS_OK(SS) && SEG_FIELDS_OK(DS) &&
 		       SEG_FIELDS_OK(FS) && SEG_FIELDS_OK(GS) && SEG_FIELDS_OK(LDTR) &&
 		       SEG_FIELDS_OK(TR),
@@ -65,7 +65,7 @@ _Static_assert(SEG_FIELDS_OK(ES) && SEG_FIELDS_OK(CS) && SEG_FIELDS_OK(SS) && SE
 static segment_desc_t *state_seg(vcpu_state_t *s, int which)
 {
 	segment_desc_t *map[SEG_COUNT] = {
-		[SEG_ES] = &s->_es, [SEG_CS] = &s->_cs, [SEG_SS] = &s->_ss,   [SEG_DS] = &s->_ds,
+		[SEG_ES] = &s->_es, [SEG_CS] = &s->_cs, [SEG_SS] = &s->_ss,    [SEG_DS] = &s->_ds,
 		[SEG_FS] = &s->_fs, [SEG_GS] = &s->_gs, [SEG_LDTR] = &s->_ldt, [SEG_TR] = &s->_tr,
 	};
 
@@ -267,7 +267,8 @@ int vmcs_set_state(struct vcpu *v, const vcpu_state_t *s)
 	 * blocking; SMI blocking only in SMM (never here); HLT needs SS.DPL=0.
 	 */
 	if (((s->_interruptibility_state & HAX_INTR_BLOCK_STI) &&
-	     (!(s->_rflags & HAX_RFLAGS_IF) || (s->_interruptibility_state & HAX_INTR_BLOCK_MOVSS))) ||
+	     (!(s->_rflags & HAX_RFLAGS_IF) ||
+	      (s->_interruptibility_state & HAX_INTR_BLOCK_MOVSS))) ||
 	    (s->_interruptibility_state & HAX_INTR_BLOCK_SMI) ||
 	    (s->_activity_state == HAX_ACTIVITY_HLT && !real && (s->_ss.ar & VMX_AR_DPL_MASK)))
 		return -EINVAL;

@@ -32,20 +32,20 @@ typedef uint64_t hax_u64;
 
 #define HAX_PACKED __attribute__((packed))
 
-#define HAX_DEVFS_SYSTEM "/dev/HAX"
-#define HAX_DEVFS_VM_FMT "/dev/hax_vm/vm%02d"
+#define HAX_DEVFS_SYSTEM   "/dev/HAX"
+#define HAX_DEVFS_VM_FMT   "/dev/hax_vm/vm%02d"
 #define HAX_DEVFS_VCPU_FMT "/dev/hax_vm%02d/vcpu%02d"
 
 /* API versions: what we implement and the oldest client we still serve. */
-#define HAX_API_CUR_VERSION 4
+#define HAX_API_CUR_VERSION    4
 #define HAX_API_COMPAT_VERSION 1
 
 /* Limits. HAXM allowed 16 vCPUs a VM; we allow more (ids 0..HAX_MAX_VCPUS-1). */
-#define HAX_MAX_VMS 64
-#define HAX_MAX_VCPUS 64
-#define HAX_MAX_MSR_ARRAY 32
+#define HAX_MAX_VMS	      64
+#define HAX_MAX_VCPUS	      64
+#define HAX_MAX_MSR_ARRAY     32
 #define HAX_MAX_CPUID_ENTRIES 64
-#define HAX_IOBUF_SIZE 4096
+#define HAX_IOBUF_SIZE	      4096
 
 /* ---- /dev/HAX ---------------------------------------------------------- */
 
@@ -55,21 +55,21 @@ struct hax_module_version {
 } HAX_PACKED;
 
 #define HAX_CAP_STATUS_WORKING (1 << 0)
-#define HAX_CAP_MEMQUOTA (1 << 1)
+#define HAX_CAP_MEMQUOTA       (1 << 1)
 /* winfo when not working */
 #define HAX_CAP_FAILREASON_VT (1 << 0)
 #define HAX_CAP_FAILREASON_NX (1 << 1)
 /* winfo when working */
-#define HAX_CAP_EPT (1 << 0)
-#define HAX_CAP_FASTMMIO (1 << 1)
-#define HAX_CAP_UG (1 << 2)
-#define HAX_CAP_64BIT_RAMBLOCK (1 << 3)
-#define HAX_CAP_64BIT_SETRAM (1 << 4)
-#define HAX_CAP_TUNNEL_PAGE (1 << 5)
-#define HAX_CAP_RAM_PROTECTION (1 << 6)
-#define HAX_CAP_DEBUG (1 << 7)
+#define HAX_CAP_EPT		  (1 << 0)
+#define HAX_CAP_FASTMMIO	  (1 << 1)
+#define HAX_CAP_UG		  (1 << 2)
+#define HAX_CAP_64BIT_RAMBLOCK	  (1 << 3)
+#define HAX_CAP_64BIT_SETRAM	  (1 << 4)
+#define HAX_CAP_TUNNEL_PAGE	  (1 << 5)
+#define HAX_CAP_RAM_PROTECTION	  (1 << 6)
+#define HAX_CAP_DEBUG		  (1 << 7)
 #define HAX_CAP_IMPLICIT_RAMBLOCK (1 << 8)
-#define HAX_CAP_CPUID (1 << 9)
+#define HAX_CAP_CPUID		  (1 << 9)
 
 struct hax_capabilityinfo {
 	hax_u16 wstatus;
@@ -98,9 +98,9 @@ struct hax_ramblock_info {
 	hax_u64 reserved; /* must be 0 */
 } HAX_PACKED;
 
-#define HAX_RAM_INFO_ROM 0x01
+#define HAX_RAM_INFO_ROM	0x01
 #define HAX_RAM_INFO_STANDALONE 0x40
-#define HAX_RAM_INFO_INVALID 0x80
+#define HAX_RAM_INFO_INVALID	0x80
 
 struct hax_set_ram_info {
 	hax_u64 pa_start;
@@ -120,11 +120,11 @@ struct hax_set_ram_info2 {
 } HAX_PACKED;
 
 #define HAX_RAM_PERM_NONE 0x0
-#define HAX_RAM_PERM_R 0x1
-#define HAX_RAM_PERM_W 0x2
-#define HAX_RAM_PERM_X 0x4
-#define HAX_RAM_PERM_RW 0x3
-#define HAX_RAM_PERM_RWX 0x7
+#define HAX_RAM_PERM_R	  0x1
+#define HAX_RAM_PERM_W	  0x2
+#define HAX_RAM_PERM_X	  0x4
+#define HAX_RAM_PERM_RW	  0x3
+#define HAX_RAM_PERM_RWX  0x7
 #define HAX_RAM_PERM_MASK 0x7
 
 struct hax_protect_ram_info {
@@ -156,13 +156,13 @@ enum hax_exit_status {
 	HAX_EXIT_DEBUG = 11,
 };
 
-#define HAX_IO_OUT 0
-#define HAX_IO_IN 1
+#define HAX_IO_OUT	   0
+#define HAX_IO_IN	   1
 #define HAX_IO_FLAG_STRING 1
 
-#define HAX_PAGEFAULT_ACC_R (1 << 0)
-#define HAX_PAGEFAULT_ACC_W (1 << 1)
-#define HAX_PAGEFAULT_ACC_X (1 << 2)
+#define HAX_PAGEFAULT_ACC_R  (1 << 0)
+#define HAX_PAGEFAULT_ACC_W  (1 << 1)
+#define HAX_PAGEFAULT_ACC_X  (1 << 2)
 #define HAX_PAGEFAULT_PERM_R (1 << 4)
 #define HAX_PAGEFAULT_PERM_W (1 << 5)
 #define HAX_PAGEFAULT_PERM_X (1 << 6)
@@ -205,9 +205,9 @@ struct hax_tunnel {
 	hax_u64 apic_base;
 } HAX_PACKED;
 
-#define HAX_FASTMMIO_READ 0
+#define HAX_FASTMMIO_READ  0
 #define HAX_FASTMMIO_WRITE 1
-#define HAX_FASTMMIO_COPY 2
+#define HAX_FASTMMIO_COPY  2
 
 /* At the start of the I/O buffer page for HAX_EXIT_FAST_MMIO. */
 struct hax_fastmmio {
@@ -234,15 +234,15 @@ struct hax_tunnel_info {
 } HAX_PACKED;
 
 /* Segment access rights, as the bits of segment_desc_t.ar. */
-#define HAX_SEG_AR_TYPE(ar) ((ar) & 0xf)
-#define HAX_SEG_AR_DESC (1u << 4)
-#define HAX_SEG_AR_DPL_SHIFT 5
-#define HAX_SEG_AR_PRESENT (1u << 7)
-#define HAX_SEG_AR_AVL (1u << 12)
-#define HAX_SEG_AR_LONG (1u << 13)
-#define HAX_SEG_AR_DB (1u << 14)
+#define HAX_SEG_AR_TYPE(ar)    ((ar)&0xf)
+#define HAX_SEG_AR_DESC	       (1u << 4)
+#define HAX_SEG_AR_DPL_SHIFT   5
+#define HAX_SEG_AR_PRESENT     (1u << 7)
+#define HAX_SEG_AR_AVL	       (1u << 12)
+#define HAX_SEG_AR_LONG	       (1u << 13)
+#define HAX_SEG_AR_DB	       (1u << 14)
 #define HAX_SEG_AR_GRANULARITY (1u << 15)
-#define HAX_SEG_AR_NULL (1u << 16)
+#define HAX_SEG_AR_NULL	       (1u << 16)
 
 typedef struct segment_desc_s {
 	hax_u16 selector;
@@ -289,13 +289,13 @@ enum {
 	HAX_NR_GPRS,
 };
 
-#define HAX_INTR_BLOCK_STI (1u << 0)
+#define HAX_INTR_BLOCK_STI   (1u << 0)
 #define HAX_INTR_BLOCK_MOVSS (1u << 1)
-#define HAX_INTR_BLOCK_SMI (1u << 2)
-#define HAX_INTR_BLOCK_NMI (1u << 3)
+#define HAX_INTR_BLOCK_SMI   (1u << 2)
+#define HAX_INTR_BLOCK_NMI   (1u << 3)
 
 #define HAX_ACTIVITY_ACTIVE 0
-#define HAX_ACTIVITY_HLT 1
+#define HAX_ACTIVITY_HLT    1
 
 typedef struct vcpu_state_s {
 	hax_u64 _regs[HAX_NR_GPRS];
@@ -373,8 +373,8 @@ struct hax_msr_data {
 	struct vmx_msr entries[HAX_MAX_MSR_ARRAY];
 } HAX_PACKED;
 
-#define HAX_DEBUG_ENABLE (1u << 0)
-#define HAX_DEBUG_STEP (1u << 1)
+#define HAX_DEBUG_ENABLE    (1u << 0)
+#define HAX_DEBUG_STEP	    (1u << 1)
 #define HAX_DEBUG_USE_SW_BP (1u << 2)
 #define HAX_DEBUG_USE_HW_BP (1u << 3)
 
@@ -403,34 +403,34 @@ struct hax_cpuid {
 
 /* ---- ioctl numbers ------------------------------------------------------ */
 
-#define HAX_IOCTL_VERSION _IOWR(0, 0x20, struct hax_module_version)
-#define HAX_IOCTL_CREATE_VM _IOWR(0, 0x21, hax_u32)
-#define HAX_IOCTL_DESTROY_VM _IOW(0, 0x22, hax_u32)
-#define HAX_IOCTL_CAPABILITY _IOR(0, 0x23, struct hax_capabilityinfo)
+#define HAX_IOCTL_VERSION      _IOWR(0, 0x20, struct hax_module_version)
+#define HAX_IOCTL_CREATE_VM    _IOWR(0, 0x21, hax_u32)
+#define HAX_IOCTL_DESTROY_VM   _IOW(0, 0x22, hax_u32)
+#define HAX_IOCTL_CAPABILITY   _IOR(0, 0x23, struct hax_capabilityinfo)
 #define HAX_IOCTL_SET_MEMLIMIT _IOWR(0, 0x24, struct hax_set_memlimit)
 
-#define HAX_VM_IOCTL_VCPU_CREATE _IOWR(0, 0x80, hax_u32)
-#define HAX_VM_IOCTL_ALLOC_RAM _IOWR(0, 0x81, struct hax_alloc_ram_info)
-#define HAX_VM_IOCTL_SET_RAM _IOWR(0, 0x82, struct hax_set_ram_info)
-#define HAX_VM_IOCTL_VCPU_DESTROY _IOR(0, 0x83, hax_u32)
-#define HAX_VM_IOCTL_VCPU_DESTROY_W _IOW(0, 0x83, hax_u32) /* QEMU's copy */
+#define HAX_VM_IOCTL_VCPU_CREATE	 _IOWR(0, 0x80, hax_u32)
+#define HAX_VM_IOCTL_ALLOC_RAM		 _IOWR(0, 0x81, struct hax_alloc_ram_info)
+#define HAX_VM_IOCTL_SET_RAM		 _IOWR(0, 0x82, struct hax_set_ram_info)
+#define HAX_VM_IOCTL_VCPU_DESTROY	 _IOR(0, 0x83, hax_u32)
+#define HAX_VM_IOCTL_VCPU_DESTROY_W	 _IOW(0, 0x83, hax_u32) /* QEMU's copy */
 #define HAX_VM_IOCTL_NOTIFY_QEMU_VERSION _IOW(0, 0x84, struct hax_qemu_version)
-#define HAX_VM_IOCTL_ADD_RAMBLOCK _IOW(0, 0x85, struct hax_ramblock_info)
-#define HAX_VM_IOCTL_SET_RAM2 _IOWR(0, 0x86, struct hax_set_ram_info2)
-#define HAX_VM_IOCTL_PROTECT_RAM _IOWR(0, 0x87, struct hax_protect_ram_info)
+#define HAX_VM_IOCTL_ADD_RAMBLOCK	 _IOW(0, 0x85, struct hax_ramblock_info)
+#define HAX_VM_IOCTL_SET_RAM2		 _IOWR(0, 0x86, struct hax_set_ram_info2)
+#define HAX_VM_IOCTL_PROTECT_RAM	 _IOWR(0, 0x87, struct hax_protect_ram_info)
 
-#define HAX_VCPU_IOCTL_RUN _IO(0, 0xc0)
-#define HAX_VCPU_IOCTL_SET_MSRS _IOWR(0, 0xc1, struct hax_msr_data)
-#define HAX_VCPU_IOCTL_GET_MSRS _IOWR(0, 0xc2, struct hax_msr_data)
-#define HAX_VCPU_IOCTL_SET_FPU _IOW(0, 0xc3, struct fx_layout)
-#define HAX_VCPU_IOCTL_GET_FPU _IOR(0, 0xc4, struct fx_layout)
+#define HAX_VCPU_IOCTL_RUN	    _IO(0, 0xc0)
+#define HAX_VCPU_IOCTL_SET_MSRS	    _IOWR(0, 0xc1, struct hax_msr_data)
+#define HAX_VCPU_IOCTL_GET_MSRS	    _IOWR(0, 0xc2, struct hax_msr_data)
+#define HAX_VCPU_IOCTL_SET_FPU	    _IOW(0, 0xc3, struct fx_layout)
+#define HAX_VCPU_IOCTL_GET_FPU	    _IOR(0, 0xc4, struct fx_layout)
 #define HAX_VCPU_IOCTL_SETUP_TUNNEL _IOWR(0, 0xc5, struct hax_tunnel_info)
-#define HAX_VCPU_IOCTL_INTERRUPT _IOWR(0, 0xc6, hax_u32)
-#define HAX_VCPU_SET_REGS _IOWR(0, 0xc7, vcpu_state_t)
-#define HAX_VCPU_GET_REGS _IOWR(0, 0xc8, vcpu_state_t)
-#define HAX_IOCTL_VCPU_DEBUG _IOW(0, 0xc9, hax_debug_t)
-#define HAX_VCPU_IOCTL_SET_CPUID _IOW(0, 0xca, struct hax_cpuid *)
-#define HAX_VCPU_IOCTL_GET_CPUID _IOW(0, 0xcb, struct hax_cpuid *)
+#define HAX_VCPU_IOCTL_INTERRUPT    _IOWR(0, 0xc6, hax_u32)
+#define HAX_VCPU_SET_REGS	    _IOWR(0, 0xc7, vcpu_state_t)
+#define HAX_VCPU_GET_REGS	    _IOWR(0, 0xc8, vcpu_state_t)
+#define HAX_IOCTL_VCPU_DEBUG	    _IOW(0, 0xc9, hax_debug_t)
+#define HAX_VCPU_IOCTL_SET_CPUID    _IOW(0, 0xca, struct hax_cpuid *)
+#define HAX_VCPU_IOCTL_GET_CPUID    _IOW(0, 0xcb, struct hax_cpuid *)
 
 /* ---- the layout is a fact: assert it ------------------------------------ */
 

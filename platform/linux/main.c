@@ -132,8 +132,7 @@ static int __init haxm_init(void)
 	r = hax_core_init();
 	if (r)
 		return r;
-	r = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "haxm:online", hax_cpu_up,
-				      hax_cpu_down);
+	r = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "haxm:online", hax_cpu_up, hax_cpu_down);
 	if (r < 0)
 		goto fail_core;
 	hax_cpuhp_state = r;

@@ -33,10 +33,11 @@ static const struct kernel_param_ops log_level_ops = {
 	.get = param_get_int,
 };
 module_param_cb(log_level, &log_level_ops, &log_level, 0644);
-MODULE_PARM_DESC(log_level, "messages up to this level: 1 error, 2 warning, 3 info, 4 debug, 5 trace");
+MODULE_PARM_DESC(log_level,
+		 "messages up to this level: 1 error, 2 warning, 3 info, 4 debug, 5 trace");
 
-static const char *const level_prefix[] = { KERN_ERR, KERN_ERR, KERN_WARNING, KERN_INFO,
-					    KERN_DEBUG, KERN_DEBUG };
+static const char *const level_prefix[] = { KERN_ERR,  KERN_ERR,   KERN_WARNING,
+					    KERN_INFO, KERN_DEBUG, KERN_DEBUG };
 
 static void os_vlog(int level, const char *fmt, va_list ap)
 {
@@ -225,7 +226,7 @@ static u64 tss_base(u64 gdt, u16 sel)
 	const u8 *d = (const u8 *)(gdt + (sel & ~7));
 
 	return d[2] | (u64)d[3] << 8 | (u64)d[4] << 16 | (u64)d[7] << 24 |
-	       (u64)*(const u32 *)(d + 8) << 32;
+	       (u64) * (const u32 *)(d + 8) << 32;
 }
 
 void os_host_state(struct os_host_state *hs)

@@ -6,14 +6,14 @@
 #include "os.h"
 
 struct os_user {
-	int log_level;         /* print core messages up to this level (0: none) */
-	long fail_alloc_after; /* allocations succeed this many times; -1: always */
-	long allocs;           /* allocations so far */
-	long live_allocs;      /* os_zalloc() blocks not freed */
-	long live_pages;       /* os_page_alloc() pages not freed */
-	long pinned;           /* user pages pinned now */
+	int log_level;		     /* print core messages up to this level (0: none) */
+	long fail_alloc_after;	     /* allocations succeed this many times; -1: always */
+	long allocs;		     /* allocations so far */
+	long live_allocs;	     /* os_zalloc() blocks not freed */
+	long live_pages;	     /* os_page_alloc() pages not freed */
+	long pinned;		     /* user pages pinned now */
 	bool (*pin_fault)(u64 page); /* true: pinning @page fails with -EFAULT */
-	bool (*huge)(u64 page);      /* true: @page lies in a 2 MiB host page */
+	bool (*huge)(u64 page);	     /* true: @page lies in a 2 MiB host page */
 	int preempt_depth;
 	bool cr4_vmxe;
 	long traced[OS_TRACE_NR]; /* os_trace_*() calls, by event */

@@ -14,7 +14,7 @@
 #include "check.h"
 
 /* Real capability MSR values (a Skylake client; a Nehalem without UG). */
-#define SKL_PROCBASED 0xfff9fffe0401e172ull
+#define SKL_PROCBASED  0xfff9fffe0401e172ull
 #define SKL_PROCBASED2 0x00553cfe00000000ull
 #define NHM_PROCBASED2 0x0000006b00000000ull
 
@@ -181,9 +181,20 @@ static void expect(const struct check_report *r, const char *key, const char *va
 static void test_build_good(void **state)
 {
 	static const char *const keys[] = {
-		"cpu_vendor", "vmx", "nx", "long_mode", "feature_control", "ept",
-		"unrestricted_guest", "vpid", "kvm_intel", "haxm_module", "api_version",
-		"capability", "dev_hax", "result",
+		"cpu_vendor",
+		"vmx",
+		"nx",
+		"long_mode",
+		"feature_control",
+		"ept",
+		"unrestricted_guest",
+		"vpid",
+		"kvm_intel",
+		"haxm_module",
+		"api_version",
+		"capability",
+		"dev_hax",
+		"result",
 	};
 	struct check_report r;
 	struct host_info h;
@@ -296,15 +307,15 @@ static void test_build_feature_control(void **state)
 	h.feature_control = 0x1;
 	check_build(&h, &r);
 	assert_false(r.can_run);
-	expect(&r, "feature_control",
-	       "0x1 (locked, VMX disabled: enable VT-x in the firmware)", CHECK_FAIL);
+	expect(&r, "feature_control", "0x1 (locked, VMX disabled: enable VT-x in the firmware)",
+	       CHECK_FAIL);
 
 	good_host(&h);
 	h.feature_control = 0x4;
 	check_build(&h, &r);
 	assert_false(r.can_run);
-	expect(&r, "feature_control",
-	       "0x4 (unlocked: haxm needs it locked with VMX enabled)", CHECK_FAIL);
+	expect(&r, "feature_control", "0x4 (unlocked: haxm needs it locked with VMX enabled)",
+	       CHECK_FAIL);
 }
 
 /* MSRs unreadable: unknown, a warning; the module's own word decides. */
@@ -365,8 +376,7 @@ static void test_build_module(void **state)
 	h.cap_err = ENOTTY;
 	check_build(&h, &r);
 	assert_false(r.can_run);
-	expect(&r, "capability", "unknown (/dev/HAX: Inappropriate ioctl for device)",
-	       CHECK_FAIL);
+	expect(&r, "capability", "unknown (/dev/HAX: Inappropriate ioctl for device)", CHECK_FAIL);
 
 	good_host(&h);
 	h.dev_mode = S_IFCHR | 0660;
@@ -425,14 +435,13 @@ static void test_print(void **state)
 	free(text);
 
 	text = print(&r, true);
-	assert_string_equal(text,
-			    "{\n"
-			    "  \"vmx\": {\"value\": \"yes\", \"status\": \"ok\"},\n"
-			    "  \"odd\": {\"value\": \"a \\\"quoted\\\" \\\\ and\\u0009tab\", "
-			    "\"status\": \"warn\"},\n"
-			    "  \"result\": {\"value\": \"haxm cannot run guests\", "
-			    "\"status\": \"fail\"}\n"
-			    "}\n");
+	assert_string_equal(text, "{\n"
+				  "  \"vmx\": {\"value\": \"yes\", \"status\": \"ok\"},\n"
+				  "  \"odd\": {\"value\": \"a \\\"quoted\\\" \\\\ and\\u0009tab\", "
+				  "\"status\": \"warn\"},\n"
+				  "  \"result\": {\"value\": \"haxm cannot run guests\", "
+				  "\"status\": \"fail\"}\n"
+				  "}\n");
 	free(text);
 }
 

@@ -45,7 +45,8 @@ static void test_huge(void **state)
 	assert_int_equal(ept.nr_huge, 1);
 	assert_int_equal(cpu_walk(&ept, huge + 0x1234),
 			 0x40000000 | EPT_LARGE | EPT_MT_WB | EPT_R | EPT_X);
-	assert_int_equal(ept_lookup(&ept, 2 * huge - 1), 0x40000000 | EPT_LARGE | EPT_MT_WB | EPT_R | EPT_X);
+	assert_int_equal(ept_lookup(&ept, 2 * huge - 1),
+			 0x40000000 | EPT_LARGE | EPT_MT_WB | EPT_R | EPT_X);
 	/* no 4 KiB mapping inside a block */
 	assert_int_equal(ept_map(&ept, huge + PG, 0x1000, EPT_RWX), -EEXIST);
 	/* a change inside drops the whole block */
@@ -185,12 +186,9 @@ static void test_random_model(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		UNIT_TEST(test_eptp),
-		UNIT_TEST(test_map_lookup_unmap),
-		UNIT_TEST(test_map_checks),
-		UNIT_TEST(test_enomem_unwinds),
-		UNIT_TEST(test_random_model),
-		UNIT_TEST(test_huge),
+		UNIT_TEST(test_eptp),	      UNIT_TEST(test_map_lookup_unmap),
+		UNIT_TEST(test_map_checks),   UNIT_TEST(test_enomem_unwinds),
+		UNIT_TEST(test_random_model), UNIT_TEST(test_huge),
 	};
 
 	return cmocka_run_group_tests_name("ept", tests, NULL, NULL);

@@ -27,10 +27,10 @@ static struct {
 	int fd;
 	unsigned long request;
 	void *arg;
-	unsigned char copy[1024];                  /* *arg, as the call passed it */
-	const void *reply;                         /* copied to *arg when set */
+	unsigned char copy[1024]; /* *arg, as the call passed it */
+	const void *reply;	  /* copied to *arg when set */
 	size_t reply_size;
-	int err;                                   /* fail with this when non-zero */
+	int err; /* fail with this when non-zero */
 } fake;
 
 int ioctl(int fd, unsigned long request, ...)
@@ -74,11 +74,11 @@ static int disarm(void **state)
 
 /* ---- every wrapper: fd -1 is EBADF (the real kernel says so) ------------ */
 
-#define EXPECT_EBADF(call)                        \
-	do {                                      \
-		errno = 0;                        \
-		assert_int_equal((call), -1);     \
-		assert_int_equal(errno, EBADF);   \
+#define EXPECT_EBADF(call)                      \
+	do {                                    \
+		errno = 0;                      \
+		assert_int_equal((call), -1);   \
+		assert_int_equal(errno, EBADF); \
 	} while (0)
 
 static void test_ebadf(void **state)
@@ -274,8 +274,8 @@ static void test_vm_ioctls(void **state)
 	assert_int_equal(rb.reserved, 0);
 
 	memset(fake.copy, 0xff, sizeof(fake.copy));
-	assert_int_equal(hax_set_ram(FAKE_FD, 0xfffc0000, 0x40000, 0x7f0000003000ull,
-				     HAX_RAM_INFO_ROM), 0);
+	assert_int_equal(
+		hax_set_ram(FAKE_FD, 0xfffc0000, 0x40000, 0x7f0000003000ull, HAX_RAM_INFO_ROM), 0);
 	assert_int_equal(fake.request, HAX_VM_IOCTL_SET_RAM);
 	memcpy(&ri, fake.copy, sizeof(ri));
 	assert_int_equal(ri.pa_start, 0xfffc0000);
@@ -285,8 +285,8 @@ static void test_vm_ioctls(void **state)
 	assert_int_equal(ri.va, 0x7f0000003000ull);
 
 	memset(fake.copy, 0xff, sizeof(fake.copy));
-	assert_int_equal(hax_set_ram2(FAKE_FD, 0x100000000ull, 0x140000000ull, 0,
-				      HAX_RAM_INFO_INVALID), 0);
+	assert_int_equal(
+		hax_set_ram2(FAKE_FD, 0x100000000ull, 0x140000000ull, 0, HAX_RAM_INFO_INVALID), 0);
 	assert_int_equal(fake.request, HAX_VM_IOCTL_SET_RAM2);
 	memcpy(&ri2, fake.copy, sizeof(ri2));
 	assert_int_equal(ri2.pa_start, 0x100000000ull);

@@ -5,7 +5,7 @@
 #include "memslot.h"
 #include "haxm.h"
 
-#define PG HAX_PAGE_SIZE
+#define PG  HAX_PAGE_SIZE
 #define UVA 0x7f0000000000ULL
 
 static struct guest_mem gm;
@@ -361,11 +361,13 @@ static void test_random_model(void **state)
 			assert_int_equal(s != NULL, model[g].mapped);
 			if (!s)
 				continue;
-			assert_int_equal(s->rb->uva + (s->rb_pgoff + g - s->gfn) * PG, model[g].uva);
+			assert_int_equal(s->rb->uva + (s->rb_pgoff + g - s->gfn) * PG,
+					 model[g].uva);
 			assert_int_equal(s->flags, model[g].flags);
 		}
 		for (g = 1; g < gm.nr_slots; g++)
-			assert_true(gm.slots[g - 1].gfn + gm.slots[g - 1].npages <= gm.slots[g].gfn);
+			assert_true(gm.slots[g - 1].gfn + gm.slots[g - 1].npages <=
+				    gm.slots[g].gfn);
 	}
 	guest_mem_free(&gm);
 }
@@ -373,12 +375,18 @@ static void test_random_model(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		UNIT_TEST(test_ramblock_add_checks), UNIT_TEST(test_ramblock_limit),
-		UNIT_TEST(test_ramblock_enomem),     UNIT_TEST(test_memslot_set_checks),
-		UNIT_TEST(test_memslot_split_and_cut), UNIT_TEST(test_memslot_limit),
-		UNIT_TEST(test_pin),                 UNIT_TEST(test_random_model),
-		UNIT_TEST(test_standalone),          UNIT_TEST(test_protect),
-		UNIT_TEST(test_huge),                UNIT_TEST(test_huge_host_page),
+		UNIT_TEST(test_ramblock_add_checks),
+		UNIT_TEST(test_ramblock_limit),
+		UNIT_TEST(test_ramblock_enomem),
+		UNIT_TEST(test_memslot_set_checks),
+		UNIT_TEST(test_memslot_split_and_cut),
+		UNIT_TEST(test_memslot_limit),
+		UNIT_TEST(test_pin),
+		UNIT_TEST(test_random_model),
+		UNIT_TEST(test_standalone),
+		UNIT_TEST(test_protect),
+		UNIT_TEST(test_huge),
+		UNIT_TEST(test_huge_host_page),
 	};
 
 	return cmocka_run_group_tests_name("memslot", tests, NULL, NULL);

@@ -193,9 +193,9 @@ static void test_seg_ar(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		UNIT_TEST(test_ctl_adjust),	  UNIT_TEST(test_derive_skylake),
-		UNIT_TEST(test_derive_refuses),	  UNIT_TEST(test_vpid_needs_single_invvpid),
-		UNIT_TEST(test_cr_fixed),	  UNIT_TEST(test_seg_ar),
+		UNIT_TEST(test_ctl_adjust),	UNIT_TEST(test_derive_skylake),
+		UNIT_TEST(test_derive_refuses), UNIT_TEST(test_vpid_needs_single_invvpid),
+		UNIT_TEST(test_cr_fixed),	UNIT_TEST(test_seg_ar),
 	};
 
 	return cmocka_run_group_tests_name("vmx", tests, NULL, NULL);

@@ -61,8 +61,8 @@ static bool append(char *buf, size_t len, const char *fmt, ...)
 int check_cap_names(const struct hax_capabilityinfo *cap, char *buf, size_t len)
 {
 	static const char *const working[16] = {
-		"ept", "fastmmio", "ug", "64bit_ramblock", "64bit_setram", "tunnel_page",
-		"ram_protection", "debug", "implicit_ramblock", "cpuid",
+		"ept",	       "fastmmio",	 "ug",	  "64bit_ramblock",    "64bit_setram",
+		"tunnel_page", "ram_protection", "debug", "implicit_ramblock", "cpuid",
 	};
 	static const char *const failed[16] = { "vt", "nx" };
 	bool is_working = cap->wstatus & HAX_CAP_STATUS_WORKING;
@@ -95,11 +95,11 @@ int check_cap_names(const struct hax_capabilityinfo *cap, char *buf, size_t len)
 	return 0;
 }
 
-static void add(struct check_report *r, const char *key, enum check_status status,
-		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void add(struct check_report *r, const char *key, enum check_status status, const char *fmt,
+		...) __attribute__((format(printf, 4, 5)));
 
-static void add(struct check_report *r, const char *key, enum check_status status,
-		const char *fmt, ...)
+static void add(struct check_report *r, const char *key, enum check_status status, const char *fmt,
+		...)
 {
 	struct check_item *it = &r->items[r->n++];
 	va_list ap;
@@ -123,8 +123,7 @@ static void add_msr_unknown(struct check_report *r, const char *key, enum check_
 		add(r, key, status, "unknown (MSR %#x: %s)", msr, strerror(err));
 }
 
-static void add_yes_no(struct check_report *r, const char *key, bool yes,
-		       enum check_status if_no)
+static void add_yes_no(struct check_report *r, const char *key, bool yes, enum check_status if_no)
 {
 	add(r, key, yes ? CHECK_OK : if_no, "%s", yes ? "yes" : "no");
 }

@@ -11,13 +11,13 @@
 #include "host.h"
 
 /* IA32_FEATURE_CONTROL bits. */
-#define FEATURE_CONTROL_LOCKED (1ull << 0)
+#define FEATURE_CONTROL_LOCKED		(1ull << 0)
 #define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ull << 2)
 
 /* IA32_VMX_PROCBASED_CTLS2 allowed-1 bits (the MSR's high dword). */
-#define PROCBASED2_EPT (1u << 1)
+#define PROCBASED2_EPT	(1u << 1)
 #define PROCBASED2_VPID (1u << 5)
-#define PROCBASED2_UG (1u << 7)
+#define PROCBASED2_UG	(1u << 7)
 
 enum check_status {
 	CHECK_OK,
@@ -26,9 +26,9 @@ enum check_status {
 };
 
 enum feature_control_state {
-	FC_UNLOCKED,   /* firmware left it open; haxm refuses to write it */
-	FC_VMX_ON,     /* locked with VMX outside SMX enabled */
-	FC_VMX_OFF,    /* locked with VMX outside SMX disabled */
+	FC_UNLOCKED, /* firmware left it open; haxm refuses to write it */
+	FC_VMX_ON,   /* locked with VMX outside SMX enabled */
+	FC_VMX_OFF,  /* locked with VMX outside SMX disabled */
 };
 
 struct vmx_features {

@@ -9,17 +9,17 @@
 
 #include "haxm.h"
 
-#define HOST_MSR_DEV "/dev/cpu/0/msr"
+#define HOST_MSR_DEV	   "/dev/cpu/0/msr"
 #define HOST_SYS_KVM_INTEL "/sys/module/kvm_intel"
-#define HOST_SYS_HAXM "/sys/module/haxm"
+#define HOST_SYS_HAXM	   "/sys/module/haxm"
 
 /* CPUID bits (SDM vol. 2A, CPUID). */
-#define CPUID_1_ECX_VMX (1u << 5)
+#define CPUID_1_ECX_VMX	      (1u << 5)
 #define CPUID_80000001_EDX_NX (1u << 20)
 #define CPUID_80000001_EDX_LM (1u << 29)
 
-#define MSR_IA32_FEATURE_CONTROL 0x3a
-#define MSR_IA32_VMX_PROCBASED_CTLS 0x482
+#define MSR_IA32_FEATURE_CONTROL     0x3a
+#define MSR_IA32_VMX_PROCBASED_CTLS  0x482
 #define MSR_IA32_VMX_PROCBASED_CTLS2 0x48b
 
 /*
@@ -28,26 +28,26 @@
  * has no VMX, or when PROCBASED_CTLS2 does not exist).
  */
 struct host_info {
-	uint32_t vendor[3];     /* CPUID.0: EBX, EDX, ECX (the vendor string) */
-	uint32_t leaf1_ecx;     /* CPUID.1:ECX */
-	uint32_t ext_max;       /* CPUID.80000000h:EAX */
-	uint32_t ext1_edx;      /* CPUID.80000001h:EDX, 0 when absent */
+	uint32_t vendor[3]; /* CPUID.0: EBX, EDX, ECX (the vendor string) */
+	uint32_t leaf1_ecx; /* CPUID.1:ECX */
+	uint32_t ext_max;   /* CPUID.80000000h:EAX */
+	uint32_t ext1_edx;  /* CPUID.80000001h:EDX, 0 when absent */
 	int fc_err;
 	uint64_t feature_control;
 	int procbased_err;
 	uint64_t procbased;
 	int procbased2_err;
 	uint64_t procbased2;
-	bool kvm_intel;         /* /sys/module/kvm_intel exists */
-	bool haxm_loaded;       /* /sys/module/haxm exists */
-	int dev_err;            /* stat(/dev/HAX) */
+	bool kvm_intel;	  /* /sys/module/kvm_intel exists */
+	bool haxm_loaded; /* /sys/module/haxm exists */
+	int dev_err;	  /* stat(/dev/HAX) */
 	mode_t dev_mode;
 	uid_t dev_uid;
 	gid_t dev_gid;
-	int dev_access_err;     /* access(/dev/HAX, R_OK | W_OK) */
-	int version_err;        /* opening /dev/HAX, then HAX_IOCTL_VERSION */
+	int dev_access_err; /* access(/dev/HAX, R_OK | W_OK) */
+	int version_err;    /* opening /dev/HAX, then HAX_IOCTL_VERSION */
 	struct hax_module_version version;
-	int cap_err;            /* opening /dev/HAX, then HAX_IOCTL_CAPABILITY */
+	int cap_err; /* opening /dev/HAX, then HAX_IOCTL_CAPABILITY */
 	struct hax_capabilityinfo cap;
 };
 

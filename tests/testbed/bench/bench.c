@@ -11,10 +11,10 @@
 
 #include "bench.h"
 
-#define GUEST_CODE(name, body)                                                 \
-	extern const uint8_t name##_start[], name##_end[];                     \
-	asm(".pushsection .rodata\n" #name "_start:\n.code16\n" body           \
-	    "\n.code64\n" #name "_end:\n.popsection\n")
+#define GUEST_CODE(name, body)                                                           \
+	extern const uint8_t name##_start[], name##_end[];                               \
+	asm(".pushsection .rodata\n" #name "_start:\n.code16\n" body "\n.code64\n" #name \
+	    "_end:\n.popsection\n")
 
 /* ESI holds the iteration count in every guest. */
 GUEST_CODE(g_cpuid, "1: xor %eax, %eax\n cpuid\n dec %esi\n jnz 1b\n hlt");
@@ -27,7 +27,7 @@ GUEST_CODE(g_compute, "1: imul $3, %eax, %eax\n add $7, %eax\n dec %esi\n jnz 1b
 GUEST_CODE(g_touch, "mov $0x100000, %edi\n"
 		    "1: addr32 movb %al, (%edi)\n add $4096, %edi\n dec %esi\n jnz 1b\n hlt");
 
-#define MIB (1ULL << 20)
+#define MIB	 (1ULL << 20)
 #define CODE_GPA 0x1000
 
 struct workload {
@@ -37,7 +37,7 @@ struct workload {
 	const uint8_t *start, *end;
 	uint64_t ram;
 	uint32_t iters, short_iters; /* in the guest's loop or the host's */
-	uint32_t per_unit;           /* iterations per unit */
+	uint32_t per_unit;	     /* iterations per unit */
 	bool unreal;
 	/* host-only workloads: @n times, ticks returned; NULL: run the guest */
 	int (*host)(const struct backend *be, uint32_t n, uint64_t *ticks);
@@ -59,23 +59,59 @@ static int create_destroy(const struct backend *be, uint32_t n, uint64_t *ticks)
 	return 0;
 }
 
-#define GUEST(g) .start = g##_start, .end = g##_end
+#define GUEST(g)  .start = g##_start, .end = g##_end
 #define RAM_SMALL (512 * 1024)
 
 static const struct workload workloads[] = {
-	{ .name = "cpuid", .unit = "exit", .target = 0.7, GUEST(g_cpuid), .ram = RAM_SMALL,
-	  .iters = 2000, .short_iters = 50, .per_unit = 1 },
-	{ .name = "out", .unit = "exit", .target = 0.8, GUEST(g_out), .ram = RAM_SMALL,
-	  .iters = 2000, .short_iters = 50, .per_unit = 1 },
-	{ .name = "mmio", .unit = "exit", .target = 0.8, GUEST(g_mmio), .ram = RAM_SMALL,
-	  .iters = 2000, .short_iters = 50, .per_unit = 1 },
-	{ .name = "compute", .unit = "iter", .target = 1.0, GUEST(g_compute), .ram = RAM_SMALL,
-	  .iters = 1000000, .short_iters = 10000, .per_unit = 1 },
+	{ .name = "cpuid",
+	  .unit = "exit",
+	  .target = 0.7,
+	  GUEST(g_cpuid),
+	  .ram = RAM_SMALL,
+	  .iters = 2000,
+	  .short_iters = 50,
+	  .per_unit = 1 },
+	{ .name = "out",
+	  .unit = "exit",
+	  .target = 0.8,
+	  GUEST(g_out),
+	  .ram = RAM_SMALL,
+	  .iters = 2000,
+	  .short_iters = 50,
+	  .per_unit = 1 },
+	{ .name = "mmio",
+	  .unit = "exit",
+	  .target = 0.8,
+	  GUEST(g_mmio),
+	  .ram = RAM_SMALL,
+	  .iters = 2000,
+	  .short_iters = 50,
+	  .per_unit = 1 },
+	{ .name = "compute",
+	  .unit = "iter",
+	  .target = 1.0,
+	  GUEST(g_compute),
+	  .ram = RAM_SMALL,
+	  .iters = 1000000,
+	  .short_iters = 10000,
+	  .per_unit = 1 },
 	/* 256 MiB first touched, 256 pages a MiB; short: 4 MiB */
-	{ .name = "fault-in", .unit = "MiB", .target = 0.5, GUEST(g_touch), .ram = 257 * MIB,
-	  .iters = 65536, .short_iters = 1024, .per_unit = 256, .unreal = true },
-	{ .name = "create-destroy", .unit = "VM", .target = 1.0, .iters = 50, .short_iters = 3,
-	  .per_unit = 1, .host = create_destroy },
+	{ .name = "fault-in",
+	  .unit = "MiB",
+	  .target = 0.5,
+	  GUEST(g_touch),
+	  .ram = 257 * MIB,
+	  .iters = 65536,
+	  .short_iters = 1024,
+	  .per_unit = 256,
+	  .unreal = true },
+	{ .name = "create-destroy",
+	  .unit = "VM",
+	  .target = 1.0,
+	  .iters = 50,
+	  .short_iters = 3,
+	  .per_unit = 1,
+	  .host = create_destroy },
 };
 
 /* Run @w's guest for @n iterations to its HLT; the ticks it took. */
@@ -129,7 +165,8 @@ int main(int argc, char **argv)
 	size_t i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("BENCH: | workload | unit | haxm ticks/unit | kvm ticks/unit | haxm/kvm | target |\n");
+	printf("BENCH: | workload | unit | haxm ticks/unit | kvm ticks/unit | haxm/kvm | target "
+	       "|\n");
 	printf("BENCH: |---|---|---:|---:|---:|---|\n");
 	for (i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++) {
 		const struct workload *w = &workloads[i];
@@ -146,9 +183,11 @@ int main(int argc, char **argv)
 			int r;
 
 			why[0] = 0;
-			r = w->host ? w->host(be[b], n, &ticks) : run_guest(be[b], w, n, &ticks, why, sizeof(why));
+			r = w->host ? w->host(be[b], n, &ticks)
+				    : run_guest(be[b], w, n, &ticks, why, sizeof(why));
 			if (r) {
-				snprintf(cell[b], sizeof(cell[b]), "n/a (%s)", why[0] ? why : "failed");
+				snprintf(cell[b], sizeof(cell[b]), "n/a (%s)",
+					 why[0] ? why : "failed");
 				continue;
 			}
 			per[b] = (double)ticks / ((double)n / w->per_unit);
@@ -156,8 +195,8 @@ int main(int argc, char **argv)
 			ok |= 1 << b;
 		}
 		if (ok == 3)
-			printf("BENCH: | %s | %s | %s | %s | %.2f | <= %.1f %s |\n", w->name, w->unit,
-			       cell[0], cell[1], per[0] / per[1], w->target,
+			printf("BENCH: | %s | %s | %s | %s | %.2f | <= %.1f %s |\n", w->name,
+			       w->unit, cell[0], cell[1], per[0] / per[1], w->target,
 			       per[0] / per[1] <= w->target ? "met" : "missed");
 		else
 			printf("BENCH: | %s | %s | %s | %s | - | <= %.1f |\n", w->name, w->unit,
@@ -166,6 +205,7 @@ int main(int argc, char **argv)
 		if (!(ok & 2))
 			failed++;
 	}
-	printf("BENCH: mode %s, %d workloads, %d failed\n", short_mode ? "short" : "full", ran, failed);
+	printf("BENCH: mode %s, %d workloads, %d failed\n", short_mode ? "short" : "full", ran,
+	       failed);
 	return failed || !ran;
 }

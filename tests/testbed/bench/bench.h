@@ -11,8 +11,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum bench_exit { BENCH_EXIT_IO, BENCH_EXIT_MMIO, BENCH_EXIT_HLT, BENCH_EXIT_AGAIN,
-		  BENCH_EXIT_OTHER };
+enum bench_exit {
+	BENCH_EXIT_IO,
+	BENCH_EXIT_MMIO,
+	BENCH_EXIT_HLT,
+	BENCH_EXIT_AGAIN,
+	BENCH_EXIT_OTHER
+};
 
 struct bench_vm;
 

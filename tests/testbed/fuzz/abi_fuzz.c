@@ -30,9 +30,23 @@ struct fuzz fz;
 static bool errno_expected(int e)
 {
 	switch (e) {
-	case EINVAL: case EFAULT: case ENOTTY: case EBUSY: case ENOENT: case EEXIST:
-	case ENOSPC: case ENOMEM: case EPERM: case ENXIO: case EBADF: case EINTR:
-	case E2BIG: case ENODEV: case EACCES: case ERANGE: case EAGAIN:
+	case EINVAL:
+	case EFAULT:
+	case ENOTTY:
+	case EBUSY:
+	case ENOENT:
+	case EEXIST:
+	case ENOSPC:
+	case ENOMEM:
+	case EPERM:
+	case ENXIO:
+	case EBADF:
+	case EINTR:
+	case E2BIG:
+	case ENODEV:
+	case EACCES:
+	case ERANGE:
+	case EAGAIN:
 		return true;
 	}
 	return false;
@@ -165,8 +179,8 @@ static void *thread_main(void *arg)
 }
 
 /* The module's live-object counters (debugfs); false when unreadable. */
-static const char *const counters[] = { "vms", "vcpus", "pinned_pages", "kernel_pages",
-					"allocations", "huge_pages" };
+static const char *const counters[] = { "vms",		"vcpus",       "pinned_pages",
+					"kernel_pages", "allocations", "huge_pages" };
 #define NR_COUNTERS (sizeof(counters) / sizeof(counters[0]))
 
 static bool read_counters(unsigned long long *v)
@@ -197,7 +211,8 @@ static void print_stats(void)
 	for (i = 0; i < FUZZ_NR_IOCTLS; i++) {
 		struct fuzz_stat *s = &fz.stats[i];
 		char line[512];
-		int n = snprintf(line, sizeof(line), "FUZZ: %-22s ok %-7lu", fuzz_ioctl_name(i), s->ok);
+		int n = snprintf(line, sizeof(line), "FUZZ: %-22s ok %-7lu", fuzz_ioctl_name(i),
+				 s->ok);
 
 		for (e = 1; e < FUZZ_MAX_ERRNO && n < (int)sizeof(line) - 32; e++)
 			if (s->err[e])

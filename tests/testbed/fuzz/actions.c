@@ -78,9 +78,23 @@ int fuzz_args_init(void)
 /* A small, an aligned, a boundary or a random value. */
 static uint64_t interesting(struct fuzz_thread *t)
 {
-	static const uint64_t vals[] = { 0, 1, 2, 0xfff, 0x1000, 0x1001, 0x7fffffff, 0x80000000,
-					 0xffffffff, 0x100000000ULL, (1ULL << 47) - PG,
-					 (1ULL << 52), ~0ULL, ~0ULL - PG + 1, 63, 64, 65 };
+	static const uint64_t vals[] = { 0,
+					 1,
+					 2,
+					 0xfff,
+					 0x1000,
+					 0x1001,
+					 0x7fffffff,
+					 0x80000000,
+					 0xffffffff,
+					 0x100000000ULL,
+					 (1ULL << 47) - PG,
+					 (1ULL << 52),
+					 ~0ULL,
+					 ~0ULL - PG + 1,
+					 63,
+					 64,
+					 65 };
 
 	switch (fuzz_rand(t) % 3) {
 	case 0:
@@ -175,7 +189,7 @@ static void fill_arg(struct fuzz_thread *t, int which, uint8_t *a, size_t size)
 		m->nr_msr = fuzz_rand(t) % 40;
 		for (i = 0; i < HAX_MAX_MSR_ARRAY; i++)
 			m->entries[i].entry = fuzz_rand(t) % 2 ? 0xc0000080 + fuzz_rand(t) % 0x110
-							     : fuzz_rand(t) % 0x800;
+							       : fuzz_rand(t) % 0x800;
 		break;
 	}
 	case HAX_VCPU_IOCTL_SET_CPUID:
@@ -349,7 +363,8 @@ static void do_child(struct fuzz_thread *t)
 			int which = fuzz_rand(t) % IDX_OPEN;
 
 			errno = 0;
-			if (ioctl(f.fd, ioctls[which].nr, arg_page) == 0 && ioctls[which].kind != FD_SYS)
+			if (ioctl(f.fd, ioctls[which].nr, arg_page) == 0 &&
+			    ioctls[which].kind != FD_SYS)
 				bad = 1; /* only the creator's process may use VM and vCPU nodes */
 		}
 		_exit(bad);

@@ -10,10 +10,10 @@
 
 #include "haxm.h"
 
-#define FUZZ_MAX_FDS 24
+#define FUZZ_MAX_FDS	 24
 #define FUZZ_MAX_REGIONS 6
 #define FUZZ_MAX_THREADS 8
-#define FUZZ_MAX_ERRNO 64
+#define FUZZ_MAX_ERRNO	 64
 
 enum fd_kind { FD_ANY, FD_SYS, FD_VM, FD_VCPU };
 

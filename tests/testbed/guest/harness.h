@@ -21,49 +21,50 @@ struct test {
 };
 
 /* Each area registers its tests in a section, collected by the linker. */
-#define TEST(name)                                                             \
-	static int test_##name(void);                                          \
-	static const struct test test_desc_##name                              \
+#define TEST(name)                                                                                 \
+	static int test_##name(void);                                                              \
+	static const struct test test_desc_##name                                                  \
 		__attribute__((used, section("haxm_tests"), aligned(8))) = { #name, test_##name }; \
 	static int test_##name(void)
 
 /* Record why the current test failed; returns 1 so tests can `return fail(...)`. */
 int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			return fail("%s:%d: %s", __FILE__, __LINE__, #cond);   \
+#define CHECK(cond)                                                          \
+	do {                                                                 \
+		if (!(cond))                                                 \
+			return fail("%s:%d: %s", __FILE__, __LINE__, #cond); \
 	} while (0)
-#define CHECK_EQ(a, b)                                                         \
-	do {                                                                   \
-		unsigned long long _a = (unsigned long long)(a), _b = (unsigned long long)(b); \
-		if (_a != _b)                                                  \
-			return fail("%s:%d: %s == 0x%llx, expected 0x%llx",    \
-				    __FILE__, __LINE__, #a, _a, _b);           \
+#define CHECK_EQ(a, b)                                                                          \
+	do {                                                                                    \
+		unsigned long long _a = (unsigned long long)(a), _b = (unsigned long long)(b);  \
+		if (_a != _b)                                                                   \
+			return fail("%s:%d: %s == 0x%llx, expected 0x%llx", __FILE__, __LINE__, \
+				    #a, _a, _b);                                                \
 	} while (0)
 /* A call expected to fail with errno @err. */
-#define CHECK_ERRNO(call, err)                                                 \
-	do {                                                                   \
-		errno = 0;                                                     \
-		long _r = (long)(call);                                        \
-		if (_r != -1 || errno != (err))                                \
-			return fail("%s:%d: %s returned %ld errno %d (%s), expected errno %d (%s)", \
-				    __FILE__, __LINE__, #call, _r, errno, strerror(errno), \
-				    err, strerror(err));                       \
+#define CHECK_ERRNO(call, err)                                                                  \
+	do {                                                                                    \
+		errno = 0;                                                                      \
+		long _r = (long)(call);                                                         \
+		if (_r != -1 || errno != (err))                                                 \
+			return fail(                                                            \
+				"%s:%d: %s returned %ld errno %d (%s), expected errno %d (%s)", \
+				__FILE__, __LINE__, #call, _r, errno, strerror(errno), err,     \
+				strerror(err));                                                 \
 	} while (0)
-#define CHECK_OK(call)                                                         \
-	do {                                                                   \
-		errno = 0;                                                     \
-		long _r = (long)(call);                                        \
-		if (_r < 0)                                                    \
-			return fail("%s:%d: %s failed: %s", __FILE__, __LINE__, \
-				    #call, strerror(errno));                   \
+#define CHECK_OK(call)                                                                 \
+	do {                                                                           \
+		errno = 0;                                                             \
+		long _r = (long)(call);                                                \
+		if (_r < 0)                                                            \
+			return fail("%s:%d: %s failed: %s", __FILE__, __LINE__, #call, \
+				    strerror(errno));                                  \
 	} while (0)
 
 /* Guest code: bytes between two labels, assembled with the test. */
-#define GUEST_CODE(name, body)                                                 \
-	extern const uint8_t name##_start[], name##_end[];                     \
+#define GUEST_CODE(name, body)                                                   \
+	extern const uint8_t name##_start[], name##_end[];                       \
 	asm(".pushsection .rodata\n" #name "_start:\n" body "\n" #name "_end:\n" \
 	    ".code64\n.popsection\n")
 
@@ -78,17 +79,17 @@ struct vm_ctx {
 };
 
 /* A test that runs in a fresh VM with @ram bytes of RAM, torn down after. */
-#define VM_TEST(name, ram)                                                     \
-	static int name##_body(struct vm_ctx *c);                              \
-	TEST(name)                                                             \
-	{                                                                      \
-		struct vm_ctx ctx;                                             \
-		int r = vm_setup(&ctx, ram);                                   \
-		if (!r)                                                        \
-			r = name##_body(&ctx);                                 \
-		vm_teardown(&ctx);                                             \
-		return r;                                                      \
-	}                                                                      \
+#define VM_TEST(name, ram)                        \
+	static int name##_body(struct vm_ctx *c); \
+	TEST(name)                                \
+	{                                         \
+		struct vm_ctx ctx;                \
+		int r = vm_setup(&ctx, ram);      \
+		if (!r)                           \
+			r = name##_body(&ctx);    \
+		vm_teardown(&ctx);                \
+		return r;                         \
+	}                                         \
 	static int name##_body(struct vm_ctx *c)
 
 /* vm_setup() - everything up to a runnable vCPU; 0 or a failure reported. */

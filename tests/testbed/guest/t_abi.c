@@ -174,7 +174,8 @@ VM_TEST(bad_pointers_vm_and_vcpu, 64 << 10)
 
 VM_TEST(ram_validation, 64 << 10)
 {
-	uint8_t *m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *m =
+		mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uintptr_t va = (uintptr_t)m;
 	struct hax_set_ram_info ri = { 0 };
 	struct hax_ramblock_info rb = { 0 };

@@ -15,7 +15,9 @@ GUEST_CODE(g_demo, ".code16\n"
 		   "mov $0x3f8, %dx\n"
 		   "3: lodsb\n test %al, %al\n jz 4f\n out %al, %dx\n jmp 3b\n"
 		   "4: hlt\n"
-		   "2: .asciz \"" "Hello from a real-mode guest, running on haxm with VT-x!\\n" "\"\n");
+		   "2: .asciz \""
+		   "Hello from a real-mode guest, running on haxm with VT-x!\\n"
+		   "\"\n");
 
 VM_TEST(demo_guest_prints, 1 << 20)
 {

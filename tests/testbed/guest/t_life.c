@@ -195,9 +195,9 @@ TEST(life_module_unload_waits_for_vms)
 
 /*
  * A vCPU whose very first entry fails (invalid guest state: a DS limit above
- * 1 MiB with byte granularity, SDM 26.3.1.2) stops with STATECHANGE; once user space loads a good state,
- * it runs. The failed VMLAUNCH leaves the VMCS unlaunched (SDM 26.8): the retry must launch again,
- * not resume (which would fail and kill the VM with EIO).
+ * 1 MiB with byte granularity, SDM 26.3.1.2) stops with STATECHANGE; once user space loads a good
+ * state, it runs. The failed VMLAUNCH leaves the VMCS unlaunched (SDM 26.8): the retry must launch
+ * again, not resume (which would fail and kill the VM with EIO).
  */
 VM_TEST(life_vcpu_runs_after_failed_first_entry, 64 << 10)
 {

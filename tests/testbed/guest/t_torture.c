@@ -17,17 +17,17 @@
 
 #include "harness.h"
 
-#define T_RAM (4u << 20)
-#define T_HANDLER 0x600 /* hlt; jmp back: every exception handler */
-#define T_GDT 0x1000
-#define T_IDT32 0x2000
-#define T_IDT64 0x3000
-#define T_TSS 0x4000
-#define T_PML4 0x10000 /* -> PDPT 0x11000 -> PD 0x12000 (2 MiB pages) */
-#define T_PAE_PDPT 0x13000
-#define T_CODE 0x20000 /* 64 KiB of code */
-#define T_CODE_LEN 0x10000
-#define T_RUNS_PER_VM 50
+#define T_RAM		    (4u << 20)
+#define T_HANDLER	    0x600 /* hlt; jmp back: every exception handler */
+#define T_GDT		    0x1000
+#define T_IDT32		    0x2000
+#define T_IDT64		    0x3000
+#define T_TSS		    0x4000
+#define T_PML4		    0x10000 /* -> PDPT 0x11000 -> PD 0x12000 (2 MiB pages) */
+#define T_PAE_PDPT	    0x13000
+#define T_CODE		    0x20000 /* 64 KiB of code */
+#define T_CODE_LEN	    0x10000
+#define T_RUNS_PER_VM	    50
 #define T_MAX_RUNS_PER_CASE 48
 
 enum t_mode { M_REAL, M_PROT16, M_PROT32, M_PAE, M_LONG, M_NR };
@@ -51,54 +51,54 @@ static uint64_t t_rand(void)
 static const struct {
 	uint8_t len, b[8];
 } snippets[] = {
-	{ 1, { 0xfa } },                   /* cli */
-	{ 1, { 0xfb } },                   /* sti */
-	{ 1, { 0xf4 } },                   /* hlt */
-	{ 1, { 0xcc } },                   /* int3 */
-	{ 2, { 0xcd, 0x80 } },             /* int 0x80 */
-	{ 2, { 0x0f, 0x0b } },             /* ud2 */
-	{ 1, { 0xcf } },                   /* iret */
-	{ 3, { 0x0f, 0x22, 0xc0 } },       /* mov %eax, %cr0 */
-	{ 3, { 0x0f, 0x22, 0xd8 } },       /* mov %eax, %cr3 */
-	{ 3, { 0x0f, 0x22, 0xe0 } },       /* mov %eax, %cr4 */
-	{ 3, { 0x0f, 0x20, 0xc0 } },       /* mov %cr0, %eax */
-	{ 2, { 0x0f, 0x30 } },             /* wrmsr */
-	{ 2, { 0x0f, 0x32 } },             /* rdmsr */
-	{ 2, { 0x0f, 0xa2 } },             /* cpuid */
-	{ 2, { 0x0f, 0x31 } },             /* rdtsc */
-	{ 2, { 0x0f, 0x33 } },             /* rdpmc */
-	{ 2, { 0xe6, 0x80 } },             /* out %al, $0x80 */
-	{ 2, { 0xe5, 0x71 } },             /* in $0x71, %eax */
-	{ 2, { 0xf3, 0x6c } },             /* rep insb */
-	{ 2, { 0xf3, 0x6f } },             /* rep outsw/d */
-	{ 3, { 0x0f, 0x01, 0x10 } },       /* lgdt (%eax) */
-	{ 3, { 0x0f, 0x01, 0x18 } },       /* lidt (%eax) */
-	{ 2, { 0x8e, 0xd0 } },             /* mov %ax, %ss */
-	{ 2, { 0x8e, 0xd8 } },             /* mov %ax, %ds */
-	{ 2, { 0x9c, 0x9d } },             /* pushf; popf */
-	{ 3, { 0x0f, 0x01, 0xd1 } },       /* xsetbv */
-	{ 3, { 0x0f, 0x01, 0xc1 } },       /* vmcall */
-	{ 3, { 0x0f, 0x01, 0xc2 } },       /* vmlaunch */
-	{ 2, { 0x0f, 0x08 } },             /* invd */
-	{ 2, { 0x0f, 0x09 } },             /* wbinvd */
-	{ 3, { 0x0f, 0x23, 0xf8 } },       /* mov %eax, %dr7 */
-	{ 3, { 0x0f, 0x21, 0xf0 } },       /* mov %dr6, %eax */
-	{ 2, { 0xf7, 0xf1 } },             /* div %ecx */
-	{ 1, { 0xcb } },                   /* lret */
-	{ 2, { 0x0f, 0x05 } },             /* syscall */
-	{ 2, { 0x0f, 0x34 } },             /* sysenter */
-	{ 2, { 0xf3, 0xa5 } },             /* rep movs */
-	{ 2, { 0xf3, 0x90 } },             /* pause */
-	{ 3, { 0x0f, 0x01, 0xc8 } },       /* monitor */
-	{ 3, { 0x0f, 0x01, 0xc9 } },       /* mwait */
-	{ 3, { 0x0f, 0x01, 0xf8 } },       /* swapgs */
-	{ 2, { 0xeb, 0xfe } },             /* jmp . */
+	{ 1, { 0xfa } },		   /* cli */
+	{ 1, { 0xfb } },		   /* sti */
+	{ 1, { 0xf4 } },		   /* hlt */
+	{ 1, { 0xcc } },		   /* int3 */
+	{ 2, { 0xcd, 0x80 } },		   /* int 0x80 */
+	{ 2, { 0x0f, 0x0b } },		   /* ud2 */
+	{ 1, { 0xcf } },		   /* iret */
+	{ 3, { 0x0f, 0x22, 0xc0 } },	   /* mov %eax, %cr0 */
+	{ 3, { 0x0f, 0x22, 0xd8 } },	   /* mov %eax, %cr3 */
+	{ 3, { 0x0f, 0x22, 0xe0 } },	   /* mov %eax, %cr4 */
+	{ 3, { 0x0f, 0x20, 0xc0 } },	   /* mov %cr0, %eax */
+	{ 2, { 0x0f, 0x30 } },		   /* wrmsr */
+	{ 2, { 0x0f, 0x32 } },		   /* rdmsr */
+	{ 2, { 0x0f, 0xa2 } },		   /* cpuid */
+	{ 2, { 0x0f, 0x31 } },		   /* rdtsc */
+	{ 2, { 0x0f, 0x33 } },		   /* rdpmc */
+	{ 2, { 0xe6, 0x80 } },		   /* out %al, $0x80 */
+	{ 2, { 0xe5, 0x71 } },		   /* in $0x71, %eax */
+	{ 2, { 0xf3, 0x6c } },		   /* rep insb */
+	{ 2, { 0xf3, 0x6f } },		   /* rep outsw/d */
+	{ 3, { 0x0f, 0x01, 0x10 } },	   /* lgdt (%eax) */
+	{ 3, { 0x0f, 0x01, 0x18 } },	   /* lidt (%eax) */
+	{ 2, { 0x8e, 0xd0 } },		   /* mov %ax, %ss */
+	{ 2, { 0x8e, 0xd8 } },		   /* mov %ax, %ds */
+	{ 2, { 0x9c, 0x9d } },		   /* pushf; popf */
+	{ 3, { 0x0f, 0x01, 0xd1 } },	   /* xsetbv */
+	{ 3, { 0x0f, 0x01, 0xc1 } },	   /* vmcall */
+	{ 3, { 0x0f, 0x01, 0xc2 } },	   /* vmlaunch */
+	{ 2, { 0x0f, 0x08 } },		   /* invd */
+	{ 2, { 0x0f, 0x09 } },		   /* wbinvd */
+	{ 3, { 0x0f, 0x23, 0xf8 } },	   /* mov %eax, %dr7 */
+	{ 3, { 0x0f, 0x21, 0xf0 } },	   /* mov %dr6, %eax */
+	{ 2, { 0xf7, 0xf1 } },		   /* div %ecx */
+	{ 1, { 0xcb } },		   /* lret */
+	{ 2, { 0x0f, 0x05 } },		   /* syscall */
+	{ 2, { 0x0f, 0x34 } },		   /* sysenter */
+	{ 2, { 0xf3, 0xa5 } },		   /* rep movs */
+	{ 2, { 0xf3, 0x90 } },		   /* pause */
+	{ 3, { 0x0f, 0x01, 0xc8 } },	   /* monitor */
+	{ 3, { 0x0f, 0x01, 0xc9 } },	   /* mwait */
+	{ 3, { 0x0f, 0x01, 0xf8 } },	   /* swapgs */
+	{ 2, { 0xeb, 0xfe } },		   /* jmp . */
 	{ 5, { 0xb8, 0x00, 0x00, 0x40 } }, /* mov $0x400000, %eax: just past RAM */
-	{ 2, { 0x8b, 0x00 } },             /* mov (%eax), %eax */
-	{ 2, { 0x89, 0x00 } },             /* mov %eax, (%eax) */
-	{ 2, { 0x87, 0x00 } },             /* xchg %eax, (%eax) */
-	{ 3, { 0x0f, 0xae, 0x00 } },       /* fxsave (%eax) */
-	{ 2, { 0x0f, 0x01 } },             /* group 7 with whatever follows */
+	{ 2, { 0x8b, 0x00 } },		   /* mov (%eax), %eax */
+	{ 2, { 0x89, 0x00 } },		   /* mov %eax, (%eax) */
+	{ 2, { 0x87, 0x00 } },		   /* xchg %eax, (%eax) */
+	{ 3, { 0x0f, 0xae, 0x00 } },	   /* fxsave (%eax) */
+	{ 2, { 0x0f, 0x01 } },		   /* group 7 with whatever follows */
 };
 
 static void gen_code(uint8_t *code)
@@ -138,7 +138,7 @@ static void build_tables(uint8_t *ram, bool broken_idt)
 		0x00009b000000ffffull, /* 0x20 code16 */
 		0x000093000000ffffull, /* 0x28 data16 */
 		0x00008b0040000067ull, /* 0x30 busy TSS at T_TSS */
-		0,                     /* 0x38 its upper half in long mode */
+		0,		       /* 0x38 its upper half in long mode */
 	};
 	uint64_t *pml4 = (uint64_t *)(ram + T_PML4), *pae = (uint64_t *)(ram + T_PAE_PDPT);
 	uint32_t *ivt = (uint32_t *)ram;
@@ -146,7 +146,7 @@ static void build_tables(uint8_t *ram, bool broken_idt)
 	int i;
 
 	memset(ram, 0, T_CODE);
-	ram[T_HANDLER] = 0xf4;                                  /* hlt */
+	ram[T_HANDLER] = 0xf4;				      /* hlt */
 	ram[T_HANDLER + 1] = 0xeb, ram[T_HANDLER + 2] = 0xfd; /* jmp back to it */
 	memcpy(ram + T_GDT, gdt, sizeof(gdt));
 	for (i = 0; i < 256; i++) {
@@ -161,9 +161,9 @@ static void build_tables(uint8_t *ram, bool broken_idt)
 			ram[T_IDT32 + i] = t_rand();
 	pml4[0] = (T_PML4 + 0x1000) | 3;
 	pml4[512] = (T_PML4 + 0x2000) | 3; /* the PDPT */
-	pml4[1024] = 0x83;                  /* 2 MiB pages: 0-2 MiB */
-	pml4[1025] = 0x200083;              /* 2-4 MiB */
-	pae[0] = (T_PML4 + 0x2000) | 1;     /* PAE PDPTEs: P only */
+	pml4[1024] = 0x83;		   /* 2 MiB pages: 0-2 MiB */
+	pml4[1025] = 0x200083;		   /* 2-4 MiB */
+	pae[0] = (T_PML4 + 0x2000) | 1;	   /* PAE PDPTEs: P only */
 }
 
 /* A state for @mode; @idt_limit 0 means any exception triple-faults. */
@@ -233,16 +233,36 @@ static void break_state(vcpu_state_t *s)
 	uint64_t bit = 1ull << (t_rand() % 64);
 
 	switch (t_rand() % 10) {
-	case 0: s->_cr0 ^= bit; break;
-	case 1: s->_cr4 ^= bit; break;
-	case 2: s->_efer ^= (uint32_t)bit; break;
-	case 3: s->_cs.ar ^= (uint32_t)bit; break;
-	case 4: s->_ss.ar ^= (uint32_t)bit; break;
-	case 5: s->_tr.ar ^= (uint32_t)bit; break;
-	case 6: s->_rflags ^= bit; break;
-	case 7: s->_activity_state = t_rand() % 4; break;
-	case 8: s->_interruptibility_state = t_rand() % 16; break;
-	default: s->_cs.limit ^= (uint32_t)bit; break;
+	case 0:
+		s->_cr0 ^= bit;
+		break;
+	case 1:
+		s->_cr4 ^= bit;
+		break;
+	case 2:
+		s->_efer ^= (uint32_t)bit;
+		break;
+	case 3:
+		s->_cs.ar ^= (uint32_t)bit;
+		break;
+	case 4:
+		s->_ss.ar ^= (uint32_t)bit;
+		break;
+	case 5:
+		s->_tr.ar ^= (uint32_t)bit;
+		break;
+	case 6:
+		s->_rflags ^= bit;
+		break;
+	case 7:
+		s->_activity_state = t_rand() % 4;
+		break;
+	case 8:
+		s->_interruptibility_state = t_rand() % 16;
+		break;
+	default:
+		s->_cs.limit ^= (uint32_t)bit;
+		break;
 	}
 }
 
