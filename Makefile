@@ -23,12 +23,13 @@ CORE_HDR := $(wildcard core/*.h core/*/*.h platform/linux/*.h include/uapi/*.h)
 PAYLOAD_BIN := $(B)/haxm-test $(B)/haxm-bench $(B)/haxm-fuzz $(B)/haxm
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(filter-out tests/unit/os_user.c,$(wildcard tests/unit/test_*.c)))
 
-.PHONY: all deps kernel module lib tools unit test test-unit test-testbed test-debug bench fuzz demo fmt clean help
+.PHONY: all deps kernel module lib tools unit test test-unit test-testbed test-debug test-qemu qemu bench fuzz demo fmt clean help
 all: module lib tools $(PAYLOAD_BIN) $(UNIT_TESTS)
 
 help:
 	@echo "make            build haxm.ko (for the testbed kernel), libhaxm, the haxm tool, the tests"
 	@echo "make test       unit tests, then the testbed with 1 and 2 emulated CPUs"
+	@echo "make test-qemu  unmodified QEMU -accel hax in the testbed: all variants + hax/kvm/tcg timing"
 	@echo "make test-debug the suite on a KASAN/lockdep/kmemleak kernel (slow; writes docs/debug-kernel.md)"
 	@echo "make bench      haxm vs kvm_intel side by side in the testbed (SHORT=1: a quick run)"
 	@echo "make fuzz       the long ABI fuzzer run (1e6 calls) in the testbed"
@@ -95,10 +96,28 @@ test-testbed: $(B)/testbed.cpio
 		--append "haxm.kvm=1 $(if $(TEST),haxm.test=$(TEST))" \
 		--log $(B)/testbed-$(CPUS)cpu.log
 
-# Unit tests, then the testbed; the totals of both are printed last.
-test: deps all $(B)/testbed.cpio
+# Unit tests, then the testbed (and one boot running QEMU); the totals of
+# all are printed last.
+test: deps all $(B)/testbed.cpio $(B)/testbed-qemu.cpio
 	@SUMMARY=$(B)/unit/summary tests/unit/run.sh $(UNIT_TESTS) || true
-	@$(TESTBED)/suite.sh $(B)/testbed.cpio $$(cat $(B)/unit/summary)
+	@QEMU_INITRD=$(B)/testbed-qemu.cpio $(TESTBED)/suite.sh $(B)/testbed.cpio $$(cat $(B)/unit/summary)
+
+# ---- unmodified QEMU -accel hax (built once into $(HAXM_CACHE)/qemu) ------
+QEMU_BIN := $(HAXM_CACHE)/qemu/install/bin/qemu-system-x86_64
+qemu: deps
+	@$(TESTBED)/qemu.sh >/dev/null
+$(QEMU_BIN): $(TESTBED)/qemu.sh
+	@$(TESTBED)/qemu.sh >/dev/null
+$(B)/qemu-payload: haxm.ko $(QEMU_BIN) $(TESTBED)/qemu-payload.sh $(wildcard $(TESTBED)/qemu/*)
+	@$(TESTBED)/qemu-payload.sh $@ haxm.ko
+$(B)/testbed-qemu.cpio: $(B)/qemu-payload $(TESTBED)/init $(TESTBED)/mkinitramfs.sh
+	$(TESTBED)/mkinitramfs.sh $@ $(B)/qemu-payload
+
+# Every QEMU test (make test runs a subset: refuse, init, boot), with the
+# hax/kvm/tcg comparison; TEST=a,b picks tests (see tests/testbed/qemu/run).
+test-qemu: deps $(B)/testbed-qemu.cpio
+	$(TESTBED)/run.sh --cpus 2 --timeout 3000 --initramfs $(B)/testbed-qemu.cpio \
+		--append "haxm.test=$(or $(TEST),all)" --log $(B)/testbed-qemu.log
 
 # haxm vs kvm_intel in one testbed boot; the full run rewrites
 # docs/benchmarks.md, SHORT=1 only proves it works.
