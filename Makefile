@@ -27,13 +27,14 @@ CORE_HDR := $(wildcard core/*.h core/*/*.h platform/linux/*.h include/uapi/*.h)
 PAYLOAD_BIN := $(B)/haxm-test $(B)/haxm-bench $(B)/haxm-fuzz $(B)/haxm $(DEB_TOOLS) $(DEB_DKMS)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(filter-out tests/unit/os_user.c,$(wildcard tests/unit/test_*.c)))
 
-.PHONY: all deps kernel module lib tools unit test test-unit test-testbed test-debug bench bench-emulate fuzz fuzz-emulate torture demo fmt clean help
+.PHONY: all deps kernel module lib tools unit test test-unit test-testbed test-debug bench bench-emulate fuzz fuzz-emulate torture test-qemu qemu demo fmt clean help
 .PHONY: install uninstall install-module install-tools install-dkms install-udev deb test-install
 all: module lib tools $(PAYLOAD_BIN) $(VMM_GUESTS) $(UNIT_TESTS)
 
 help:
 	@echo "make            build haxm.ko (for the testbed kernel), libhaxm, the haxm tool, the tests"
 	@echo "make test       unit tests, then the testbed with 1 and 2 emulated CPUs"
+	@echo "make test-qemu  unmodified QEMU -accel hax in the testbed: all variants + hax/kvm/tcg timing"
 	@echo "make test-debug the suite on a KASAN/lockdep/kmemleak kernel (slow; writes docs/debug-kernel.md)"
 	@echo "make bench      haxm vs kvm_intel side by side in the testbed (SHORT=1: a quick run)"
 	@echo "make fuzz       the long ABI fuzzer run (1e6 calls) in the testbed"
@@ -131,6 +132,23 @@ test: deps all $(B)/testbed.cpio $(DEB_TOOLS)
 	@SUMMARY=$(B)/unit/summary tests/unit/run.sh $(UNIT_TESTS) || true
 	@SUMMARY=$(B)/unit/summary tests/pkg/test-install.sh || true
 	@$(TESTBED)/suite.sh $(B)/testbed.cpio $$(cat $(B)/unit/summary)
+
+# ---- unmodified QEMU -accel hax (built once into $(HAXM_CACHE)/qemu) ------
+QEMU_BIN := $(HAXM_CACHE)/qemu/install/bin/qemu-system-x86_64
+qemu: deps
+	@$(TESTBED)/qemu.sh >/dev/null
+$(QEMU_BIN): $(TESTBED)/qemu.sh
+	@$(TESTBED)/qemu.sh >/dev/null
+$(B)/qemu-payload: haxm.ko $(QEMU_BIN) $(TESTBED)/qemu-payload.sh $(wildcard $(TESTBED)/qemu/*)
+	@$(TESTBED)/qemu-payload.sh $@ haxm.ko
+$(B)/testbed-qemu.cpio: $(B)/qemu-payload $(TESTBED)/init $(TESTBED)/mkinitramfs.sh
+	$(TESTBED)/mkinitramfs.sh $@ $(B)/qemu-payload
+
+# Every QEMU test (not in make test: the first QEMU build takes ~45 min), with the
+# hax/kvm/tcg comparison; TEST=a,b picks tests (see tests/testbed/qemu/run).
+test-qemu: deps $(B)/testbed-qemu.cpio
+	$(TESTBED)/run.sh --cpus 2 --timeout 3000 --initramfs $(B)/testbed-qemu.cpio \
+		--append "haxm.test=$(or $(TEST),all)" --log $(B)/testbed-qemu.log
 
 # The instruction emulator under libFuzzer (ASan+UBSan); FUZZ_TIME seconds.
 FUZZ_TIME ?= 60
