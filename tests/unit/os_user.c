@@ -313,42 +313,34 @@ bool os_trace_on(enum os_trace_event ev)
 	return ev < OS_TRACE_NR;
 }
 
-static void traced(enum os_trace_event ev, u64 a, u64 b, u64 c)
-{
-	os_user.traced[ev]++;
-	os_user.last_trace[0] = a;
-	os_user.last_trace[1] = b;
-	os_user.last_trace[2] = c;
-}
-
 void os_trace_entry(u32 vm, u32 vcpu, u64 rip)
 {
-	traced(OS_TRACE_ENTRY, rip, 0, 0);
+	os_user.traced[OS_TRACE_ENTRY]++;
 }
 
 void os_trace_exit(u32 vm, u32 vcpu, u32 reason, u64 qual, u64 rip)
 {
-	traced(OS_TRACE_EXIT, reason, qual, rip);
+	os_user.traced[OS_TRACE_EXIT]++;
 }
 
 void os_trace_io(u32 vm, u32 vcpu, u16 port, u8 size, bool in, bool string, u32 value)
 {
-	traced(OS_TRACE_IO, port, size, value);
+	os_user.traced[OS_TRACE_IO]++;
 }
 
 void os_trace_mmio(u32 vm, u32 vcpu, u64 gpa, u32 access)
 {
-	traced(OS_TRACE_MMIO, gpa, access, 0);
+	os_user.traced[OS_TRACE_MMIO]++;
 }
 
 void os_trace_inject(u32 vm, u32 vcpu, u32 info, u32 error)
 {
-	traced(OS_TRACE_INJECT, info, error, 0);
+	os_user.traced[OS_TRACE_INJECT]++;
 }
 
 void os_trace_ept_fault(u32 vm, u32 vcpu, u64 gpa, u64 qual)
 {
-	traced(OS_TRACE_EPT_FAULT, gpa, qual, 0);
+	os_user.traced[OS_TRACE_EPT_FAULT]++;
 }
 
 /* Unit tests run the core in one address space: user addresses are plain pointers. */

@@ -17,7 +17,6 @@ struct os_user {
 	int preempt_depth;
 	bool cr4_vmxe;
 	long traced[OS_TRACE_NR]; /* os_trace_*() calls, by event */
-	u64 last_trace[3];	  /* the last event's first three values after the ids */
 };
 
 extern struct os_user os_user;

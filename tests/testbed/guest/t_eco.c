@@ -4,7 +4,10 @@
  * trace events (tracefs), exit statistics (debugfs) and `haxm stat`.
  */
 #include <fcntl.h>
+#include <linux/kvm.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <time.h>
 #include <unistd.h>
@@ -509,5 +512,108 @@ TEST(stats_dirs_follow_vms)
 	if (r)
 		return r;
 	CHECK_ERRNO(access(vm, F_OK), ENOENT);
+	return 0;
+}
+
+/* ---- the same guest under kvm_intel: its counters agree ------------------- */
+
+/* Run g_eco_outs under KVM; its debugfs VM directory's io_exits and halt_exits. */
+static int kvm_outs(uint64_t *io, uint64_t *hlt)
+{
+	struct kvm_userspace_memory_region mr = { 0 };
+	struct kvm_sregs s;
+	struct kvm_regs regs = { 0 };
+	struct kvm_run *run = MAP_FAILED;
+	int kvm = -1, vm = -1, vcpu = -1, size = 0, outs = 0, r = 1;
+	uint8_t *ram;
+	char dir[96];
+
+	ram = mmap(NULL, 64 << 10, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(ram != MAP_FAILED);
+	memcpy(ram + 0x1000, g_eco_outs_start, g_eco_outs_end - g_eco_outs_start);
+	mr.memory_size = 64 << 10;
+	mr.userspace_addr = (uintptr_t)ram;
+	if ((kvm = open("/dev/kvm", O_RDWR)) < 0 || (vm = ioctl(kvm, KVM_CREATE_VM, 0)) < 0 ||
+	    ioctl(vm, KVM_SET_USER_MEMORY_REGION, &mr) ||
+	    (vcpu = ioctl(vm, KVM_CREATE_VCPU, 0)) < 0 ||
+	    (size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0)) <= 0 ||
+	    (run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0)) == MAP_FAILED ||
+	    ioctl(vcpu, KVM_GET_SREGS, &s)) {
+		fail("KVM setup: %s", strerror(errno));
+		goto out;
+	}
+	s.cs.selector = s.ds.selector = s.ss.selector = 0;
+	s.cs.base = s.ds.base = s.ss.base = 0;
+	regs.rip = 0x1000;
+	regs.rsp = 0x8000;
+	regs.rflags = 2;
+	if (ioctl(vcpu, KVM_SET_SREGS, &s) || ioctl(vcpu, KVM_SET_REGS, &regs)) {
+		fail("KVM registers: %s", strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		if (ioctl(vcpu, KVM_RUN, 0)) {
+			fail("KVM_RUN: %s", strerror(errno));
+			goto out;
+		}
+		if (run->exit_reason == KVM_EXIT_HLT)
+			break;
+		if (run->exit_reason != KVM_EXIT_IO || run->io.port != 0x90 || outs == N_OUTS) {
+			fail("KVM exit %u after %d OUTs", run->exit_reason, outs);
+			goto out;
+		}
+		outs++;
+	}
+	/* debugfs names a KVM VM "<pid>-<vm fd>" (virt/kvm/kvm_main.c). */
+	snprintf(dir, sizeof(dir), "/sys/kernel/debug/kvm/%d-%d", getpid(), vm);
+	if (stat_u64(dir, "io_exits", io) || stat_u64(dir, "halt_exits", hlt))
+		goto out;
+	r = outs == N_OUTS ? 0 : fail("KVM: %d OUTs", outs);
+out:
+	if (run != MAP_FAILED)
+		munmap(run, size);
+	if (vcpu >= 0)
+		close(vcpu);
+	if (vm >= 0)
+		close(vm);
+	if (kvm >= 0)
+		close(kvm);
+	munmap(ram, 64 << 10);
+	return r;
+}
+
+/* haxm and KVM hold VMX only while they have VMs: KVM's VM goes first. */
+static int haxm_outs(struct vm_ctx *c, uint64_t *io, uint64_t *hlt)
+{
+	char vcpu[96];
+
+	if (vm_load_real(c, 0x1000, g_eco_outs_start, g_eco_outs_end))
+		return 1;
+	for (int i = 1; i <= N_OUTS; i++)
+		if (expect_out(c, 0x90, 1, i))
+			return 1;
+	if (expect_exit(c, HAX_EXIT_HLT))
+		return 1;
+	snprintf(vcpu, sizeof(vcpu), STATS "/vm%02u/vcpu00", c->vm_id);
+	return stat_reason(vcpu, "IO", io) || stat_reason(vcpu, "HLT", hlt);
+}
+
+TEST(stats_match_kvm)
+{
+	uint64_t kvm_io, kvm_hlt, io, hlt;
+	struct vm_ctx c;
+	int r;
+
+	if (kvm_outs(&kvm_io, &kvm_hlt))
+		return 1;
+	r = vm_setup(&c, 64 << 10) || haxm_outs(&c, &io, &hlt);
+	vm_teardown(&c);
+	if (r)
+		return r;
+	printf("stats_match_kvm: IO exits haxm %llu kvm %llu, HLT exits haxm %llu kvm %llu\n",
+	       (unsigned long long)io, (unsigned long long)kvm_io, (unsigned long long)hlt,
+	       (unsigned long long)kvm_hlt);
+	CHECK_EQ(io, kvm_io);
+	CHECK_EQ(hlt, kvm_hlt);
 	return 0;
 }
