@@ -148,7 +148,7 @@ $(B)/testbed-qemu.cpio: $(B)/qemu-payload $(TESTBED)/init $(TESTBED)/mkinitramfs
 # hax/kvm/tcg comparison; TEST=a,b picks tests (see tests/testbed/qemu/run).
 test-qemu: deps $(B)/testbed-qemu.cpio
 	$(TESTBED)/run.sh --cpus 2 --timeout 3000 --initramfs $(B)/testbed-qemu.cpio \
-		--append "haxm.test=$(or $(TEST),all)" --log $(B)/testbed-qemu.log
+		--append "haxm.test=$(or $(TEST),all) $(APPEND)" --log $(B)/testbed-qemu.log
 
 # The instruction emulator under libFuzzer (ASan+UBSan); FUZZ_TIME seconds.
 FUZZ_TIME ?= 60

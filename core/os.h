@@ -84,6 +84,12 @@ void os_irq_restore(unsigned long flags);
 void os_resched(void);
 /* os_signal_pending() - true when the current thread has a signal to handle. */
 bool os_signal_pending(void);
+/*
+ * os_signal_queued() - true when a signal is queued for the current thread or
+ * its process, blocked ones included (a racy read: one arriving meanwhile is
+ * seen at the next call).
+ */
+bool os_signal_queued(void);
 
 /* Sleeping mutex; the type is the platform's (os_types.h), which may make
  * os_mutex_init() a macro. */

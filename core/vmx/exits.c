@@ -44,9 +44,19 @@ int vmx_statechange(struct vcpu *v, struct hax_tunnel *t)
 	return EXIT_TO_USER;
 }
 
-static int handle_resume(struct vcpu *v, struct hax_tunnel *t)
+/*
+ * A host interrupt or the preemption timer: the host has had the CPU. QEMU's
+ * HAX vCPU threads keep their kick signal (SIG_IPI) blocked and flag the kick
+ * in their own memory, so the kick is only visible as a queued signal; any
+ * queued signal, blocked or not, sends the vCPU back to user space, as HAXM
+ * did on every host interrupt.
+ */
+static int handle_host_event(struct vcpu *v, struct hax_tunnel *t)
 {
-	return EXIT_RESUME;
+	if (!os_signal_queued())
+		return EXIT_RESUME;
+	t->_exit_status = HAX_EXIT_INTERRUPT;
+	return EXIT_TO_USER;
 }
 
 static int handle_ud(struct vcpu *v, struct hax_tunnel *t)
@@ -76,8 +86,8 @@ static int handle_ept_misconfig(struct vcpu *v, struct hax_tunnel *t)
 
 static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_EXCEPTION_NMI] = vmx_handle_exception,
-	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_resume,
-	[EXIT_REASON_PREEMPTION_TIMER] = handle_resume,
+	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_host_event,
+	[EXIT_REASON_PREEMPTION_TIMER] = handle_host_event,
 	[EXIT_REASON_TRIPLE_FAULT] = vmx_statechange,
 	[EXIT_REASON_INTERRUPT_WINDOW] = vmx_handle_intr_window,
 	[EXIT_REASON_CPUID] = vmx_handle_cpuid,

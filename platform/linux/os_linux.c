@@ -210,6 +210,12 @@ bool os_signal_pending(void)
 	return signal_pending(current);
 }
 
+bool os_signal_queued(void)
+{
+	return !sigisemptyset(&current->pending.signal) ||
+	       !sigisemptyset(&current->signal->shared_pending.signal);
+}
+
 void os_mutex_lock(os_mutex_t *m)
 {
 	mutex_lock(m);

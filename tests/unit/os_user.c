@@ -169,6 +169,11 @@ bool os_signal_pending(void)
 	return false;
 }
 
+bool os_signal_queued(void)
+{
+	return false;
+}
+
 void os_mutex_init(os_mutex_t *m)
 {
 	pthread_mutex_init(m, NULL);

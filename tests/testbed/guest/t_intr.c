@@ -5,6 +5,7 @@
  * during delivery, and the triple fault.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <time.h>
 
 #include "harness.h"
@@ -360,6 +361,64 @@ VM_TEST(intr_pending_while_spinning_if_clear, 1 << 20)
 	if (set_rflags_if(c, true))
 		return 1;
 	return expect_out(c, 0x80, 1, 0x20);
+}
+
+/*
+ * QEMU's kick: its HAX vCPU threads keep SIG_IPI (SIGUSR1) blocked, so the
+ * signal only stays queued, and the kick itself is a flag in QEMU's memory.
+ * A guest spinning with IF=1 and no exits must still come back to user space
+ * (HAX_EXIT_INTERRUPT) at the next host interrupt; a watchdog sets
+ * user_event_pending after 5 s so a failure cannot hang the suite.
+ */
+GUEST_CODE(g_sti_spin, ".code16\n sti\n 1: jmp 1b\n");
+
+struct kick_ctx {
+	struct vm_ctx *c;
+	pthread_t vcpu;
+	bool watchdog_fired;
+};
+
+static void *kick_blocked(void *arg)
+{
+	struct kick_ctx *k = arg;
+	struct timespec ts = { 0, 100 * 1000 * 1000 }, wd = { 5, 0 };
+
+	nanosleep(&ts, NULL);
+	pthread_kill(k->vcpu, SIGUSR1);
+	nanosleep(&wd, NULL);
+	if (!__atomic_exchange_n(&k->c->tunnel->user_event_pending, 1, __ATOMIC_SEQ_CST))
+		k->watchdog_fired = true;
+	return NULL;
+}
+
+VM_TEST(kick_with_blocked_signal, 1 << 20)
+{
+	struct kick_ctx k = { .c = c, .vcpu = pthread_self() };
+	struct timespec zero = { 0, 0 };
+	sigset_t all, old, usr1;
+	pthread_t th;
+	int r;
+
+	if (vm_load_real(c, 0x1000, g_sti_spin_start, g_sti_spin_end))
+		return 1;
+	sigfillset(&all);
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	CHECK(pthread_sigmask(SIG_SETMASK, &all, &old) == 0);
+	CHECK(pthread_create(&th, NULL, kick_blocked, &k) == 0);
+	r = expect_exit(c, HAX_EXIT_INTERRUPT);
+	/* Stop the watchdog: it only matters while RUN has not returned. */
+	__atomic_store_n(&c->tunnel->user_event_pending, 1, __ATOMIC_SEQ_CST);
+	pthread_cancel(th);
+	pthread_join(th, NULL);
+	/* Consume the queued SIGUSR1 before unblocking it. */
+	CHECK_EQ(sigtimedwait(&usr1, NULL, &zero), SIGUSR1);
+	CHECK(pthread_sigmask(SIG_SETMASK, &old, NULL) == 0);
+	if (r)
+		return r;
+	CHECK(!k.watchdog_fired);
+	CHECK_EQ(c->tunnel->ready_for_interrupt_injection, 1);
+	return 0;
 }
 
 /* 200 inject-deliver-HLT round trips, each delivered once; prints the rate. */
