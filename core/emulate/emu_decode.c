@@ -122,8 +122,7 @@ static int decode_vex(struct emu *e, struct emu_insn *in, u8 c)
 		in->rex = 0x40 | rxb | ((b2 & 0x80) ? 8 : 0);
 	in->vvvv = (~b2 >> 3) & (in->mode == 8 ? 15 : 7);
 	in->vex_pp = b2 & 3;
-	if (b2 & 4) /* VEX.L: no 256-bit GPR instructions */
-		return emu_raise(e, EMU_VEC_UD, -1);
+	in->vex_l = b2 & 4;
 	in->adsz = in->mode == 8 ? (in->adsz ? 4 : 8) : ((in->adsz ? 6 : 0) ^ in->mode);
 	in->opsz = (in->rex & 8) ? 8 : 4;
 	r = fetch8(e, &in->op);

@@ -102,12 +102,15 @@ static bool has_modrm(struct emu_insn *in)
 	if (in->vex)
 		return true;
 	if (in->map == 2)
-		return op == 0xf0 || op == 0xf1;
+		return op == 0xf0 || op == 0xf1 || op == 0x2a;
 	if (in->map == 1)
-		return (op >= 0x40 && op <= 0x4f) || (op >= 0x90 && op <= 0x9f) || op == 0xa3 ||
-		       (op >= 0xa4 && op <= 0xa5) || (op >= 0xab && op <= 0xad) || op == 0xaf ||
-		       (op >= 0xb0 && op <= 0xb1) || (op >= 0xb3 && op <= 0xbf && op != 0xb9) ||
-		       (op >= 0xc0 && op <= 0xc1) || op == 0xc3 || op == 0xc7;
+		return op == 0x10 || op == 0x11 || op == 0x28 || op == 0x29 || op == 0x2b ||
+		       op == 0x6e || op == 0x6f || op == 0x7e || op == 0x7f || op == 0xd6 ||
+		       op == 0xe7 || (op >= 0x40 && op <= 0x4f) || (op >= 0x90 && op <= 0x9f) ||
+		       op == 0xa3 || (op >= 0xa4 && op <= 0xa5) || (op >= 0xab && op <= 0xad) ||
+		       op == 0xaf || (op >= 0xb0 && op <= 0xb1) ||
+		       (op >= 0xb3 && op <= 0xbf && op != 0xb9) || (op >= 0xc0 && op <= 0xc1) ||
+		       op == 0xc3 || op == 0xc7;
 	if (op < 0x40)
 		return (op & 7) < 4;
 	return op == 0x63 || op == 0x69 || op == 0x6b || (op >= 0x80 && op <= 0x8c) || op == 0x8f ||
@@ -483,6 +486,18 @@ static int exec_0f(struct emu *e, struct emu_insn *in)
 	if (op >= 0x90 && op <= 0x9f)
 		return wr_rm(e, in, 1, emu_cond(op, e->s.rflags));
 	switch (op) {
+	case 0x10:
+	case 0x11:
+	case 0x28:
+	case 0x29:
+	case 0x2b:
+	case 0x6e:
+	case 0x6f:
+	case 0x7e:
+	case 0x7f:
+	case 0xd6:
+	case 0xe7:
+		return emu_sse(e, in);
 	case 0xa3:
 		return bit_op(e, in, EMU_OP_BT);
 	case 0xab:
@@ -673,7 +688,7 @@ int emu_execute(struct emu *e, struct emu_insn *in)
 		return exec_0f(e, in);
 	if (in->op == 0xf0 || in->op == 0xf1)
 		return movbe(e, in);
-	return EMU_UNHANDLED;
+	return in->op == 0x2a ? emu_sse(e, in) : EMU_UNHANDLED;
 }
 
 int emu_step(struct emu *e)

@@ -19,6 +19,7 @@ struct emu_insn {
 	bool vex;      /* VEX-encoded (SDM 2.3) */
 	u8 vvvv;       /* the register VEX.vvvv names */
 	u8 vex_pp;     /* its implied prefix: 0 none, 1 66, 2 F3, 3 F2 */
+	bool vex_l;    /* VEX.L: 256-bit vectors */
 	u8 op;
 	bool has_modrm;
 	u8 mod, reg, rm; /* reg and rm include REX.R / REX.B */
@@ -77,6 +78,13 @@ int emu_string(struct emu *e, struct emu_insn *in);
 
 /* emu_read_rm() - the ModRM operand (register or memory) of @size bytes. */
 int emu_read_rm(struct emu *e, struct emu_insn *in, u32 size, u64 *v);
+
+/*
+ * emu_sse() - the SSE/AVX data moves: legacy 0F 10/11/28/29/2B/6E/6F/7E/7F/
+ * D6/E7 and 0F 38 2A, and their VEX forms (emu_sse.c). EMU_UNHANDLED for
+ * the rest of the opcode space there (MMX, MOVSS/MOVSD...).
+ */
+int emu_sse(struct emu *e, struct emu_insn *in);
 
 /* emu_exec_vex() - a VEX-encoded instruction (emu_bmi.c). */
 int emu_exec_vex(struct emu *e, struct emu_insn *in);
