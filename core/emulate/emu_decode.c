@@ -118,8 +118,8 @@ static int decode_vex(struct emu *e, struct emu_insn *in, u8 c)
 		if (in->map < 1 || in->map > 3)
 			return emu_raise(e, EMU_VEC_UD, -1);
 	}
-	if (in->mode == 8)
-		in->rex = 0x40 | rxb | ((b2 & 0x80) ? 8 : 0);
+	if (in->mode == 8) /* VEX.W: C4 only */
+		in->rex = 0x40 | rxb | ((c == 0xc4 && (b2 & 0x80)) ? 8 : 0);
 	in->vvvv = (~b2 >> 3) & (in->mode == 8 ? 15 : 7);
 	in->vex_pp = b2 & 3;
 	in->vex_l = b2 & 4;

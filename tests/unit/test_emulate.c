@@ -563,9 +563,14 @@ static void gen_insn(struct gen *g, const struct form *f)
 			v = rnd() & 15;
 		} while (v == 4 || (f->op[0] == 3 && v && rnd() % 8) ||
 			 ((f->flags & F_NOV) && v && rnd() % 16));
-		g->bytes[np++] = 0xc4;
-		g->bytes[np++] = ((~rex & 7) << 5) | f->op[0];
-		g->bytes[np++] = ((rex & 8) << 4) | ((~v & 15) << 3) | l | f->op[1];
+		if (f->op[0] == 1 && !(rex & 0xb) && (rnd() & 1)) { /* the 2-byte form */
+			g->bytes[np++] = 0xc5;
+			g->bytes[np++] = ((~rex & 4) << 5) | ((~v & 15) << 3) | l | f->op[1];
+		} else {
+			g->bytes[np++] = 0xc4;
+			g->bytes[np++] = ((~rex & 7) << 5) | f->op[0];
+			g->bytes[np++] = ((rex & 8) << 4) | ((~v & 15) << 3) | l | f->op[1];
+		}
 	} else if (rex != 0x40 || rnd() % 4 == 0) {
 		g->bytes[np++] = rex;
 	}

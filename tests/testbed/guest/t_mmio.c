@@ -288,6 +288,35 @@ VM_TEST(mmio_divide_error_injected, 64 << 10)
 	return expect_out(c, 0x81, 1, 0xde);
 }
 
+/*
+ * The same #DE, raised when the instruction resumes with its MMIO data, while
+ * an interrupt queued meanwhile waits: the guest takes the #DE first, then
+ * (after its handler's STI) the interrupt, which must not be lost.
+ */
+GUEST_CODE(g_de_irq, ".code16\n"
+		     "xor %ax, %ax\n mov %ax, %ds\n"
+		     "movw $(g_de_irq_de - g_de_irq_start + 0x1000), 0\n movw $0, 2\n"
+		     "movw $(g_de_irq_int - g_de_irq_start + 0x1000), 0x80\n movw $0, 0x82\n"
+		     "mov $0xf000, %ax\n mov %ax, %ds\n sti\n"
+		     "mov $0x1234, %ax\n divb 0x90\n"
+		     "hlt\n"
+		     "g_de_irq_de: mov $0xde, %al\n out %al, $0x81\n sti\n 1: hlt\n jmp 1b\n"
+		     "g_de_irq_int: mov $0x20, %al\n out %al, $0x82\n hlt\n");
+
+VM_TEST(mmio_fault_on_resume_keeps_interrupt, 64 << 10)
+{
+	if (vm_load_real(c, 0x1000, g_de_irq_start, g_de_irq_end))
+		return 1;
+	if (expect_exit(c, HAX_EXIT_FAST_MMIO))
+		return 1;
+	CHECK_EQ(((struct hax_fastmmio *)c->iobuf)->gpa, MMIO_BASE + 0x90);
+	((struct hax_fastmmio *)c->iobuf)->value = 0;
+	CHECK_OK(hax_interrupt(c->vcpu_fd, 0x20));
+	if (expect_out(c, 0x81, 1, 0xde))
+		return 1;
+	return expect_out(c, 0x82, 1, 0x20);
+}
+
 /* An instruction the emulator does not handle (x87) stops the vCPU cleanly. */
 GUEST_CODE(g_x87, ".code16\n mov $0xf000, %ax\n mov %ax, %ds\n fldl 0x10\n hlt\n");
 
@@ -631,5 +660,113 @@ VM_TEST(mmio_several_accesses_per_instruction, 64 << 10)
 	CHECK_EQ(s._regs[HAX_REG_RDI], 0x400210);
 	/* ZF: the CMPSQ operands compared equal or not */
 	CHECK_EQ(!!(s._rflags & 0x40), dev_val(&orig, 0x100, 8) == dev_val(&orig, 0x200, 8));
+	return 0;
+}
+
+/*
+ * SSE/AVX moves against MMIO (64-bit guest with OSFXSR, OSXSAVE, XCR0 =
+ * x87|SSE|AVX): 16- and 32-byte accesses arrive as 8-byte FAST_MMIO pieces
+ * in address order; the XMM/YMM registers end up as the CPU would leave
+ * them (GET_FPU for XMM, the guest's own stores to RAM for the YMM upper
+ * halves: VEX.128 zeroes them, legacy SSE keeps them).
+ */
+GUEST_CODE(g_sse, ".code64\n"
+		  "xor %ecx, %ecx\n xor %edx, %edx\n mov $7, %eax\n xsetbv\n"
+		  "mov $0x400000, %rsi\n"
+		  "vpcmpeqb %ymm6, %ymm6, %ymm6\n vpcmpeqb %ymm7, %ymm7, %ymm7\n"
+		  "movdqu 0x10(%rsi), %xmm0\n"
+		  "movdqa %xmm0, 0x40(%rsi)\n"
+		  "movaps 0x60(%rsi), %xmm1\n"
+		  "movups %xmm1, 0x23(%rsi)\n"
+		  "movapd 0x80(%rsi), %xmm2\n"
+		  "movupd %xmm2, 0x90(%rsi)\n"
+		  "movd 0xa0(%rsi), %xmm3\n"
+		  "movq %xmm3, 0xa8(%rsi)\n" /* 66 0F D6 */
+		  "movq 0xb0(%rsi), %xmm4\n" /* F3 0F 7E */
+		  "movd %xmm4, 0xb8(%rsi)\n"
+		  ".byte 0x66, 0x48, 0x0f, 0x6e, 0xae, 0xc0, 0, 0, 0\n" /* movq 0xc0(%rsi), %xmm5 */
+		  "movntdq %xmm0, 0xd0(%rsi)\n"
+		  "movntps %xmm1, 0xe0(%rsi)\n"
+		  "movntdqa 0xf0(%rsi), %xmm8\n"
+		  "vmovdqu 0x100(%rsi), %ymm9\n"
+		  "vmovdqa %ymm9, 0x140(%rsi)\n"
+		  "vmovdqu 0x180(%rsi), %xmm6\n"
+		  "movdqu 0x190(%rsi), %xmm7\n"
+		  "vmovntdq %ymm9, 0x1c0(%rsi)\n"
+		  "vmovd %xmm3, 0x1e0(%rsi)\n"
+		  "mov $0x3000, %edi\n"
+		  "vmovdqu %ymm6, (%rdi)\n vmovdqu %ymm7, 32(%rdi)\n vmovdqu %ymm9, 64(%rdi)\n"
+		  "hlt\n");
+
+VM_TEST(mmio_sse_avx_moves, 64 << 10)
+{
+	static const struct {
+		uint8_t dir;
+		uint16_t off, size;
+	} acc[] = {
+		{ HAX_FASTMMIO_READ, 0x10, 16 },   { HAX_FASTMMIO_WRITE, 0x40, 16 },
+		{ HAX_FASTMMIO_READ, 0x60, 16 },   { HAX_FASTMMIO_WRITE, 0x23, 16 },
+		{ HAX_FASTMMIO_READ, 0x80, 16 },   { HAX_FASTMMIO_WRITE, 0x90, 16 },
+		{ HAX_FASTMMIO_READ, 0xa0, 4 },	   { HAX_FASTMMIO_WRITE, 0xa8, 8 },
+		{ HAX_FASTMMIO_READ, 0xb0, 8 },	   { HAX_FASTMMIO_WRITE, 0xb8, 4 },
+		{ HAX_FASTMMIO_READ, 0xc0, 8 },	   { HAX_FASTMMIO_WRITE, 0xd0, 16 },
+		{ HAX_FASTMMIO_WRITE, 0xe0, 16 },  { HAX_FASTMMIO_READ, 0xf0, 16 },
+		{ HAX_FASTMMIO_READ, 0x100, 32 },  { HAX_FASTMMIO_WRITE, 0x140, 32 },
+		{ HAX_FASTMMIO_READ, 0x180, 16 },  { HAX_FASTMMIO_READ, 0x190, 16 },
+		{ HAX_FASTMMIO_WRITE, 0x1c0, 32 }, { HAX_FASTMMIO_WRITE, 0x1e0, 4 },
+	};
+	struct dev d, o;
+	struct fx_layout fx;
+	vcpu_state_t s;
+	uint8_t z[16] = { 0 }, ones[16];
+	int n = 0;
+
+	dev_init(&d);
+	o = d;
+	memset(ones, 0xff, sizeof(ones));
+	if (vm_load_paged(c, true, g_sse_start, g_sse_end))
+		return 1;
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	s._cr4 |= (1 << 9) | (1 << 18); /* OSFXSR, OSXSAVE */
+	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	if (dev_run(c, &d))
+		return 1;
+	/* every access: 8-byte pieces (or the whole of a smaller one), in order */
+	for (size_t i = 0; i < sizeof(acc) / sizeof(acc[0]); i++) {
+		for (int p = 0; p < acc[i].size; p += 8, n++) {
+			int sz = acc[i].size < 8 ? acc[i].size : 8;
+
+			if (expect_acc(&d, n, acc[i].dir, acc[i].off + p, sz))
+				return 1;
+		}
+	}
+	CHECK_EQ(d.n, n);
+	/* memory written: the values read before */
+	CHECK(!memcmp(d.mem + 0x40, o.mem + 0x10, 16));
+	CHECK(!memcmp(d.mem + 0x23, o.mem + 0x60, 16));
+	CHECK(!memcmp(d.mem + 0x90, o.mem + 0x80, 16));
+	CHECK(!memcmp(d.mem + 0xa8, o.mem + 0xa0, 4) && !memcmp(d.mem + 0xac, z, 4));
+	CHECK(!memcmp(d.mem + 0xb8, o.mem + 0xb0, 4));
+	CHECK(!memcmp(d.mem + 0xd0, o.mem + 0x10, 16));
+	CHECK(!memcmp(d.mem + 0xe0, o.mem + 0x60, 16));
+	CHECK(!memcmp(d.mem + 0x140, o.mem + 0x100, 32));
+	CHECK(!memcmp(d.mem + 0x1c0, o.mem + 0x100, 32));
+	CHECK(!memcmp(d.mem + 0x1e0, o.mem + 0xa0, 4));
+	/* the registers */
+	CHECK_OK(hax_get_fpu(c->vcpu_fd, &fx));
+	CHECK(!memcmp(fx.mmx_1[0], o.mem + 0x10, 16));
+	CHECK(!memcmp(fx.mmx_1[1], o.mem + 0x60, 16));
+	CHECK(!memcmp(fx.mmx_1[2], o.mem + 0x80, 16));
+	CHECK(!memcmp(fx.mmx_1[3], o.mem + 0xa0, 4) && !memcmp(fx.mmx_1[3] + 4, z, 12));
+	CHECK(!memcmp(fx.mmx_1[4], o.mem + 0xb0, 8) && !memcmp(fx.mmx_1[4] + 8, z, 8));
+	CHECK(!memcmp(fx.mmx_1[5], o.mem + 0xc0, 8) && !memcmp(fx.mmx_1[5] + 8, z, 8));
+	CHECK(!memcmp(fx.mmx_1[6], o.mem + 0x180, 16));
+	CHECK(!memcmp(fx.mmx_1[7], o.mem + 0x190, 16));
+	CHECK(!memcmp(fx.mmx_2[0], o.mem + 0xf0, 16));
+	CHECK(!memcmp(fx.mmx_2[1], o.mem + 0x100, 16));
+	/* YMM6 (VEX.128 load: upper zeroed), YMM7 (SSE load: upper kept), YMM9 */
+	CHECK(!memcmp(c->ram + 0x3000, o.mem + 0x180, 16) && !memcmp(c->ram + 0x3010, z, 16));
+	CHECK(!memcmp(c->ram + 0x3020, o.mem + 0x190, 16) && !memcmp(c->ram + 0x3030, ones, 16));
+	CHECK(!memcmp(c->ram + 0x3040, o.mem + 0x100, 32));
 	return 0;
 }
