@@ -48,15 +48,24 @@ static u64 cs_rip_la(struct emu *e, u32 off)
 	return rip;
 }
 
-int emu_fetch(struct emu *e, u32 size, u64 *val)
+int emu_fetch_first(struct emu *e)
 {
-	u64 v = 0;
+	u64 la = cs_rip_la(e, 0);
+	u32 n = 4096 - (la & 4095);
 	int r;
 
-	if (size == 1 && e->len < e->fetched) { /* the common case */
-		*val = e->insn[e->len++];
-		return EMU_OK;
-	}
+	if (n > 15)
+		n = 15;
+	r = e->ops->read(e, la, e->insn, n, true);
+	if (!r)
+		e->fetched = n;
+	return r;
+}
+
+int emu_fetch_more(struct emu *e, u32 size, u64 *val)
+{
+	int r;
+
 	if (e->len + size > 15)
 		return emu_raise(e, EMU_VEC_GP, 0);
 	while (e->len + size > e->fetched) {
@@ -71,10 +80,7 @@ int emu_fetch(struct emu *e, u32 size, u64 *val)
 			return r;
 		e->fetched += n;
 	}
-	__builtin_memcpy(&v, e->insn + e->len, size); /* little-endian */
-	e->len += size;
-	*val = v;
-	return EMU_OK;
+	return emu_fetch(e, size, val);
 }
 
 static int fetch8(struct emu *e, u8 *b)
