@@ -2,8 +2,9 @@
 /*
  * SSE/AVX data moves between a vector register and memory (or a register):
  * MOVUPS/MOVUPD/MOVAPS/MOVAPD, MOVDQU/MOVDQA, MOVNTPS/MOVNTPD/MOVNTDQ,
- * MOVNTDQA, MOVD/MOVQ, and their VEX.128/VEX.256 forms (SDM Vol. 2 for each;
- * exception conditions: SDM Vol. 2 2.8 and Vol. 1 13.2, 14.3). The vector
+ * MOVNTDQA, MOVD/MOVQ, and their VEX.128/VEX.256 forms, and the MMX moves
+ * MOVD/MOVQ/MOVNTQ (SDM Vol. 2 for each; exception conditions: SDM Vol. 2
+ * 2.8 and 22.25.1, Vol. 1 9.5, 13.2, 14.3). The vector
  * registers are reached through the ops, once nothing can fail any more:
  * a register is written after the memory read, and memory is written from
  * a register read just before.
@@ -12,6 +13,8 @@
 
 #define CR0_EM	     (1ULL << 2)
 #define CR0_TS	     (1ULL << 3)
+#define CR0_NE	     (1ULL << 5)
+#define FSW_ES	     0x80
 #define CR4_OSFXSR   (1ULL << 9)
 #define CR4_OSXSAV   (1ULL << 18)
 #define XCR0_SSE_AVX 6ULL
@@ -24,6 +27,7 @@ enum {
 	S_Q = 8,      /* 8 bytes */
 	S_ALIGN = 16, /* #GP(0) unless the operand is aligned to its size */
 	S_MEM = 32,   /* memory operand only (#UD with a register) */
+	S_MMX = 64,   /* the register is an MMX one, 8 bytes */
 };
 
 /* The form of opcode @in->op with mandatory prefix @pp (0 none, 1 66, 2 F3, 3 F2), or 0. */
@@ -31,6 +35,20 @@ static u32 sse_form(const struct emu_insn *in, u8 pp)
 {
 	if (in->map == 2) /* MOVNTDQA */
 		return in->op == 0x2a && pp == 1 ? S_VEC | S_ALIGN | S_MEM : 0;
+	if (pp == 0 && !in->vex) {
+		switch (in->op) {
+		case 0x6e: /* MOVD/MOVQ mm, r/m */
+			return S_DQ | S_MMX;
+		case 0x7e: /* MOVD/MOVQ r/m, mm */
+			return S_DQ | S_STORE | S_MMX;
+		case 0x6f: /* MOVQ mm, mm/m64 */
+			return S_Q | S_MMX;
+		case 0x7f: /* MOVQ mm/m64, mm */
+			return S_Q | S_STORE | S_MMX;
+		case 0xe7: /* MOVNTQ */
+			return S_Q | S_STORE | S_MEM | S_MMX;
+		}
+	}
 	switch (in->op) {
 	case 0x10: /* MOVUPS, MOVUPD (MOVSS/MOVSD: F3/F2) */
 		return pp < 2 ? S_VEC : 0;
@@ -58,9 +76,23 @@ static u32 sse_form(const struct emu_insn *in, u8 pp)
 	return 0;
 }
 
-/* #UD and #NM before any memory access (SDM Vol. 2 2.8, Tables 2-18 to 2-21). */
+/*
+ * #UD, #NM and #MF before any memory access (SDM Vol. 2 2.8, Tables 2-18 to
+ * 2-21; MMX: 22.25.1).
+ */
 static int sse_checks(struct emu *e, const struct emu_insn *in, u32 f)
 {
+	if (f & S_MMX) {
+		if (e->s.cr0 & CR0_EM)
+			return emu_raise(e, EMU_VEC_UD, -1);
+		if ((f & S_MEM) && !in->mem)
+			return emu_raise(e, EMU_VEC_UD, -1);
+		if (e->s.cr0 & CR0_TS)
+			return emu_raise(e, EMU_VEC_NM, -1);
+		if (e->ops->fpu_sw(e) & FSW_ES) /* CR0.NE=0 would signal FERR#: not done */
+			return (e->s.cr0 & CR0_NE) ? emu_raise(e, EMU_VEC_MF, -1) : EMU_UNHANDLED;
+		return EMU_OK;
+	}
 	if (in->vex) {
 		if (!(e->s.cr4 & CR4_OSXSAV) || (e->s.xcr0 & XCR0_SSE_AVX) != XCR0_SSE_AVX)
 			return emu_raise(e, EMU_VEC_UD, -1);
@@ -90,7 +122,7 @@ int emu_sse(struct emu *e, struct emu_insn *in)
 {
 	u8 pp = in->vex ? in->vex_pp : in->rep == 0xf3 ? 2 : in->rep == 0xf2 ? 3 : in->opsz_pfx;
 	u32 f = sse_form(in, pp), size, vsize = in->vex ? 32 : 16;
-	u8 v[32];
+	u8 v[32], reg = in->reg, rm = in->rm;
 	u64 la, g;
 	int r;
 
@@ -99,6 +131,12 @@ int emu_sse(struct emu *e, struct emu_insn *in)
 	r = sse_checks(e, in, f);
 	if (r)
 		return r;
+	if (f & S_MMX) { /* MM0-7: REX.R and (for an MMX r/m) REX.B are ignored */
+		vsize = 8;
+		reg &= 7;
+		if (!(f & S_DQ))
+			rm &= 7;
+	}
 	size = (f & S_VEC) ? (in->vex_l ? 32 : 16) : (f & S_Q) || (in->rex & 8) ? 8 : 4;
 	__builtin_memset(v, 0, sizeof(v));
 	if (!(f & S_STORE)) {
@@ -112,11 +150,11 @@ int emu_sse(struct emu *e, struct emu_insn *in)
 			g = emu_get_reg(e, in, in->rm, size);
 			__builtin_memcpy(v, &g, size);
 		} else {
-			e->ops->vec_read(e, in->rm, v, size == 32 ? 32 : 16);
+			e->ops->vec_read(e, rm, v, vsize == 8 ? 8 : size == 32 ? 32 : 16);
 			__builtin_memset(v + size, 0, sizeof(v) - size);
 		}
-		/* zero-extended to the register: 128 bits (SSE) or 256 (VEX) */
-		e->ops->vec_write(e, in->reg, v, vsize);
+		/* zero-extended to the register: 64 bits (MMX), 128 (SSE), 256 (VEX) */
+		e->ops->vec_write(e, reg, v, vsize);
 		return EMU_OK;
 	}
 	if (in->mem) {
@@ -124,7 +162,7 @@ int emu_sse(struct emu *e, struct emu_insn *in)
 		if (r)
 			return r;
 	}
-	e->ops->vec_read(e, in->reg, v, size == 32 ? 32 : 16);
+	e->ops->vec_read(e, reg, v, vsize == 8 ? 8 : size == 32 ? 32 : 16);
 	if (in->mem)
 		return e->ops->write(e, la, v, size);
 	if (f & S_DQ) {
@@ -133,6 +171,6 @@ int emu_sse(struct emu *e, struct emu_insn *in)
 		return EMU_OK;
 	}
 	__builtin_memset(v + size, 0, sizeof(v) - size);
-	e->ops->vec_write(e, in->rm, v, vsize);
+	e->ops->vec_write(e, rm, v, vsize);
 	return EMU_OK;
 }

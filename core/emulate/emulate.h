@@ -74,6 +74,13 @@ struct emu_ops {
 	 */
 	void (*vec_read)(struct emu *e, u32 idx, void *buf, u32 size);
 	void (*vec_write)(struct emu *e, u32 idx, const void *buf, u32 size);
+	/*
+	 * With @size 8 the two above move MMX register MM@idx (0-7), which, as
+	 * every MMX instruction does, sets the x87 TOS to 0 and every tag valid.
+	 * fpu_sw() - the x87 status word (MMX moves raise #MF when its ES bit
+	 * says an unmasked x87 exception is pending).
+	 */
+	u16 (*fpu_sw)(struct emu *e);
 };
 
 struct emu {
@@ -98,6 +105,7 @@ struct emu {
 #define EMU_VEC_SS 12
 #define EMU_VEC_GP 13
 #define EMU_VEC_PF 14
+#define EMU_VEC_MF 16
 #define EMU_VEC_AC 17
 
 /* RFLAGS bits */

@@ -257,7 +257,7 @@ static int op_pio_out(struct emu *e, u16 port, u32 size, u32 count)
 }
 
 /*
- * The guest's XMM/YMM registers. During a RUN they are the thread's own
+ * The guest's MMX/XMM/YMM registers. During a RUN they are the thread's own
  * (os_fpu_enter()), so they are read and written in the CPU itself, with
  * preemption and softirqs off so that no host code saves or replaces them
  * in between (os_fpu_regs_get()); the host's XCR0 is loaded while exits are
@@ -271,6 +271,15 @@ struct vec32 {
 	u8 b[32];
 };
 
+#define MMX_REGS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+#define MM_RD(n)                                                         \
+	case n:                                                          \
+		asm volatile("movq %%mm" #n ", %0" : "=m"(*(u64 *)buf)); \
+		break;
+#define MM_WR(n)                                                             \
+	case n:                                                              \
+		asm volatile("movq %0, %%mm" #n : : "m"(*(const u64 *)buf)); \
+		break;
 #define VEC_REGS(X) \
 	X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
 #define XMM_RD(n)                                                                    \
@@ -293,7 +302,11 @@ struct vec32 {
 static void op_vec_read(struct emu *e, u32 idx, void *buf, u32 size)
 {
 	os_fpu_regs_get();
-	if (size == 32) {
+	if (size == 8) {
+		switch (idx) {
+			MMX_REGS(MM_RD)
+		}
+	} else if (size == 32) {
 		switch (idx) {
 			VEC_REGS(YMM_RD)
 		}
@@ -308,7 +321,11 @@ static void op_vec_read(struct emu *e, u32 idx, void *buf, u32 size)
 static void op_vec_write(struct emu *e, u32 idx, const void *buf, u32 size)
 {
 	os_fpu_regs_get();
-	if (size == 32) {
+	if (size == 8) {
+		switch (idx) {
+			MMX_REGS(MM_WR)
+		}
+	} else if (size == 32) {
 		switch (idx) {
 			VEC_REGS(YMM_WR)
 		}
@@ -320,6 +337,17 @@ static void op_vec_write(struct emu *e, u32 idx, const void *buf, u32 size)
 	os_fpu_regs_put();
 }
 
+/* The guest's x87 status word; FNSTSW raises no pending exception. */
+static u16 op_fpu_sw(struct emu *e)
+{
+	u16 sw;
+
+	os_fpu_regs_get();
+	asm volatile("fnstsw %0" : "=m"(sw));
+	os_fpu_regs_put();
+	return sw;
+}
+
 static const struct emu_ops vcpu_emu_ops = {
 	.read = op_read,
 	.write = op_write,
@@ -327,6 +355,7 @@ static const struct emu_ops vcpu_emu_ops = {
 	.pio_out = op_pio_out,
 	.vec_read = op_vec_read,
 	.vec_write = op_vec_write,
+	.fpu_sw = op_fpu_sw,
 };
 
 static void seg_in(struct emu_seg *d, const segment_desc_t *s)

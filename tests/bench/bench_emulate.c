@@ -43,7 +43,13 @@ static void b_vec_write(struct emu *e, u32 idx, const void *buf, u32 size)
 	memcpy(vec, buf, size);
 }
 
-static const struct emu_ops b_ops = { b_read, b_write, b_pio, b_pio, b_vec_read, b_vec_write };
+static u16 b_fpu_sw(struct emu *e)
+{
+	return 0;
+}
+
+static const struct emu_ops b_ops = { b_read,	  b_write,     b_pio,	b_pio,
+				      b_vec_read, b_vec_write, b_fpu_sw };
 
 __attribute__((noinline)) void bench_loop(struct emu *e, const struct emu_state *s0)
 {

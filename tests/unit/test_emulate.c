@@ -26,9 +26,12 @@ struct nstate {
 	u64 gpr[16];
 	u64 rflags;
 	u8 ymm[16][32] __attribute__((aligned(32)));
+	u64 mm[8];
 };
 
-_Static_assert(__builtin_offsetof(struct nstate, ymm) == 160, "run_native's offsets");
+_Static_assert(__builtin_offsetof(struct nstate, ymm) == 160 &&
+		       __builtin_offsetof(struct nstate, mm) == 672,
+	       "run_native's offsets");
 
 void run_native(struct nstate *st, void *code);
 asm(".text\n"
@@ -53,6 +56,14 @@ asm(".text\n"
     "vmovdqu 576(%rdi),%ymm13\n"
     "vmovdqu 608(%rdi),%ymm14\n"
     "vmovdqu 640(%rdi),%ymm15\n"
+    "movq 672(%rdi),%mm0\n"
+    "movq 680(%rdi),%mm1\n"
+    "movq 688(%rdi),%mm2\n"
+    "movq 696(%rdi),%mm3\n"
+    "movq 704(%rdi),%mm4\n"
+    "movq 712(%rdi),%mm5\n"
+    "movq 720(%rdi),%mm6\n"
+    "movq 728(%rdi),%mm7\n"
     "mov 0(%rdi),%rax\n mov 8(%rdi),%rcx\n mov 16(%rdi),%rdx\n mov 24(%rdi),%rbx\n"
     "mov 40(%rdi),%rbp\n mov 48(%rdi),%rsi\n mov 64(%rdi),%r8\n mov 72(%rdi),%r9\n"
     "mov 80(%rdi),%r10\n mov 88(%rdi),%r11\n mov 96(%rdi),%r12\n mov 104(%rdi),%r13\n"
@@ -80,6 +91,15 @@ asm(".text\n"
     "vmovdqu %ymm13,576(%rdi)\n"
     "vmovdqu %ymm14,608(%rdi)\n"
     "vmovdqu %ymm15,640(%rdi)\n"
+    "movq %mm0,672(%rdi)\n"
+    "movq %mm1,680(%rdi)\n"
+    "movq %mm2,688(%rdi)\n"
+    "movq %mm3,696(%rdi)\n"
+    "movq %mm4,704(%rdi)\n"
+    "movq %mm5,712(%rdi)\n"
+    "movq %mm6,720(%rdi)\n"
+    "movq %mm7,728(%rdi)\n"
+    "emms\n"
     "pop %rax\n mov %rax,128(%rdi)\n pop %rax\n pop %rax\n mov %rax,56(%rdi)\n"
     "pop %r15\n pop %r14\n pop %r13\n pop %r12\n pop %rbx\n pop %rbp\n ret\n");
 
@@ -136,20 +156,27 @@ static int t_pio(struct emu *e, u16 port, u32 size, u32 count)
 
 /* The emulator's vector registers. */
 static u8 evec[16][32];
+static u64 emm[8];
 
 static void t_vec_read(struct emu *e, u32 idx, void *buf, u32 size)
 {
-	assert_true(idx < 16 && (size == 16 || size == 32));
-	memcpy(buf, evec[idx], size);
+	assert_true(size == 8 ? idx < 8 : idx < 16 && (size == 16 || size == 32));
+	memcpy(buf, size == 8 ? (void *)&emm[idx] : evec[idx], size);
 }
 
 static void t_vec_write(struct emu *e, u32 idx, const void *buf, u32 size)
 {
-	assert_true(idx < 16 && (size == 16 || size == 32));
-	memcpy(evec[idx], buf, size);
+	assert_true(size == 8 ? idx < 8 : idx < 16 && (size == 16 || size == 32));
+	memcpy(size == 8 ? (void *)&emm[idx] : evec[idx], buf, size);
 }
 
-static const struct emu_ops test_ops = { t_read, t_write, t_pio, t_pio, t_vec_read, t_vec_write };
+static u16 t_fpu_sw(struct emu *e)
+{
+	return 0; /* the native run has no x87 exception pending either */
+}
+
+static const struct emu_ops test_ops = { t_read,     t_write,	  t_pio,   t_pio,
+					 t_vec_read, t_vec_write, t_fpu_sw };
 
 /* A flat 64-bit user-mode guest. */
 static void emu_init64(struct emu *e, const struct nstate *st, u64 rip)
@@ -160,6 +187,7 @@ static void emu_init64(struct emu *e, const struct nstate *st, u64 rip)
 	e->ops = &test_ops;
 	memcpy(e->s.gpr, st->gpr, sizeof(st->gpr));
 	memcpy(evec, st->ymm, sizeof(evec));
+	memcpy(emm, st->mm, sizeof(emm));
 	e->s.rflags = st->rflags;
 	e->s.rip = rip;
 	for (i = 0; i < EMU_NSEG; i++) {
@@ -334,6 +362,11 @@ static const struct form forms[] = {
 	{ "MOVD/Q Ey,Vx", { 0x0f, 0x7e }, 2, -1, F_66 },
 	{ "MOVQ Vx,Wq", { 0x0f, 0x7e }, 2, -1, F_F3 },
 	{ "MOVQ Wq,Vx", { 0x0f, 0xd6 }, 2, -1, F_66 },
+	{ "MOVD/Q Pq,Ey", { 0x0f, 0x6e }, 2, -1, F_NO66 },
+	{ "MOVD/Q Ey,Pq", { 0x0f, 0x7e }, 2, -1, F_NO66 },
+	{ "MOVQ Pq,Qq", { 0x0f, 0x6f }, 2, -1, F_NO66 },
+	{ "MOVQ Qq,Pq", { 0x0f, 0x7f }, 2, -1, F_NO66 },
+	{ "MOVNTQ Mq,Pq", { 0x0f, 0xe7 }, 2, -1, F_NO66 | F_MEM },
 	{ "VMOVUPS Vx,Wx", { 1, 0, 0x10 }, 3, -1, F_VEX | F_VL | F_NOV },
 	{ "VMOVUPS Wx,Vx", { 1, 0, 0x11 }, 3, -1, F_VEX | F_VL | F_NOV },
 	{ "VMOVUPD Vx,Wx", { 1, 1, 0x10 }, 3, -1, F_VEX | F_VL | F_NOV },
@@ -490,6 +523,8 @@ static void gen_insn(struct gen *g, const struct form *f)
 		g->st.rflags |= (rnd() & 1) ? EMU_DF : 0;
 	for (i = 0; i < 16 * 32; i++)
 		g->st.ymm[i / 32][i % 32] = rnd();
+	for (i = 0; i < 8; i++)
+		g->st.mm[i] = rnd();
 	g->target = (u64)data + 64 + rnd() % (DATA_SIZE - 128);
 	if ((f->flags & F_ALIGN) && rnd() % 8)
 		g->target &= ~31ULL;
@@ -652,6 +687,12 @@ static bool run_case(const struct form *f, char *why, size_t why_len)
 	if (memcmp(data, mirror, DATA_SIZE)) {
 		snprintf(why, why_len, "memory differs");
 		return false;
+	}
+	for (int i = 0; i < 8; i++) {
+		if (emm[i] != nat.mm[i]) {
+			snprintf(why, why_len, "mm%d differs", i);
+			return false;
+		}
 	}
 	for (int i = 0; i < 16; i++) {
 		if (memcmp(evec[i], nat.ymm[i], 32)) {
