@@ -678,7 +678,7 @@ VM_TEST(mmio_several_accesses_per_instruction, 64 << 10)
 }
 
 /*
- * SSE/AVX moves against MMIO (64-bit guest with OSFXSR, OSXSAVE, XCR0 =
+ * SSE/AVX/MMX moves against MMIO (64-bit guest with OSFXSR, OSXSAVE, XCR0 =
  * x87|SSE|AVX): 16- and 32-byte accesses arrive as 8-byte FAST_MMIO pieces
  * in address order; the XMM/YMM registers end up as the CPU would leave
  * them (GET_FPU for XMM, the guest's own stores to RAM for the YMM upper
@@ -708,6 +708,8 @@ GUEST_CODE(g_sse, ".code64\n"
 		  "movdqu 0x190(%rsi), %xmm7\n"
 		  "vmovntdq %ymm9, 0x1c0(%rsi)\n"
 		  "vmovd %xmm3, 0x1e0(%rsi)\n"
+		  "movq 0x1f0(%rsi), %mm1\n movq %mm1, 0x200(%rsi)\n"
+		  "movd 0x208(%rsi), %mm2\n movntq %mm2, 0x210(%rsi)\n"
 		  "mov $0x3000, %edi\n"
 		  "vmovdqu %ymm6, (%rdi)\n vmovdqu %ymm7, 32(%rdi)\n vmovdqu %ymm9, 64(%rdi)\n"
 		  "hlt\n");
@@ -728,6 +730,8 @@ VM_TEST(mmio_sse_avx_moves, 64 << 10)
 		{ HAX_FASTMMIO_READ, 0x100, 32 },  { HAX_FASTMMIO_WRITE, 0x140, 32 },
 		{ HAX_FASTMMIO_READ, 0x180, 16 },  { HAX_FASTMMIO_READ, 0x190, 16 },
 		{ HAX_FASTMMIO_WRITE, 0x1c0, 32 }, { HAX_FASTMMIO_WRITE, 0x1e0, 4 },
+		{ HAX_FASTMMIO_READ, 0x1f0, 8 },   { HAX_FASTMMIO_WRITE, 0x200, 8 },
+		{ HAX_FASTMMIO_READ, 0x208, 4 },   { HAX_FASTMMIO_WRITE, 0x210, 8 },
 	};
 	struct dev d, o;
 	struct fx_layout fx;
@@ -766,6 +770,8 @@ VM_TEST(mmio_sse_avx_moves, 64 << 10)
 	CHECK(!memcmp(d.mem + 0x140, o.mem + 0x100, 32));
 	CHECK(!memcmp(d.mem + 0x1c0, o.mem + 0x100, 32));
 	CHECK(!memcmp(d.mem + 0x1e0, o.mem + 0xa0, 4));
+	CHECK(!memcmp(d.mem + 0x200, o.mem + 0x1f0, 8));
+	CHECK(!memcmp(d.mem + 0x210, o.mem + 0x208, 4) && !memcmp(d.mem + 0x214, z, 4));
 	/* the registers */
 	CHECK_OK(hax_get_fpu(c->vcpu_fd, &fx));
 	CHECK(!memcmp(fx.mmx_1[0], o.mem + 0x10, 16));
@@ -778,6 +784,11 @@ VM_TEST(mmio_sse_avx_moves, 64 << 10)
 	CHECK(!memcmp(fx.mmx_1[7], o.mem + 0x190, 16));
 	CHECK(!memcmp(fx.mmx_2[0], o.mem + 0xf0, 16));
 	CHECK(!memcmp(fx.mmx_2[1], o.mem + 0x100, 16));
+	/* MM1, MM2; the MMX moves left TOS 0 and every tag valid (FTW was 0) */
+	CHECK(!memcmp(fx.st_mm[1], o.mem + 0x1f0, 8));
+	CHECK(!memcmp(fx.st_mm[2], o.mem + 0x208, 4) && !memcmp(fx.st_mm[2] + 4, z, 4));
+	CHECK_EQ(fx.ftw, 0xff);
+	CHECK_EQ((fx.fsw >> 11) & 7, 0);
 	/* YMM6 (VEX.128 load: upper zeroed), YMM7 (SSE load: upper kept), YMM9 */
 	CHECK(!memcmp(c->ram + 0x3000, o.mem + 0x180, 16) && !memcmp(c->ram + 0x3010, z, 16));
 	CHECK(!memcmp(c->ram + 0x3020, o.mem + 0x190, 16) && !memcmp(c->ram + 0x3030, ones, 16));
