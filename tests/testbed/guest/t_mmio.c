@@ -30,7 +30,17 @@ struct dev {
 	uint32_t out_len, io_exits;
 	uint16_t io_port, io_count, io_size;
 	uint8_t in_fill;
+	bool clobber_vec; /* fill this thread's YMM0-15 before every RUN */
 };
+
+/* The VMM's own vector registers must never reach the guest's, nor back. */
+static void clobber_ymm(void)
+{
+	static const uint8_t junk[32] = { [0 ... 31] = 0x5a };
+
+	asm volatile(".irp i,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
+		     "vmovdqu %0, %%ymm\\i\n .endr" ::"m"(junk));
+}
 
 static void dev_init(struct dev *d)
 {
@@ -54,6 +64,8 @@ static int dev_run(struct vm_ctx *c, struct dev *d)
 	struct hax_tunnel *t = c->tunnel;
 
 	for (int i = 0; i < 200; i++) {
+		if (d->clobber_vec)
+			clobber_ymm();
 		if (vm_run(c))
 			return 1;
 		if (t->_exit_status == HAX_EXIT_HLT)
@@ -741,6 +753,7 @@ VM_TEST(mmio_sse_avx_moves, 64 << 10)
 
 	dev_init(&d);
 	o = d;
+	d.clobber_vec = true;
 	memset(ones, 0xff, sizeof(ones));
 	if (vm_load_paged(c, true, g_sse_start, g_sse_end))
 		return 1;
