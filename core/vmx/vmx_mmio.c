@@ -271,70 +271,62 @@ struct vec32 {
 	u8 b[32];
 };
 
+/* One switch over (kind, register): kind 0 MM, 2 XMM, 4 YMM; +1 writes it. */
 #define MMX_REGS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
-#define MM_RD(n)                                                         \
-	case n:                                                          \
-		asm volatile("movq %%mm" #n ", %0" : "=m"(*(u64 *)buf)); \
-		break;
-#define MM_WR(n)                                                             \
-	case n:                                                              \
-		asm volatile("movq %0, %%mm" #n : : "m"(*(const u64 *)buf)); \
-		break;
 #define VEC_REGS(X) \
 	X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
+#define MM_RD(n)                                                         \
+	case 0 * 16 + n:                                                 \
+		asm volatile("movq %%mm" #n ", %0" : "=m"(*(u64 *)buf)); \
+		break;
+#define MM_WR(n)                                                       \
+	case 1 * 16 + n:                                               \
+		asm volatile("movq %0, %%mm" #n : : "m"(*(u64 *)buf)); \
+		break;
 #define XMM_RD(n)                                                                    \
-	case n:                                                                      \
+	case 2 * 16 + n:                                                             \
 		asm volatile("movdqu %%xmm" #n ", %0" : "=m"(*(struct vec16 *)buf)); \
 		break;
+#define XMM_WR(n)                                                                  \
+	case 3 * 16 + n:                                                           \
+		asm volatile("movdqu %0, %%xmm" #n : : "m"(*(struct vec16 *)buf)); \
+		break;
 #define YMM_RD(n)                                                                     \
-	case n:                                                                       \
+	case 4 * 16 + n:                                                              \
 		asm volatile("vmovdqu %%ymm" #n ", %0" : "=m"(*(struct vec32 *)buf)); \
 		break;
-#define XMM_WR(n)                                                                        \
-	case n:                                                                          \
-		asm volatile("movdqu %0, %%xmm" #n : : "m"(*(const struct vec16 *)buf)); \
-		break;
-#define YMM_WR(n)                                                                         \
-	case n:                                                                           \
-		asm volatile("vmovdqu %0, %%ymm" #n : : "m"(*(const struct vec32 *)buf)); \
+#define YMM_WR(n)                                                                   \
+	case 5 * 16 + n:                                                            \
+		asm volatile("vmovdqu %0, %%ymm" #n : : "m"(*(struct vec32 *)buf)); \
 		break;
 
-static void op_vec_read(struct emu *e, u32 idx, void *buf, u32 size)
+static void vec_move(u32 kind, u32 idx, void *buf)
 {
 	os_fpu_regs_get();
-	if (size == 8) {
-		switch (idx) {
-			MMX_REGS(MM_RD)
-		}
-	} else if (size == 32) {
-		switch (idx) {
-			VEC_REGS(YMM_RD)
-		}
-	} else {
-		switch (idx) {
-			VEC_REGS(XMM_RD)
-		}
+	switch (kind * 16 + idx) {
+		MMX_REGS(MM_RD)
+		MMX_REGS(MM_WR)
+		VEC_REGS(XMM_RD)
+		VEC_REGS(XMM_WR)
+		VEC_REGS(YMM_RD)
+		VEC_REGS(YMM_WR)
 	}
 	os_fpu_regs_put();
 }
 
+static u32 vec_kind(u32 size)
+{
+	return size == 8 ? 0 : size == 16 ? 2 : 4;
+}
+
+static void op_vec_read(struct emu *e, u32 idx, void *buf, u32 size)
+{
+	vec_move(vec_kind(size), idx, buf);
+}
+
 static void op_vec_write(struct emu *e, u32 idx, const void *buf, u32 size)
 {
-	os_fpu_regs_get();
-	if (size == 8) {
-		switch (idx) {
-			MMX_REGS(MM_WR)
-		}
-	} else if (size == 32) {
-		switch (idx) {
-			VEC_REGS(YMM_WR)
-		}
-	} else {
-		switch (idx) {
-			VEC_REGS(XMM_WR)
-		}
-	}
-	os_fpu_regs_put();
+	vec_move(vec_kind(size) + 1, idx, (void *)buf);
 }
 
 /* The guest's x87 status word; FNSTSW raises no pending exception. */
