@@ -431,6 +431,9 @@ static void test_sse_conditions(void **state)
 		{ "\x0f\x6f\x03", 3, X87_PENDING | 0x20, 0, 0, 0x2000, 0, EMU_EXCEPTION,
 		  EMU_VEC_MF },
 		{ "\x0f\x6f\x03", 3, X87_PENDING, 0, 0, 0x2000, 0, EMU_UNHANDLED, 0 },
+		/* other AVX/AVX2 instructions (vpbroadcastd xmm/ymm): not emulated */
+		{ "\xc4\xe2\x79\x58\x03", 5, 0, 0x40200, 7, 0x2000, 0, EMU_UNHANDLED, 0 },
+		{ "\xc4\xe2\x7d\x58\x03", 5, 0, 0x40200, 7, 0x2000, 0, EMU_UNHANDLED, 0 },
 		/* movntq %mm0,%mm0 does not exist */
 		{ "\x0f\xe7\xc0", 3, 0, 0, 0, 0x2000, 0, EMU_EXCEPTION, EMU_VEC_UD },
 	};
