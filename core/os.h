@@ -187,6 +187,15 @@ void os_fpu_reload(void);
  */
 int os_fpu_get_fx(struct os_fpu *f, void *fx);
 int os_fpu_set_fx(struct os_fpu *f, const void *fx);
+/*
+ * os_fpu_regs_get() - between os_fpu_enter() and os_fpu_leave(): make the
+ * entered buffer's registers live in the CPU (loading them again if host
+ * code used the FPU meanwhile) and keep them there, by disabling preemption
+ * and softirqs, until os_fpu_regs_put(). In between the caller may read and
+ * write the XMM/YMM registers directly (the instruction emulator).
+ */
+void os_fpu_regs_get(void);
+void os_fpu_regs_put(void);
 
 /*
  * os_debug_restore_host() - after a VM exit (which left DR7 = 0x400 and

@@ -233,12 +233,17 @@ int vcpu_run(struct vcpu *v)
 	}
 	if (v->io_in_size)
 		vcpu_complete_in(v);
-	/* An instruction waiting for user space's data completes first. */
-	r = vcpu_emu_continue(v, t);
-	if (r)
-		return r < 0 ? r : 0;
-	/* The guest's FPU state and syscall MSRs are the thread's for the whole RUN. */
+	/*
+	 * The guest's FPU state and syscall MSRs are the thread's for the whole
+	 * RUN; an instruction waiting for user space's data completes first,
+	 * with the guest's vector registers live (an SSE load writes one).
+	 */
 	os_fpu_enter(v->fpu);
+	r = vcpu_emu_continue(v, t);
+	if (r) {
+		os_fpu_leave(v->fpu);
+		return r < 0 ? r : 0;
+	}
 	msr_run_begin(v);
 	r = vcpu_run_loop(v, t);
 	msr_run_end(v);

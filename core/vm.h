@@ -96,15 +96,17 @@ struct vcpu {
 	bool step_tf;	   /* STEP set RFLAGS.TF, the guest had not */
 
 	/* instruction emulation (emu): an MMIO access or string I/O in flight */
+#define VCPU_EMU_PIECES 8
 	struct vcpu_emu {
 		u8 pending;	  /* VCPU_EMU_WAIT_*: what the next RUN brings */
 		u8 nread;	  /* MMIO reads user space answered for the instruction */
 		u8 nwrite, wdone; /* MMIO writes of the retired instruction, sent */
 		bool pio_ready;	  /* the INS data is in the I/O buffer */
+		/* pieces of at most 8 bytes: a YMM access split across a page needs 5 */
 		struct vcpu_mmio_access {
 			u64 gpa, val;
 			u8 size;
-		} rd[4], wr[4];
+		} rd[VCPU_EMU_PIECES], wr[VCPU_EMU_PIECES];
 		u16 pio_port;
 		u32 pio_count;
 	} emu;

@@ -11,6 +11,13 @@ int emu_exec_vex(struct emu *e, struct emu_insn *in)
 	u64 v, b = emu_get_reg(e, in, in->vvvv, size), lo, hi;
 	int r, op = -1;
 
+	if (in->map == 1 || (in->map == 2 && in->op == 0x2a))
+		return emu_sse(e, in);
+	/* other AVX/AVX2 instructions (0F 38 F2-F7 and 0F 3A F0 are BMI) */
+	if (in->map == 3 ? in->op != 0xf0 : in->op < 0xf2 || in->op > 0xf7 || in->op == 0xf4)
+		return EMU_UNHANDLED;
+	if (in->vex_l) /* no 256-bit GPR instructions */
+		return emu_raise(e, EMU_VEC_UD, -1);
 	if (in->map == 3 && in->op == 0xf0 && in->vex_pp == 3) { /* RORX */
 		u32 c = in->imm & (bits - 1);
 

@@ -48,15 +48,24 @@ static u64 cs_rip_la(struct emu *e, u32 off)
 	return rip;
 }
 
-int emu_fetch(struct emu *e, u32 size, u64 *val)
+int emu_fetch_first(struct emu *e)
 {
-	u64 v = 0;
+	u64 la = cs_rip_la(e, 0);
+	u32 n = 4096 - (la & 4095);
 	int r;
 
-	if (size == 1 && e->len < e->fetched) { /* the common case */
-		*val = e->insn[e->len++];
-		return EMU_OK;
-	}
+	if (n > 15)
+		n = 15;
+	r = e->ops->read(e, la, e->insn, n, true);
+	if (!r)
+		e->fetched = n;
+	return r;
+}
+
+int emu_fetch_more(struct emu *e, u32 size, u64 *val)
+{
+	int r;
+
 	if (e->len + size > 15)
 		return emu_raise(e, EMU_VEC_GP, 0);
 	while (e->len + size > e->fetched) {
@@ -71,10 +80,7 @@ int emu_fetch(struct emu *e, u32 size, u64 *val)
 			return r;
 		e->fetched += n;
 	}
-	__builtin_memcpy(&v, e->insn + e->len, size); /* little-endian */
-	e->len += size;
-	*val = v;
-	return EMU_OK;
+	return emu_fetch(e, size, val);
 }
 
 static int fetch8(struct emu *e, u8 *b)
@@ -118,12 +124,11 @@ static int decode_vex(struct emu *e, struct emu_insn *in, u8 c)
 		if (in->map < 1 || in->map > 3)
 			return emu_raise(e, EMU_VEC_UD, -1);
 	}
-	if (in->mode == 8)
-		in->rex = 0x40 | rxb | ((b2 & 0x80) ? 8 : 0);
+	if (in->mode == 8) /* VEX.W: C4 only */
+		in->rex = 0x40 | rxb | ((c == 0xc4 && (b2 & 0x80)) ? 8 : 0);
 	in->vvvv = (~b2 >> 3) & (in->mode == 8 ? 15 : 7);
 	in->vex_pp = b2 & 3;
-	if (b2 & 4) /* VEX.L: no 256-bit GPR instructions */
-		return emu_raise(e, EMU_VEC_UD, -1);
+	in->vex_l = b2 & 4;
 	in->adsz = in->mode == 8 ? (in->adsz ? 4 : 8) : ((in->adsz ? 6 : 0) ^ in->mode);
 	in->opsz = (in->rex & 8) ? 8 : 4;
 	r = fetch8(e, &in->op);

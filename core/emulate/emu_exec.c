@@ -52,67 +52,70 @@ static void add_sp(struct emu *e, struct emu_insn *in, s64 delta)
 	emu_set_reg(e, in, RSP, ss, e->s.gpr[RSP] + delta);
 }
 
-/* Immediate bytes of the opcode (z: 2 or 4), or 0. */
-static u32 imm_size(struct emu_insn *in)
-{
-	u32 z = in->opsz == 2 ? 2 : 4;
-	u8 op = in->op;
+/* Opcode attributes: a ModRM byte, and the immediate that follows it. */
+enum {
+	A_M = 1,   /* ModRM */
+	A_I1 = 2,  /* imm8 */
+	A_IZ = 4,  /* imm16/32 by operand size */
+	A_IA = 8,  /* moffs: address size */
+	A_G3 = 16, /* F6/F7: TEST /0 /1 have an immediate, the others none */
+};
 
+#define ALU_ROW(b) \
+	[b] = A_M, [b + 1] = A_M, [b + 2] = A_M, [b + 3] = A_M, [b + 4] = A_I1, [b + 5] = A_IZ
+
+/* clang-format off */
+static const u8 attr_1byte[256] = {
+	ALU_ROW(0x00), ALU_ROW(0x08), ALU_ROW(0x10), ALU_ROW(0x18),
+	ALU_ROW(0x20), ALU_ROW(0x28), ALU_ROW(0x30), ALU_ROW(0x38),
+	[0x63] = A_M, [0x69] = A_M | A_IZ, [0x6b] = A_M | A_I1,
+	[0x80] = A_M | A_I1, [0x81] = A_M | A_IZ, [0x82] = A_M, [0x83] = A_M | A_I1,
+	[0x84 ... 0x8c] = A_M, [0x8f] = A_M,
+	[0xa0 ... 0xa3] = A_IA, [0xa8] = A_I1, [0xa9] = A_IZ,
+	[0xc0] = A_M | A_I1, [0xc1] = A_M | A_I1, [0xc6] = A_M | A_I1, [0xc7] = A_M | A_IZ,
+	[0xd0 ... 0xd3] = A_M,
+	[0xf6] = A_M | A_G3, [0xf7] = A_M | A_G3, [0xfe] = A_M, [0xff] = A_M,
+};
+
+static const u8 attr_0f[256] = {
+	[0x10] = A_M, [0x11] = A_M, [0x28] = A_M, [0x29] = A_M, [0x2b] = A_M,
+	[0x40 ... 0x4f] = A_M,
+	[0x6e] = A_M, [0x6f] = A_M, [0x7e] = A_M, [0x7f] = A_M,
+	[0x90 ... 0x9f] = A_M,
+	[0xa3] = A_M, [0xa4] = A_M | A_I1, [0xa5] = A_M,
+	[0xab] = A_M, [0xac] = A_M | A_I1, [0xad] = A_M, [0xaf] = A_M,
+	[0xb0] = A_M, [0xb1] = A_M, [0xb3 ... 0xb8] = A_M, [0xba] = A_M | A_I1,
+	[0xbb ... 0xbf] = A_M,
+	[0xc0] = A_M, [0xc1] = A_M, [0xc3] = A_M, [0xc7] = A_M,
+	[0xd6] = A_M, [0xe7] = A_M,
+};
+/* clang-format on */
+
+static u32 attrs(const struct emu_insn *in)
+{
 	if (in->vex)
-		return in->map == 3 ? 1 : 0;
+		return A_M | (in->map == 3 ? A_I1 : 0);
+	if (in->map == 0)
+		return attr_1byte[in->op];
 	if (in->map == 1)
-		return (op == 0xa4 || op == 0xac || op == 0xba) ? 1 : 0;
-	if (in->map)
-		return 0;
-	if (op < 0x40 && (op & 7) == 4)
-		return 1;
-	if (op < 0x40 && (op & 7) == 5)
-		return z;
-	switch (op) {
-	case 0x6b:
-	case 0x80:
-	case 0x83:
-	case 0xa8:
-	case 0xc0:
-	case 0xc1:
-	case 0xc6:
-		return 1;
-	case 0x69:
-	case 0x81:
-	case 0xa9:
-	case 0xc7:
-		return z;
-	case 0xa0:
-	case 0xa1:
-	case 0xa2:
-	case 0xa3:
-		return in->adsz;
-	case 0xf6:
-		return (in->reg & 7) < 2 ? 1 : 0;
-	case 0xf7:
-		return (in->reg & 7) < 2 ? z : 0;
-	}
-	return 0;
+		return attr_0f[in->op];
+	return (in->op == 0xf0 || in->op == 0xf1 || in->op == 0x2a) ? A_M : 0; /* 0F 38 */
 }
 
-static bool has_modrm(struct emu_insn *in)
+/* Immediate bytes after the ModRM of an instruction with attributes @a. */
+static u32 imm_size(const struct emu_insn *in, u32 a)
 {
-	u8 op = in->op;
+	u32 z = in->opsz == 2 ? 2 : 4;
 
-	if (in->vex)
-		return true;
-	if (in->map == 2)
-		return op == 0xf0 || op == 0xf1;
-	if (in->map == 1)
-		return (op >= 0x40 && op <= 0x4f) || (op >= 0x90 && op <= 0x9f) || op == 0xa3 ||
-		       (op >= 0xa4 && op <= 0xa5) || (op >= 0xab && op <= 0xad) || op == 0xaf ||
-		       (op >= 0xb0 && op <= 0xb1) || (op >= 0xb3 && op <= 0xbf && op != 0xb9) ||
-		       (op >= 0xc0 && op <= 0xc1) || op == 0xc3 || op == 0xc7;
-	if (op < 0x40)
-		return (op & 7) < 4;
-	return op == 0x63 || op == 0x69 || op == 0x6b || (op >= 0x80 && op <= 0x8c) || op == 0x8f ||
-	       op == 0xc0 || op == 0xc1 || op == 0xc6 || op == 0xc7 || (op >= 0xd0 && op <= 0xd3) ||
-	       op == 0xf6 || op == 0xf7 || op == 0xfe || op == 0xff;
+	if (a & A_I1)
+		return 1;
+	if (a & A_IZ)
+		return z;
+	if (a & A_IA)
+		return in->adsz;
+	if ((a & A_G3) && (in->reg & 7) < 2)
+		return in->op == 0xf6 ? 1 : z;
+	return 0;
 }
 
 /* LOCK is allowed on these read-modify-write forms with a memory destination (SDM LOCK). */
@@ -483,6 +486,18 @@ static int exec_0f(struct emu *e, struct emu_insn *in)
 	if (op >= 0x90 && op <= 0x9f)
 		return wr_rm(e, in, 1, emu_cond(op, e->s.rflags));
 	switch (op) {
+	case 0x10:
+	case 0x11:
+	case 0x28:
+	case 0x29:
+	case 0x2b:
+	case 0x6e:
+	case 0x6f:
+	case 0x7e:
+	case 0x7f:
+	case 0xd6:
+	case 0xe7:
+		return emu_sse(e, in);
 	case 0xa3:
 		return bit_op(e, in, EMU_OP_BT);
 	case 0xab:
@@ -647,15 +662,15 @@ static int exec_1byte(struct emu *e, struct emu_insn *in)
 
 int emu_execute(struct emu *e, struct emu_insn *in)
 {
-	u32 isz;
+	u32 a = attrs(in), isz;
 	int r;
 
-	if (has_modrm(in)) {
+	if (a & A_M) {
 		r = emu_decode_modrm(e, in);
 		if (r)
 			return r;
 	}
-	isz = imm_size(in);
+	isz = imm_size(in, a);
 	if (isz) {
 		r = emu_fetch(e, isz, &in->imm);
 		if (r)
@@ -673,10 +688,11 @@ int emu_execute(struct emu *e, struct emu_insn *in)
 		return exec_0f(e, in);
 	if (in->op == 0xf0 || in->op == 0xf1)
 		return movbe(e, in);
-	return EMU_UNHANDLED;
+	return in->op == 0x2a ? emu_sse(e, in) : EMU_UNHANDLED;
 }
 
-int emu_step(struct emu *e)
+/* The general decoder and executor, after the fast path declined. */
+static int step_general(struct emu *e)
 {
 	struct emu_insn in = { 0 };
 	u64 gpr[16], rip = e->s.rip, rflags = e->s.rflags;
@@ -685,8 +701,6 @@ int emu_step(struct emu *e)
 	/* only GPRs, RIP and RFLAGS change; a failed step restores them */
 	__builtin_memcpy(gpr, e->s.gpr, sizeof(gpr));
 
-	e->len = 0;
-	e->fetched = 0;
 	r = emu_decode_prefixes_opcode(e, &in);
 	if (!r)
 		r = emu_execute(e, &in);
@@ -702,4 +716,14 @@ int emu_step(struct emu *e)
 	}
 	e->s.rflags &= ~(1ULL << 16); /* RF: the instruction completed */
 	return EMU_OK;
+}
+
+int emu_step(struct emu *e)
+{
+	int r;
+
+	e->len = 0;
+	e->fetched = 0;
+	r = emu_mov_fast(e);
+	return r >= 0 ? r : step_general(e);
 }

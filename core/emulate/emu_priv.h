@@ -19,6 +19,7 @@ struct emu_insn {
 	bool vex;      /* VEX-encoded (SDM 2.3) */
 	u8 vvvv;       /* the register VEX.vvvv names */
 	u8 vex_pp;     /* its implied prefix: 0 none, 1 66, 2 F3, 3 F2 */
+	bool vex_l;    /* VEX.L: 256-bit vectors */
 	u8 op;
 	bool has_modrm;
 	u8 mod, reg, rm; /* reg and rm include REX.R / REX.B */
@@ -48,10 +49,26 @@ static inline u64 emu_sext(u64 v, u32 size)
 }
 
 /*
- * Instruction bytes, fetched from CS:RIP as needed; a past-15-byte
- * instruction raises #GP(0).
+ * emu_fetch() - the next @size (1, 2, 4 or 8) instruction bytes, fetched
+ * from CS:RIP as needed by emu_fetch_more(); a past-15-byte instruction
+ * raises #GP(0). Returns EMU_OK or the fetch's fault.
  */
-int emu_fetch(struct emu *e, u32 size, u64 *val);
+int emu_fetch_more(struct emu *e, u32 size, u64 *val);
+/* emu_fetch_first() - fetch up to 15 bytes at CS:RIP (to the page end) at once. */
+int emu_fetch_first(struct emu *e);
+static inline int emu_fetch(struct emu *e, u32 size, u64 *val)
+{
+	u64 v = 0;
+	u32 i;
+
+	if (__builtin_expect(e->len + size > e->fetched, 0))
+		return emu_fetch_more(e, size, val);
+	for (i = size; i--;) /* little-endian */
+		v = v << 8 | e->insn[e->len + i];
+	e->len += size;
+	*val = v;
+	return EMU_OK;
+}
 
 /*
  * emu_decode_prefixes_opcode() and emu_decode_modrm(): fill @in. Return
@@ -78,8 +95,22 @@ int emu_string(struct emu *e, struct emu_insn *in);
 /* emu_read_rm() - the ModRM operand (register or memory) of @size bytes. */
 int emu_read_rm(struct emu *e, struct emu_insn *in, u32 size, u64 *v);
 
+/*
+ * emu_sse() - the SSE/AVX data moves: legacy 0F 10/11/28/29/2B/6E/6F/7E/7F/
+ * D6/E7 and 0F 38 2A, and their VEX forms (emu_sse.c). EMU_UNHANDLED for
+ * the rest of the opcode space there (MMX, MOVSS/MOVSD...).
+ */
+int emu_sse(struct emu *e, struct emu_insn *in);
+
 /* emu_exec_vex() - a VEX-encoded instruction (emu_bmi.c). */
 int emu_exec_vex(struct emu *e, struct emu_insn *in);
+
+/*
+ * emu_mov_fast() - MOV between a register and memory the short way
+ * (emu_fast.c): an emu_step() result, or -1 when the instruction is not
+ * one it handles (then nothing changed but the fetched bytes).
+ */
+int emu_mov_fast(struct emu *e);
 
 /* emu_execute() - run the decoded @in (emu_exec.c). */
 int emu_execute(struct emu *e, struct emu_insn *in);

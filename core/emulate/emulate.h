@@ -44,6 +44,7 @@ struct emu_state {
 	u64 rflags;
 	struct emu_seg seg[EMU_NSEG];
 	u64 cr0, cr3, cr4, efer;
+	u64 xcr0; /* the guest's XCR0: VEX instructions need its SSE and AVX bits */
 	u8 cpl;
 };
 
@@ -64,6 +65,22 @@ struct emu_ops {
 	/* @count elements of @size bytes in e->iobuf, in guest memory order. */
 	int (*pio_in)(struct emu *e, u16 port, u32 size, u32 count);
 	int (*pio_out)(struct emu *e, u16 port, u32 size, u32 count);
+	/*
+	 * The guest's vector registers: XMM/YMM @idx (0-15), @size 16 (XMM) or
+	 * 32 (YMM). Writing 16 bytes leaves bits 255:128 as they are (legacy
+	 * SSE); the executor passes 32 bytes with a zero upper half for VEX.128.
+	 * The executor reads and writes them only once an instruction can no
+	 * longer fail (after its memory reads, instead of a memory write).
+	 */
+	void (*vec_read)(struct emu *e, u32 idx, void *buf, u32 size);
+	void (*vec_write)(struct emu *e, u32 idx, const void *buf, u32 size);
+	/*
+	 * With @size 8 the two above move MMX register MM@idx (0-7), which, as
+	 * every MMX instruction does, sets the x87 TOS to 0 and every tag valid.
+	 * fpu_sw() - the x87 status word (MMX moves raise #MF when its ES bit
+	 * says an unmasked x87 exception is pending).
+	 */
+	u16 (*fpu_sw)(struct emu *e);
 };
 
 struct emu {
@@ -84,9 +101,11 @@ struct emu {
 
 #define EMU_VEC_DE 0
 #define EMU_VEC_UD 6
+#define EMU_VEC_NM 7
 #define EMU_VEC_SS 12
 #define EMU_VEC_GP 13
 #define EMU_VEC_PF 14
+#define EMU_VEC_MF 16
 #define EMU_VEC_AC 17
 
 /* RFLAGS bits */

@@ -29,7 +29,7 @@ struct emu_ctx {
 	int err;      /* a host error behind EMU_UNHANDLED */
 	u64 pf_gpa;   /* PROTECT_RAM forbids the access: the page... */
 	u32 pf_flags; /* ...and the PAGEFAULT flags, or 0 */
-	struct vcpu_mmio_access wr[4];
+	struct vcpu_mmio_access wr[VCPU_EMU_PIECES];
 };
 
 static struct emu_ctx *ctx(struct emu *e)
@@ -115,10 +115,11 @@ static int mmio_read(struct emu *e, u64 gpa, u8 *buf, u32 size)
 		return EMU_UNHANDLED;
 	while (size) {
 		u32 n = size > 8 ? 8 : size;
-		struct vcpu_mmio_access *a = &ve->rd[c->nread];
+		struct vcpu_mmio_access *a;
 
-		if (c->nread >= 4)
+		if (c->nread >= VCPU_EMU_PIECES)
 			return EMU_UNHANDLED;
+		a = &ve->rd[c->nread];
 		if (c->nread == ve->nread) { /* not answered yet: ask */
 			a->gpa = gpa;
 			a->size = n;
@@ -143,10 +144,11 @@ static int mmio_write(struct emu *e, u64 gpa, const u8 *buf, u32 size)
 		return EMU_UNHANDLED;
 	while (size) {
 		u32 n = size > 8 ? 8 : size;
-		struct vcpu_mmio_access *a = &c->wr[c->nwrite];
+		struct vcpu_mmio_access *a;
 
-		if (c->nwrite >= 4)
+		if (c->nwrite >= VCPU_EMU_PIECES)
 			return EMU_UNHANDLED;
+		a = &c->wr[c->nwrite];
 		a->gpa = gpa;
 		a->size = n;
 		a->val = 0;
@@ -254,11 +256,98 @@ static int op_pio_out(struct emu *e, u16 port, u32 size, u32 count)
 	return EMU_OK;
 }
 
+/*
+ * The guest's MMX/XMM/YMM registers. During a RUN they are the thread's own
+ * (os_fpu_enter()), so they are read and written in the CPU itself, with
+ * preemption and softirqs off so that no host code saves or replaces them
+ * in between (os_fpu_regs_get()); the host's XCR0 is loaded while exits are
+ * handled, and it enables AVX whenever a guest's XCR0 may (VEX.256 forms
+ * raise #UD before this unless the guest's XCR0 has AVX).
+ */
+struct vec16 {
+	u8 b[16];
+};
+struct vec32 {
+	u8 b[32];
+};
+
+/* One switch over (kind, register): kind 0 MM, 2 XMM, 4 YMM; +1 writes it. */
+#define MMX_REGS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+#define VEC_REGS(X) \
+	X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
+#define MM_RD(n)                                                         \
+	case 0 * 16 + n:                                                 \
+		asm volatile("movq %%mm" #n ", %0" : "=m"(*(u64 *)buf)); \
+		break;
+#define MM_WR(n)                                                       \
+	case 1 * 16 + n:                                               \
+		asm volatile("movq %0, %%mm" #n : : "m"(*(u64 *)buf)); \
+		break;
+#define XMM_RD(n)                                                                    \
+	case 2 * 16 + n:                                                             \
+		asm volatile("movdqu %%xmm" #n ", %0" : "=m"(*(struct vec16 *)buf)); \
+		break;
+#define XMM_WR(n)                                                                  \
+	case 3 * 16 + n:                                                           \
+		asm volatile("movdqu %0, %%xmm" #n : : "m"(*(struct vec16 *)buf)); \
+		break;
+#define YMM_RD(n)                                                                     \
+	case 4 * 16 + n:                                                              \
+		asm volatile("vmovdqu %%ymm" #n ", %0" : "=m"(*(struct vec32 *)buf)); \
+		break;
+#define YMM_WR(n)                                                                   \
+	case 5 * 16 + n:                                                            \
+		asm volatile("vmovdqu %0, %%ymm" #n : : "m"(*(struct vec32 *)buf)); \
+		break;
+
+static void vec_move(u32 kind, u32 idx, void *buf)
+{
+	os_fpu_regs_get();
+	switch (kind * 16 + idx) {
+		MMX_REGS(MM_RD)
+		MMX_REGS(MM_WR)
+		VEC_REGS(XMM_RD)
+		VEC_REGS(XMM_WR)
+		VEC_REGS(YMM_RD)
+		VEC_REGS(YMM_WR)
+	}
+	os_fpu_regs_put();
+}
+
+static u32 vec_kind(u32 size)
+{
+	return size == 8 ? 0 : size == 16 ? 2 : 4;
+}
+
+static void op_vec_read(struct emu *e, u32 idx, void *buf, u32 size)
+{
+	vec_move(vec_kind(size), idx, buf);
+}
+
+static void op_vec_write(struct emu *e, u32 idx, const void *buf, u32 size)
+{
+	vec_move(vec_kind(size) + 1, idx, (void *)buf);
+}
+
+/* The guest's x87 status word; FNSTSW raises no pending exception. */
+static u16 op_fpu_sw(struct emu *e)
+{
+	u16 sw;
+
+	os_fpu_regs_get();
+	asm volatile("fnstsw %0" : "=m"(sw));
+	os_fpu_regs_put();
+	return sw;
+}
+
 static const struct emu_ops vcpu_emu_ops = {
 	.read = op_read,
 	.write = op_write,
 	.pio_in = op_pio_in,
 	.pio_out = op_pio_out,
+	.vec_read = op_vec_read,
+	.vec_write = op_vec_write,
+	.fpu_sw = op_fpu_sw,
 };
 
 static void seg_in(struct emu_seg *d, const segment_desc_t *s)
@@ -301,6 +390,7 @@ static int snapshot(struct vcpu *v, struct emu *e)
 	e->s.cr3 = s._cr3;
 	e->s.cr4 = s._cr4;
 	e->s.efer = s._efer;
+	e->s.xcr0 = v->xcr0;
 	e->s.cpl = (s._cr0 & HAX_CR0_PE) ? (s._ss.ar >> 5) & 3 : 0;
 	return 0;
 }

@@ -68,6 +68,19 @@ void os_fpu_reload(void)
 		switch_fpu_return();
 }
 
+/* As KVM's kvm_fpu_get()/kvm_fpu_put(). */
+void os_fpu_regs_get(void)
+{
+	fpregs_lock();
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+}
+
+void os_fpu_regs_put(void)
+{
+	fpregs_unlock();
+}
+
 /*
  * The buffer in the user ABI's XSAVE layout (standard format, components
  * in their init state where XSTATE_BV says so), as KVM_GET_XSAVE has it.

@@ -31,7 +31,25 @@ static int b_pio(struct emu *e, u16 port, u32 size, u32 count)
 	return EMU_OK;
 }
 
-static const struct emu_ops b_ops = { b_read, b_write, b_pio, b_pio };
+static u8 vec[32];
+
+static void b_vec_read(struct emu *e, u32 idx, void *buf, u32 size)
+{
+	memcpy(buf, vec, size);
+}
+
+static void b_vec_write(struct emu *e, u32 idx, const void *buf, u32 size)
+{
+	memcpy(vec, buf, size);
+}
+
+static u16 b_fpu_sw(struct emu *e)
+{
+	return 0;
+}
+
+static const struct emu_ops b_ops = { b_read,	  b_write,     b_pio,	b_pio,
+				      b_vec_read, b_vec_write, b_fpu_sw };
 
 __attribute__((noinline)) void bench_loop(struct emu *e, const struct emu_state *s0)
 {

@@ -23,6 +23,8 @@ struct fz {
 	const u8 *code;
 	size_t ncode;
 	u8 data[4096];
+	u8 vec[16][32];
+	u16 fsw;
 	int io_calls;
 };
 
@@ -70,7 +72,31 @@ static int fz_pio(struct emu *e, u16 port, u32 size, u32 count)
 	return (port & 1) ? EMU_IO : EMU_OK;
 }
 
-static const struct emu_ops fz_ops = { fz_read, fz_write, fz_pio, fz_pio };
+static void fz_vec_read(struct emu *e, u32 idx, void *buf, u32 size)
+{
+	struct fz *f = e->ctx;
+
+	if (size == 8 ? idx >= 8 : idx >= 16 || (size != 16 && size != 32))
+		abort();
+	memcpy(buf, f->vec[idx], size);
+}
+
+static void fz_vec_write(struct emu *e, u32 idx, const void *buf, u32 size)
+{
+	struct fz *f = e->ctx;
+
+	if (size == 8 ? idx >= 8 : idx >= 16 || (size != 16 && size != 32))
+		abort();
+	memcpy(f->vec[idx], buf, size);
+}
+
+static u16 fz_fpu_sw(struct emu *e)
+{
+	return ((struct fz *)e->ctx)->fsw;
+}
+
+static const struct emu_ops fz_ops = { fz_read,	    fz_write,	  fz_pio,   fz_pio,
+				       fz_vec_read, fz_vec_write, fz_fpu_sw };
 
 static void emu_fuzz_one(const u8 *in, size_t n)
 {
@@ -114,6 +140,12 @@ static void emu_fuzz_one(const u8 *in, size_t n)
 		e.s.seg[EMU_CS].ar = 0x9b | EMU_AR_L;
 		break;
 	}
+	if (mode & 0x10) /* SSE and AVX enabled */
+		e.s.cr4 |= (1ULL << 9) | (1ULL << 18), e.s.xcr0 = 7;
+	if (mode & 0x04) /* CR0.TS: #NM */
+		e.s.cr0 |= 8;
+	if (mode & 0x08) /* an x87 exception pending: #MF (CR0.NE) or unhandled */
+		f.fsw = 0x80, e.s.cr0 |= (in[3] & 1) ? 0x20 : 0;
 	if (mode & 0x20) /* user mode with alignment checking */
 		e.s.cpl = 3, e.s.cr0 |= 1ULL << 18, e.s.rflags |= 1ULL << 18;
 	rip = (mode & 3) == 0 ? 0 : FZ_CODE;

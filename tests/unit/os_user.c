@@ -308,6 +308,14 @@ int os_fpu_set_fx(struct os_fpu *f, const void *fx)
 	return 0;
 }
 
+void os_fpu_regs_get(void)
+{
+}
+
+void os_fpu_regs_put(void)
+{
+}
+
 void os_debug_restore_host(void)
 {
 }

@@ -25,7 +25,13 @@
 struct nstate {
 	u64 gpr[16];
 	u64 rflags;
+	u8 ymm[16][32] __attribute__((aligned(32)));
+	u64 mm[8];
 };
+
+_Static_assert(__builtin_offsetof(struct nstate, ymm) == 160 &&
+		       __builtin_offsetof(struct nstate, mm) == 672,
+	       "run_native's offsets");
 
 void run_native(struct nstate *st, void *code);
 asm(".text\n"
@@ -34,6 +40,30 @@ asm(".text\n"
     "push %rbp\n push %rbx\n push %r12\n push %r13\n push %r14\n push %r15\n"
     "push %rdi\n push %rsi\n"
     "pushq 128(%rdi)\n popfq\n"
+    "vmovdqu 160(%rdi),%ymm0\n"
+    "vmovdqu 192(%rdi),%ymm1\n"
+    "vmovdqu 224(%rdi),%ymm2\n"
+    "vmovdqu 256(%rdi),%ymm3\n"
+    "vmovdqu 288(%rdi),%ymm4\n"
+    "vmovdqu 320(%rdi),%ymm5\n"
+    "vmovdqu 352(%rdi),%ymm6\n"
+    "vmovdqu 384(%rdi),%ymm7\n"
+    "vmovdqu 416(%rdi),%ymm8\n"
+    "vmovdqu 448(%rdi),%ymm9\n"
+    "vmovdqu 480(%rdi),%ymm10\n"
+    "vmovdqu 512(%rdi),%ymm11\n"
+    "vmovdqu 544(%rdi),%ymm12\n"
+    "vmovdqu 576(%rdi),%ymm13\n"
+    "vmovdqu 608(%rdi),%ymm14\n"
+    "vmovdqu 640(%rdi),%ymm15\n"
+    "movq 672(%rdi),%mm0\n"
+    "movq 680(%rdi),%mm1\n"
+    "movq 688(%rdi),%mm2\n"
+    "movq 696(%rdi),%mm3\n"
+    "movq 704(%rdi),%mm4\n"
+    "movq 712(%rdi),%mm5\n"
+    "movq 720(%rdi),%mm6\n"
+    "movq 728(%rdi),%mm7\n"
     "mov 0(%rdi),%rax\n mov 8(%rdi),%rcx\n mov 16(%rdi),%rdx\n mov 24(%rdi),%rbx\n"
     "mov 40(%rdi),%rbp\n mov 48(%rdi),%rsi\n mov 64(%rdi),%r8\n mov 72(%rdi),%r9\n"
     "mov 80(%rdi),%r10\n mov 88(%rdi),%r11\n mov 96(%rdi),%r12\n mov 104(%rdi),%r13\n"
@@ -45,6 +75,31 @@ asm(".text\n"
     "mov %rbp,40(%rdi)\n mov %rsi,48(%rdi)\n mov %r8,64(%rdi)\n mov %r9,72(%rdi)\n"
     "mov %r10,80(%rdi)\n mov %r11,88(%rdi)\n mov %r12,96(%rdi)\n mov %r13,104(%rdi)\n"
     "mov %r14,112(%rdi)\n mov %r15,120(%rdi)\n"
+    "vmovdqu %ymm0,160(%rdi)\n"
+    "vmovdqu %ymm1,192(%rdi)\n"
+    "vmovdqu %ymm2,224(%rdi)\n"
+    "vmovdqu %ymm3,256(%rdi)\n"
+    "vmovdqu %ymm4,288(%rdi)\n"
+    "vmovdqu %ymm5,320(%rdi)\n"
+    "vmovdqu %ymm6,352(%rdi)\n"
+    "vmovdqu %ymm7,384(%rdi)\n"
+    "vmovdqu %ymm8,416(%rdi)\n"
+    "vmovdqu %ymm9,448(%rdi)\n"
+    "vmovdqu %ymm10,480(%rdi)\n"
+    "vmovdqu %ymm11,512(%rdi)\n"
+    "vmovdqu %ymm12,544(%rdi)\n"
+    "vmovdqu %ymm13,576(%rdi)\n"
+    "vmovdqu %ymm14,608(%rdi)\n"
+    "vmovdqu %ymm15,640(%rdi)\n"
+    "movq %mm0,672(%rdi)\n"
+    "movq %mm1,680(%rdi)\n"
+    "movq %mm2,688(%rdi)\n"
+    "movq %mm3,696(%rdi)\n"
+    "movq %mm4,704(%rdi)\n"
+    "movq %mm5,712(%rdi)\n"
+    "movq %mm6,720(%rdi)\n"
+    "movq %mm7,728(%rdi)\n"
+    "emms\n"
     "pop %rax\n mov %rax,128(%rdi)\n pop %rax\n pop %rax\n mov %rax,56(%rdi)\n"
     "pop %r15\n pop %r14\n pop %r13\n pop %r12\n pop %rbx\n pop %rbp\n ret\n");
 
@@ -99,7 +154,29 @@ static int t_pio(struct emu *e, u16 port, u32 size, u32 count)
 	return EMU_UNHANDLED;
 }
 
-static const struct emu_ops test_ops = { t_read, t_write, t_pio, t_pio };
+/* The emulator's vector registers. */
+static u8 evec[16][32];
+static u64 emm[8];
+
+static void t_vec_read(struct emu *e, u32 idx, void *buf, u32 size)
+{
+	assert_true(size == 8 ? idx < 8 : idx < 16 && (size == 16 || size == 32));
+	memcpy(buf, size == 8 ? (void *)&emm[idx] : evec[idx], size);
+}
+
+static void t_vec_write(struct emu *e, u32 idx, const void *buf, u32 size)
+{
+	assert_true(size == 8 ? idx < 8 : idx < 16 && (size == 16 || size == 32));
+	memcpy(size == 8 ? (void *)&emm[idx] : evec[idx], buf, size);
+}
+
+static u16 t_fpu_sw(struct emu *e)
+{
+	return 0; /* the native run has no x87 exception pending either */
+}
+
+static const struct emu_ops test_ops = { t_read,     t_write,	  t_pio,   t_pio,
+					 t_vec_read, t_vec_write, t_fpu_sw };
 
 /* A flat 64-bit user-mode guest. */
 static void emu_init64(struct emu *e, const struct nstate *st, u64 rip)
@@ -109,6 +186,8 @@ static void emu_init64(struct emu *e, const struct nstate *st, u64 rip)
 	memset(e, 0, sizeof(*e));
 	e->ops = &test_ops;
 	memcpy(e->s.gpr, st->gpr, sizeof(st->gpr));
+	memcpy(evec, st->ymm, sizeof(evec));
+	memcpy(emm, st->mm, sizeof(emm));
 	e->s.rflags = st->rflags;
 	e->s.rip = rip;
 	for (i = 0; i < EMU_NSEG; i++) {
@@ -117,7 +196,8 @@ static void emu_init64(struct emu *e, const struct nstate *st, u64 rip)
 	}
 	e->s.seg[EMU_CS].ar = 0x9b | EMU_AR_L;
 	e->s.cr0 = 0x80050033;
-	e->s.cr4 = 0x20;
+	e->s.cr4 = 0x40220; /* PAE, OSFXSR, OSXSAVE */
+	e->s.xcr0 = 7;	    /* x87, SSE, AVX */
 	e->s.efer = 0x500;
 	e->s.cpl = 3;
 }
@@ -131,11 +211,15 @@ enum {
 	F_STR = 16,   /* string instruction, REP allowed */
 	F_NO66 = 32,  /* no operand-size prefix */
 	F_NOMODRM = 64,
-	F_MOFFS = 128, /* A0-A3 */
-	F_F3 = 256,    /* mandatory F3 prefix */
-	F_NOW = 512,   /* no REX.W */
-	F_DF = 1024,   /* random DF */
-	F_VEX = 2048,  /* op[] = { map, pp, opcode }: VEX-encoded (C4) */
+	F_MOFFS = 128,	 /* A0-A3 */
+	F_F3 = 256,	 /* mandatory F3 prefix */
+	F_NOW = 512,	 /* no REX.W */
+	F_DF = 1024,	 /* random DF */
+	F_VEX = 2048,	 /* op[] = { map, pp, opcode }: VEX-encoded (C4) */
+	F_66 = 4096,	 /* mandatory 66 prefix */
+	F_VL = 8192,	 /* random VEX.L */
+	F_NOV = 16384,	 /* VEX.vvvv 1111b (else #UD) but for a few cases */
+	F_ALIGN = 32768, /* the operand is mostly aligned to 32 */
 };
 
 struct form {
@@ -258,6 +342,51 @@ static const struct form forms[] = {
 	{ "BLSMSK By,Ey", { 2, 0, 0xf3 }, 3, 2, F_VEX },
 	{ "BLSI By,Ey", { 2, 0, 0xf3 }, 3, 3, F_VEX },
 	{ "RORX Gy,Ey,Ib", { 3, 3, 0xf0 }, 3, -1, F_VEX | F_IMM1 },
+	{ "MOVUPS Vx,Wx", { 0x0f, 0x10 }, 2, -1, 0 },
+	{ "MOVUPS Wx,Vx", { 0x0f, 0x11 }, 2, -1, 0 },
+	{ "MOVUPD Vx,Wx", { 0x0f, 0x10 }, 2, -1, F_66 },
+	{ "MOVUPD Wx,Vx", { 0x0f, 0x11 }, 2, -1, F_66 },
+	{ "MOVAPS Vx,Wx", { 0x0f, 0x28 }, 2, -1, F_ALIGN },
+	{ "MOVAPS Wx,Vx", { 0x0f, 0x29 }, 2, -1, F_ALIGN },
+	{ "MOVAPD Vx,Wx", { 0x0f, 0x28 }, 2, -1, F_66 | F_ALIGN },
+	{ "MOVAPD Wx,Vx", { 0x0f, 0x29 }, 2, -1, F_66 | F_ALIGN },
+	{ "MOVNTPS Mx,Vx", { 0x0f, 0x2b }, 2, -1, F_MEM | F_ALIGN },
+	{ "MOVNTPD Mx,Vx", { 0x0f, 0x2b }, 2, -1, F_MEM | F_66 | F_ALIGN },
+	{ "MOVDQA Vx,Wx", { 0x0f, 0x6f }, 2, -1, F_66 | F_ALIGN },
+	{ "MOVDQA Wx,Vx", { 0x0f, 0x7f }, 2, -1, F_66 | F_ALIGN },
+	{ "MOVDQU Vx,Wx", { 0x0f, 0x6f }, 2, -1, F_F3 },
+	{ "MOVDQU Wx,Vx", { 0x0f, 0x7f }, 2, -1, F_F3 },
+	{ "MOVNTDQ Mx,Vx", { 0x0f, 0xe7 }, 2, -1, F_MEM | F_66 | F_ALIGN },
+	{ "MOVNTDQA Vx,Mx", { 0x0f, 0x38, 0x2a }, 3, -1, F_MEM | F_66 | F_ALIGN },
+	{ "MOVD/Q Vx,Ey", { 0x0f, 0x6e }, 2, -1, F_66 },
+	{ "MOVD/Q Ey,Vx", { 0x0f, 0x7e }, 2, -1, F_66 },
+	{ "MOVQ Vx,Wq", { 0x0f, 0x7e }, 2, -1, F_F3 },
+	{ "MOVQ Wq,Vx", { 0x0f, 0xd6 }, 2, -1, F_66 },
+	{ "MOVD/Q Pq,Ey", { 0x0f, 0x6e }, 2, -1, F_NO66 },
+	{ "MOVD/Q Ey,Pq", { 0x0f, 0x7e }, 2, -1, F_NO66 },
+	{ "MOVQ Pq,Qq", { 0x0f, 0x6f }, 2, -1, F_NO66 },
+	{ "MOVQ Qq,Pq", { 0x0f, 0x7f }, 2, -1, F_NO66 },
+	{ "MOVNTQ Mq,Pq", { 0x0f, 0xe7 }, 2, -1, F_NO66 | F_MEM },
+	{ "VMOVUPS Vx,Wx", { 1, 0, 0x10 }, 3, -1, F_VEX | F_VL | F_NOV },
+	{ "VMOVUPS Wx,Vx", { 1, 0, 0x11 }, 3, -1, F_VEX | F_VL | F_NOV },
+	{ "VMOVUPD Vx,Wx", { 1, 1, 0x10 }, 3, -1, F_VEX | F_VL | F_NOV },
+	{ "VMOVUPD Wx,Vx", { 1, 1, 0x11 }, 3, -1, F_VEX | F_VL | F_NOV },
+	{ "VMOVAPS Vx,Wx", { 1, 0, 0x28 }, 3, -1, F_VEX | F_VL | F_NOV | F_ALIGN },
+	{ "VMOVAPS Wx,Vx", { 1, 0, 0x29 }, 3, -1, F_VEX | F_VL | F_NOV | F_ALIGN },
+	{ "VMOVAPD Vx,Wx", { 1, 1, 0x28 }, 3, -1, F_VEX | F_VL | F_NOV | F_ALIGN },
+	{ "VMOVAPD Wx,Vx", { 1, 1, 0x29 }, 3, -1, F_VEX | F_VL | F_NOV | F_ALIGN },
+	{ "VMOVNTPS Mx,Vx", { 1, 0, 0x2b }, 3, -1, F_VEX | F_VL | F_NOV | F_MEM | F_ALIGN },
+	{ "VMOVNTPD Mx,Vx", { 1, 1, 0x2b }, 3, -1, F_VEX | F_VL | F_NOV | F_MEM | F_ALIGN },
+	{ "VMOVDQA Vx,Wx", { 1, 1, 0x6f }, 3, -1, F_VEX | F_VL | F_NOV | F_ALIGN },
+	{ "VMOVDQA Wx,Vx", { 1, 1, 0x7f }, 3, -1, F_VEX | F_VL | F_NOV | F_ALIGN },
+	{ "VMOVDQU Vx,Wx", { 1, 2, 0x6f }, 3, -1, F_VEX | F_VL | F_NOV },
+	{ "VMOVDQU Wx,Vx", { 1, 2, 0x7f }, 3, -1, F_VEX | F_VL | F_NOV },
+	{ "VMOVNTDQ Mx,Vx", { 1, 1, 0xe7 }, 3, -1, F_VEX | F_VL | F_NOV | F_MEM | F_ALIGN },
+	{ "VMOVNTDQA Vx,Mx", { 2, 1, 0x2a }, 3, -1, F_VEX | F_VL | F_NOV | F_MEM | F_ALIGN },
+	{ "VMOVD/Q Vx,Ey", { 1, 1, 0x6e }, 3, -1, F_VEX | F_NOV },
+	{ "VMOVD/Q Ey,Vx", { 1, 1, 0x7e }, 3, -1, F_VEX | F_NOV },
+	{ "VMOVQ Vx,Wq", { 1, 2, 0x7e }, 3, -1, F_VEX | F_NOV },
+	{ "VMOVQ Wq,Vx", { 1, 1, 0xd6 }, 3, -1, F_VEX | F_NOV },
 	{ "MOVS", { 0xa4 }, 1, -1, F_NOMODRM | F_STR },
 	{ "CMPS", { 0xa6 }, 1, -1, F_NOMODRM | F_STR },
 	{ "STOS", { 0xaa }, 1, -1, F_NOMODRM | F_STR },
@@ -392,8 +521,16 @@ static void gen_insn(struct gen *g, const struct form *f)
 	g->st.rflags = 0x202 | (rnd() & EMU_ARITH);
 	if (f->flags & F_STR)
 		g->st.rflags |= (rnd() & 1) ? EMU_DF : 0;
+	for (i = 0; i < 16 * 32; i++)
+		g->st.ymm[i / 32][i % 32] = rnd();
+	for (i = 0; i < 8; i++)
+		g->st.mm[i] = rnd();
 	g->target = (u64)data + 64 + rnd() % (DATA_SIZE - 128);
-	if (!(f->flags & (F_NO66 | F_VEX)) && rnd() % 4 == 0)
+	if ((f->flags & F_ALIGN) && rnd() % 8)
+		g->target &= ~31ULL;
+	if (f->flags & F_66)
+		pfx[np++] = 0x66;
+	else if (!(f->flags & (F_NO66 | F_VEX)) && rnd() % 4 == 0)
 		pfx[np++] = 0x66;
 	if (a32)
 		pfx[np++] = 0x67;
@@ -455,12 +592,20 @@ static void gen_insn(struct gen *g, const struct form *f)
 	if (f->flags & F_VEX) {
 		int v;
 
+		u8 l = ((f->flags & F_VL) && (rnd() & 1)) || rnd() % 32 == 0 ? 4 : 0;
+
 		do {
 			v = rnd() & 15;
-		} while (v == 4 || (f->op[0] == 3 && v && rnd() % 8));
-		g->bytes[np++] = 0xc4;
-		g->bytes[np++] = ((~rex & 7) << 5) | f->op[0];
-		g->bytes[np++] = ((rex & 8) << 4) | ((~v & 15) << 3) | f->op[1];
+		} while (v == 4 || (f->op[0] == 3 && v && rnd() % 8) ||
+			 ((f->flags & F_NOV) && v && rnd() % 16));
+		if (f->op[0] == 1 && !(rex & 0xb) && (rnd() & 1)) { /* the 2-byte form */
+			g->bytes[np++] = 0xc5;
+			g->bytes[np++] = ((~rex & 4) << 5) | ((~v & 15) << 3) | l | f->op[1];
+		} else {
+			g->bytes[np++] = 0xc4;
+			g->bytes[np++] = ((~rex & 7) << 5) | f->op[0];
+			g->bytes[np++] = ((rex & 8) << 4) | ((~v & 15) << 3) | l | f->op[1];
+		}
 	} else if (rex != 0x40 || rnd() % 4 == 0) {
 		g->bytes[np++] = rex;
 	}
@@ -542,6 +687,18 @@ static bool run_case(const struct form *f, char *why, size_t why_len)
 	if (memcmp(data, mirror, DATA_SIZE)) {
 		snprintf(why, why_len, "memory differs");
 		return false;
+	}
+	for (int i = 0; i < 8; i++) {
+		if (emm[i] != nat.mm[i]) {
+			snprintf(why, why_len, "mm%d differs", i);
+			return false;
+		}
+	}
+	for (int i = 0; i < 16; i++) {
+		if (memcmp(evec[i], nat.ymm[i], 32)) {
+			snprintf(why, why_len, "ymm%d differs", i);
+			return false;
+		}
 	}
 	return true;
 }

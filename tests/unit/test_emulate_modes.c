@@ -66,7 +66,29 @@ static int m_out(struct emu *e, u16 port, u32 size, u32 count)
 	return EMU_OK;
 }
 
-static const struct emu_ops ops = { m_read, m_write, m_in, m_out };
+static u8 vec[16][32];
+static u16 fsw;
+
+static void m_vec_read(struct emu *e, u32 idx, void *buf, u32 size)
+{
+	assert_true(size == 8 ? idx < 8 : idx < 16 && (size == 16 || size == 32));
+	memcpy(buf, vec[idx], size);
+}
+
+static void m_vec_write(struct emu *e, u32 idx, const void *buf, u32 size)
+{
+	assert_true(size == 8 ? idx < 8 : idx < 16 && (size == 16 || size == 32));
+	memcpy(vec[idx], buf, size);
+}
+
+static u16 m_fpu_sw(struct emu *e)
+{
+	return fsw;
+}
+
+static const struct emu_ops ops = {
+	m_read, m_write, m_in, m_out, m_vec_read, m_vec_write, m_fpu_sw
+};
 static u8 iobuf[4096];
 
 static void setup_emu(struct emu *e, int mode, const char *code, size_t len, u64 rip)
@@ -370,6 +392,95 @@ static void test_page_walk_32bit_and_pae(void **state)
 	assert_int_equal(e.exc_err, 0);
 }
 
+/* SSE/AVX/MMX moves outside 64-bit mode and their #UD/#NM/#GP/#MF conditions. */
+#define X87_PENDING (1ULL << 40) /* in cr0_or: FSW.ES set */
+static void test_sse_conditions(void **state)
+{
+	static const struct {
+		const char *code;
+		int len;
+		u64 cr0_or, cr4, xcr0, ebx, ds_base;
+		int r, vec;
+	} c[] = {
+		/* movdqa (%ebx),%xmm0 */
+		{ "\x66\x0f\x6f\x03", 4, 0, 0x200, 0, 0x2000, 0, EMU_OK, 0 },
+		{ "\x66\x0f\x6f\x03", 4, 0, 0, 0, 0x2000, 0, EMU_EXCEPTION, EMU_VEC_UD },
+		{ "\x66\x0f\x6f\x03", 4, 4, 0x200, 0, 0x2000, 0, EMU_EXCEPTION, EMU_VEC_UD },
+		{ "\x66\x0f\x6f\x03", 4, 8, 0x200, 0, 0x2000, 0, EMU_EXCEPTION, EMU_VEC_NM },
+		{ "\x66\x0f\x6f\x03", 4, 0, 0x200, 0, 0x2008, 0, EMU_EXCEPTION, EMU_VEC_GP },
+		/* the linear address decides alignment */
+		{ "\x66\x0f\x6f\x03", 4, 0, 0x200, 0, 0x2000, 8, EMU_EXCEPTION, EMU_VEC_GP },
+		{ "\xf3\x0f\x6f\x03", 4, 0, 0x200, 0, 0x2008, 0, EMU_OK, 0 }, /* movdqu */
+		/* vmovdqa (%ebx),%xmm0: OSXSAVE and XCR0.SSE|AVX */
+		{ "\xc5\xf9\x6f\x03", 4, 0, 0x40200, 7, 0x2000, 0, EMU_OK, 0 },
+		{ "\xc5\xf9\x6f\x03", 4, 0, 0x200, 7, 0x2000, 0, EMU_EXCEPTION, EMU_VEC_UD },
+		{ "\xc5\xf9\x6f\x03", 4, 0, 0x40200, 3, 0x2000, 0, EMU_EXCEPTION, EMU_VEC_UD },
+		{ "\xc5\xf9\x6f\x03", 4, 8, 0x40200, 7, 0x2000, 0, EMU_EXCEPTION, EMU_VEC_NM },
+		/* vmovdqa (%ebx),%ymm0 wants 32-byte alignment */
+		{ "\xc5\xfd\x6f\x03", 4, 0, 0x40200, 7, 0x2010, 0, EMU_EXCEPTION, EMU_VEC_GP },
+		{ "\xc5\xfd\x6f\x03", 4, 0, 0x40200, 7, 0x2020, 0, EMU_OK, 0 },
+		/* VEX.vvvv not 1111b; vmovd with VEX.L; movntdq to a register */
+		{ "\xc5\xf1\x6f\x03", 4, 0, 0x40200, 7, 0x2000, 0, EMU_EXCEPTION, EMU_VEC_UD },
+		{ "\xc5\xfd\x6e\xc0", 4, 0, 0x40200, 7, 0x2000, 0, EMU_EXCEPTION, EMU_VEC_UD },
+		{ "\x66\x0f\xe7\xc0", 4, 0, 0x200, 0, 0x2000, 0, EMU_EXCEPTION, EMU_VEC_UD },
+		/* MMX movq (%ebx),%mm0: no CR4 bits needed; CR0.EM, CR0.TS */
+		{ "\x0f\x6f\x03", 3, 0, 0, 0, 0x2008, 0, EMU_OK, 0 },
+		{ "\x0f\x6f\x03", 3, 4, 0, 0, 0x2000, 0, EMU_EXCEPTION, EMU_VEC_UD },
+		{ "\x0f\x6f\x03", 3, 8, 0, 0, 0x2000, 0, EMU_EXCEPTION, EMU_VEC_NM },
+		/* an x87 exception pending: #MF with CR0.NE (FERR# without: not done) */
+		{ "\x0f\x6f\x03", 3, X87_PENDING | 0x20, 0, 0, 0x2000, 0, EMU_EXCEPTION,
+		  EMU_VEC_MF },
+		{ "\x0f\x6f\x03", 3, X87_PENDING, 0, 0, 0x2000, 0, EMU_UNHANDLED, 0 },
+		/* other AVX/AVX2 instructions (vpbroadcastd xmm/ymm): not emulated */
+		{ "\xc4\xe2\x79\x58\x03", 5, 0, 0x40200, 7, 0x2000, 0, EMU_UNHANDLED, 0 },
+		{ "\xc4\xe2\x7d\x58\x03", 5, 0, 0x40200, 7, 0x2000, 0, EMU_UNHANDLED, 0 },
+		/* movntq %mm0,%mm0 does not exist */
+		{ "\x0f\xe7\xc0", 3, 0, 0, 0, 0x2000, 0, EMU_EXCEPTION, EMU_VEC_UD },
+	};
+	struct emu e;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		setup_emu(&e, 4, c[i].code, c[i].len, 0x1000);
+		e.s.cr0 |= c[i].cr0_or & ~X87_PENDING;
+		fsw = (c[i].cr0_or & X87_PENDING) ? 0x80 : 0;
+		e.s.cr4 = c[i].cr4;
+		e.s.xcr0 = c[i].xcr0;
+		e.s.gpr[3] = c[i].ebx;
+		e.s.seg[EMU_DS].base = c[i].ds_base;
+		for (int b = 0; b < 64; b++)
+			mem[0x2000 + c[i].ds_base + b] = b + 1;
+		memset(vec[0], 0xee, 32);
+		assert_int_equal(emu_step(&e), c[i].r);
+		if (c[i].r == EMU_EXCEPTION) {
+			assert_int_equal(e.exc_vec, c[i].vec);
+			assert_int_equal(e.exc_has_err, c[i].vec == EMU_VEC_GP);
+			assert_int_equal(vec[0][0], 0xee);
+			continue;
+		}
+		if (c[i].r != EMU_OK)
+			continue;
+		assert_int_equal(e.s.rip, 0x1000 + c[i].len);
+		for (int b = 0; b < 32; b++) {
+			u8 want = c[i].code[0] == 0x0f ? (b < 8 ? b + 9 : 0xee) /* MMX */
+				  : b < 16 || c[i].code[1] == (char)0xfd
+					  ? (u8)(c[i].ebx - 0x2000 + b + 1)
+				  : c[i].code[0] == (char)0xc5 ? 0
+							       : 0xee;
+			assert_int_equal(vec[0][b], want);
+		}
+	}
+	/* real mode: movdqu %xmm1,(%di) stores 16 bytes */
+	setup_emu(&e, 2, "\xf3\x0f\x7f\x0d", 4, 0x1000);
+	e.s.cr4 = 0x200;
+	e.s.gpr[7] = 0x3000;
+	memset(vec[1], 0x5c, 32);
+	memset(mem + 0x3000, 0, 32);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(mem[0x300f], 0x5c);
+	assert_int_equal(mem[0x3010], 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -381,6 +492,7 @@ int main(void)
 		T(test_string_io_batches),
 		T(test_page_walk),
 		T(test_page_walk_32bit_and_pae),
+		T(test_sse_conditions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
