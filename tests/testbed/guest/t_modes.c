@@ -10,12 +10,9 @@
  * 0x10000-0x1afff; VA 0x400000 maps a different "magic" page per paging
  * mode, VA 0x800000 is not present.
  */
-#include <fcntl.h>
 #include <stdlib.h>
 #include <linux/kvm.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "harness.h"
 
@@ -488,68 +485,33 @@ static int haxm_trace(struct vm_ctx *c, struct out_trace *tr)
 static int kvm_trace(const uint8_t *image, uint64_t size, struct out_trace *tr,
 		     struct kvm_regs *regs, struct kvm_sregs *sregs)
 {
-	struct kvm_userspace_memory_region mr = { 0 };
-	struct {
-		struct kvm_cpuid2 h;
-		struct kvm_cpuid_entry2 e[100];
-	} cpuid = { .h.nent = 100 };
-	struct kvm_run *run = MAP_FAILED;
-	int kvm = -1, vm = -1, vcpu = -1, run_size = 0, r = 1;
-	uint8_t *ram;
+	struct kvm_ctx k;
+	int r = 1;
 
-	ram = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (ram == MAP_FAILED)
-		return fail("mmap: %s", strerror(errno));
-	memcpy(ram, image, size);
-	mr.memory_size = size;
-	mr.userspace_addr = (uintptr_t)ram;
-	if ((kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC)) < 0 ||
-	    (vm = ioctl(kvm, KVM_CREATE_VM, 0)) < 0 || ioctl(vm, KVM_SET_USER_MEMORY_REGION, &mr) ||
-	    (vcpu = ioctl(vm, KVM_CREATE_VCPU, 0)) < 0 ||
-	    ioctl(kvm, KVM_GET_SUPPORTED_CPUID, &cpuid) || ioctl(vcpu, KVM_SET_CPUID2, &cpuid) ||
-	    (run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0)) <= 0 ||
-	    (run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0)) ==
-		    MAP_FAILED ||
-	    ioctl(vcpu, KVM_GET_SREGS, sregs)) {
-		fail("KVM setup: %s", strerror(errno));
+	if (kvm_setup_real(&k, size, LOAD))
 		goto out;
-	}
-	/* As vm_load_real(): CS=DS=ES=SS=0, IP=LOAD, SP=0x8000. */
-	sregs->cs.selector = sregs->ds.selector = sregs->es.selector = sregs->ss.selector = 0;
-	sregs->cs.base = sregs->ds.base = sregs->es.base = sregs->ss.base = 0;
-	*regs = (struct kvm_regs){ .rip = LOAD, .rsp = 0x8000, .rflags = 2 };
-	if (ioctl(vcpu, KVM_SET_SREGS, sregs) || ioctl(vcpu, KVM_SET_REGS, regs)) {
-		fail("KVM_SET_*REGS: %s", strerror(errno));
-		goto out;
-	}
+	memcpy(k.ram, image, size);
 	for (;;) {
-		if (ioctl(vcpu, KVM_RUN, 0)) {
+		if (ioctl(k.vcpu, KVM_RUN, 0)) {
 			fail("KVM_RUN: %s", strerror(errno));
 			goto out;
 		}
-		if (run->exit_reason == KVM_EXIT_HLT)
+		if (k.run->exit_reason == KVM_EXIT_HLT)
 			break;
-		if (run->exit_reason != KVM_EXIT_IO || run->io.direction != KVM_EXIT_IO_OUT) {
-			fail("KVM exit %u", run->exit_reason);
+		if (k.run->exit_reason != KVM_EXIT_IO || k.run->io.direction != KVM_EXIT_IO_OUT) {
+			fail("KVM exit %u", k.run->exit_reason);
 			goto out;
 		}
-		if (trace_add(tr, run->io.port, (uint8_t *)run + run->io.data_offset, run->io.size))
+		if (trace_add(tr, k.run->io.port, (uint8_t *)k.run + k.run->io.data_offset,
+			      k.run->io.size))
 			goto out;
 	}
-	if (ioctl(vcpu, KVM_GET_REGS, regs) || ioctl(vcpu, KVM_GET_SREGS, sregs))
+	if (ioctl(k.vcpu, KVM_GET_REGS, regs) || ioctl(k.vcpu, KVM_GET_SREGS, sregs))
 		fail("KVM_GET_*REGS: %s", strerror(errno));
 	else
 		r = 0;
 out:
-	if (run != MAP_FAILED)
-		munmap(run, run_size);
-	if (vcpu >= 0)
-		close(vcpu);
-	if (vm >= 0)
-		close(vm);
-	if (kvm >= 0)
-		close(kvm);
-	munmap(ram, size);
+	kvm_teardown(&k);
 	return r;
 }
 
