@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Exits of issue 3 not proven elsewhere: HAX_EXIT_PAUSED (user space keeps
+ * the vCPU out of the guest through the tunnel's _exit_reason, as HAXM 7.8
+ * and crosvm do it), every VMX instruction and the other instructions haxm
+ * refuses (#UD, RDPMC #GP) in 64-bit mode, and CPUID leaf 0xD's sizes
+ * following the guest's XCR0.
+ */
+#include <pthread.h>
+#include <time.h>
+
+#include "harness.h"
+
+/* ---- PAUSED --------------------------------------------------------------- */
+
+GUEST_CODE(g_pause_out, ".code16\n mov $1, %al\n out %al, $0x80\n hlt\n");
+
+/* A request before RUN: the guest does not run, for as long as it stays. */
+VM_TEST(paused_keeps_vcpu_out, 64 << 10)
+{
+	vcpu_state_t s;
+
+	if (vm_load_real(c, 0x1000, g_pause_out_start, g_pause_out_end))
+		return 1;
+	c->tunnel->_exit_reason = HAX_EXIT_PAUSED;
+	if (expect_exit(c, HAX_EXIT_PAUSED) || expect_exit(c, HAX_EXIT_PAUSED))
+		return 1;
+	/* Left for user space to clear, as HAXM does. */
+	CHECK_EQ(c->tunnel->_exit_reason, HAX_EXIT_PAUSED);
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(s._rip, 0x1000);
+	/* A kick stays pending behind the pause, for the RUN after it. */
+	c->tunnel->user_event_pending = 1;
+	if (expect_exit(c, HAX_EXIT_PAUSED))
+		return 1;
+	CHECK_EQ(c->tunnel->user_event_pending, 1);
+	c->tunnel->_exit_reason = 0;
+	if (expect_exit(c, HAX_EXIT_INTERRUPT))
+		return 1;
+	CHECK_EQ(c->tunnel->user_event_pending, 0);
+	return expect_out(c, 0x80, 1, 1) || expect_exit(c, HAX_EXIT_HLT);
+}
+
+GUEST_CODE(g_pause_in, ".code16\n in $0x71, %al\n out %al, $0x80\n hlt\n");
+
+/* An IN user space answered completes before the pause: RAX and RIP move. */
+VM_TEST(paused_after_in_completes, 64 << 10)
+{
+	vcpu_state_t s;
+
+	if (vm_load_real(c, 0x1000, g_pause_in_start, g_pause_in_end) ||
+	    expect_exit(c, HAX_EXIT_IO))
+		return 1;
+	CHECK_EQ(c->tunnel->io._direction, HAX_IO_IN);
+	c->iobuf[0] = 0x5a;
+	c->tunnel->_exit_reason = HAX_EXIT_PAUSED;
+	if (expect_exit(c, HAX_EXIT_PAUSED))
+		return 1;
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(s._regs[HAX_REG_RAX] & 0xff, 0x5a);
+	CHECK_EQ(s._rip, 0x1002);
+	c->tunnel->_exit_reason = 0;
+	return expect_out(c, 0x80, 1, 0x5a) || expect_exit(c, HAX_EXIT_HLT);
+}
+
+GUEST_CODE(g_pause_spin, ".code16\n cli\n 1: jmp 1b\n");
+
+struct pauser {
+	struct vm_ctx *c;
+	int done;
+};
+
+/* Pause after 100 ms; kick after 3 s more if RUN has not returned (a failure). */
+static void *pause_after_100ms(void *arg)
+{
+	struct pauser *p = arg;
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+	int i;
+
+	nanosleep(&ts, NULL);
+	__atomic_store_n(&p->c->tunnel->_exit_reason, HAX_EXIT_PAUSED, __ATOMIC_SEQ_CST);
+	for (i = 0; i < 30 && !__atomic_load_n(&p->done, __ATOMIC_ACQUIRE); i++)
+		nanosleep(&ts, NULL);
+	__atomic_store_n(&p->c->tunnel->user_event_pending, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/*
+ * Written by another thread while the guest spins with IF=0 (no signal, no
+ * kick): the next exit the kernel handles (the preemption timer's) sees it.
+ */
+VM_TEST(paused_from_another_thread, 64 << 10)
+{
+	struct pauser p = { c, 0 };
+	vcpu_state_t s;
+	pthread_t th;
+	int r;
+
+	if (vm_load_real(c, 0x1000, g_pause_spin_start, g_pause_spin_end))
+		return 1;
+	CHECK(pthread_create(&th, NULL, pause_after_100ms, &p) == 0);
+	r = expect_exit(c, HAX_EXIT_PAUSED);
+	__atomic_store_n(&p.done, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	if (r)
+		return r;
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(s._rip, 0x1001);
+	return 0;
+}
+
+/* ---- instructions haxm refuses, in 64-bit mode ---------------------------- */
+
+#define LM_IDT 0x2000
+
+/*
+ * Handlers: report the vector (and #GP's error code), then skip the
+ * faulting instruction by its length, which the guest keeps in RSI.
+ */
+GUEST_CODE(g_x64_ud, ".code64\n push %rax\n mov $6, %al\n out %al, $0x80\n"
+		     " add %rsi, 8(%rsp)\n pop %rax\n iretq\n");
+GUEST_CODE(g_x64_gp, ".code64\n push %rax\n mov $13, %al\n out %al, $0x80\n"
+		     " mov 8(%rsp), %eax\n out %eax, $0x81\n"
+		     " add %rsi, 16(%rsp)\n pop %rax\n add $8, %rsp\n iretq\n");
+
+/* Each instruction with its length in ESI; RAX points at a zeroed qword. */
+#define REFUSED(insn, len) " mov $" #len ", %esi\n " insn "\n"
+GUEST_CODE(g_refused,
+	   ".code64\n mov $0x3000, %eax\n" REFUSED("vmxon (%rax)", 4) REFUSED("vmclear (%rax)", 4)
+		   REFUSED("vmptrld (%rax)", 3) REFUSED("vmptrst (%rax)", 3)
+			   REFUSED("vmread %rax, %rbx", 3) REFUSED("vmwrite %rbx, %rax", 3) REFUSED(
+				   "vmlaunch", 3) REFUSED("vmresume", 3) REFUSED("vmxoff", 3)
+				   REFUSED("vmcall", 3) REFUSED("invept (%rax), %rbx",
+								5) REFUSED("invvpid (%rax), %rbx",
+									   5) REFUSED("vmfunc", 3)
+					   REFUSED("getsec", 2) REFUSED("invd",
+									2) REFUSED("monitor", 3)
+						   REFUSED("mwait", 3) " xor %ecx, %ecx\n" REFUSED(
+							   "rdpmc", 2) " out %al, $0x88\n hlt\n");
+#define N_UD 17
+
+static void idt64_gate(struct vm_ctx *c, int vec, uint64_t off)
+{
+	uint64_t g[2] = { (off & 0xffff) | (8ULL << 16) | (0x8e00ULL << 32) |
+				  ((off >> 16 & 0xffff) << 48),
+			  off >> 32 };
+
+	memcpy(c->ram + LM_IDT + 16 * vec, g, sizeof(g));
+}
+
+/* A 64-bit guest with a GDT at 0 (code 8, data 16) and an IDT for #UD and #GP. */
+static int load_long_idt(struct vm_ctx *c, const uint8_t *start, const uint8_t *end)
+{
+	static const struct long_mode m = { .tables = 0x10000 };
+	static const uint64_t gdt[3] = { 0, 0x00af9a000000ffffULL, 0x00cf92000000ffffULL };
+	vcpu_state_t s;
+
+	if (vm_load_long(c, &m, 0x1000, start, end))
+		return 1;
+	memcpy(c->ram, gdt, sizeof(gdt));
+	memcpy(c->ram + 0x2800, g_x64_ud_start, g_x64_ud_end - g_x64_ud_start);
+	memcpy(c->ram + 0x2900, g_x64_gp_start, g_x64_gp_end - g_x64_gp_start);
+	idt64_gate(c, 6, 0x2800);
+	idt64_gate(c, 13, 0x2900);
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	s._gdt.base = 0;
+	s._gdt.limit = sizeof(gdt) - 1;
+	s._idt.base = LM_IDT;
+	s._idt.limit = 16 * 32 - 1;
+	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	return 0;
+}
+
+/*
+ * The VMX instructions, VMCALL, VMFUNC, GETSEC, INVD, MONITOR and MWAIT
+ * raise #UD in the guest (haxm offers no VMX, SMX or MONITOR in CPUID);
+ * RDPMC raises #GP(0) (no PMU). The guest continues after each.
+ */
+VM_TEST(exits_refused_instructions_fault, 1 << 20)
+{
+	vcpu_state_t s;
+	int i;
+
+	if (load_long_idt(c, g_refused_start, g_refused_end))
+		return 1;
+	for (i = 0; i < N_UD; i++) {
+		if (vm_run(c))
+			return 1;
+		if (c->tunnel->_exit_status != HAX_EXIT_IO || c->tunnel->io._port != 0x80 ||
+		    c->iobuf[0] != 6)
+			return fail("instruction %d: exit %u (VMX reason %u) port 0x%x value %u, "
+				    "expected #UD",
+				    i, c->tunnel->_exit_status, c->tunnel->_exit_reason,
+				    c->tunnel->io._port, c->iobuf[0]);
+	}
+	if (expect_out(c, 0x80, 1, 13) || expect_out(c, 0x81, 4, 0))
+		return 1;
+	if (expect_exit(c, HAX_EXIT_IO))
+		return 1;
+	CHECK_EQ(c->tunnel->io._port, 0x88);
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(s._regs[HAX_REG_RSP], 0x8000); /* every frame popped */
+	return expect_exit(c, HAX_EXIT_HLT);
+}
