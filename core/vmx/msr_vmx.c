@@ -441,7 +441,7 @@ int vmx_handle_cpuid(struct vcpu *v, struct hax_tunnel *t)
 	u32 r[4];
 
 	cpuid_lookup(&v->cpuid, (u32)v->regs[HAX_REG_RAX], (u32)v->regs[HAX_REG_RCX], v->id,
-		     osxsave, r);
+		     osxsave, v->xcr0, r);
 	v->regs[HAX_REG_RAX] = r[0];
 	v->regs[HAX_REG_RBX] = r[1];
 	v->regs[HAX_REG_RCX] = r[2];

@@ -202,3 +202,81 @@ VM_TEST(exits_refused_instructions_fault, 1 << 20)
 	CHECK_EQ(s._regs[HAX_REG_RSP], 0x8000); /* every frame popped */
 	return expect_exit(c, HAX_EXIT_HLT);
 }
+
+/* ---- CPUID leaf 0xD follows the guest's XCR0 ------------------------------ */
+
+static void host_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	asm volatile("cpuid"
+		     : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+		     : "a"(leaf), "c"(sub));
+}
+
+/* The XSAVE area size for @xcr0 from the host's component layout (SDM 13.4). */
+static uint32_t xsave_size(uint64_t xcr0, bool compacted)
+{
+	uint32_t size = 576, r[4];
+	int i;
+
+	for (i = 2; i < 63; i++) {
+		if (!(xcr0 & (1ULL << i)))
+			continue;
+		host_cpuid(0xd, i, r);
+		if (compacted)
+			size = ((r[2] & 2) ? (size + 63) & ~63u : size) + r[0];
+		else if (r[0] + r[1] > size)
+			size = r[0] + r[1];
+	}
+	return size;
+}
+
+/* EBX of 0xD.0 at reset (XCR0 1), after XCR0 = 3, after XCR0 = R8; then 0xD.1's. */
+GUEST_CODE(g_xsave_sizes, ".code64\n"
+			  " mov $0xd, %eax\n xor %ecx, %ecx\n cpuid\n mov %ebx, %eax\n"
+			  " out %eax, $0x80\n"
+			  " mov $3, %eax\n xor %edx, %edx\n xor %ecx, %ecx\n xsetbv\n"
+			  " mov $0xd, %eax\n xor %ecx, %ecx\n cpuid\n mov %ebx, %eax\n"
+			  " out %eax, $0x80\n"
+			  " mov %r8d, %eax\n xor %edx, %edx\n xor %ecx, %ecx\n xsetbv\n"
+			  " mov $0xd, %eax\n xor %ecx, %ecx\n cpuid\n mov %ebx, %eax\n"
+			  " out %eax, $0x80\n"
+			  " mov $0xd, %eax\n mov $1, %ecx\n cpuid\n mov %ebx, %eax\n"
+			  " out %eax, $0x81\n hlt\n");
+
+/*
+ * A guest enabling fewer components than the host gets the smaller size a
+ * CPU reports for that XCR0 (Linux checks it against its own sum, and a
+ * mismatch turns XSAVE off), both formats computed from the host's layout.
+ */
+VM_TEST(exits_cpuid_xsave_size_follows_xcr0, 1 << 20)
+{
+	static const struct long_mode m = { .tables = 0x10000, .cr4_set = 0x40600 };
+	uint64_t xcr0, full;
+	vcpu_state_t s;
+	uint32_t r[4];
+
+	host_cpuid(1, 0, r);
+	if (!(r[2] & (1u << 27)) || !(r[2] & (1u << 28)))
+		return fail("the testbed CPU has no OSXSAVE/AVX");
+	asm volatile("xgetbv" : "=a"(r[0]), "=d"(r[1]) : "c"(0));
+	xcr0 = (uint64_t)r[1] << 32 | r[0];
+	full = xcr0 & 0xe7; /* x87 SSE AVX AVX-512: what guests may enable */
+	CHECK((full & 7) == 7);
+	if (vm_load_long(c, &m, 0x1000, g_xsave_sizes_start, g_xsave_sizes_end))
+		return 1;
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	s._regs[HAX_REG_R8] = full;
+	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	if (expect_out(c, 0x80, 4, 576) || expect_out(c, 0x80, 4, 576) ||
+	    expect_out(c, 0x80, 4, xsave_size(full, false)) ||
+	    expect_out(c, 0x81, 4, xsave_size(full, true)))
+		return 1;
+	/* With the host's own XCR0 the CPU's answer is the same. */
+	if (xcr0 == full) {
+		host_cpuid(0xd, 0, r);
+		CHECK_EQ(xsave_size(full, false), r[1]);
+	}
+	printf("exits_cpuid_xsave_size_follows_xcr0: XCR0 0x%llx: %u bytes, compacted %u\n",
+	       (unsigned long long)full, xsave_size(full, false), xsave_size(full, true));
+	return expect_exit(c, HAX_EXIT_HLT);
+}
