@@ -224,6 +224,9 @@ enum vmx_exit_reason {
 #define HAX_CR4_VMXE	(1ULL << 13)
 #define HAX_CR4_DE	(1ULL << 3)
 #define HAX_CR4_OSXSAVE (1ULL << 18)
+#define HAX_CR4_PKE	(1ULL << 22)
+#define HAX_CR4_CET	(1ULL << 23)
+#define HAX_CR4_PKS	(1ULL << 24)
 
 /* XCR0 state components (SDM 13.1) */
 #define XCR0_X87	    (1ULL << 0)

@@ -116,6 +116,11 @@ static void test_cr_fixed(void **state)
 	/* CR4.VMXE forced, bits the CPU lacks cleared */
 	assert_int_equal(vmx_cr4_fixed(&c, 0), 0x2000);
 	assert_int_equal(vmx_cr4_fixed(&c, 0x20 | (1ULL << 30)), 0x2020);
+	/* PKE, CET, PKS: never the guest's, even where the CPU has them */
+	m.cr4_fixed1 |= HAX_CR4_PKE | HAX_CR4_CET | HAX_CR4_PKS;
+	assert_int_equal(vmx_caps_derive(&m, &c, &missing), 0);
+	assert_int_equal(c.cr4_fixed1, 0x3727ffULL);
+	assert_int_equal(vmx_cr4_fixed(&c, 0x20 | HAX_CR4_PKE | HAX_CR4_PKS), 0x2020);
 }
 
 static segment_desc_t seg(u32 ar)

@@ -280,3 +280,72 @@ VM_TEST(exits_cpuid_xsave_size_follows_xcr0, 1 << 20)
 	       (unsigned long long)full, xsave_size(full, false), xsave_size(full, true));
 	return expect_exit(c, HAX_EXIT_HLT);
 }
+
+/* ---- CR4 bits whose state haxm does not switch (PKE, CET, PKS) ------------ */
+
+#define CR4_PKE (1u << 22)
+
+/* MOV to CR4 of PKE, CET, PKS: each #GP(0), nothing set; then WRPKRU: #UD. */
+GUEST_CODE(g_cr4_pke, ".code64\n"
+		      " mov %cr4, %rbx\n"
+		      " mov %rbx, %rax\n bts $22, %rax\n mov $3, %esi\n mov %rax, %cr4\n"
+		      " mov %rbx, %rax\n bts $23, %rax\n mov $3, %esi\n mov %rax, %cr4\n"
+		      " mov %rbx, %rax\n bts $24, %rax\n mov $3, %esi\n mov %rax, %cr4\n"
+		      " mov %cr4, %rax\n out %eax, $0x82\n"
+		      " xor %ecx, %ecx\n xor %edx, %edx\n xor %eax, %eax\n mov $3, %esi\n wrpkru\n"
+		      " hlt\n");
+
+static uint32_t host_rdpkru(void)
+{
+	uint32_t pkru, edx;
+
+	asm volatile("rdpkru" : "=a"(pkru), "=d"(edx) : "c"(0));
+	return pkru;
+}
+
+static void host_wrpkru(uint32_t pkru)
+{
+	asm volatile("wrpkru" ::"a"(pkru), "c"(0), "d"(0));
+}
+
+/*
+ * The guest runs under the host thread's PKRU (XCR0 never has PKRU for
+ * guests), so it must not be able to enable or change protection keys:
+ * CR4.PKE (and CET, PKS: the host's IA32_S_CET/IA32_PKRS) stay clear. On a
+ * host with PKU, the host's PKRU is the same after the guest ran.
+ */
+VM_TEST(exits_cr4_pke_refused_host_pkru_kept, 1 << 20)
+{
+	uint32_t r[4], pkru = 0;
+	bool ospke;
+	vcpu_state_t s;
+
+	host_cpuid(7, 0, r);
+	ospke = r[2] & (1u << 4);
+	if (ospke) {
+		pkru = host_rdpkru();
+		host_wrpkru(0x55555554); /* every key but 0 access-disabled */
+	}
+	if (load_long_idt(c, g_cr4_pke_start, g_cr4_pke_end))
+		return 1;
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	s._cr4 |= CR4_PKE;
+	CHECK_ERRNO(hax_set_regs(c->vcpu_fd, &s), EINVAL);
+	if (expect_out(c, 0x80, 1, 13) || expect_out(c, 0x81, 4, 0) || expect_out(c, 0x80, 1, 13) ||
+	    expect_out(c, 0x81, 4, 0) || expect_out(c, 0x80, 1, 13) || expect_out(c, 0x81, 4, 0))
+		return 1;
+	if (expect_exit(c, HAX_EXIT_IO))
+		return 1;
+	CHECK_EQ(c->tunnel->io._port, 0x82);
+	CHECK_EQ(*(uint32_t *)c->iobuf & (7u << 22), 0);
+	if (expect_out(c, 0x80, 1, 6) || expect_exit(c, HAX_EXIT_HLT))
+		return 1;
+	printf("exits_cr4_pke_refused_host_pkru_kept: host %s PKU\n", ospke ? "with" : "without");
+	if (ospke) {
+		uint32_t after = host_rdpkru();
+
+		host_wrpkru(pkru);
+		CHECK_EQ(after, 0x55555554);
+	}
+	return 0;
+}
