@@ -349,3 +349,36 @@ VM_TEST(exits_cr4_pke_refused_host_pkru_kept, 1 << 20)
 	}
 	return 0;
 }
+
+/* ---- CR8 (TPR) and INVLPG in 64-bit mode ---------------------------------- */
+
+/*
+ * MOV to/from CR8 exit (CR8-load/store exiting): the value is kept per
+ * vCPU, bits above 3 are #GP(0). INVLPG needs no exit with EPT: after the
+ * guest remaps linear 2 MiB from physical 2 MiB to 4 MiB and invalidates
+ * it, the new page is seen.
+ */
+GUEST_CODE(g_cr8_invlpg, ".code64\n"
+			 " mov $5, %eax\n mov %rax, %cr8\n mov %cr8, %rbx\n mov %ebx, %eax\n"
+			 " out %eax, $0x83\n"
+			 " mov $0x10, %eax\n mov $4, %esi\n mov %rax, %cr8\n"
+			 " mov %cr8, %rax\n out %eax, $0x83\n"
+			 " mov $0x200000, %ebx\n mov (%rbx), %eax\n out %eax, $0x84\n"
+			 " movq $0x400083, 0x12008\n invlpg (%rbx)\n"
+			 " mov (%rbx), %eax\n out %eax, $0x84\n hlt\n");
+
+VM_TEST(exits_cr8_and_invlpg, 8 << 20)
+{
+	if (load_long_idt(c, g_cr8_invlpg_start, g_cr8_invlpg_end))
+		return 1;
+	/* PD at 0x12000 (PML4 0x10000, PDPT 0x11000): entry 1 maps 2 MiB. */
+	CHECK_EQ(*(uint64_t *)(c->ram + 0x12008), 0x200083);
+	memcpy(c->ram + 0x200000, "AAAA", 4);
+	memcpy(c->ram + 0x400000, "BBBB", 4);
+	if (expect_out(c, 0x83, 4, 5) || expect_out(c, 0x80, 1, 13) || expect_out(c, 0x81, 4, 0) ||
+	    expect_out(c, 0x83, 4, 5))
+		return 1;
+	if (expect_out(c, 0x84, 4, 0x41414141) || expect_out(c, 0x84, 4, 0x42424242))
+		return 1;
+	return expect_exit(c, HAX_EXIT_HLT);
+}
