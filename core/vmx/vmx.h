@@ -242,6 +242,8 @@ enum vmx_exit_reason {
 #define DR7_GD		 (1ULL << 13)
 #define DR7_ENABLES	 0xffULL
 #define HAX_MSR_DEBUGCTL 0x1d9
+#define DEBUGCTL_LBR	 (1ULL << 0)
+#define DEBUGCTL_BTF	 (1ULL << 1)
 #define HAX_EFER_LME	 (1ULL << 8)
 #define HAX_EFER_LMA	 (1ULL << 10)
 #define HAX_EFER_NXE	 (1ULL << 11)
