@@ -307,3 +307,67 @@ int kvm_setup_real(struct kvm_ctx *k, uint64_t ram_size, uint64_t ip)
 		return fail("KVM_SET_*REGS: %s", strerror(errno));
 	return 0;
 }
+
+static int out_trace_add(struct out_trace *tr, uint16_t port, const void *data, int size)
+{
+	uint32_t v = 0;
+
+	if (tr->n == (int)(sizeof(tr->val) / sizeof(tr->val[0])))
+		return fail("more than %d OUTs", tr->n);
+	memcpy(&v, data, size);
+	tr->port[tr->n] = port;
+	tr->val[tr->n++] = v;
+	return 0;
+}
+
+int vm_out_trace(struct vm_ctx *c, struct out_trace *tr)
+{
+	vcpu_state_t s;
+
+	for (;;) {
+		if (vm_run(c))
+			return 1;
+		if (c->tunnel->_exit_status == HAX_EXIT_HLT)
+			return 0;
+		if (c->tunnel->_exit_status != HAX_EXIT_IO ||
+		    c->tunnel->io._direction != HAX_IO_OUT)
+			break;
+		if (out_trace_add(tr, c->tunnel->io._port, c->iobuf, c->tunnel->io._size))
+			return 1;
+	}
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	return fail("after %d OUTs: exit status %u reason %u; rip 0x%llx cs 0x%x cr0 0x%llx "
+		    "cr4 0x%llx efer 0x%x",
+		    tr->n, c->tunnel->_exit_status, c->tunnel->_exit_reason,
+		    (unsigned long long)s._rip, s._cs.selector, (unsigned long long)s._cr0,
+		    (unsigned long long)s._cr4, s._efer);
+}
+
+int kvm_out_trace(struct kvm_ctx *k, struct out_trace *tr)
+{
+	for (;;) {
+		if (ioctl(k->vcpu, KVM_RUN, 0))
+			return fail("KVM_RUN: %s", strerror(errno));
+		if (k->run->exit_reason == KVM_EXIT_HLT)
+			return 0;
+		if (k->run->exit_reason != KVM_EXIT_IO || k->run->io.direction != KVM_EXIT_IO_OUT)
+			return fail("KVM exit %u after %d OUTs", k->run->exit_reason, tr->n);
+		if (out_trace_add(tr, k->run->io.port, (uint8_t *)k->run + k->run->io.data_offset,
+				  k->run->io.size))
+			return 1;
+	}
+}
+
+int out_trace_equal(const struct out_trace *h, const struct out_trace *k)
+{
+	int i;
+
+	for (i = 0; i < h->n && i < k->n; i++)
+		if (h->port[i] != k->port[i] || h->val[i] != k->val[i])
+			return fail("OUT %d: haxm port 0x%x value 0x%x, kvm_intel port 0x%x value "
+				    "0x%x",
+				    i, h->port[i], h->val[i], k->port[i], k->val[i]);
+	if (h->n != k->n)
+		return fail("haxm made %d OUTs, kvm_intel %d", h->n, k->n);
+	return 0;
+}

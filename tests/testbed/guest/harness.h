@@ -160,4 +160,22 @@ struct kvm_ctx {
 int kvm_setup_real(struct kvm_ctx *k, uint64_t ram_size, uint64_t ip);
 void kvm_teardown(struct kvm_ctx *k);
 
+/* The OUTs a guest makes, in order: to compare a run under haxm with KVM's. */
+struct out_trace {
+	int n;
+	uint16_t port[64];
+	uint32_t val[64]; /* zero-extended */
+};
+
+/*
+ * vm_out_trace() - RUN until the guest's HLT, recording every OUT in @tr
+ * (at most 64); any other exit is a failure saying where the guest stopped.
+ */
+int vm_out_trace(struct vm_ctx *c, struct out_trace *tr);
+/* kvm_out_trace() - the same under KVM (no in-kernel irqchip: HLT exits). */
+int kvm_out_trace(struct kvm_ctx *k, struct out_trace *tr);
+/* out_trace_equal() - 0 if @h and @k hold the same OUTs, else a failure naming the first
+ * difference. */
+int out_trace_equal(const struct out_trace *h, const struct out_trace *k);
+
 #endif /* HAXM_TESTBED_HARNESS_H */

@@ -447,41 +447,7 @@ VM_TEST(modes_pae_bad_pdpte_refused, 1 << 20)
 
 /* ---- the same mode switches under kvm_intel ---------------------------- */
 
-struct out_trace {
-	int n;
-	uint16_t port[16];
-	uint32_t val[16];
-};
-
-static int trace_add(struct out_trace *tr, uint16_t port, const void *data, int size)
-{
-	uint32_t v = 0;
-
-	if (tr->n == 16)
-		return fail("more than 16 OUTs");
-	memcpy(&v, data, size);
-	tr->port[tr->n] = port;
-	tr->val[tr->n++] = v;
-	return 0;
-}
-
-/* Run the loaded guest under haxm to its HLT, recording every OUT. */
-static int haxm_trace(struct vm_ctx *c, struct out_trace *tr)
-{
-	for (;;) {
-		if (vm_run(c))
-			return 1;
-		if (c->tunnel->_exit_status == HAX_EXIT_HLT)
-			return 0;
-		if (c->tunnel->_exit_status != HAX_EXIT_IO ||
-		    c->tunnel->io._direction != HAX_IO_OUT)
-			return stopped_at(c, "haxm trace");
-		if (trace_add(tr, c->tunnel->io._port, c->iobuf, c->tunnel->io._size))
-			return 1;
-	}
-}
-
-/* The same under KVM (no in-kernel irqchip: HLT exits to user space). */
+/* The OUTs and final registers of the image under KVM. */
 static int kvm_trace(const uint8_t *image, uint64_t size, struct out_trace *tr,
 		     struct kvm_regs *regs, struct kvm_sregs *sregs)
 {
@@ -491,21 +457,8 @@ static int kvm_trace(const uint8_t *image, uint64_t size, struct out_trace *tr,
 	if (kvm_setup_real(&k, size, LOAD))
 		goto out;
 	memcpy(k.ram, image, size);
-	for (;;) {
-		if (ioctl(k.vcpu, KVM_RUN, 0)) {
-			fail("KVM_RUN: %s", strerror(errno));
-			goto out;
-		}
-		if (k.run->exit_reason == KVM_EXIT_HLT)
-			break;
-		if (k.run->exit_reason != KVM_EXIT_IO || k.run->io.direction != KVM_EXIT_IO_OUT) {
-			fail("KVM exit %u", k.run->exit_reason);
-			goto out;
-		}
-		if (trace_add(tr, k.run->io.port, (uint8_t *)k.run + k.run->io.data_offset,
-			      k.run->io.size))
-			goto out;
-	}
+	if (kvm_out_trace(&k, tr))
+		goto out;
 	if (ioctl(k.vcpu, KVM_GET_REGS, regs) || ioctl(k.vcpu, KVM_GET_SREGS, sregs))
 		fail("KVM_GET_*REGS: %s", strerror(errno));
 	else
@@ -521,19 +474,14 @@ static int compare_with_kvm(struct vm_ctx *c, const uint8_t *image)
 	struct kvm_regs kr;
 	struct kvm_sregs ks;
 	vcpu_state_t s;
-	int i;
 
 	/* KVM first: it cannot enable VMX while haxm has a VM (docs/design.md). */
 	if (kvm_trace(image, c->ram_size, &tk, &kr, &ks) || vm_setup(c, c->ram_size))
 		return 1;
 	memcpy(c->ram, image, c->ram_size);
-	if (vm_load_real(c, LOAD, g_switch_start, g_switch_end) || haxm_trace(c, &th))
+	if (vm_load_real(c, LOAD, g_switch_start, g_switch_end) || vm_out_trace(c, &th) ||
+	    out_trace_equal(&th, &tk))
 		return 1;
-	CHECK_EQ(th.n, tk.n);
-	for (i = 0; i < th.n; i++) {
-		CHECK_EQ(th.port[i], tk.port[i]);
-		CHECK_EQ(th.val[i], tk.val[i]);
-	}
 	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
 	CHECK_EQ(s._rip, kr.rip);
 	CHECK_EQ(s._rflags, kr.rflags);

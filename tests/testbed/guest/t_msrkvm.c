@@ -59,24 +59,6 @@ static const uint32_t msrs[] = {
 	0x1b,	    0x200,	0x250,	    0x1d9,	0,
 };
 
-struct trace {
-	int n;
-	uint16_t port[64];
-	uint32_t val[64];
-};
-
-static int trace_add(struct trace *t, uint16_t port, const void *data, int size)
-{
-	uint32_t v = 0;
-
-	if (t->n == 64)
-		return fail("more than 64 OUTs");
-	memcpy(&v, data, size);
-	t->port[t->n] = port;
-	t->val[t->n++] = v;
-	return 0;
-}
-
 static void load_image(uint8_t *ram)
 {
 	uint16_t ivt[2] = { (uint16_t)(0x1000 + (g_msrcmp_gp - g_msrcmp_start)), 0 };
@@ -86,83 +68,37 @@ static void load_image(uint8_t *ram)
 	memcpy(ram + MSR_LIST, msrs, sizeof(msrs));
 }
 
-static int kvm_msr_trace(struct trace *t)
+static int kvm_msr_trace(struct out_trace *t)
 {
 	struct kvm_ctx k;
-	int r = 1, i;
+	int r = kvm_setup_real(&k, 64 << 10, 0x1000);
 
-	if (kvm_setup_real(&k, 64 << 10, 0x1000))
-		goto out;
-	load_image(k.ram);
-	for (i = 0; i < 200; i++) {
-		if (ioctl(k.vcpu, KVM_RUN, 0)) {
-			fail("KVM_RUN: %s", strerror(errno));
-			goto out;
-		}
-		if (k.run->exit_reason == KVM_EXIT_HLT) {
-			r = 0;
-			goto out;
-		}
-		if (k.run->exit_reason != KVM_EXIT_IO || k.run->io.direction != KVM_EXIT_IO_OUT) {
-			fail("KVM exit %u", k.run->exit_reason);
-			goto out;
-		}
-		if (trace_add(t, k.run->io.port, (uint8_t *)k.run + k.run->io.data_offset,
-			      k.run->io.size))
-			goto out;
+	if (!r) {
+		load_image(k.ram);
+		r = kvm_out_trace(&k, t);
 	}
-	fail("KVM: no HLT");
-out:
 	kvm_teardown(&k);
 	return r;
-}
-
-static int haxm_msr_trace(struct vm_ctx *c, struct trace *t)
-{
-	int i;
-
-	load_image(c->ram);
-	if (vm_load_real(c, 0x1000, g_msrcmp_start, g_msrcmp_end))
-		return 1;
-	for (i = 0; i < 200; i++) {
-		if (vm_run(c))
-			return 1;
-		if (c->tunnel->_exit_status == HAX_EXIT_HLT)
-			return 0;
-		if (c->tunnel->_exit_status != HAX_EXIT_IO ||
-		    c->tunnel->io._direction != HAX_IO_OUT)
-			return fail("haxm exit %u", c->tunnel->_exit_status);
-		if (trace_add(t, c->tunnel->io._port, c->iobuf, c->tunnel->io._size))
-			return 1;
-	}
-	return fail("haxm: no HLT");
 }
 
 /* KVM first: it cannot enable VMX while haxm has a VM (docs/design.md). */
 TEST(msr_same_as_kvm)
 {
-	struct trace tk = { 0 }, th = { 0 };
+	struct out_trace tk = { 0 }, th = { 0 };
 	struct vm_ctx ctx;
-	int r, i;
+	int r;
 
 	if (kvm_msr_trace(&tk))
 		return 1;
 	r = vm_setup(&ctx, 64 << 10);
-	if (!r)
-		r = haxm_msr_trace(&ctx, &th);
+	if (!r) {
+		load_image(ctx.ram);
+		r = vm_load_real(&ctx, 0x1000, g_msrcmp_start, g_msrcmp_end) ||
+		    vm_out_trace(&ctx, &th);
+	}
 	vm_teardown(&ctx);
-	if (r)
-		return r;
-	for (i = 0, r = 0; i < th.n && i < tk.n; i++)
-		if (th.port[i] != tk.port[i] || th.val[i] != tk.val[i]) {
-			printf("msr_same_as_kvm: OUT %d: haxm port 0x%x value 0x%x, kvm_intel port "
-			       "0x%x value 0x%x\n",
-			       i, th.port[i], th.val[i], tk.port[i], tk.val[i]);
-			r = fail("OUT %d differs (all differences above)", i);
-		}
-	if (r)
-		return r;
-	CHECK_EQ(th.n, tk.n);
+	if (r || out_trace_equal(&th, &tk))
+		return 1;
 	/* 18 MSRs read (one of them #GP), two round trips, four refused writes, DEBUGCTL */
 	CHECK_EQ(th.n, 18 * 2 + 1 + 2 * 2 + 4 + 2);
 	return 0;
