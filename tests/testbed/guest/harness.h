@@ -174,8 +174,7 @@ struct out_trace {
 int vm_out_trace(struct vm_ctx *c, struct out_trace *tr);
 /* kvm_out_trace() - the same under KVM (no in-kernel irqchip: HLT exits). */
 int kvm_out_trace(struct kvm_ctx *k, struct out_trace *tr);
-/* out_trace_equal() - 0 if @h and @k hold the same OUTs, else a failure naming the first
- * difference. */
+/* out_trace_equal() - 0 if @h and @k hold the same OUTs, else a failure. */
 int out_trace_equal(const struct out_trace *h, const struct out_trace *k);
 
 #endif /* HAXM_TESTBED_HARNESS_H */
