@@ -89,11 +89,11 @@ $(B)/vmm/%16.bin: $(VMM_DIR)/crash16.S
 	@mkdir -p $(B)/vmm
 	$(GUEST_AS) -D$(if $(filter triple,$*),TRIPLE,$(if $(filter kbdreset,$*),KBD,CF9)) $< -o $@.o
 	ld -m elf_i386 -Ttext=0 --oformat=binary $@.o -o $@
-$(B)/vmm/mb.elf: $(VMM_DIR)/mb_entry.S $(VMM_DIR)/mb_kernel.c $(VMM_DIR)/mb.ld
+$(B)/vmm/mb.elf: $(VMM_DIR)/mb_entry.S $(VMM_DIR)/mb_kernel.c $(VMM_DIR)/mb.ld tools/haxm/multiboot.h
 	@mkdir -p $(B)/vmm
 	$(GUEST_AS) $(VMM_DIR)/mb_entry.S -o $(B)/vmm/mb_entry.o
 	$(GUEST_AS) -ffreestanding -fno-pic -fno-pie -fno-stack-protector -nostdlib -O2 \
-		-Wall -Wextra -Werror $(VMM_DIR)/mb_kernel.c -o $(B)/vmm/mb_kernel.o
+		-Wall -Wextra -Werror -Itools/haxm $(VMM_DIR)/mb_kernel.c -o $(B)/vmm/mb_kernel.o
 	ld -m elf_i386 -z noexecstack -T $(VMM_DIR)/mb.ld $(B)/vmm/mb_entry.o $(B)/vmm/mb_kernel.o -o $@
 
 # ---- unit tests: the core built for user space ---------------------------

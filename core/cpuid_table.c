@@ -241,8 +241,33 @@ static u32 max_leaf(const struct cpuid_table *t, u32 base)
 	return e ? e->eax : 0;
 }
 
+u32 cpuid_xsave_size(const struct cpuid_table *t, u64 xcr0, bool compacted)
+{
+	u32 size = 576; /* legacy area + XSAVE header */
+	int i;
+
+	for (i = 2; i < 63; i++) {
+		const struct hax_cpuid_entry *e;
+
+		if (!(xcr0 & (1ull << i)))
+			continue;
+		e = find(t, 0xd, i);
+		if (!e)
+			continue;
+		if (compacted) {
+			/* ECX bit 1: the component starts 64-byte aligned (SDM 13.4.3). */
+			if (e->ecx & 2)
+				size = (size + 63) & ~63u;
+			size += e->eax;
+		} else if (e->ebx + e->eax > size) {
+			size = e->ebx + e->eax;
+		}
+	}
+	return size;
+}
+
 void cpuid_lookup(const struct cpuid_table *t, u32 leaf, u32 sub, u32 vcpu_id, bool osxsave,
-		  u32 r[4])
+		  u64 xcr0, u32 r[4])
 {
 	const struct hax_cpuid_entry *e;
 
@@ -266,6 +291,9 @@ void cpuid_lookup(const struct cpuid_table *t, u32 leaf, u32 sub, u32 vcpu_id, b
 		if (!e)
 			r[2] = sub & 0xff; /* past the last level: type 0 */
 		r[3] = vcpu_id;
+	} else if (leaf == 0xd && sub <= 1 && e) {
+		/* EBX: the size for the XCR0 the guest has enabled now (SDM CPUID). */
+		r[1] = cpuid_xsave_size(t, xcr0, sub == 1);
 	}
 }
 

@@ -67,12 +67,21 @@ int cpuid_table_set(struct cpuid_table *t, const struct cpuid_table *def,
 		    const struct hax_cpuid_entry *in, u32 n);
 
 /*
+ * cpuid_xsave_size() - the size of an XSAVE area holding the components of
+ * @xcr0, in the standard or (@compacted) the compacted format, from the
+ * component sizes, offsets and alignments in @t's leaf 0xD. Never fails.
+ */
+u32 cpuid_xsave_size(const struct cpuid_table *t, u64 xcr0, bool compacted);
+
+/*
  * cpuid_lookup() - what CPUID leaf @leaf subleaf @sub returns to vCPU
- * @vcpu_id, whose CR4.OSXSAVE is @osxsave, into @r. Leaves above the largest
- * basic or extended leaf answer as the largest basic leaf does (Intel SDM,
- * CPUID); leaves in range but absent from the table are zeros.
+ * @vcpu_id, whose CR4.OSXSAVE is @osxsave and XCR0 @xcr0, into @r. Leaves
+ * above the largest basic or extended leaf answer as the largest basic leaf
+ * does (Intel SDM, CPUID); leaves in range but absent from the table are
+ * zeros. Leaf 0xD subleaves 0 and 1 report in EBX the XSAVE area size for
+ * @xcr0, as the CPU does for the XCR0 in force.
  */
 void cpuid_lookup(const struct cpuid_table *t, u32 leaf, u32 sub, u32 vcpu_id, bool osxsave,
-		  u32 r[4]);
+		  u64 xcr0, u32 r[4]);
 
 #endif /* HAXM_CORE_CPUID_TABLE_H */

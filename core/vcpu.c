@@ -186,6 +186,18 @@ static int vcpu_run_loop(struct vcpu *v, struct hax_tunnel *t)
 	int r;
 
 	for (;;) {
+		/*
+		 * User space asks the vCPU to stay out of the guest by writing
+		 * HAX_EXIT_PAUSED into _exit_reason (HAXM 7.8's vcpu_execute(),
+		 * as crosvm uses it): RUN returns PAUSED, leaving _exit_reason
+		 * (and a pending kick) for user space to clear. Checked before
+		 * every entry, so a write from another thread takes effect at
+		 * the next exit handled in the kernel.
+		 */
+		if (__atomic_load_n(&t->_exit_reason, __ATOMIC_ACQUIRE) == HAX_EXIT_PAUSED) {
+			t->_exit_status = HAX_EXIT_PAUSED;
+			return 0;
+		}
 		/* A kick from user space or a signal: back to the VMM. */
 		if (__atomic_exchange_n(&t->user_event_pending, 0, __ATOMIC_ACQ_REL) ||
 		    os_signal_pending()) {

@@ -159,7 +159,9 @@ int vcpu_create(struct vm *vm, u32 id, struct vcpu **out);
 void vcpu_destroy(struct vcpu *v);
 
 /*
- * vcpu_run() - RUN: enter the guest until an exit user space must handle.
+ * vcpu_run() - RUN: enter the guest until an exit user space must handle,
+ * or return HAX_EXIT_PAUSED at once while user space keeps _exit_reason at
+ * HAX_EXIT_PAUSED (a pending IN or emulated instruction completes first).
  * Errors: -ENXIO (no tunnel yet), -EPERM (caller is not the VM's process),
  * -EIO (VM dead), -EFAULT (guest RAM's backing page is gone), -ENOMEM.
  */

@@ -66,7 +66,14 @@ int vmx_caps_derive(const struct vmx_msrs *m, struct vmx_caps *c, const char **m
 	c->cr0_fixed0 = m->cr0_fixed0;
 	c->cr0_fixed1 = m->cr0_fixed1;
 	c->cr4_fixed0 = m->cr4_fixed0;
-	c->cr4_fixed1 = m->cr4_fixed1;
+	/*
+	 * CR4 bits whose state haxm does not switch stay 0 in guests (a MOV to
+	 * CR4 setting one is #GP, SET_REGS EINVAL), as CPUID hides their
+	 * features: with PKE, PKS or CET set the guest would run under the
+	 * host's PKRU, IA32_PKRS or IA32_S_CET, and WRPKRU would change the
+	 * host thread's PKRU, which the FPU switch does not restore.
+	 */
+	c->cr4_fixed1 = m->cr4_fixed1 & ~(HAX_CR4_PKE | HAX_CR4_CET | HAX_CR4_PKS);
 	c->ept_vpid = m->ept_vpid;
 	c->preempt_rate = VMX_MISC_PREEMPT_RATE(m->misc);
 	c->misc_saves_lma = m->misc & VMX_MISC_SAVES_LMA;

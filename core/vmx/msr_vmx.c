@@ -293,6 +293,9 @@ static int vmcs_msr_read(u32 msr, u64 *val)
 	case HAX_MSR_TSC:
 		*val = hax_rdtsc() + vmcs_read64(TSC_OFFSET);
 		return 0;
+	case HAX_MSR_DEBUGCTL:
+		*val = vmcs_read64(GUEST_IA32_DEBUGCTL);
+		return 0;
 	}
 	return -ENOENT;
 }
@@ -325,6 +328,16 @@ static int vmcs_msr_write(struct vcpu *v, const struct msr_limits *lim, u32 msr,
 		return 0;
 	case HAX_MSR_TSC:
 		vmcs_write64(TSC_OFFSET, val - hax_rdtsc());
+		return 0;
+	case HAX_MSR_DEBUGCTL:
+		/*
+		 * No LBR or BTF for guests: like kvm_intel without LBR support,
+		 * those two bits are accepted and dropped (Linux sets BTF for
+		 * PTRACE_SINGLEBLOCK), any other bit is #GP.
+		 */
+		if (val & ~(DEBUGCTL_LBR | DEBUGCTL_BTF))
+			return -EINVAL;
+		vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 		return 0;
 	}
 	return -ENOENT;
@@ -441,7 +454,7 @@ int vmx_handle_cpuid(struct vcpu *v, struct hax_tunnel *t)
 	u32 r[4];
 
 	cpuid_lookup(&v->cpuid, (u32)v->regs[HAX_REG_RAX], (u32)v->regs[HAX_REG_RCX], v->id,
-		     osxsave, r);
+		     osxsave, v->xcr0, r);
 	v->regs[HAX_REG_RAX] = r[0];
 	v->regs[HAX_REG_RBX] = r[1];
 	v->regs[HAX_REG_RCX] = r[2];

@@ -224,6 +224,9 @@ enum vmx_exit_reason {
 #define HAX_CR4_VMXE	(1ULL << 13)
 #define HAX_CR4_DE	(1ULL << 3)
 #define HAX_CR4_OSXSAVE (1ULL << 18)
+#define HAX_CR4_PKE	(1ULL << 22)
+#define HAX_CR4_CET	(1ULL << 23)
+#define HAX_CR4_PKS	(1ULL << 24)
 
 /* XCR0 state components (SDM 13.1) */
 #define XCR0_X87	    (1ULL << 0)
@@ -239,6 +242,8 @@ enum vmx_exit_reason {
 #define DR7_GD		 (1ULL << 13)
 #define DR7_ENABLES	 0xffULL
 #define HAX_MSR_DEBUGCTL 0x1d9
+#define DEBUGCTL_LBR	 (1ULL << 0)
+#define DEBUGCTL_BTF	 (1ULL << 1)
 #define HAX_EFER_LME	 (1ULL << 8)
 #define HAX_EFER_LMA	 (1ULL << 10)
 #define HAX_EFER_NXE	 (1ULL << 11)

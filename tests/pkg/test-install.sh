@@ -91,7 +91,7 @@ debs_built() {
       "$(printf 'Package: haxm-tools\nVersion: %s\nArchitecture: amd64' "$VERSION")" ] &&
     [ "$(dpkg-deb -f "$dkms" Package Architecture Depends)" = \
       "$(printf 'Package: haxm-dkms\nArchitecture: all\nDepends: dkms (>= 2.1.0.0), adduser')" ] &&
-    dpkg-deb --ctrl-tarfile "$dkms" | tar -tf - | grep -qx './postinst' &&
+    dpkg-deb --ctrl-tarfile "$dkms" | tar -tf - | grep -x './postinst' >/dev/null && # reads all
     # the packaged tool runs
     mkdir -p "$W/deb" && dpkg-deb -x "$tools" "$W/deb" && "$W/deb/usr/bin/haxm" --help |
         grep '^  stat ' >/dev/null # reads all: no SIGPIPE under pipefail

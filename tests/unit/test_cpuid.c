@@ -154,28 +154,28 @@ static void test_lookup(void **state)
 
 	(void)state;
 	cpuid_table_build(&t, fake_host, &caps);
-	cpuid_lookup(&t, 1, 0, 5, false, r);
+	cpuid_lookup(&t, 1, 0, 5, false, 1, r);
 	assert_int_equal(r[1] >> 24, 5);
 	assert_int_equal(r[1] & 0xffffff, 0x100800);
 	assert_int_equal(r[2] & (1u << 27), 0);
-	cpuid_lookup(&t, 1, 0, 5, true, r);
+	cpuid_lookup(&t, 1, 0, 5, true, 1, r);
 	assert_int_equal(r[2] & (1u << 27), 1u << 27);
 	/* x2APIC id in every 0xB subleaf, also past the last level */
-	cpuid_lookup(&t, 0xb, 1, 9, false, r);
+	cpuid_lookup(&t, 0xb, 1, 9, false, 1, r);
 	assert_int_equal(r[3], 9);
 	assert_int_equal(r[2], 0x201);
-	cpuid_lookup(&t, 0xb, 7, 9, false, r);
+	cpuid_lookup(&t, 0xb, 7, 9, false, 1, r);
 	assert_int_equal(r[2], 7);
 	assert_int_equal(r[3], 9);
 	/* in range, not in the table: zeros; beyond: the largest basic leaf */
-	cpuid_lookup(&t, 6, 0, 0, false, r);
+	cpuid_lookup(&t, 6, 0, 0, false, 1, r);
 	assert_int_equal(r[0] | r[1] | r[2] | r[3], 0);
-	cpuid_lookup(&t, 0x16, 0, 0, false, r2);
-	cpuid_lookup(&t, 0x17, 0, 0, false, r);
+	cpuid_lookup(&t, 0x16, 0, 0, false, 1, r2);
+	cpuid_lookup(&t, 0x17, 0, 0, false, 1, r);
 	assert_memory_equal(r, r2, sizeof(r));
-	cpuid_lookup(&t, 0x80000009, 0, 0, false, r);
+	cpuid_lookup(&t, 0x80000009, 0, 0, false, 1, r);
 	assert_memory_equal(r, r2, sizeof(r));
-	cpuid_lookup(&t, 0x40000001, 0, 0, false, r);
+	cpuid_lookup(&t, 0x40000001, 0, 0, false, 1, r);
 	assert_int_equal(r[0] | r[1] | r[2] | r[3], 0);
 }
 
@@ -194,7 +194,7 @@ static void test_set(void **state)
 	in[0].ecx |= 1u << 27; /* OSXSAVE given: ignored */
 	in[0].eax = 0x906ea;   /* a different model: allowed */
 	assert_int_equal(cpuid_table_set(&t, &def, in, 1), 0);
-	cpuid_lookup(&t, 1, 0, 0, false, r);
+	cpuid_lookup(&t, 1, 0, 0, false, 1, r);
 	assert_int_equal(r[0], 0x906ea);
 	assert_int_equal(r[2] & 1, 0);
 	assert_int_equal(r[2] & (1u << 27), 0);
@@ -218,13 +218,49 @@ static void test_set(void **state)
 	assert_int_equal(cpuid_table_set(&t, &def, in, 2), -EINVAL);
 	in[1].eax = 0x80000004; /* shrinking the extended range */
 	assert_int_equal(cpuid_table_set(&t, &def, in, 2), 0);
-	cpuid_lookup(&t, 0x80000008, 0, 0, false, r);
+	cpuid_lookup(&t, 0x80000008, 0, 0, false, 1, r);
 	assert_int_equal(r[0], 0xdead); /* now beyond: leaf 0x16 answers */
 	in[0] = (struct hax_cpuid_entry){ .function = 6 };
 	assert_int_equal(cpuid_table_set(&t, &def, in, 1), -EINVAL);
 	in[0] = *entry(&def, 4, 1);
 	in[0].flags = 4;
 	assert_int_equal(cpuid_table_set(&t, &def, in, 1), -EINVAL);
+}
+
+/* Leaf 0xD's EBX follows the guest's XCR0, standard and compacted formats. */
+static void test_xsave_size(void **state)
+{
+	struct cpuid_host_caps caps = { .xsave = true, .xcr0 = 0xe7 };
+	struct cpuid_table t;
+	u32 r[4], i;
+
+	(void)state;
+	cpuid_table_build(&t, fake_host, &caps);
+	/* fake_host: component i has size 64 * i at offset 576 + 64 * i * i */
+	assert_int_equal(cpuid_xsave_size(&t, 1, false), 576);
+	assert_int_equal(cpuid_xsave_size(&t, 3, true), 576);
+	assert_int_equal(cpuid_xsave_size(&t, 7, false), 576 + 256 + 128);
+	assert_int_equal(cpuid_xsave_size(&t, 7, true), 576 + 128);
+	assert_int_equal(cpuid_xsave_size(&t, 0xe7, false), 576 + 64 * 49 + 448);
+	assert_int_equal(cpuid_xsave_size(&t, 0xe7, true), 576 + 128 + 320 + 384 + 448);
+	/* components the table lacks (MPX) count nothing */
+	assert_int_equal(cpuid_xsave_size(&t, 0x1f, true), 576 + 128);
+	cpuid_lookup(&t, 0xd, 0, 0, true, 7, r);
+	assert_int_equal(r[1], 576 + 256 + 128);
+	assert_int_equal(r[2], 576 + 64 * 49 + 448); /* ECX: for every component */
+	cpuid_lookup(&t, 0xd, 1, 0, true, 0xe7, r);
+	assert_int_equal(r[1], 576 + 128 + 320 + 384 + 448);
+	cpuid_lookup(&t, 0xd, 1, 0, true, 1, r);
+	assert_int_equal(r[1], 576);
+	/* a 64-byte aligned component (ECX bit 1) after an odd-sized one */
+	for (i = 0; i < t.nent; i++) {
+		if (t.e[i].function == 0xd && t.e[i].index == 2)
+			t.e[i].eax = 100;
+		if (t.e[i].function == 0xd && t.e[i].index == 5)
+			t.e[i].ecx |= 2;
+	}
+	assert_int_equal(cpuid_xsave_size(&t, 0x27, true), 704 + 320);
+	assert_int_equal(cpuid_xsave_size(&t, 7, true), 576 + 100); /* no alignment */
 }
 
 int main(void)
@@ -235,6 +271,7 @@ int main(void)
 		UNIT_TEST(test_filtering_with_features),
 		UNIT_TEST(test_lookup),
 		UNIT_TEST(test_set),
+		UNIT_TEST(test_xsave_size),
 	};
 
 	return cmocka_run_group_tests_name("cpuid", tests, NULL, NULL);

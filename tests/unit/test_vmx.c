@@ -5,33 +5,8 @@
  */
 #include "unit.h"
 
-#include "vmx/caps.h"
+#include "skylake_msrs.h"
 #include "vmx/vmcs.h"
-#include "vmx/vmx.h"
-
-/* Capability MSRs as a Skylake server reports them (TRUE_* controls). */
-static struct vmx_msrs skylake(void)
-{
-	struct vmx_msrs m = {
-		.has_vmx = true,
-		.has_nx = true,
-		.has_lm = true,
-		.feature_control = FEATURE_CONTROL_LOCKED | FEATURE_CONTROL_VMX_OUTSIDE_SMX,
-		.basic = 0x00da040000000004ULL, /* rev 4, 1 KiB, WB, TRUE ctls */
-		.pin = 0x0000007f00000016ULL,
-		.proc = 0xfff9fffe04006172ULL,
-		.exit = 0x01ffffff00036dfbULL,
-		.entry = 0x0003ffff000011fbULL,
-		.misc = 0x00000000300481e5ULL, /* timer rate 5, saves LMA, HLT */
-		.cr0_fixed0 = 0x80000021ULL,
-		.cr0_fixed1 = 0xffffffffULL,
-		.cr4_fixed0 = 0x2000ULL,
-		.cr4_fixed1 = 0x3727ffULL,
-		.proc2 = 0x0153ffff00000000ULL,
-		.ept_vpid = 0x00000f0106734141ULL,
-	};
-	return m;
-}
 
 static void test_ctl_adjust(void **state)
 {
@@ -44,7 +19,7 @@ static void test_ctl_adjust(void **state)
 
 static void test_derive_skylake(void **state)
 {
-	struct vmx_msrs m = skylake();
+	struct vmx_msrs m = skylake_msrs();
 	struct vmx_caps c;
 	const char *missing;
 
@@ -90,32 +65,32 @@ static void test_derive_refuses(void **state)
 	struct vmx_msrs m;
 
 	(void)state;
-	m = skylake(), m.has_vmx = false;
+	m = skylake_msrs(), m.has_vmx = false;
 	expect_missing(&m, -ENODEV, "VMX");
-	m = skylake(), m.has_nx = false;
+	m = skylake_msrs(), m.has_nx = false;
 	expect_missing(&m, -ENODEV, "NX");
-	m = skylake(), m.has_lm = false;
+	m = skylake_msrs(), m.has_lm = false;
 	expect_missing(&m, -ENODEV, "64-bit");
-	m = skylake(), m.feature_control = 0;
+	m = skylake_msrs(), m.feature_control = 0;
 	expect_missing(&m, -EPERM, "not locked");
-	m = skylake(), m.feature_control = FEATURE_CONTROL_LOCKED;
+	m = skylake_msrs(), m.feature_control = FEATURE_CONTROL_LOCKED;
 	expect_missing(&m, -EPERM, "disabled");
-	m = skylake(), m.pin &= ~((u64)PIN_PREEMPTION_TIMER << 32);
+	m = skylake_msrs(), m.pin &= ~((u64)PIN_PREEMPTION_TIMER << 32);
 	expect_missing(&m, -ENODEV, "preemption");
 	/* a Nehalem: EPT but no unrestricted guest */
-	m = skylake(), m.proc2 = 0x0000006b00000000ULL;
+	m = skylake_msrs(), m.proc2 = 0x0000006b00000000ULL;
 	expect_missing(&m, -ENODEV, "unrestricted guest");
-	m = skylake(), m.proc2 = 0x0000000000000000ULL;
+	m = skylake_msrs(), m.proc2 = 0x0000000000000000ULL;
 	expect_missing(&m, -ENODEV, "EPT");
-	m = skylake(), m.ept_vpid &= ~VMX_EPT_WB;
+	m = skylake_msrs(), m.ept_vpid &= ~VMX_EPT_WB;
 	expect_missing(&m, -ENODEV, "EPT");
-	m = skylake(), m.exit &= ~((u64)EXIT_LOAD_EFER << 32);
+	m = skylake_msrs(), m.exit &= ~((u64)EXIT_LOAD_EFER << 32);
 	expect_missing(&m, -ENODEV, "EFER");
 }
 
 static void test_vpid_needs_single_invvpid(void **state)
 {
-	struct vmx_msrs m = skylake();
+	struct vmx_msrs m = skylake_msrs();
 	struct vmx_caps c;
 	const char *missing;
 
@@ -128,7 +103,7 @@ static void test_vpid_needs_single_invvpid(void **state)
 
 static void test_cr_fixed(void **state)
 {
-	struct vmx_msrs m = skylake();
+	struct vmx_msrs m = skylake_msrs();
 	struct vmx_caps c;
 	const char *missing;
 
@@ -141,6 +116,11 @@ static void test_cr_fixed(void **state)
 	/* CR4.VMXE forced, bits the CPU lacks cleared */
 	assert_int_equal(vmx_cr4_fixed(&c, 0), 0x2000);
 	assert_int_equal(vmx_cr4_fixed(&c, 0x20 | (1ULL << 30)), 0x2020);
+	/* PKE, CET, PKS: never the guest's, even where the CPU has them */
+	m.cr4_fixed1 |= HAX_CR4_PKE | HAX_CR4_CET | HAX_CR4_PKS;
+	assert_int_equal(vmx_caps_derive(&m, &c, &missing), 0);
+	assert_int_equal(c.cr4_fixed1, 0x3727ffULL);
+	assert_int_equal(vmx_cr4_fixed(&c, 0x20 | HAX_CR4_PKE | HAX_CR4_PKS), 0x2020);
 }
 
 static segment_desc_t seg(u32 ar)

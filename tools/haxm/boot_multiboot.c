@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "boot.h"
+#include "multiboot.h"
 
 #define MBH_MAGIC	0x1badb002
 #define MBH_SEARCH	8192
@@ -24,24 +25,6 @@
 #define MBI_MMAP	(1u << 6)
 #define MBI_LOADER_NAME (1u << 9)
 #define MB_LOADER_NAME	"haxm run"
-
-struct mb_header {
-	uint32_t magic, flags, checksum;
-	uint32_t header_addr, load_addr, load_end_addr, bss_end_addr, entry_addr;
-};
-
-struct mb_info {
-	uint32_t flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr;
-	uint32_t syms[4];
-	uint32_t mmap_length, mmap_addr;
-	uint32_t drives_length, drives_addr, config_table, boot_loader_name;
-} __attribute__((packed));
-
-struct mb_mmap {
-	uint32_t size;
-	uint64_t addr, len;
-	uint32_t type;
-} __attribute__((packed));
 
 #define FAIL(...)                                   \
 	do {                                        \

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The runner: runs every registered test (or those named) and reports. */
 #include <fcntl.h>
+#include <linux/kvm.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -208,4 +210,164 @@ int main(int argc, char **argv)
 	}
 	printf("haxm-test: %d passed, %d failed\n", passed, failed);
 	return failed || !passed;
+}
+
+/* ---- shared guest loaders ------------------------------------------------ */
+
+#define PG 4096ULL
+
+int vm_load_long(struct vm_ctx *c, const struct long_mode *m, uint64_t gpa, const uint8_t *start,
+		 const uint8_t *end)
+{
+	unsigned int gib = m->gib ? m->gib : 1, i, j;
+	uint64_t *pml4 = (uint64_t *)(c->ram + m->tables), *pdpt = pml4 + 512;
+	vcpu_state_t s;
+
+	CHECK(gib <= 512 && !(m->tables & (PG - 1)));
+	CHECK(c->ram_size >= m->tables + (2 + gib) * PG && gpa + (end - start) <= m->tables);
+	memcpy(c->ram + gpa, start, end - start);
+	memset(pml4, 0, (2 + gib) * PG);
+	pml4[0] = (m->tables + PG) | 3;
+	for (i = 0; i < gib; i++) {
+		uint64_t *pd = pml4 + 512 * (2 + i);
+
+		pdpt[i] = (m->tables + (2 + i) * PG) | 3;
+		for (j = 0; j < 512; j++)
+			pd[j] = ((uint64_t)i << 30 | (uint64_t)j << 21) | 0x83;
+	}
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	s._cs.selector = 8;
+	s._cs.base = 0;
+	s._cs.limit = 0xffffffff;
+	s._cs.ar = 0xa09b;
+	s._ds.selector = s._es.selector = s._ss.selector = 16;
+	s._ds.base = s._es.base = s._ss.base = 0;
+	s._ds.limit = s._es.limit = s._ss.limit = 0xffffffff;
+	s._ds.ar = s._es.ar = s._ss.ar = 0xc093;
+	s._cr0 = 0x80000031 | m->cr0_set; /* PG NE ET PE */
+	s._cr3 = m->tables;
+	s._cr4 = 0x20 | m->cr4_set;    /* PAE */
+	s._efer = 0x500 | m->efer_set; /* LME LMA */
+	s._rip = gpa;
+	s._rflags = m->rflags ? m->rflags : 2;
+	s._regs[HAX_REG_RSP] = 0x8000;
+	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	return 0;
+}
+
+void kvm_teardown(struct kvm_ctx *k)
+{
+	if (k->run && k->run != MAP_FAILED)
+		munmap(k->run, k->run_size);
+	if (k->vcpu >= 0)
+		close(k->vcpu);
+	if (k->vm >= 0)
+		close(k->vm);
+	if (k->kvm >= 0)
+		close(k->kvm);
+	if (k->ram && k->ram != MAP_FAILED)
+		munmap(k->ram, k->ram_size);
+	k->kvm = k->vm = k->vcpu = -1;
+	k->run = NULL;
+	k->ram = NULL;
+}
+
+int kvm_setup_real(struct kvm_ctx *k, uint64_t ram_size, uint64_t ip)
+{
+	struct kvm_userspace_memory_region mr = { .memory_size = ram_size };
+	struct {
+		struct kvm_cpuid2 h;
+		struct kvm_cpuid_entry2 e[100];
+	} cpuid = { .h.nent = 100 };
+	struct kvm_regs regs = { .rip = ip, .rsp = 0x8000, .rflags = 2 };
+	struct kvm_sregs sr;
+
+	memset(k, 0, sizeof(*k));
+	k->kvm = k->vm = k->vcpu = -1;
+	k->ram_size = ram_size;
+	k->ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(k->ram != MAP_FAILED);
+	mr.userspace_addr = (uintptr_t)k->ram;
+	k->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (k->kvm < 0)
+		return fail("/dev/kvm: %s (kvm_intel not loaded?)", strerror(errno));
+	if ((k->vm = ioctl(k->kvm, KVM_CREATE_VM, 0)) < 0 ||
+	    ioctl(k->vm, KVM_SET_USER_MEMORY_REGION, &mr) ||
+	    (k->vcpu = ioctl(k->vm, KVM_CREATE_VCPU, 0)) < 0 ||
+	    ioctl(k->kvm, KVM_GET_SUPPORTED_CPUID, &cpuid) ||
+	    ioctl(k->vcpu, KVM_SET_CPUID2, &cpuid) ||
+	    (k->run_size = ioctl(k->kvm, KVM_GET_VCPU_MMAP_SIZE, 0)) <= 0 ||
+	    (k->run = mmap(NULL, k->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, k->vcpu, 0)) ==
+		    MAP_FAILED ||
+	    ioctl(k->vcpu, KVM_GET_SREGS, &sr))
+		return fail("KVM setup: %s", strerror(errno));
+	sr.cs.selector = sr.ds.selector = sr.es.selector = sr.ss.selector = 0;
+	sr.cs.base = sr.ds.base = sr.es.base = sr.ss.base = 0;
+	if (ioctl(k->vcpu, KVM_SET_SREGS, &sr) || ioctl(k->vcpu, KVM_SET_REGS, &regs))
+		return fail("KVM_SET_*REGS: %s", strerror(errno));
+	return 0;
+}
+
+static int out_trace_add(struct out_trace *tr, uint16_t port, const void *data, int size)
+{
+	uint32_t v = 0;
+
+	if (tr->n == (int)(sizeof(tr->val) / sizeof(tr->val[0])))
+		return fail("more than %d OUTs", tr->n);
+	memcpy(&v, data, size);
+	tr->port[tr->n] = port;
+	tr->val[tr->n++] = v;
+	return 0;
+}
+
+int vm_out_trace(struct vm_ctx *c, struct out_trace *tr)
+{
+	vcpu_state_t s;
+
+	for (;;) {
+		if (vm_run(c))
+			return 1;
+		if (c->tunnel->_exit_status == HAX_EXIT_HLT)
+			return 0;
+		if (c->tunnel->_exit_status != HAX_EXIT_IO ||
+		    c->tunnel->io._direction != HAX_IO_OUT)
+			break;
+		if (out_trace_add(tr, c->tunnel->io._port, c->iobuf, c->tunnel->io._size))
+			return 1;
+	}
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	return fail("after %d OUTs: exit status %u reason %u; rip 0x%llx cs 0x%x cr0 0x%llx "
+		    "cr4 0x%llx efer 0x%x",
+		    tr->n, c->tunnel->_exit_status, c->tunnel->_exit_reason,
+		    (unsigned long long)s._rip, s._cs.selector, (unsigned long long)s._cr0,
+		    (unsigned long long)s._cr4, s._efer);
+}
+
+int kvm_out_trace(struct kvm_ctx *k, struct out_trace *tr)
+{
+	for (;;) {
+		if (ioctl(k->vcpu, KVM_RUN, 0))
+			return fail("KVM_RUN: %s", strerror(errno));
+		if (k->run->exit_reason == KVM_EXIT_HLT)
+			return 0;
+		if (k->run->exit_reason != KVM_EXIT_IO || k->run->io.direction != KVM_EXIT_IO_OUT)
+			return fail("KVM exit %u after %d OUTs", k->run->exit_reason, tr->n);
+		if (out_trace_add(tr, k->run->io.port, (uint8_t *)k->run + k->run->io.data_offset,
+				  k->run->io.size))
+			return 1;
+	}
+}
+
+int out_trace_equal(const struct out_trace *h, const struct out_trace *k)
+{
+	int i;
+
+	for (i = 0; i < h->n && i < k->n; i++)
+		if (h->port[i] != k->port[i] || h->val[i] != k->val[i])
+			return fail("OUT %d: haxm port 0x%x value 0x%x, kvm_intel port 0x%x value "
+				    "0x%x",
+				    i, h->port[i], h->val[i], k->port[i], k->val[i]);
+	if (h->n != k->n)
+		return fail("haxm made %d OUTs, kvm_intel %d", h->n, k->n);
+	return 0;
 }

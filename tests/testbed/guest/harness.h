@@ -122,4 +122,59 @@ int counts_read(struct hax_counts *c);
  */
 int counts_expect(const struct hax_counts *base);
 
+/* ---- shared guest loaders ------------------------------------------------ */
+
+/* A 4-level long-mode vCPU (vm_load_long()); zero fields take the defaults. */
+struct long_mode {
+	uint64_t tables;   /* guest-physical PML4; the PDPT and @gib PDs follow */
+	unsigned int gib;  /* GiB identity-mapped by 2 MiB pages (default 1, at most 512) */
+	uint64_t cr0_set;  /* bits added to CR0 = PG NE ET PE */
+	uint64_t cr4_set;  /* bits added to CR4 = PAE */
+	uint32_t efer_set; /* bits added to EFER = LME LMA */
+	uint64_t rflags;   /* default 2 */
+};
+
+/*
+ * vm_load_long() - copy [start, end) to @gpa (below the tables), build
+ * the identity map @m describes in c->ram, and point the vCPU at @gpa in
+ * 64-bit mode: CS 8 (L=1), DS/ES/SS 16 (flat), RSP 0x8000. 0 or a failure.
+ */
+int vm_load_long(struct vm_ctx *c, const struct long_mode *m, uint64_t gpa, const uint8_t *start,
+		 const uint8_t *end);
+
+/* A kvm_intel VM with RAM at guest-physical 0 and one vCPU, for comparisons. */
+struct kvm_ctx {
+	int kvm, vm, vcpu, run_size;
+	struct kvm_run *run;
+	uint8_t *ram;
+	uint64_t ram_size;
+};
+
+/*
+ * kvm_setup_real() - the KVM twin of vm_setup() + vm_load_real(): @ram_size
+ * bytes of zeroed RAM in k->ram (the caller copies its guest there), KVM's
+ * supported CPUID, and a real-mode vCPU at 0:@ip with CS=DS=ES=SS=0, SP
+ * 0x8000, RFLAGS 2, the other GPRs 0. 0 or a failure; kvm_teardown() after
+ * it in every case.
+ */
+int kvm_setup_real(struct kvm_ctx *k, uint64_t ram_size, uint64_t ip);
+void kvm_teardown(struct kvm_ctx *k);
+
+/* The OUTs a guest makes, in order: to compare a run under haxm with KVM's. */
+struct out_trace {
+	int n;
+	uint16_t port[64];
+	uint32_t val[64]; /* zero-extended */
+};
+
+/*
+ * vm_out_trace() - RUN until the guest's HLT, recording every OUT in @tr
+ * (at most 64); any other exit is a failure saying where the guest stopped.
+ */
+int vm_out_trace(struct vm_ctx *c, struct out_trace *tr);
+/* kvm_out_trace() - the same under KVM (no in-kernel irqchip: HLT exits). */
+int kvm_out_trace(struct kvm_ctx *k, struct out_trace *tr);
+/* out_trace_equal() - 0 if @h and @k hold the same OUTs, else a failure. */
+int out_trace_equal(const struct out_trace *h, const struct out_trace *k);
+
 #endif /* HAXM_TESTBED_HARNESS_H */

@@ -7,7 +7,6 @@
 #include <linux/kvm.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/mount.h>
 #include <time.h>
 #include <unistd.h>
@@ -520,65 +519,33 @@ TEST(stats_dirs_follow_vms)
 /* Run g_eco_outs under KVM; its debugfs VM directory's io_exits and halt_exits. */
 static int kvm_outs(uint64_t *io, uint64_t *hlt)
 {
-	struct kvm_userspace_memory_region mr = { 0 };
-	struct kvm_sregs s;
-	struct kvm_regs regs = { 0 };
-	struct kvm_run *run = MAP_FAILED;
-	int kvm = -1, vm = -1, vcpu = -1, size = 0, outs = 0, r = 1;
-	uint8_t *ram;
+	struct kvm_ctx k;
+	int outs = 0, r = 1;
 	char dir[96];
 
-	ram = mmap(NULL, 64 << 10, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(ram != MAP_FAILED);
-	memcpy(ram + 0x1000, g_eco_outs_start, g_eco_outs_end - g_eco_outs_start);
-	mr.memory_size = 64 << 10;
-	mr.userspace_addr = (uintptr_t)ram;
-	if ((kvm = open("/dev/kvm", O_RDWR)) < 0 || (vm = ioctl(kvm, KVM_CREATE_VM, 0)) < 0 ||
-	    ioctl(vm, KVM_SET_USER_MEMORY_REGION, &mr) ||
-	    (vcpu = ioctl(vm, KVM_CREATE_VCPU, 0)) < 0 ||
-	    (size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0)) <= 0 ||
-	    (run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0)) == MAP_FAILED ||
-	    ioctl(vcpu, KVM_GET_SREGS, &s)) {
-		fail("KVM setup: %s", strerror(errno));
+	if (kvm_setup_real(&k, 64 << 10, 0x1000))
 		goto out;
-	}
-	s.cs.selector = s.ds.selector = s.ss.selector = 0;
-	s.cs.base = s.ds.base = s.ss.base = 0;
-	regs.rip = 0x1000;
-	regs.rsp = 0x8000;
-	regs.rflags = 2;
-	if (ioctl(vcpu, KVM_SET_SREGS, &s) || ioctl(vcpu, KVM_SET_REGS, &regs)) {
-		fail("KVM registers: %s", strerror(errno));
-		goto out;
-	}
+	memcpy(k.ram + 0x1000, g_eco_outs_start, g_eco_outs_end - g_eco_outs_start);
 	for (;;) {
-		if (ioctl(vcpu, KVM_RUN, 0)) {
+		if (ioctl(k.vcpu, KVM_RUN, 0)) {
 			fail("KVM_RUN: %s", strerror(errno));
 			goto out;
 		}
-		if (run->exit_reason == KVM_EXIT_HLT)
+		if (k.run->exit_reason == KVM_EXIT_HLT)
 			break;
-		if (run->exit_reason != KVM_EXIT_IO || run->io.port != 0x90 || outs == N_OUTS) {
-			fail("KVM exit %u after %d OUTs", run->exit_reason, outs);
+		if (k.run->exit_reason != KVM_EXIT_IO || k.run->io.port != 0x90 || outs == N_OUTS) {
+			fail("KVM exit %u after %d OUTs", k.run->exit_reason, outs);
 			goto out;
 		}
 		outs++;
 	}
 	/* debugfs names a KVM VM "<pid>-<vm fd>" (virt/kvm/kvm_main.c). */
-	snprintf(dir, sizeof(dir), "/sys/kernel/debug/kvm/%d-%d", getpid(), vm);
+	snprintf(dir, sizeof(dir), "/sys/kernel/debug/kvm/%d-%d", getpid(), k.vm);
 	if (stat_u64(dir, "io_exits", io) || stat_u64(dir, "halt_exits", hlt))
 		goto out;
 	r = outs == N_OUTS ? 0 : fail("KVM: %d OUTs", outs);
 out:
-	if (run != MAP_FAILED)
-		munmap(run, size);
-	if (vcpu >= 0)
-		close(vcpu);
-	if (vm >= 0)
-		close(vm);
-	if (kvm >= 0)
-		close(kvm);
-	munmap(ram, 64 << 10);
+	kvm_teardown(&k);
 	return r;
 }
 

@@ -17,7 +17,6 @@
 
 #include "harness.h"
 
-#define PG	       4096
 #define FPU_TABLES     0x4000  /* PML4, PDPT, PD */
 #define FPU_IN	       0x20000 /* what the guest loads */
 #define FPU_OUT	       0x30000 /* what the guest stores */
@@ -47,39 +46,18 @@ static uint64_t host_xcr0_avx(void)
 /*
  * A 64-bit vCPU at @gpa running [start, end), the first 1 GiB identity
  * mapped by 2 MiB pages, CR4.OSFXSR/OSXMMEXCPT/OSXSAVE set, XCR0 at reset.
+ * IF=1: host interrupts exit the guest (nothing is injected into it).
  */
 static int fpu_load_long(struct vm_ctx *c, uint64_t gpa, const uint8_t *start, const uint8_t *end)
 {
-	uint64_t *pml4 = (uint64_t *)(c->ram + FPU_TABLES), *pdpt = pml4 + 512, *pd = pml4 + 1024;
-	vcpu_state_t s;
-	int i;
+	static const struct long_mode m = {
+		.tables = FPU_TABLES,
+		.cr0_set = 2, /* MP */
+		.cr4_set = CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE,
+		.rflags = 0x202,
+	};
 
-	CHECK(gpa + (end - start) <= FPU_TABLES);
-	memcpy(c->ram + gpa, start, end - start);
-	memset(pml4, 0, 3 * PG);
-	pml4[0] = (FPU_TABLES + PG) | 3;
-	pdpt[0] = (FPU_TABLES + 2 * PG) | 3;
-	for (i = 0; i < 512; i++)
-		pd[i] = ((uint64_t)i << 21) | 0x83;
-	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
-	s._cs.selector = 8;
-	s._cs.base = 0;
-	s._cs.limit = 0xffffffff;
-	s._cs.ar = 0xa09b;
-	s._ds.selector = s._es.selector = s._ss.selector = 16;
-	s._ds.base = s._es.base = s._ss.base = 0;
-	s._ds.limit = s._es.limit = s._ss.limit = 0xffffffff;
-	s._ds.ar = s._es.ar = s._ss.ar = 0xc093;
-	s._cr0 = 0x80000033; /* PG NE ET MP PE */
-	s._cr3 = FPU_TABLES;
-	s._cr4 = 0x20 | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE;
-	s._efer = 0x500;
-	s._rip = gpa;
-	/* IF=1: host interrupts exit the guest (nothing is injected into it). */
-	s._rflags = 0x202;
-	s._regs[HAX_REG_RSP] = 0x8000;
-	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
-	return 0;
+	return vm_load_long(c, &m, gpa, start, end);
 }
 
 static int set_gprs(struct vm_ctx *c, uint64_t rax, uint64_t rsi, uint64_t rdi, uint64_t rbp)

@@ -141,48 +141,15 @@ TEST(mem_standalone_mapping)
 
 /* ---- long mode, for RAM above 4 GiB and 2 MiB mappings ---------------- */
 
-#define LM_PML4 0x10000ULL /* then the PDPT, then 8 page directories */
-
 /*
  * A 64-bit vCPU at @gpa running the code [start, end), with the first
- * 8 GiB identity-mapped by 2 MiB pages; tables and code in c->ram.
+ * 8 GiB identity-mapped by 2 MiB pages; tables (at 0x10000) and code in c->ram.
  */
-static int vm_load_long(struct vm_ctx *c, uint64_t gpa, const uint8_t *start, const uint8_t *end)
+static int load_long_8g(struct vm_ctx *c, uint64_t gpa, const uint8_t *start, const uint8_t *end)
 {
-	uint64_t *pml4 = (uint64_t *)(c->ram + LM_PML4), *pdpt = pml4 + 512;
-	vcpu_state_t s;
-	int i;
+	static const struct long_mode m = { .tables = 0x10000, .gib = 8 };
 
-	CHECK(c->ram_size >= LM_PML4 + 10 * PG && gpa + (end - start) <= LM_PML4);
-	memcpy(c->ram + gpa, start, end - start);
-	memset(pml4, 0, 10 * PG);
-	pml4[0] = (LM_PML4 + PG) | 3;
-	for (i = 0; i < 8; i++) {
-		uint64_t *pd = pml4 + 512 * (2 + i);
-		int j;
-
-		pdpt[i] = (LM_PML4 + (2 + i) * PG) | 3;
-		for (j = 0; j < 512; j++)
-			pd[j] = ((uint64_t)i << 30 | (uint64_t)j << 21) | 0x83;
-	}
-	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
-	s._cs.selector = 8;
-	s._cs.base = 0;
-	s._cs.limit = 0xffffffff;
-	s._cs.ar = 0xa09b;
-	s._ds.selector = s._es.selector = s._ss.selector = 16;
-	s._ds.base = s._es.base = s._ss.base = 0;
-	s._ds.limit = s._es.limit = s._ss.limit = 0xffffffff;
-	s._ds.ar = s._es.ar = s._ss.ar = 0xc093;
-	s._cr0 = 0x80000031;
-	s._cr3 = LM_PML4;
-	s._cr4 = 0x20;
-	s._efer = 0x500;
-	s._rip = gpa;
-	s._rflags = 2;
-	s._regs[HAX_REG_RSP] = 0x8000;
-	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
-	return 0;
+	return vm_load_long(c, &m, gpa, start, end);
 }
 
 /* Read the byte at 4 GiB, show it, write 0x42 at 4 GiB + 16. */
@@ -200,7 +167,7 @@ VM_TEST(mem_ram_above_4g, 1 << 20)
 	high[0] = 0x31;
 	CHECK_OK(hax_add_ramblock(c->vm_fd, (uintptr_t)high, 1 << 20));
 	CHECK_OK(hax_set_ram2(c->vm_fd, 1ULL << 32, 1 << 20, (uintptr_t)high, 0));
-	if (vm_load_long(c, 0x1000, g_high_start, g_high_end) || expect_out(c, 0x80, 1, 0x31) ||
+	if (load_long_8g(c, 0x1000, g_high_start, g_high_end) || expect_out(c, 0x80, 1, 0x31) ||
 	    expect_exit(c, HAX_EXIT_HLT))
 		return 1;
 	CHECK_EQ(high[16], 0x42);
@@ -399,7 +366,7 @@ VM_TEST(mem_huge_mapping_and_split, 1 << 20)
 		return 1;
 	CHECK_OK(hax_add_ramblock(c->vm_fd, (uintptr_t)block, HUGE));
 	CHECK_OK(hax_set_ram(c->vm_fd, HUGE, HUGE, (uintptr_t)block, 0));
-	if (vm_load_long(c, 0x1000, g_huge_walk_start, g_huge_walk_end) ||
+	if (load_long_8g(c, 0x1000, g_huge_walk_start, g_huge_walk_end) ||
 	    expect_out(c, 0x80, 4, sum) || expect_exit(c, HAX_EXIT_HLT))
 		return 1;
 	for (i = 0; i < 512; i++)
@@ -414,7 +381,7 @@ VM_TEST(mem_huge_mapping_and_split, 1 << 20)
 	if (counts_read(&now))
 		return 1;
 	CHECK_EQ(now.huge_pages, base.huge_pages);
-	if (vm_load_long(c, 0x1000, g_huge_split_start, g_huge_split_end) ||
+	if (load_long_8g(c, 0x1000, g_huge_split_start, g_huge_split_end) ||
 	    expect_out(c, 0x80, 4, 5 * 3 + 1) || expect_exit(c, HAX_EXIT_PAGEFAULT))
 		return 1;
 	CHECK_EQ(c->tunnel->pagefault.gpa, HUGE + 5 * PG);

@@ -5,11 +5,8 @@
  * exits, logged and checked access by access; string I/O (REP INS/OUTS)
  * arrives as IO exits with counts and the data in the I/O buffer.
  */
-#include <fcntl.h>
 #include <linux/kvm.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "harness.h"
 #include "mmio_dev.h"
@@ -301,48 +298,21 @@ VM_TEST(mmio_paged_64bit, 64 << 10)
 static int kvm_run_dev(struct dev *d, const uint8_t *start, const uint8_t *end,
 		       struct kvm_regs *out)
 {
-	struct kvm_userspace_memory_region mr = { 0 };
-	struct kvm_sregs sr;
-	struct kvm_regs regs = { 0 };
-	struct kvm_run *run = MAP_FAILED;
-	int kvm, vm = -1, vcpu = -1, run_size = 0, r = 1, i;
-	uint8_t *ram =
-		mmap(NULL, 64 << 10, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct kvm_ctx k;
+	struct kvm_run *run;
+	int r = 1, i;
 
-	CHECK(ram != MAP_FAILED);
-	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm < 0) {
-		munmap(ram, 64 << 10);
-		return fail("/dev/kvm: %s (kvm_intel not loaded?)", strerror(errno));
-	}
-	memcpy(ram + 0x1000, start, end - start);
-	mr.memory_size = 64 << 10;
-	mr.userspace_addr = (uintptr_t)ram;
-	if ((vm = ioctl(kvm, KVM_CREATE_VM, 0)) < 0 || ioctl(vm, KVM_SET_USER_MEMORY_REGION, &mr) ||
-	    (vcpu = ioctl(vm, KVM_CREATE_VCPU, 0)) < 0 ||
-	    (run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0)) <= 0 ||
-	    (run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0)) ==
-		    MAP_FAILED ||
-	    ioctl(vcpu, KVM_GET_SREGS, &sr)) {
-		r = fail("KVM setup: %s", strerror(errno));
+	if (kvm_setup_real(&k, 64 << 10, 0x1000))
 		goto out;
-	}
-	sr.cs.selector = sr.ds.selector = sr.es.selector = sr.ss.selector = 0;
-	sr.cs.base = sr.ds.base = sr.es.base = sr.ss.base = 0;
-	regs.rip = 0x1000;
-	regs.rsp = 0x8000;
-	regs.rflags = 2;
-	if (ioctl(vcpu, KVM_SET_SREGS, &sr) || ioctl(vcpu, KVM_SET_REGS, &regs)) {
-		r = fail("KVM_SET_*REGS: %s", strerror(errno));
-		goto out;
-	}
+	memcpy(k.ram + 0x1000, start, end - start);
+	run = k.run;
 	for (i = 0; i < 200; i++) {
-		if (ioctl(vcpu, KVM_RUN, 0)) {
+		if (ioctl(k.vcpu, KVM_RUN, 0)) {
 			r = fail("KVM_RUN: %s", strerror(errno));
 			goto out;
 		}
 		if (run->exit_reason == KVM_EXIT_HLT) {
-			r = ioctl(vcpu, KVM_GET_REGS, out) ? fail("KVM_GET_REGS") : 0;
+			r = ioctl(k.vcpu, KVM_GET_REGS, out) ? fail("KVM_GET_REGS") : 0;
 			goto out;
 		}
 		if (run->exit_reason != KVM_EXIT_MMIO || d->n >= 64 ||
@@ -364,14 +334,7 @@ static int kvm_run_dev(struct dev *d, const uint8_t *start, const uint8_t *end,
 	}
 	r = fail("KVM: the guest did not reach HLT");
 out:
-	if (run != MAP_FAILED)
-		munmap(run, run_size);
-	if (vcpu >= 0)
-		close(vcpu);
-	if (vm >= 0)
-		close(vm);
-	close(kvm);
-	munmap(ram, 64 << 10);
+	kvm_teardown(&k);
 	return r;
 }
 

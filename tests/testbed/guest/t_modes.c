@@ -10,12 +10,9 @@
  * 0x10000-0x1afff; VA 0x400000 maps a different "magic" page per paging
  * mode, VA 0x800000 is not present.
  */
-#include <fcntl.h>
 #include <stdlib.h>
 #include <linux/kvm.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "harness.h"
 
@@ -450,106 +447,24 @@ VM_TEST(modes_pae_bad_pdpte_refused, 1 << 20)
 
 /* ---- the same mode switches under kvm_intel ---------------------------- */
 
-struct out_trace {
-	int n;
-	uint16_t port[16];
-	uint32_t val[16];
-};
-
-static int trace_add(struct out_trace *tr, uint16_t port, const void *data, int size)
-{
-	uint32_t v = 0;
-
-	if (tr->n == 16)
-		return fail("more than 16 OUTs");
-	memcpy(&v, data, size);
-	tr->port[tr->n] = port;
-	tr->val[tr->n++] = v;
-	return 0;
-}
-
-/* Run the loaded guest under haxm to its HLT, recording every OUT. */
-static int haxm_trace(struct vm_ctx *c, struct out_trace *tr)
-{
-	for (;;) {
-		if (vm_run(c))
-			return 1;
-		if (c->tunnel->_exit_status == HAX_EXIT_HLT)
-			return 0;
-		if (c->tunnel->_exit_status != HAX_EXIT_IO ||
-		    c->tunnel->io._direction != HAX_IO_OUT)
-			return stopped_at(c, "haxm trace");
-		if (trace_add(tr, c->tunnel->io._port, c->iobuf, c->tunnel->io._size))
-			return 1;
-	}
-}
-
-/* The same under KVM (no in-kernel irqchip: HLT exits to user space). */
+/* The OUTs and final registers of the image under KVM. */
 static int kvm_trace(const uint8_t *image, uint64_t size, struct out_trace *tr,
 		     struct kvm_regs *regs, struct kvm_sregs *sregs)
 {
-	struct kvm_userspace_memory_region mr = { 0 };
-	struct {
-		struct kvm_cpuid2 h;
-		struct kvm_cpuid_entry2 e[100];
-	} cpuid = { .h.nent = 100 };
-	struct kvm_run *run = MAP_FAILED;
-	int kvm = -1, vm = -1, vcpu = -1, run_size = 0, r = 1;
-	uint8_t *ram;
+	struct kvm_ctx k;
+	int r = 1;
 
-	ram = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (ram == MAP_FAILED)
-		return fail("mmap: %s", strerror(errno));
-	memcpy(ram, image, size);
-	mr.memory_size = size;
-	mr.userspace_addr = (uintptr_t)ram;
-	if ((kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC)) < 0 ||
-	    (vm = ioctl(kvm, KVM_CREATE_VM, 0)) < 0 || ioctl(vm, KVM_SET_USER_MEMORY_REGION, &mr) ||
-	    (vcpu = ioctl(vm, KVM_CREATE_VCPU, 0)) < 0 ||
-	    ioctl(kvm, KVM_GET_SUPPORTED_CPUID, &cpuid) || ioctl(vcpu, KVM_SET_CPUID2, &cpuid) ||
-	    (run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0)) <= 0 ||
-	    (run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0)) ==
-		    MAP_FAILED ||
-	    ioctl(vcpu, KVM_GET_SREGS, sregs)) {
-		fail("KVM setup: %s", strerror(errno));
+	if (kvm_setup_real(&k, size, LOAD))
 		goto out;
-	}
-	/* As vm_load_real(): CS=DS=ES=SS=0, IP=LOAD, SP=0x8000. */
-	sregs->cs.selector = sregs->ds.selector = sregs->es.selector = sregs->ss.selector = 0;
-	sregs->cs.base = sregs->ds.base = sregs->es.base = sregs->ss.base = 0;
-	*regs = (struct kvm_regs){ .rip = LOAD, .rsp = 0x8000, .rflags = 2 };
-	if (ioctl(vcpu, KVM_SET_SREGS, sregs) || ioctl(vcpu, KVM_SET_REGS, regs)) {
-		fail("KVM_SET_*REGS: %s", strerror(errno));
+	memcpy(k.ram, image, size);
+	if (kvm_out_trace(&k, tr))
 		goto out;
-	}
-	for (;;) {
-		if (ioctl(vcpu, KVM_RUN, 0)) {
-			fail("KVM_RUN: %s", strerror(errno));
-			goto out;
-		}
-		if (run->exit_reason == KVM_EXIT_HLT)
-			break;
-		if (run->exit_reason != KVM_EXIT_IO || run->io.direction != KVM_EXIT_IO_OUT) {
-			fail("KVM exit %u", run->exit_reason);
-			goto out;
-		}
-		if (trace_add(tr, run->io.port, (uint8_t *)run + run->io.data_offset, run->io.size))
-			goto out;
-	}
-	if (ioctl(vcpu, KVM_GET_REGS, regs) || ioctl(vcpu, KVM_GET_SREGS, sregs))
+	if (ioctl(k.vcpu, KVM_GET_REGS, regs) || ioctl(k.vcpu, KVM_GET_SREGS, sregs))
 		fail("KVM_GET_*REGS: %s", strerror(errno));
 	else
 		r = 0;
 out:
-	if (run != MAP_FAILED)
-		munmap(run, run_size);
-	if (vcpu >= 0)
-		close(vcpu);
-	if (vm >= 0)
-		close(vm);
-	if (kvm >= 0)
-		close(kvm);
-	munmap(ram, size);
+	kvm_teardown(&k);
 	return r;
 }
 
@@ -559,19 +474,14 @@ static int compare_with_kvm(struct vm_ctx *c, const uint8_t *image)
 	struct kvm_regs kr;
 	struct kvm_sregs ks;
 	vcpu_state_t s;
-	int i;
 
 	/* KVM first: it cannot enable VMX while haxm has a VM (docs/design.md). */
 	if (kvm_trace(image, c->ram_size, &tk, &kr, &ks) || vm_setup(c, c->ram_size))
 		return 1;
 	memcpy(c->ram, image, c->ram_size);
-	if (vm_load_real(c, LOAD, g_switch_start, g_switch_end) || haxm_trace(c, &th))
+	if (vm_load_real(c, LOAD, g_switch_start, g_switch_end) || vm_out_trace(c, &th) ||
+	    out_trace_equal(&th, &tk))
 		return 1;
-	CHECK_EQ(th.n, tk.n);
-	for (i = 0; i < th.n; i++) {
-		CHECK_EQ(th.port[i], tk.port[i]);
-		CHECK_EQ(th.val[i], tk.val[i]);
-	}
 	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
 	CHECK_EQ(s._rip, kr.rip);
 	CHECK_EQ(s._rflags, kr.rflags);

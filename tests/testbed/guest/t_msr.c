@@ -374,41 +374,12 @@ VM_TEST(msr_syscall_msrs_switched_on_preemption, 64 << 10)
 
 /* ---- SYSCALL and SWAPGS in a 64-bit guest: the guest's MSRs are in the CPU */
 
-#define LM_PML4 0x10000ULL /* then the PDPT and one page directory */
-#define PG	4096ULL
-
 /* A 64-bit vCPU with SYSCALL enabled, the first 1 GiB identity-mapped. */
 static int load_long_sce(struct vm_ctx *c, uint64_t gpa, const uint8_t *start, const uint8_t *end)
 {
-	uint64_t *pml4 = (uint64_t *)(c->ram + LM_PML4), *pdpt = pml4 + 512, *pd = pml4 + 1024;
-	vcpu_state_t s;
-	int j;
+	static const struct long_mode m = { .tables = 0x10000, .efer_set = 1 /* SCE */ };
 
-	CHECK(c->ram_size >= LM_PML4 + 3 * PG && gpa + (end - start) <= LM_PML4);
-	memcpy(c->ram + gpa, start, end - start);
-	memset(pml4, 0, 3 * PG);
-	pml4[0] = (LM_PML4 + PG) | 3;
-	pdpt[0] = (LM_PML4 + 2 * PG) | 3;
-	for (j = 0; j < 512; j++)
-		pd[j] = ((uint64_t)j << 21) | 0x83;
-	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
-	s._cs.selector = 8;
-	s._cs.base = 0;
-	s._cs.limit = 0xffffffff;
-	s._cs.ar = 0xa09b;
-	s._ds.selector = s._es.selector = s._ss.selector = 16;
-	s._ds.base = s._es.base = s._ss.base = 0;
-	s._ds.limit = s._es.limit = s._ss.limit = 0xffffffff;
-	s._ds.ar = s._es.ar = s._ss.ar = 0xc093;
-	s._cr0 = 0x80000031;
-	s._cr3 = LM_PML4;
-	s._cr4 = 0x20;
-	s._efer = 0x501; /* SCE LME LMA */
-	s._rip = gpa;
-	s._rflags = 2;
-	s._regs[HAX_REG_RSP] = 0x8000;
-	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
-	return 0;
+	return vm_load_long(c, &m, gpa, start, end);
 }
 
 /*

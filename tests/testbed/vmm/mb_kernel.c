@@ -11,18 +11,7 @@ typedef unsigned short u16;
 typedef unsigned int u32;
 typedef unsigned long long u64;
 
-struct mb_info {
-	u32 flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr;
-	u32 syms[4];
-	u32 mmap_length, mmap_addr;
-	u32 drives_length, drives_addr, config_table, boot_loader_name;
-} __attribute__((packed));
-
-struct mb_mmap {
-	u32 size;
-	u64 addr, len;
-	u32 type;
-} __attribute__((packed));
+#include "multiboot.h"
 
 static inline void outb(u16 port, u8 v)
 {
