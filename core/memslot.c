@@ -12,9 +12,22 @@ static bool page_aligned(u64 v)
 	return !(v & (HAX_PAGE_SIZE - 1));
 }
 
+/* Index of the 2 MiB block holding @va among those from the one holding @base. */
+static u64 va_block(u64 base, u64 va)
+{
+	return (va >> HAX_HUGE_SHIFT) - (base >> HAX_HUGE_SHIFT);
+}
+
+/* The block of page @pg of @rb. */
+static u64 pg_block(const struct ramblock *rb, u64 pg)
+{
+	return va_block(rb->uva, rb->uva + (pg << HAX_PAGE_SHIFT));
+}
+
 static int rb_new(struct guest_mem *gm, u64 uva, u64 size, bool implicit, struct ramblock **out)
 {
 	struct ramblock *rb;
+	u64 nblocks;
 	int i;
 
 	if (!size || !page_aligned(uva) || !page_aligned(size) || uva + size < uva ||
@@ -31,7 +44,13 @@ static int rb_new(struct guest_mem *gm, u64 uva, u64 size, bool implicit, struct
 	if (!rb)
 		return -ENOMEM;
 	rb->pins = os_zalloc((size >> HAX_PAGE_SHIFT) * sizeof(void *));
-	if (!rb->pins) {
+	nblocks = va_block(uva, uva + size - 1) + 1;
+	rb->block_pins = os_zalloc(nblocks * sizeof(void *));
+	rb->block_users = os_zalloc(nblocks * sizeof(u16));
+	if (!rb->pins || !rb->block_pins || !rb->block_users) {
+		os_free(rb->pins);
+		os_free(rb->block_pins);
+		os_free(rb->block_users);
 		os_free(rb);
 		return -ENOMEM;
 	}
@@ -51,9 +70,17 @@ int ramblock_add(struct guest_mem *gm, u64 uva, u64 size)
 
 static void rb_unpin(struct ramblock *rb, u64 pg)
 {
+	u64 b = pg_block(rb, pg);
+
 	if (!rb->pins[pg])
 		return;
-	os_unpin_user_page(rb->pins[pg]);
+	if (!rb->block_pins[b]) {
+		os_unpin_user_page(rb->pins[pg]);
+	} else if (!--rb->block_users[b]) {
+		/* the block's last page: its one pin goes */
+		os_unpin_user_page(rb->block_pins[b]);
+		rb->block_pins[b] = NULL;
+	}
 	rb->pins[pg] = NULL;
 	rb->npinned--;
 	hax_count(&hax_counters.pinned_pages, -1);
@@ -66,6 +93,8 @@ static void rb_free(struct ramblock *rb)
 	for (pg = 0; pg < rb->size >> HAX_PAGE_SHIFT; pg++)
 		rb_unpin(rb, pg);
 	os_free(rb->pins);
+	os_free(rb->block_pins);
+	os_free(rb->block_users);
 	os_free(rb);
 }
 
@@ -281,36 +310,68 @@ void guest_mem_release_unmapped(struct guest_mem *gm)
 /* Pin page @pg of @rb (once). */
 static int rb_pin(struct ramblock *rb, u64 pg)
 {
-	u64 pa;
+	u64 pa, va = rb->uva + (pg << HAX_PAGE_SHIFT), b = pg_block(rb, pg);
 	int r;
 
 	if (rb->pins[pg])
 		return 0;
-	r = os_pin_user_page(rb->uva + (pg << HAX_PAGE_SHIFT), &rb->pins[pg], &pa);
-	if (r)
-		return r;
+	if (rb->block_pins[b]) {
+		/* its block is held by one pin: the page is part of that host page */
+		rb->pins[pg] = os_pinned_sub(rb->block_pins[b],
+					     (va >> HAX_PAGE_SHIFT) & (HAX_HUGE_PAGES - 1));
+		rb->block_users[b]++;
+	} else {
+		r = os_pin_user_page(va, &rb->pins[pg], &pa);
+		if (r)
+			return r;
+	}
 	rb->npinned++;
 	hax_count(&hax_counters.pinned_pages, 1);
 	return 0;
 }
 
 /*
- * @gfn's page was just pinned and lies in a 2 MiB host page: pin the rest of
- * its block now (it costs no memory: the host page is there anyway), so the
- * block can be one 2 MiB mapping at once. Best effort.
+ * @gfn's page was just pinned and lies in a 2 MiB host page: hold its whole
+ * block with one pin of that host page (os_pin_user_huge(); it costs no
+ * memory: the host page is there anyway), so the block can be one 2 MiB
+ * mapping at once. The block's pages pinned before become its pages (the
+ * same pages; otherwise the block is left as it is). Best effort.
  */
 static void pin_huge_block(const struct memslot *s, u64 gfn, u64 pa)
 {
-	u64 first = gfn & ~(HAX_HUGE_PAGES - 1), pg, i;
+	u64 first = gfn & ~(HAX_HUGE_PAGES - 1), pg, i, va, hpa, b;
+	struct ramblock *rb = s->rb;
+	void *pin;
 
-	/* The guest block must lie in the slot, at the host frame's offset. */
+	/* The guest block must lie in the slot, at the host frame's offset... */
 	if (first < s->gfn || first + HAX_HUGE_PAGES > s->gfn + s->npages ||
 	    ((pa >> HAX_PAGE_SHIFT) & (HAX_HUGE_PAGES - 1)) != (gfn & (HAX_HUGE_PAGES - 1)))
 		return;
+	/* ...and be one 2 MiB block of the VMM's address space. */
 	pg = s->rb_pgoff + (first - s->gfn);
-	for (i = 0; i < HAX_HUGE_PAGES; i++)
-		if (rb_pin(s->rb, pg + i))
+	va = rb->uva + (pg << HAX_PAGE_SHIFT);
+	b = pg_block(rb, pg);
+	if ((va & ((1ULL << HAX_HUGE_SHIFT) - 1)) || rb->block_pins[b] ||
+	    os_pin_user_huge(va, &pin, &hpa))
+		return;
+	for (i = 0; i < HAX_HUGE_PAGES; i++) {
+		if (rb->pins[pg + i] && rb->pins[pg + i] != os_pinned_sub(pin, i)) {
+			os_unpin_user_page(pin);
 			return;
+		}
+	}
+	for (i = 0; i < HAX_HUGE_PAGES; i++) {
+		if (rb->pins[pg + i]) {
+			os_unpin_user_page(rb->pins[pg + i]);
+			rb->npinned--;
+			hax_count(&hax_counters.pinned_pages, -1);
+		}
+	}
+	os_pinned_fill(pin, &rb->pins[pg], HAX_HUGE_PAGES);
+	rb->block_pins[b] = pin;
+	rb->block_users[b] = HAX_HUGE_PAGES;
+	rb->npinned += HAX_HUGE_PAGES;
+	hax_count(&hax_counters.pinned_pages, HAX_HUGE_PAGES);
 }
 
 int guest_mem_pin(struct guest_mem *gm, u64 gfn, u64 *hpa, u32 *flags)
@@ -395,7 +456,7 @@ int guest_mem_protect(struct guest_mem *gm, u64 gpa, u64 size, u32 perm)
 
 bool guest_mem_huge_hpa(const struct guest_mem *gm, u64 gfn, u64 *hpa)
 {
-	u64 first = gfn & ~(HAX_HUGE_PAGES - 1), i, pa0, pg;
+	u64 first = gfn & ~(HAX_HUGE_PAGES - 1), i, pa0, pg, b;
 	const struct memslot *s = memslot_find(gm, first);
 	u32 allowed;
 
@@ -408,11 +469,25 @@ bool guest_mem_huge_hpa(const struct guest_mem *gm, u64 gfn, u64 *hpa)
 	if (pa0 & (HAX_HUGE_PAGES * HAX_PAGE_SIZE - 1))
 		return false;
 	allowed = guest_mem_allowed(gm, first);
-	for (i = 1; i < HAX_HUGE_PAGES; i++) {
-		void *pin = s->rb->pins[pg + i];
+	b = pg_block(s->rb, pg);
+	/* All 512 held by one 2 MiB host page's pin, in order: contiguous. */
+	if (!(s->rb->block_pins[b] && s->rb->block_users[b] == HAX_HUGE_PAGES &&
+	      s->rb->pins[pg] == s->rb->block_pins[b])) {
+		for (i = 1; i < HAX_HUGE_PAGES; i++) {
+			void *pin = s->rb->pins[pg + i];
 
-		if (!pin || os_pinned_pa(pin) != pa0 + (i << HAX_PAGE_SHIFT) ||
-		    guest_mem_allowed(gm, first + i) != allowed)
+			if (!pin || os_pinned_pa(pin) != pa0 + (i << HAX_PAGE_SHIFT))
+				return false;
+		}
+	}
+	/* Frames from denied_pages on have no protections: all allow RWX. */
+	for (i = 1; i < HAX_HUGE_PAGES; i++) {
+		if (first + i >= gm->denied_pages) {
+			if (allowed != HAX_RAM_PERM_RWX)
+				return false;
+			break;
+		}
+		if (guest_mem_allowed(gm, first + i) != allowed)
 			return false;
 	}
 	*hpa = pa0;

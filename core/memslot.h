@@ -19,6 +19,7 @@
 #define HAX_PROTECT_PAGES (1ULL << 28)
 /* Pages of a 2 MiB EPT mapping. */
 #define HAX_HUGE_PAGES 512ULL
+#define HAX_HUGE_SHIFT 21
 
 struct ramblock {
 	u64 uva;
@@ -26,6 +27,15 @@ struct ramblock {
 	void **pins; /* one handle a page, NULL while not pinned */
 	u64 npinned;
 	bool implicit; /* made by a STANDALONE mapping; goes with its last slot */
+	/*
+	 * 2 MiB blocks of the VMM's address space (from uva rounded down):
+	 * a block held by one pin of its 2 MiB host page (os_pin_user_huge())
+	 * has that pin here, and the handles of its pinned pages in pins[] are
+	 * os_pinned_sub() of it; block_users counts them, and the block pin
+	 * goes with the last. Blocks without: pages pinned one by one.
+	 */
+	void **block_pins;
+	u16 *block_users;
 };
 
 struct memslot {

@@ -126,7 +126,8 @@ static int vcpu_fault_in(struct vcpu *v, struct hax_tunnel *t)
 	u32 access = v->exit_qual & (EPT_QUAL_READ | EPT_QUAL_WRITE | EPT_QUAL_FETCH);
 	u32 flags, allowed, perm;
 	struct ept_node *old = NULL;
-	bool promoted = false;
+	bool replaced = false;
+	u64 huge_hpa;
 	int r;
 
 	if (os_trace_on(OS_TRACE_EPT_FAULT))
@@ -146,16 +147,22 @@ static int vcpu_fault_in(struct vcpu *v, struct hax_tunnel *t)
 	}
 	if (!r && (access & ~perm))
 		r = -ENOENT; /* a write to ROM */
-	if (!r)
-		r = ept_map(&vm->ept, gpa, hpa, perm);
 	if (!r && (vmx_caps.ept_vpid & VMX_EPT_2M_PAGE) &&
-	    guest_mem_huge_hpa(&vm->mem, gfn, &hpa)) {
-		r = ept_map_huge(&vm->ept, gpa & ~(EPT_HUGE_SIZE - 1), hpa, perm, &old);
-		promoted = !r;
+	    guest_mem_huge_hpa(&vm->mem, gfn, &huge_hpa)) {
+		/* The whole block at once: no 4 KiB table for it at all. */
+		replaced = ept_lookup(&vm->ept, gpa) & EPT_LARGE;
+		r = ept_map_huge(&vm->ept, gpa & ~(EPT_HUGE_SIZE - 1), huge_hpa, perm, &old);
+		replaced |= old != NULL;
+	} else if (!r) {
+		r = ept_map(&vm->ept, gpa, hpa, perm);
 	}
 	os_mutex_unlock(&vm->lock);
-	if (promoted) {
-		/* No CPU may still walk the replaced table (SDM 29.4.3.1). */
+	/*
+	 * A not-present entry made present needs no flush: the CPU caches no
+	 * not-present translations (SDM 29.4.3.1). A replaced table or leaf
+	 * does: no CPU may still walk or use it.
+	 */
+	if (replaced) {
 		vmx_flush_ept(vm->ept.eptp);
 		ept_node_release(old);
 	}
