@@ -47,10 +47,12 @@ static int rb_new(struct guest_mem *gm, u64 uva, u64 size, bool implicit, struct
 	nblocks = va_block(uva, uva + size - 1) + 1;
 	rb->block_pins = os_zalloc(nblocks * sizeof(void *));
 	rb->block_users = os_zalloc(nblocks * sizeof(u16));
-	if (!rb->pins || !rb->block_pins || !rb->block_users) {
+	rb->block_single = os_zalloc(nblocks * sizeof(u16));
+	if (!rb->pins || !rb->block_pins || !rb->block_users || !rb->block_single) {
 		os_free(rb->pins);
 		os_free(rb->block_pins);
 		os_free(rb->block_users);
+		os_free(rb->block_single);
 		os_free(rb);
 		return -ENOMEM;
 	}
@@ -76,6 +78,7 @@ static void rb_unpin(struct ramblock *rb, u64 pg)
 		return;
 	if (!rb->block_pins[b]) {
 		os_unpin_user_page(rb->pins[pg]);
+		rb->block_single[b]--;
 	} else if (!--rb->block_users[b]) {
 		/* the block's last page: its one pin goes */
 		os_unpin_user_page(rb->block_pins[b]);
@@ -95,6 +98,7 @@ static void rb_free(struct ramblock *rb)
 	os_free(rb->pins);
 	os_free(rb->block_pins);
 	os_free(rb->block_users);
+	os_free(rb->block_single);
 	os_free(rb);
 }
 
@@ -324,6 +328,7 @@ static int rb_pin(struct ramblock *rb, u64 pg)
 		r = os_pin_user_page(va, &rb->pins[pg], &pa);
 		if (r)
 			return r;
+		rb->block_single[b]++;
 	}
 	rb->npinned++;
 	hax_count(&hax_counters.pinned_pages, 1);
@@ -331,47 +336,48 @@ static int rb_pin(struct ramblock *rb, u64 pg)
 }
 
 /*
- * @gfn's page was just pinned and lies in a 2 MiB host page: hold its whole
- * block with one pin of that host page (os_pin_user_huge(); it costs no
- * memory: the host page is there anyway), so the block can be one 2 MiB
- * mapping at once. The block's pages pinned before become its pages (the
- * same pages; otherwise the block is left as it is). Best effort.
+ * When one 2 MiB host page maps the block of @gfn (os_pin_user_huge(): a
+ * THP or hugetlb page), hold the whole block with one pin of it, so the
+ * block can be one 2 MiB mapping at once; it costs no memory (the host page
+ * is there anyway). The block's pages pinned one by one before become its
+ * pages (when they are the same pages; otherwise the block stays as it is).
+ * Best effort: true when the block is held so now.
  */
-static void pin_huge_block(const struct memslot *s, u64 gfn, u64 pa)
+static bool pin_huge_block(const struct memslot *s, u64 gfn)
 {
 	u64 first = gfn & ~(HAX_HUGE_PAGES - 1), pg, i, va, hpa, b;
 	struct ramblock *rb = s->rb;
 	void *pin;
 
-	/* The guest block must lie in the slot, at the host frame's offset... */
-	if (first < s->gfn || first + HAX_HUGE_PAGES > s->gfn + s->npages ||
-	    ((pa >> HAX_PAGE_SHIFT) & (HAX_HUGE_PAGES - 1)) != (gfn & (HAX_HUGE_PAGES - 1)))
-		return;
-	/* ...and be one 2 MiB block of the VMM's address space. */
+	/* The guest block must lie in the slot and be one 2 MiB block of the VMM. */
+	if (first < s->gfn || first + HAX_HUGE_PAGES > s->gfn + s->npages)
+		return false;
 	pg = s->rb_pgoff + (first - s->gfn);
 	va = rb->uva + (pg << HAX_PAGE_SHIFT);
 	b = pg_block(rb, pg);
 	if ((va & ((1ULL << HAX_HUGE_SHIFT) - 1)) || rb->block_pins[b] ||
 	    os_pin_user_huge(va, &pin, &hpa))
-		return;
-	for (i = 0; i < HAX_HUGE_PAGES; i++) {
-		if (rb->pins[pg + i] && rb->pins[pg + i] != os_pinned_sub(pin, i)) {
-			os_unpin_user_page(pin);
-			return;
+		return false;
+	if (rb->block_single[b]) {
+		for (i = 0; i < HAX_HUGE_PAGES; i++) {
+			if (rb->pins[pg + i] && rb->pins[pg + i] != os_pinned_sub(pin, i)) {
+				os_unpin_user_page(pin);
+				return false;
+			}
 		}
-	}
-	for (i = 0; i < HAX_HUGE_PAGES; i++) {
-		if (rb->pins[pg + i]) {
-			os_unpin_user_page(rb->pins[pg + i]);
-			rb->npinned--;
-			hax_count(&hax_counters.pinned_pages, -1);
-		}
+		for (i = 0; i < HAX_HUGE_PAGES; i++)
+			if (rb->pins[pg + i])
+				os_unpin_user_page(rb->pins[pg + i]);
+		rb->npinned -= rb->block_single[b];
+		hax_count(&hax_counters.pinned_pages, -(s64)rb->block_single[b]);
+		rb->block_single[b] = 0;
 	}
 	os_pinned_fill(pin, &rb->pins[pg], HAX_HUGE_PAGES);
 	rb->block_pins[b] = pin;
 	rb->block_users[b] = HAX_HUGE_PAGES;
 	rb->npinned += HAX_HUGE_PAGES;
 	hax_count(&hax_counters.pinned_pages, HAX_HUGE_PAGES);
+	return true;
 }
 
 int guest_mem_pin(struct guest_mem *gm, u64 gfn, u64 *hpa, u32 *flags)
@@ -386,12 +392,16 @@ int guest_mem_pin(struct guest_mem *gm, u64 gfn, u64 *hpa, u32 *flags)
 	rb = s->rb;
 	pg = s->rb_pgoff + (gfn - s->gfn);
 	*flags = s->flags;
-	if (!rb->pins[pg]) {
+	/*
+	 * A 2 MiB host page in place: one pin for its whole block. Otherwise
+	 * the page alone, and when that faulted in a 2 MiB host page, its block.
+	 */
+	if (!rb->pins[pg] && !pin_huge_block(s, gfn)) {
 		r = rb_pin(rb, pg);
 		if (r)
 			return r;
 		if (os_pinned_huge(rb->pins[pg]))
-			pin_huge_block(s, gfn, os_pinned_pa(rb->pins[pg]));
+			pin_huge_block(s, gfn);
 	}
 	*hpa = os_pinned_pa(rb->pins[pg]);
 	return 0;

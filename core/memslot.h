@@ -32,10 +32,12 @@ struct ramblock {
 	 * a block held by one pin of its 2 MiB host page (os_pin_user_huge())
 	 * has that pin here, and the handles of its pinned pages in pins[] are
 	 * os_pinned_sub() of it; block_users counts them, and the block pin
-	 * goes with the last. Blocks without: pages pinned one by one.
+	 * goes with the last. Blocks without: pages pinned one by one, as
+	 * many as block_single counts.
 	 */
 	void **block_pins;
 	u16 *block_users;
+	u16 *block_single;
 };
 
 struct memslot {
