@@ -24,6 +24,36 @@ static u64 pg_block(const struct ramblock *rb, u64 pg)
 	return va_block(rb->uva, rb->uva + (pg << HAX_PAGE_SHIFT));
 }
 
+/* Words of a block's bitmap, and page @pg's place in its block. */
+#define BLOCK_WORDS (HAX_HUGE_PAGES / 64)
+static u64 pg_bit(const struct ramblock *rb, u64 pg)
+{
+	return ((rb->uva >> HAX_PAGE_SHIFT) + pg) & (HAX_HUGE_PAGES - 1);
+}
+
+/* Is page @pg of @rb held through its block's pin? */
+static bool pg_in_block(const struct ramblock *rb, u64 pg)
+{
+	u64 bit = pg_bit(rb, pg);
+
+	return rb->block_bits[pg_block(rb, pg) * BLOCK_WORDS + bit / 64] >> (bit % 64) & 1;
+}
+
+static bool rb_pinned(const struct ramblock *rb, u64 pg)
+{
+	return rb->pins[pg] || pg_in_block(rb, pg);
+}
+
+/* The pin handle of page @pg of @rb (its own or its block's), NULL when not pinned. */
+static void *rb_handle(const struct ramblock *rb, u64 pg)
+{
+	if (rb->pins[pg])
+		return rb->pins[pg];
+	if (!pg_in_block(rb, pg))
+		return NULL;
+	return os_pinned_sub(rb->block_pins[pg_block(rb, pg)], pg_bit(rb, pg));
+}
+
 static int rb_new(struct guest_mem *gm, u64 uva, u64 size, bool implicit, struct ramblock **out)
 {
 	struct ramblock *rb;
@@ -48,11 +78,14 @@ static int rb_new(struct guest_mem *gm, u64 uva, u64 size, bool implicit, struct
 	rb->block_pins = os_zalloc(nblocks * sizeof(void *));
 	rb->block_users = os_zalloc(nblocks * sizeof(u16));
 	rb->block_single = os_zalloc(nblocks * sizeof(u16));
-	if (!rb->pins || !rb->block_pins || !rb->block_users || !rb->block_single) {
+	rb->block_bits = os_zalloc(nblocks * BLOCK_WORDS * sizeof(u64));
+	if (!rb->pins || !rb->block_pins || !rb->block_users || !rb->block_single ||
+	    !rb->block_bits) {
 		os_free(rb->pins);
 		os_free(rb->block_pins);
 		os_free(rb->block_users);
 		os_free(rb->block_single);
+		os_free(rb->block_bits);
 		os_free(rb);
 		return -ENOMEM;
 	}
@@ -72,19 +105,23 @@ int ramblock_add(struct guest_mem *gm, u64 uva, u64 size)
 
 static void rb_unpin(struct ramblock *rb, u64 pg)
 {
-	u64 b = pg_block(rb, pg);
+	u64 b = pg_block(rb, pg), bit = pg_bit(rb, pg);
+	u64 *word = &rb->block_bits[b * BLOCK_WORDS + bit / 64], mask = 1ULL << (bit % 64);
 
-	if (!rb->pins[pg])
-		return;
-	if (!rb->block_pins[b]) {
+	if (rb->pins[pg]) {
 		os_unpin_user_page(rb->pins[pg]);
+		rb->pins[pg] = NULL;
 		rb->block_single[b]--;
-	} else if (!--rb->block_users[b]) {
-		/* the block's last page: its one pin goes */
-		os_unpin_user_page(rb->block_pins[b]);
-		rb->block_pins[b] = NULL;
+	} else if (*word & mask) {
+		*word &= ~mask;
+		if (!--rb->block_users[b]) {
+			/* the block's last page: its one pin goes */
+			os_unpin_user_page(rb->block_pins[b]);
+			rb->block_pins[b] = NULL;
+		}
+	} else {
+		return;
 	}
-	rb->pins[pg] = NULL;
 	rb->npinned--;
 	hax_count(&hax_counters.pinned_pages, -1);
 }
@@ -99,6 +136,7 @@ static void rb_free(struct ramblock *rb)
 	os_free(rb->block_pins);
 	os_free(rb->block_users);
 	os_free(rb->block_single);
+	os_free(rb->block_bits);
 	os_free(rb);
 }
 
@@ -302,7 +340,7 @@ void guest_mem_release_unmapped(struct guest_mem *gm)
 		struct rb_range *u = &gm->unmapped[i];
 
 		for (pg = u->pgoff; pg < u->pgoff + u->npages; pg++)
-			if (u->rb->pins[pg] && !rb_page_mapped(gm, u->rb, pg))
+			if (rb_pinned(u->rb, pg) && !rb_page_mapped(gm, u->rb, pg))
 				rb_unpin(u->rb, pg);
 	}
 	gm->nr_unmapped = 0;
@@ -317,12 +355,13 @@ static int rb_pin(struct ramblock *rb, u64 pg)
 	u64 pa, va = rb->uva + (pg << HAX_PAGE_SHIFT), b = pg_block(rb, pg);
 	int r;
 
-	if (rb->pins[pg])
+	if (rb_pinned(rb, pg))
 		return 0;
 	if (rb->block_pins[b]) {
 		/* its block is held by one pin: the page is part of that host page */
-		rb->pins[pg] = os_pinned_sub(rb->block_pins[b],
-					     (va >> HAX_PAGE_SHIFT) & (HAX_HUGE_PAGES - 1));
+		u64 bit = pg_bit(rb, pg);
+
+		rb->block_bits[b * BLOCK_WORDS + bit / 64] |= 1ULL << (bit % 64);
 		rb->block_users[b]++;
 	} else {
 		r = os_pin_user_page(va, &rb->pins[pg], &pa);
@@ -365,14 +404,18 @@ static bool pin_huge_block(const struct memslot *s, u64 gfn)
 				return false;
 			}
 		}
-		for (i = 0; i < HAX_HUGE_PAGES; i++)
-			if (rb->pins[pg + i])
+		for (i = 0; i < HAX_HUGE_PAGES; i++) {
+			if (rb->pins[pg + i]) {
 				os_unpin_user_page(rb->pins[pg + i]);
+				rb->pins[pg + i] = NULL;
+			}
+		}
 		rb->npinned -= rb->block_single[b];
 		hax_count(&hax_counters.pinned_pages, -(s64)rb->block_single[b]);
 		rb->block_single[b] = 0;
 	}
-	os_pinned_fill(pin, &rb->pins[pg], HAX_HUGE_PAGES);
+	for (i = 0; i < BLOCK_WORDS; i++)
+		rb->block_bits[b * BLOCK_WORDS + i] = ~0ULL;
 	rb->block_pins[b] = pin;
 	rb->block_users[b] = HAX_HUGE_PAGES;
 	rb->npinned += HAX_HUGE_PAGES;
@@ -396,14 +439,15 @@ int guest_mem_pin(struct guest_mem *gm, u64 gfn, u64 *hpa, u32 *flags)
 	 * A 2 MiB host page in place: one pin for its whole block. Otherwise
 	 * the page alone, and when that faulted in a 2 MiB host page, its block.
 	 */
-	if (!rb->pins[pg] && !pin_huge_block(s, gfn)) {
+	if (!rb_pinned(rb, pg) && !pin_huge_block(s, gfn)) {
 		r = rb_pin(rb, pg);
 		if (r)
 			return r;
-		if (os_pinned_huge(rb->pins[pg]))
+		/* (a page of a block already held by a pin has no handle of its own) */
+		if (rb->pins[pg] && os_pinned_huge(rb->pins[pg]))
 			pin_huge_block(s, gfn);
 	}
-	*hpa = os_pinned_pa(rb->pins[pg]);
+	*hpa = os_pinned_pa(rb_handle(rb, pg));
 	return 0;
 }
 
@@ -468,24 +512,24 @@ bool guest_mem_huge_hpa(const struct guest_mem *gm, u64 gfn, u64 *hpa)
 {
 	u64 first = gfn & ~(HAX_HUGE_PAGES - 1), i, pa0, pg, b;
 	const struct memslot *s = memslot_find(gm, first);
+	void *pin;
 	u32 allowed;
 
 	if (!s || s->gfn + s->npages < first + HAX_HUGE_PAGES)
 		return false;
 	pg = s->rb_pgoff + (first - s->gfn);
-	if (!s->rb->pins[pg])
+	pin = rb_handle(s->rb, pg);
+	if (!pin)
 		return false;
-	pa0 = os_pinned_pa(s->rb->pins[pg]);
+	pa0 = os_pinned_pa(pin);
 	if (pa0 & (HAX_HUGE_PAGES * HAX_PAGE_SIZE - 1))
 		return false;
 	allowed = guest_mem_allowed(gm, first);
 	b = pg_block(s->rb, pg);
 	/* All 512 held by one 2 MiB host page's pin, in order: contiguous. */
-	if (!(s->rb->block_pins[b] && s->rb->block_users[b] == HAX_HUGE_PAGES &&
-	      s->rb->pins[pg] == s->rb->block_pins[b])) {
+	if (!(s->rb->block_users[b] == HAX_HUGE_PAGES && !pg_bit(s->rb, pg))) {
 		for (i = 1; i < HAX_HUGE_PAGES; i++) {
-			void *pin = s->rb->pins[pg + i];
-
+			pin = rb_handle(s->rb, pg + i);
 			if (!pin || os_pinned_pa(pin) != pa0 + (i << HAX_PAGE_SHIFT))
 				return false;
 		}

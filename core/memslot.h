@@ -24,20 +24,22 @@
 struct ramblock {
 	u64 uva;
 	u64 size;
-	void **pins; /* one handle a page, NULL while not pinned */
+	void **pins; /* a page pinned alone: its handle, else NULL */
 	u64 npinned;
 	bool implicit; /* made by a STANDALONE mapping; goes with its last slot */
 	/*
-	 * 2 MiB blocks of the VMM's address space (from uva rounded down):
-	 * a block held by one pin of its 2 MiB host page (os_pin_user_huge())
-	 * has that pin here, and the handles of its pinned pages in pins[] are
-	 * os_pinned_sub() of it; block_users counts them, and the block pin
-	 * goes with the last. Blocks without: pages pinned one by one, as
-	 * many as block_single counts.
+	 * 2 MiB blocks of the VMM's address space (from uva rounded down): a
+	 * block that one 2 MiB host page maps may be held by one pin of it
+	 * (os_pin_user_huge()): block_pins; its pages pinned through it are
+	 * the bits of block_bits (BLOCK_WORDS words a block, by the page's
+	 * place in it), block_users counts them, and the pin goes with the
+	 * last. Other pages are pinned one by one: pins[], block_single of
+	 * them in the block; a block held by a pin has none of those.
 	 */
 	void **block_pins;
 	u16 *block_users;
 	u16 *block_single;
+	u64 *block_bits;
 };
 
 struct memslot {

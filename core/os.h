@@ -66,8 +66,6 @@ int os_pin_user_huge(u64 uva, void **handle, u64 *pa);
  * it must not be passed to os_unpin_user_page().
  */
 void *os_pinned_sub(void *handle, u64 i);
-/* os_pinned_fill() - @handles[i] = os_pinned_sub(@handle, i) for i < @n. */
-void os_pinned_fill(void *handle, void **handles, u64 n);
 /* os_pinned_pa() - the host-physical address of a pinned page. */
 u64 os_pinned_pa(void *handle);
 /*

@@ -186,16 +186,6 @@ void *os_pinned_sub(void *handle, u64 i)
 	return nth_page((struct page *)handle, i);
 }
 
-void os_pinned_fill(void *handle, void **handles, u64 n)
-{
-	struct page *page = handle;
-	u64 i;
-
-	/* A compound page's struct pages are consecutive in every memory model. */
-	for (i = 0; i < n; i++)
-		handles[i] = page + i;
-}
-
 void os_unpin_user_page(void *handle)
 {
 	struct page *page = handle;

@@ -36,6 +36,8 @@ fi
     echo "Testbed: Bochs $(dpkg-query -W -f='${Version}' bochs 2>/dev/null) as $model, kernel $kver."
     echo "Kernel command line: \`$(sed -n 's/^testbed: booting .*cmdline: //p' "$LOGDIR/bench.out")\`;"
     echo "kvm_intel loaded with \`vmentry_l1d_flush=never\` (haxm flushes no L1D either)."
+    qemu=$(sed -n 's/^BENCH-QEMU: //p' "$LOGDIR/bench-linux.out")
+    [ -n "$qemu" ] && echo "linux-boot: $qemu, in a second testbed boot like the first."
     echo
     echo "Time base: the testbed's TSC, which Bochs advances per emulated instruction"
     echo "(\`clock: sync=none\`), read by the VMM around whole runs: figures are"

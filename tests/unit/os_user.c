@@ -117,14 +117,6 @@ void *os_pinned_sub(void *handle, u64 i)
 	return (void *)((uintptr_t)handle + i * HAX_PAGE_SIZE);
 }
 
-void os_pinned_fill(void *handle, void **handles, u64 n)
-{
-	u64 i;
-
-	for (i = 0; i < n; i++)
-		handles[i] = os_pinned_sub(handle, i);
-}
-
 void os_unpin_user_page(void *handle)
 {
 	if (handle)
