@@ -451,6 +451,17 @@ int guest_mem_pin(struct guest_mem *gm, u64 gfn, u64 *hpa, u32 *flags)
 	return 0;
 }
 
+bool guest_mem_pin_block(struct guest_mem *gm, u64 gfn, u64 *hpa, u32 *flags)
+{
+	const struct memslot *s = memslot_find(gm, gfn);
+
+	if (!s)
+		return false;
+	*flags = s->flags;
+	pin_huge_block(s, gfn);
+	return guest_mem_huge_hpa(gm, gfn, hpa);
+}
+
 u64 guest_mem_pinned(const struct guest_mem *gm)
 {
 	u64 n = 0;

@@ -114,6 +114,15 @@ const struct memslot *memslot_find(const struct guest_mem *gm, u64 gfn);
 int guest_mem_pin(struct guest_mem *gm, u64 gfn, u64 *hpa, u32 *flags);
 
 /*
+ * guest_mem_pin_block() - when one 2 MiB host page maps the 2 MiB guest
+ * block of @gfn now (or one pin holds the block already), hold the block
+ * with that pin and, as guest_mem_huge_hpa() would, give its host address
+ * and the slot's flags. Never pins page by page, never faults host memory
+ * in: for mapping blocks around a fault. Sleeps.
+ */
+bool guest_mem_pin_block(struct guest_mem *gm, u64 gfn, u64 *hpa, u32 *flags);
+
+/*
  * guest_mem_huge_hpa() - when the 512 frames of the 2 MiB-aligned block
  * holding @gfn are all mapped by one slot, pinned, allowed the same access
  * and backed by physically contiguous, 2 MiB-aligned host memory: true, and

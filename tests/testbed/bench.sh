@@ -23,7 +23,7 @@ grep -q '^PASS: bench' "$LOGDIR/bench.out" || { echo "bench: failed"; exit 1; }
 if [ -n "$LINUX" ]; then
     "$HERE/run.sh" --cpus 1 --timeout 5400 --initramfs "$LINUX" --append "mitigations=off" \
         --log "$LOGDIR/bench-linux.log" | tee "$LOGDIR/bench-linux.out" | grep -v '^DMESG:'
-    grep -q '^PASS: bench-linux$' "$LOGDIR/bench-linux.out" || { echo "bench: linux-boot failed"; exit 1; }
+    grep -qE '^PASS: bench-linux[[:space:]]*$' "$LOGDIR/bench-linux.out" || { echo "bench: linux-boot failed"; exit 1; }
 fi
 
 {
@@ -52,5 +52,5 @@ fi
     echo "counterpart: haxm run has no KVM backend)."
     echo
     cat "$HERE/bench/NOTES.md"
-} > "$OUT"
+} | sed 's/\r$//' > "$OUT"
 echo "bench: wrote $OUT"

@@ -362,6 +362,23 @@ static void test_huge_block_pin(void **state)
 	assert_int_equal(os_user.pinned, 0);
 	assert_int_equal(guest_mem_pinned(&gm), 0);
 
+	/* around a fault: a block held at once, or not at all */
+	assert_int_equal(memslot_set(&gm, 2 * huge, huge, uva, 0), 0);
+	os_user.huge = NULL;
+	assert_false(guest_mem_pin_block(&gm, 1024, &hpa, &flags));
+	assert_int_equal(os_user.pinned, 0);
+	os_user.huge = huge_all;
+	assert_false(guest_mem_pin_block(&gm, 1536, &hpa, &flags)); /* no slot */
+	assert_true(guest_mem_pin_block(&gm, 1024, &hpa, &flags));
+	assert_int_equal(hpa, uva);
+	assert_int_equal(os_user.pinned, 1);
+	assert_true(guest_mem_pin_block(&gm, 1024 + 5, &hpa, &flags)); /* held already */
+	assert_int_equal(os_user.pinned, 1);
+	assert_int_equal(guest_mem_pinned(&gm), HAX_HUGE_PAGES);
+	assert_int_equal(memslot_set(&gm, 2 * huge, huge, 0, HAX_RAM_INFO_INVALID), 0);
+	guest_mem_release_unmapped(&gm);
+	assert_int_equal(os_user.pinned, 0);
+
 	/* pages 3 and 100 pinned before (4 KiB host pages then) join the block */
 	assert_int_equal(memslot_set(&gm, 2 * huge, huge, uva, 0), 0);
 	os_user.huge = NULL;

@@ -77,7 +77,8 @@ struct workload {
 	const char *unit;
 	double target; /* haxm/KVM ratio at most; 0: none (a reference) */
 	const uint8_t *start, *end;
-	uint64_t ram;
+	uint64_t ram; /* plus ram_per_iter for each iteration */
+	uint32_t ram_per_iter;
 	bool populate;		     /* host pages in place before the guest runs */
 	uint32_t iters, short_iters; /* in the guest's loop or the host's */
 	uint32_t per_unit;	     /* iterations per unit */
@@ -155,7 +156,8 @@ static const struct workload workloads[] = {
 	  .unit = "MiB",
 	  .target = 0.5,
 	  GUEST(g_touch),
-	  .ram = 258 * MIB,
+	  .ram = 2 * MIB,
+	  .ram_per_iter = 4096,
 	  .populate = true,
 	  .iters = 65536,
 	  .short_iters = 1024,
@@ -165,7 +167,8 @@ static const struct workload workloads[] = {
 	  .unit = "MiB",
 	  .target = 0.5,
 	  GUEST(g_touch),
-	  .ram = 258 * MIB,
+	  .ram = 2 * MIB,
+	  .ram_per_iter = 4096,
 	  .iters = 65536,
 	  .short_iters = 1024,
 	  .per_unit = 256,
@@ -183,7 +186,7 @@ static const struct workload workloads[] = {
 static int run_guest(const struct backend *be, const struct workload *w, uint32_t n,
 		     uint64_t *ticks, char *why, int len)
 {
-	struct bench_vm *vm = be->create(w->ram, w->populate);
+	struct bench_vm *vm = be->create(w->ram + (uint64_t)n * w->ram_per_iter, w->populate);
 	enum bench_exit e;
 	uint64_t t0;
 	int r = -1;

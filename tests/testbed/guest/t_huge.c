@@ -2,8 +2,9 @@
 /*
  * 2 MiB EPT mappings of THP-backed guest RAM, allocated the way QEMU does it
  * (2 MiB-aligned, THP, here populated up front): the guest's first
- * touch of a block maps the whole block with one EPT violation; RAM whose
- * host pages are not at the guest block's offset is mapped 4 KiB a page.
+ * touch maps its whole block and the blocks after it with one EPT
+ * violation; RAM whose host pages are not at the guest block's offset is
+ * mapped 4 KiB a page.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,8 +188,12 @@ VM_TEST(huge_thp_block_one_fault, 64 << 10)
 		return 1;
 	printf("huge_thp_block_one_fault: %lld EPT violations for %d blocks\n", faults,
 	       HUGE_BLOCKS);
-	/* one EPT violation and one 2 MiB leaf a block, every page pinned */
-	CHECK_EQ(faults, HUGE_BLOCKS);
+	/*
+	 * One EPT violation: it maps its block and, the host pages being
+	 * there, the blocks after it (fault-around); one 2 MiB leaf a block,
+	 * every page pinned.
+	 */
+	CHECK_EQ(faults, 1);
 	CHECK_EQ(after.huge_pages - before.huge_pages, HUGE_BLOCKS);
 	CHECK_EQ(after.pinned_pages - before.pinned_pages, HUGE_PAGES);
 	munmap(region, (HUGE_BLOCKS + 1) * HUGE);
@@ -209,6 +214,53 @@ VM_TEST(huge_misaligned_4k, 64 << 10)
 	CHECK_EQ(faults, HUGE_PAGES);
 	CHECK_EQ(after.huge_pages, before.huge_pages);
 	CHECK_EQ(after.pinned_pages - before.pinned_pages, HUGE_PAGES);
+	munmap(region, (HUGE_BLOCKS + 1) * HUGE);
+	return 0;
+}
+
+/*
+ * Fault-around keeps each block's protection: block 2 read-only is mapped
+ * read-only with the others, so the guest's store there is the VMM's
+ * page fault, and the blocks before it were all mapped by the first fault.
+ */
+VM_TEST(huge_fault_around_protected, 64 << 10)
+{
+	uint8_t *region = thp_alloc((HUGE_BLOCKS + 1) * HUGE);
+	struct hax_counts before, after;
+	vcpu_state_t s;
+	long long f0, f1;
+
+	if (!region)
+		return fail("no THP-backed populated region: %m");
+	if (thp_blocks(region, HUGE_BLOCKS) != HUGE_BLOCKS) {
+		munmap(region, (HUGE_BLOCKS + 1) * HUGE);
+		return fail("not all blocks in 2 MiB host pages");
+	}
+	CHECK_OK(hax_add_ramblock(c->vm_fd, (uintptr_t)region, (HUGE_BLOCKS + 1) * HUGE));
+	CHECK_OK(hax_set_ram2(c->vm_fd, HUGE_GPA, HUGE_BLOCKS * HUGE, (uintptr_t)region, 0));
+	CHECK_OK(hax_protect_ram(c->vm_fd, HUGE_GPA + 2 * HUGE, HUGE, HAX_RAM_PERM_R));
+	if (vm_load_real(c, 0x1000, g_huge_touch_start, g_huge_touch_end) ||
+	    expect_exit(c, HAX_EXIT_HLT))
+		return 1;
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	s._ds.selector = 0;
+	s._ds.base = 0;
+	s._ds.limit = 0xffffffff;
+	s._ds.granularity = 1;
+	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	f0 = exit_count(c, "EPT_VIOLATION");
+	if (counts_read(&before) || expect_exit(c, HAX_EXIT_PAGEFAULT))
+		return 1;
+	f1 = exit_count(c, "EPT_VIOLATION");
+	if (counts_read(&after))
+		return 1;
+	CHECK_EQ(c->tunnel->pagefault.gpa, HUGE_GPA + 2 * HUGE);
+	CHECK_EQ(f1 - f0, 2);
+	CHECK_EQ(after.huge_pages - before.huge_pages, HUGE_BLOCKS);
+	/* blocks 0 and 1 hold the guest's bytes, block 2 is untouched */
+	CHECK_EQ(region[PG], (uint8_t)(2048 - 1));
+	CHECK_EQ(region[2 * HUGE - PG], (uint8_t)(2048 - 1023));
+	CHECK_EQ(region[2 * HUGE + PG], 0);
 	munmap(region, (HUGE_BLOCKS + 1) * HUGE);
 	return 0;
 }
