@@ -114,7 +114,7 @@ static int vcpu_pagefault(struct hax_tunnel *t, u64 gpa, u32 access, u32 allowed
 }
 
 /* Blocks a fault maps at most: its own and those after it (fault-around). */
-#define FAULT_AROUND_BLOCKS 16
+#define FAULT_AROUND_BLOCKS 64
 
 /*
  * After a fault mapped the 2 MiB block at @gpa with one leaf: map the blocks

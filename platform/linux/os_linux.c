@@ -170,9 +170,12 @@ int os_pin_user_huge(u64 uva, void **handle, u64 *pa)
 	r = pin_user_pages_fast(uva, 1, FOLL_WRITE | FOLL_LONGTERM, &page);
 	if (r != 1)
 		return r == -ENOMEM ? -ENOMEM : -EFAULT;
-	/* Still the same leaf: the pin holds the page all 512 are part of. */
-	if (huge_leaf_pfn(current->mm, uva) != page_to_pfn(page) ||
-	    !os_pinned_huge(page)) {
+	/*
+	 * The page the leaf mapped, in a compound page of 2 MiB or more: the
+	 * pin holds all 512 (whatever the VMM maps there later, as with any
+	 * pinned page).
+	 */
+	if (page_to_pfn(page) != pfn || !os_pinned_huge(page)) {
 		unpin_user_page(page);
 		return -ENOENT;
 	}
