@@ -451,17 +451,6 @@ int guest_mem_pin(struct guest_mem *gm, u64 gfn, u64 *hpa, u32 *flags)
 	return 0;
 }
 
-bool guest_mem_pin_block(struct guest_mem *gm, u64 gfn, u64 *hpa, u32 *flags)
-{
-	const struct memslot *s = memslot_find(gm, gfn);
-
-	if (!s)
-		return false;
-	*flags = s->flags;
-	pin_huge_block(s, gfn);
-	return guest_mem_huge_hpa(gm, gfn, hpa);
-}
-
 u64 guest_mem_pinned(const struct guest_mem *gm)
 {
 	u64 n = 0;
@@ -519,12 +508,27 @@ int guest_mem_protect(struct guest_mem *gm, u64 gpa, u64 size, u32 perm)
 	return 0;
 }
 
+/* Do the 512 frames from @first all have the same protection? */
+static bool block_uniform(const struct guest_mem *gm, u64 first)
+{
+	u32 allowed = guest_mem_allowed(gm, first);
+	u64 i;
+
+	/* Frames from denied_pages on have no protections: all allow RWX. */
+	for (i = 1; i < HAX_HUGE_PAGES; i++) {
+		if (first + i >= gm->denied_pages)
+			return allowed == HAX_RAM_PERM_RWX;
+		if (guest_mem_allowed(gm, first + i) != allowed)
+			return false;
+	}
+	return true;
+}
+
 bool guest_mem_huge_hpa(const struct guest_mem *gm, u64 gfn, u64 *hpa)
 {
 	u64 first = gfn & ~(HAX_HUGE_PAGES - 1), i, pa0, pg, b;
 	const struct memslot *s = memslot_find(gm, first);
 	void *pin;
-	u32 allowed;
 
 	if (!s || s->gfn + s->npages < first + HAX_HUGE_PAGES)
 		return false;
@@ -535,7 +539,6 @@ bool guest_mem_huge_hpa(const struct guest_mem *gm, u64 gfn, u64 *hpa)
 	pa0 = os_pinned_pa(pin);
 	if (pa0 & (HAX_HUGE_PAGES * HAX_PAGE_SIZE - 1))
 		return false;
-	allowed = guest_mem_allowed(gm, first);
 	b = pg_block(s->rb, pg);
 	/* All 512 held by one 2 MiB host page's pin, in order: contiguous. */
 	if (!(s->rb->block_users[b] == HAX_HUGE_PAGES && !pg_bit(s->rb, pg))) {
@@ -545,16 +548,20 @@ bool guest_mem_huge_hpa(const struct guest_mem *gm, u64 gfn, u64 *hpa)
 				return false;
 		}
 	}
-	/* Frames from denied_pages on have no protections: all allow RWX. */
-	for (i = 1; i < HAX_HUGE_PAGES; i++) {
-		if (first + i >= gm->denied_pages) {
-			if (allowed != HAX_RAM_PERM_RWX)
-				return false;
-			break;
-		}
-		if (guest_mem_allowed(gm, first + i) != allowed)
-			return false;
-	}
+	if (!block_uniform(gm, first))
+		return false;
 	*hpa = pa0;
 	return true;
+}
+
+bool guest_mem_pin_block(struct guest_mem *gm, u64 gfn, u64 *hpa, u32 *flags)
+{
+	const struct memslot *s = memslot_find(gm, gfn);
+
+	/* no pin for a block that could not be one leaf anyway */
+	if (!s || !block_uniform(gm, gfn & ~(HAX_HUGE_PAGES - 1)))
+		return false;
+	*flags = s->flags;
+	pin_huge_block(s, gfn);
+	return guest_mem_huge_hpa(gm, gfn, hpa);
 }

@@ -369,6 +369,11 @@ static void test_huge_block_pin(void **state)
 	assert_int_equal(os_user.pinned, 0);
 	os_user.huge = huge_all;
 	assert_false(guest_mem_pin_block(&gm, 1536, &hpa, &flags)); /* no slot */
+	/* frames protected differently: no pin at all */
+	assert_int_equal(guest_mem_protect(&gm, 2 * huge + 7 * PG, PG, HAX_RAM_PERM_R), 0);
+	assert_false(guest_mem_pin_block(&gm, 1024, &hpa, &flags));
+	assert_int_equal(os_user.pinned, 0);
+	assert_int_equal(guest_mem_protect(&gm, 2 * huge + 7 * PG, PG, HAX_RAM_PERM_RWX), 0);
 	assert_true(guest_mem_pin_block(&gm, 1024, &hpa, &flags));
 	assert_int_equal(hpa, uva);
 	assert_int_equal(os_user.pinned, 1);
