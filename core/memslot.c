@@ -557,11 +557,17 @@ bool guest_mem_huge_hpa(const struct guest_mem *gm, u64 gfn, u64 *hpa)
 bool guest_mem_pin_block(struct guest_mem *gm, u64 gfn, u64 *hpa, u32 *flags)
 {
 	const struct memslot *s = memslot_find(gm, gfn);
+	u64 first = gfn & ~(HAX_HUGE_PAGES - 1);
 
 	/* no pin for a block that could not be one leaf anyway */
-	if (!s || !block_uniform(gm, gfn & ~(HAX_HUGE_PAGES - 1)))
+	if (!s || !block_uniform(gm, first))
 		return false;
 	*flags = s->flags;
-	pin_huge_block(s, gfn);
+	/* just held: in the slot, uniform, one aligned 2 MiB host page */
+	if (pin_huge_block(s, gfn)) {
+		*hpa = os_pinned_pa(
+			s->rb->block_pins[pg_block(s->rb, s->rb_pgoff + (first - s->gfn))]);
+		return true;
+	}
 	return guest_mem_huge_hpa(gm, gfn, hpa);
 }
