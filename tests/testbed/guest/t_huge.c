@@ -32,16 +32,17 @@ GUEST_CODE(g_huge_touch, ".code16\n"
 			 "hlt\n");
 
 #define THP_ENABLED "/sys/kernel/mm/transparent_hugepage/enabled"
+#define THP_DEFRAG  "/sys/kernel/mm/transparent_hugepage/defrag"
 
 /*
- * Set the THP mode to @mode; the mode it had into @prev (when not NULL).
+ * Set the THP setting @file to @mode; the one it had into @prev (when not NULL).
  * The testbed kernel has no madvise(), so MADV_HUGEPAGE cannot ask for THP
  * in its default "madvise" mode: the tests use "always" for a while.
  */
-static int thp_mode(const char *mode, char *prev, size_t len)
+static int thp_mode(const char *file, const char *mode, char *prev, size_t len)
 {
-	char buf[64], *open_br, *close_br;
-	FILE *f = fopen(THP_ENABLED, "r+");
+	char buf[96], *open_br, *close_br;
+	FILE *f = fopen(file, "r+");
 	int r = -1;
 
 	if (!f)
@@ -62,7 +63,7 @@ static int thp_mode(const char *mode, char *prev, size_t len)
 static uint8_t *thp_alloc(uint64_t size)
 {
 	uint8_t *a = mmap(NULL, size + HUGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *r;
-	char prev[16] = "madvise";
+	char prev[16] = "madvise", prev_defrag[24] = "madvise";
 	uint64_t head;
 
 	if (a == MAP_FAILED)
@@ -72,13 +73,17 @@ static uint8_t *thp_alloc(uint64_t size)
 		munmap(a, head);
 	munmap(a + head + size, HUGE - head);
 	a += head;
-	if (thp_mode("always", prev, sizeof(prev))) {
+	/* THP for this mapping, compacting memory if it must (a long suite fragments it) */
+	if (thp_mode(THP_ENABLED, "always", prev, sizeof(prev)) ||
+	    thp_mode(THP_DEFRAG, "always", prev_defrag, sizeof(prev_defrag))) {
+		thp_mode(THP_ENABLED, prev, NULL, 0);
 		munmap(a, size);
 		return NULL;
 	}
 	r = mmap(a, size, PROT_READ | PROT_WRITE,
 		 MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	thp_mode(prev, NULL, 0);
+	thp_mode(THP_DEFRAG, prev_defrag, NULL, 0);
+	thp_mode(THP_ENABLED, prev, NULL, 0);
 	if (r == MAP_FAILED) {
 		munmap(a, size);
 		return NULL;
