@@ -26,10 +26,12 @@ if [ -n "$LINUX" ]; then
     grep -qE '^PASS: bench-linux[[:space:]]*$' "$LOGDIR/bench-linux.out" || { echo "bench: linux-boot failed"; exit 1; }
 fi
 
+# before "$OUT" is truncated: it is in the tree too
+ver=$(git -C "$HERE" describe --always --dirty 2>/dev/null || echo '?')
 {
     echo "# haxm vs kvm_intel: benchmark results"
     echo
-    echo "Written by \`make bench\` on $(date -u +%Y-%m-%d) from haxm $(git -C "$HERE" describe --always --dirty 2>/dev/null || echo '?')."
+    echo "Written by \`make bench\` on $(date -u +%Y-%m-%d) from haxm $ver."
     echo
     model=$(sed -n 's/^testbed: booting \(.*\), timeout.*/\1/p' "$LOGDIR/bench.out")
     kver=$(sed -n 's/^DMESG: .*Linux version \([^ ]*\).*/\1/p' "$LOGDIR/bench.out" | head -n 1)
@@ -46,7 +48,7 @@ fi
     echo
     sed -n 's/^BENCH: \(|.*\)/\1/p' "$LOGDIR/bench.out" "$LOGDIR/bench-linux.out"
     echo
-    side=$(sed -n 's/^BOOT: haxm-run //p' "$LOGDIR/bench.out")
+    side=$(sed -n 's/^BOOT: haxm-run //p' "$LOGDIR/bench.out" | tr -d '\r')
     echo "Side figure: \`haxm run\` (haxm's own VMM) boots the same kernel to its"
     echo "/init's first line in ${side:-n/a} ticks (\`-m 256M\`, no LAPIC/IO-APIC; no KVM"
     echo "counterpart: haxm run has no KVM backend)."
