@@ -36,7 +36,7 @@ help:
 	@echo "make test       unit tests, then the testbed with 1 and 2 emulated CPUs"
 	@echo "make test-qemu  unmodified QEMU -accel hax in the testbed: all variants + hax/kvm/tcg timing"
 	@echo "make test-debug the suite on a KASAN/lockdep/kmemleak kernel (slow; writes docs/debug-kernel.md)"
-	@echo "make bench      haxm vs kvm_intel side by side in the testbed (SHORT=1: a quick run)"
+	@echo "make bench      haxm vs kvm_intel side by side in the testbed (SHORT=1: a quick run; ONLY=a,b: those workloads, no results file)"
 	@echo "make fuzz       the long ABI fuzzer run (1e6 calls) in the testbed"
 	@echo "make torture    the long guest torture run (10 000 random guests) in the testbed"
 	@echo "make bench-emulate  host instructions per emulated MOV (callgrind)"
@@ -171,8 +171,15 @@ bench-emulate: $(B)/bench-emulate
 
 # haxm vs kvm_intel in one testbed boot; the full run rewrites
 # docs/benchmarks.md, SHORT=1 only proves it works.
-bench: deps $(B)/testbed.cpio
-	@$(TESTBED)/bench.sh $(B)/testbed.cpio $(if $(SHORT),--short,docs/benchmarks.md)
+# The full run's second boot (linux-boot row): the QEMU payload with bench/linux-run.
+$(B)/bench-linux.cpio: $(B)/qemu-payload $(B)/haxm-bench $(TESTBED)/bench/linux-run $(TESTBED)/init $(TESTBED)/mkinitramfs.sh
+	rm -rf $(B)/bench-linux && cp -a $(B)/qemu-payload $(B)/bench-linux
+	install -m 755 $(TESTBED)/bench/linux-run $(B)/bench-linux/run
+	cp $(B)/haxm-bench $(B)/bench-linux/
+	$(TESTBED)/mkinitramfs.sh $@ $(B)/bench-linux
+BENCH_FULL := $(if $(SHORT)$(ONLY),,1)
+bench: deps $(B)/testbed.cpio $(if $(BENCH_FULL),$(B)/bench-linux.cpio)
+	@$(TESTBED)/bench.sh $(B)/testbed.cpio $(if $(SHORT),--short,$(if $(ONLY),--only=$(ONLY),docs/benchmarks.md $(B)/bench-linux.cpio))
 
 # The suite on the debug kernel (KASAN, lockdep, kmemleak); records the
 # result in docs/debug-kernel.md.

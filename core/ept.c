@@ -207,3 +207,12 @@ u64 ept_lookup(const struct ept *ept, u64 gpa)
 	pd = pd->children[ept_index(gpa, 1)];
 	return pd ? ((u64 *)pd->page.va)[ept_index(gpa, 0)] : 0;
 }
+
+bool ept_block_unused(const struct ept *ept, u64 gpa)
+{
+	int err = 0;
+	struct ept_node *pd = ept_table((struct ept *)ept, gpa, 1, false, &err);
+	unsigned int i = ept_index(gpa, 1);
+
+	return !pd || (!((u64 *)pd->page.va)[i] && !pd->children[i]);
+}

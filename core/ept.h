@@ -66,4 +66,7 @@ bool ept_unmap(struct ept *ept, u64 gpa, u64 size);
 /* ept_lookup() - the leaf entry for @gpa (EPT_LARGE: a 2 MiB one), 0 when unmapped. */
 u64 ept_lookup(const struct ept *ept, u64 gpa);
 
+/* ept_block_unused() - nothing maps the 2 MiB block of @gpa: no leaf, no table. */
+bool ept_block_unused(const struct ept *ept, u64 gpa);
+
 #endif /* HAXM_CORE_EPT_H */

@@ -12,9 +12,52 @@ static bool page_aligned(u64 v)
 	return !(v & (HAX_PAGE_SIZE - 1));
 }
 
+/* Index of the 2 MiB block holding @va among those from the one holding @base. */
+static u64 va_block(u64 base, u64 va)
+{
+	return (va >> HAX_HUGE_SHIFT) - (base >> HAX_HUGE_SHIFT);
+}
+
+/* The block of page @pg of @rb. */
+static u64 pg_block(const struct ramblock *rb, u64 pg)
+{
+	return va_block(rb->uva, rb->uva + (pg << HAX_PAGE_SHIFT));
+}
+
+/* Words of a block's bitmap, and page @pg's place in its block. */
+#define BLOCK_WORDS (HAX_HUGE_PAGES / 64)
+static u64 pg_bit(const struct ramblock *rb, u64 pg)
+{
+	return ((rb->uva >> HAX_PAGE_SHIFT) + pg) & (HAX_HUGE_PAGES - 1);
+}
+
+/* Is page @pg of @rb held through its block's pin? */
+static bool pg_in_block(const struct ramblock *rb, u64 pg)
+{
+	u64 bit = pg_bit(rb, pg);
+
+	return rb->block_bits[pg_block(rb, pg) * BLOCK_WORDS + bit / 64] >> (bit % 64) & 1;
+}
+
+static bool rb_pinned(const struct ramblock *rb, u64 pg)
+{
+	return rb->pins[pg] || pg_in_block(rb, pg);
+}
+
+/* The pin handle of page @pg of @rb (its own or its block's), NULL when not pinned. */
+static void *rb_handle(const struct ramblock *rb, u64 pg)
+{
+	if (rb->pins[pg])
+		return rb->pins[pg];
+	if (!pg_in_block(rb, pg))
+		return NULL;
+	return os_pinned_sub(rb->block_pins[pg_block(rb, pg)], pg_bit(rb, pg));
+}
+
 static int rb_new(struct guest_mem *gm, u64 uva, u64 size, bool implicit, struct ramblock **out)
 {
 	struct ramblock *rb;
+	u64 nblocks;
 	int i;
 
 	if (!size || !page_aligned(uva) || !page_aligned(size) || uva + size < uva ||
@@ -31,7 +74,18 @@ static int rb_new(struct guest_mem *gm, u64 uva, u64 size, bool implicit, struct
 	if (!rb)
 		return -ENOMEM;
 	rb->pins = os_zalloc((size >> HAX_PAGE_SHIFT) * sizeof(void *));
-	if (!rb->pins) {
+	nblocks = va_block(uva, uva + size - 1) + 1;
+	rb->block_pins = os_zalloc(nblocks * sizeof(void *));
+	rb->block_users = os_zalloc(nblocks * sizeof(u16));
+	rb->block_single = os_zalloc(nblocks * sizeof(u16));
+	rb->block_bits = os_zalloc(nblocks * BLOCK_WORDS * sizeof(u64));
+	if (!rb->pins || !rb->block_pins || !rb->block_users || !rb->block_single ||
+	    !rb->block_bits) {
+		os_free(rb->pins);
+		os_free(rb->block_pins);
+		os_free(rb->block_users);
+		os_free(rb->block_single);
+		os_free(rb->block_bits);
 		os_free(rb);
 		return -ENOMEM;
 	}
@@ -51,10 +105,23 @@ int ramblock_add(struct guest_mem *gm, u64 uva, u64 size)
 
 static void rb_unpin(struct ramblock *rb, u64 pg)
 {
-	if (!rb->pins[pg])
+	u64 b = pg_block(rb, pg), bit = pg_bit(rb, pg);
+	u64 *word = &rb->block_bits[b * BLOCK_WORDS + bit / 64], mask = 1ULL << (bit % 64);
+
+	if (rb->pins[pg]) {
+		os_unpin_user_page(rb->pins[pg]);
+		rb->pins[pg] = NULL;
+		rb->block_single[b]--;
+	} else if (*word & mask) {
+		*word &= ~mask;
+		if (!--rb->block_users[b]) {
+			/* the block's last page: its one pin goes */
+			os_unpin_user_page(rb->block_pins[b]);
+			rb->block_pins[b] = NULL;
+		}
+	} else {
 		return;
-	os_unpin_user_page(rb->pins[pg]);
-	rb->pins[pg] = NULL;
+	}
 	rb->npinned--;
 	hax_count(&hax_counters.pinned_pages, -1);
 }
@@ -66,6 +133,10 @@ static void rb_free(struct ramblock *rb)
 	for (pg = 0; pg < rb->size >> HAX_PAGE_SHIFT; pg++)
 		rb_unpin(rb, pg);
 	os_free(rb->pins);
+	os_free(rb->block_pins);
+	os_free(rb->block_users);
+	os_free(rb->block_single);
+	os_free(rb->block_bits);
 	os_free(rb);
 }
 
@@ -269,7 +340,7 @@ void guest_mem_release_unmapped(struct guest_mem *gm)
 		struct rb_range *u = &gm->unmapped[i];
 
 		for (pg = u->pgoff; pg < u->pgoff + u->npages; pg++)
-			if (u->rb->pins[pg] && !rb_page_mapped(gm, u->rb, pg))
+			if (rb_pinned(u->rb, pg) && !rb_page_mapped(gm, u->rb, pg))
 				rb_unpin(u->rb, pg);
 	}
 	gm->nr_unmapped = 0;
@@ -281,36 +352,75 @@ void guest_mem_release_unmapped(struct guest_mem *gm)
 /* Pin page @pg of @rb (once). */
 static int rb_pin(struct ramblock *rb, u64 pg)
 {
-	u64 pa;
+	u64 pa, va = rb->uva + (pg << HAX_PAGE_SHIFT), b = pg_block(rb, pg);
 	int r;
 
-	if (rb->pins[pg])
+	if (rb_pinned(rb, pg))
 		return 0;
-	r = os_pin_user_page(rb->uva + (pg << HAX_PAGE_SHIFT), &rb->pins[pg], &pa);
-	if (r)
-		return r;
+	if (rb->block_pins[b]) {
+		/* its block is held by one pin: the page is part of that host page */
+		u64 bit = pg_bit(rb, pg);
+
+		rb->block_bits[b * BLOCK_WORDS + bit / 64] |= 1ULL << (bit % 64);
+		rb->block_users[b]++;
+	} else {
+		r = os_pin_user_page(va, &rb->pins[pg], &pa);
+		if (r)
+			return r;
+		rb->block_single[b]++;
+	}
 	rb->npinned++;
 	hax_count(&hax_counters.pinned_pages, 1);
 	return 0;
 }
 
 /*
- * @gfn's page was just pinned and lies in a 2 MiB host page: pin the rest of
- * its block now (it costs no memory: the host page is there anyway), so the
- * block can be one 2 MiB mapping at once. Best effort.
+ * When one 2 MiB host page maps the block of @gfn (os_pin_user_huge(): a
+ * THP or hugetlb page), hold the whole block with one pin of it, so the
+ * block can be one 2 MiB mapping at once; it costs no memory (the host page
+ * is there anyway). The block's pages pinned one by one before become its
+ * pages (when they are the same pages; otherwise the block stays as it is).
+ * Best effort: true when the block is held so now.
  */
-static void pin_huge_block(const struct memslot *s, u64 gfn, u64 pa)
+static bool pin_huge_block(const struct memslot *s, u64 gfn)
 {
-	u64 first = gfn & ~(HAX_HUGE_PAGES - 1), pg, i;
+	u64 first = gfn & ~(HAX_HUGE_PAGES - 1), pg, i, va, hpa, b;
+	struct ramblock *rb = s->rb;
+	void *pin;
 
-	/* The guest block must lie in the slot, at the host frame's offset. */
-	if (first < s->gfn || first + HAX_HUGE_PAGES > s->gfn + s->npages ||
-	    ((pa >> HAX_PAGE_SHIFT) & (HAX_HUGE_PAGES - 1)) != (gfn & (HAX_HUGE_PAGES - 1)))
-		return;
+	/* The guest block must lie in the slot and be one 2 MiB block of the VMM. */
+	if (first < s->gfn || first + HAX_HUGE_PAGES > s->gfn + s->npages)
+		return false;
 	pg = s->rb_pgoff + (first - s->gfn);
-	for (i = 0; i < HAX_HUGE_PAGES; i++)
-		if (rb_pin(s->rb, pg + i))
-			return;
+	va = rb->uva + (pg << HAX_PAGE_SHIFT);
+	b = pg_block(rb, pg);
+	if ((va & ((1ULL << HAX_HUGE_SHIFT) - 1)) || rb->block_pins[b] ||
+	    os_pin_user_huge(va, &pin, &hpa))
+		return false;
+	if (rb->block_single[b]) {
+		for (i = 0; i < HAX_HUGE_PAGES; i++) {
+			if (rb->pins[pg + i] && rb->pins[pg + i] != os_pinned_sub(pin, i)) {
+				os_unpin_user_page(pin);
+				return false;
+			}
+		}
+		for (i = 0; i < HAX_HUGE_PAGES; i++) {
+			if (rb->pins[pg + i]) {
+				os_unpin_user_page(rb->pins[pg + i]);
+				rb->pins[pg + i] = NULL;
+			}
+		}
+		rb->npinned -= rb->block_single[b];
+		hax_count(&hax_counters.pinned_pages, -(s64)rb->block_single[b]);
+		rb->block_single[b] = 0;
+	}
+	for (i = 0; i < BLOCK_WORDS; i++)
+		rb->block_bits[b * BLOCK_WORDS + i] = ~0ULL;
+	rb->block_pins[b] = pin;
+	rb->block_users[b] = HAX_HUGE_PAGES;
+	rb->npinned += HAX_HUGE_PAGES;
+	hax_count(&hax_counters.pinned_pages, HAX_HUGE_PAGES);
+	return true;
 }
 
 int guest_mem_pin(struct guest_mem *gm, u64 gfn, u64 *hpa, u32 *flags)
@@ -325,14 +435,19 @@ int guest_mem_pin(struct guest_mem *gm, u64 gfn, u64 *hpa, u32 *flags)
 	rb = s->rb;
 	pg = s->rb_pgoff + (gfn - s->gfn);
 	*flags = s->flags;
-	if (!rb->pins[pg]) {
+	/*
+	 * A 2 MiB host page in place: one pin for its whole block. Otherwise
+	 * the page alone, and when that faulted in a 2 MiB host page, its block.
+	 */
+	if (!rb_pinned(rb, pg) && !pin_huge_block(s, gfn)) {
 		r = rb_pin(rb, pg);
 		if (r)
 			return r;
-		if (os_pinned_huge(rb->pins[pg]))
-			pin_huge_block(s, gfn, os_pinned_pa(rb->pins[pg]));
+		/* (a page of a block already held by a pin has no handle of its own) */
+		if (rb->pins[pg] && os_pinned_huge(rb->pins[pg]))
+			pin_huge_block(s, gfn);
 	}
-	*hpa = os_pinned_pa(rb->pins[pg]);
+	*hpa = os_pinned_pa(rb_handle(rb, pg));
 	return 0;
 }
 
@@ -393,28 +508,66 @@ int guest_mem_protect(struct guest_mem *gm, u64 gpa, u64 size, u32 perm)
 	return 0;
 }
 
+/* Do the 512 frames from @first all have the same protection? */
+static bool block_uniform(const struct guest_mem *gm, u64 first)
+{
+	u32 allowed = guest_mem_allowed(gm, first);
+	u64 i;
+
+	/* Frames from denied_pages on have no protections: all allow RWX. */
+	for (i = 1; i < HAX_HUGE_PAGES; i++) {
+		if (first + i >= gm->denied_pages)
+			return allowed == HAX_RAM_PERM_RWX;
+		if (guest_mem_allowed(gm, first + i) != allowed)
+			return false;
+	}
+	return true;
+}
+
 bool guest_mem_huge_hpa(const struct guest_mem *gm, u64 gfn, u64 *hpa)
 {
-	u64 first = gfn & ~(HAX_HUGE_PAGES - 1), i, pa0, pg;
+	u64 first = gfn & ~(HAX_HUGE_PAGES - 1), i, pa0, pg, b;
 	const struct memslot *s = memslot_find(gm, first);
-	u32 allowed;
+	void *pin;
 
 	if (!s || s->gfn + s->npages < first + HAX_HUGE_PAGES)
 		return false;
 	pg = s->rb_pgoff + (first - s->gfn);
-	if (!s->rb->pins[pg])
+	pin = rb_handle(s->rb, pg);
+	if (!pin)
 		return false;
-	pa0 = os_pinned_pa(s->rb->pins[pg]);
+	pa0 = os_pinned_pa(pin);
 	if (pa0 & (HAX_HUGE_PAGES * HAX_PAGE_SIZE - 1))
 		return false;
-	allowed = guest_mem_allowed(gm, first);
-	for (i = 1; i < HAX_HUGE_PAGES; i++) {
-		void *pin = s->rb->pins[pg + i];
-
-		if (!pin || os_pinned_pa(pin) != pa0 + (i << HAX_PAGE_SHIFT) ||
-		    guest_mem_allowed(gm, first + i) != allowed)
-			return false;
+	b = pg_block(s->rb, pg);
+	/* All 512 held by one 2 MiB host page's pin, in order: contiguous. */
+	if (!(s->rb->block_users[b] == HAX_HUGE_PAGES && !pg_bit(s->rb, pg))) {
+		for (i = 1; i < HAX_HUGE_PAGES; i++) {
+			pin = rb_handle(s->rb, pg + i);
+			if (!pin || os_pinned_pa(pin) != pa0 + (i << HAX_PAGE_SHIFT))
+				return false;
+		}
 	}
+	if (!block_uniform(gm, first))
+		return false;
 	*hpa = pa0;
 	return true;
+}
+
+bool guest_mem_pin_block(struct guest_mem *gm, u64 gfn, u64 *hpa, u32 *flags)
+{
+	const struct memslot *s = memslot_find(gm, gfn);
+	u64 first = gfn & ~(HAX_HUGE_PAGES - 1);
+
+	/* no pin for a block that could not be one leaf anyway */
+	if (!s || !block_uniform(gm, first))
+		return false;
+	*flags = s->flags;
+	/* just held: in the slot, uniform, one aligned 2 MiB host page */
+	if (pin_huge_block(s, gfn)) {
+		*hpa = os_pinned_pa(
+			s->rb->block_pins[pg_block(s->rb, s->rb_pgoff + (first - s->gfn))]);
+		return true;
+	}
+	return guest_mem_huge_hpa(gm, gfn, hpa);
 }

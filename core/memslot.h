@@ -19,13 +19,27 @@
 #define HAX_PROTECT_PAGES (1ULL << 28)
 /* Pages of a 2 MiB EPT mapping. */
 #define HAX_HUGE_PAGES 512ULL
+#define HAX_HUGE_SHIFT 21
 
 struct ramblock {
 	u64 uva;
 	u64 size;
-	void **pins; /* one handle a page, NULL while not pinned */
+	void **pins; /* a page pinned alone: its handle, else NULL */
 	u64 npinned;
 	bool implicit; /* made by a STANDALONE mapping; goes with its last slot */
+	/*
+	 * 2 MiB blocks of the VMM's address space (from uva rounded down): a
+	 * block that one 2 MiB host page maps may be held by one pin of it
+	 * (os_pin_user_huge()): block_pins; its pages pinned through it are
+	 * the bits of block_bits (BLOCK_WORDS words a block, by the page's
+	 * place in it), block_users counts them, and the pin goes with the
+	 * last. Other pages are pinned one by one: pins[], block_single of
+	 * them in the block; a block held by a pin has none of those.
+	 */
+	void **block_pins;
+	u16 *block_users;
+	u16 *block_single;
+	u64 *block_bits;
 };
 
 struct memslot {
@@ -98,6 +112,15 @@ const struct memslot *memslot_find(const struct guest_mem *gm, u64 gfn);
  * writable), -ENOMEM.
  */
 int guest_mem_pin(struct guest_mem *gm, u64 gfn, u64 *hpa, u32 *flags);
+
+/*
+ * guest_mem_pin_block() - when one 2 MiB host page maps the 2 MiB guest
+ * block of @gfn now (or one pin holds the block already), hold the block
+ * with that pin and, as guest_mem_huge_hpa() would, give its host address
+ * and the slot's flags. Never pins page by page, never faults host memory
+ * in: for mapping blocks around a fault. Sleeps.
+ */
+bool guest_mem_pin_block(struct guest_mem *gm, u64 gfn, u64 *hpa, u32 *flags);
 
 /*
  * guest_mem_huge_hpa() - when the 512 frames of the 2 MiB-aligned block

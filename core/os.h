@@ -52,6 +52,20 @@ void os_page_free(struct os_page *page);
  */
 int os_pin_user_page(u64 uva, void **handle, u64 *pa);
 void os_unpin_user_page(void *handle);
+/*
+ * os_pin_user_huge() - when one 2 MiB (or larger) host page maps all of
+ * [@uva, @uva + 2 MiB) (@uva 2 MiB-aligned) in the current process, pin it
+ * for writing through its page at @uva; that page's address in @pa. The one
+ * pin keeps all 512 pages of the range (os_pinned_sub()) in place.
+ * Errors: -ENOENT (not mapped by one such page now), -EFAULT, -ENOMEM.
+ */
+int os_pin_user_huge(u64 uva, void **handle, u64 *pa);
+/*
+ * os_pinned_sub() - the handle of the @i-th page after the one @handle
+ * pinned with os_pin_user_huge() (@i < 512). It is not a pin of its own:
+ * it must not be passed to os_unpin_user_page().
+ */
+void *os_pinned_sub(void *handle, u64 i);
 /* os_pinned_pa() - the host-physical address of a pinned page. */
 u64 os_pinned_pa(void *handle);
 /*

@@ -113,6 +113,37 @@ static int vcpu_pagefault(struct hax_tunnel *t, u64 gpa, u32 access, u32 allowed
 	return EXIT_TO_USER;
 }
 
+/* Blocks a fault maps at most: its own and those after it (fault-around). */
+#define FAULT_AROUND_BLOCKS 64
+
+/*
+ * After a fault mapped the 2 MiB block at @gpa with one leaf: map the blocks
+ * after it the same way while each is unused in the EPT and one 2 MiB host
+ * page, already there, maps it (a VMM that preallocated its RAM: no memory is
+ * faulted in or pinned page by page). Saves an exit a block. Called with the
+ * VM lock held.
+ */
+static void vcpu_fault_around(struct vm *vm, u64 gpa)
+{
+	u64 g, hpa;
+	u32 flags, perm;
+	int k;
+
+	for (k = 1; k < FAULT_AROUND_BLOCKS; k++) {
+		struct ept_node *old = NULL;
+
+		g = (gpa & ~(EPT_HUGE_SIZE - 1)) + k * EPT_HUGE_SIZE;
+		if (!ept_block_unused(&vm->ept, g) ||
+		    !guest_mem_pin_block(&vm->mem, g >> HAX_PAGE_SHIFT, &hpa, &flags))
+			return;
+		perm = guest_mem_allowed(&vm->mem, g >> HAX_PAGE_SHIFT) &
+		       ((flags & HAX_RAM_INFO_ROM) ? EPT_R | EPT_X : EPT_RWX);
+		/* an unused block: nothing replaced, nothing to flush */
+		if (!perm || ept_map_huge(&vm->ept, g, hpa, perm, &old))
+			return;
+	}
+}
+
 /*
  * Map the page behind an EPT violation (and its 2 MiB block, when that can be
  * one leaf), or report what cannot be mapped. The HAX_RAM_PERM_* bits, the
@@ -126,7 +157,8 @@ static int vcpu_fault_in(struct vcpu *v, struct hax_tunnel *t)
 	u32 access = v->exit_qual & (EPT_QUAL_READ | EPT_QUAL_WRITE | EPT_QUAL_FETCH);
 	u32 flags, allowed, perm;
 	struct ept_node *old = NULL;
-	bool promoted = false;
+	bool replaced = false;
+	u64 huge_hpa;
 	int r;
 
 	if (os_trace_on(OS_TRACE_EPT_FAULT))
@@ -146,16 +178,24 @@ static int vcpu_fault_in(struct vcpu *v, struct hax_tunnel *t)
 	}
 	if (!r && (access & ~perm))
 		r = -ENOENT; /* a write to ROM */
-	if (!r)
-		r = ept_map(&vm->ept, gpa, hpa, perm);
 	if (!r && (vmx_caps.ept_vpid & VMX_EPT_2M_PAGE) &&
-	    guest_mem_huge_hpa(&vm->mem, gfn, &hpa)) {
-		r = ept_map_huge(&vm->ept, gpa & ~(EPT_HUGE_SIZE - 1), hpa, perm, &old);
-		promoted = !r;
+	    guest_mem_huge_hpa(&vm->mem, gfn, &huge_hpa)) {
+		/* The whole block at once: no 4 KiB table for it at all. */
+		replaced = ept_lookup(&vm->ept, gpa) & EPT_LARGE;
+		r = ept_map_huge(&vm->ept, gpa & ~(EPT_HUGE_SIZE - 1), huge_hpa, perm, &old);
+		replaced |= old != NULL;
+		if (!r)
+			vcpu_fault_around(vm, gpa);
+	} else if (!r) {
+		r = ept_map(&vm->ept, gpa, hpa, perm);
 	}
 	os_mutex_unlock(&vm->lock);
-	if (promoted) {
-		/* No CPU may still walk the replaced table (SDM 29.4.3.1). */
+	/*
+	 * A not-present entry made present needs no flush: the CPU caches no
+	 * not-present translations (SDM 29.4.3.1). A replaced table or leaf
+	 * does: no CPU may still walk or use it.
+	 */
+	if (replaced) {
 		vmx_flush_ept(vm->ept.eptp);
 		ept_node_release(old);
 	}

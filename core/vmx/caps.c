@@ -92,7 +92,8 @@ int vmx_caps_derive(const struct vmx_msrs *m, struct vmx_caps *c, const char **m
 		     CPU_USE_MSR_BITMAPS))
 		return *missing = "processor-based controls", -ENODEV;
 	if (!ctl_set(&c->proc2, m->proc2, proc2_need,
-		     CPU2_ENABLE_VPID | CPU2_ENABLE_RDTSCP | CPU2_ENABLE_INVPCID))
+		     CPU2_ENABLE_VPID | CPU2_ENABLE_RDTSCP | CPU2_ENABLE_INVPCID |
+			     CPU2_WBINVD_EXITING))
 		return *missing = (m->proc2 >> 32) & CPU2_ENABLE_EPT ? "unrestricted guest" : "EPT",
 		       -ENODEV;
 	if (!ctl_set(&c->exit, m->exit,

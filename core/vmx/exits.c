@@ -59,6 +59,18 @@ static int handle_host_event(struct vcpu *v, struct hax_tunnel *t)
 	return EXIT_TO_USER;
 }
 
+/*
+ * WBINVD (exiting when the CPU offers it, SDM 25.1.3): the guest has no
+ * device doing non-coherent DMA and all its memory is write-back, so there
+ * is nothing to write back for it; flushing the host's caches on the
+ * guest's behalf would only slow every other CPU. A no-op, as in KVM.
+ */
+static int handle_wbinvd(struct vcpu *v, struct hax_tunnel *t)
+{
+	vmx_skip_instruction(v);
+	return EXIT_RESUME;
+}
+
 static int handle_ud(struct vcpu *v, struct hax_tunnel *t)
 {
 	vmx_inject_exception(v, HAX_VEC_UD, false, 0);
@@ -110,6 +122,7 @@ static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_VMFUNC] = handle_ud,
 	[EXIT_REASON_MWAIT] = handle_ud,
 	[EXIT_REASON_MONITOR] = handle_ud,
+	[EXIT_REASON_WBINVD] = handle_wbinvd,
 	[EXIT_REASON_XSETBV] = vmx_handle_xsetbv,
 	[EXIT_REASON_CR_ACCESS] = vmx_handle_cr,
 	[EXIT_REASON_DR_ACCESS] = vmx_handle_dr,

@@ -123,6 +123,72 @@ int os_pin_user_page(u64 uva, void **handle, u64 *pa)
 	return 0;
 }
 
+/*
+ * The pfn a PMD or PUD leaf maps at @uva in @mm, or 0: walked with
+ * interrupts off as GUP's fast path does, so no page table is freed under us.
+ */
+static unsigned long huge_leaf_pfn(struct mm_struct *mm, unsigned long uva)
+{
+	unsigned long flags, pfn = 0;
+	pgd_t pgd;
+	p4d_t p4d;
+	pud_t pud;
+	pmd_t pmd;
+
+	local_irq_save(flags);
+	pgd = READ_ONCE(*pgd_offset(mm, uva));
+	if (pgd_none(pgd) || pgd_bad(pgd))
+		goto out;
+	p4d = READ_ONCE(*p4d_offset(&pgd, uva));
+	if (p4d_none(p4d) || p4d_bad(p4d))
+		goto out;
+	pud = READ_ONCE(*pud_offset(&p4d, uva));
+	if (!pud_present(pud))
+		goto out;
+	if (pud_leaf(pud)) {
+		pfn = pud_pfn(pud) + ((uva & ~PUD_MASK) >> PAGE_SHIFT);
+		goto out;
+	}
+	if (pud_bad(pud))
+		goto out;
+	pmd = READ_ONCE(*pmd_offset(&pud, uva));
+	if (pmd_present(pmd) && pmd_leaf(pmd))
+		pfn = pmd_pfn(pmd);
+out:
+	local_irq_restore(flags);
+	return pfn;
+}
+
+int os_pin_user_huge(u64 uva, void **handle, u64 *pa)
+{
+	unsigned long pfn = huge_leaf_pfn(current->mm, uva);
+	struct page *page;
+	int r;
+
+	if (!pfn || (uva & ~PMD_MASK))
+		return -ENOENT;
+	r = pin_user_pages_fast(uva, 1, FOLL_WRITE | FOLL_LONGTERM, &page);
+	if (r != 1)
+		return r == -ENOMEM ? -ENOMEM : -EFAULT;
+	/*
+	 * The page the leaf mapped, in a compound page of 2 MiB or more: the
+	 * pin holds all 512 (whatever the VMM maps there later, as with any
+	 * pinned page).
+	 */
+	if (page_to_pfn(page) != pfn || !os_pinned_huge(page)) {
+		unpin_user_page(page);
+		return -ENOENT;
+	}
+	*handle = page;
+	*pa = page_to_phys(page);
+	return 0;
+}
+
+void *os_pinned_sub(void *handle, u64 i)
+{
+	return nth_page((struct page *)handle, i);
+}
+
 void os_unpin_user_page(void *handle)
 {
 	struct page *page = handle;

@@ -12,6 +12,8 @@
 #include "os.h"
 #include "os_user.h"
 
+#define HAX_HUGE_BYTES (2ULL << 20)
+
 struct os_user os_user;
 
 static void vlog(int level, const char *fmt, va_list ap)
@@ -84,7 +86,7 @@ void os_page_free(struct os_page *page)
 }
 
 /* A pin handle: the page's address with the low bit set (never NULL). */
-int os_pin_user_page(u64 uva, void **handle, u64 *pa)
+static int pin_one(u64 uva, void **handle, u64 *pa)
 {
 	u64 page = uva & HAX_PAGE_MASK;
 
@@ -94,6 +96,25 @@ int os_pin_user_page(u64 uva, void **handle, u64 *pa)
 	*handle = (void *)(uintptr_t)(page | 1);
 	*pa = page;
 	return 0;
+}
+
+int os_pin_user_page(u64 uva, void **handle, u64 *pa)
+{
+	os_user.pin_calls++;
+	return pin_one(uva, handle, pa);
+}
+
+int os_pin_user_huge(u64 uva, void **handle, u64 *pa)
+{
+	os_user.pin_calls++;
+	if ((uva & (HAX_HUGE_BYTES - 1)) || !os_user.huge || !os_user.huge(uva))
+		return -ENOENT;
+	return pin_one(uva, handle, pa);
+}
+
+void *os_pinned_sub(void *handle, u64 i)
+{
+	return (void *)((uintptr_t)handle + i * HAX_PAGE_SIZE);
 }
 
 void os_unpin_user_page(void *handle)

@@ -12,6 +12,7 @@ struct os_user {
 	long live_allocs;	     /* os_zalloc() blocks not freed */
 	long live_pages;	     /* os_page_alloc() pages not freed */
 	long pinned;		     /* user pages pinned now */
+	long pin_calls;		     /* os_pin_user_page(s)() calls */
 	bool (*pin_fault)(u64 page); /* true: pinning @page fails with -EFAULT */
 	bool (*huge)(u64 page);	     /* true: @page lies in a 2 MiB host page */
 	int preempt_depth;

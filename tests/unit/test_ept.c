@@ -56,9 +56,17 @@ static void test_huge(void **state)
 	assert_int_equal(ept_map(&ept, huge + PG, 0x1000, EPT_RWX), 0);
 	assert_int_equal(ept.nr_tables, 4);
 	/* a block where no table was; freed with the rest */
+	assert_true(ept_block_unused(&ept, 7 * huge + PG));
 	assert_int_equal(ept_map_huge(&ept, 7 * huge, 0x80000000, EPT_RWX, &old), 0);
 	assert_null(old);
 	assert_int_equal(ept.nr_huge, 1);
+	/* used: by a 2 MiB leaf, or by a table, even with its entries gone */
+	assert_false(ept_block_unused(&ept, 7 * huge));
+	assert_false(ept_block_unused(&ept, huge));
+	assert_true(ept_unmap(&ept, huge + PG, PG));
+	assert_false(ept_block_unused(&ept, huge));
+	assert_true(ept_block_unused(&ept, 6 * huge));
+	assert_true(ept_block_unused(&ept, 1ULL << 40));
 	ept_free(&ept);
 }
 

@@ -296,7 +296,9 @@ static void test_huge_host_page(void **state)
 	assert_int_equal(ramblock_add(&gm, UVA, 8 * huge), 0);
 	assert_int_equal(memslot_set(&gm, 2 * huge, huge, uva, 0), 0);
 	assert_int_equal(guest_mem_pin(&gm, 1024 + 9, &hpa, &flags), 0);
-	assert_int_equal(os_user.pinned, HAX_HUGE_PAGES);
+	/* one pin of the host page holds all 512 */
+	assert_int_equal(os_user.pinned, 1);
+	assert_int_equal(guest_mem_pinned(&gm), HAX_HUGE_PAGES);
 	assert_true(guest_mem_huge_hpa(&gm, 1024, &hpa));
 	assert_int_equal(hpa, uva);
 	/* guest block not at the host frame's offset: just the page */
@@ -311,6 +313,91 @@ static void test_huge_host_page(void **state)
 	assert_int_equal(guest_mem_pin(&gm, 1024 + 3, &hpa, &flags), 0);
 	assert_int_equal(os_user.pinned, 2);
 	guest_mem_free(&gm);
+}
+
+/*
+ * A block in a 2 MiB host page is held by one pin of it: its pages are
+ * unpinned one by one (the pin goes with the last), pinned again without
+ * another pin of the host, and pages pinned before it joins become its own.
+ */
+static void test_huge_block_pin(void **state)
+{
+	const u64 huge = HAX_HUGE_PAGES * PG, uva = UVA + 4 * huge;
+	u64 hpa, g;
+	u32 flags;
+
+	(void)state;
+	memset(&gm, 0, sizeof(gm));
+	assert_int_equal(ramblock_add(&gm, UVA, 8 * huge), 0);
+	assert_int_equal(memslot_set(&gm, 2 * huge, huge, uva, 0), 0);
+	/* the first fault in an untouched block: one pin for the block */
+	os_user.huge = huge_all;
+	assert_int_equal(guest_mem_pin(&gm, 1024 + 9, &hpa, &flags), 0);
+	assert_int_equal(hpa, uva + 9 * PG);
+	assert_int_equal(os_user.pin_calls, 1);
+	assert_int_equal(os_user.pinned, 1);
+	assert_int_equal(guest_mem_pinned(&gm), HAX_HUGE_PAGES);
+	assert_true(guest_mem_huge_hpa(&gm, 1024 + 300, &hpa));
+	assert_int_equal(hpa, uva);
+	/* the first half unmapped: its pages go, the pin stays for the rest */
+	assert_int_equal(memslot_set(&gm, 2 * huge, huge / 2, 0, HAX_RAM_INFO_INVALID), 0);
+	guest_mem_release_unmapped(&gm);
+	assert_int_equal(guest_mem_pinned(&gm), HAX_HUGE_PAGES / 2);
+	assert_int_equal(os_user.pinned, 1);
+	assert_false(guest_mem_huge_hpa(&gm, 1024 + 300, &hpa));
+	/* mapped again: its pages come from the block's pin, no new host pin */
+	assert_int_equal(memslot_set(&gm, 2 * huge, huge / 2, uva, 0), 0);
+	for (g = 0; g < HAX_HUGE_PAGES / 2; g++) {
+		assert_int_equal(guest_mem_pin(&gm, 1024 + g, &hpa, &flags), 0);
+		assert_int_equal(hpa, uva + g * PG);
+	}
+	assert_int_equal(os_user.pin_calls, 1);
+	assert_int_equal(os_user.pinned, 1);
+	assert_int_equal(guest_mem_pinned(&gm), HAX_HUGE_PAGES);
+	/* two slots map the block now: no 2 MiB leaf */
+	assert_false(guest_mem_huge_hpa(&gm, 1024, &hpa));
+	/* all unmapped: the pin goes with the last page */
+	assert_int_equal(memslot_set(&gm, 2 * huge, huge, 0, HAX_RAM_INFO_INVALID), 0);
+	guest_mem_release_unmapped(&gm);
+	assert_int_equal(os_user.pinned, 0);
+	assert_int_equal(guest_mem_pinned(&gm), 0);
+
+	/* around a fault: a block held at once, or not at all */
+	assert_int_equal(memslot_set(&gm, 2 * huge, huge, uva, 0), 0);
+	os_user.huge = NULL;
+	assert_false(guest_mem_pin_block(&gm, 1024, &hpa, &flags));
+	assert_int_equal(os_user.pinned, 0);
+	os_user.huge = huge_all;
+	assert_false(guest_mem_pin_block(&gm, 1536, &hpa, &flags)); /* no slot */
+	/* frames protected differently: no pin at all */
+	assert_int_equal(guest_mem_protect(&gm, 2 * huge + 7 * PG, PG, HAX_RAM_PERM_R), 0);
+	assert_false(guest_mem_pin_block(&gm, 1024, &hpa, &flags));
+	assert_int_equal(os_user.pinned, 0);
+	assert_int_equal(guest_mem_protect(&gm, 2 * huge + 7 * PG, PG, HAX_RAM_PERM_RWX), 0);
+	assert_true(guest_mem_pin_block(&gm, 1024, &hpa, &flags));
+	assert_int_equal(hpa, uva);
+	assert_int_equal(os_user.pinned, 1);
+	assert_true(guest_mem_pin_block(&gm, 1024 + 5, &hpa, &flags)); /* held already */
+	assert_int_equal(os_user.pinned, 1);
+	assert_int_equal(guest_mem_pinned(&gm), HAX_HUGE_PAGES);
+	assert_int_equal(memslot_set(&gm, 2 * huge, huge, 0, HAX_RAM_INFO_INVALID), 0);
+	guest_mem_release_unmapped(&gm);
+	assert_int_equal(os_user.pinned, 0);
+
+	/* pages 3 and 100 pinned before (4 KiB host pages then) join the block */
+	assert_int_equal(memslot_set(&gm, 2 * huge, huge, uva, 0), 0);
+	os_user.huge = NULL;
+	assert_int_equal(guest_mem_pin(&gm, 1024 + 3, &hpa, &flags), 0);
+	assert_int_equal(guest_mem_pin(&gm, 1024 + 100, &hpa, &flags), 0);
+	assert_int_equal(os_user.pinned, 2);
+	assert_false(guest_mem_huge_hpa(&gm, 1024, &hpa));
+	os_user.huge = huge_all;
+	assert_int_equal(guest_mem_pin(&gm, 1024 + 9, &hpa, &flags), 0);
+	assert_int_equal(os_user.pinned, 1);
+	assert_int_equal(guest_mem_pinned(&gm), HAX_HUGE_PAGES);
+	assert_true(guest_mem_huge_hpa(&gm, 1024, &hpa));
+	guest_mem_free(&gm);
+	assert_int_equal(os_user.pinned, 0);
 }
 
 /* Random SET_RAM2 sequences against a flat model of 64 guest frames. */
@@ -387,6 +474,7 @@ int main(void)
 		UNIT_TEST(test_protect),
 		UNIT_TEST(test_huge),
 		UNIT_TEST(test_huge_host_page),
+		UNIT_TEST(test_huge_block_pin),
 	};
 
 	return cmocka_run_group_tests_name("memslot", tests, NULL, NULL);

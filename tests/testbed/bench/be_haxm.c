@@ -28,11 +28,11 @@ static void haxm_destroy(struct bench_vm *vm)
 	if (vm->sys_fd >= 0)
 		close(vm->sys_fd);
 	if (vm->ram)
-		munmap(vm->ram, vm->ram_size);
+		bench_ram_free(vm->ram, vm->ram_size);
 	free(vm);
 }
 
-static struct bench_vm *haxm_create(uint64_t ram)
+static struct bench_vm *haxm_create(uint64_t ram, bool populate)
 {
 	struct bench_vm *vm = calloc(1, sizeof(*vm));
 	uint32_t id;
@@ -41,11 +41,9 @@ static struct bench_vm *haxm_create(uint64_t ram)
 		return NULL;
 	vm->sys_fd = vm->vm_fd = vm->vcpu_fd = -1;
 	vm->ram_size = ram;
-	vm->ram = mmap(NULL, ram, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (vm->ram == MAP_FAILED) {
-		vm->ram = NULL;
+	vm->ram = bench_ram_alloc(ram, populate);
+	if (!vm->ram)
 		goto fail;
-	}
 	if ((vm->sys_fd = hax_open_system()) < 0 || hax_create_vm(vm->sys_fd, &id) ||
 	    (vm->vm_fd = hax_open_vm(id)) < 0 || hax_notify_qemu_version(vm->vm_fd, 4, 4) ||
 	    hax_add_ramblock(vm->vm_fd, (uintptr_t)vm->ram, ram) ||

@@ -30,11 +30,11 @@ static void kvm_destroy(struct bench_vm *vm)
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
 	if (vm->ram)
-		munmap(vm->ram, vm->ram_size);
+		bench_ram_free(vm->ram, vm->ram_size);
 	free(vm);
 }
 
-static struct bench_vm *kvm_create(uint64_t ram)
+static struct bench_vm *kvm_create(uint64_t ram, bool populate)
 {
 	struct bench_vm *vm = calloc(1, sizeof(*vm));
 	struct kvm_userspace_memory_region r = { 0 };
@@ -44,11 +44,9 @@ static struct bench_vm *kvm_create(uint64_t ram)
 		return NULL;
 	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = -1;
 	vm->ram_size = ram;
-	vm->ram = mmap(NULL, ram, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (vm->ram == MAP_FAILED) {
-		vm->ram = NULL;
+	vm->ram = bench_ram_alloc(ram, populate);
+	if (!vm->ram)
 		goto fail;
-	}
 	r.memory_size = ram;
 	r.userspace_addr = (uintptr_t)vm->ram;
 	if ((vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC)) < 0 ||

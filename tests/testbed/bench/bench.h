@@ -23,8 +23,11 @@ struct bench_vm;
 
 struct backend {
 	const char *name;
-	/* A VM with @ram bytes at gpa 0 and one vCPU; NULL on failure (reported). */
-	struct bench_vm *(*create)(uint64_t ram);
+	/*
+	 * A VM with @ram bytes at gpa 0 (from bench_ram_alloc(@ram, @populate))
+	 * and one vCPU; NULL on failure (reported).
+	 */
+	struct bench_vm *(*create)(uint64_t ram, bool populate);
 	uint8_t *(*ram)(struct bench_vm *vm);
 	/* Real mode at CS:IP 0:@ip with ESI=@esi; @unreal: 4 GiB DS limit. */
 	int (*set_entry)(struct bench_vm *vm, uint16_t ip, uint32_t esi, bool unreal);
@@ -34,6 +37,18 @@ struct backend {
 };
 
 extern const struct backend backend_haxm, backend_kvm;
+
+/*
+ * Guest RAM as QEMU allocates it: anonymous, 2 MiB-aligned, THP requested
+ * (MADV_HUGEPAGE); @populate: the host pages exist before the guest runs
+ * (MAP_POPULATE), so the guest's first touch costs only the hypervisor's
+ * fault-in. NULL on failure (errno set).
+ */
+uint8_t *bench_ram_alloc(uint64_t size, bool populate);
+void bench_ram_free(uint8_t *ram, uint64_t size);
+
+/* haxm-bench --boot ... (boot.c): time a VMM to a console line; the exit status. */
+int bench_boot(int argc, char **argv);
 
 static inline uint64_t bench_rdtsc(void)
 {
