@@ -139,7 +139,7 @@ static void *kill_vcpu_thread(void *arg)
 	return NULL;
 }
 
-/* The child: tell the parent it started, set up, then run @what until killed. */
+/* The child: tell the parent it started, set up, tell it again, then run @what until killed. */
 static void kill_child_main(int ready_fd, unsigned int what, struct kill_progress *p, uint64_t seed)
 {
 	struct kill_child k = { .p = p, .rng = seed | 1 };
@@ -158,6 +158,8 @@ static void kill_child_main(int ready_fd, unsigned int what, struct kill_progres
 		    hax_add_ramblock(k.c.vm_fd, (uintptr_t)k.chunk[n], KILL_CHUNK))
 			_exit(2);
 	}
+	if (write(ready_fd, "y", 1) != 1)
+		_exit(3);
 	if (what & DO_MEM)
 		pthread_create(&th, NULL, kill_mem_thread, &k);
 	if (what & DO_VCPUS)
@@ -185,8 +187,9 @@ static int vm_nodes(void)
 }
 
 /*
- * SIGKILL after 0-60 ms: during setup, RUN, SET_RAM/PROTECT_RAM and vCPU and
- * VM creation, alone and all at once. Every time, every VM, vCPU, pinned
+ * SIGKILL 0-60 ms after the child started (even rounds) or finished setting
+ * up (odd rounds): during setup, RUN, SET_RAM/PROTECT_RAM and vCPU and VM
+ * creation, alone and all at once. Every time, every VM, vCPU, pinned
  * page and allocation goes with the process.
  */
 TEST(rel_kill9_at_random_points)
@@ -221,7 +224,10 @@ TEST(rel_kill9_at_random_points)
 			kill_child_main(pipefd[1], what, p, rel_rand(&seed));
 		}
 		close(pipefd[1]);
+		/* started; in odd rounds, set up too (so a slow setup cannot take all the kills) */
 		CHECK(read(pipefd[0], &x, 1) == 1);
+		if (round & 1)
+			CHECK(read(pipefd[0], &x, 1) == 1);
 		close(pipefd[0]);
 		nanosleep(&ts, NULL);
 		kill(pid, SIGKILL);
