@@ -170,6 +170,14 @@ static void kill_child_main(int ready_fd, unsigned int what, struct kill_progres
 		pause();
 }
 
+/* The child has done some of each kind of work @what asks for. */
+static bool kill_child_working(const struct kill_progress *p, unsigned int what)
+{
+	return (!(what & DO_RUN) || __atomic_load_n(&p->runs, __ATOMIC_RELAXED)) &&
+	       (!(what & DO_MEM) || __atomic_load_n(&p->mem_ops, __ATOMIC_RELAXED)) &&
+	       (!(what & DO_VCPUS) || __atomic_load_n(&p->vcpus, __ATOMIC_RELAXED));
+}
+
 /* Entries in /dev/hax_vm (one node per live VM). */
 static int vm_nodes(void)
 {
@@ -187,8 +195,8 @@ static int vm_nodes(void)
 }
 
 /*
- * SIGKILL 0-60 ms after the child started (even rounds) or finished setting
- * up (odd rounds): during setup, RUN, SET_RAM/PROTECT_RAM and vCPU and VM
+ * SIGKILL 0-60 ms after the child started (even rounds) or got into every
+ * kind of its work (odd rounds): during setup, RUN, SET_RAM/PROTECT_RAM and vCPU and VM
  * creation, alone and all at once. Every time, every VM, vCPU, pinned
  * page and allocation goes with the process.
  */
@@ -224,10 +232,19 @@ TEST(rel_kill9_at_random_points)
 			kill_child_main(pipefd[1], what, p, rel_rand(&seed));
 		}
 		close(pipefd[1]);
-		/* started; in odd rounds, set up too (so a slow setup cannot take all the kills) */
+		/*
+		 * Started; in odd rounds, also set up and into every kind of its
+		 * work (so a slow kernel cannot make every kill land in the setup).
+		 */
 		CHECK(read(pipefd[0], &x, 1) == 1);
-		if (round & 1)
+		if (round & 1) {
+			struct timespec ms = { 0, 1000 * 1000 };
+			int waited = 0;
+
 			CHECK(read(pipefd[0], &x, 1) == 1);
+			while (!kill_child_working(p, what) && waited++ < 20000)
+				nanosleep(&ms, NULL);
+		}
 		close(pipefd[0]);
 		nanosleep(&ts, NULL);
 		kill(pid, SIGKILL);
