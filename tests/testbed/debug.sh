@@ -12,6 +12,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 B=$1 PAYLOAD=$2
 export HAXM_KERNEL=debug
+# the sources under test (they may change while the run takes its hour)
+COMMIT=$(git -C "$TOP" rev-parse --short HEAD)
+git -C "$TOP" diff --quiet HEAD -- core platform include tests lib tools || COMMIT="$COMMIT + changes"
 
 echo "test-debug: building the debug kernel (once; ~5 minutes)"
 KDIR=$("$HERE/kernel.sh" | tail -n1)
@@ -36,7 +39,7 @@ if [ -n "${RESULTS:-}" ]; then
         fi
         echo "## Last run (written by \`make test-debug\`)"
         echo
-        echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$TOP" rev-parse --short HEAD)"
+        echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $COMMIT"
         echo "- kernel: $(grep -m1 -o 'Linux version [^ ]*' "$out" || echo '?'), configured by"
         echo "  tests/testbed/kernel.config + tests/testbed/kernel-debug.config"
         echo "- Bochs, corei7_skylake_x, 2 CPUs; $(grep -m1 -o 'boot to /init took.*' "$out" || echo 'boot time: not reported')"
