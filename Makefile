@@ -37,7 +37,7 @@ help:
 	@echo "make test-qemu  unmodified QEMU -accel hax in the testbed: all variants + hax/kvm/tcg timing"
 	@echo "make test-debug the suite on a KASAN/lockdep/kmemleak kernel (slow; writes docs/debug-kernel.md)"
 	@echo "make bench      haxm vs kvm_intel side by side in the testbed (SHORT=1: a quick run; ONLY=a,b: those workloads, no results file)"
-	@echo "make fuzz       the long ABI fuzzer run (1e6 calls) in the testbed"
+	@echo "make fuzz       the long ABI fuzzer run (FUZZ_CALLS=1000000) in the testbed"
 	@echo "make torture    the long guest torture run (10 000 random guests) in the testbed"
 	@echo "make bench-emulate  host instructions per emulated MOV (callgrind)"
 	@echo "make fuzz-emulate  the instruction emulator under libFuzzer (FUZZ_TIME=60 s)"
@@ -186,10 +186,12 @@ bench: deps $(B)/testbed.cpio $(if $(BENCH_FULL),$(B)/bench-linux.cpio)
 test-debug: deps all $(B)/payload
 	@RESULTS=docs/debug-kernel.md $(TESTBED)/debug.sh $(B)/debug $(B)/payload
 
-# The long ABI fuzzer run (a million calls; the short one is in make test).
+# The long ABI fuzzer run (a million calls, or FUZZ_CALLS; the short one is
+# in make test).
+FUZZ_CALLS ?= 1000000
 fuzz: deps $(B)/testbed.cpio
 	$(TESTBED)/run.sh --cpus 2 --timeout 6000 --initramfs $(B)/testbed.cpio \
-		--append "haxm.test=fuzz" --log $(B)/fuzz.log
+		--append "haxm.test=fuzz:$(FUZZ_CALLS)" --log $(B)/fuzz.log
 
 # The long guest torture run (10 000 random guests; 300 are in make test).
 torture: deps $(B)/testbed.cpio

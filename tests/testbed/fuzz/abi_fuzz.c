@@ -228,8 +228,11 @@ static int fuzz_run(unsigned long seed, unsigned long seconds, int nthreads)
 	struct fuzz_thread th[FUZZ_MAX_THREADS];
 	pthread_t tid[FUZZ_MAX_THREADS];
 	unsigned long progress = 0;
+	struct timespec t0, t1;
+	double secs;
 	int i;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	fz.deadline = time(NULL) + seconds;
 	for (i = 0; i < nthreads; i++) {
 		th[i].rng = seed * 2654435761u + i + 1;
@@ -249,8 +252,11 @@ static int fuzz_run(unsigned long seed, unsigned long seconds, int nthreads)
 	for (i = 0; i < FUZZ_MAX_FDS; i++)
 		fuzz_close_fd(i);
 	print_stats();
-	printf("FUZZ: %lu calls, %lu guest runs, %lu forks, %lu unexpected errnos\n", fz.calls,
-	       fz.runs, fz.forks, fz.unexpected);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	printf("FUZZ: %lu calls, %lu guest runs, %lu forks, %lu unexpected errnos in %.0f s "
+	       "(%.0f calls/s)\n",
+	       fz.calls, fz.runs, fz.forks, fz.unexpected, secs, secs > 0 ? fz.calls / secs : 0);
 	return fz.unexpected != 0 || fz.calls == 0;
 }
 
