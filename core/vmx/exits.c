@@ -55,6 +55,8 @@ static int handle_host_event(struct vcpu *v, struct hax_tunnel *t)
 {
 	if (!os_signal_queued())
 		return EXIT_RESUME;
+	/* The exit answers a kick flagged in the tunnel as well. */
+	__atomic_store_n(&t->user_event_pending, 0, __ATOMIC_RELEASE);
 	t->_exit_status = HAX_EXIT_INTERRUPT;
 	return EXIT_TO_USER;
 }
