@@ -9,10 +9,10 @@ INITRD=$1 PASSED=${2:-0} FAILED=${3:-0}
 LOGDIR=$(dirname "$INITRD")
 
 for run in 1cpu 2cpu ${QEMU_INITRD:+qemu}; do
-    cpus=${run%cpu} initrd=$INITRD append=haxm.kvm=1
-    [ "$run" = qemu ] && cpus=2 initrd=$QEMU_INITRD append=
+    cpus=${run%cpu} initrd=$INITRD append=haxm.kvm=1 timeout=600
+    [ "$run" = qemu ] && cpus=2 initrd=$QEMU_INITRD append= timeout=1800
     echo "== testbed: $run"
-    "$HERE/run.sh" --cpus "$cpus" --initramfs "$initrd" --append "$append" \
+    "$HERE/run.sh" --cpus "$cpus" --timeout "$timeout" --initramfs "$initrd" --append "$append" \
         --log "$LOGDIR/testbed-$run.log" | tee "$LOGDIR/testbed-$run.out"
     out=$(tail -n 1 "$LOGDIR/testbed-$run.out")
     p=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' <<<"$out")
