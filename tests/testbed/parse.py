@@ -3,7 +3,8 @@
 
 Usage: parse.py LOG [--harness-fail REASON]...
 Prints FAIL lines for harness-detected problems and, as the last line,
-"N passed, N failed".  Exit status 0 only if everything passed.
+"N passed, N failed" (", N skipped" added when SKIP lines were seen: a
+skipped test is neither).  Exit status 0 only if nothing failed.
 """
 import re
 import sys
@@ -31,7 +32,7 @@ def main(argv):
     with open(path, "rb") as f:
         lines = f.read().decode("utf-8", "replace").splitlines()
 
-    passed = failed = 0
+    passed = failed = skipped = 0
     done = False
     bad_lines = []
     for raw in lines:
@@ -40,6 +41,8 @@ def main(argv):
             passed += 1
         elif line.startswith("FAIL: "):
             failed += 1
+        elif line.startswith("SKIP: "):
+            skipped += 1
         elif line.startswith("HAXM-TESTBED: done"):
             done = True
         elif line.startswith("NESTED "):
@@ -63,7 +66,8 @@ def main(argv):
         print("FAIL: harness: %s" % p)
     failed += len(problems)
 
-    print("%d passed, %d failed" % (passed, failed))
+    print("%d passed, %d failed%s" % (passed, failed,
+                                     ", %d skipped" % skipped if skipped else ""))
     return 1 if failed else 0
 
 

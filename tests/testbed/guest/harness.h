@@ -30,6 +30,13 @@ struct test {
 /* Record why the current test failed; returns 1 so tests can `return fail(...)`. */
 int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * A test that cannot run on this boot (e.g. it needs 2 CPUs): `return
+ * skip(...)` prints `SKIP: name: reason`, counted as neither passed nor failed.
+ */
+#define TEST_SKIPPED 77
+int skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #define CHECK(cond)                                                          \
 	do {                                                                 \
 		if (!(cond))                                                 \
