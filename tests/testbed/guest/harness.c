@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The runner: runs every registered test (or those named) and reports. */
+#define _GNU_SOURCE /* sched_setaffinity */
 #include <fcntl.h>
+#include <sched.h>
 #include <linux/kvm.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -134,6 +136,16 @@ static const struct {
 	{ "allocations", offsetof(struct hax_counts, allocations) },
 	{ "huge_pages", offsetof(struct hax_counts, huge_pages) },
 };
+
+int pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	CHECK_OK(sched_setaffinity(0, sizeof(set), &set));
+	return 0;
+}
 
 int counts_read(struct hax_counts *c)
 {

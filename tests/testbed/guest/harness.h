@@ -114,6 +114,9 @@ int expect_out(struct vm_ctx *c, uint16_t port, uint8_t size, uint32_t value);
 /* expect_exit() - RUN and require exit status @status. */
 int expect_exit(struct vm_ctx *c, uint32_t status);
 
+/* Pins the calling thread to CPU @cpu; 1 (a FAIL reason set) if it cannot. */
+int pin_to(int cpu);
+
 /* The module's live-object counters (/sys/kernel/debug/haxm/<name>). */
 struct hax_counts {
 	uint64_t vms, vcpus, pinned_pages, kernel_pages, allocations, huge_pages;

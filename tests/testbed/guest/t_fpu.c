@@ -271,16 +271,6 @@ static void *hammer_run(void *arg)
 	return NULL;
 }
 
-static int pin_to(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	CHECK_OK(sched_setaffinity(0, sizeof(set), &set));
-	return 0;
-}
-
 #define AVX_ROUNDS 12
 #define AVX_SPIN   1500000
 

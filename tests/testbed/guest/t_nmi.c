@@ -42,16 +42,6 @@ static uint64_t ms_now(void)
 	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
 }
 
-static int pin_to(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	CHECK_OK(sched_setaffinity(0, sizeof(set), &set));
-	return 0;
-}
-
 /* The EXCEPTION_NMI count of vCPU 0 (debugfs exit_reasons), or -1. */
 static long long nmi_exits(struct vm_ctx *c)
 {
