@@ -146,8 +146,9 @@ static int debug_exit(struct hax_tunnel *t, u64 rip, u64 dr6, u64 dr7)
 }
 
 /*
- * Exception or NMI exits. NMIs went to the host already (run.c). #DB and #BP
- * are intercepted only for VCPU_DEBUG; as HAXM, a #DB reports the exit
+ * Exception or NMI exits. NMIs went to the host already (run.c). #BP is
+ * intercepted only for VCPU_DEBUG, #DB and #AC always (VMX_EXCEPTION_BITMAP_BASE):
+ * the guest's own go back to it. For VCPU_DEBUG, as HAXM, a #DB reports the exit
  * qualification (its DR6 bits: B0-3, BD, BS, SDM 27.2.1) and DR7, a #BP
  * zeros. RIP is the INT3's or the faulting instruction's for faults, the
  * next one for traps (single-step, data breakpoints).
@@ -162,6 +163,29 @@ int vmx_handle_exception(struct vcpu *v, struct hax_tunnel *t)
 		return debug_exit(t, vmcs_readl(GUEST_RIP), v->exit_qual, vmcs_readl(GUEST_DR7));
 	if (vec == HAX_VEC_BP && (v->debug_control & HAX_DEBUG_USE_SW_BP))
 		return debug_exit(t, vmcs_readl(GUEST_RIP), 0, 0);
+	if (vec == HAX_VEC_DB) {
+		/*
+		 * The guest's own #DB (VMX_EXCEPTION_BITMAP_BASE): the exit left
+		 * DR6 alone and gives its bits in the qualification (SDM 27.1,
+		 * 27.2.1); B0-B3 say which breakpoints this #DB is for.
+		 */
+		v->dr6 = (v->dr6 & ~DR6_TRAP_BITS) |
+			 (v->exit_qual & (DR6_TRAP_BITS | DR6_BD | DR6_BS));
+		if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION) {
+			/* INT1 (ICEBP): a trap-like software event, with its length */
+			vmcs_write32(VM_ENTRY_INTR_INFO,
+				     vec | INTR_TYPE_PRIV_SW_EXCEPTION | INTR_INFO_VALID);
+			vmcs_write32(VM_ENTRY_INSTRUCTION_LEN,
+				     vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+			return EXIT_RESUME;
+		}
+		vmx_inject_exception(v, HAX_VEC_DB, false, 0);
+		return EXIT_RESUME;
+	}
+	if (vec == HAX_VEC_AC) {
+		vmx_inject_exception(v, HAX_VEC_AC, true, 0);
+		return EXIT_RESUME;
+	}
 	return vmx_statechange(v, t);
 }
 
@@ -223,7 +247,6 @@ int vcpu_set_debug(struct vcpu *v, const hax_debug_t *d)
 	} else if (was_hw) {
 		vcpu_set_guest_dr7(v, v->guest_dr7);
 	}
-	exception_bitmap_set(1u << HAX_VEC_DB, ctl & (HAX_DEBUG_STEP | HAX_DEBUG_USE_HW_BP));
 	exception_bitmap_set(1u << HAX_VEC_BP, ctl & HAX_DEBUG_USE_SW_BP);
 	if (vmx_take_error())
 		r = -EIO;

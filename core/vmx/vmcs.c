@@ -167,7 +167,7 @@ static void vmcs_setup_controls(struct vcpu *v)
 	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmx_caps.proc2);
 	vmcs_write32(VM_EXIT_CONTROLS, vmx_caps.exit);
 	vmcs_write32(VM_ENTRY_CONTROLS, vmx_caps.entry);
-	vmcs_write32(EXCEPTION_BITMAP, 0);
+	vmcs_write32(EXCEPTION_BITMAP, VMX_EXCEPTION_BITMAP_BASE);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);

@@ -240,6 +240,7 @@ enum vmx_exit_reason {
 #define DR6_RESET	 0xffff0ff0ULL
 #define DR6_BD		 (1ULL << 13)
 #define DR6_BS		 (1ULL << 14)
+#define DR6_TRAP_BITS	 0xfULL /* B0-B3 */
 #define DR7_GD		 (1ULL << 13)
 #define DR7_ENABLES	 0xffULL
 #define HAX_MSR_DEBUGCTL 0x1d9
@@ -261,7 +262,17 @@ enum vmx_exit_reason {
 #define HAX_VEC_UD  6
 #define HAX_VEC_GP  13
 #define HAX_VEC_PF  14
+#define HAX_VEC_AC  17
 #define HAX_VEC_MC  18
+
+/*
+ * Always intercepted: a #DB or #AC raised while the CPU delivers one (a data
+ * breakpoint on the IVT/IDT or the stack, a misaligned stack with AC) loops
+ * inside the CPU without an instruction boundary where an interrupt or the
+ * preemption timer could exit: the host CPU hangs (CVE-2015-8104,
+ * CVE-2015-5307). Intercepted, every round is an exit and is reinjected.
+ */
+#define VMX_EXCEPTION_BITMAP_BASE ((1u << HAX_VEC_DB) | (1u << HAX_VEC_AC))
 
 /* INVEPT/INVVPID types (SDM 30.3) */
 #define INVEPT_SINGLE_CONTEXT  1
