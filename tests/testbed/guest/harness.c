@@ -9,6 +9,9 @@
 #include <sys/mman.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -88,6 +91,61 @@ int vm_load_real(struct vm_ctx *c, uint64_t gpa, const uint8_t *start, const uin
 	s._regs[HAX_REG_RSP] = 0x8000;
 	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
 	return 0;
+}
+
+GUEST_CODE(g_cli_spin, ".globl g_cli_spin_start, g_cli_spin_end\n"
+		       ".code16\n cli\n 1: jmp 1b\n");
+
+int vm_load_spin(struct vm_ctx *c)
+{
+	return vm_load_real(c, 0x1000, g_cli_spin_start, g_cli_spin_end);
+}
+
+int spin_child(uint32_t *vm_id)
+{
+	int pipefd[2], status = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(pipefd)) {
+		fail("pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		fail("fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		struct vm_ctx c;
+
+		close(pipefd[0]);
+		if (vm_setup(&c, 64 << 10) || vm_load_spin(&c))
+			_exit(2);
+		if (write(pipefd[1], &c.vm_id, sizeof(c.vm_id)) != sizeof(c.vm_id))
+			_exit(3);
+		for (;;)
+			hax_run(c.vcpu_fd); /* until killed */
+	}
+	close(pipefd[1]);
+	pipefd[1] = -1;
+	n = read(pipefd[0], vm_id, sizeof(*vm_id));
+	if (n != sizeof(*vm_id)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		fail("the spinning child did not start (status 0x%x)", status);
+		pid = -1;
+	}
+out:
+	close(pipefd[0]);
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	return pid;
+}
+
+long unload_module_nb(void)
+{
+	return syscall(SYS_delete_module, "haxm", O_NONBLOCK);
 }
 
 int vm_run(struct vm_ctx *c)

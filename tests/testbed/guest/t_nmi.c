@@ -26,9 +26,6 @@
 #define TRIES	 3 /* an NMI that lands outside the guest is the host's own */
 #define BT_CPU1	 "NMI backtrace for cpu 1"
 
-/* A guest that never exits on its own: interrupts off, spinning at 0x1001. */
-GUEST_CODE(g_nmi_spin, ".code16\n cli\n 1: jmp 1b\n");
-
 static void on_usr1(int sig)
 {
 	(void)sig;
@@ -360,7 +357,7 @@ VM_TEST(nmi_host_nmi_while_guest_runs, 1 << 20)
 		return skip("needs 2 online CPUs (%d here): the NMI IPIs go to the CPUs other "
 			    "than the sender",
 			    ncpu);
-	if (vm_load_real(c, 0x1000, g_nmi_spin_start, g_nmi_spin_end))
+	if (vm_load_spin(c))
 		return 1;
 	/* Only what this test logs: /dev/kmsg from its end. */
 	CHECK_OK(fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK));
