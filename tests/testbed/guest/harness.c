@@ -205,6 +205,24 @@ int pin_to(int cpu)
 	return 0;
 }
 
+long long exit_count(struct vm_ctx *c, const char *name)
+{
+	char path[96], line[96], what[40];
+	long long n = 0, v;
+	unsigned int nr;
+	FILE *f;
+
+	snprintf(path, sizeof(path), COUNTS_DIR "/vm%02u/vcpu00/exit_reasons", c->vm_id);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%u %39s %lld", &nr, what, &v) == 3 && !strcmp(what, name))
+			n = v;
+	fclose(f);
+	return n;
+}
+
 int counts_read(struct hax_counts *c)
 {
 	char path[128];

@@ -139,6 +139,13 @@ struct hax_counts {
 	uint64_t vms, vcpus, pinned_pages, kernel_pages, allocations, huge_pages;
 };
 
+/*
+ * exit_count() - vCPU 0's count of VM exits of reason @name (as debugfs
+ * exit_reasons names them, e.g. "EXCEPTION_NMI"); 0 when it has none, -1 when
+ * the file cannot be read.
+ */
+long long exit_count(struct vm_ctx *c, const char *name);
+
 /* counts_read() - read all counters (mounting debugfs if needed); 0 or a failure reported. */
 int counts_read(struct hax_counts *c);
 

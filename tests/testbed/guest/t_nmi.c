@@ -39,26 +39,6 @@ static uint64_t ms_now(void)
 	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
 }
 
-/* The EXCEPTION_NMI count of vCPU 0 (debugfs exit_reasons), or -1. */
-static long long nmi_exits(struct vm_ctx *c)
-{
-	char path[96], line[96], what[40];
-	long long n = 0, v;
-	unsigned int nr;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/kernel/debug/haxm/vm%02u/vcpu00/exit_reasons", c->vm_id);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%u %39s %lld", &nr, what, &v) == 3 &&
-		    !strcmp(what, "EXCEPTION_NMI"))
-			n = v;
-	fclose(f);
-	return n;
-}
-
 /* On CPU 0: after 200 ms, NMI IPIs to the other CPUs; 100 ms later, the kick. */
 struct sender {
 	struct vm_ctx *c;
@@ -270,7 +250,7 @@ static int klog_reprint_and_clear(void)
 static int run_through_nmi(struct vm_ctx *c, long long *exits, uint64_t *write_ms)
 {
 	struct sender s = { .c = c, .vcpu = pthread_self() };
-	long long before = nmi_exits(c), after;
+	long long before = exit_count(c, "EXCEPTION_NMI"), after;
 	vcpu_state_t st;
 	pthread_t th;
 	int r;
@@ -289,7 +269,7 @@ static int run_through_nmi(struct vm_ctx *c, long long *exits, uint64_t *write_m
 	CHECK_OK(hax_get_regs(c->vcpu_fd, &st));
 	CHECK_EQ(st._rip, 0x1001);
 	CHECK_EQ(st._rflags & (1 << 9), 0);
-	after = nmi_exits(c);
+	after = exit_count(c, "EXCEPTION_NMI");
 	CHECK(after >= before);
 	*exits = after - before;
 	return 0;
