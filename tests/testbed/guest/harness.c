@@ -9,6 +9,9 @@
 #include <sys/mman.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -90,6 +93,61 @@ int vm_load_real(struct vm_ctx *c, uint64_t gpa, const uint8_t *start, const uin
 	return 0;
 }
 
+GUEST_CODE(g_cli_spin, ".globl g_cli_spin_start, g_cli_spin_end\n"
+		       ".code16\n cli\n 1: jmp 1b\n");
+
+int vm_load_spin(struct vm_ctx *c)
+{
+	return vm_load_real(c, 0x1000, g_cli_spin_start, g_cli_spin_end);
+}
+
+int spin_child(uint32_t *vm_id)
+{
+	int pipefd[2], status = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(pipefd)) {
+		fail("pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		fail("fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		struct vm_ctx c;
+
+		close(pipefd[0]);
+		if (vm_setup(&c, 64 << 10) || vm_load_spin(&c))
+			_exit(2);
+		if (write(pipefd[1], &c.vm_id, sizeof(c.vm_id)) != sizeof(c.vm_id))
+			_exit(3);
+		for (;;)
+			hax_run(c.vcpu_fd); /* until killed */
+	}
+	close(pipefd[1]);
+	pipefd[1] = -1;
+	n = read(pipefd[0], vm_id, sizeof(*vm_id));
+	if (n != sizeof(*vm_id)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		fail("the spinning child did not start (status 0x%x)", status);
+		pid = -1;
+	}
+out:
+	close(pipefd[0]);
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	return pid;
+}
+
+long unload_module_nb(void)
+{
+	return syscall(SYS_delete_module, "haxm", O_NONBLOCK);
+}
+
 int vm_run(struct vm_ctx *c)
 {
 	CHECK_OK(hax_run(c->vcpu_fd));
@@ -145,6 +203,24 @@ int pin_to(int cpu)
 	CPU_SET(cpu, &set);
 	CHECK_OK(sched_setaffinity(0, sizeof(set), &set));
 	return 0;
+}
+
+long long exit_count(struct vm_ctx *c, const char *name)
+{
+	char path[96], line[96], what[40];
+	long long n = 0, v;
+	unsigned int nr;
+	FILE *f;
+
+	snprintf(path, sizeof(path), COUNTS_DIR "/vm%02u/vcpu00/exit_reasons", c->vm_id);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%u %39s %lld", &nr, what, &v) == 3 && !strcmp(what, name))
+			n = v;
+	fclose(f);
+	return n;
 }
 
 int counts_read(struct hax_counts *c)

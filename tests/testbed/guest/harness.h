@@ -114,6 +114,23 @@ int expect_out(struct vm_ctx *c, uint16_t port, uint8_t size, uint32_t value);
 /* expect_exit() - RUN and require exit status @status. */
 int expect_exit(struct vm_ctx *c, uint32_t status);
 
+/* Real-mode guest code that spins forever with interrupts off (CLI; JMP $). */
+extern const uint8_t g_cli_spin_start[], g_cli_spin_end[];
+
+/* vm_load_spin() - load g_cli_spin at 0x1000 (vm_load_real()); 0 or a failure. */
+int vm_load_spin(struct vm_ctx *c);
+
+/*
+ * spin_child() - fork a child that makes a 64 KiB VM, loads g_cli_spin and
+ * stays in RUN until it is killed. Returns the child's pid once the child is
+ * about to enter RUN, with its VM's id in *@vm_id; -1 with a failure reported
+ * (no child left behind).
+ */
+int spin_child(uint32_t *vm_id);
+
+/* unload_module_nb() - delete_module("haxm", O_NONBLOCK): 0, or -1 and errno. */
+long unload_module_nb(void);
+
 /* Pins the calling thread to CPU @cpu; 1 (a FAIL reason set) if it cannot. */
 int pin_to(int cpu);
 
@@ -121,6 +138,13 @@ int pin_to(int cpu);
 struct hax_counts {
 	uint64_t vms, vcpus, pinned_pages, kernel_pages, allocations, huge_pages;
 };
+
+/*
+ * exit_count() - vCPU 0's count of VM exits of reason @name (as debugfs
+ * exit_reasons names them, e.g. "EXCEPTION_NMI"); 0 when it has none, -1 when
+ * the file cannot be read.
+ */
+long long exit_count(struct vm_ctx *c, const char *name);
 
 /* counts_read() - read all counters (mounting debugfs if needed); 0 or a failure reported. */
 int counts_read(struct hax_counts *c);

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Debug registers: the guest's own breakpoints (DR0-3, DR6, DR7, general
- * detect), the host's hardware breakpoints surviving guest runs, and
- * VCPU_DEBUG (single-step, INT3 and hardware breakpoints as HAX_EXIT_DEBUG).
+ * detect, single-step, INT1), the host's hardware breakpoints surviving guest
+ * runs, VCPU_DEBUG (single-step, INT3 and hardware breakpoints as
+ * HAX_EXIT_DEBUG), and a guest whose #DB delivery raises #DB forever.
  */
 #define _GNU_SOURCE
 #include <linux/hw_breakpoint.h>
 #include <linux/perf_event.h>
+#include <signal.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -250,4 +253,94 @@ VM_TEST(debug_vcpu_debug_step_int3_hw_breakpoint, 1 << 20)
 	CHECK_EQ(s._dr0, 0x1234);
 	CHECK_EQ(s._dr7, 0x400);
 	return 0;
+}
+
+/* ---- the guest's own #DB, reinjected (always intercepted: design.md) ------- */
+
+static volatile sig_atomic_t alarms;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+/*
+ * Single-step (POPF sets TF: the trap follows the next instruction), INT1
+ * (ICEBP), then a data breakpoint on the IVT entry of #DB itself: every
+ * delivery of a #DB reads it and raises the next #DB. On a CPU that delivered
+ * the guest's #DB itself that loop never leaves the guest (CVE-2015-8104);
+ * intercepted, each turn is an exit and a signal still ends RUN (an
+ * INTERRUPT exit). The #DB
+ * handler reports DR6 (port 0x82) and the IP it returns to (0x85), clears
+ * TF in the saved FLAGS and resets DR6. The stack is at 0x1000:0x8000.
+ */
+GUEST_CODE(g_dbx, ".code16\n"
+		  "xor %ax, %ax\n mov %ax, %ds\n mov $0x1000, %ax\n mov %ax, %ss\n"
+		  "pushf\n pop %ax\n or $0x100, %ax\n push %ax\n popf\n"
+		  "nop\n"
+		  "mov $1, %al\n out %al, $0x80\n"
+		  ".byte 0xf1\n"
+		  "mov $2, %al\n out %al, $0x80\n"
+		  "mov $4, %eax\n mov %eax, %dr0\n"
+		  "mov $0xf0001, %eax\n mov %eax, %dr7\n" /* L0, read/write, 4 bytes */
+		  "mov 4, %ax\n"
+		  "hlt\n"
+		  "mov %dr6, %eax\n out %eax, $0x82\n"
+		  "mov %sp, %bp\n mov (%bp), %ax\n out %ax, $0x85\n"
+		  "andw $0xfeff, 4(%bp)\n"
+		  "mov $0xffff0ff0, %eax\n mov %eax, %dr6\n iret\n");
+
+VM_TEST(debug_guest_step_int1_and_idt_breakpoint_loop, 1 << 20)
+{
+	size_t len = g_dbx_end - g_dbx_start;
+	struct itimerval cut = { { 0, 0 }, { 0, 300 * 1000 } }, off = { 0 };
+	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	uint64_t after_nop, after_int1, hlt;
+	long long db0, db1;
+	vcpu_state_t s;
+	int r;
+
+	if (vm_load_real(c, 0x1000, g_dbx_start, g_dbx_end) ||
+	    set_vector(c, 1, 0x1000, len, "\x0f\x21\xf0", 3)) /* mov %dr6, %eax */
+		return 1;
+	after_nop = find(c, 0x1000, len, "\x90\xb0\x01", 3) + 1;
+	after_int1 = find(c, 0x1000, len, "\xf1", 1) + 1;
+	hlt = find(c, 0x1000, len, "\xa1\x04\x00\xf4", 4) + 3;
+	CHECK(after_nop > 1 && after_int1 > 1 && hlt > 3);
+	/* Single-step: DR6.BS, back to the instruction after the NOP. */
+	if (expect_out(c, 0x82, 4, 0xffff4ff0) || expect_out(c, 0x85, 2, after_nop) ||
+	    expect_out(c, 0x80, 1, 1))
+		return 1;
+	/* INT1: a trap like INT n (return past it) that sets no DR6 bit. */
+	if (expect_out(c, 0x82, 4, 0xffff0ff0) || expect_out(c, 0x85, 2, after_int1) ||
+	    expect_out(c, 0x80, 1, 2))
+		return 1;
+	/* The #DB loop: only a signal ends this RUN; every turn was an exit. */
+	db0 = exit_count(c, "EXCEPTION_NMI");
+	CHECK(db0 >= 2);
+	sigaction(SIGALRM, &sa, &old); /* no SA_RESTART: RUN returns */
+	setitimer(ITIMER_REAL, &cut, NULL);
+	r = hax_run(c->vcpu_fd);
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	if (r || c->tunnel->_exit_status != HAX_EXIT_INTERRUPT)
+		return fail("RUN in the #DB loop: %d, %s, exit status %u; expected INTERRUPT", r,
+			    strerror(errno), c->tunnel->_exit_status);
+	db1 = exit_count(c, "EXCEPTION_NMI");
+	printf("debug: %lld #DB exits in the breakpoint-on-IVT loop until the signal\n", db1 - db0);
+	CHECK(alarms == 1 && db1 - db0 >= 100);
+	/*
+	 * The guest is fine: without the breakpoint, the #DB still pending
+	 * (SET_REGS keeps it, as KVM_SET_REGS does) reaches its handler once,
+	 * with DR6.B0, and returns to the HLT.
+	 */
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	s._dr7 = 0x400;
+	s._rip = hlt;
+	s._rflags = 2;
+	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	if (expect_out(c, 0x82, 4, 0xffff0ff1) || expect_out(c, 0x85, 2, hlt))
+		return 1;
+	return expect_exit(c, HAX_EXIT_HLT);
 }

@@ -63,8 +63,6 @@ VM_TEST(paused_after_in_completes, 64 << 10)
 	return expect_out(c, 0x80, 1, 0x5a) || expect_exit(c, HAX_EXIT_HLT);
 }
 
-GUEST_CODE(g_pause_spin, ".code16\n cli\n 1: jmp 1b\n");
-
 struct pauser {
 	struct vm_ctx *c;
 	int done;
@@ -96,7 +94,7 @@ VM_TEST(paused_from_another_thread, 64 << 10)
 	pthread_t th;
 	int r;
 
-	if (vm_load_real(c, 0x1000, g_pause_spin_start, g_pause_spin_end))
+	if (vm_load_spin(c))
 		return 1;
 	CHECK(pthread_create(&th, NULL, pause_after_100ms, &p) == 0);
 	r = expect_exit(c, HAX_EXIT_PAUSED);

@@ -13,12 +13,11 @@
 
 #include "harness.h"
 
-#define PG	     4096ULL
-#define HUGE	     (2ULL << 20)
-#define HUGE_BLOCKS  4
-#define HUGE_GPA     (8ULL << 20)
-#define HUGE_PAGES   (HUGE_BLOCKS * HUGE / PG)
-#define COUNTS_VMDIR "/sys/kernel/debug/haxm/vm%02u/vcpu00/exit_reasons"
+#define PG	    4096ULL
+#define HUGE	    (2ULL << 20)
+#define HUGE_BLOCKS 4
+#define HUGE_GPA    (8ULL << 20)
+#define HUGE_PAGES  (HUGE_BLOCKS * HUGE / PG)
 
 /*
  * The guest stops at a HLT first (the host reads the counters), then stores
@@ -118,25 +117,6 @@ static int thp_blocks(const uint8_t *a, int n)
 	}
 	fclose(f);
 	return huge;
-}
-
-/* This VM's vCPU 0's count of exit reason @name (0 when absent); -1 on failure. */
-static long long exit_count(struct vm_ctx *c, const char *name)
-{
-	char path[96], line[96], what[40];
-	long long n = 0, v;
-	unsigned int nr;
-	FILE *f;
-
-	snprintf(path, sizeof(path), COUNTS_VMDIR, c->vm_id);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%u %39s %lld", &nr, what, &v) == 3 && !strcmp(what, name))
-			n = v;
-	fclose(f);
-	return n;
 }
 
 /* Map the THP region at HUGE_GPA (at @offset into it), run the touch loop; the EPT violations. */

@@ -325,8 +325,6 @@ VM_TEST(triple_fault_statechange, 64 << 10)
 }
 
 /* A guest spinning with IF=0: interrupts stay pending, a kick still returns. */
-GUEST_CODE(g_cli_spin, ".code16\n cli\n 1: jmp 1b\n");
-
 static void *kick_after_200ms(void *arg)
 {
 	struct vm_ctx *c = arg;
@@ -343,7 +341,7 @@ VM_TEST(intr_pending_while_spinning_if_clear, 1 << 20)
 	int r;
 
 	ivt_set(c, 0x20, 0x3000, g_h20_start, g_h20_end);
-	if (vm_load_real(c, 0x1000, g_cli_spin_start, g_cli_spin_end))
+	if (vm_load_spin(c))
 		return 1;
 	CHECK_OK(hax_interrupt(c->vcpu_fd, 0x20));
 	c->tunnel->request_interrupt_window = 1;

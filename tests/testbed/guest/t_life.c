@@ -20,8 +20,6 @@ GUEST_CODE(g_life_touch, ".code16\n"
 			 "xor %ax, %ax\n mov %ax, %ds\n"
 			 "movb $1, 0x3000\n movb $2, 0x5000\n movb $3, 0x7000\n"
 			 "hlt\n");
-/* Spin forever with interrupts off. */
-GUEST_CODE(g_life_spin, ".code16\n cli\n 1: jmp 1b\n");
 
 static int vm_node_gone(uint32_t id)
 {
@@ -77,12 +75,28 @@ TEST(life_close_in_any_order)
 	return 0;
 }
 
-/* A child process makes a VM (and runs it, or not), then dies somehow. */
-static int child_dies(bool spin, bool kill9)
+/* The child that made @id exits or is killed: all of it goes and the id is reused. */
+static int child_gone(const struct hax_counts *base, uint32_t id)
+{
+	uint32_t again;
+	int sys;
+
+	CHECK(id != ~0u);
+	if (counts_expect(base) || vm_node_gone(id))
+		return 1;
+	CHECK_OK(sys = hax_open_system());
+	CHECK_OK(hax_create_vm(sys, &again));
+	close(sys);
+	CHECK_EQ(again, id);
+	return counts_expect(base);
+}
+
+/* A child makes a VM, runs it and exits with everything open, mapped and pinned. */
+TEST(life_process_exit_with_everything_open)
 {
 	struct hax_counts base;
-	int pipefd[2], status, sys;
-	uint32_t id = ~0u, again;
+	int pipefd[2], status;
+	uint32_t id = ~0u;
 	pid_t pid;
 
 	if (counts_read(&base))
@@ -94,58 +108,40 @@ static int child_dies(bool spin, bool kill9)
 		struct vm_ctx c;
 
 		close(pipefd[0]);
-		if (spin) {
-			if (vm_setup(&c, 64 << 10) ||
-			    vm_load_real(&c, 0x1000, g_life_spin_start, g_life_spin_end))
-				_exit(2);
-		} else if (vm_touched(&c)) {
+		if (vm_touched(&c))
 			_exit(2);
-		}
 		if (write(pipefd[1], &c.vm_id, sizeof(c.vm_id)) != sizeof(c.vm_id))
 			_exit(3);
-		if (spin)
-			hax_run(c.vcpu_fd); /* never returns: killed in it */
-		_exit(0);		    /* everything still open, mapped and pinned */
+		_exit(0);
 	}
 	close(pipefd[1]);
 	if (read(pipefd[0], &id, sizeof(id)) != sizeof(id))
 		id = ~0u;
 	close(pipefd[0]);
-	if (kill9) {
-		struct timespec ts = { 0, 300 * 1000 * 1000 };
-
-		nanosleep(&ts, NULL); /* well inside RUN by now */
-		kill(pid, SIGKILL);
-	}
 	CHECK(waitpid(pid, &status, 0) == pid);
-	if (kill9)
-		CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	else
-		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	CHECK(id != ~0u);
-	if (counts_expect(&base) || vm_node_gone(id))
-		return 1;
-	/* The id is free for the next VM. */
-	CHECK_OK(sys = hax_open_system());
-	CHECK_OK(hax_create_vm(sys, &again));
-	close(sys);
-	CHECK_EQ(again, id);
-	return counts_expect(&base);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return child_gone(&base, id);
 }
 
-TEST(life_process_exit_with_everything_open)
-{
-	return child_dies(false, false);
-}
-
+/* A child is killed while its vCPU spins in RUN. */
 TEST(life_kill9_during_run)
 {
-	return child_dies(true, true);
-}
+	struct timespec ts = { 0, 300 * 1000 * 1000 };
+	struct hax_counts base;
+	uint32_t id;
+	int status;
+	pid_t pid;
 
-static long delete_module(const char *name)
-{
-	return syscall(SYS_delete_module, name, O_NONBLOCK);
+	if (counts_read(&base))
+		return 1;
+	pid = spin_child(&id);
+	if (pid < 0)
+		return 1;
+	nanosleep(&ts, NULL); /* well inside RUN by now */
+	kill(pid, SIGKILL);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	return child_gone(&base, id);
 }
 
 static int load_module(void)
@@ -172,7 +168,7 @@ TEST(life_module_unload_waits_for_vms)
 	if (counts_read(&base) || vm_touched(&c))
 		return 1;
 	/* In use: the kernel refuses with EWOULDBLOCK (EAGAIN), as for any module in use. */
-	if (delete_module("haxm") != -1 || errno != EWOULDBLOCK) {
+	if (unload_module_nb() != -1 || errno != EWOULDBLOCK) {
 		r = fail("unload with a VM: %s, expected EWOULDBLOCK", strerror(errno));
 		vm_teardown(&c);
 		return r;
@@ -181,7 +177,7 @@ TEST(life_module_unload_waits_for_vms)
 	vm_teardown(&c);
 	if (counts_expect(&base))
 		return 1;
-	if (delete_module("haxm"))
+	if (unload_module_nb())
 		return fail("unload with no VM: %s", strerror(errno));
 	r = access(HAX_DEVFS_SYSTEM, F_OK) ? 0 : fail("/dev/HAX left after unload");
 	if (load_module())

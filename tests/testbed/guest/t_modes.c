@@ -401,6 +401,68 @@ VM_TEST(modes_exceptions_long, 1 << 20)
 	return expect_exit(c, HAX_EXIT_HLT);
 }
 
+/*
+ * #AC: a misaligned load at CPL 3 with CR0.AM and EFLAGS.AC (SDM 6.15,
+ * interrupt 17). haxm always intercepts #AC (CVE-2015-5307: a #AC raised
+ * while delivering one would loop inside the CPU) and gives it back to the
+ * guest: its ring-0 handler (the TSS switches stacks) reports the error
+ * code, the faulting EIP and the CS it came from.
+ */
+#define SEL_CODE3 0x33 /* GDT 0x30, RPL 3 */
+#define SEL_DATA3 0x3b /* GDT 0x38, RPL 3 */
+#define SEL_TSS	  0x40
+#define TSS	  0x600
+
+GUEST_CODE(g_h32_ac, ".code32\n mov $17, %al\n out %al, $0x80\n"
+		     " mov (%esp), %eax\n out %eax, $0x81\n"
+		     " mov 4(%esp), %eax\n out %eax, $0x84\n"
+		     " mov 8(%esp), %eax\n out %eax, $0x83\n hlt\n");
+GUEST_CODE(g_ac3, ".code32\n mov $0x5001, %ebx\n mov (%ebx), %eax\n hlt\n");
+
+VM_TEST(modes_alignment_check_at_cpl3, 1 << 20)
+{
+	long long exc0;
+	vcpu_state_t s;
+	int i;
+
+	if (enter_mode(c, M_PAGING32, g_ac3_start, g_ac3_end))
+		return 1;
+	/* user pages 0-4 MiB, ring-3 segments, a TSS with ring 0's stack */
+	put32(c, 0x10000, 0x11000 | 7);
+	for (i = 0; i < 1024; i++)
+		put32(c, 0x11000 + 4 * i, i * 0x1000 | 7);
+	put64(c, GDT + (SEL_CODE3 & ~3), 0x00cffa000000ffffULL);
+	put64(c, GDT + (SEL_DATA3 & ~3), 0x00cff2000000ffffULL);
+	put64(c, GDT + SEL_TSS, 0x0000890000000067ULL | (uint64_t)TSS << 16);
+	put32(c, TSS + 4, 0x7000); /* ESP0 */
+	put32(c, TSS + 8, SEL_DATA);
+	COPY(c, 0x3400, g_h32_ac);
+	idt_gate(c, 17, 0x3400, false);
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	seg(&s._cs, SEL_CODE3, 0xc0fb);
+	seg(&s._ss, SEL_DATA3, 0xc0f3);
+	s._ds = s._es = s._fs = s._gs = s._ss;
+	s._tr.selector = SEL_TSS;
+	s._tr.base = TSS;
+	s._tr.limit = 0x67;
+	s._tr.ar = 0x8b;
+	s._gdt.limit = 0x47;
+	s._cr0 |= 1u << 18;	  /* AM */
+	s._rflags = 2 | 1u << 18; /* AC */
+	s._regs[HAX_REG_RSP] = 0x6000;
+	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	exc0 = exit_count(c, "EXCEPTION_NMI");
+	if (expect_out(c, 0x80, 1, 17) || expect_out(c, 0x81, 4, 0) ||
+	    expect_out(c, 0x84, 4, LOAD + 5) || expect_out(c, 0x83, 4, SEL_CODE3) ||
+	    expect_exit(c, HAX_EXIT_HLT))
+		return 1;
+	/* it went through haxm: one exception exit */
+	CHECK_EQ(exit_count(c, "EXCEPTION_NMI") - exc0, 1);
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(s._cs.selector, SEL_CODE32);
+	return 0;
+}
+
 /* Real mode: #UD and the #GP of a word access past DS's 64 KiB limit. */
 GUEST_CODE(g_hreal, ".code16\n push %bp\n mov %sp, %bp\n add %si, 2(%bp)\n pop %bp\n"
 		    " push %ax\n mov %cs:0x600, %al\n out %al, $0x80\n pop %ax\n iret\n");

@@ -26,9 +26,6 @@
 #define TRIES	 3 /* an NMI that lands outside the guest is the host's own */
 #define BT_CPU1	 "NMI backtrace for cpu 1"
 
-/* A guest that never exits on its own: interrupts off, spinning at 0x1001. */
-GUEST_CODE(g_nmi_spin, ".code16\n cli\n 1: jmp 1b\n");
-
 static void on_usr1(int sig)
 {
 	(void)sig;
@@ -40,26 +37,6 @@ static uint64_t ms_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
-
-/* The EXCEPTION_NMI count of vCPU 0 (debugfs exit_reasons), or -1. */
-static long long nmi_exits(struct vm_ctx *c)
-{
-	char path[96], line[96], what[40];
-	long long n = 0, v;
-	unsigned int nr;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/kernel/debug/haxm/vm%02u/vcpu00/exit_reasons", c->vm_id);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%u %39s %lld", &nr, what, &v) == 3 &&
-		    !strcmp(what, "EXCEPTION_NMI"))
-			n = v;
-	fclose(f);
-	return n;
 }
 
 /* On CPU 0: after 200 ms, NMI IPIs to the other CPUs; 100 ms later, the kick. */
@@ -273,7 +250,7 @@ static int klog_reprint_and_clear(void)
 static int run_through_nmi(struct vm_ctx *c, long long *exits, uint64_t *write_ms)
 {
 	struct sender s = { .c = c, .vcpu = pthread_self() };
-	long long before = nmi_exits(c), after;
+	long long before = exit_count(c, "EXCEPTION_NMI"), after;
 	vcpu_state_t st;
 	pthread_t th;
 	int r;
@@ -292,7 +269,7 @@ static int run_through_nmi(struct vm_ctx *c, long long *exits, uint64_t *write_m
 	CHECK_OK(hax_get_regs(c->vcpu_fd, &st));
 	CHECK_EQ(st._rip, 0x1001);
 	CHECK_EQ(st._rflags & (1 << 9), 0);
-	after = nmi_exits(c);
+	after = exit_count(c, "EXCEPTION_NMI");
 	CHECK(after >= before);
 	*exits = after - before;
 	return 0;
@@ -360,7 +337,7 @@ VM_TEST(nmi_host_nmi_while_guest_runs, 1 << 20)
 		return skip("needs 2 online CPUs (%d here): the NMI IPIs go to the CPUs other "
 			    "than the sender",
 			    ncpu);
-	if (vm_load_real(c, 0x1000, g_nmi_spin_start, g_nmi_spin_end))
+	if (vm_load_spin(c))
 		return 1;
 	/* Only what this test logs: /dev/kmsg from its end. */
 	CHECK_OK(fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK));

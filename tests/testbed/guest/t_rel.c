@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -277,64 +276,42 @@ TEST(rel_kill9_at_random_points)
 
 /* ---- module unload while a vCPU runs ------------------------------------------ */
 
-GUEST_CODE(g_rel_spin, ".code16\n cli\n 1: jmp 1b\n");
-
-static long delete_module_nb(const char *name)
-{
-	return syscall(SYS_delete_module, name, O_NONBLOCK);
-}
-
 /* The module stays while a vCPU spins in RUN (or only /dev/HAX is open); the vCPU runs on. */
 TEST(rel_unload_refused_while_running)
 {
 	struct hax_counts base;
-	int pipefd[2], status, i, sys, err = 0;
-	char x;
+	int status, sys, err = 0;
+	uint32_t id;
 	pid_t pid;
 
 	if (counts_read(&base))
 		return 1;
 	CHECK_OK(sys = hax_open_system());
 	errno = 0;
-	i = delete_module_nb("haxm");
+	err = unload_module_nb();
 	close(sys);
-	if (i != -1 || errno != EWOULDBLOCK)
+	if (err != -1 || errno != EWOULDBLOCK)
 		return fail("unload with /dev/HAX open: %s, expected EWOULDBLOCK", strerror(errno));
-	CHECK_OK(pipe(pipefd));
-	pid = fork();
-	CHECK(pid >= 0);
-	if (pid == 0) {
-		struct vm_ctx c;
-
-		close(pipefd[0]);
-		if (vm_setup(&c, 64 << 10) ||
-		    vm_load_real(&c, 0x1000, g_rel_spin_start, g_rel_spin_end))
-			_exit(2);
-		if (write(pipefd[1], "x", 1) != 1)
-			_exit(3);
-		for (;;)
-			hax_run(c.vcpu_fd);
-	}
-	close(pipefd[1]);
-	i = read(pipefd[0], &x, 1);
-	close(pipefd[0]);
-	for (int k = 0; i == 1 && !err && k < 5; k++) {
+	err = 0;
+	pid = spin_child(&id);
+	if (pid < 0)
+		return 1;
+	for (int k = 0; !err && k < 5; k++) {
 		struct timespec ts = { 0, 20 * 1000 * 1000 };
 
 		nanosleep(&ts, NULL);
 		errno = 0;
-		if (delete_module_nb("haxm") != -1 || errno != EWOULDBLOCK)
+		if (unload_module_nb() != -1 || errno != EWOULDBLOCK)
 			err = fail("unload while a vCPU runs: %s, expected EWOULDBLOCK",
 				   strerror(errno));
 	}
 	/* still in RUN: neither the unload attempts nor anything else ended it */
-	if (i == 1 && !err && waitpid(pid, &status, WNOHANG) != 0)
+	if (!err && waitpid(pid, &status, WNOHANG) != 0)
 		err = fail("the running child ended during the unload attempts");
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
 	if (err)
 		return err;
-	CHECK_EQ(i, 1);
 	CHECK(!access(HAX_DEVFS_SYSTEM, F_OK));
 	return counts_expect(&base);
 }
