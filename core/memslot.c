@@ -54,6 +54,17 @@ static void *rb_handle(const struct ramblock *rb, u64 pg)
 	return os_pinned_sub(rb->block_pins[pg_block(rb, pg)], pg_bit(rb, pg));
 }
 
+/* A ramblock and its arrays, with no page pinned (any array may be NULL). */
+static void rb_free_arrays(struct ramblock *rb)
+{
+	os_free(rb->pins);
+	os_free(rb->block_pins);
+	os_free(rb->block_users);
+	os_free(rb->block_single);
+	os_free(rb->block_bits);
+	os_free(rb);
+}
+
 static int rb_new(struct guest_mem *gm, u64 uva, u64 size, bool implicit, struct ramblock **out)
 {
 	struct ramblock *rb;
@@ -81,12 +92,7 @@ static int rb_new(struct guest_mem *gm, u64 uva, u64 size, bool implicit, struct
 	rb->block_bits = os_zalloc(nblocks * BLOCK_WORDS * sizeof(u64));
 	if (!rb->pins || !rb->block_pins || !rb->block_users || !rb->block_single ||
 	    !rb->block_bits) {
-		os_free(rb->pins);
-		os_free(rb->block_pins);
-		os_free(rb->block_users);
-		os_free(rb->block_single);
-		os_free(rb->block_bits);
-		os_free(rb);
+		rb_free_arrays(rb);
 		return -ENOMEM;
 	}
 	rb->uva = uva;
@@ -132,12 +138,7 @@ static void rb_free(struct ramblock *rb)
 
 	for (pg = 0; pg < rb->size >> HAX_PAGE_SHIFT; pg++)
 		rb_unpin(rb, pg);
-	os_free(rb->pins);
-	os_free(rb->block_pins);
-	os_free(rb->block_users);
-	os_free(rb->block_single);
-	os_free(rb->block_bits);
-	os_free(rb);
+	rb_free_arrays(rb);
 }
 
 /* Remove gm->rbs[@i], unpinning its pages. */

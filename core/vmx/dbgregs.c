@@ -25,25 +25,12 @@
 #define HAX_DEBUG_ALL \
 	(HAX_DEBUG_ENABLE | HAX_DEBUG_STEP | HAX_DEBUG_USE_SW_BP | HAX_DEBUG_USE_HW_BP)
 
-static u64 get_dr6(void)
-{
-	u64 v;
-
-	asm volatile("mov %%dr6, %0" : "=r"(v));
-	return v;
-}
-
-static void set_dr6(u64 v)
-{
-	asm volatile("mov %0, %%dr6" ::"r"(v));
-}
-
 static void set_dr0_3(const u64 *dr)
 {
-	asm volatile("mov %0, %%dr0" ::"r"(dr[0]));
-	asm volatile("mov %0, %%dr1" ::"r"(dr[1]));
-	asm volatile("mov %0, %%dr2" ::"r"(dr[2]));
-	asm volatile("mov %0, %%dr3" ::"r"(dr[3]));
+	hax_write_dr0(dr[0]);
+	hax_write_dr1(dr[1]);
+	hax_write_dr2(dr[2]);
+	hax_write_dr3(dr[3]);
 }
 
 static bool debugger_hw(struct vcpu *v)
@@ -74,18 +61,18 @@ u64 vmx_debug_load(struct vcpu *v)
 		set_dr0_3(debugger_hw(v) ? v->debug_dr : v->dr);
 	/* The host keeps DR6 in its reset state outside its #DB handler. */
 	if (v->dr6 != DR6_RESET)
-		set_dr6(v->dr6);
+		hax_write_dr6(v->dr6);
 	return debugctl;
 }
 
 void vmx_debug_put(struct vcpu *v, u64 host_debugctl)
 {
-	u64 dr6 = get_dr6();
+	u64 dr6 = hax_read_dr6();
 
 	/* An intercepted #DB leaves DR6 alone (SDM 27.1): any change is the guest's. */
 	v->dr6 = dr6;
 	if (dr6 != DR6_RESET)
-		set_dr6(DR6_RESET);
+		hax_write_dr6(DR6_RESET);
 	os_debug_restore_host();
 	if (host_debugctl)
 		asm volatile("wrmsr" ::"c"(HAX_MSR_DEBUGCTL), "a"((u32)host_debugctl),

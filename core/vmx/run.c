@@ -14,19 +14,6 @@ u32 haxm_vmx_enter(u64 *regs, u32 launched);
 /* About 2^21 TSC cycles between forced exits: the host always gets back. */
 #define PREEMPT_TSC_CYCLES (1u << 21)
 
-static u64 hax_read_cr2(void)
-{
-	u64 v;
-
-	asm volatile("mov %%cr2, %0" : "=r"(v));
-	return v;
-}
-
-static void hax_write_cr2(u64 v)
-{
-	asm volatile("mov %0, %%cr2" ::"r"(v));
-}
-
 /* Time in guest, for the statistics: the TSC, cheaper than any clock. */
 static inline u64 run_rdtsc(void)
 {

@@ -10,30 +10,6 @@ extern char haxm_vmx_exit[];
 
 #define RESET_PAT 0x0007040600070406ULL
 
-static u64 hax_read_cr0(void)
-{
-	u64 v;
-
-	asm volatile("mov %%cr0, %0" : "=r"(v));
-	return v;
-}
-
-static u64 hax_read_cr3(void)
-{
-	u64 v;
-
-	asm volatile("mov %%cr3, %0" : "=r"(v));
-	return v;
-}
-
-static u64 hax_read_cr4(void)
-{
-	u64 v;
-
-	asm volatile("mov %%cr4, %0" : "=r"(v));
-	return v;
-}
-
 /* The selector/base/limit/AR fields of each segment, in SEG_* order. */
 static const struct {
 	u16 sel;

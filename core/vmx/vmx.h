@@ -289,6 +289,31 @@ static inline u64 vmx_rdmsr(u32 msr)
 	return ((u64)hi << 32) | lo;
 }
 
+/* hax_read_<reg>()/hax_write_<reg>(): MOV from/to a control or debug register. */
+#define HAX_REG_READ(reg)                                     \
+	static inline u64 hax_read_##reg(void)                \
+	{                                                     \
+		u64 v;                                        \
+		asm volatile("mov %%" #reg ", %0" : "=r"(v)); \
+		return v;                                     \
+	}
+#define HAX_REG_WRITE(reg)                                \
+	static inline void hax_write_##reg(u64 v)         \
+	{                                                 \
+		asm volatile("mov %0, %%" #reg ::"r"(v)); \
+	}
+HAX_REG_READ(cr0)
+HAX_REG_READ(cr2)
+HAX_REG_READ(cr3)
+HAX_REG_READ(cr4)
+HAX_REG_READ(dr6)
+HAX_REG_WRITE(cr2)
+HAX_REG_WRITE(dr0)
+HAX_REG_WRITE(dr1)
+HAX_REG_WRITE(dr2)
+HAX_REG_WRITE(dr3)
+HAX_REG_WRITE(dr6)
+
 /*
  * Each returns true when the instruction failed (CF or ZF set: VMfailInvalid
  * or VMfailValid, SDM 30.2).
