@@ -119,17 +119,11 @@ static int thp_blocks(const uint8_t *a, int n)
 	return huge;
 }
 
-/* Map the THP region at HUGE_GPA (at @offset into it), run the touch loop; the EPT violations. */
-static int touch_region(struct vm_ctx *c, uint8_t *region, uint64_t offset, long long *faults,
-			struct hax_counts *before, struct hax_counts *after)
+/* Run g_huge_touch to its first HLT, then give it a 4 GiB DS (unreal mode). */
+static int touch_start(struct vm_ctx *c)
 {
 	vcpu_state_t s;
-	long long f0, f1;
-	uint64_t i;
 
-	CHECK_OK(hax_add_ramblock(c->vm_fd, (uintptr_t)region, (HUGE_BLOCKS + 1) * HUGE));
-	CHECK_OK(hax_set_ram2(c->vm_fd, HUGE_GPA, HUGE_BLOCKS * HUGE, (uintptr_t)region + offset,
-			      0));
 	if (vm_load_real(c, 0x1000, g_huge_touch_start, g_huge_touch_end) ||
 	    expect_exit(c, HAX_EXIT_HLT))
 		return 1;
@@ -139,6 +133,21 @@ static int touch_region(struct vm_ctx *c, uint8_t *region, uint64_t offset, long
 	s._ds.limit = 0xffffffff;
 	s._ds.granularity = 1;
 	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	return 0;
+}
+
+/* Map the THP region at HUGE_GPA (at @offset into it), run the touch loop; the EPT violations. */
+static int touch_region(struct vm_ctx *c, uint8_t *region, uint64_t offset, long long *faults,
+			struct hax_counts *before, struct hax_counts *after)
+{
+	long long f0, f1;
+	uint64_t i;
+
+	CHECK_OK(hax_add_ramblock(c->vm_fd, (uintptr_t)region, (HUGE_BLOCKS + 1) * HUGE));
+	CHECK_OK(hax_set_ram2(c->vm_fd, HUGE_GPA, HUGE_BLOCKS * HUGE, (uintptr_t)region + offset,
+			      0));
+	if (touch_start(c))
+		return 1;
 	f0 = exit_count(c, "EPT_VIOLATION");
 	if (counts_read(before))
 		return 1;
@@ -212,7 +221,6 @@ VM_TEST(huge_fault_around_protected, 64 << 10)
 {
 	uint8_t *region = thp_alloc((HUGE_BLOCKS + 1) * HUGE);
 	struct hax_counts before, after;
-	vcpu_state_t s;
 	long long f0, f1;
 
 	if (!region)
@@ -224,15 +232,8 @@ VM_TEST(huge_fault_around_protected, 64 << 10)
 	CHECK_OK(hax_add_ramblock(c->vm_fd, (uintptr_t)region, (HUGE_BLOCKS + 1) * HUGE));
 	CHECK_OK(hax_set_ram2(c->vm_fd, HUGE_GPA, HUGE_BLOCKS * HUGE, (uintptr_t)region, 0));
 	CHECK_OK(hax_protect_ram(c->vm_fd, HUGE_GPA + 2 * HUGE, HUGE, HAX_RAM_PERM_R));
-	if (vm_load_real(c, 0x1000, g_huge_touch_start, g_huge_touch_end) ||
-	    expect_exit(c, HAX_EXIT_HLT))
+	if (touch_start(c))
 		return 1;
-	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
-	s._ds.selector = 0;
-	s._ds.base = 0;
-	s._ds.limit = 0xffffffff;
-	s._ds.granularity = 1;
-	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
 	f0 = exit_count(c, "EPT_VIOLATION");
 	if (counts_read(&before) || expect_exit(c, HAX_EXIT_PAGEFAULT))
 		return 1;
