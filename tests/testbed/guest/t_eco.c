@@ -320,7 +320,6 @@ VM_TEST(trace_out_hlt, 64 << 10)
 		TRACE_EXPECT(trace, "haxm_ept_fault: ", vm, "gpa 0x1000 ", "access ", "x");
 		TRACE_EXPECT(trace, "haxm_exit: ", vm, "reason EPT_VIOLATION", "rip 0x1000");
 		TRACE_EXPECT(trace, "haxm_io: ", vm, "out port 0x80 size 2 value 0x1234");
-		/* IO qualification: size-1 = 1, port 0x80 in bits 31:16 */
 		/* SDM Table 28-5: size-1 = 1, immediate operand (bit 6), port 0x80 */
 		TRACE_EXPECT(trace, "haxm_exit: ", vm, "reason IO qual 0x800041 rip 0x1003");
 		TRACE_EXPECT(trace, "haxm_exit: ", vm, "reason HLT", "rip 0x1005");
