@@ -13,6 +13,16 @@ typedef int (*exit_handler_t)(struct vcpu *v, struct hax_tunnel *t);
 void vmx_inject_exception(struct vcpu *v, u8 vec, bool has_error, u32 error)
 {
 	u32 info = vec | INTR_TYPE_HW_EXCEPTION | INTR_INFO_VALID;
+	u32 queued = vmcs_read32(VM_ENTRY_INTR_INFO);
+
+	/*
+	 * The exit came while an external interrupt was being delivered
+	 * (vmx_requeue_event() queued it again): the exception it raised goes
+	 * first (SDM 6.15, handled serially); the interrupt waits, pending.
+	 */
+	if ((queued & (INTR_INFO_VALID | INTR_INFO_TYPE_MASK)) ==
+	    (INTR_INFO_VALID | INTR_TYPE_EXT_INTR))
+		vcpu_interrupt(v, queued & INTR_INFO_VECTOR_MASK);
 
 	/* SDM 26.2.1.3: no error code is delivered in real mode. */
 	if (has_error && (vmcs_readl(GUEST_CR0) & HAX_CR0_PE)) {

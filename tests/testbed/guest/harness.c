@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <signal.h>
 #include <unistd.h>
@@ -151,6 +152,28 @@ long unload_module_nb(void)
 int vm_run(struct vm_ctx *c)
 {
 	CHECK_OK(hax_run(c->vcpu_fd));
+	return 0;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+int vm_run_cut(struct vm_ctx *c, unsigned int ms)
+{
+	struct itimerval cut = { { 0, 0 }, { ms / 1000, ms % 1000 * 1000 } }, off = { 0 };
+	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	int r, err;
+
+	sigaction(SIGALRM, &sa, &old);
+	setitimer(ITIMER_REAL, &cut, NULL);
+	r = hax_run(c->vcpu_fd);
+	err = errno;
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	if (r)
+		return fail("RUN: %s", strerror(err));
 	return 0;
 }
 

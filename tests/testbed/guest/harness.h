@@ -109,6 +109,13 @@ int vm_load_real(struct vm_ctx *c, uint64_t gpa, const uint8_t *start, const uin
 /* vm_run() - RUN once; 0 or a failure reported. */
 int vm_run(struct vm_ctx *c);
 
+/*
+ * vm_run_cut() - RUN once with a SIGALRM due after @ms milliseconds (no
+ * SA_RESTART): a guest that never exits by itself ends with an INTERRUPT
+ * exit. 0 (the exit in c->tunnel) or a failure reported.
+ */
+int vm_run_cut(struct vm_ctx *c, unsigned int ms);
+
 /* expect_out() - RUN and require an OUT of @size bytes of @value to @port. */
 int expect_out(struct vm_ctx *c, uint16_t port, uint8_t size, uint32_t value);
 /* expect_exit() - RUN and require exit status @status. */

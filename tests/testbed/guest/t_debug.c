@@ -8,9 +8,7 @@
 #define _GNU_SOURCE
 #include <linux/hw_breakpoint.h>
 #include <linux/perf_event.h>
-#include <signal.h>
 #include <sys/syscall.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -257,14 +255,6 @@ VM_TEST(debug_vcpu_debug_step_int3_hw_breakpoint, 1 << 20)
 
 /* ---- the guest's own #DB, reinjected (always intercepted: design.md) ------- */
 
-static volatile sig_atomic_t alarms;
-
-static void on_alarm(int sig)
-{
-	(void)sig;
-	alarms++;
-}
-
 /*
  * Single-step (POPF sets TF: the trap follows the next instruction), INT1
  * (ICEBP), then a data breakpoint on the IVT entry of #DB itself: every
@@ -294,12 +284,9 @@ GUEST_CODE(g_dbx, ".code16\n"
 VM_TEST(debug_guest_step_int1_and_idt_breakpoint_loop, 1 << 20)
 {
 	size_t len = g_dbx_end - g_dbx_start;
-	struct itimerval cut = { { 0, 0 }, { 0, 300 * 1000 } }, off = { 0 };
-	struct sigaction sa = { .sa_handler = on_alarm }, old;
 	uint64_t after_nop, after_int1, hlt;
 	long long db0, db1;
 	vcpu_state_t s;
-	int r;
 
 	if (vm_load_real(c, 0x1000, g_dbx_start, g_dbx_end) ||
 	    set_vector(c, 1, 0x1000, len, "\x0f\x21\xf0", 3)) /* mov %dr6, %eax */
@@ -319,17 +306,14 @@ VM_TEST(debug_guest_step_int1_and_idt_breakpoint_loop, 1 << 20)
 	/* The #DB loop: only a signal ends this RUN; every turn was an exit. */
 	db0 = exit_count(c, "EXCEPTION_NMI");
 	CHECK(db0 >= 2);
-	sigaction(SIGALRM, &sa, &old); /* no SA_RESTART: RUN returns */
-	setitimer(ITIMER_REAL, &cut, NULL);
-	r = hax_run(c->vcpu_fd);
-	setitimer(ITIMER_REAL, &off, NULL);
-	sigaction(SIGALRM, &old, NULL);
-	if (r || c->tunnel->_exit_status != HAX_EXIT_INTERRUPT)
-		return fail("RUN in the #DB loop: %d, %s, exit status %u; expected INTERRUPT", r,
-			    strerror(errno), c->tunnel->_exit_status);
+	if (vm_run_cut(c, 300))
+		return 1;
+	if (c->tunnel->_exit_status != HAX_EXIT_INTERRUPT)
+		return fail("RUN in the #DB loop: exit status %u; expected INTERRUPT",
+			    c->tunnel->_exit_status);
 	db1 = exit_count(c, "EXCEPTION_NMI");
 	printf("debug: %lld #DB exits in the breakpoint-on-IVT loop until the signal\n", db1 - db0);
-	CHECK(alarms == 1 && db1 - db0 >= 100);
+	CHECK(db1 - db0 >= 100);
 	/*
 	 * The guest is fine: without the breakpoint, the #DB still pending
 	 * (SET_REGS keeps it, as KVM_SET_REGS does) reaches its handler once,

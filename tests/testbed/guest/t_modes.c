@@ -413,21 +413,29 @@ VM_TEST(modes_exceptions_long, 1 << 20)
 #define SEL_TSS	  0x40
 #define TSS	  0x600
 
+#define RFLAGS_IF    0x200
+#define RFLAGS_IOPL3 0x3000
+#define RFLAGS_AC    0x40000
+
 GUEST_CODE(g_h32_ac, ".code32\n mov $17, %al\n out %al, $0x80\n"
 		     " mov (%esp), %eax\n out %eax, $0x81\n"
 		     " mov 4(%esp), %eax\n out %eax, $0x84\n"
 		     " mov 8(%esp), %eax\n out %eax, $0x83\n hlt\n");
 GUEST_CODE(g_ac3, ".code32\n mov $0x5001, %ebx\n mov (%ebx), %eax\n hlt\n");
 
-VM_TEST(modes_alignment_check_at_cpl3, 1 << 20)
+/*
+ * enter_cpl3() - 32-bit paging (enter_mode()) with user pages, ring-3
+ * segments, a TSS that gives ring 0 the stack below 0x7000, CR0.AM, and
+ * @code running at CPL 3 with @rflags and @esp; the #AC handler @ac at 0x3400.
+ */
+static int enter_cpl3(struct vm_ctx *c, const uint8_t *code, const uint8_t *end, const uint8_t *ac,
+		      const uint8_t *ac_end, uint32_t rflags, uint32_t esp)
 {
-	long long exc0;
 	vcpu_state_t s;
 	int i;
 
-	if (enter_mode(c, M_PAGING32, g_ac3_start, g_ac3_end))
+	if (enter_mode(c, M_PAGING32, code, end))
 		return 1;
-	/* user pages 0-4 MiB, ring-3 segments, a TSS with ring 0's stack */
 	put32(c, 0x10000, 0x11000 | 7);
 	for (i = 0; i < 1024; i++)
 		put32(c, 0x11000 + 4 * i, i * 0x1000 | 7);
@@ -436,7 +444,7 @@ VM_TEST(modes_alignment_check_at_cpl3, 1 << 20)
 	put64(c, GDT + SEL_TSS, 0x0000890000000067ULL | (uint64_t)TSS << 16);
 	put32(c, TSS + 4, 0x7000); /* ESP0 */
 	put32(c, TSS + 8, SEL_DATA);
-	COPY(c, 0x3400, g_h32_ac);
+	memcpy(c->ram + 0x3400, ac, ac_end - ac);
 	idt_gate(c, 17, 0x3400, false);
 	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
 	seg(&s._cs, SEL_CODE3, 0xc0fb);
@@ -447,10 +455,21 @@ VM_TEST(modes_alignment_check_at_cpl3, 1 << 20)
 	s._tr.limit = 0x67;
 	s._tr.ar = 0x8b;
 	s._gdt.limit = 0x47;
-	s._cr0 |= 1u << 18;	  /* AM */
-	s._rflags = 2 | 1u << 18; /* AC */
-	s._regs[HAX_REG_RSP] = 0x6000;
+	s._cr0 |= 1u << 18; /* AM */
+	s._rflags = rflags;
+	s._regs[HAX_REG_RSP] = esp;
 	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	return 0;
+}
+
+VM_TEST(modes_alignment_check_at_cpl3, 1 << 20)
+{
+	long long exc0;
+	vcpu_state_t s;
+
+	if (enter_cpl3(c, g_ac3_start, g_ac3_end, g_h32_ac_start, g_h32_ac_end, 2 | RFLAGS_AC,
+		       0x6000))
+		return 1;
 	exc0 = exit_count(c, "EXCEPTION_NMI");
 	if (expect_out(c, 0x80, 1, 17) || expect_out(c, 0x81, 4, 0) ||
 	    expect_out(c, 0x84, 4, LOAD + 5) || expect_out(c, 0x83, 4, SEL_CODE3) ||
@@ -460,6 +479,47 @@ VM_TEST(modes_alignment_check_at_cpl3, 1 << 20)
 	CHECK_EQ(exit_count(c, "EXCEPTION_NMI") - exc0, 1);
 	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
 	CHECK_EQ(s._cs.selector, SEL_CODE32);
+	return 0;
+}
+
+/*
+ * An interrupt whose delivery raises #AC (CPL 3, a ring-3 handler, a
+ * misaligned stack: the pushes fault) exits with the interrupt in the
+ * IDT-vectoring field; the #AC goes to the guest first and the interrupt is
+ * not lost: once the #AC handler clears EFLAGS.AC in the frame and returns,
+ * the interrupt is delivered (SDM 6.15: benign exceptions are handled
+ * serially; KVM keeps the interrupt for later alike).
+ */
+GUEST_CODE(g_h32_ac_clear, ".code32\n mov $17, %al\n out %al, $0x80\n"
+			   " andl $~0x40000, 12(%esp)\n add $4, %esp\n iret\n");
+GUEST_CODE(g_h3_int, ".code32\n mov $0x30, %al\n out %al, $0x80\n 1: jmp 1b\n");
+GUEST_CODE(g_spin3, ".code32\n 1: jmp 1b\n");
+
+VM_TEST(modes_interrupt_kept_across_ac_in_its_delivery, 1 << 20)
+{
+	uint64_t off = 0x3500;
+	long long exc0;
+
+	if (enter_cpl3(c, g_spin3_start, g_spin3_end, g_h32_ac_clear_start, g_h32_ac_clear_end,
+		       2 | RFLAGS_IF | RFLAGS_IOPL3 | RFLAGS_AC, 0x6001))
+		return 1;
+	COPY(c, off, g_h3_int);
+	/* a ring-3 handler: delivery stays at CPL 3, on the misaligned stack */
+	put64(c, IDT + 8 * 0x30,
+	      (off & 0xffff) | ((uint64_t)SEL_CODE3 << 16) | (0xee00ULL << 32) |
+		      ((off >> 16 & 0xffff) << 48));
+	exc0 = exit_count(c, "EXCEPTION_NMI");
+	CHECK_OK(hax_interrupt(c->vcpu_fd, 0x30));
+	if (expect_out(c, 0x80, 1, 17))
+		return 1;
+	CHECK_EQ(exit_count(c, "EXCEPTION_NMI") - exc0, 1);
+	if (vm_run_cut(c, 500))
+		return 1;
+	if (c->tunnel->_exit_status == HAX_EXIT_INTERRUPT)
+		return fail("interrupt 0x30 lost: the guest spins without it");
+	CHECK_EQ(c->tunnel->_exit_status, HAX_EXIT_IO);
+	CHECK_EQ(c->tunnel->io._port, 0x80);
+	CHECK_EQ(c->iobuf[0], 0x30);
 	return 0;
 }
 
