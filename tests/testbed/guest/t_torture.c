@@ -5,15 +5,13 @@
  * purpose through SET_REGS, with a working, a missing or an unreachable IDT.
  * Every run must end in a defined way — HLT (the exception handlers halt),
  * STATECHANGE (triple fault, invalid state), or still running when the timer
- * cuts it off — with IO and MMIO exits answered on the way. RUN never fails
- * with anything but EINTR, and the VM never dies (EIO).
+ * cuts it off (a signal: an INTERRUPT exit) — with IO and MMIO exits answered
+ * on the way. RUN never fails, and the VM never dies (EIO).
  *
  * HAXM_TORTURE_RUNS sets the number of runs (default 300; `make torture` runs
  * 10 000), HAXM_TORTURE_SEED the first seed; a failure names the run's seed.
  */
-#include <signal.h>
 #include <stdlib.h>
-#include <sys/time.h>
 
 #include "harness.h"
 
@@ -266,22 +264,16 @@ static void break_state(vcpu_state_t *s)
 	}
 }
 
-static void on_alarm(int sig)
-{
-	(void)sig;
-}
-
 /*
  * One case: set the state, RUN until it ends. 0, or a failure reported
  * (the caller adds the seed).
  */
 static int torture_case(struct vm_ctx *c, struct t_stats *st, enum t_mode mode)
 {
-	struct itimerval cut = { .it_value = { .tv_usec = 5000 } }, off = { 0 };
 	uint32_t idt_limit = mode == M_LONG ? 0xfff : 0x7ff;
 	vcpu_state_t s;
 	bool broken = false;
-	int i, r;
+	int i;
 
 	if (t_rand() % 8 == 0)
 		idt_limit = 0; /* every exception ends in a triple fault */
@@ -310,13 +302,8 @@ static int torture_case(struct vm_ctx *c, struct t_stats *st, enum t_mode mode)
 		return 0;
 	}
 	for (i = 0; i < T_MAX_RUNS_PER_CASE; i++) {
-		setitimer(ITIMER_REAL, &cut, NULL);
-		r = hax_run(c->vcpu_fd);
-		setitimer(ITIMER_REAL, &off, NULL);
-		if (r && errno == EINTR)
-			continue;
-		if (r)
-			return fail("RUN (%s) failed: %s", mode_names[mode], strerror(errno));
+		if (vm_run_cut(c, 5))
+			return 1; /* the caller names the seed, and so the mode */
 		switch (c->tunnel->_exit_status) {
 		case HAX_EXIT_HLT:
 			st->hlt++;
@@ -353,12 +340,10 @@ TEST(torture_random_guests)
 	const char *env_runs = getenv("HAXM_TORTURE_RUNS"), *env_seed = getenv("HAXM_TORTURE_SEED");
 	unsigned long runs = env_runs ? strtoul(env_runs, NULL, 0) : 300, n;
 	uint64_t seed = env_seed ? strtoull(env_seed, NULL, 0) : 0x5eed;
-	struct sigaction sa = { .sa_handler = on_alarm };
 	struct t_stats st = { 0 };
 	struct vm_ctx c = { .sys_fd = -1, .vm_fd = -1, .vcpu_fd = -1 };
 	int r = 0;
 
-	sigaction(SIGALRM, &sa, NULL); /* no SA_RESTART: RUN returns */
 	for (n = 0; n < runs && !r; n++) {
 		if (n % T_RUNS_PER_VM == 0) {
 			vm_teardown(&c);
@@ -376,8 +361,6 @@ TEST(torture_random_guests)
 			printf("torture: %lu runs\n", n + 1);
 	}
 	vm_teardown(&c);
-	sa.sa_handler = SIG_DFL;
-	sigaction(SIGALRM, &sa, NULL);
 	printf("torture: %lu runs: %lu hlt, %lu statechange, %lu cut off; %lu io, %lu mmio exits; "
 	       "%lu states refused, %lu broken IDTs\n",
 	       n, st.hlt, st.statechange, st.cut_off, st.io, st.mmio, st.set_regs_refused,
