@@ -222,12 +222,66 @@ static void print_stats(void)
 	}
 }
 
+/* Live objects now: the pool's fds by kind, the module's VMs and vCPUs, the
+ * vCPU mappings in this process; and what CREATE_VM, VCPU_CREATE,
+ * SETUP_TUNNEL and RUN got since the last line. */
+static void print_progress(unsigned long long *last_runs)
+{
+	static const int watch[] = { 1, 5, 19, 14 };
+	static struct fuzz_stat prev[4];
+	unsigned long long v[NR_COUNTERS] = { 0 }, exits;
+	int n[4] = { 0 }, maps = 0, i, e, len;
+	char line[1024], buf[512];
+	FILE *f;
+
+	pthread_mutex_lock(&fz.lock);
+	for (i = 0; i < FUZZ_MAX_FDS; i++) {
+		if (fz.fds[i].fd < 0)
+			continue;
+		n[fz.fds[i].kind]++;
+		n[0] += fz.fds[i].tunnel != NULL;
+	}
+	pthread_mutex_unlock(&fz.lock);
+	f = fopen("/proc/self/maps", "r");
+	while (f && fgets(buf, sizeof(buf), f))
+		maps += strstr(buf, "/dev/hax_vm") != NULL;
+	if (f)
+		fclose(f);
+	read_counters(v);
+	f = fopen("/sys/kernel/debug/haxm/exits", "r");
+	if (!f || fscanf(f, "%llu", &exits) != 1)
+		exits = 0;
+	if (f)
+		fclose(f);
+	len = snprintf(
+		line, sizeof(line),
+		"FUZZ: %lu calls, %lu runs (+%llu), %lu unexpected; pool %d sys %d vm %d vcpu "
+		"%d tunnels; %d vcpu maps; module %llu vms %llu vcpus %llu exits;",
+		fz.calls, fz.runs, fz.runs - *last_runs, fz.unexpected, n[FD_SYS], n[FD_VM],
+		n[FD_VCPU], n[0], maps, v[0], v[1], exits);
+	*last_runs = fz.runs;
+	for (i = 0; i < 4; i++) {
+		struct fuzz_stat s = fz.stats[watch[i]];
+
+		len += snprintf(line + len, sizeof(line) - len, " %s ok %lu",
+				fuzz_ioctl_name(watch[i]), s.ok - prev[i].ok);
+		for (e = 1; e < FUZZ_MAX_ERRNO && len < (int)sizeof(line) - 32; e++)
+			if (s.err[e] != prev[i].err[e])
+				len += snprintf(line + len, sizeof(line) - len, " %s %lu",
+						strerrorname_np(e) ?: "?",
+						s.err[e] - prev[i].err[e]);
+		prev[i] = s;
+	}
+	puts(line);
+}
+
 /* The fuzzing proper, in its own process; its exit status. */
 static int fuzz_run(unsigned long seed, unsigned long seconds, int nthreads)
 {
 	struct fuzz_thread th[FUZZ_MAX_THREADS];
 	pthread_t tid[FUZZ_MAX_THREADS];
 	unsigned long progress = 0;
+	unsigned long long last_runs = 0;
 	struct timespec t0, t1;
 	double secs;
 	int i;
@@ -240,11 +294,10 @@ static int fuzz_run(unsigned long seed, unsigned long seconds, int nthreads)
 		pthread_create(&tid[i], NULL, thread_main, &th[i]);
 	}
 	while (!__atomic_load_n(&fz.stop, __ATOMIC_RELAXED)) {
-		usleep(200000);
-		if (fz.calls >= progress + 20000) {
+		usleep(100000);
+		if (fz.calls >= progress + fz.progress_every) {
 			progress = fz.calls;
-			printf("FUZZ: %lu calls, %lu runs, %lu unexpected\n", fz.calls, fz.runs,
-			       fz.unexpected);
+			print_progress(&last_runs);
 		}
 	}
 	for (i = 0; i < nthreads; i++)
@@ -279,7 +332,11 @@ int main(int argc, char **argv)
 			nthreads = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--seed"))
 			seed = strtoul(argv[i + 1], NULL, 0);
+		else if (!strcmp(argv[i], "--progress"))
+			fz.progress_every = strtoul(argv[i + 1], NULL, 0);
 	}
+	if (!fz.progress_every)
+		fz.progress_every = fz.max_calls / 20 > 1000 ? fz.max_calls / 20 : 1000;
 	if (nthreads < 1 || nthreads > FUZZ_MAX_THREADS)
 		nthreads = 3;
 	setvbuf(stdout, NULL, _IOLBF, 0);

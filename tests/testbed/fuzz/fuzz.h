@@ -40,7 +40,7 @@ struct fuzz {
 	pthread_mutex_t lock;
 	struct fuzz_fd fds[FUZZ_MAX_FDS];
 	struct fuzz_region regions[FUZZ_MAX_REGIONS];
-	unsigned long calls, runs, forks, unexpected, max_calls;
+	unsigned long calls, runs, forks, unexpected, max_calls, progress_every;
 	time_t deadline;
 	int stop;
 	struct fuzz_stat stats[FUZZ_NR_IOCTLS];
