@@ -96,21 +96,41 @@ int fuzz_pick_fd(struct fuzz_thread *t, enum fd_kind kind, struct fuzz_fd *out)
 	return pick;
 }
 
-void fuzz_add_fd(struct fuzz_fd f)
+void fuzz_add_fd(struct fuzz_fd f, int evict)
 {
+	struct fuzz_fd old;
 	int i;
 
 	pthread_mutex_lock(&fz.lock);
-	for (i = 0; i < FUZZ_MAX_FDS; i++) {
-		if (fz.fds[i].fd < 0) {
-			fz.fds[i] = f;
-			f.fd = -1;
-			break;
-		}
+	for (i = 0; i < FUZZ_MAX_FDS && fz.fds[i].fd >= 0; i++)
+		;
+	if (i == FUZZ_MAX_FDS && evict >= 0)
+		i = evict % FUZZ_MAX_FDS;
+	if (i < FUZZ_MAX_FDS) {
+		old = fz.fds[i];
+		fz.fds[i] = f;
+		f = old;
 	}
 	pthread_mutex_unlock(&fz.lock);
-	if (f.fd >= 0) /* pool full */
-		close(f.fd);
+	if (f.fd < 0)
+		return;
+	/* pool full, or evicted: the tunnel goes too, or its mapping keeps the
+	 * vCPU's file, and with it the VM, alive until the process exits */
+	if (f.tunnel)
+		munmap(f.tunnel, 2 * 4096);
+	close(f.fd);
+}
+
+void fuzz_adopt_tunnel(int slot, int fd, struct hax_tunnel *tunnel)
+{
+	pthread_mutex_lock(&fz.lock);
+	if (fz.fds[slot].fd == fd && fz.fds[slot].kind == FD_VCPU && !fz.fds[slot].tunnel) {
+		fz.fds[slot].tunnel = tunnel;
+		tunnel = NULL;
+	}
+	pthread_mutex_unlock(&fz.lock);
+	if (tunnel)
+		munmap(tunnel, 2 * 4096);
 }
 
 void fuzz_close_fd(int slot)
@@ -227,10 +247,10 @@ static void print_stats(void)
  * SETUP_TUNNEL and RUN got since the last line. */
 static void print_progress(unsigned long long *last_runs)
 {
-	static const int watch[] = { 1, 5, 19, 14 };
+	static const int watch[] = { IDX_CREATE_VM, IDX_VCPU_CREATE, IDX_SETUP_TUNNEL, IDX_RUN };
 	static struct fuzz_stat prev[4];
 	unsigned long long v[NR_COUNTERS] = { 0 }, exits;
-	int n[4] = { 0 }, maps = 0, i, e, len;
+	int n[4] = { 0 }, tunnels = 0, maps = 0, i, e, len;
 	char line[1024], buf[512];
 	FILE *f;
 
@@ -239,7 +259,7 @@ static void print_progress(unsigned long long *last_runs)
 		if (fz.fds[i].fd < 0)
 			continue;
 		n[fz.fds[i].kind]++;
-		n[0] += fz.fds[i].tunnel != NULL;
+		tunnels += fz.fds[i].tunnel != NULL;
 	}
 	pthread_mutex_unlock(&fz.lock);
 	f = fopen("/proc/self/maps", "r");
@@ -253,12 +273,12 @@ static void print_progress(unsigned long long *last_runs)
 		exits = 0;
 	if (f)
 		fclose(f);
-	len = snprintf(
-		line, sizeof(line),
-		"FUZZ: %lu calls, %lu runs (+%llu), %lu unexpected; pool %d sys %d vm %d vcpu "
-		"%d tunnels; %d vcpu maps; module %llu vms %llu vcpus %llu exits;",
-		fz.calls, fz.runs, fz.runs - *last_runs, fz.unexpected, n[FD_SYS], n[FD_VM],
-		n[FD_VCPU], n[0], maps, v[0], v[1], exits);
+	len = snprintf(line, sizeof(line),
+		       "FUZZ: %lu calls, %lu runs (+%llu), %lu built, %lu unexpected; pool %d sys "
+		       "%d vm %d vcpu "
+		       "%d tunnels; %d vcpu maps; module %llu vms %llu vcpus %llu exits;",
+		       fz.calls, fz.runs, fz.runs - *last_runs, fz.builds, fz.unexpected, n[FD_SYS],
+		       n[FD_VM], n[FD_VCPU], tunnels, maps, v[0], v[1], exits);
 	*last_runs = fz.runs;
 	for (i = 0; i < 4; i++) {
 		struct fuzz_stat s = fz.stats[watch[i]];
@@ -307,9 +327,10 @@ static int fuzz_run(unsigned long seed, unsigned long seconds, int nthreads)
 	print_stats();
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-	printf("FUZZ: %lu calls, %lu guest runs, %lu forks, %lu unexpected errnos in %.0f s "
-	       "(%.0f calls/s)\n",
-	       fz.calls, fz.runs, fz.forks, fz.unexpected, secs, secs > 0 ? fz.calls / secs : 0);
+	printf("FUZZ: %lu calls, %lu guest runs, %lu forks, %lu runnable VMs built, %lu unexpected "
+	       "errnos in %.0f s (%.0f calls/s)\n",
+	       fz.calls, fz.runs, fz.forks, fz.builds, fz.unexpected, secs,
+	       secs > 0 ? fz.calls / secs : 0);
 	return fz.unexpected != 0 || fz.calls == 0;
 }
 
