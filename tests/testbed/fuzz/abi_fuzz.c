@@ -5,7 +5,7 @@
  * guest code, close/munmap/fork at random points — and require every call to
  * end in success or an expected errno. The kernel's own health (no oops,
  * warning, hang or leak) is judged by the testbed harness around it.
- * Usage: haxm-fuzz [--calls N] [--seconds S] [--threads T] [--seed X]
+ * Usage: haxm-fuzz [--calls N] [--seconds S] [--threads T] [--seed X] [--progress N]
  */
 #define _GNU_SOURCE
 #include <errno.h>
