@@ -5,7 +5,7 @@
  * guest code, close/munmap/fork at random points — and require every call to
  * end in success or an expected errno. The kernel's own health (no oops,
  * warning, hang or leak) is judged by the testbed harness around it.
- * Usage: haxm-fuzz [--calls N] [--seconds S] [--threads T] [--seed X]
+ * Usage: haxm-fuzz [--calls N] [--seconds S] [--threads T] [--seed X] [--progress N]
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -96,21 +96,41 @@ int fuzz_pick_fd(struct fuzz_thread *t, enum fd_kind kind, struct fuzz_fd *out)
 	return pick;
 }
 
-void fuzz_add_fd(struct fuzz_fd f)
+void fuzz_add_fd(struct fuzz_fd f, int evict)
 {
+	struct fuzz_fd old;
 	int i;
 
 	pthread_mutex_lock(&fz.lock);
-	for (i = 0; i < FUZZ_MAX_FDS; i++) {
-		if (fz.fds[i].fd < 0) {
-			fz.fds[i] = f;
-			f.fd = -1;
-			break;
-		}
+	for (i = 0; i < FUZZ_MAX_FDS && fz.fds[i].fd >= 0; i++)
+		;
+	if (i == FUZZ_MAX_FDS && evict >= 0)
+		i = evict % FUZZ_MAX_FDS;
+	if (i < FUZZ_MAX_FDS) {
+		old = fz.fds[i];
+		fz.fds[i] = f;
+		f = old;
 	}
 	pthread_mutex_unlock(&fz.lock);
-	if (f.fd >= 0) /* pool full */
-		close(f.fd);
+	if (f.fd < 0)
+		return;
+	/* pool full, or evicted: the tunnel goes too, or its mapping keeps the
+	 * vCPU's file, and with it the VM, alive until the process exits */
+	if (f.tunnel)
+		munmap(f.tunnel, 2 * 4096);
+	close(f.fd);
+}
+
+void fuzz_adopt_tunnel(int slot, int fd, struct hax_tunnel *tunnel)
+{
+	pthread_mutex_lock(&fz.lock);
+	if (fz.fds[slot].fd == fd && fz.fds[slot].kind == FD_VCPU && !fz.fds[slot].tunnel) {
+		fz.fds[slot].tunnel = tunnel;
+		tunnel = NULL;
+	}
+	pthread_mutex_unlock(&fz.lock);
+	if (tunnel)
+		munmap(tunnel, 2 * 4096);
 }
 
 void fuzz_close_fd(int slot)
@@ -222,12 +242,66 @@ static void print_stats(void)
 	}
 }
 
+/* Live objects now: the pool's fds by kind, the module's VMs and vCPUs, the
+ * vCPU mappings in this process; and what CREATE_VM, VCPU_CREATE,
+ * SETUP_TUNNEL and RUN got since the last line. */
+static void print_progress(unsigned long long *last_runs)
+{
+	static const int watch[] = { IDX_CREATE_VM, IDX_VCPU_CREATE, IDX_SETUP_TUNNEL, IDX_RUN };
+	static struct fuzz_stat prev[4];
+	unsigned long long v[NR_COUNTERS] = { 0 }, exits;
+	int n[4] = { 0 }, tunnels = 0, maps = 0, i, e, len;
+	char line[1024], buf[512];
+	FILE *f;
+
+	pthread_mutex_lock(&fz.lock);
+	for (i = 0; i < FUZZ_MAX_FDS; i++) {
+		if (fz.fds[i].fd < 0)
+			continue;
+		n[fz.fds[i].kind]++;
+		tunnels += fz.fds[i].tunnel != NULL;
+	}
+	pthread_mutex_unlock(&fz.lock);
+	f = fopen("/proc/self/maps", "r");
+	while (f && fgets(buf, sizeof(buf), f))
+		maps += strstr(buf, "/dev/hax_vm") != NULL;
+	if (f)
+		fclose(f);
+	read_counters(v);
+	f = fopen("/sys/kernel/debug/haxm/exits", "r");
+	if (!f || fscanf(f, "%llu", &exits) != 1)
+		exits = 0;
+	if (f)
+		fclose(f);
+	len = snprintf(line, sizeof(line),
+		       "FUZZ: %lu calls, %lu runs (+%llu), %lu built, %lu unexpected; pool %d sys "
+		       "%d vm %d vcpu "
+		       "%d tunnels; %d vcpu maps; module %llu vms %llu vcpus %llu exits;",
+		       fz.calls, fz.runs, fz.runs - *last_runs, fz.builds, fz.unexpected, n[FD_SYS],
+		       n[FD_VM], n[FD_VCPU], tunnels, maps, v[0], v[1], exits);
+	*last_runs = fz.runs;
+	for (i = 0; i < 4; i++) {
+		struct fuzz_stat s = fz.stats[watch[i]];
+
+		len += snprintf(line + len, sizeof(line) - len, " %s ok %lu",
+				fuzz_ioctl_name(watch[i]), s.ok - prev[i].ok);
+		for (e = 1; e < FUZZ_MAX_ERRNO && len < (int)sizeof(line) - 32; e++)
+			if (s.err[e] != prev[i].err[e])
+				len += snprintf(line + len, sizeof(line) - len, " %s %lu",
+						strerrorname_np(e) ?: "?",
+						s.err[e] - prev[i].err[e]);
+		prev[i] = s;
+	}
+	puts(line);
+}
+
 /* The fuzzing proper, in its own process; its exit status. */
 static int fuzz_run(unsigned long seed, unsigned long seconds, int nthreads)
 {
 	struct fuzz_thread th[FUZZ_MAX_THREADS];
 	pthread_t tid[FUZZ_MAX_THREADS];
 	unsigned long progress = 0;
+	unsigned long long last_runs = 0;
 	struct timespec t0, t1;
 	double secs;
 	int i;
@@ -240,11 +314,10 @@ static int fuzz_run(unsigned long seed, unsigned long seconds, int nthreads)
 		pthread_create(&tid[i], NULL, thread_main, &th[i]);
 	}
 	while (!__atomic_load_n(&fz.stop, __ATOMIC_RELAXED)) {
-		usleep(200000);
-		if (fz.calls >= progress + 20000) {
+		usleep(100000);
+		if (fz.calls >= progress + fz.progress_every) {
 			progress = fz.calls;
-			printf("FUZZ: %lu calls, %lu runs, %lu unexpected\n", fz.calls, fz.runs,
-			       fz.unexpected);
+			print_progress(&last_runs);
 		}
 	}
 	for (i = 0; i < nthreads; i++)
@@ -254,9 +327,10 @@ static int fuzz_run(unsigned long seed, unsigned long seconds, int nthreads)
 	print_stats();
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-	printf("FUZZ: %lu calls, %lu guest runs, %lu forks, %lu unexpected errnos in %.0f s "
-	       "(%.0f calls/s)\n",
-	       fz.calls, fz.runs, fz.forks, fz.unexpected, secs, secs > 0 ? fz.calls / secs : 0);
+	printf("FUZZ: %lu calls, %lu guest runs, %lu forks, %lu runnable VMs built, %lu unexpected "
+	       "errnos in %.0f s (%.0f calls/s)\n",
+	       fz.calls, fz.runs, fz.forks, fz.builds, fz.unexpected, secs,
+	       secs > 0 ? fz.calls / secs : 0);
 	return fz.unexpected != 0 || fz.calls == 0;
 }
 
@@ -279,7 +353,11 @@ int main(int argc, char **argv)
 			nthreads = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--seed"))
 			seed = strtoul(argv[i + 1], NULL, 0);
+		else if (!strcmp(argv[i], "--progress"))
+			fz.progress_every = strtoul(argv[i + 1], NULL, 0);
 	}
+	if (!fz.progress_every)
+		fz.progress_every = fz.max_calls / 20 > 1000 ? fz.max_calls / 20 : 1000;
 	if (nthreads < 1 || nthreads > FUZZ_MAX_THREADS)
 		nthreads = 3;
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -31,6 +31,23 @@ struct fuzz_region {
 
 /* The ioctls, in the order of the tables in actions.c; then "other". */
 #define FUZZ_NR_IOCTLS 30
+enum {
+	IDX_CREATE_VM = 1,
+	IDX_VCPU_CREATE = 5,
+	IDX_ALLOC_RAM = 6,
+	IDX_SET_RAM = 7,
+	IDX_NOTIFY_QEMU_VERSION = 10,
+	IDX_ADD_RAMBLOCK = 11,
+	IDX_SET_RAM2 = 12,
+	IDX_RUN = 14,
+	IDX_SETUP_TUNNEL = 19,
+	IDX_SET_REGS = 21,
+	IDX_GET_REGS = 22,
+	IDX_OPEN = 26,
+	IDX_MMAP,
+	IDX_CHILD,
+	IDX_OTHER
+};
 
 struct fuzz_stat {
 	unsigned long ok, err[FUZZ_MAX_ERRNO];
@@ -40,7 +57,7 @@ struct fuzz {
 	pthread_mutex_t lock;
 	struct fuzz_fd fds[FUZZ_MAX_FDS];
 	struct fuzz_region regions[FUZZ_MAX_REGIONS];
-	unsigned long calls, runs, forks, unexpected, max_calls;
+	unsigned long calls, runs, forks, builds, unexpected, max_calls, progress_every;
 	time_t deadline;
 	int stop;
 	struct fuzz_stat stats[FUZZ_NR_IOCTLS];
@@ -57,8 +74,13 @@ uint64_t fuzz_rand(struct fuzz_thread *t);
 /* Count a call's result; an errno outside the expected set is a finding. */
 void fuzz_record(int which, long r, int err);
 int fuzz_pick_fd(struct fuzz_thread *t, enum fd_kind kind, struct fuzz_fd *out);
-void fuzz_add_fd(struct fuzz_fd f);
+/* Into a free slot; when there is none, into slot @evict % FUZZ_MAX_FDS,
+ * whose fd is closed, or with @evict < 0 the new fd is closed instead. */
+void fuzz_add_fd(struct fuzz_fd f, int evict);
 void fuzz_close_fd(int slot);
+/* A tunnel mapped by SETUP_TUNNEL on @fd, taken from @slot: the slot keeps it
+ * if it still holds @fd, a vCPU without a tunnel; otherwise it is unmapped. */
+void fuzz_adopt_tunnel(int slot, int fd, struct hax_tunnel *tunnel);
 bool fuzz_pick_region(struct fuzz_thread *t, struct fuzz_region *out);
 
 /* actions.c */
