@@ -71,8 +71,8 @@ static int rb_new(struct guest_mem *gm, u64 uva, u64 size, bool implicit, struct
 	u64 nblocks;
 	int i;
 
-	if (!size || !page_aligned(uva) || !page_aligned(size) || uva + size < uva ||
-	    uva + size > USER_VA_LIMIT)
+	if (!size || size > HAX_RAMBLOCK_MAX_SIZE || !page_aligned(uva) || !page_aligned(size) ||
+	    uva + size < uva || uva + size > USER_VA_LIMIT)
 		return -EINVAL;
 	for (i = 0; i < gm->nr_rbs; i++) {
 		rb = gm->rbs[i];

@@ -15,6 +15,12 @@
 #define HAX_MAX_MEMSLOTS  256
 /* The guest-physical address space we map: 52 bits (SDM 28.2.2, EPT). */
 #define HAX_GPA_LIMIT (1ULL << 52)
+/*
+ * The largest ramblock: its per-page pin array (8 bytes a page, 1 GiB here)
+ * must stay an allocation the kernel makes at all (kvmalloc refuses more than
+ * INT_MAX bytes, with a warning).
+ */
+#define HAX_RAMBLOCK_MAX_SIZE (1ULL << 39)
 /* Protections are kept for the first 1 TiB of guest-physical space. */
 #define HAX_PROTECT_PAGES (1ULL << 28)
 /* Pages of a 2 MiB EPT mapping. */
@@ -70,7 +76,8 @@ struct guest_mem {
 
 /*
  * ramblock_add() - register [@uva, @uva+@size) of the VMM as guest RAM.
- * Errors: -EINVAL (zero size, unaligned, wraps, beyond user space),
+ * Errors: -EINVAL (zero size, unaligned, wraps, beyond user space, above
+ * HAX_RAMBLOCK_MAX_SIZE),
  * -EEXIST (overlaps a registered ramblock), -ENOSPC (too many), -ENOMEM.
  */
 int ramblock_add(struct guest_mem *gm, u64 uva, u64 size);
@@ -86,7 +93,8 @@ struct ramblock *ramblock_find(struct guest_mem *gm, u64 uva, u64 size);
  * HAX_RAM_INFO_STANDALONE, a range that is in no ramblock becomes one of its
  * own, which goes when nothing maps it any more.
  * Errors: -EINVAL (unaligned, zero size, past HAX_GPA_LIMIT, unknown flags,
- * INVALID with a non-zero @uva or another flag), -ENOENT (@uva range not
+ * INVALID with a non-zero @uva or another flag, a STANDALONE range above
+ * HAX_RAMBLOCK_MAX_SIZE), -ENOENT (@uva range not
  * inside one ramblock, without STANDALONE), -EEXIST (STANDALONE range
  * overlapping a ramblock it is not inside), -ENOSPC (too many slots or
  * ramblocks), -ENOMEM, -EBUSY (guest_mem_release_unmapped() not called

@@ -72,9 +72,14 @@ void os_log_ratelimited(int level, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * Charged to the caller's memory cgroup. Sizes follow user requests (a large
+ * ramblock's pin array): a failure is the caller's -ENOMEM, not a warning
+ * with a stack dump in the host's log.
+ */
 void *os_zalloc(size_t size)
 {
-	void *p = kvzalloc(size, GFP_KERNEL_ACCOUNT);
+	void *p = kvzalloc(size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 
 	if (p)
 		hax_count(&hax_counters.allocations, 1);

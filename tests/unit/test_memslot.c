@@ -19,6 +19,12 @@ static void test_ramblock_add_checks(void **state)
 	assert_int_equal(ramblock_add(&gm, UVA, PG + 1), -EINVAL);
 	assert_int_equal(ramblock_add(&gm, (1ULL << 47) - PG, 2 * PG), -EINVAL);
 	assert_int_equal(ramblock_add(&gm, -PG, PG), -EINVAL);
+	/* past the largest block (fuzzer: a 128 TiB block asked 256 GiB of pin array) */
+	assert_int_equal(ramblock_add(&gm, PG, HAX_RAMBLOCK_MAX_SIZE + PG), -EINVAL);
+	assert_int_equal(ramblock_add(&gm, PG, (1ULL << 47) - 2 * PG), -EINVAL);
+	assert_int_equal(
+		memslot_set(&gm, 0, HAX_RAMBLOCK_MAX_SIZE + PG, PG, HAX_RAM_INFO_STANDALONE),
+		-EINVAL);
 	assert_int_equal(ramblock_add(&gm, UVA, 16 * PG), 0);
 	assert_int_equal(ramblock_add(&gm, UVA + 15 * PG, 2 * PG), -EEXIST);
 	assert_int_equal(ramblock_add(&gm, UVA - PG, 2 * PG), -EEXIST);
