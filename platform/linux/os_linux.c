@@ -74,12 +74,13 @@ void os_log_ratelimited(int level, const char *fmt, ...)
 
 /*
  * Charged to the caller's memory cgroup. Sizes follow user requests (a large
- * ramblock's pin array): a failure is the caller's -ENOMEM, not a warning
- * with a stack dump in the host's log.
+ * ramblock's pin array): when memory is short the allocation fails, as the
+ * caller's -ENOMEM, rather than wake the OOM killer on other processes
+ * (__GFP_RETRY_MAYFAIL) or dump a warning in the host's log (__GFP_NOWARN).
  */
 void *os_zalloc(size_t size)
 {
-	void *p = kvzalloc(size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	void *p = kvzalloc(size, GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
 
 	if (p)
 		hax_count(&hax_counters.allocations, 1);
