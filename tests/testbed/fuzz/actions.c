@@ -446,6 +446,15 @@ static void add_evict(struct fuzz_thread *t, struct fuzz_fd *f)
 		fuzz_add_fd(*f, fuzz_rand(t) % FUZZ_MAX_FDS);
 }
 
+/* ioctls[@which] on @fd, its result recorded. */
+static long call(int which, int fd, void *arg)
+{
+	long r = ioctl(fd, ioctls[which].nr, arg);
+
+	fuzz_record(which, r, errno);
+	return r;
+}
+
 /*
  * A complete, runnable VM from a fresh /dev/HAX fd: RAM at 0 over a region,
  * a vCPU with its tunnel, in real mode at random code in that RAM; its fds
@@ -488,8 +497,7 @@ static void do_build(struct fuzz_thread *t)
 	if (fuzz_rand(t) % 2) {
 		struct hax_qemu_version qv = { 4, 4 };
 
-		r = ioctl(vm.fd, HAX_VM_IOCTL_NOTIFY_QEMU_VERSION, &qv);
-		fuzz_record(IDX_NOTIFY_QEMU_VERSION, r, errno);
+		call(IDX_NOTIFY_QEMU_VERSION, vm.fd, &qv);
 	}
 	/* RAM: a region of the pool or a new one (put in the pool) */
 	if (fuzz_rand(t) % 2 || !fuzz_pick_region(t, &reg))
@@ -500,20 +508,14 @@ static void do_build(struct fuzz_thread *t)
 		struct hax_set_ram_info2 ram2 = { .size = reg.len, .va = (uintptr_t)reg.p };
 		struct hax_set_ram_info ram = { .size = reg.len, .va = (uintptr_t)reg.p };
 
-		if (fuzz_rand(t) % 2) {
-			r = ioctl(vm.fd, HAX_VM_IOCTL_ADD_RAMBLOCK, &rb);
-			fuzz_record(IDX_ADD_RAMBLOCK, r, errno);
-		} else {
-			r = ioctl(vm.fd, HAX_VM_IOCTL_ALLOC_RAM, &ar);
-			fuzz_record(IDX_ALLOC_RAM, r, errno);
-		}
-		if (fuzz_rand(t) % 2) {
-			r = ioctl(vm.fd, HAX_VM_IOCTL_SET_RAM2, &ram2);
-			fuzz_record(IDX_SET_RAM2, r, errno);
-		} else {
-			r = ioctl(vm.fd, HAX_VM_IOCTL_SET_RAM, &ram);
-			fuzz_record(IDX_SET_RAM, r, errno);
-		}
+		if (fuzz_rand(t) % 2)
+			call(IDX_ADD_RAMBLOCK, vm.fd, &rb);
+		else
+			call(IDX_ALLOC_RAM, vm.fd, &ar);
+		if (fuzz_rand(t) % 2)
+			call(IDX_SET_RAM2, vm.fd, &ram2);
+		else
+			call(IDX_SET_RAM, vm.fd, &ram);
 	}
 	vc.vm_id = vm.vm_id;
 	vc.vcpu_id = fuzz_rand(t) % 4;
