@@ -60,6 +60,18 @@ const char *fuzz_ioctl_name(int which)
 /* Argument memory: a read-write page followed by a PROT_NONE guard page, and a read-only page. */
 static uint8_t *arg_page, *ro_page;
 
+/*
+ * Regions (guest RAM) live in slots of a window reserved at the start. A VM
+ * may still map a region the pool dropped, and its guest then writes to
+ * whatever the process has at that address: a dropped region's slot is made
+ * PROT_NONE (RUN: EFAULT), and only a later region takes it again, never the
+ * heap, a stack or a FILE that mmap() would otherwise put there.
+ */
+#define REGION_SLOT  (64 * PG)
+#define REGION_SLOTS 32
+static uint8_t *region_window;
+static bool region_busy[REGION_SLOTS]; /* under fz.lock */
+
 int fuzz_args_init(void)
 {
 	uint8_t *p = mmap(NULL, 3 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -84,6 +96,10 @@ int fuzz_args_init(void)
 		return fprintf(stderr, "haxm-fuzz: IDX_ names out of step with the table\n"), -1;
 	arg_page = p;
 	ro_page = p + 2 * PG;
+	region_window = mmap(NULL, REGION_SLOTS * REGION_SLOT, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (region_window == MAP_FAILED)
+		return perror("mmap"), -1;
 	return 0;
 }
 
@@ -415,27 +431,44 @@ static void do_open(struct fuzz_thread *t)
 /* A new region, or NULL; @install: in a random slot of the pool. */
 static uint8_t *do_region(struct fuzz_thread *t, bool install, uint64_t *out_len)
 {
-	int i = fuzz_rand(t) % FUZZ_MAX_REGIONS;
+	int i = fuzz_rand(t) % FUZZ_MAX_REGIONS, k, slot = -1;
 	uint64_t len = (1 + fuzz_rand(t) % 64) * PG;
+	bool make = install || fuzz_rand(t) % 2;
 	uint8_t *p = NULL, *old;
-	uint64_t old_len;
 
-	if (install || fuzz_rand(t) % 2) {
-		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
+	pthread_mutex_lock(&fz.lock);
+	for (k = 0; make && k < REGION_SLOTS && slot < 0; k++)
+		if (!region_busy[(i + k) % REGION_SLOTS])
+			slot = (i + k) % REGION_SLOTS;
+	if (slot >= 0)
+		region_busy[slot] = true;
+	pthread_mutex_unlock(&fz.lock);
+	if (slot >= 0) {
+		p = mmap(region_window + slot * REGION_SLOT, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		if (p == MAP_FAILED) {
+			pthread_mutex_lock(&fz.lock);
+			region_busy[slot] = false;
+			pthread_mutex_unlock(&fz.lock);
 			return NULL;
+		}
 	}
 	if (out_len)
 		*out_len = len;
 	/* replace (or just drop) a region: the kernel may hold it as RAM */
 	pthread_mutex_lock(&fz.lock);
 	old = fz.regions[i].p;
-	old_len = fz.regions[i].len;
 	fz.regions[i].p = p;
 	fz.regions[i].len = len;
 	pthread_mutex_unlock(&fz.lock);
-	if (old)
-		munmap(old, old_len);
+	if (old) {
+		slot = (old - region_window) / REGION_SLOT;
+		mmap(old, REGION_SLOT, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+		pthread_mutex_lock(&fz.lock);
+		region_busy[slot] = false;
+		pthread_mutex_unlock(&fz.lock);
+	}
 	return p;
 }
 
