@@ -160,8 +160,7 @@ int vmx_handle_exception(struct vcpu *v, struct hax_tunnel *t)
 			 (v->exit_qual & (DR6_TRAP_BITS | DR6_BD | DR6_BS));
 		if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION) {
 			/* INT1 (ICEBP): a trap-like software event, with its length */
-			vmcs_write32(VM_ENTRY_INTR_INFO,
-				     vec | INTR_TYPE_PRIV_SW_EXCEPTION | INTR_INFO_VALID);
+			vmx_inject_event(v, vec | INTR_TYPE_PRIV_SW_EXCEPTION | INTR_INFO_VALID, 0);
 			vmcs_write32(VM_ENTRY_INSTRUCTION_LEN,
 				     vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
 			return EXIT_RESUME;

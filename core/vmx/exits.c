@@ -10,9 +10,8 @@
 
 typedef int (*exit_handler_t)(struct vcpu *v, struct hax_tunnel *t);
 
-void vmx_inject_exception(struct vcpu *v, u8 vec, bool has_error, u32 error)
+void vmx_inject_event(struct vcpu *v, u32 info, u32 error)
 {
-	u32 info = vec | INTR_TYPE_HW_EXCEPTION | INTR_INFO_VALID;
 	u32 queued = vmcs_read32(VM_ENTRY_INTR_INFO);
 
 	/*
@@ -23,15 +22,21 @@ void vmx_inject_exception(struct vcpu *v, u8 vec, bool has_error, u32 error)
 	if ((queued & (INTR_INFO_VALID | INTR_INFO_TYPE_MASK)) ==
 	    (INTR_INFO_VALID | INTR_TYPE_EXT_INTR))
 		vcpu_interrupt(v, queued & INTR_INFO_VECTOR_MASK);
-
-	/* SDM 26.2.1.3: no error code is delivered in real mode. */
-	if (has_error && (vmcs_readl(GUEST_CR0) & HAX_CR0_PE)) {
-		info |= INTR_INFO_DELIVER_CODE;
+	if (info & INTR_INFO_DELIVER_CODE)
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
-	}
 	vmcs_write32(VM_ENTRY_INTR_INFO, info);
 	if (os_trace_on(OS_TRACE_INJECT))
-		os_trace_inject(v->vm->id, v->id, info, has_error ? error : 0);
+		os_trace_inject(v->vm->id, v->id, info, error);
+}
+
+void vmx_inject_exception(struct vcpu *v, u8 vec, bool has_error, u32 error)
+{
+	u32 info = vec | INTR_TYPE_HW_EXCEPTION | INTR_INFO_VALID;
+
+	/* SDM 26.2.1.3: no error code is delivered in real mode. */
+	if (has_error && (vmcs_readl(GUEST_CR0) & HAX_CR0_PE))
+		info |= INTR_INFO_DELIVER_CODE;
+	vmx_inject_event(v, info, has_error ? error : 0);
 }
 
 void vmx_skip_instruction(struct vcpu *v)

@@ -30,6 +30,14 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t);
 /* vmx_preempt_timer_value() - what VMX_PREEMPTION_TIMER_VALUE is set to. */
 u32 vmx_preempt_timer_value(void);
 
+/*
+ * vmx_inject_event() - deliver the event @info (VM-entry interruption-information
+ * format, SDM 24.8.3; @error if it has INTR_INFO_DELIVER_CODE) at the next
+ * entry. An external interrupt queued there again after an exit during its
+ * delivery goes back to the pending set.
+ */
+void vmx_inject_event(struct vcpu *v, u32 info, u32 error);
+
 /* vmx_inject_exception() - deliver exception @vec at the next entry. */
 void vmx_inject_exception(struct vcpu *v, u8 vec, bool has_error, u32 error);
 
