@@ -261,9 +261,9 @@ VM_TEST(debug_vcpu_debug_step_int3_hw_breakpoint, 1 << 20)
  * delivery of a #DB reads it and raises the next #DB. On a CPU that delivered
  * the guest's #DB itself that loop never leaves the guest (CVE-2015-8104);
  * intercepted, each turn is an exit and a signal still ends RUN (an
- * INTERRUPT exit). The #DB
- * handler reports DR6 (port 0x82) and the IP it returns to (0x85), clears
- * TF in the saved FLAGS and resets DR6. The stack is at 0x1000:0x8000.
+ * INTERRUPT exit). The #DB handler reports DR6 (port 0x82) and the IP it
+ * returns to (0x85), clears TF in the saved FLAGS and resets DR6. The stack
+ * is at 0x1000:0x8000.
  */
 GUEST_CODE(g_dbx, ".code16\n"
 		  "xor %ax, %ax\n mov %ax, %ds\n mov $0x1000, %ax\n mov %ax, %ss\n"

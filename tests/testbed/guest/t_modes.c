@@ -264,17 +264,20 @@ enum mode { M_PAGING32, M_PAE, M_LONG };
 
 #define COPY(c, gpa, sym) memcpy((c)->ram + (gpa), sym##_start, sym##_end - sym##_start)
 
+/* The low 8 bytes of an interrupt gate (DPL 0) to @sel:@off. */
+static uint64_t gate_lo(uint64_t off, uint16_t sel)
+{
+	return (off & 0xffff) | ((uint64_t)sel << 16) | (0x8e00ULL << 32) |
+	       ((off >> 16 & 0xffff) << 48);
+}
+
 static void idt_gate(struct vm_ctx *c, int vec, uint64_t off, bool is64)
 {
 	if (is64) {
-		put64(c, IDT + 16 * vec,
-		      (off & 0xffff) | ((uint64_t)SEL_CODE64 << 16) | (0x8e00ULL << 32) |
-			      ((off >> 16 & 0xffff) << 48));
+		put64(c, IDT + 16 * vec, gate_lo(off, SEL_CODE64));
 		put64(c, IDT + 16 * vec + 8, off >> 32);
 	} else {
-		put64(c, IDT + 8 * vec,
-		      (off & 0xffff) | ((uint64_t)SEL_CODE32 << 16) | (0x8e00ULL << 32) |
-			      ((off >> 16 & 0xffff) << 48));
+		put64(c, IDT + 8 * vec, gate_lo(off, SEL_CODE32));
 	}
 }
 
@@ -505,9 +508,7 @@ VM_TEST(modes_interrupt_kept_across_ac_in_its_delivery, 1 << 20)
 		return 1;
 	COPY(c, off, g_h3_int);
 	/* a ring-3 handler: delivery stays at CPL 3, on the misaligned stack */
-	put64(c, IDT + 8 * 0x30,
-	      (off & 0xffff) | ((uint64_t)SEL_CODE3 << 16) | (0xee00ULL << 32) |
-		      ((off >> 16 & 0xffff) << 48));
+	put64(c, IDT + 8 * 0x30, gate_lo(off, SEL_CODE3));
 	exc0 = exit_count(c, "EXCEPTION_NMI");
 	CHECK_OK(hax_interrupt(c->vcpu_fd, 0x30));
 	if (expect_out(c, 0x80, 1, 17))

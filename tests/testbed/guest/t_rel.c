@@ -284,16 +284,16 @@ TEST(rel_unload_refused_while_running)
 	int status, sys, err = 0;
 	uint32_t id;
 	pid_t pid;
+	long r;
 
 	if (counts_read(&base))
 		return 1;
 	CHECK_OK(sys = hax_open_system());
 	errno = 0;
-	err = unload_module_nb();
+	r = unload_module_nb();
 	close(sys);
-	if (err != -1 || errno != EWOULDBLOCK)
+	if (r != -1 || errno != EWOULDBLOCK)
 		return fail("unload with /dev/HAX open: %s, expected EWOULDBLOCK", strerror(errno));
-	err = 0;
 	pid = spin_child(&id);
 	if (pid < 0)
 		return 1;
