@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the testbed kernel (bzImage + modules) in ${HAXM_CACHE:-~/.cache/haxm}/linux.
 # HAXM_KERNEL=debug builds the debug flavour (kernel.config + kernel-debug.config:
-# KASAN, lockdep, kmemleak, ...) in .../linux-debug instead.
+# KASAN, lockdep, kmemleak, ...) in .../linux-debug instead; HAXM_KERNEL=kcsan
+# the data-race flavour (kernel-kcsan.config) in .../linux-kcsan.
 # Usage: kernel.sh [--print-kdir]
 set -euo pipefail
 
@@ -10,8 +11,8 @@ CACHE=${HAXM_CACHE:-$HOME/.cache/haxm}
 FLAVOUR=${HAXM_KERNEL:-}
 case "$FLAVOUR" in
     '') KDIR=$CACHE/linux ;;
-    debug) KDIR=$CACHE/linux-debug ;;
-    *) echo "kernel: unknown HAXM_KERNEL flavour '$FLAVOUR' (want: debug)" >&2; exit 2 ;;
+    debug|kcsan) KDIR=$CACHE/linux-$FLAVOUR ;;
+    *) echo "kernel: unknown HAXM_KERNEL flavour '$FLAVOUR' (want: debug, kcsan)" >&2; exit 2 ;;
 esac
 SRC_TAR=/usr/src/linux-source-6.1.tar.xz
 # The fragment: kernel.config, then the flavour's lines (a later line for the

@@ -1,16 +1,28 @@
 #!/usr/bin/env bash
 # Build an unmodified QEMU 7.2 (Debian bookworm's `qemu` source package) for
 # x86_64-softmmu with the HAX accelerator, cached in ${HAXM_CACHE:-~/.cache/haxm}/qemu.
-# The build is keyed by the source package version and the configure flags; a
-# second run with the same key is a no-op.  Prints the install prefix last
-# (bin/qemu-system-x86_64 under it).
+# The build is keyed by the source package version, the release and the
+# configure flags; a second run with the same key is a no-op.  Prints the
+# install prefix last (bin/qemu-system-x86_64 under it).
+#
+# QEMU_RELEASE=7.2.21 (the default) is Debian's package with its last upstream
+# point release, v7.2.22.diff, applied in reverse: 7.2.22 (upstream df32e5c568c9)
+# no longer clears CPU_INTERRUPT_SIPI in apic_sipi() for accelerators other than
+# TCG, so every -smp guest under hax hangs (docs/design.md, "QEMU in the
+# testbed"). QEMU_RELEASE=7.2.22 builds the package as Debian ships it, the
+# known-bad client, into .../qemu/install-7.2.22.
 # Usage: qemu.sh [--print-prefix]
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${HAXM_CACHE:-$HOME/.cache/haxm}
 QROOT=$CACHE/qemu
-PREFIX=$QROOT/install
+RELEASE=${QEMU_RELEASE:-7.2.21}
+case "$RELEASE" in
+    7.2.21) PREFIX=$QROOT/install ;;
+    7.2.22) PREFIX=$QROOT/install-7.2.22 ;;
+    *) echo "qemu: QEMU_RELEASE=$RELEASE: want 7.2.21 or 7.2.22" >&2; exit 2 ;;
+esac
 log() { echo "qemu: $*"; }
 
 # (fdt: x86_64-softmmu requires libfdt for the microvm machine.)
@@ -64,7 +76,7 @@ flock 9
 DSC=$(apt-get source --print-uris -qq qemu | awk '$2 ~ /\.dsc$/ { print $2 }')
 [ -n "$DSC" ] || { echo "qemu: apt-get source knows no qemu source package" >&2; exit 1; }
 SRC_VER=${DSC#qemu_}; SRC_VER=${SRC_VER%.dsc}
-KEY="$SRC_VER ${FLAGS[*]}"
+KEY="$SRC_VER release $RELEASE ${FLAGS[*]}"
 if [ -f "$PREFIX/.haxm-stamp" ] && [ "$(cat "$PREFIX/.haxm-stamp")" = "$KEY" ] \
    && [ -x "$PREFIX/bin/qemu-system-x86_64" ]; then
     log "up to date ($SRC_VER)"
@@ -85,7 +97,20 @@ if [ ! -f "$SRC/.haxm-unpacked" ]; then
     rm -rf "$QROOT/dl.tmp"
 fi
 
-BUILD=$QROOT/build
+# 7.2.21: a copy of the tree with Debian's v7.2.22.diff taken back out
+if [ "$RELEASE" = 7.2.21 ]; then
+    RSRC=$SRC-7.2.21
+    if [ ! -f "$RSRC/.haxm-unpacked" ]; then
+        log "reverting debian/patches/v7.2.22.diff (QEMU 7.2.21)"
+        rm -rf "$RSRC.tmp"; cp -a "$SRC" "$RSRC.tmp"
+        (cd "$RSRC.tmp" && patch -R -s -p1 < debian/patches/v7.2.22.diff && echo 7.2.21 > VERSION) \
+            || { echo "qemu: v7.2.22.diff does not revert cleanly" >&2; exit 1; }
+        rm -rf "$RSRC"; mv "$RSRC.tmp" "$RSRC"
+    fi
+    SRC=$RSRC
+fi
+
+BUILD=$QROOT/build-$RELEASE
 rm -rf "$BUILD" "$PREFIX"; mkdir -p "$BUILD"
 log "configuring: ${FLAGS[*]}"
 (cd "$BUILD" && nice -n 10 "$SRC/configure" --prefix="$PREFIX" "${FLAGS[@]}") \
