@@ -401,6 +401,43 @@ static void test_build_module(void **state)
 	expect(&r, "dev_hax", "unknown (Permission denied)", CHECK_FAIL);
 }
 
+/* The module's mitigations: one item per known line, never a failure. */
+static void test_build_mitigations(void **state)
+{
+	struct check_report r;
+	struct host_info h;
+	int i;
+
+	(void)state;
+	good_host(&h);
+	snprintf(h.mitigations, sizeof(h.mitigations),
+		 "verw on on (X86_FEATURE_CLEAR_CPU_BUF)\n"
+		 "rsb off not needed (host kernel: off)\n"
+		 "future on something haxm check does not know\n"
+		 "l1d on forced (force_mitigations=1)\n");
+	check_build(&h, &r);
+	assert_true(r.can_run);
+	expect(&r, "mitigation_verw", "on (X86_FEATURE_CLEAR_CPU_BUF)", CHECK_OK);
+	expect(&r, "mitigation_rsb", "not needed (host kernel: off)", CHECK_OK);
+	expect(&r, "mitigation_l1d", "forced (force_mitigations=1)", CHECK_OK);
+	for (i = 0; i < r.n; i++)
+		assert_null(strstr(r.items[i].value, "something"));
+
+	good_host(&h);
+	h.mit_err = ENOENT;
+	check_build(&h, &r);
+	assert_true(r.can_run);
+	expect(&r, "mitigations", "unknown (No such file or directory)", CHECK_WARN);
+
+	/* No module, no mitigation lines. */
+	good_host(&h);
+	h.haxm_loaded = false;
+	h.mit_err = ENOENT;
+	check_build(&h, &r);
+	for (i = 0; i < r.n; i++)
+		assert_null(strstr(r.items[i].key, "mitigation"));
+}
+
 /* ---- printing ------------------------------------------------------------------------ */
 
 static char *print(const struct check_report *r, bool json)
@@ -458,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_build_feature_control),
 		cmocka_unit_test(test_build_msr_unreadable),
 		cmocka_unit_test(test_build_module),
+		cmocka_unit_test(test_build_mitigations),
 		cmocka_unit_test(test_print),
 	};
 

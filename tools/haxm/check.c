@@ -248,6 +248,44 @@ static void build_module(const struct host_info *h, struct check_report *r)
 		    h->dev_access_err ? " (not read-writable by this user)" : "");
 }
 
+/*
+ * The module's entry/exit mitigations (/sys/module/haxm/parameters/
+ * mitigations: "name on|off why" lines), one item each: information, never
+ * a failure (they follow what the host kernel chose for itself).
+ */
+static void build_mitigations(const struct host_info *h, struct check_report *r)
+{
+	static const char *const names[] = { "verw", "rsb",  "rsb_lite", "spec_ctrl",
+					     "bhb",  "ibpb", "l1d",	 "ibpb_user" };
+	static const char *const keys[] = { "mitigation_verw",	   "mitigation_rsb",
+					    "mitigation_rsb_lite", "mitigation_spec_ctrl",
+					    "mitigation_bhb",	   "mitigation_ibpb",
+					    "mitigation_l1d",	   "mitigation_ibpb_user" };
+	const char *line = h->mitigations;
+	char name[32], state[8];
+	size_t i;
+	int used;
+
+	if (!h->haxm_loaded)
+		return;
+	if (h->mit_err) {
+		add(r, "mitigations", CHECK_WARN, "unknown (%s)", strerror(h->mit_err));
+		return;
+	}
+	while (*line && r->n < CHECK_MAX_ITEMS - 1) {
+		const char *end = strchr(line, '\n');
+		int len = end ? (int)(end - line) : (int)strlen(line);
+
+		used = 0;
+		if (sscanf(line, "%31s %7s %n", name, state, &used) == 2 && used <= len) {
+			for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+				if (!strcmp(name, names[i]))
+					add(r, keys[i], CHECK_OK, "%.*s", len - used, line + used);
+		}
+		line += len + (end != NULL);
+	}
+}
+
 void check_build(const struct host_info *h, struct check_report *r)
 {
 	r->n = 0;
@@ -256,6 +294,7 @@ void check_build(const struct host_info *h, struct check_report *r)
 	build_feature_control(h, r);
 	build_vmx_features(h, r);
 	build_module(h, r);
+	build_mitigations(h, r);
 	if (r->can_run)
 		add(r, "result", CHECK_OK, "haxm can run guests");
 	else

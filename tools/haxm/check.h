@@ -38,7 +38,7 @@ struct vmx_features {
 };
 
 #define CHECK_VALUE_MAX 160
-#define CHECK_MAX_ITEMS 16
+#define CHECK_MAX_ITEMS 32
 
 struct check_item {
 	const char *key;

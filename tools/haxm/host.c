@@ -2,6 +2,7 @@
 /* Host probing for `haxm check`: CPUID, MSRs, sysfs and /dev/HAX. */
 #include <cpuid.h>
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -52,6 +53,21 @@ static void host_probe_msrs(struct host_info *h)
 		h->procbased2_err = host_read_msr(MSR_IA32_VMX_PROCBASED_CTLS2, &h->procbased2);
 }
 
+/* A small text file, NUL-terminated in buf. Returns 0 or an errno. */
+static int host_read_text(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	buf[0] = '\0';
+	if (!f)
+		return errno;
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return 0;
+}
+
 static void host_probe_module(struct host_info *h)
 {
 	struct stat st;
@@ -66,6 +82,7 @@ static void host_probe_module(struct host_info *h)
 		h->dev_gid = st.st_gid;
 		h->dev_access_err = access(HAX_DEVFS_SYSTEM, R_OK | W_OK) ? errno : 0;
 	}
+	h->mit_err = host_read_text(HOST_SYS_HAXM_MIT, h->mitigations, sizeof(h->mitigations));
 	fd = hax_open_system();
 	if (fd < 0) {
 		h->version_err = h->cap_err = errno;

@@ -12,6 +12,7 @@
 #define HOST_MSR_DEV	   "/dev/cpu/0/msr"
 #define HOST_SYS_KVM_INTEL "/sys/module/kvm_intel"
 #define HOST_SYS_HAXM	   "/sys/module/haxm"
+#define HOST_SYS_HAXM_MIT  "/sys/module/haxm/parameters/mitigations"
 
 /* CPUID bits (SDM vol. 2A, CPUID). */
 #define CPUID_1_ECX_VMX	      (1u << 5)
@@ -49,6 +50,8 @@ struct host_info {
 	struct hax_module_version version;
 	int cap_err; /* opening /dev/HAX, then HAX_IOCTL_CAPABILITY */
 	struct hax_capabilityinfo cap;
+	int mit_err;		/* reading HOST_SYS_HAXM_MIT */
+	char mitigations[1024]; /* its "name on|off why" lines */
 };
 
 /**
