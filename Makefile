@@ -22,7 +22,7 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-c
 LIB_SRC := lib/libhaxm.c
 TOOL_SRC := $(wildcard tools/haxm/*.c)
 GUEST_SRC := $(wildcard $(TESTBED)/guest/*.c)
-CORE_SRC := $(wildcard core/*.c core/*/*.c core/*/*.S)
+CORE_SRC := $(wildcard core/*.c core/*/*.c)
 CORE_HDR := $(wildcard core/*.h core/*/*.h platform/linux/*.h include/uapi/*.h)
 PAYLOAD_BIN := $(B)/haxm-test $(B)/haxm-bench $(B)/haxm-fuzz $(B)/haxm $(DEB_TOOLS) $(DEB_DKMS)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(filter-out tests/unit/os_user.c,$(wildcard tests/unit/test_*.c)))
@@ -55,7 +55,7 @@ kernel: deps
 
 # ---- the module ---------------------------------------------------------
 module: haxm.ko
-haxm.ko: $(CORE_SRC) $(CORE_HDR) $(wildcard platform/linux/*.c) Kbuild | kernel
+haxm.ko: $(CORE_SRC) $(CORE_HDR) $(wildcard platform/linux/*.[cS]) Kbuild | kernel
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 # ---- user space -----------------------------------------------------------
@@ -218,7 +218,7 @@ DKMSDIR ?= /usr/src/haxm-$(VERSION)
 # The kernel haxm.ko was built for (its vermagic), not necessarily uname -r.
 KVER = $(shell /sbin/modinfo -F vermagic haxm.ko | cut -d' ' -f1)
 MODDIR = /lib/modules/$(KVER)/extra
-DKMS_SRC := Kbuild $(CORE_SRC) $(CORE_HDR) $(wildcard platform/linux/*.c)
+DKMS_SRC := Kbuild $(CORE_SRC) $(CORE_HDR) $(wildcard platform/linux/*.[cS])
 # Everything install puts in place, for uninstall.
 INSTALLED = $(BINDIR)/haxm $(LIBDIR)/libhaxm.a $(LIBDIR)/pkgconfig/libhaxm.pc \
 	$(INCLUDEDIR)/haxm/libhaxm.h $(INCLUDEDIR)/haxm/haxm.h $(MANDIR)/man1/haxm.1 \

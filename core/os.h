@@ -153,6 +153,40 @@ bool os_cr4_vmxe_is_set(void);
 
 /* os_host_nmi() - deliver an NMI that exited the guest to the host handler. */
 void os_host_nmi(void);
+/*
+ * os_machine_check() - hand a machine check that exited the guest (an #MC
+ * exception exit, or exit reason 41 during entry) to the host's handler.
+ * Interrupts off.
+ */
+void os_machine_check(void);
+
+/*
+ * The VM entry and exit themselves, and the host's defences around them
+ * against a guest sharing the core's buffers, caches and predictors: the
+ * platform chooses them from the host kernel's own mitigation state.
+ *
+ * os_vmx_enter() - load the guest's general registers from @regs (RAX..R15
+ * in their encoding order; RSP is the VMCS's) and VMLAUNCH, or VMRESUME when
+ * @flags has OS_VMX_RESUME; store them back after the VM exit. The VMCS is
+ * current, interrupts are off. Returns 0 after a VM exit, 1 when the entry
+ * instruction failed (VM_INSTRUCTION_ERROR says why, unless VMX was off).
+ */
+#define OS_VMX_RESUME (1u << 0)
+u32 os_vmx_enter(u64 *regs, u32 flags);
+/* os_vmx_exit - where a VM exit lands (HOST_RIP), inside os_vmx_enter(). */
+extern char os_vmx_exit[];
+/* os_vmx_entered() - @n entries were made: the platform's accounting. */
+void os_vmx_entered(u32 n);
+/*
+ * os_vmx_before_entry() - last thing before os_vmx_enter(), interrupts off:
+ * the L1D flush when it is on; @host_ran says host code (user space, the
+ * scheduler, an interrupt handler) ran since the last entry of this vCPU.
+ */
+void os_vmx_before_entry(bool host_ran);
+/* os_vmx_vmcs_switch() - a VMCS became current on this CPU (VMPTRLD). */
+void os_vmx_vmcs_switch(void);
+/* os_vmx_run_done() - the vCPU's thread is about to return to user space. */
+void os_vmx_run_done(void);
 
 /*
  * A scheduler hook: os_sched_hook_alloc() makes one that calls @fn(@arg)

@@ -297,9 +297,11 @@ int vcpu_run(struct vcpu *v)
 		return r < 0 ? r : 0;
 	}
 	msr_run_begin(v);
+	v->host_ran = true; /* user space ran since the last RUN */
 	r = vcpu_run_loop(v, t);
 	msr_run_end(v);
 	os_fpu_leave(v->fpu);
+	os_vmx_run_done();
 	return r;
 }
 

@@ -57,6 +57,7 @@ struct vcpu {
 	u64 dr[4], dr6;
 	u64 cr2, cr8;
 	bool need_flush; /* INVEPT/INVVPID before the next entry */
+	bool host_ran;	 /* host code ran since the last entry (L1D flush) */
 
 	/* exit in progress */
 	u32 exit_reason;

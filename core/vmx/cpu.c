@@ -259,6 +259,8 @@ int vmx_vcpu_load(struct vcpu *v)
 		if (vmx_vmptrld(v->vmcs.pa))
 			return -EIO;
 		c->cur_vmcs = v;
+		/* Another guest's branch predictions must not steer this one's. */
+		os_vmx_vmcs_switch();
 	}
 	return 0;
 }

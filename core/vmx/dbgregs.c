@@ -144,7 +144,8 @@ int vmx_handle_exception(struct vcpu *v, struct hax_tunnel *t)
 {
 	u32 info = vmcs_read32(VM_EXIT_INTR_INFO), vec = info & INTR_INFO_VECTOR_MASK;
 
-	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI)
+	/* NMI and #MC: the host's, handled at the exit (vmx_exit_irqoff()). */
+	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI || vec == HAX_VEC_MC)
 		return EXIT_RESUME;
 	if (vec == HAX_VEC_DB && (v->debug_control & (HAX_DEBUG_STEP | HAX_DEBUG_USE_HW_BP)))
 		return debug_exit(t, vmcs_readl(GUEST_RIP), v->exit_qual, vmcs_readl(GUEST_DR7));

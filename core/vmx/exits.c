@@ -154,6 +154,9 @@ int vmx_handle_exit(struct vcpu *v, struct hax_tunnel *t)
 {
 	u32 reason = v->exit_reason & 0xffff;
 
+	/* A machine check during entry went to the host (vmx_exit_irqoff): retry. */
+	if (reason == EXIT_REASON_MCE_DURING_ENTRY)
+		return EXIT_RESUME;
 	/* A failed entry (SDM 26.8) or anything unexpected stops the guest. */
 	if ((v->exit_reason & EXIT_REASON_ENTRY_FAILURE) || reason >= EXIT_REASON_MAX ||
 	    !exit_handlers[reason])

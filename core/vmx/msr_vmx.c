@@ -89,7 +89,10 @@ static u64 *lazy_slot(struct msr_state *m, int i)
 
 static void msr_sched_out(void *arg)
 {
-	msr_host_restore(arg);
+	struct vcpu *v = arg;
+
+	msr_host_restore(v);
+	v->host_ran = true; /* another thread runs here now (the L1D flush) */
 }
 
 int msr_vcpu_init(struct vcpu *v)

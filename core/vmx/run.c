@@ -9,8 +9,6 @@
 #include "vmcs.h"
 #include "vmx.h"
 
-u32 haxm_vmx_enter(u64 *regs, u32 launched);
-
 /* About 2^21 TSC cycles between forced exits: the host always gets back. */
 #define PREEMPT_TSC_CYCLES (1u << 21)
 
@@ -63,6 +61,38 @@ static void vmx_requeue_event(void)
 	vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
 }
 
+/*
+ * What must run before interrupts are enabled again: an NMI or a machine
+ * check that exited the guest belongs to the host (SDM 25.2; 27.1, 26.8
+ * for #MC during entry). Host code runs at every such exit, and an
+ * external interrupt's handler right after: the next entry is one after
+ * host code (the L1D flush's "cond" mode).
+ */
+static void vmx_exit_irqoff(struct vcpu *v, u32 reason)
+{
+	u32 basic = reason & 0xffff, info;
+
+	if (basic == EXIT_REASON_MCE_DURING_ENTRY) {
+		os_machine_check();
+		v->host_ran = true;
+		return;
+	}
+	if (basic == EXIT_REASON_EXTERNAL_INTERRUPT) {
+		v->host_ran = true;
+		return;
+	}
+	if (basic != EXIT_REASON_EXCEPTION_NMI)
+		return;
+	info = vmcs_read32(VM_EXIT_INTR_INFO);
+	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI) {
+		os_host_nmi();
+		v->host_ran = true;
+	} else if ((info & INTR_INFO_VECTOR_MASK) == HAX_VEC_MC) {
+		os_machine_check();
+		v->host_ran = true;
+	}
+}
+
 int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 {
 	struct os_host_segs segs;
@@ -95,9 +125,12 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 	os_fpu_reload();
 	xcr0 = vmx_xcr0_load(v);
 	host_debugctl = vmx_debug_load(v);
+	os_vmx_before_entry(v->host_ran);
+	v->host_ran = false;
 	t0 = run_rdtsc();
-	failed = haxm_vmx_enter(v->regs, v->launched);
+	failed = os_vmx_enter(v->regs, v->launched ? OS_VMX_RESUME : 0);
 	t0 = run_rdtsc() - t0;
+	os_vmx_entered(1);
 	/* Reloading a host GS selector rewrites KERNEL_GS_BASE: keep the guest's. */
 	if (segs.gs)
 		segs.kernel_gs_base = vmx_rdmsr(0xc0000102);
@@ -121,10 +154,7 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 	/* A failed entry leaves the launch state as it was (SDM 26.8). */
 	if (!(reason & EXIT_REASON_ENTRY_FAILURE))
 		v->launched = true;
-	/* An NMI that exited the guest belongs to the host (SDM 25.2). */
-	if ((reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI &&
-	    (vmcs_read32(VM_EXIT_INTR_INFO) & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI)
-		os_host_nmi();
+	vmx_exit_irqoff(v, reason);
 	os_irq_restore(flags);
 
 	v->exit_qual = vmcs_readl(EXIT_QUALIFICATION);

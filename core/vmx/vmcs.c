@@ -6,7 +6,6 @@
 #include "guest_ext.h"
 #include "vmx.h"
 
-extern char haxm_vmx_exit[];
 
 #define RESET_PAT 0x0007040600070406ULL
 
@@ -172,7 +171,7 @@ static void vmcs_setup_host(void)
 	vmcs_writel(HOST_IA32_SYSENTER_EIP, vmx_rdmsr(HAX_MSR_SYSENTER_EIP));
 	vmcs_write64(HOST_IA32_PAT, vmx_rdmsr(HAX_MSR_PAT));
 	vmcs_write64(HOST_IA32_EFER, vmx_rdmsr(HAX_MSR_EFER));
-	vmcs_writel(HOST_RIP, (u64)haxm_vmx_exit);
+	vmcs_writel(HOST_RIP, (u64)os_vmx_exit);
 	vmcs_load_host_cpu();
 }
 

@@ -271,8 +271,10 @@ enum vmx_exit_reason {
  * inside the CPU without an instruction boundary where an interrupt or the
  * preemption timer could exit: the host CPU hangs (CVE-2015-8104,
  * CVE-2015-5307). Intercepted, every round is an exit and is reinjected.
+ * A machine check in the guest is the host's (its exit hands it to the
+ * host's handler, os_machine_check()), never the guest's to see.
  */
-#define VMX_EXCEPTION_BITMAP_BASE ((1u << HAX_VEC_DB) | (1u << HAX_VEC_AC))
+#define VMX_EXCEPTION_BITMAP_BASE ((1u << HAX_VEC_DB) | (1u << HAX_VEC_AC) | (1u << HAX_VEC_MC))
 
 /* INVEPT/INVVPID types (SDM 30.3) */
 #define INVEPT_SINGLE_CONTEXT  1

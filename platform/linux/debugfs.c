@@ -15,6 +15,7 @@
 #include <asm/tsc.h>
 
 #include "haxm_linux.h"
+#include "mitigate.h"
 
 static struct dentry *hax_debugfs;
 
@@ -91,6 +92,19 @@ HAX_STAT_LEVEL(module)
 HAX_STAT_LEVEL(vm)
 HAX_STAT_LEVEL(vcpu)
 
+static int mitigations_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, haxm_mitigations_show, NULL);
+}
+
+static const struct file_operations mitigations_fops = {
+	.owner = THIS_MODULE,
+	.open = mitigations_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
 void hax_debugfs_init(void)
 {
 	static const struct {
@@ -109,6 +123,7 @@ void hax_debugfs_init(void)
 	hax_debugfs = debugfs_create_dir("haxm", NULL);
 	for (i = 0; i < ARRAY_SIZE(files); i++)
 		debugfs_create_u64(files[i].name, 0444, hax_debugfs, files[i].value);
+	debugfs_create_file("mitigations", 0444, hax_debugfs, NULL, &mitigations_fops);
 	module_files(hax_debugfs, NULL);
 }
 

@@ -11,6 +11,7 @@
 #include <linux/uaccess.h>
 
 #include "haxm_linux.h"
+#include "mitigate.h"
 #include "stats.h"
 
 #define HAXM_VERSION "0.1.0"
@@ -129,9 +130,12 @@ static int __init haxm_init(void)
 {
 	int r;
 
-	r = hax_core_init();
+	r = haxm_mitigations_init();
 	if (r)
 		return r;
+	r = hax_core_init();
+	if (r)
+		goto fail_mit;
 	r = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "haxm:online", hax_cpu_up, hax_cpu_down);
 	if (r < 0)
 		goto fail_core;
@@ -151,6 +155,8 @@ fail_cpuhp:
 	cpuhp_remove_state_nocalls(hax_cpuhp_state);
 fail_core:
 	hax_core_exit();
+fail_mit:
+	haxm_mitigations_exit();
 	return r;
 }
 
@@ -161,6 +167,7 @@ static void __exit haxm_exit(void)
 	hax_nodes_exit();
 	cpuhp_remove_state_nocalls(hax_cpuhp_state);
 	hax_core_exit();
+	haxm_mitigations_exit();
 	pr_info("haxm: unloaded\n");
 }
 

@@ -247,6 +247,38 @@ void os_host_nmi(void)
 {
 }
 
+void os_machine_check(void)
+{
+}
+
+/* User space has no VMX: an entry always fails, as VMLAUNCH outside VMX would. */
+char os_vmx_exit[1];
+
+u32 os_vmx_enter(u64 *regs, u32 flags)
+{
+	(void)regs;
+	(void)flags;
+	return 1;
+}
+
+void os_vmx_entered(u32 n)
+{
+	(void)n;
+}
+
+void os_vmx_before_entry(bool host_ran)
+{
+	(void)host_ran;
+}
+
+void os_vmx_vmcs_switch(void)
+{
+}
+
+void os_vmx_run_done(void)
+{
+}
+
 /* One thread, never scheduled out: the hook is only remembered. */
 struct os_sched_hook {
 	void (*fn)(void *);

@@ -6,6 +6,7 @@
  * when nothing is left.
  */
 #include <fcntl.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -151,7 +152,8 @@ static int load_module(void)
 
 	if (fd < 0)
 		return fail("/payload/haxm.ko: %s", strerror(errno));
-	r = syscall(SYS_finit_module, fd, "", 0);
+	/* The parameters the suite loaded it with (payload/run). */
+	r = syscall(SYS_finit_module, fd, getenv("HAXM_MODULE_ARGS") ?: "", 0);
 	close(fd);
 	if (r)
 		return fail("finit_module: %s", strerror(errno));
