@@ -54,9 +54,10 @@ kernel: deps
 	@$(TESTBED)/kernel.sh >/dev/null
 
 # ---- the module ---------------------------------------------------------
+# Warnings are errors here and in CI (HAXM_WERROR=1), not in DKMS builds.
 module: haxm.ko
 haxm.ko: $(CORE_SRC) $(CORE_HDR) $(wildcard platform/linux/*.c) Kbuild | kernel
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) HAXM_WERROR=1 modules
 
 # ---- user space -----------------------------------------------------------
 lib: $(B)/libhaxm.a
