@@ -27,7 +27,7 @@ CFLAGS=(-std=gnu11 -O2 -ffreestanding -nostdinc -isystem "$($CC -print-file-name
     -mno-red-zone -mgeneral-regs-only -fno-stack-protector -Wall -Wextra -Wno-unused-parameter
     -Werror -I"$TOP/tests/build/win" -I"$TOP/core")
 n=0 bad=0
-cd "$TOP"
+cd "$TOP" || exit 1
 for f in core/*.c core/*/*.c; do
     n=$((n + 1))
     o=$OUT/$(echo "${f%.c}" | tr / _).o
