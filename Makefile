@@ -27,13 +27,14 @@ CORE_HDR := $(wildcard core/*.h core/*/*.h platform/linux/*.h include/uapi/*.h)
 PAYLOAD_BIN := $(B)/haxm-test $(B)/haxm-bench $(B)/haxm-fuzz $(B)/haxm $(DEB_TOOLS) $(DEB_DKMS)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(filter-out tests/unit/os_user.c,$(wildcard tests/unit/test_*.c)))
 
-.PHONY: all deps kernel module lib tools unit test test-unit test-testbed test-debug bench bench-emulate fuzz fuzz-emulate torture test-qemu qemu demo fmt clean help
+.PHONY: all deps kernel module lib tools unit test test-unit test-build test-testbed test-debug bench bench-emulate fuzz fuzz-emulate torture test-qemu qemu demo fmt clean help
 .PHONY: install uninstall install-module install-tools install-dkms install-udev deb test-install
 all: module lib tools $(PAYLOAD_BIN) $(VMM_GUESTS) $(UNIT_TESTS)
 
 help:
 	@echo "make            build haxm.ko (for the testbed kernel), libhaxm, the haxm tool, the tests"
-	@echo "make test       unit tests, then the testbed with 1 and 2 emulated CPUs"
+	@echo "make test       unit tests, the build matrix, then the testbed with 1 and 2 emulated CPUs"
+	@echo "make test-build haxm.ko for Debian 12's kernels (6.1, rt, cloud, 6.12 backports) + objtool; core/ for win64"
 	@echo "make test-qemu  unmodified QEMU -accel hax in the testbed: all variants + hax/kvm/tcg timing"
 	@echo "make test-debug the suite on a KASAN/lockdep/kmemleak kernel (slow; writes docs/debug-kernel.md)"
 	@echo "make bench      haxm vs kvm_intel side by side in the testbed (SHORT=1: a quick run; ONLY=a,b: those workloads, no results file)"
@@ -54,9 +55,16 @@ kernel: deps
 	@$(TESTBED)/kernel.sh >/dev/null
 
 # ---- the module ---------------------------------------------------------
+# Warnings are errors here and in CI (HAXM_WERROR=1), not in DKMS builds.
 module: haxm.ko
 haxm.ko: $(CORE_SRC) $(CORE_HDR) $(wildcard platform/linux/*.[cS]) Kbuild | kernel
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) HAXM_WERROR=1 modules
+
+# The module against the kernels users have (Debian 12: 6.1 stock, rt and
+# cloud, 6.12 from bookworm-backports; headers installed once), objtool on
+# every object, and core/ compiled for a Windows x64 kernel-mode host.
+test-build:
+	@tests/build/matrix.sh
 
 # ---- user space -----------------------------------------------------------
 lib: $(B)/libhaxm.a
@@ -126,11 +134,12 @@ test-testbed: $(B)/testbed.cpio
 		--append "haxm.kvm=1 $(if $(TEST),haxm.test=$(TEST)) $(APPEND)" \
 		--log $(B)/testbed-$(CPUS)cpu.log
 
-# Unit tests, the host-side install/package tests, then the testbed; the
-# totals of all are printed last.
+# Unit tests, the host-side install/package tests, the build matrix, then
+# the testbed; the totals of all are printed last.
 test: deps all $(B)/testbed.cpio $(B)/testbed-qemu.cpio $(DEB_TOOLS)
 	@SUMMARY=$(B)/unit/summary tests/unit/run.sh $(UNIT_TESTS) || true
 	@SUMMARY=$(B)/unit/summary tests/pkg/test-install.sh || true
+	@SUMMARY=$(B)/unit/summary tests/build/matrix.sh || true
 	@QEMU_INITRD=$(B)/testbed-qemu.cpio $(TESTBED)/suite.sh $(B)/testbed.cpio $$(cat $(B)/unit/summary)
 
 # ---- unmodified QEMU -accel hax (built once into $(HAXM_CACHE)/qemu) ------

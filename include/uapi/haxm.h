@@ -15,7 +15,10 @@
 #include <linux/types.h>
 #else
 #include <stdint.h>
+#ifndef _WIN32
+/* _IOR() and co. for the ioctl numbers; a Windows host has no such header. */
 #include <sys/ioctl.h>
+#endif
 #endif
 
 #ifdef __KERNEL__
@@ -468,7 +471,8 @@ HAX_ABI_ASSERT(sizeof(hax_debug_t) == 72);
 HAX_ABI_ASSERT(sizeof(struct hax_cpuid_entry) == 40);
 HAX_ABI_ASSERT(sizeof(struct hax_cpuid) == 8);
 
-#if defined(__x86_64__)
+/* The POSIX hosts' numbers; a Windows host numbers its IOCTLs its own way. */
+#if defined(__x86_64__) && !defined(_WIN32)
 HAX_ABI_ASSERT(HAX_IOCTL_VERSION == 0xC0080020u);
 HAX_ABI_ASSERT(HAX_IOCTL_CREATE_VM == 0xC0040021u);
 HAX_ABI_ASSERT(HAX_IOCTL_DESTROY_VM == 0x40040022u);

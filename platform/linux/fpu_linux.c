@@ -122,10 +122,19 @@ int os_fpu_set_fx(struct os_fpu *f, const void *fx)
 	xs = fpu_uabi_get(f);
 	if (!xs)
 		return -ENOMEM;
-	/* x87 and SSE from @fx; everything else (MXCSR_MASK, AVX...) kept. */
+	/*
+	 * x87 and SSE from @fx; everything else (MXCSR_MASK, AVX...) kept.
+	 * Both are the FXSAVE layout; each array is copied into its own
+	 * field (XMM0-7 then XMM8-15), which is what FORTIFY_SOURCE checks.
+	 */
+	BUILD_BUG_ON(offsetof(struct fxregs_state, mxcsr_mask) !=
+		     offsetof(struct fx_layout, mxcsr_mask));
+	BUILD_BUG_ON(sizeof(xs->i387.st_space) != sizeof(in->st_mm));
+	BUILD_BUG_ON(sizeof(xs->i387.xmm_space) != sizeof(in->mmx_1) + sizeof(in->mmx_2));
 	memcpy(&xs->i387, in, offsetof(struct fx_layout, mxcsr_mask));
-	memcpy(xs->i387.st_space, in->st_mm,
-	       sizeof(in->st_mm) + sizeof(in->mmx_1) + sizeof(in->mmx_2));
+	memcpy(xs->i387.st_space, in->st_mm, sizeof(in->st_mm));
+	memcpy(xs->i387.xmm_space, in->mmx_1, sizeof(in->mmx_1));
+	memcpy(&xs->i387.xmm_space[sizeof(in->mmx_1) / sizeof(u32)], in->mmx_2, sizeof(in->mmx_2));
 	xs->header.xfeatures |= XFEATURE_MASK_FP | XFEATURE_MASK_SSE;
 	r = fpu_copy_uabi_to_guest_fpstate(&f->guest, xs, f->guest.xfeatures, &pkru);
 	kvfree(xs);

@@ -14,6 +14,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "haxm_linux.h"
 
 #define HAX_NR_MINORS (HAX_MAX_VMS + HAX_MAX_VMS * HAX_MAX_VCPUS)
@@ -33,9 +34,10 @@ struct hax_node_dev {
 	kgid_t gid;
 };
 
-static char *hax_node_devnode(struct device *dev, umode_t *mode, kuid_t *uid, kgid_t *gid)
+static char *hax_node_devnode(HAX_DEVNODE_CONST struct device *dev, umode_t *mode, kuid_t *uid,
+			      kgid_t *gid)
 {
-	struct hax_node_dev *nd = container_of(dev, struct hax_node_dev, dev);
+	const struct hax_node_dev *nd = container_of(dev, const struct hax_node_dev, dev);
 
 	/* devtmpfs asks for the name alone when it removes the node. */
 	if (mode)
@@ -429,7 +431,7 @@ static int hax_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
 
 	if (vma->vm_pgoff + n > 2)
 		return -EINVAL;
-	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY;
+	hax_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY);
 	for (i = 0; i < n; i++) {
 		r = vm_insert_page(vma, vma->vm_start + i * PAGE_SIZE,
 				   pages[vma->vm_pgoff + i]->handle);
@@ -614,7 +616,7 @@ int hax_nodes_init(void)
 	r = cdev_add(&hax_cdev, hax_devt, HAX_NR_MINORS);
 	if (r)
 		goto fail_region;
-	hax_class = class_create(THIS_MODULE, "hax");
+	hax_class = hax_class_create("hax");
 	if (IS_ERR(hax_class)) {
 		r = PTR_ERR(hax_class);
 		goto fail_cdev;

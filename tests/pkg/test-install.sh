@@ -108,7 +108,9 @@ dkms_builds() {
         -k "$KVER" --kernelsourcedir "$KDIR" -j 2 &&
     ko=$(find "$tree/haxm/$VERSION/$KVER" -name 'haxm.ko*' | head -n 1) && [ -n "$ko" ] &&
     [ "$(/sbin/modinfo -F vermagic "$ko" | cut -d' ' -f1)" = "$KVER" ] &&
-    [ "$(/sbin/modinfo -F version "$ko")" = "$VERSION" ]
+    [ "$(/sbin/modinfo -F version "$ko")" = "$VERSION" ] &&
+    # a user's build never turns warnings into errors (only HAXM_WERROR=1 does)
+    ! grep -E 'HAXM_WERROR|-Werror' "$src/usr/src/haxm-$VERSION/dkms.conf"
 }
 
 udev_rule_fields() {

@@ -20,7 +20,7 @@ echo "test-debug: building the debug kernel (once; ~5 minutes)"
 KDIR=$("$HERE/kernel.sh" | tail -n1)
 rm -rf "$B/src" "$B/payload" && mkdir -p "$B/src"
 cp -r "$TOP/Kbuild" "$TOP/core" "$TOP/platform" "$TOP/include" "$B/src/"
-make -s -C "$KDIR" M="$(cd "$B/src" && pwd)" modules
+make -s -C "$KDIR" M="$(cd "$B/src" && pwd)" HAXM_WERROR=1 modules
 cp -r "$PAYLOAD" "$B/payload" && cp "$B/src/haxm.ko" "$B/payload/"
 "$HERE/mkinitramfs.sh" "$B/testbed.cpio" "$B/payload"
 start=$(date +%s)
