@@ -131,6 +131,24 @@ void hax_cpu_online(void);
 void hax_cpu_offline(void);
 
 /*
+ * hax_cpu_suspend() - before a system sleep (suspend to RAM, hibernation),
+ * on the last online CPU with interrupts off: VMCLEAR every VMCS active on it
+ * (its vCPU VMLAUNCHes again) and leave VMX operation (VMXOFF, CR4.VMXE off)
+ * if VMX was on there: the SDM asks for VMCLEAR before VMXOFF or power
+ * removal (S3, S4), SDM 24.11.1, 31.5; VMX operation does not survive it.
+ */
+void hax_cpu_suspend(void);
+/*
+ * hax_cpu_resume() - after the sleep, same context: VMXON again where
+ * hax_cpu_suspend() turned VMX off. On failure VMX stays off on this CPU and
+ * a vCPU loaded there gets -EIO (its VM dies) instead of a VMX instruction
+ * faulting.
+ * Errors: -EPERM (IA32_FEATURE_CONTROL no longer allows VMXON), -EBUSY
+ * (CR4.VMXE already set or VMXON failed).
+ */
+int hax_cpu_resume(void);
+
+/*
  * vm_create() - a VM with no memory and no vCPUs, owned by the current
  * process. Enables VMX on all CPUs for the first VM.
  * Errors: -ENOMEM, -EBUSY (another hypervisor holds VMX on some CPU).

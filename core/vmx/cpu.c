@@ -7,6 +7,7 @@
 struct vmx_cpu {
 	struct os_page vmxon;
 	bool on;
+	bool slept;	       /* VMX turned off by hax_cpu_suspend(), back on at resume */
 	struct vcpu *cur_vmcs; /* the current VMCS */
 	struct vcpu *active;   /* list of VMCSs active on this CPU */
 	u32 bad_field;
@@ -190,6 +191,58 @@ void hax_cpu_offline(void)
 	os_irq_restore(flags);
 }
 
+/*
+ * System sleep. The syscore callbacks run on the one CPU left online, with
+ * interrupts off and every user task frozen (so out of RUN), after the other
+ * CPUs went through hax_cpu_offline(). Whether VMX was on is read from the
+ * CPU's own state, not from vmx_users: a vmx_put() preempted between its
+ * count and its IPI must find VMX in the state it expects after the sleep.
+ */
+void hax_cpu_suspend(void)
+{
+	struct vmx_cpu *c = &vmx_cpus[os_cpu_current()];
+	struct vcpu *v;
+	int n = 0;
+
+	if (!c->on)
+		return;
+	for (v = c->active; v; v = v->next_on_cpu)
+		n++;
+	/* VMCLEAR each active VMCS (launch state clear), then VMXOFF. */
+	vmx_cpu_off(NULL);
+	c->slept = true;
+	os_log(HAX_LOG_INFO, "VMX off on CPU %d for system sleep, %d VMCS cleared\n",
+	       os_cpu_current(), n);
+}
+
+int hax_cpu_resume(void)
+{
+	struct vmx_cpu *c = &vmx_cpus[os_cpu_current()];
+	bool failed = false;
+	u64 fc;
+
+	if (!c->slept)
+		return 0;
+	c->slept = false;
+	/*
+	 * Firmware set IA32_FEATURE_CONTROL again on the way up (the kernel's
+	 * resume path re-locks it too); VMXON would #GP without it (SDM 24.7).
+	 */
+	fc = vmx_rdmsr(HAX_MSR_FEATURE_CONTROL);
+	if (!(fc & FEATURE_CONTROL_LOCKED) || !(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX)) {
+		os_log(HAX_LOG_ERROR, "VMX locked off after resume (IA32_FEATURE_CONTROL 0x%llx)\n",
+		       (unsigned long long)fc);
+		return -EPERM;
+	}
+	vmx_cpu_on(&failed);
+	if (failed) {
+		os_log(HAX_LOG_ERROR, "VMXON failed on CPU %d after resume\n", os_cpu_current());
+		return -EBUSY;
+	}
+	os_log(HAX_LOG_INFO, "VMX on again on CPU %d after system sleep\n", os_cpu_current());
+	return 0;
+}
+
 /* ---- VMCS residency: lists changed only on their own CPU, irqs off ---- */
 
 static void active_remove(struct vmx_cpu *c, struct vcpu *v)
@@ -240,6 +293,9 @@ int vmx_vcpu_load(struct vcpu *v)
 	struct vmx_cpu *c = &vmx_cpus[cpu];
 	unsigned long flags;
 
+	/* VMXON failed here at hotplug or resume: no VMX instruction may run. */
+	if (!c->on)
+		return -EIO;
 	if (v->cpu != cpu) {
 		/* A VMCS may be active on one CPU only (SDM 24.1). */
 		if (v->cpu >= 0)

@@ -8,6 +8,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/syscore_ops.h>
 #include <linux/uaccess.h>
 
 #include "haxm_linux.h"
@@ -126,6 +127,23 @@ static int hax_cpu_down(unsigned int cpu)
 	return 0;
 }
 
+/* System sleep: VMX off on the last CPU before it, on again after. */
+static int hax_pm_suspend(void)
+{
+	hax_cpu_suspend();
+	return 0;
+}
+
+static void hax_pm_resume(void)
+{
+	hax_cpu_resume(); /* a failure is logged; vCPUs there get -EIO */
+}
+
+static struct syscore_ops hax_syscore_ops = {
+	.suspend = hax_pm_suspend,
+	.resume = hax_pm_resume,
+};
+
 static int __init haxm_init(void)
 {
 	int r;
@@ -140,6 +158,7 @@ static int __init haxm_init(void)
 	if (r < 0)
 		goto fail_core;
 	hax_cpuhp_state = r;
+	register_syscore_ops(&hax_syscore_ops);
 	r = hax_nodes_init();
 	if (r)
 		goto fail_cpuhp;
@@ -152,6 +171,7 @@ static int __init haxm_init(void)
 fail_nodes:
 	hax_nodes_exit();
 fail_cpuhp:
+	unregister_syscore_ops(&hax_syscore_ops);
 	cpuhp_remove_state_nocalls(hax_cpuhp_state);
 fail_core:
 	hax_core_exit();
@@ -165,6 +185,7 @@ static void __exit haxm_exit(void)
 	hax_debugfs_exit();
 	misc_deregister(&hax_sys_dev);
 	hax_nodes_exit();
+	unregister_syscore_ops(&hax_syscore_ops);
 	cpuhp_remove_state_nocalls(hax_cpuhp_state);
 	hax_core_exit();
 	haxm_mitigations_exit();
