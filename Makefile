@@ -130,7 +130,7 @@ $(B)/testbed.cpio: $(B)/payload $(TESTBED)/init $(TESTBED)/mkinitramfs.sh
 # One boot with $(CPUS) CPUs running the in-guest suite, or the tests whose
 # names start with one of TEST=a,b,...
 test-testbed: $(B)/testbed.cpio
-	$(TESTBED)/run.sh --cpus $(CPUS) --initramfs $(B)/testbed.cpio \
+	$(TESTBED)/run.sh --cpus $(CPUS) --timeout 1500 --initramfs $(B)/testbed.cpio \
 		--append "haxm.kvm=1 $(if $(TEST),haxm.test=$(TEST)) $(APPEND)" \
 		--log $(B)/testbed-$(CPUS)cpu.log
 

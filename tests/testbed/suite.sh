@@ -9,7 +9,7 @@ INITRD=$1 PASSED=${2:-0} FAILED=${3:-0}
 LOGDIR=$(dirname "$INITRD")
 
 for run in 1cpu 2cpu ${QEMU_INITRD:+qemu}; do
-    cpus=${run%cpu} initrd=$INITRD append=haxm.kvm=1 timeout=600
+    cpus=${run%cpu} initrd=$INITRD append=haxm.kvm=1 timeout=1500
     # 2 CPUs: every entry/exit mitigation forced on (the testbed's CPU needs none)
     [ "$run" = 2cpu ] && append="haxm.kvm=1 haxm.force_mitigations=1"
     [ "$run" = qemu ] && cpus=2 initrd=$QEMU_INITRD append= timeout=1800
