@@ -35,4 +35,24 @@ static inline void hax_vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags
 #endif
 }
 
+/*
+ * Syscore callbacks: kernels with struct syscore (Debian's 6.12.118 has it;
+ * Kbuild finds register_syscore() in the headers and defines
+ * HAX_SYSCORE_DATA) pass a data pointer and register a struct syscore
+ * around the ops; older ones register the ops themselves.
+ */
+#ifdef HAX_SYSCORE_DATA
+#define HAX_SYSCORE_ARG		       void *data
+#define HAX_SYSCORE_OPS_CONST	       const
+#define HAX_SYSCORE_DEFINE(name, ops_) static struct syscore name = { .ops = &ops_ }
+#define hax_register_syscore(s)	       register_syscore(s)
+#define hax_unregister_syscore(s)      unregister_syscore(s)
+#else
+#define HAX_SYSCORE_ARG void
+#define HAX_SYSCORE_OPS_CONST
+#define HAX_SYSCORE_DEFINE(name, ops_) static struct syscore_ops *const name = &ops_
+#define hax_register_syscore(s)	       register_syscore_ops(*(s))
+#define hax_unregister_syscore(s)      unregister_syscore_ops(*(s))
+#endif
+
 #endif /* HAXM_COMPAT_H */

@@ -11,6 +11,7 @@
 #include <linux/syscore_ops.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "haxm_linux.h"
 #include "mitigate.h"
 #include "stats.h"
@@ -128,21 +129,22 @@ static int hax_cpu_down(unsigned int cpu)
 }
 
 /* System sleep: VMX off on the last CPU before it, on again after. */
-static int hax_pm_suspend(void)
+static int hax_pm_suspend(HAX_SYSCORE_ARG)
 {
 	hax_cpu_suspend();
 	return 0;
 }
 
-static void hax_pm_resume(void)
+static void hax_pm_resume(HAX_SYSCORE_ARG)
 {
 	hax_cpu_resume(); /* a failure is logged; vCPUs there get -EIO */
 }
 
-static struct syscore_ops hax_syscore_ops = {
+static HAX_SYSCORE_OPS_CONST struct syscore_ops hax_syscore_ops = {
 	.suspend = hax_pm_suspend,
 	.resume = hax_pm_resume,
 };
+HAX_SYSCORE_DEFINE(hax_syscore, hax_syscore_ops);
 
 static int __init haxm_init(void)
 {
@@ -158,7 +160,7 @@ static int __init haxm_init(void)
 	if (r < 0)
 		goto fail_core;
 	hax_cpuhp_state = r;
-	register_syscore_ops(&hax_syscore_ops);
+	hax_register_syscore(&hax_syscore);
 	r = hax_nodes_init();
 	if (r)
 		goto fail_cpuhp;
@@ -171,7 +173,7 @@ static int __init haxm_init(void)
 fail_nodes:
 	hax_nodes_exit();
 fail_cpuhp:
-	unregister_syscore_ops(&hax_syscore_ops);
+	hax_unregister_syscore(&hax_syscore);
 	cpuhp_remove_state_nocalls(hax_cpuhp_state);
 fail_core:
 	hax_core_exit();
@@ -185,7 +187,7 @@ static void __exit haxm_exit(void)
 	hax_debugfs_exit();
 	misc_deregister(&hax_sys_dev);
 	hax_nodes_exit();
-	unregister_syscore_ops(&hax_syscore_ops);
+	hax_unregister_syscore(&hax_syscore);
 	cpuhp_remove_state_nocalls(hax_cpuhp_state);
 	hax_core_exit();
 	haxm_mitigations_exit();

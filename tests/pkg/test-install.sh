@@ -35,7 +35,7 @@ expected_install() {
             /usr/share/man/man1/haxm.1 /usr/share/man/man3/libhaxm.3 \
             /usr/lib/udev/rules.d/60-haxm.rules /usr/lib/sysusers.d/haxm.conf \
             /usr/lib/modules-load.d/haxm.conf /usr/src/haxm-"$VERSION"/dkms.conf
-        for f in Kbuild core/*.[chS] core/*/*.[chS] platform/linux/*.[ch] include/uapi/*.h; do
+        for f in Kbuild core/*.[chS] core/*/*.[chS] platform/linux/*.[chS] include/uapi/*.h; do
             echo "/usr/src/haxm-$VERSION/$f"
         done
     } | LC_ALL=C sort
