@@ -17,3 +17,16 @@ check() {
     name=$1; shift
     if "$@"; then echo "PASS: $name"; else echo "FAIL: $name: '$*' exited with $?"; fi
 }
+
+# The bench's record of the mitigations in force, with haxm and kvm_intel
+# loaded: the kernel's (vulnerabilities, with kvm_intel's L1TF part), haxm's
+# choices, and kvm_intel's L1D flush mode. BENCH-MIT: lines.
+bench_mitigations() {
+    (cd /sys/devices/system/cpu/vulnerabilities && grep . *) | sed 's/^/BENCH-MIT: kernel /'
+    [ -r /sys/module/kvm_intel/parameters/vmentry_l1d_flush ] &&
+        echo "BENCH-MIT: kvm_intel vmentry_l1d_flush $(cat /sys/module/kvm_intel/parameters/vmentry_l1d_flush)"
+    [ -r /sys/module/haxm/parameters/mitigations ] &&
+        sed 's/^/BENCH-MIT: haxm /' /sys/module/haxm/parameters/mitigations
+    dmesg | grep -E 'haxm: mitigation l1d: |kvm_intel: |L1TF' | sed 's/^/BENCH-MIT: dmesg /'
+    true
+}
