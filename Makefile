@@ -124,7 +124,7 @@ $(B)/payload: haxm.ko $(PAYLOAD_BIN) $(VMM_GUESTS) $(wildcard $(TESTBED)/payload
 	cp haxm.ko $(PAYLOAD_BIN) $(VMM_GUESTS) $(TESTBED)/payload/* $@/
 	cp $(KDIR)/arch/x86/boot/bzImage $@/bzImage  # the Linux guest of haxm run
 
-$(B)/testbed.cpio: $(B)/payload $(TESTBED)/init $(TESTBED)/mkinitramfs.sh
+$(B)/testbed.cpio: $(B)/payload $(TESTBED)/init $(TESTBED)/mkinitramfs.sh $(TESTBED)/testbed-lib.sh
 	$(TESTBED)/mkinitramfs.sh $@ $(B)/payload
 
 # One boot with $(CPUS) CPUs running the in-guest suite, or the tests whose
@@ -183,8 +183,9 @@ bench-emulate: $(B)/bench-emulate
 # and one with mitigations=off; the full run rewrites docs/benchmarks.md,
 # SHORT=1 only proves it works, ONLY=a,b runs some workloads in the first.
 # The full run's linux-boot row (two more boots, BENCH_LINUX_OFF=0: only the
-# first): the QEMU payload with bench/linux-run.
-$(B)/bench-linux.cpio: $(B)/qemu-payload $(B)/haxm-bench $(TESTBED)/bench/linux-run $(TESTBED)/init $(TESTBED)/mkinitramfs.sh
+# first): the QEMU payload with bench/linux-run. BENCH_APPEND="kvm.X=Y ..."
+# adds to every boot's command line (haxm., kvm_intel., kvm. parameters).
+$(B)/bench-linux.cpio: $(B)/qemu-payload $(B)/haxm-bench $(TESTBED)/bench/linux-run $(TESTBED)/init $(TESTBED)/mkinitramfs.sh $(TESTBED)/testbed-lib.sh
 	rm -rf $(B)/bench-linux && cp -a $(B)/qemu-payload $(B)/bench-linux
 	install -m 755 $(TESTBED)/bench/linux-run $(B)/bench-linux/run
 	cp $(B)/haxm-bench $(B)/bench-linux/

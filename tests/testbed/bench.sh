@@ -9,7 +9,8 @@
 # LINUX_INITRAMFS (with a file): QEMU -accel hax vs kvm booting Linux
 # (bench/linux-run), for the linux-boot row, with the default mitigations
 # and then (unless BENCH_LINUX_OFF=0) with mitigations=off.
-# BENCH_APPEND: more kernel command line for every boot.
+# BENCH_APPEND: more kernel command line for every boot (haxm.X=Y,
+# kvm_intel.X=Y and kvm.X=Y set those modules' parameters there).
 # Usage: bench.sh INITRAMFS (--short | --only=a,b | RESULTS.md [LINUX_INITRAMFS])
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -68,7 +69,8 @@ mitigations() {
         $1 == "BENCH-MIT:" && /haxm: mitigation l1d: (cond|always)/ {
             sub(/.*haxm: mitigation l1d: /, ""); l1d = $0
         }
-        $1 == "BENCH-MIT:" && $2 == "kvm_intel" { k = "vmentry_l1d_flush=" $4 }
+        $1 == "BENCH-MIT:" && $2 == "kvm_intel" { k = "vmentry_l1d_flush=" $4 k }
+        $1 == "BENCH-MIT:" && $2 == "kvm" { k = k ", kvm nx_huge_pages=" $4 }
         $1 == "BENCH-MIT:" && $2 == "kernel" && !/:Not affected$/ {
             sub(/^BENCH-MIT: kernel /, ""); v = $0; sub(/:.*/, "", v)
             if (!(v in seen)) { seen[v] = 1; sub(/:/, ": "); kern = kern "\n  - " $0 }
@@ -84,9 +86,9 @@ mitigations() {
         }'
 }
 
-boot bench "$INITRD" 600 bench "haxm.kvm=1 haxm.test=$MODE $EXTRA"
+boot bench "$INITRD" 600 bench "haxm.kvm=1 haxm.test=$MODE${EXTRA:+ $EXTRA}"
 case "$MODE" in bench:*) exit 0 ;; esac
-boot bench-off "$INITRD" 600 bench "haxm.kvm=1 haxm.test=$MODE mitigations=off $EXTRA"
+boot bench-off "$INITRD" 600 bench "haxm.kvm=1 haxm.test=$MODE mitigations=off${EXTRA:+ $EXTRA}"
 if [ "$MODE" = bench-short ]; then
     table "$LOGDIR/bench.out" "$LOGDIR/bench-off.out"
     mitigations "$LOGDIR/bench.out" "mitigations on"
@@ -98,7 +100,7 @@ fi
 if [ -n "$LINUX" ]; then
     boot bench-linux "$LINUX" 5400 bench-linux "$EXTRA"
     [ "${BENCH_LINUX_OFF:-1}" = 0 ] ||
-        boot bench-linux-off "$LINUX" 5400 bench-linux "mitigations=off $EXTRA"
+        boot bench-linux-off "$LINUX" 5400 bench-linux "mitigations=off${EXTRA:+ $EXTRA}"
 fi
 
 # before "$OUT" is truncated: it is in the tree too
