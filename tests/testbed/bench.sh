@@ -117,7 +117,7 @@ ver=$(git -C "$HERE" describe --always --dirty 2>/dev/null || echo '?')
     echo "Kernel command line: \`$(sed -n 's/^testbed: booting .*cmdline: //p' "$LOGDIR/bench.out")\`;"
     echo "the mitigations=off columns come from a second boot with \`mitigations=off\`"
     echo "added. haxm and kvm_intel are loaded with their default parameters in both."
-    qemu=$(sed -n 's/^BENCH-QEMU: //p' "$LOGDIR/bench-linux.out")
+    qemu=$(sed -n 's/^BENCH-QEMU: //p' "$LOGDIR/bench-linux.out" | tr -d '\r')
     [ -n "$qemu" ] && echo "linux-boot: $qemu, in a third boot (and a fourth with mitigations=off)."
     echo
     echo "Time base: the testbed's TSC, which Bochs advances per emulated instruction"
