@@ -37,7 +37,7 @@ help:
 	@echo "make test-build haxm.ko for Debian 12's kernels (6.1, rt, cloud, 6.12 backports) + objtool; core/ for win64"
 	@echo "make test-qemu  unmodified QEMU -accel hax in the testbed: all variants + hax/kvm/tcg timing"
 	@echo "make test-debug the suite on a KASAN/lockdep/kmemleak kernel (slow; writes docs/debug-kernel.md)"
-	@echo "make bench      haxm vs kvm_intel side by side in the testbed (SHORT=1: a quick run; ONLY=a,b: those workloads, no results file)"
+	@echo "make bench      haxm vs kvm_intel side by side in the testbed, mitigations on and off (SHORT=1: a quick run; ONLY=a,b: those workloads, no results file)"
 	@echo "make fuzz       the long ABI fuzzer run (FUZZ_CALLS=1000000) in the testbed"
 	@echo "make torture    the long guest torture run (10 000 random guests) in the testbed"
 	@echo "make bench-emulate  host instructions per emulated MOV (callgrind)"
@@ -124,7 +124,7 @@ $(B)/payload: haxm.ko $(PAYLOAD_BIN) $(VMM_GUESTS) $(wildcard $(TESTBED)/payload
 	cp haxm.ko $(PAYLOAD_BIN) $(VMM_GUESTS) $(TESTBED)/payload/* $@/
 	cp $(KDIR)/arch/x86/boot/bzImage $@/bzImage  # the Linux guest of haxm run
 
-$(B)/testbed.cpio: $(B)/payload $(TESTBED)/init $(TESTBED)/mkinitramfs.sh
+$(B)/testbed.cpio: $(B)/payload $(TESTBED)/init $(TESTBED)/mkinitramfs.sh $(TESTBED)/testbed-lib.sh
 	$(TESTBED)/mkinitramfs.sh $@ $(B)/payload
 
 # One boot with $(CPUS) CPUs running the in-guest suite, or the tests whose
@@ -179,10 +179,13 @@ bench-emulate: $(B)/bench-emulate
 	@awk '/^summary:/ { printf "bench-emulate: %.0f host instructions per emulated MOV\n", $$2 / 10000 }' \
 		$(B)/callgrind.emu
 
-# haxm vs kvm_intel in one testbed boot; the full run rewrites
-# docs/benchmarks.md, SHORT=1 only proves it works.
-# The full run's second boot (linux-boot row): the QEMU payload with bench/linux-run.
-$(B)/bench-linux.cpio: $(B)/qemu-payload $(B)/haxm-bench $(TESTBED)/bench/linux-run $(TESTBED)/init $(TESTBED)/mkinitramfs.sh
+# haxm vs kvm_intel in a testbed boot with the kernel's default mitigations
+# and one with mitigations=off; the full run rewrites docs/benchmarks.md,
+# SHORT=1 only proves it works, ONLY=a,b runs some workloads in the first.
+# The full run's linux-boot row (two more boots, BENCH_LINUX_OFF=0: only the
+# first): the QEMU payload with bench/linux-run. BENCH_APPEND="kvm.X=Y ..."
+# adds to every boot's command line (haxm., kvm_intel., kvm. parameters).
+$(B)/bench-linux.cpio: $(B)/qemu-payload $(B)/haxm-bench $(TESTBED)/bench/linux-run $(TESTBED)/init $(TESTBED)/mkinitramfs.sh $(TESTBED)/testbed-lib.sh
 	rm -rf $(B)/bench-linux && cp -a $(B)/qemu-payload $(B)/bench-linux
 	install -m 755 $(TESTBED)/bench/linux-run $(B)/bench-linux/run
 	cp $(B)/haxm-bench $(B)/bench-linux/

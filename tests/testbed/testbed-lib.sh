@@ -17,3 +17,19 @@ check() {
     name=$1; shift
     if "$@"; then echo "PASS: $name"; else echo "FAIL: $name: '$*' exited with $?"; fi
 }
+
+# The bench's record of the mitigations in force, with haxm and kvm_intel
+# loaded: the kernel's (vulnerabilities, with kvm_intel's L1TF part), haxm's
+# choices, kvm_intel's L1D flush mode and kvm's iTLB multihit workaround
+# (nx_huge_pages). BENCH-MIT: lines.
+bench_mitigations() {
+    (cd /sys/devices/system/cpu/vulnerabilities && grep . *) | sed 's/^/BENCH-MIT: kernel /'
+    [ -r /sys/module/kvm_intel/parameters/vmentry_l1d_flush ] &&
+        echo "BENCH-MIT: kvm_intel vmentry_l1d_flush $(cat /sys/module/kvm_intel/parameters/vmentry_l1d_flush)"
+    [ -r /sys/module/kvm/parameters/nx_huge_pages ] &&
+        echo "BENCH-MIT: kvm nx_huge_pages $(cat /sys/module/kvm/parameters/nx_huge_pages)"
+    [ -r /sys/module/haxm/parameters/mitigations ] &&
+        sed 's/^/BENCH-MIT: haxm /' /sys/module/haxm/parameters/mitigations
+    dmesg | grep -E 'haxm: mitigation l1d: |kvm_intel: |L1TF' | sed 's/^/BENCH-MIT: dmesg /'
+    true
+}
