@@ -35,6 +35,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <asm/cpufeature.h>
+#include <asm/hardirq.h>
 #include <asm/msr.h>
 #include <asm/nospec-branch.h>
 #include <asm/processor.h>
@@ -66,6 +67,7 @@ static void *l1d_flush_pages; /* the software flush's buffer */
 
 /* What was done, per CPU, for debugfs and the tests. */
 struct mit_done {
+	u64 entries; /* the per-entry ones (HAXM_MIT_PER_ENTRY) ran at each */
 	u64 n[HAXM_MIT_COUNT];
 };
 static DEFINE_PER_CPU(struct mit_done, mit_done);
@@ -229,7 +231,15 @@ static void l1d_flush_sw(void)
 
 void os_vmx_before_entry(bool host_ran)
 {
-	if (!(haxm_mit_on & HAXM_MIT_L1D) || (l1d_cond && !host_ran))
+	if (!(haxm_mit_on & HAXM_MIT_L1D))
+		return;
+#if IS_ENABLED(CONFIG_KVM_INTEL)
+	/* An interrupt or softirq ran on this CPU: the kernel's entry code
+	 * sets this per-CPU flag for L1TF's cond mode (kvm_intel reads it too). */
+	host_ran |= kvm_get_cpu_l1tf_flush_l1d();
+	kvm_clear_cpu_l1tf_flush_l1d();
+#endif
+	if (l1d_cond && !host_ran)
 		return;
 	if (l1d_flush_pages)
 		l1d_flush_sw();
@@ -255,14 +265,7 @@ void os_vmx_run_done(void)
 
 void os_vmx_entered(u32 n)
 {
-	/* What the entry path ran (vmenter.S), per entry. */
-	static const u32 per_entry[] = { HAXM_MIT_VERW, HAXM_MIT_RSB, HAXM_MIT_RSB_LITE,
-					 HAXM_MIT_SPEC_CTRL, HAXM_MIT_BHB };
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(per_entry); i++)
-		if (haxm_mit_on & per_entry[i])
-			mit_count(per_entry[i], n);
+	this_cpu_add(mit_done.entries, n);
 }
 
 void os_machine_check(void)
@@ -299,7 +302,11 @@ int haxm_mitigations_show(struct seq_file *m, void *unused)
 
 	for (i = 0; i < HAXM_MIT_COUNT; i++) {
 		n = 0;
-		for_each_possible_cpu(cpu) n += per_cpu(mit_done, cpu).n[i];
+		for_each_possible_cpu(cpu) n += (HAXM_MIT_PER_ENTRY & (1u << i))
+							? per_cpu(mit_done, cpu).entries
+							: per_cpu(mit_done, cpu).n[i];
+		if (!(haxm_mit_on & (1u << i)))
+			n = 0; /* entries counts all; off ones ran at none */
 		seq_printf(m, "%s %s %llu\n", mit_names[i], haxm_mit_on & (1u << i) ? "on" : "off",
 			   (unsigned long long)n);
 	}

@@ -17,6 +17,9 @@
 #define HAXM_MIT_L1D	   (1u << 6) /* flush L1D before entry: L1TF */
 #define HAXM_MIT_IBPB_USER (1u << 7) /* IBPB before returning to user space: VMSCAPE */
 #define HAXM_MIT_COUNT	   8
+/* The ones vmenter.S runs at every entry or exit. */
+#define HAXM_MIT_PER_ENTRY \
+	(HAXM_MIT_VERW | HAXM_MIT_RSB | HAXM_MIT_RSB_LITE | HAXM_MIT_SPEC_CTRL | HAXM_MIT_BHB)
 
 #ifndef __ASSEMBLY__
 #include <linux/types.h>
