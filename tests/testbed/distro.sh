@@ -8,6 +8,7 @@
 #        distro.sh boot DISTRO PAYLOAD OUTDIR [run.sh options]
 #                  boot it with PAYLOAD (a testbed payload dir) in which haxm.ko
 #                  is replaced by the one DKMS builds from PAYLOAD's haxm-dkms
+#                  (or from HAXM_DKMS_DEB: a payload without one, e.g. QEMU's)
 # DISTRO: 6.1   the kernel of the installed linux-headers-amd64 (else bookworm's)
 #         6.12  bookworm-backports' linux-image-amd64 (adds that apt source)
 #         or a Debian kernel version such as 6.1.0-57-amd64.
@@ -161,7 +162,7 @@ boot() {
     local k=$1 payload=$2 out=$3 d deb
     shift 3
     d=$(fetch_locked "$k")
-    deb=$(ls "$payload"/haxm-dkms_*_all.deb) || die "no haxm-dkms package in $payload"
+    deb=${HAXM_DKMS_DEB:-$(ls "$payload"/haxm-dkms_*_all.deb)} || die "no haxm-dkms package in $payload"
     rm -rf "$out/payload" && mkdir -p "$out" && cp -a "$payload" "$out/payload"
     dkms_build "$k" "$deb" "$out/payload/haxm.ko"
     TESTBED_MODULES=$d/modules "$HERE/mkinitramfs.sh" "$out/testbed.cpio" "$out/payload"
