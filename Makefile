@@ -27,14 +27,15 @@ CORE_HDR := $(wildcard core/*.h core/*/*.h platform/linux/*.h include/uapi/*.h)
 PAYLOAD_BIN := $(B)/haxm-test $(B)/haxm-bench $(B)/haxm-fuzz $(B)/haxm $(DEB_TOOLS) $(DEB_DKMS)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(filter-out tests/unit/os_user.c,$(wildcard tests/unit/test_*.c)))
 
-.PHONY: all deps kernel module lib tools unit test test-unit test-build test-testbed test-debug bench bench-emulate fuzz fuzz-emulate torture test-qemu qemu demo fmt clean help
+.PHONY: all deps kernel module lib tools unit test test-unit test-build test-testbed test-distro test-debug bench bench-emulate fuzz fuzz-emulate torture test-qemu qemu demo fmt clean help
 .PHONY: install uninstall install-module install-tools install-dkms install-udev deb test-install
 all: module lib tools $(PAYLOAD_BIN) $(VMM_GUESTS) $(UNIT_TESTS)
 
 help:
 	@echo "make            build haxm.ko (for the testbed kernel), libhaxm, the haxm tool, the tests"
-	@echo "make test       unit tests, the build matrix, then the testbed with 1 and 2 emulated CPUs"
+	@echo "make test       unit tests, the build matrix, then the testbed with 1 and 2 emulated CPUs, QEMU, Debian's 6.1"
 	@echo "make test-build haxm.ko for Debian 12's kernels (6.1, rt, cloud, 6.12 backports) + objtool; core/ for win64"
+	@echo "make test-distro  the suite on Debian's own kernel (DISTRO=6.1|6.12 or KVER=), haxm.ko built by DKMS"
 	@echo "make test-qemu  unmodified QEMU -accel hax in the testbed: all variants + hax/kvm/tcg timing"
 	@echo "make test-debug the suite on a KASAN/lockdep/kmemleak kernel (slow; writes docs/debug-kernel.md)"
 	@echo "make bench      haxm vs kvm_intel side by side in the testbed, mitigations on and off (SHORT=1: a quick run; ONLY=a,b: those workloads, no results file)"
@@ -140,7 +141,21 @@ test: deps all $(B)/testbed.cpio $(B)/testbed-qemu.cpio $(DEB_TOOLS)
 	@SUMMARY=$(B)/unit/summary tests/unit/run.sh $(UNIT_TESTS) || true
 	@SUMMARY=$(B)/unit/summary tests/pkg/test-install.sh || true
 	@SUMMARY=$(B)/unit/summary tests/build/matrix.sh || true
-	@QEMU_INITRD=$(B)/testbed-qemu.cpio $(TESTBED)/suite.sh $(B)/testbed.cpio $$(cat $(B)/unit/summary)
+	@QEMU_INITRD=$(B)/testbed-qemu.cpio DISTRO_PAYLOAD=$(B)/payload \
+		$(TESTBED)/suite.sh $(B)/testbed.cpio $$(cat $(B)/unit/summary)
+
+# ---- Debian's prebuilt kernels (tests/testbed/distro.sh) --------------------
+# The whole suite on Debian's kernel: DISTRO=6.1 (that of the installed
+# linux-headers-amd64), DISTRO=6.12 (bookworm-backports) or KVER=6.1.0-NN-amd64;
+# haxm.ko is what DKMS builds from the haxm-dkms package for it. 2 CPUs
+# unless CPUS= is given; TEST= and APPEND= as for test-testbed.
+DISTRO ?= 6.1
+DISTRO_K = $(if $(filter command line,$(origin KVER)),$(KVER),$(DISTRO))
+test-distro: deps $(B)/payload
+	$(TESTBED)/distro.sh boot $(DISTRO_K) $(B)/payload $(B)/distro-$(DISTRO_K) \
+		--cpus $(if $(filter command line,$(origin CPUS)),$(CPUS),2) --timeout 3600 \
+		--append "haxm.kvm=1 $(if $(TEST),haxm.test=$(TEST)) $(APPEND)" \
+		--log $(B)/distro-$(DISTRO_K).log
 
 # ---- unmodified QEMU -accel hax (built once into $(HAXM_CACHE)/qemu) ------
 QEMU_BIN := $(HAXM_CACHE)/qemu/install/bin/qemu-system-x86_64

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Build an uncompressed newc initramfs: busybox, /init, KVM modules, PAYLOAD_DIR as /payload.
-# Usage: mkinitramfs.sh OUT.cpio PAYLOAD_DIR
+# Usage: [TESTBED_MODULES=DIR] mkinitramfs.sh OUT.cpio PAYLOAD_DIR
+# TESTBED_MODULES: the kernel modules (*.ko) of another kernel than the
+# testbed's (distro.sh: Debian's kvm, kvm-intel and their dependencies).
 set -euo pipefail
 
 [ $# -eq 2 ] || { echo "usage: $0 OUT.cpio PAYLOAD_DIR" >&2; exit 2; }
@@ -23,7 +25,11 @@ install -m 644 "$HERE/testbed-lib.sh" "$ROOT/lib/testbed.sh"
 
 # All modules of the testbed kernel (kvm, kvm-intel, irqbypass, ...), flat
 [ -f "$KDIR/modules.order" ] || { echo "mkinitramfs: kernel not built (run kernel.sh)" >&2; exit 1; }
-while read -r m; do cp "$KDIR/${m%.*}.ko" "$ROOT/lib/modules-haxm/"; done < "$KDIR/modules.order"
+if [ -n "${TESTBED_MODULES:-}" ]; then
+    cp "$TESTBED_MODULES"/*.ko "$ROOT/lib/modules-haxm/"
+else
+    while read -r m; do cp "$KDIR/${m%.*}.ko" "$ROOT/lib/modules-haxm/"; done < "$KDIR/modules.order"
+fi
 
 # Payload
 cp -a "$PAYLOAD/." "$ROOT/payload/"

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Boot the testbed kernel + an initramfs in Bochs, stream the serial console, judge the log.
 # Usage: run.sh [--cpus N] [--timeout SECONDS] [--cpu-model MODEL] [--log FILE]
-#               --initramfs FILE [--append "extra cmdline"]
+#               [--kernel BZIMAGE] --initramfs FILE [--append "extra cmdline"]
 # Env: TESTBED_KEEP=1 keeps the temp dir (bochsrc, ISO, bochs.log); TESTBED_IPS sets ips.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 IPS=${TESTBED_IPS:-100000000}   # emulated instructions per second (= TSC rate)
-CPUS=1 TIMEOUT=600 MODEL=corei7_skylake_x LOG= INITRD= APPEND=
+CPUS=1 TIMEOUT=600 MODEL=corei7_skylake_x LOG= INITRD= APPEND= KERNEL=
 usage() { sed -n '2,4p' "$0" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -16,15 +16,19 @@ while [ $# -gt 0 ]; do
         --cpu-model) MODEL=$2; shift 2 ;;
         --log) LOG=$2; shift 2 ;;
         --initramfs) INITRD=$2; shift 2 ;;
-        --append) APPEND=$2; shift 2 ;;
+        --kernel) KERNEL=$2; shift 2 ;;
+        --append) APPEND="$APPEND $2"; shift 2 ;;   # cumulative
         *) usage ;;
     esac
 done
 [ -n "$INITRD" ] && [ -f "$INITRD" ] || usage
 
-# Kernel (idempotent; seconds when up to date)
-KDIR=$("$HERE/kernel.sh" | tail -n1)
-KERNEL=$KDIR/arch/x86/boot/bzImage
+# Kernel: the testbed's (idempotent; seconds when up to date) or --kernel
+if [ -z "$KERNEL" ]; then
+    KDIR=$("$HERE/kernel.sh" | tail -n1)
+    KERNEL=$KDIR/arch/x86/boot/bzImage
+fi
+[ -f "$KERNEL" ] || usage
 
 # Base command line: serial console, fast TSC setup (Bochs' TSC counts instructions),
 # no panic reboot (the harness spots the panic and stops Bochs). clearcpuid: Bochs
@@ -95,6 +99,12 @@ BOCHS_PID=$!
 # Stream the console live; note when /init starts; stop Bochs early on a panic.
 tail -n +1 -F --pid="$BOCHS_PID" -s 0.2 "$TMP/serial.log" 2>/dev/null | while IFS= read -r line; do
     printf '%s\n' "$line" | tee -a "$LOG"
+    # The first line: BIOS, boot loader and the kernel's decompression are over
+    # (with earlyprintk; otherwise when the serial console is registered)
+    if [ ! -f "$TMP/first-line" ]; then
+        awk -v s="$START" -v e="$(date +%s.%N)" 'BEGIN { printf "testbed: first console line after %.1f s\n", e - s }' \
+            | tee "$TMP/first-line"
+    fi
     case "$line" in
         *"HAXM-TESTBED: init"*)
             # A second /init means the guest rebooted (e.g. triple fault): stop

@@ -1,28 +1,42 @@
 #!/usr/bin/env bash
 # The testbed part of `make test`: one boot with 1 CPU and one with 2 CPUs,
 # each running the whole in-guest suite; with QEMU_INITRD set, one more boot
-# (2 CPUs) running the CI set of the QEMU tests. Prints the totals last.
-# Usage: [QEMU_INITRD=FILE] suite.sh INITRAMFS [UNIT_PASSED UNIT_FAILED]
+# (2 CPUs) running the CI set of the QEMU tests; with DISTRO_PAYLOAD set (a
+# payload dir), one boot of Debian's stock 6.1 kernel (distro.sh) running
+# DISTRO_TEST, the CI subset of the suite. Prints the totals last.
+# Usage: [QEMU_INITRD=FILE] [DISTRO_PAYLOAD=DIR] suite.sh INITRAMFS [UNIT_PASSED UNIT_FAILED]
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 INITRD=$1 PASSED=${2:-0} FAILED=${3:-0}
 LOGDIR=$(dirname "$INITRD")
 
-for run in 1cpu 2cpu ${QEMU_INITRD:+qemu}; do
+# The distro boot's subset: the FPU state copies (FORTIFY), guest memory and
+# huge pages (hardened usercopy, init_on_alloc), the ioctl ABI, interrupts,
+# two VMs at once, the SYSCALL MSRs and host debug registers around guest
+# runs, NMIs, the entry/exit mitigations, haxm check and haxm run, the
+# packages.
+DISTRO_TEST=${DISTRO_TEST:-fpu,mem,huge,bad_pointers,ioctl,intr,two_vms,life,msr_syscall,debug_host,nmi,mitigations,vmm_check,vmm_multiboot_smp,pkg}
+RUNS="1cpu 2cpu ${QEMU_INITRD:+qemu} ${DISTRO_PAYLOAD:+distro}"
+for run in $RUNS; do
     cpus=${run%cpu} initrd=$INITRD append=haxm.kvm=1 timeout=1500
     # 2 CPUs: every entry/exit mitigation forced on (the testbed's CPU needs none)
     [ "$run" = 2cpu ] && append="haxm.kvm=1 haxm.force_mitigations=1"
     [ "$run" = qemu ] && cpus=2 initrd=$QEMU_INITRD append= timeout=1800
     echo "== testbed: $run"
-    "$HERE/run.sh" --cpus "$cpus" --timeout "$timeout" --initramfs "$initrd" --append "$append" \
-        --log "$LOGDIR/testbed-$run.log" | tee "$LOGDIR/testbed-$run.out"
+    if [ "$run" = distro ]; then
+        "$HERE/distro.sh" boot 6.1 "$DISTRO_PAYLOAD" "$LOGDIR/distro-ci" --cpus 2 --timeout 1800 \
+            --append "haxm.kvm=1 haxm.test=$DISTRO_TEST" --log "$LOGDIR/testbed-$run.log"
+    else
+        "$HERE/run.sh" --cpus "$cpus" --timeout "$timeout" --initramfs "$initrd" --append "$append" \
+            --log "$LOGDIR/testbed-$run.log"
+    fi 2>&1 | tee "$LOGDIR/testbed-$run.out"
     out=$(tail -n 1 "$LOGDIR/testbed-$run.out")
     p=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' <<<"$out")
     f=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' <<<"$out")
     if [ -z "$p" ]; then p=0 f=1; echo "FAIL: testbed-$run: no result line"; fi
     PASSED=$((PASSED + p)) FAILED=$((FAILED + f))
 done
-for run in 1cpu 2cpu ${QEMU_INITRD:+qemu}; do
+for run in $RUNS; do
     sed -n "s/^testbed: boot to/testbed ($run): boot to/p" "$LOGDIR/testbed-$run.out"
 done
 echo "$PASSED passed, $FAILED failed"

@@ -2,9 +2,20 @@
 # Payload scripts use them with:  . /lib/testbed.sh
 MODDIR=/lib/modules-haxm
 
+# MODULE.param=value words of the kernel command line, as "param=value":
+# what modprobe would pass to insmod (the kernel passes them only to
+# built-in code; busybox insmod does not read them).
+cmdline_params() {
+    for w in $(cat /proc/cmdline); do
+        case "$w" in "$1".*=*) echo "${w#"$1".}" ;; esac
+    done
+}
+
 # Load the reference KVM (irqbypass, kvm, kvm-intel); extra args go to kvm-intel.
 load_kvm() {
-    insmod $MODDIR/irqbypass.ko && insmod $MODDIR/kvm.ko && insmod $MODDIR/kvm-intel.ko "$@"
+    # shellcheck disable=SC2046
+    insmod $MODDIR/irqbypass.ko && insmod $MODDIR/kvm.ko $(cmdline_params kvm) &&
+        insmod $MODDIR/kvm-intel.ko $(cmdline_params kvm_intel) "$@"
 }
 
 # Unload it again (VMX can be owned by only one hypervisor at a time).

@@ -341,6 +341,36 @@ static void test_build_msr_unreadable(void **state)
 	expect(&r, "ept", "unknown (MSR 0x48b: Input/output error)", CHECK_WARN);
 }
 
+/* No msr driver (Debian: a module): /proc/cpuinfo's vmx flags answer. */
+static void test_build_vmx_flags(void **state)
+{
+	struct check_report r;
+	struct host_info h;
+
+	(void)state;
+	good_host(&h);
+	h.fc_err = h.procbased_err = h.procbased2_err = ENOENT;
+	h.vmx_flags_read = true;
+	h.vmx_flag_ept = h.vmx_flag_ug = true;
+	check_build(&h, &r);
+	assert_true(r.can_run);
+	expect(&r, "feature_control", "unknown (no /dev/cpu/0/msr)", CHECK_WARN);
+	expect(&r, "ept", "yes (/proc/cpuinfo vmx flags)", CHECK_OK);
+	expect(&r, "unrestricted_guest", "yes (/proc/cpuinfo vmx flags)", CHECK_OK);
+	expect(&r, "vpid", "no (/proc/cpuinfo vmx flags)", CHECK_WARN);
+
+	h.vmx_flag_ug = false;
+	check_build(&h, &r);
+	assert_false(r.can_run);
+	expect(&r, "unrestricted_guest", "no (/proc/cpuinfo vmx flags)", CHECK_FAIL);
+
+	/* The MSRs, when readable, are the answer: the flags are not read. */
+	good_host(&h);
+	h.vmx_flags_read = true;
+	check_build(&h, &r);
+	expect(&r, "ept", "yes", CHECK_OK);
+}
+
 static void test_build_module(void **state)
 {
 	struct check_report r;
@@ -494,6 +524,7 @@ int main(void)
 		cmocka_unit_test(test_build_cpu_features),
 		cmocka_unit_test(test_build_feature_control),
 		cmocka_unit_test(test_build_msr_unreadable),
+		cmocka_unit_test(test_build_vmx_flags),
 		cmocka_unit_test(test_build_module),
 		cmocka_unit_test(test_build_mitigations),
 		cmocka_unit_test(test_print),

@@ -128,6 +128,12 @@ static void add_yes_no(struct check_report *r, const char *key, bool yes, enum c
 	add(r, key, yes ? CHECK_OK : if_no, "%s", yes ? "yes" : "no");
 }
 
+/* The same from /proc/cpuinfo's "vmx flags", saying so. */
+static void add_flag(struct check_report *r, const char *key, bool yes, enum check_status if_no)
+{
+	add(r, key, yes ? CHECK_OK : if_no, "%s (" HOST_CPUINFO " vmx flags)", yes ? "yes" : "no");
+}
+
 static void build_cpu(const struct host_info *h, struct check_report *r)
 {
 	bool has_ext1 = h->ext_max >= 0x80000001;
@@ -182,6 +188,13 @@ static void build_vmx_features(const struct host_info *h, struct check_report *r
 	if (!err && (h->procbased >> 63)) {
 		msr = MSR_IA32_VMX_PROCBASED_CTLS2;
 		err = h->procbased2_err;
+	}
+	if (err && h->vmx_flags_read) {
+		/* What the kernel read from the same MSRs at boot. */
+		add_flag(r, "ept", h->vmx_flag_ept, CHECK_FAIL);
+		add_flag(r, "unrestricted_guest", h->vmx_flag_ug, CHECK_FAIL);
+		add_flag(r, "vpid", h->vmx_flag_vpid, CHECK_WARN);
+		return;
 	}
 	if (err) {
 		add_msr_unknown(r, "ept", CHECK_WARN, msr, err);

@@ -2,8 +2,8 @@
 /* Host probing for `haxm check`: CPUID, MSRs, sysfs and /dev/HAX. */
 #include <cpuid.h>
 #include <errno.h>
-#include <stdio.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -68,6 +68,38 @@ static int host_read_text(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+/* Whether the space-separated list @flags has the word @word. */
+static bool has_word(const char *flags, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p;
+
+	for (p = strstr(flags, word); p; p = strstr(p + 1, word))
+		if ((p == flags || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || !p[n]))
+			return true;
+	return false;
+}
+
+static void host_probe_vmx_flags(struct host_info *h)
+{
+	char line[4096];
+	FILE *f = fopen(HOST_CPUINFO, "re");
+
+	if (!f)
+		return;
+	/* The first CPU's line: "vmx flags\t: vnmi preemption_timer ..." */
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "vmx flags", 9) || !strchr(line, ':'))
+			continue;
+		h->vmx_flags_read = true;
+		h->vmx_flag_ept = has_word(line, "ept");
+		h->vmx_flag_ug = has_word(line, "unrestricted_guest");
+		h->vmx_flag_vpid = has_word(line, "vpid");
+		break;
+	}
+	fclose(f);
+}
+
 static void host_probe_module(struct host_info *h)
 {
 	struct stat st;
@@ -98,5 +130,6 @@ void host_probe(struct host_info *h)
 	memset(h, 0, sizeof(*h));
 	host_probe_cpuid(h);
 	host_probe_msrs(h);
+	host_probe_vmx_flags(h);
 	host_probe_module(h);
 }

@@ -13,6 +13,7 @@
 #define HOST_SYS_KVM_INTEL "/sys/module/kvm_intel"
 #define HOST_SYS_HAXM	   "/sys/module/haxm"
 #define HOST_SYS_HAXM_MIT  "/sys/module/haxm/parameters/mitigations"
+#define HOST_CPUINFO	   "/proc/cpuinfo"
 
 /* CPUID bits (SDM vol. 2A, CPUID). */
 #define CPUID_1_ECX_VMX	      (1u << 5)
@@ -39,6 +40,13 @@ struct host_info {
 	uint64_t procbased;
 	int procbased2_err;
 	uint64_t procbased2;
+	/*
+	 * The kernel's own reading of those MSRs: the "vmx flags" line of
+	 * /proc/cpuinfo (X86_VMX_FEATURE_NAMES, Linux 5.8+), for when the msr
+	 * module is not loaded (Debian's kernels build it as a module).
+	 */
+	bool vmx_flags_read;
+	bool vmx_flag_ept, vmx_flag_ug, vmx_flag_vpid;
 	bool kvm_intel;	  /* /sys/module/kvm_intel exists */
 	bool haxm_loaded; /* /sys/module/haxm exists */
 	int dev_err;	  /* stat(/dev/HAX) */
