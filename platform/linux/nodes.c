@@ -450,6 +450,9 @@ static int hax_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
 	unsigned long i, n = vma_pages(vma);
 	int r;
 
+	/* As the ioctls: the tunnel goes only into the VM owner's address space. */
+	if (v->vm->mm != current->mm)
+		return -EPERM;
 	if (vma->vm_pgoff + n > 2)
 		return -EINVAL;
 	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY;

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Races across threads and processes: opens of a VM's nodes racing with the
- * VM's last close (the VM must be alive or gone, never half-freed).
+ * Races and ownership across threads and processes: opens of a VM's nodes
+ * racing with the VM's last close (the VM must be alive or gone, never
+ * half-freed), and a forked child (another mm) refused what only the
+ * creating process may do with descriptors it inherited.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -250,4 +253,94 @@ TEST(race_open_vs_last_close)
 	CHECK(rc.opened + rc.ebusy > 0);
 	CHECK(rc.enxio > 0);
 	return counts_expect(&base);
+}
+
+/* ---- ownership: a forked child and the parent's descriptors -------------- */
+
+/*
+ * The child may not map the parent's tunnel through the inherited vCPU
+ * descriptor (EPERM, as the vCPU ioctls say); the owner still maps the very
+ * pages SETUP_TUNNEL gave it.
+ */
+VM_TEST(own_child_mmap_refused, 64 << 10)
+{
+	volatile uint8_t *again;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		int bad = 0;
+		void *p;
+
+		p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, c->vcpu_fd, 0);
+		if (p != MAP_FAILED || errno != EPERM)
+			bad |= 1;
+		p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, c->vcpu_fd, 4096);
+		if (p != MAP_FAILED || errno != EPERM)
+			bad |= 2;
+		p = mmap(NULL, 2 * 4096, PROT_READ, MAP_SHARED, c->vcpu_fd, 0);
+		if (p != MAP_FAILED || errno != EPERM)
+			bad |= 4;
+		_exit(bad);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+	/* The owner maps the I/O buffer again: the same page. */
+	again = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, c->vcpu_fd, 4096);
+	CHECK(again != MAP_FAILED);
+	c->iobuf[100] = 0x5a;
+	CHECK_EQ(again[100], 0x5a);
+	again[101] = 0xa5;
+	CHECK_EQ(c->iobuf[101], 0xa5);
+	munmap((void *)again, 4096);
+	return 0;
+}
+
+/*
+ * Through the parent's /dev/HAX descriptor the child may ask (VERSION,
+ * CAPABILITY) but not create, destroy or set limits (EPERM); the parent's
+ * VM is untouched and the parent still creates and destroys through it.
+ */
+VM_TEST(own_child_sys_ioctls_refused, 64 << 10)
+{
+	uint32_t id;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct hax_module_version v;
+		struct hax_capabilityinfo ci;
+		int bad = 0;
+
+		if (hax_get_version(c->sys_fd, &v) || hax_get_capability(c->sys_fd, &ci))
+			bad |= 1;
+		if (hax_create_vm(c->sys_fd, &id) != -1 || errno != EPERM)
+			bad |= 2;
+		if (hax_destroy_vm(c->sys_fd, c->vm_id) != -1 || errno != EPERM)
+			bad |= 4;
+		if (hax_set_memlimit(c->sys_fd, 0, 0) != -1 || errno != EPERM)
+			bad |= 8;
+		_exit(bad);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+	/* The parent's VM is alive and still held by the parent's descriptor. */
+	CHECK_ERRNO(hax_open_vm(c->vm_id), EBUSY);
+	if (vm_load_spin(c) || vm_run_cut(c, 100))
+		return 1;
+	CHECK_OK(hax_set_memlimit(c->sys_fd, 0, 0));
+	CHECK_OK(hax_create_vm(c->sys_fd, &id));
+	CHECK(id != c->vm_id);
+	CHECK_OK(hax_destroy_vm(c->sys_fd, id));
+	CHECK_ERRNO(hax_destroy_vm(c->sys_fd, id), ENOENT);
+	/* The parent's own VM: destroying drops this descriptor's hold only. */
+	CHECK_OK(hax_destroy_vm(c->sys_fd, c->vm_id));
+	CHECK_ERRNO(hax_open_vm(c->vm_id), EBUSY);
+	return 0;
 }
