@@ -657,12 +657,19 @@ static pid_t child_start(struct fuzz_thread *t, int fd, const char *path)
 static void child_reap(pid_t pid)
 {
 	int st = 0;
+	pid_t w;
 
 	if (pid <= 0)
 		return;
-	waitpid(pid, &st, 0);
-	fuzz_record_exact(IDX_CHILD, WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1, EIO, true,
-			  (const int[]){ 0 });
+	/*
+	 * The thread's 3 ms timer interrupts the wait (no SA_RESTART): without
+	 * the loop the child's verdict was lost, and a child still running
+	 * when the fuzzer exited held the parent's VMs past the leak check.
+	 */
+	while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+		;
+	fuzz_record_exact(IDX_CHILD, w == pid && WIFEXITED(st) && !WEXITSTATUS(st) ? 0 : -1, EIO,
+			  true, (const int[]){ 0 });
 }
 
 /* A child process inherits the fds: every call must be refused, harmlessly. */
