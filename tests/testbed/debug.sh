@@ -44,13 +44,13 @@ if [ -n "${RESULTS:-}" ]; then
         echo "- kernel: $(grep -m1 -o 'Linux version [^ ]*' "$out" || echo '?'), configured by"
         echo "  tests/testbed/kernel.config + tests/testbed/kernel-$HAXM_KERNEL.config"
         echo "- Bochs, corei7_skylake_x, 2 CPUs; $(grep -m1 -o 'boot to /init took.*' "$out" || echo 'boot time: not reported')"
-        echo "- tests: ${TEST:+the subset TEST=$TEST}${TEST:-the whole suite}"
+        if [ -n "${TEST:-}" ]; then echo "- tests: the subset TEST=$TEST"; else echo "- tests: the whole suite"; fi
         echo "- wall time: ${secs} s (boot, tests, dmesg dump), exit status $rc"
         echo "- in-guest tests: $(grep -m1 -o 'haxm-test: [0-9]* passed, [0-9]* failed' "$out" || echo 'no summary')"
         echo "- fuzzer: $(grep -m1 -o 'FUZZ: [0-9]* calls, [0-9]* guest runs.*' "$out" || echo 'not run')"
         echo "- kmemleak scan: $(grep -m1 -o '^[A-Z]*: kmemleak-clean' "$out" || echo 'not run')"
         echo "- kernel reports (KASAN, KCSAN, lockdep, BUG, WARNING) in the console and dmesg:" \
-            "$(grep -cE 'KASAN|KCSAN|BUG:|WARNING:|possible circular|inconsistent lock' "$out" || true)"
+            "$(grep -cE 'KASAN:|KCSAN:|BUG:|WARNING:|possible circular|inconsistent lock' "$out" || true)"
         echo "- FAIL lines: $(grep -c '^FAIL' "$out" || true)"
         grep '^FAIL' "$out" | sed 's/^/  - /' || true
         echo "- result: $(tail -n1 "$out")"
