@@ -109,5 +109,13 @@ bool fuzz_pick_region(struct fuzz_thread *t, struct fuzz_region *out);
 int fuzz_args_init(void);
 void fuzz_step(struct fuzz_thread *t);
 const char *fuzz_ioctl_name(int which);
+unsigned long fuzz_ioctl_nr(int which);
+/* A read-write argument page (a PROT_NONE guard page follows it). */
+extern uint8_t *fuzz_arg_page;
+
+/* races.c: a child process tries a descriptor of the pool; racers open a
+ * VM's or vCPU's node while its last descriptor may be closing. */
+void fuzz_do_child(struct fuzz_thread *t);
+void fuzz_do_race(struct fuzz_thread *t);
 
 #endif /* HAXM_FUZZ_H */
