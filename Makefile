@@ -27,7 +27,7 @@ CORE_HDR := $(wildcard core/*.h core/*/*.h platform/linux/*.h include/uapi/*.h)
 PAYLOAD_BIN := $(B)/haxm-test $(B)/haxm-bench $(B)/haxm-fuzz $(B)/haxm $(DEB_TOOLS) $(DEB_DKMS)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(filter-out tests/unit/os_user.c,$(wildcard tests/unit/test_*.c)))
 
-.PHONY: all deps kernel module lib tools unit test test-unit test-build test-testbed test-distro test-debug bench bench-emulate fuzz fuzz-emulate torture test-qemu qemu demo fmt clean help
+.PHONY: all deps kernel module lib tools unit test test-unit test-build test-testbed test-distro test-debug test-kcsan bench bench-emulate fuzz fuzz-emulate torture test-qemu qemu demo fmt clean help
 .PHONY: install uninstall install-module install-tools install-dkms install-udev deb test-install
 all: module lib tools $(PAYLOAD_BIN) $(VMM_GUESTS) $(UNIT_TESTS)
 
@@ -38,6 +38,7 @@ help:
 	@echo "make test-distro  the suite on Debian's own kernel (DISTRO=6.1|6.12 or KVER=), haxm.ko built by DKMS"
 	@echo "make test-qemu  unmodified QEMU -accel hax in the testbed: all variants + hax/kvm/tcg timing"
 	@echo "make test-debug the suite on a KASAN/lockdep/kmemleak kernel (slow; writes docs/debug-kernel.md)"
+	@echo "make test-kcsan the suite on a KCSAN (data-race) kernel (slow; TEST=... for a subset)"
 	@echo "make bench      haxm vs kvm_intel side by side in the testbed, mitigations on and off (SHORT=1: a quick run; ONLY=a,b: those workloads, no results file)"
 	@echo "make fuzz       the long ABI fuzzer run (FUZZ_CALLS=1000000) in the testbed"
 	@echo "make torture    the long guest torture run (10 000 random guests) in the testbed"
@@ -212,7 +213,13 @@ bench: deps $(B)/testbed.cpio $(if $(BENCH_FULL),$(B)/bench-linux.cpio)
 # The suite on the debug kernel (KASAN, lockdep, kmemleak); records the
 # result in docs/debug-kernel.md.
 test-debug: deps all $(B)/payload
-	@RESULTS=docs/debug-kernel.md $(TESTBED)/debug.sh $(B)/debug $(B)/payload
+	@RESULTS=docs/debug-kernel.md TEST="$(TEST)" $(TESTBED)/debug.sh $(B)/debug $(B)/payload
+
+# The suite (or TEST=...) on the KCSAN kernel (data races); records the result
+# in the "Last KCSAN run" section of docs/debug-kernel.md.
+test-kcsan: deps all $(B)/payload
+	@HAXM_KERNEL=kcsan RESULTS=docs/debug-kernel.md RESULTS_SECTION="## Last KCSAN run" \
+		TEST="$(TEST)" $(TESTBED)/debug.sh $(B)/kcsan $(B)/payload
 
 # The long ABI fuzzer run (a million calls, or FUZZ_CALLS; the short one is
 # in make test).

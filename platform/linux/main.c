@@ -7,6 +7,7 @@
 #include <linux/cpuhotplug.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/syscore_ops.h>
 #include <linux/uaccess.h>
@@ -20,10 +21,15 @@
 
 static enum cpuhp_state hax_cpuhp_state;
 
-/* One /dev/HAX file: the VMs it created and still owns (bit = VM id). */
+/*
+ * One /dev/HAX file: the VMs it created and still owns (bit = VM id), and
+ * the address space of the process that opened it (held, so the address
+ * identifies that process for as long as the file is open).
+ */
 struct hax_sys_file {
 	struct mutex lock;
 	u64 owned;
+	struct mm_struct *mm;
 };
 
 static_assert(HAX_MAX_VMS <= 64, "owned VMs are a 64-bit mask");
@@ -34,7 +40,13 @@ static int hax_sys_open(struct inode *inode, struct file *filp)
 
 	if (!sf)
 		return -ENOMEM;
+	if (!current->mm) {
+		kfree(sf);
+		return -EPERM;
+	}
 	mutex_init(&sf->lock);
+	mmgrab(current->mm);
+	sf->mm = current->mm;
 	filp->private_data = sf;
 	return 0;
 }
@@ -47,6 +59,7 @@ static int hax_sys_release(struct inode *inode, struct file *filp)
 	for (id = 0; id < HAX_MAX_VMS; id++)
 		if (sf->owned & (1ULL << id))
 			hax_vm_node_put_id(id);
+	mmdrop(sf->mm);
 	kfree(sf);
 	return 0;
 }
@@ -61,6 +74,13 @@ static long hax_sys_ioctl(struct file *filp, unsigned int cmd, unsigned long arg
 	u32 id;
 	int r;
 
+	/*
+	 * The queries answer anyone holding the descriptor; what changes state
+	 * (the VMs this descriptor owns) is for the process that opened it, as
+	 * a VM's and a vCPU's ioctls are for the VM's owner.
+	 */
+	if (cmd != HAX_IOCTL_VERSION && cmd != HAX_IOCTL_CAPABILITY && sf->mm != current->mm)
+		return -EPERM;
 	switch (cmd) {
 	case HAX_IOCTL_VERSION:
 		return copy_to_user(argp, &ver, sizeof(ver)) ? -EFAULT : 0;

@@ -4,6 +4,13 @@
  * minor = VM id for VMs, HAX_MAX_VMS + vm * HAX_MAX_VCPUS + vcpu for vCPUs.
  * Nodes are 0600, owned by the creating user; only the creating process may
  * open them, once at a time.
+ *
+ * Lifetime: open() finds a VM in hax_vms[] and takes its reference under
+ * hax_vms_lock; the last put takes that lock too (kref_put_mutex()) and
+ * unpublishes the VM before anything of it is freed, so open() sees a live
+ * VM or none. Its id (node names, minors, debugfs directory) stays taken in
+ * hax_vm_ids until the teardown is over. A vCPU is found and destroyed under
+ * its VM's lock, which the destroy holds until its node is gone.
  */
 #include <linux/cdev.h>
 #include <linux/cred.h>
@@ -22,8 +29,11 @@
 static dev_t hax_devt;
 static struct cdev hax_cdev;
 static struct class *hax_class;
-static DEFINE_MUTEX(hax_vms_lock); /* hax_vms[] */
+static DEFINE_MUTEX(hax_vms_lock); /* hax_vms[], hax_vm_ids */
+/* The VMs open() may find: from creation to the last put of their reference. */
 static struct hax_vm_node *hax_vms[HAX_MAX_VMS];
+/* The ids in use: from creation until the VM's teardown has finished. */
+static DECLARE_BITMAP(hax_vm_ids, HAX_MAX_VMS);
 
 const struct file_operations hax_vm_fops;
 const struct file_operations hax_vcpu_fops;
@@ -102,11 +112,16 @@ static unsigned int vcpu_minor(u32 vm_id, u32 vcpu_id)
 
 /* ---- lifetime ------------------------------------------------------------ */
 
-static void hax_vm_node_release(struct kref *ref)
+/* Called by the last put with hax_vms_lock held; drops it. */
+static void hax_vm_node_release(struct kref *ref) __releases(&hax_vms_lock)
 {
 	struct hax_vm_node *vmn = container_of(ref, struct hax_vm_node, ref);
 	u32 id = vmn->vm->id;
 	int i;
+
+	/* Unpublish first: no open() can find the VM from here on. */
+	hax_vms[id] = NULL;
+	mutex_unlock(&hax_vms_lock);
 
 	hax_debugfs_vm_remove(vmn);
 	for (i = 0; i < HAX_MAX_VCPUS; i++) {
@@ -122,15 +137,16 @@ static void hax_vm_node_release(struct kref *ref)
 	mmdrop(vmn->vm->mm);
 	vm_destroy(vmn->vm);
 	kfree(vmn);
+	/* The node names and the debugfs directory are gone: the id may be reused. */
 	mutex_lock(&hax_vms_lock);
-	hax_vms[id] = NULL;
+	clear_bit(id, hax_vm_ids);
 	mutex_unlock(&hax_vms_lock);
 	module_put(THIS_MODULE);
 }
 
 static void hax_vm_node_put(struct hax_vm_node *vmn)
 {
-	kref_put(&vmn->ref, hax_vm_node_release);
+	kref_put_mutex(&vmn->ref, hax_vm_node_release, &hax_vms_lock);
 }
 
 int hax_vm_node_create(u32 *out_id)
@@ -144,9 +160,8 @@ int hax_vm_node_create(u32 *out_id)
 	kref_init(&vmn->ref);
 	mutex_init(&vmn->lock);
 	mutex_lock(&hax_vms_lock);
-	for (id = 0; id < HAX_MAX_VMS && hax_vms[id]; id++)
-		;
-	if (id == HAX_MAX_VMS) {
+	id = find_first_zero_bit(hax_vm_ids, HAX_MAX_VMS);
+	if (id >= HAX_MAX_VMS) {
 		r = -ENOSPC;
 		goto fail;
 	}
@@ -162,6 +177,7 @@ int hax_vm_node_create(u32 *out_id)
 	/* Hold the mm_struct so that its address identifies the owner. */
 	mmgrab(current->mm);
 	hax_debugfs_vm_add(vmn);
+	set_bit(id, hax_vm_ids);
 	hax_vms[id] = vmn;
 	/* A VM keeps the module loaded until it is gone. */
 	__module_get(THIS_MODULE);
@@ -189,11 +205,10 @@ int hax_vm_node_put_id(u32 id)
 
 int hax_vm_count(void)
 {
-	int i, n = 0;
+	int n;
 
 	mutex_lock(&hax_vms_lock);
-	for (i = 0; i < HAX_MAX_VMS; i++)
-		n += !!hax_vms[i];
+	n = bitmap_weight(hax_vm_ids, HAX_MAX_VMS);
 	mutex_unlock(&hax_vms_lock);
 	return n;
 }
@@ -216,7 +231,10 @@ static int hax_node_open(struct inode *inode, struct file *filp)
 		mutex_unlock(&hax_vms_lock);
 		return -ENXIO;
 	}
-	/* A VM on its way out (count 0) is as good as gone. */
+	/*
+	 * The last put unpublishes under hax_vms_lock before it frees, so a
+	 * VM found here is alive; a count of 0 cannot be seen (kept as a guard).
+	 */
 	if (!kref_get_unless_zero(&vmn->ref))
 		vmn = NULL;
 	mutex_unlock(&hax_vms_lock);
@@ -315,14 +333,19 @@ static int hax_vcpu_node_destroy(struct hax_vm_node *vmn, u32 id)
 		r = -ENOENT;
 	else if (atomic_read(&vn->opened))
 		r = -EBUSY;
-	else
-		vmn->vcpus[id] = NULL;
-	mutex_unlock(&vmn->lock);
-	if (r)
+	if (r) {
+		mutex_unlock(&vmn->lock);
 		return r;
+	}
+	/*
+	 * Under the lock to the end: a VCPU_CREATE of the same id in another
+	 * thread must not add its node or debugfs directory while these exist.
+	 */
+	vmn->vcpus[id] = NULL;
 	hax_debugfs_vcpu_remove(vn);
 	hax_node_del(vn->dev);
 	vcpu_destroy(vn->vcpu);
+	mutex_unlock(&vmn->lock);
 	kfree(vn);
 	return 0;
 }
@@ -429,6 +452,9 @@ static int hax_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
 	unsigned long i, n = vma_pages(vma);
 	int r;
 
+	/* As the ioctls: the tunnel goes only into the VM owner's address space. */
+	if (v->vm->mm != current->mm)
+		return -EPERM;
 	if (vma->vm_pgoff + n > 2)
 		return -EINVAL;
 	hax_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY);

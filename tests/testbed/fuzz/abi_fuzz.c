@@ -70,6 +70,31 @@ void fuzz_record(int which, long r, int err)
 	}
 }
 
+void fuzz_record_exact(int which, long r, int err, bool may_succeed, const int *errs)
+{
+	struct fuzz_stat *s = &fz.stats[which];
+	const int *e;
+
+	__atomic_add_fetch(&fz.calls, 1, __ATOMIC_RELAXED);
+	if (r >= 0) {
+		__atomic_add_fetch(&s->ok, 1, __ATOMIC_RELAXED);
+		if (!may_succeed) {
+			__atomic_add_fetch(&fz.unexpected, 1, __ATOMIC_RELAXED);
+			printf("FUZZ: unexpected: %s succeeded\n", fuzz_ioctl_name(which));
+		}
+		return;
+	}
+	if (err > 0 && err < FUZZ_MAX_ERRNO)
+		__atomic_add_fetch(&s->err[err], 1, __ATOMIC_RELAXED);
+	for (e = errs; *e && *e != err; e++)
+		;
+	if (!*e) {
+		__atomic_add_fetch(&fz.unexpected, 1, __ATOMIC_RELAXED);
+		printf("FUZZ: unexpected: %s -> errno %d (%s)\n", fuzz_ioctl_name(which), err,
+		       strerror(err));
+	}
+}
+
 uint64_t fuzz_rand(struct fuzz_thread *t)
 {
 	/* xorshift64* */

@@ -51,6 +51,8 @@ static const struct {
 	[IDX_MMAP_TUNNEL] = { "mmap-tunnel", 0, FD_ANY },
 	[IDX_CHILD] = { "child", 0, FD_ANY },
 	[IDX_OTHER] = { "other", 0, FD_ANY },
+	[IDX_RACE_OPEN] = { "race-open", 0, FD_ANY },
+	[IDX_RACE_USE] = { "race-use", 0, FD_ANY },
 };
 
 const char *fuzz_ioctl_name(int which)
@@ -58,8 +60,14 @@ const char *fuzz_ioctl_name(int which)
 	return ioctls[which].name;
 }
 
+unsigned long fuzz_ioctl_nr(int which)
+{
+	return ioctls[which].nr;
+}
+
 /* Argument memory: a read-write page followed by a PROT_NONE guard page, and a read-only page. */
 static uint8_t *arg_page, *ro_page;
+uint8_t *fuzz_arg_page;
 
 /*
  * Regions (guest RAM) live in slots of a window reserved at the start. A VM
@@ -84,6 +92,7 @@ int fuzz_args_init(void)
 		return perror("mprotect"), -1;
 	arg_page = p;
 	ro_page = p + 2 * PG;
+	fuzz_arg_page = arg_page;
 	region_window = mmap(NULL, REGION_SLOTS * REGION_SLOT, PROT_NONE,
 			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (region_window == MAP_FAILED)
@@ -562,37 +571,6 @@ static void do_build(struct fuzz_thread *t)
 	add_evict(t, &sys);
 }
 
-/* A child process inherits the fds: every call must be refused, harmlessly. */
-static void do_child(struct fuzz_thread *t)
-{
-	struct fuzz_fd f;
-	pid_t pid;
-
-	if (fuzz_pick_fd(t, FD_ANY, &f) < 0)
-		return;
-	pid = fork();
-	if (pid == 0) {
-		int i, bad = 0;
-
-		for (i = 0; i < 8; i++) {
-			int which = fuzz_rand(t) % IDX_OPEN;
-
-			errno = 0;
-			if (ioctl(f.fd, ioctls[which].nr, arg_page) == 0 &&
-			    ioctls[which].kind != FD_SYS)
-				bad = 1; /* only the creator's process may use VM and vCPU nodes */
-		}
-		_exit(bad);
-	}
-	if (pid > 0) {
-		int st = 0;
-
-		waitpid(pid, &st, 0);
-		fuzz_record(IDX_CHILD, WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1, EIO);
-		__atomic_add_fetch(&fz.forks, 1, __ATOMIC_RELAXED);
-	}
-}
-
 void fuzz_step(struct fuzz_thread *t)
 {
 	unsigned int dice = fuzz_rand(t) % 100;
@@ -608,7 +586,9 @@ void fuzz_step(struct fuzz_thread *t)
 	} else if (dice < 17) {
 		do_region(t, false, NULL);
 	} else if (dice < 18) {
-		do_child(t);
+		fuzz_do_child(t);
+	} else if (dice < 20) {
+		fuzz_do_race(t);
 	} else if (dice < 30) {
 		if (fuzz_pick_fd(t, FD_VCPU, &f) >= 0)
 			do_run(t, &f);

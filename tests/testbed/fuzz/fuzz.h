@@ -61,6 +61,8 @@ enum {
 	IDX_MMAP_TUNNEL,
 	IDX_CHILD,
 	IDX_OTHER,
+	IDX_RACE_OPEN,
+	IDX_RACE_USE,
 	FUZZ_NR_IOCTLS
 };
 
@@ -88,6 +90,11 @@ extern struct fuzz fz;
 uint64_t fuzz_rand(struct fuzz_thread *t);
 /* Count a call's result; an errno outside the expected set is a finding. */
 void fuzz_record(int which, long r, int err);
+/*
+ * The same for a call whose outcome is known exactly: success only if
+ * @may_succeed, and only the errnos in the 0-terminated list @errs.
+ */
+void fuzz_record_exact(int which, long r, int err, bool may_succeed, const int *errs);
 int fuzz_pick_fd(struct fuzz_thread *t, enum fd_kind kind, struct fuzz_fd *out);
 /* Into a free slot; when there is none, into slot @evict % FUZZ_MAX_FDS,
  * whose fd is closed, or with @evict < 0 the new fd is closed instead. */
@@ -102,5 +109,13 @@ bool fuzz_pick_region(struct fuzz_thread *t, struct fuzz_region *out);
 int fuzz_args_init(void);
 void fuzz_step(struct fuzz_thread *t);
 const char *fuzz_ioctl_name(int which);
+unsigned long fuzz_ioctl_nr(int which);
+/* A read-write argument page (a PROT_NONE guard page follows it). */
+extern uint8_t *fuzz_arg_page;
+
+/* races.c: a child process tries a descriptor of the pool; racers open a
+ * VM's or vCPU's node while its last descriptor may be closing. */
+void fuzz_do_child(struct fuzz_thread *t);
+void fuzz_do_race(struct fuzz_thread *t);
 
 #endif /* HAXM_FUZZ_H */
