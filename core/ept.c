@@ -193,6 +193,41 @@ bool ept_unmap(struct ept *ept, u64 gpa, u64 size)
 	return removed;
 }
 
+bool ept_write_protect(struct ept *ept, u64 gpa, u64 size)
+{
+	bool changed = false;
+	u64 end = gpa + size;
+
+	if (end > (1ULL << EPT_GPA_BITS) || end < gpa)
+		end = 1ULL << EPT_GPA_BITS;
+	while (gpa < end) {
+		int err = 0;
+		struct ept_node *pd = ept_table(ept, gpa, 1, false, &err);
+		u64 next = (gpa | (EPT_HUGE_SIZE - 1)) + 1;
+		unsigned int i = ept_index(gpa, 1);
+
+		if (pd && (((u64 *)pd->page.va)[i] & EPT_LARGE)) {
+			/* split by refaulting: the block's pages come back as 4 KiB leaves */
+			changed |= ept_unmap(ept, gpa, HAX_PAGE_SIZE);
+		} else if (pd && pd->children[i]) {
+			u64 *table = pd->children[i]->page.va;
+			u64 g;
+
+			for (g = gpa; g < end && g < next; g += HAX_PAGE_SIZE) {
+				unsigned int j = ept_index(g, 0);
+
+				if (table[j] & EPT_W) {
+					__atomic_store_n(&table[j], table[j] & ~EPT_W,
+							 __ATOMIC_RELEASE);
+					changed = true;
+				}
+			}
+		}
+		gpa = next;
+	}
+	return changed;
+}
+
 u64 ept_lookup(const struct ept *ept, u64 gpa)
 {
 	int err = 0;

@@ -63,6 +63,14 @@ void ept_node_release(struct ept_node *n);
  */
 bool ept_unmap(struct ept *ept, u64 gpa, u64 size);
 
+/*
+ * ept_write_protect() - take write access away in [@gpa, @gpa+@size): 4 KiB
+ * leaves lose EPT_W, a 2 MiB leaf the range touches goes as a whole (its
+ * pages refault as 4 KiB ones). Returns true when anything changed, so the
+ * caller must flush the EPT TLBs (INVEPT) before relying on it.
+ */
+bool ept_write_protect(struct ept *ept, u64 gpa, u64 size);
+
 /* ept_lookup() - the leaf entry for @gpa (EPT_LARGE: a 2 MiB one), 0 when unmapped. */
 u64 ept_lookup(const struct ept *ept, u64 gpa);
 
