@@ -82,18 +82,25 @@ int dirty_log_start(struct dirty_log *dl, const struct guest_mem *gm, struct ept
 	return 0;
 }
 
-int dirty_log_stop(struct dirty_log *dl, struct ept *ept, u64 gpa, u64 size, bool *flush)
+int dirty_log_stop(struct dirty_log *dl, struct ept *ept, u64 gpa, u64 size, bool *flush,
+		   struct ept_node **freed)
 {
 	int i = range_exact(dl, gpa, size);
 
 	*flush = false;
+	*freed = NULL;
 	if (i < 0)
 		return i;
 	os_free(dl->r[i].bits);
 	dl->r[i] = dl->r[--dl->n];
 	dl->r[dl->n].bits = NULL;
-	/* refault writable, and as 2 MiB leaves where the blocks allow */
+	/*
+	 * Refault writable, and as 2 MiB leaves where the blocks allow: the
+	 * emptied 4 KiB tables go too, so fault-around maps the blocks again.
+	 */
 	*flush = ept_unmap(ept, gpa, size);
+	*freed = ept_prune(ept, gpa, size);
+	*flush |= *freed != NULL;
 	return 0;
 }
 
@@ -212,16 +219,19 @@ int vm_dirty_start(struct vm *vm, const struct hax_dirty_log *a)
 
 int vm_dirty_stop(struct vm *vm, const struct hax_dirty_log *a)
 {
+	struct ept_node *freed;
 	bool flush;
 	int r;
 
 	if (a->flags || a->reserved || a->bitmap)
 		return -EINVAL;
 	os_mutex_lock(&vm->lock);
-	r = dirty_log_stop(&vm->dirty, &vm->ept, a->pa_start, a->size, &flush);
+	r = dirty_log_stop(&vm->dirty, &vm->ept, a->pa_start, a->size, &flush, &freed);
 	if (flush)
 		vmx_flush_ept(vm->ept.eptp);
 	os_mutex_unlock(&vm->lock);
+	/* no CPU walks the detached tables any more */
+	ept_nodes_release(freed);
 	return r;
 }
 

@@ -11,8 +11,8 @@
  * the EPT TLBs (INVEPT on every CPU) before it returns, so a write that lands
  * after the fetch faults and is in the next one. 2 MiB EPT leaves never map
  * a logged block: START drops them and faults map such a block 4 KiB a page
- * (split on first touch); STOP drops the range's leaves so the block comes
- * back as one 2 MiB leaf. Writes the instruction emulator makes for the guest
+ * (split on first touch); STOP drops the range's leaves and emptied tables
+ * so the block comes back as one 2 MiB leaf. Writes the instruction emulator makes for the guest
  * are marked by dirty_log_mark(); the VMM's own writes through its mapping
  * of guest RAM are not guest writes and are not logged (as in KVM).
  */
@@ -60,11 +60,14 @@ int dirty_log_start(struct dirty_log *dl, const struct guest_mem *gm, struct ept
 /*
  * dirty_log_stop() - stop logging the range dirty_log_start() began at @gpa
  * with @size; its EPT entries go so it refaults at full speed (writable, and
- * 2 MiB leaves where they fit). *@flush: as dirty_log_start().
+ * 2 MiB leaves where they fit), and so do the 4 KiB tables that emptied:
+ * they come back in *@freed, to free with ept_nodes_release() after the
+ * flush. *@flush: as dirty_log_start().
  * Errors: -EINVAL (zero size or unaligned), -ENOENT (no logged range is
  * exactly [@gpa, @gpa+@size)).
  */
-int dirty_log_stop(struct dirty_log *dl, struct ept *ept, u64 gpa, u64 size, bool *flush);
+int dirty_log_stop(struct dirty_log *dl, struct ept *ept, u64 gpa, u64 size, bool *flush,
+		   struct ept_node **freed);
 
 /*
  * dirty_log_fetch() - copy the bitmap of the logged range [@gpa, @gpa+@size)

@@ -228,6 +228,52 @@ bool ept_write_protect(struct ept *ept, u64 gpa, u64 size)
 	return changed;
 }
 
+/* Does the 4 KiB table @n map nothing? */
+static bool table_empty(const struct ept_node *n)
+{
+	const u64 *t = n->page.va;
+	int i;
+
+	for (i = 0; i < EPT_ENTRIES; i++)
+		if (t[i])
+			return false;
+	return true;
+}
+
+struct ept_node *ept_prune(struct ept *ept, u64 gpa, u64 size)
+{
+	u64 g = (gpa + EPT_HUGE_SIZE - 1) & ~(EPT_HUGE_SIZE - 1), end = gpa + size;
+	struct ept_node *freed = NULL;
+
+	if (end > (1ULL << EPT_GPA_BITS) || end < gpa)
+		end = 1ULL << EPT_GPA_BITS;
+	for (; g + EPT_HUGE_SIZE <= end && g + EPT_HUGE_SIZE > g; g += EPT_HUGE_SIZE) {
+		int err = 0;
+		struct ept_node *pd = ept_table(ept, g, 1, false, &err), *t;
+		unsigned int i = ept_index(g, 1);
+
+		if (!pd || !pd->children[i] || !table_empty(pd->children[i]))
+			continue;
+		t = pd->children[i];
+		__atomic_store_n(&((u64 *)pd->page.va)[i], 0, __ATOMIC_RELEASE);
+		pd->children[i] = NULL;
+		ept->nr_tables--;
+		t->next = freed;
+		freed = t;
+	}
+	return freed;
+}
+
+void ept_nodes_release(struct ept_node *n)
+{
+	while (n) {
+		struct ept_node *next = n->next;
+
+		ept_node_release(n);
+		n = next;
+	}
+}
+
 u64 ept_lookup(const struct ept *ept, u64 gpa)
 {
 	int err = 0;

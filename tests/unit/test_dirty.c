@@ -40,6 +40,7 @@ static int teardown(void **state)
 
 static void test_start_checks(void **state)
 {
+	struct ept_node *freed;
 	bool flush;
 	int i;
 
@@ -66,12 +67,12 @@ static void test_start_checks(void **state)
 		assert_int_equal(dirty_log_start(&dl, &gm, &ept, (16 + i) * PG, PG, &flush), 0);
 	assert_int_equal(dirty_log_start(&dl, &gm, &ept, 100 * PG, PG, &flush), -ENOSPC);
 	/* stop and fetch want exactly a logged range */
-	assert_int_equal(dirty_log_stop(&dl, &ept, 6 * PG, 9 * PG, &flush), -ENOENT);
-	assert_int_equal(dirty_log_stop(&dl, &ept, 7 * PG, 10 * PG, &flush), -ENOENT);
-	assert_int_equal(dirty_log_stop(&dl, &ept, 6 * PG, 0, &flush), -EINVAL);
-	assert_int_equal(dirty_log_stop(&dl, &ept, 6 * PG + 8, PG, &flush), -EINVAL);
-	assert_int_equal(dirty_log_stop(&dl, &ept, 6 * PG, 10 * PG, &flush), 0);
-	assert_int_equal(dirty_log_stop(&dl, &ept, 6 * PG, 10 * PG, &flush), -ENOENT);
+	assert_int_equal(dirty_log_stop(&dl, &ept, 6 * PG, 9 * PG, &flush, &freed), -ENOENT);
+	assert_int_equal(dirty_log_stop(&dl, &ept, 7 * PG, 10 * PG, &flush, &freed), -ENOENT);
+	assert_int_equal(dirty_log_stop(&dl, &ept, 6 * PG, 0, &flush, &freed), -EINVAL);
+	assert_int_equal(dirty_log_stop(&dl, &ept, 6 * PG + 8, PG, &flush, &freed), -EINVAL);
+	assert_int_equal(dirty_log_stop(&dl, &ept, 6 * PG, 10 * PG, &flush, &freed), 0);
+	assert_int_equal(dirty_log_stop(&dl, &ept, 6 * PG, 10 * PG, &flush, &freed), -ENOENT);
 	assert_int_equal(dirty_log_start(&dl, &gm, &ept, 100 * PG, PG, &flush), 0);
 	assert_int_equal(dl.n, DIRTY_MAX_RANGES);
 }
@@ -92,6 +93,7 @@ static bool writable(u64 gfn)
 
 static void test_fault_fetch(void **state)
 {
+	struct ept_node *freed;
 	u64 bits[2];
 	bool flush;
 
@@ -143,8 +145,10 @@ static void test_fault_fetch(void **state)
 	assert_int_equal(bits[1], 0);
 	assert_int_equal(dirty_log_fetch(&dl, &ept, 0, 99 * PG, bits, &flush), -ENOENT);
 	/* stop: the range refaults writable (and unlogged pages never lose W) */
-	assert_int_equal(dirty_log_stop(&dl, &ept, 0, 100 * PG, &flush), 0);
+	assert_int_equal(dirty_log_stop(&dl, &ept, 0, 100 * PG, &flush, &freed), 0);
 	assert_true(flush);
+	assert_null(freed); /* the block's table still maps page 70 */
+	assert_false(ept_block_unused(&ept, 0));
 	assert_int_equal(ept_lookup(&ept, 4 * PG), 0);
 	fault(4, EPT_R);
 	assert_true(writable(4));
@@ -154,8 +158,8 @@ static void test_fault_fetch(void **state)
 
 static void test_huge_blocks(void **state)
 {
-	struct ept_node *old;
-	u64 bits[HAX_DIRTY_LOG_WORDS(HUGE)];
+	struct ept_node *old, *freed;
+	u64 bits[HAX_DIRTY_LOG_WORDS(HUGE)], tables;
 	bool flush;
 
 	(void)state;
@@ -178,7 +182,7 @@ static void test_huge_blocks(void **state)
 	assert_true(writable((HUGE >> 12) + 8));
 	assert_int_equal(dirty_log_fetch(&dl, &ept, HUGE + 7 * PG, PG, bits, &flush), 0);
 	assert_int_equal(bits[0], 0);
-	assert_int_equal(dirty_log_stop(&dl, &ept, HUGE + 7 * PG, PG, &flush), 0);
+	assert_int_equal(dirty_log_stop(&dl, &ept, HUGE + 7 * PG, PG, &flush, &freed), 0);
 	assert_false(dirty_log_block(&dl, HUGE >> 12));
 
 	/* a whole logged block: every page is its own bit */
@@ -189,6 +193,23 @@ static void test_huge_blocks(void **state)
 	assert_int_equal(bits[0], 1);
 	assert_int_equal(bits[7], 1ULL << 63);
 	assert_int_equal(bits[3], 0);
+	/* STOP: the block's emptied table goes too (after the flush): unused again */
+	tables = ept.nr_tables;
+	assert_false(ept_block_unused(&ept, 2 * HUGE));
+	assert_int_equal(dirty_log_stop(&dl, &ept, 2 * HUGE, HUGE, &flush, &freed), 0);
+	assert_true(flush);
+	assert_non_null(freed);
+	assert_null(freed->next);
+	ept_nodes_release(freed);
+	assert_int_equal(ept.nr_tables, tables - 1);
+	assert_true(ept_block_unused(&ept, 2 * HUGE));
+	assert_int_equal(ept_lookup(&ept, 2 * HUGE + 511 * PG), 0);
+	/* a block only partly in the range keeps its table */
+	fault((3 * HUGE >> 12) + 1, EPT_W);
+	assert_int_equal(dirty_log_start(&dl, &gm, &ept, 3 * HUGE, HUGE - PG, &flush), 0);
+	assert_int_equal(dirty_log_stop(&dl, &ept, 3 * HUGE, HUGE - PG, &flush, &freed), 0);
+	assert_null(freed);
+	assert_false(ept_block_unused(&ept, 3 * HUGE));
 }
 
 int main(void)
