@@ -193,6 +193,87 @@ bool ept_unmap(struct ept *ept, u64 gpa, u64 size)
 	return removed;
 }
 
+bool ept_write_protect(struct ept *ept, u64 gpa, u64 size)
+{
+	bool changed = false;
+	u64 end = gpa + size;
+
+	if (end > (1ULL << EPT_GPA_BITS) || end < gpa)
+		end = 1ULL << EPT_GPA_BITS;
+	while (gpa < end) {
+		int err = 0;
+		struct ept_node *pd = ept_table(ept, gpa, 1, false, &err);
+		u64 next = (gpa | (EPT_HUGE_SIZE - 1)) + 1;
+		unsigned int i = ept_index(gpa, 1);
+
+		if (pd && (((u64 *)pd->page.va)[i] & EPT_LARGE)) {
+			/* split by refaulting: the block's pages come back as 4 KiB leaves */
+			changed |= ept_unmap(ept, gpa, HAX_PAGE_SIZE);
+		} else if (pd && pd->children[i]) {
+			u64 *table = pd->children[i]->page.va;
+			u64 g;
+
+			for (g = gpa; g < end && g < next; g += HAX_PAGE_SIZE) {
+				unsigned int j = ept_index(g, 0);
+
+				if (table[j] & EPT_W) {
+					__atomic_store_n(&table[j], table[j] & ~EPT_W,
+							 __ATOMIC_RELEASE);
+					changed = true;
+				}
+			}
+		}
+		gpa = next;
+	}
+	return changed;
+}
+
+/* Does the 4 KiB table @n map nothing? */
+static bool table_empty(const struct ept_node *n)
+{
+	const u64 *t = n->page.va;
+	int i;
+
+	for (i = 0; i < EPT_ENTRIES; i++)
+		if (t[i])
+			return false;
+	return true;
+}
+
+struct ept_node *ept_prune(struct ept *ept, u64 gpa, u64 size)
+{
+	u64 g = (gpa + EPT_HUGE_SIZE - 1) & ~(EPT_HUGE_SIZE - 1), end = gpa + size;
+	struct ept_node *freed = NULL;
+
+	if (end > (1ULL << EPT_GPA_BITS) || end < gpa)
+		end = 1ULL << EPT_GPA_BITS;
+	for (; g + EPT_HUGE_SIZE <= end && g + EPT_HUGE_SIZE > g; g += EPT_HUGE_SIZE) {
+		int err = 0;
+		struct ept_node *pd = ept_table(ept, g, 1, false, &err), *t;
+		unsigned int i = ept_index(g, 1);
+
+		if (!pd || !pd->children[i] || !table_empty(pd->children[i]))
+			continue;
+		t = pd->children[i];
+		__atomic_store_n(&((u64 *)pd->page.va)[i], 0, __ATOMIC_RELEASE);
+		pd->children[i] = NULL;
+		ept->nr_tables--;
+		t->next = freed;
+		freed = t;
+	}
+	return freed;
+}
+
+void ept_nodes_release(struct ept_node *n)
+{
+	while (n) {
+		struct ept_node *next = n->next;
+
+		ept_node_release(n);
+		n = next;
+	}
+}
+
 u64 ept_lookup(const struct ept *ept, u64 gpa)
 {
 	int err = 0;

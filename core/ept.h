@@ -17,6 +17,7 @@
 struct ept_node {
 	struct os_page page;	    /* the table the CPU walks: 512 entries */
 	struct ept_node **children; /* 512 shadows, NULL at the leaf level */
+	struct ept_node *next;	    /* detached by ept_prune(), waiting for the flush */
 };
 
 struct ept {
@@ -62,6 +63,26 @@ void ept_node_release(struct ept_node *n);
  * the caller must flush the EPT TLBs (INVEPT).
  */
 bool ept_unmap(struct ept *ept, u64 gpa, u64 size);
+
+/*
+ * ept_write_protect() - take write access away in [@gpa, @gpa+@size): 4 KiB
+ * leaves lose EPT_W, a 2 MiB leaf the range touches goes as a whole (its
+ * pages refault as 4 KiB ones). Returns true when anything changed, so the
+ * caller must flush the EPT TLBs (INVEPT) before relying on it.
+ */
+bool ept_write_protect(struct ept *ept, u64 gpa, u64 size);
+
+/*
+ * ept_prune() - detach the 4 KiB tables of the 2 MiB blocks inside
+ * [@gpa, @gpa+@size) that map nothing any more, so those blocks are unused
+ * again (ept_block_unused(): fault-around maps them). Returns the detached
+ * tables, chained through ->next: flush the EPT TLBs (INVEPT), then free
+ * them with ept_nodes_release(). NULL when nothing was detached.
+ */
+struct ept_node *ept_prune(struct ept *ept, u64 gpa, u64 size);
+
+/* ept_nodes_release() - free a chain ept_prune() returned (NULL is fine). */
+void ept_nodes_release(struct ept_node *n);
 
 /* ept_lookup() - the leaf entry for @gpa (EPT_LARGE: a 2 MiB one), 0 when unmapped. */
 u64 ept_lookup(const struct ept *ept, u64 gpa);

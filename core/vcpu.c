@@ -134,6 +134,7 @@ static void vcpu_fault_around(struct vm *vm, u64 gpa)
 
 		g = (gpa & ~(EPT_HUGE_SIZE - 1)) + k * EPT_HUGE_SIZE;
 		if (!ept_block_unused(&vm->ept, g) ||
+		    dirty_log_block(&vm->dirty, g >> HAX_PAGE_SHIFT) ||
 		    !guest_mem_pin_block(&vm->mem, g >> HAX_PAGE_SHIFT, &hpa, &flags))
 			return;
 		perm = guest_mem_allowed(&vm->mem, g >> HAX_PAGE_SHIFT) &
@@ -178,7 +179,10 @@ static int vcpu_fault_in(struct vcpu *v, struct hax_tunnel *t)
 	}
 	if (!r && (access & ~perm))
 		r = -ENOENT; /* a write to ROM */
-	if (!r && (vmx_caps.ept_vpid & VMX_EPT_2M_PAGE) &&
+	/* dirty logging: writable only once written (and logged), 4 KiB leaves */
+	if (!r)
+		perm = dirty_log_fault(&vm->dirty, gfn, access, perm);
+	if (!r && (vmx_caps.ept_vpid & VMX_EPT_2M_PAGE) && !dirty_log_block(&vm->dirty, gfn) &&
 	    guest_mem_huge_hpa(&vm->mem, gfn, &huge_hpa)) {
 		/* The whole block at once: no 4 KiB table for it at all. */
 		replaced = ept_lookup(&vm->ept, gpa) & EPT_LARGE;

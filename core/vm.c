@@ -26,7 +26,7 @@ void hax_capability(struct hax_capabilityinfo *ci)
 	/* Advertise only what works; the rest comes with its feature. */
 	ci->winfo = HAX_CAP_EPT | HAX_CAP_UG | HAX_CAP_64BIT_RAMBLOCK | HAX_CAP_64BIT_SETRAM |
 		    HAX_CAP_FASTMMIO | HAX_CAP_TUNNEL_PAGE | HAX_CAP_RAM_PROTECTION |
-		    HAX_CAP_IMPLICIT_RAMBLOCK | HAX_CAP_CPUID | HAX_CAP_DEBUG;
+		    HAX_CAP_IMPLICIT_RAMBLOCK | HAX_CAP_CPUID | HAX_CAP_DEBUG | HAX_CAP_DIRTY_LOG;
 }
 
 int vm_create(u32 id, struct vm **out)
@@ -63,6 +63,7 @@ void vm_destroy(struct vm *vm)
 	/* No CPU may keep translations through tables about to be reused. */
 	vmx_flush_ept(vm->ept.eptp);
 	ept_free(&vm->ept);
+	dirty_log_free(&vm->dirty);
 	guest_mem_free(&vm->mem);
 	vmx_put();
 	os_log(HAX_LOG_DEBUG, "vm%u: destroyed\n", vm->id);

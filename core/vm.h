@@ -10,6 +10,7 @@
 
 #include "os.h"
 #include "ept.h"
+#include "dirty.h"
 #include "memslot.h"
 #include "cpuid_table.h"
 #include "msr.h"
@@ -23,6 +24,7 @@ struct vm {
 	os_mutex_t lock; /* guest memory, EPT, vcpus[] */
 	struct guest_mem mem;
 	struct ept ept;
+	struct dirty_log dirty; /* HAX_CAP_DIRTY_LOG ranges (core/dirty.c) */
 	struct vcpu *vcpus[HAX_MAX_VCPUS];
 	void *mm; /* the creating process' address space */
 	u32 qemu_version;

@@ -146,6 +146,27 @@ int hax_protect_ram(int vm_fd, uint64_t gpa, uint64_t size, uint32_t perm)
 	return hax_ioctl(vm_fd, HAX_VM_IOCTL_PROTECT_RAM, &pi);
 }
 
+int hax_dirty_log_start(int vm_fd, uint64_t gpa, uint64_t size)
+{
+	struct hax_dirty_log dl = { .pa_start = gpa, .size = size };
+
+	return hax_ioctl(vm_fd, HAX_VM_IOCTL_DIRTY_LOG_START, &dl);
+}
+
+int hax_dirty_log_get(int vm_fd, uint64_t gpa, uint64_t size, uint64_t *bitmap)
+{
+	struct hax_dirty_log dl = { .pa_start = gpa, .size = size, .bitmap = (uintptr_t)bitmap };
+
+	return hax_ioctl(vm_fd, HAX_VM_IOCTL_DIRTY_LOG_GET, &dl);
+}
+
+int hax_dirty_log_stop(int vm_fd, uint64_t gpa, uint64_t size)
+{
+	struct hax_dirty_log dl = { .pa_start = gpa, .size = size };
+
+	return hax_ioctl(vm_fd, HAX_VM_IOCTL_DIRTY_LOG_STOP, &dl);
+}
+
 int hax_open_vcpu(uint32_t vm_id, uint32_t vcpu_id)
 {
 	char path[HAX_PATH_MAX];

@@ -212,6 +212,48 @@ int hax_set_ram2(int vm_fd, uint64_t gpa, uint64_t size, uint64_t va, uint32_t f
  */
 int hax_protect_ram(int vm_fd, uint64_t gpa, uint64_t size, uint32_t perm);
 
+/*
+ * Dirty-page logging, a haxm extension (HAX_CAP_DIRTY_LOG in the capability
+ * record's winfo; HAXM and older haxm answer ENOTTY). See docs/api.md.
+ */
+
+/**
+ * hax_dirty_log_start() - HAX_VM_IOCTL_DIRTY_LOG_START: log the guest's
+ * writes to the pages of guest-physical [@gpa, @gpa+@size).
+ * @vm_fd: a VM descriptor
+ * @gpa:   page-aligned guest-physical start
+ * @size:  page-aligned, non-zero length; every page mapped (RAM or ROM)
+ *
+ * Errors: EINVAL (unaligned, zero, wrapping or past 2^52), E2BIG (above
+ * 512 GiB), ENOENT (a page is not mapped), EEXIST (overlaps a logged
+ * range), ENOSPC (32 ranges logged already), ENOMEM.
+ */
+int hax_dirty_log_start(int vm_fd, uint64_t gpa, uint64_t size);
+
+/**
+ * hax_dirty_log_get() - HAX_VM_IOCTL_DIRTY_LOG_GET: the pages of a logged
+ * range written since the last call (or the start), and clear that log.
+ * @vm_fd:  a VM descriptor
+ * @gpa:    the logged range's start, as given to hax_dirty_log_start()
+ * @size:   its length, likewise
+ * @bitmap: receives HAX_DIRTY_LOG_WORDS(@size) words, bit i of word w for
+ *          page 64 * w + i of the range
+ *
+ * Errors: EINVAL (unaligned or zero range), ENOENT (not a logged range),
+ * EFAULT (@bitmap not writable; the log is kept for the next call), ENOMEM.
+ */
+int hax_dirty_log_get(int vm_fd, uint64_t gpa, uint64_t size, uint64_t *bitmap);
+
+/**
+ * hax_dirty_log_stop() - HAX_VM_IOCTL_DIRTY_LOG_STOP: stop logging a range.
+ * @vm_fd: a VM descriptor
+ * @gpa:   the logged range's start
+ * @size:  its length
+ *
+ * Errors: EINVAL (unaligned or zero range), ENOENT (not a logged range).
+ */
+int hax_dirty_log_stop(int vm_fd, uint64_t gpa, uint64_t size);
+
 /* ---- vCPU ---------------------------------------------------------------- */
 
 /**

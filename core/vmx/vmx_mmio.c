@@ -189,9 +189,12 @@ static int access(struct emu *e, u64 la, u8 *buf, u32 size, bool write, bool fet
 			return EMU_UNHANDLED; /* executing from MMIO */
 	}
 	for (i = 0; i < n; i++) {
-		if (!kind[i])
+		if (!kind[i]) {
 			r = ram_copy(uva[i], buf, len[i], write);
-		else if (write)
+			/* a guest write, in the dirty log once it is in memory */
+			if (!r && write)
+				vm_dirty_mark(ctx(e)->v->vm, gpa[i]);
+		} else if (write)
 			r = mmio_write(e, gpa[i], buf, len[i]);
 		else
 			r = mmio_read(e, gpa[i], buf, len[i]);

@@ -73,6 +73,11 @@ struct hax_module_version {
 #define HAX_CAP_DEBUG		  (1 << 7)
 #define HAX_CAP_IMPLICIT_RAMBLOCK (1 << 8)
 #define HAX_CAP_CPUID		  (1 << 9)
+/*
+ * haxm extensions, never in HAXM: the highest bits, so HAXM's own numbering
+ * could never have reached them.
+ */
+#define HAX_CAP_DIRTY_LOG (1 << 15) /* HAX_VM_IOCTL_DIRTY_LOG_{START,GET,STOP} */
 
 struct hax_capabilityinfo {
 	hax_u16 wstatus;
@@ -404,6 +409,22 @@ struct hax_cpuid {
 	struct hax_cpuid_entry entries[];
 } HAX_PACKED;
 
+/*
+ * haxm extension: dirty-page logging of a guest-physical range (docs/api.md).
+ * START and STOP take @bitmap 0; GET writes one bit per 4 KiB page of the
+ * range to the u64 words at @bitmap (bit i of word w: page 64 * w + i).
+ */
+struct hax_dirty_log {
+	hax_u64 pa_start; /* page-aligned */
+	hax_u64 size;	  /* bytes, page-aligned, non-zero */
+	hax_u64 bitmap;	  /* GET: user address of HAX_DIRTY_LOG_WORDS(size) u64 words */
+	hax_u32 flags;	  /* 0 */
+	hax_u32 reserved; /* 0 */
+} HAX_PACKED;
+
+/* The u64 words of a GET bitmap for a range of @size bytes. */
+#define HAX_DIRTY_LOG_WORDS(size) ((((size) >> 12) + 63) / 64)
+
 /* ---- ioctl numbers ------------------------------------------------------ */
 
 #define HAX_IOCTL_VERSION      _IOWR(0, 0x20, struct hax_module_version)
@@ -421,6 +442,14 @@ struct hax_cpuid {
 #define HAX_VM_IOCTL_ADD_RAMBLOCK	 _IOW(0, 0x85, struct hax_ramblock_info)
 #define HAX_VM_IOCTL_SET_RAM2		 _IOWR(0, 0x86, struct hax_set_ram_info2)
 #define HAX_VM_IOCTL_PROTECT_RAM	 _IOWR(0, 0x87, struct hax_protect_ram_info)
+
+/*
+ * haxm's extensions: numbers HAXM never used (its VM ioctls are 0x80-0x87),
+ * each behind a HAX_CAP_* bit of its own.
+ */
+#define HAX_VM_IOCTL_DIRTY_LOG_START _IOW(0, 0xa0, struct hax_dirty_log)
+#define HAX_VM_IOCTL_DIRTY_LOG_GET   _IOW(0, 0xa1, struct hax_dirty_log)
+#define HAX_VM_IOCTL_DIRTY_LOG_STOP  _IOW(0, 0xa2, struct hax_dirty_log)
 
 #define HAX_VCPU_IOCTL_RUN	    _IO(0, 0xc0)
 #define HAX_VCPU_IOCTL_SET_MSRS	    _IOWR(0, 0xc1, struct hax_msr_data)
@@ -470,6 +499,7 @@ HAX_ABI_ASSERT(sizeof(struct hax_msr_data) == 520);
 HAX_ABI_ASSERT(sizeof(hax_debug_t) == 72);
 HAX_ABI_ASSERT(sizeof(struct hax_cpuid_entry) == 40);
 HAX_ABI_ASSERT(sizeof(struct hax_cpuid) == 8);
+HAX_ABI_ASSERT(sizeof(struct hax_dirty_log) == 32);
 
 /* The POSIX hosts' numbers; a Windows host numbers its IOCTLs its own way. */
 #if defined(__x86_64__) && !defined(_WIN32)
@@ -487,6 +517,9 @@ HAX_ABI_ASSERT(HAX_VM_IOCTL_NOTIFY_QEMU_VERSION == 0x40080084u);
 HAX_ABI_ASSERT(HAX_VM_IOCTL_ADD_RAMBLOCK == 0x40180085u);
 HAX_ABI_ASSERT(HAX_VM_IOCTL_SET_RAM2 == 0xC0280086u);
 HAX_ABI_ASSERT(HAX_VM_IOCTL_PROTECT_RAM == 0xC0180087u);
+HAX_ABI_ASSERT(HAX_VM_IOCTL_DIRTY_LOG_START == 0x402000A0u);
+HAX_ABI_ASSERT(HAX_VM_IOCTL_DIRTY_LOG_GET == 0x402000A1u);
+HAX_ABI_ASSERT(HAX_VM_IOCTL_DIRTY_LOG_STOP == 0x402000A2u);
 HAX_ABI_ASSERT(HAX_VCPU_IOCTL_RUN == 0x000000C0u);
 HAX_ABI_ASSERT(HAX_VCPU_IOCTL_SET_MSRS == 0xC20800C1u);
 HAX_ABI_ASSERT(HAX_VCPU_IOCTL_GET_MSRS == 0xC20800C2u);

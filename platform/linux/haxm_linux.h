@@ -60,4 +60,10 @@ void hax_debugfs_vm_remove(struct hax_vm_node *vmn);
 void hax_debugfs_vcpu_add(struct hax_vm_node *vmn, struct hax_vcpu_node *vn);
 void hax_debugfs_vcpu_remove(struct hax_vcpu_node *vn);
 
+/*
+ * hax_vm_ext_ioctl() - a VM node ioctl HAXM never had (ext_ioctl.c):
+ * dirty-page logging. -ENOTTY for a number it does not know either.
+ */
+long hax_vm_ext_ioctl(struct vm *vm, unsigned int cmd, void __user *argp);
+
 #endif /* HAXM_LINUX_H */

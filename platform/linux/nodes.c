@@ -384,7 +384,7 @@ static long hax_vm_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 	case HAX_VM_IOCTL_VCPU_DESTROY:
 		break;
 	default:
-		return -ENOTTY;
+		return hax_vm_ext_ioctl(vm, cmd, argp);
 	}
 	switch (cmd) {
 	case HAX_VM_IOCTL_VCPU_CREATE:

@@ -109,6 +109,9 @@ static void test_ebadf(void **state)
 	EXPECT_EBADF(hax_set_ram(-1, 0, 4096, 0x10000, 0));
 	EXPECT_EBADF(hax_set_ram2(-1, 0, 4096, 0x10000, 0));
 	EXPECT_EBADF(hax_protect_ram(-1, 0, 4096, HAX_RAM_PERM_RW));
+	EXPECT_EBADF(hax_dirty_log_start(-1, 0, 4096));
+	EXPECT_EBADF(hax_dirty_log_get(-1, 0, 4096, NULL));
+	EXPECT_EBADF(hax_dirty_log_stop(-1, 0, 4096));
 	EXPECT_EBADF(hax_setup_tunnel(-1, &t, &iobuf));
 	assert_ptr_equal(t, (struct hax_tunnel *)&v); /* untouched on failure */
 	assert_ptr_equal(iobuf, &c);
@@ -241,6 +244,8 @@ static void test_vm_ioctls(void **state)
 	struct hax_set_ram_info ri;
 	struct hax_set_ram_info2 ri2;
 	struct hax_protect_ram_info pi;
+	struct hax_dirty_log dl;
+	uint64_t bitmap[12];
 
 	(void)state;
 	assert_int_equal(hax_notify_qemu_version(FAKE_FD, 4, 2), 0);
@@ -304,6 +309,30 @@ static void test_vm_ioctls(void **state)
 	assert_int_equal(pi.size, 0x20000);
 	assert_int_equal(pi.flags, HAX_RAM_PERM_R);
 	assert_int_equal(pi.reserved, 0);
+
+	/* the extension: one struct, the bitmap only for GET */
+	memset(fake.copy, 0xff, sizeof(fake.copy));
+	assert_int_equal(hax_dirty_log_start(FAKE_FD, 0x100000, 0x300000), 0);
+	assert_int_equal(fake.request, HAX_VM_IOCTL_DIRTY_LOG_START);
+	memcpy(&dl, fake.copy, sizeof(dl));
+	assert_int_equal(dl.pa_start, 0x100000);
+	assert_int_equal(dl.size, 0x300000);
+	assert_int_equal(dl.bitmap, 0);
+	assert_int_equal(dl.flags, 0);
+	assert_int_equal(dl.reserved, 0);
+	memset(fake.copy, 0xff, sizeof(fake.copy));
+	assert_int_equal(hax_dirty_log_get(FAKE_FD, 0x100000, 0x300000, bitmap), 0);
+	assert_int_equal(fake.request, HAX_VM_IOCTL_DIRTY_LOG_GET);
+	memcpy(&dl, fake.copy, sizeof(dl));
+	assert_int_equal(dl.size, 0x300000);
+	assert_int_equal(dl.bitmap, (uintptr_t)bitmap);
+	assert_int_equal(dl.flags | dl.reserved, 0);
+	memset(fake.copy, 0xff, sizeof(fake.copy));
+	assert_int_equal(hax_dirty_log_stop(FAKE_FD, 0x100000, 0x300000), 0);
+	assert_int_equal(fake.request, HAX_VM_IOCTL_DIRTY_LOG_STOP);
+	memcpy(&dl, fake.copy, sizeof(dl));
+	assert_int_equal(dl.pa_start, 0x100000);
+	assert_int_equal(dl.bitmap | dl.flags | dl.reserved, 0);
 }
 
 static void test_setup_tunnel(void **state)

@@ -61,8 +61,17 @@ static bool append(char *buf, size_t len, const char *fmt, ...)
 int check_cap_names(const struct hax_capabilityinfo *cap, char *buf, size_t len)
 {
 	static const char *const working[16] = {
-		"ept",	       "fastmmio",	 "ug",	  "64bit_ramblock",    "64bit_setram",
-		"tunnel_page", "ram_protection", "debug", "implicit_ramblock", "cpuid",
+		"ept",
+		"fastmmio",
+		"ug",
+		"64bit_ramblock",
+		"64bit_setram",
+		"tunnel_page",
+		"ram_protection",
+		"debug",
+		"implicit_ramblock",
+		"cpuid",
+		[15] = "dirty_log", /* a haxm extension */
 	};
 	static const char *const failed[16] = { "vt", "nx" };
 	bool is_working = cap->wstatus & HAX_CAP_STATUS_WORKING;

@@ -165,6 +165,11 @@ int counts_expect(const struct hax_counts *base);
 
 /* ---- shared guest loaders ------------------------------------------------ */
 
+/* thp_alloc() - @size bytes, 2 MiB-aligned, THP-backed, populated; NULL on failure (t_huge.c). */
+uint8_t *thp_alloc(uint64_t size);
+/* thp_blocks() - how many of the @n 2 MiB blocks at @a are one contiguous, aligned host page. */
+int thp_blocks(const uint8_t *a, int n);
+
 /* A 4-level long-mode vCPU (vm_load_long()); zero fields take the defaults. */
 struct long_mode {
 	uint64_t tables;   /* guest-physical PML4; the PDPT and @gib PDs follow */

@@ -58,8 +58,7 @@ static int thp_mode(const char *file, const char *mode, char *prev, size_t len)
 	return r;
 }
 
-/* @size bytes at a 2 MiB-aligned address, THP-backed and populated; NULL on failure. */
-static uint8_t *thp_alloc(uint64_t size)
+uint8_t *thp_alloc(uint64_t size)
 {
 	uint8_t *a = mmap(NULL, size + HUGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *r;
 	char prev[16] = "madvise", prev_defrag[24] = "madvise";
@@ -90,8 +89,7 @@ static uint8_t *thp_alloc(uint64_t size)
 	return r;
 }
 
-/* How many of the @n 2 MiB blocks at @a are one physically contiguous, aligned run. */
-static int thp_blocks(const uint8_t *a, int n)
+int thp_blocks(const uint8_t *a, int n)
 {
 	FILE *f = fopen("/proc/self/pagemap", "r");
 	int b, huge = 0;
