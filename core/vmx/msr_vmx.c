@@ -368,7 +368,7 @@ static int msr_set(struct vcpu *v, u32 msr, u64 val, bool host)
 
 	r = vmcs_msr_write(v, lim, msr, val, host);
 	if (r == -ENOENT)
-		r = msr_soft_write(&v->msr, lim, msr, val);
+		r = msr_soft_write(&v->msr, lim, msr, val, host);
 	if (r)
 		return -EINVAL;
 	if (msr == HAX_MSR_TSC_AUX) {
