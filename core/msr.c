@@ -207,9 +207,13 @@ int msr_soft_write(struct msr_state *m, const struct msr_limits *lim, u32 msr, u
 		m->apic_base = val;
 		return 0;
 	case HAX_MSR_MISC_ENABLE:
-		/* BTS/PEBS-unavailable stay; no MONITOR/MWAIT enable (bit 18). */
-		m->misc_enable = (val & ~(MISC_ENABLE_RO | (1ull << 18))) |
-				 (m->misc_enable & MISC_ENABLE_RO);
+		/*
+		 * BTS/PEBS-unavailable stay. The other bits are stored as
+		 * written, MONITOR/MWAIT enable (bit 18) too, as KVM does by
+		 * default: CPUID keeps MONITOR hidden and MWAIT raises #UD
+		 * whatever the bit says.
+		 */
+		m->misc_enable = (val & ~MISC_ENABLE_RO) | (m->misc_enable & MISC_ENABLE_RO);
 		return 0;
 	case HAX_MSR_MTRR_DEF_TYPE:
 		if ((val & ~0xcffull) || !mtrr_type_valid(val))

@@ -116,10 +116,14 @@ static void test_misc(void **state)
 	assert_int_equal(msr_soft_write(&m, &lim, HAX_MSR_APIC_BASE, 0xfed00000, false), 0);
 	assert_int_equal(msr_soft_read(&m, &lim, HAX_MSR_APIC_BASE, &v), 0);
 	assert_int_equal(v, 0xfed00000);
-	/* MISC_ENABLE: BTS/PEBS unavailable stay set, MWAIT stays off */
+	/* MISC_ENABLE: BTS/PEBS unavailable stay set, MWAIT enable is kept */
 	assert_int_equal(msr_soft_write(&m, &lim, HAX_MSR_MISC_ENABLE, 1ull << 18, false), 0);
 	assert_int_equal(msr_soft_read(&m, &lim, HAX_MSR_MISC_ENABLE, &v), 0);
-	assert_int_equal(v, 0x1800);
+	assert_int_equal(v, 0x41800);
+	/* kvm-unit-tests msr: 0x400c50809 with the read-only bits kept */
+	assert_int_equal(msr_soft_write(&m, &lim, HAX_MSR_MISC_ENABLE, 0x400c50809ull, false), 0);
+	assert_int_equal(msr_soft_read(&m, &lim, HAX_MSR_MISC_ENABLE, &v), 0);
+	assert_int_equal(v, 0x400c51809ull);
 	/* FEATURE_CONTROL: written while unlocked, then only rewritten as it is */
 	assert_int_equal(msr_soft_write(&m, &lim, HAX_MSR_FEATURE_CTL, 8, false), -EINVAL);
 	assert_int_equal(msr_soft_write(&m, &lim, HAX_MSR_FEATURE_CTL, 4, false), 0);

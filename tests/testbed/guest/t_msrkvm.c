@@ -30,6 +30,10 @@ GUEST_CODE(g_msrcmp, ".code16\n"
 		     " mov $0x176, %ecx\n mov $0x89abcdef, %eax\n mov $0xffffffff, %edx\n"
 		     " wrmsr\n xor %eax, %eax\n xor %edx, %edx\n rdmsr\n"
 		     " out %eax, $0x80\n mov %edx, %eax\n out %eax, $0x81\n"
+		     /* MISC_ENABLE round trip: MWAIT enable (18), XD disable (34), ... */
+		     " mov $0x1a0, %ecx\n mov $0x00c51809, %eax\n mov $4, %edx\n"
+		     " wrmsr\n xor %eax, %eax\n xor %edx, %edx\n rdmsr\n"
+		     " out %eax, $0x80\n mov %edx, %eax\n out %eax, $0x81\n"
 		     /* refused: non-canonical LSTAR, PAT reserved type, EFER reserved bit,
 		      * an unknown MSR written */
 		     " mov $0xc0000082, %ecx\n xor %eax, %eax\n mov $0x00008000, %edx\n wrmsr\n"
@@ -99,7 +103,7 @@ TEST(msr_same_as_kvm)
 	vm_teardown(&ctx);
 	if (r || out_trace_equal(&th, &tk))
 		return 1;
-	/* 19 MSRs read (one of them #GP), two round trips, four refused writes, DEBUGCTL */
-	CHECK_EQ(th.n, 19 * 2 + 1 + 2 * 2 + 4 + 2);
+	/* 19 MSRs read (one of them #GP), three round trips, four refused writes, DEBUGCTL */
+	CHECK_EQ(th.n, 19 * 2 + 1 + 3 * 2 + 4 + 2);
 	return 0;
 }
