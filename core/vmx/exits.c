@@ -29,9 +29,32 @@ void vmx_inject_event(struct vcpu *v, u32 info, u32 error)
 		os_trace_inject(v->vm->id, v->id, info, error);
 }
 
+/*
+ * Faults, as opposed to traps (#BP, #OF; #DB too, as KVM counts it: its
+ * fault forms, general detect and instruction breakpoints, leave RF to the
+ * handler), NMIs and aborts (#DF, #MC): the SDM's table of exceptions.
+ */
+static bool exception_is_fault(u8 vec)
+{
+	return vec != HAX_VEC_DB && vec != HAX_VEC_NMI && vec != HAX_VEC_BP && vec != HAX_VEC_OF &&
+	       vec != HAX_VEC_DF && vec != HAX_VEC_MC;
+}
+
 void vmx_inject_exception(struct vcpu *v, u8 vec, bool has_error, u32 error)
 {
 	u32 info = vec | INTR_TYPE_HW_EXCEPTION | INTR_INFO_VALID;
+
+	/*
+	 * A fault pushes RFLAGS with RF set, so that the IRET back to the
+	 * faulting instruction does not hit its instruction breakpoint again
+	 * (SDM Vol. 3, "Debug Exceptions", RF). The CPU does so for the faults
+	 * it delivers (and saves RF so at an exit during their delivery), but
+	 * an injected event pushes the guest-state area's RFLAGS as it is
+	 * ("Event Injection"): the VMM sets RF for a fault it raises, as KVM
+	 * does.
+	 */
+	if (exception_is_fault(vec))
+		vmcs_writel(GUEST_RFLAGS, vmcs_readl(GUEST_RFLAGS) | HAX_RFLAGS_RF);
 
 	/* SDM 26.2.1.3: no error code is delivered in real mode. */
 	if (has_error && (vmcs_readl(GUEST_CR0) & HAX_CR0_PE))

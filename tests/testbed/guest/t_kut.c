@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What kvm-unit-tests (../shared/peer, `make test-kut`) found under QEMU
+ * -accel hax, kept here as haxm's own tests: each one fails without its fix.
+ * 64-bit guests with a flat GDT and an IDT whose handlers report to ports
+ * and step over the faulting instruction by the length the guest keeps in
+ * RSI.
+ */
+#include "harness.h"
+
+#define KUT_IDT	    0x2000
+#define KUT_HANDLER 0x2800 /* handler for vector v at KUT_HANDLER + 0x100 * (v - 1) */
+
+/*
+ * #GP: OUT RFLAGS.RF of the pushed image (bit 16) to 0x81, then the RF the
+ * handler itself runs with (always 0: delivery clears it) to 0x83.
+ */
+GUEST_CODE(g_kut_gp, ".code64\n push %rax\n mov 32(%rsp), %rax\n shr $16, %eax\n and $1, %eax\n"
+		     " out %eax, $0x81\n pushfq\n pop %rax\n shr $16, %eax\n and $1, %eax\n"
+		     " out %eax, $0x83\n add %rsi, 16(%rsp)\n pop %rax\n add $8, %rsp\n iretq\n");
+/* #UD: the pushed RF to 0x82. */
+GUEST_CODE(g_kut_ud, ".code64\n push %rax\n mov 24(%rsp), %rax\n shr $16, %eax\n and $1, %eax\n"
+		     " out %eax, $0x82\n add %rsi, 8(%rsp)\n pop %rax\n iretq\n");
+
+static void kut_gate(struct vm_ctx *c, int vec, const uint8_t *start, const uint8_t *end)
+{
+	uint64_t off = KUT_HANDLER + 0x100 * (vec - 1);
+	uint64_t g[2] = { (off & 0xffff) | (8ULL << 16) | (0x8e00ULL << 32) |
+				  ((off >> 16 & 0xffff) << 48),
+			  off >> 32 };
+
+	memcpy(c->ram + off, start, end - start);
+	memcpy(c->ram + KUT_IDT + 16 * vec, g, sizeof(g));
+}
+
+/* A 64-bit guest at 0x1000 with a GDT at 0 (code 8, data 16) and #UD, #GP handlers. */
+static int kut_load(struct vm_ctx *c, const uint8_t *start, const uint8_t *end)
+{
+	static const struct long_mode m = { .tables = 0x10000 };
+	static const uint64_t gdt[3] = { 0, 0x00af9a000000ffffULL, 0x00cf92000000ffffULL };
+	vcpu_state_t s;
+
+	if (vm_load_long(c, &m, 0x1000, start, end))
+		return 1;
+	memcpy(c->ram, gdt, sizeof(gdt));
+	kut_gate(c, 6, g_kut_ud_start, g_kut_ud_end);
+	kut_gate(c, 13, g_kut_gp_start, g_kut_gp_end);
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	s._gdt.base = 0;
+	s._gdt.limit = sizeof(gdt) - 1;
+	s._idt.base = KUT_IDT;
+	s._idt.limit = 16 * 32 - 1;
+	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	return 0;
+}
+
+/* ---- idt_test "#GP rflags.rf": faults haxm raises push RF=1 -------------- */
+
+/*
+ * RDMSR of an unknown MSR (#GP raised by haxm), VMCALL (#UD raised by
+ * haxm), UD2 (#UD delivered by the CPU): every fault's pushed RFLAGS has
+ * RF set, as the CPU's own delivery has.
+ */
+GUEST_CODE(g_kut_rf, ".code64\n"
+		     " mov $2, %esi\n mov $0x12345, %ecx\n rdmsr\n"
+		     " mov $3, %esi\n vmcall\n"
+		     " mov $2, %esi\n ud2\n"
+		     " hlt\n");
+
+VM_TEST(kut_injected_fault_pushes_rf, 1 << 20)
+{
+	if (kut_load(c, g_kut_rf_start, g_kut_rf_end))
+		return 1;
+	if (expect_out(c, 0x81, 4, 1) || expect_out(c, 0x83, 4, 0))
+		return 1;
+	if (expect_out(c, 0x82, 4, 1) || expect_out(c, 0x82, 4, 1))
+		return 1;
+	return expect_exit(c, HAX_EXIT_HLT);
+}
