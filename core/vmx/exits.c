@@ -100,10 +100,12 @@ static int handle_host_event(struct vcpu *v, struct hax_tunnel *t)
 }
 
 /*
- * WBINVD (exiting when the CPU offers it, SDM 25.1.3): the guest has no
- * device doing non-coherent DMA and all its memory is write-back, so there
- * is nothing to write back for it; flushing the host's caches on the
- * guest's behalf would only slow every other CPU. A no-op, as in KVM.
+ * WBINVD (exiting when the CPU offers it, SDM 25.1.3) and INVD (always
+ * exiting): the guest has no device doing non-coherent DMA and all its
+ * memory is write-back, so there is nothing to write back for it; flushing
+ * the host's caches on the guest's behalf would only slow every other CPU,
+ * and INVD's discarding them without writing back would lose the host's
+ * data. Both are no-ops, as in KVM (which emulates INVD as WBINVD).
  */
 static int handle_wbinvd(struct vcpu *v, struct hax_tunnel *t)
 {
@@ -145,7 +147,7 @@ static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_CPUID] = vmx_handle_cpuid,
 	[EXIT_REASON_GETSEC] = handle_ud,
 	[EXIT_REASON_HLT] = vmx_handle_hlt,
-	[EXIT_REASON_INVD] = handle_ud,
+	[EXIT_REASON_INVD] = handle_wbinvd,
 	[EXIT_REASON_RDPMC] = handle_gp,
 	[EXIT_REASON_VMCALL] = handle_ud,
 	[EXIT_REASON_VMCLEAR] = handle_ud,

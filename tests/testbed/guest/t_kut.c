@@ -77,3 +77,21 @@ VM_TEST(kut_injected_fault_pushes_rf, 1 << 20)
 		return 1;
 	return expect_exit(c, HAX_EXIT_HLT);
 }
+
+/* ---- vmexit "invd": INVD is a no-op, as WBINVD ------------------------- */
+
+/* INVD and WBINVD run on (no #UD: nothing on 0x82); a marker follows each. */
+GUEST_CODE(g_kut_invd, ".code64\n"
+		       " mov $2, %esi\n invd\n mov $1, %eax\n out %eax, $0x84\n"
+		       " wbinvd\n mov $2, %eax\n out %eax, $0x84\n hlt\n");
+
+VM_TEST(kut_invd_is_a_nop, 1 << 20)
+{
+	if (kut_load(c, g_kut_invd_start, g_kut_invd_end))
+		return 1;
+	if (expect_out(c, 0x84, 4, 1) || expect_out(c, 0x84, 4, 2))
+		return 1;
+	if (exit_count(c, "INVD") != 1)
+		return fail("INVD exits: %lld, expected 1", exit_count(c, "INVD"));
+	return expect_exit(c, HAX_EXIT_HLT);
+}
