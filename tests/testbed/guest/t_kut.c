@@ -95,3 +95,24 @@ VM_TEST(kut_invd_is_a_nop, 1 << 20)
 		return fail("INVD exits: %lld, expected 1", exit_count(c, "INVD"));
 	return expect_exit(c, HAX_EXIT_HLT);
 }
+
+/* ---- debug "DR4 read got #UD with CR4.DE == 1" ---------------------------- */
+
+/*
+ * With CR4.DE=1, MOV from DR4 is #UD (the pushed RF, 1, on 0x82); with
+ * CR4.DE=0 it reads DR6 (0xffff0ff0 at reset) on 0x85.
+ */
+GUEST_CODE(g_kut_dr4, ".code64\n"
+		      " mov %cr4, %rax\n or $8, %rax\n mov %rax, %cr4\n"
+		      " mov $3, %esi\n mov %dr4, %rax\n"
+		      " mov %cr4, %rax\n and $~8, %rax\n mov %rax, %cr4\n"
+		      " xor %eax, %eax\n mov %dr4, %rax\n out %eax, $0x85\n hlt\n");
+
+VM_TEST(kut_dr4_ud_with_cr4_de, 1 << 20)
+{
+	if (kut_load(c, g_kut_dr4_start, g_kut_dr4_end))
+		return 1;
+	if (expect_out(c, 0x82, 4, 1) || expect_out(c, 0x85, 4, 0xffff0ff0))
+		return 1;
+	return expect_exit(c, HAX_EXIT_HLT);
+}
