@@ -62,6 +62,14 @@ void vmx_inject_exception(struct vcpu *v, u8 vec, bool has_error, u32 error)
 	vmx_inject_event(v, info, has_error ? error : 0);
 }
 
+void vmx_step_trap(struct vcpu *v, u64 rflags)
+{
+	if (!(rflags & HAX_RFLAGS_TF) || (v->debug_control & HAX_DEBUG_STEP))
+		return;
+	v->dr6 = (v->dr6 & ~DR6_TRAP_BITS) | DR6_BS;
+	vmx_inject_exception(v, HAX_VEC_DB, false, 0);
+}
+
 void vmx_skip_instruction(struct vcpu *v)
 {
 	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY);
@@ -70,6 +78,7 @@ void vmx_skip_instruction(struct vcpu *v)
 	/* The instruction retired: STI/MOV SS blocking ends (SDM 24.4.2). */
 	if (intr & (GUEST_INTR_STI | GUEST_INTR_MOVSS))
 		vmcs_write32(GUEST_INTERRUPTIBILITY, intr & ~(GUEST_INTR_STI | GUEST_INTR_MOVSS));
+	vmx_step_trap(v, vmcs_readl(GUEST_RFLAGS));
 }
 
 int vmx_statechange(struct vcpu *v, struct hax_tunnel *t)

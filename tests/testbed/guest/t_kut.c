@@ -18,6 +18,10 @@
 GUEST_CODE(g_kut_gp, ".code64\n push %rax\n mov 32(%rsp), %rax\n shr $16, %eax\n and $1, %eax\n"
 		     " out %eax, $0x81\n pushfq\n pop %rax\n shr $16, %eax\n and $1, %eax\n"
 		     " out %eax, $0x83\n add %rsi, 16(%rsp)\n pop %rax\n add $8, %rsp\n iretq\n");
+/* #DB: the RIP it returns to on 0x86, DR6 on 0x87; then DR6 = 0. */
+GUEST_CODE(g_kut_db, ".code64\n push %rax\n mov 8(%rsp), %rax\n out %eax, $0x86\n"
+		     " mov %dr6, %rax\n out %eax, $0x87\n xor %eax, %eax\n mov %rax, %dr6\n"
+		     " pop %rax\n iretq\n");
 /* #UD: the pushed RF to 0x82. */
 GUEST_CODE(g_kut_ud, ".code64\n push %rax\n mov 24(%rsp), %rax\n shr $16, %eax\n and $1, %eax\n"
 		     " out %eax, $0x82\n add %rsi, 8(%rsp)\n pop %rax\n iretq\n");
@@ -33,7 +37,7 @@ static void kut_gate(struct vm_ctx *c, int vec, const uint8_t *start, const uint
 	memcpy(c->ram + KUT_IDT + 16 * vec, g, sizeof(g));
 }
 
-/* A 64-bit guest at 0x1000 with a GDT at 0 (code 8, data 16) and #UD, #GP handlers. */
+/* A 64-bit guest at 0x1000 with a GDT at 0 (code 8, data 16) and #DB, #UD, #GP handlers. */
 static int kut_load(struct vm_ctx *c, const uint8_t *start, const uint8_t *end)
 {
 	static const struct long_mode m = { .tables = 0x10000 };
@@ -43,6 +47,7 @@ static int kut_load(struct vm_ctx *c, const uint8_t *start, const uint8_t *end)
 	if (vm_load_long(c, &m, 0x1000, start, end))
 		return 1;
 	memcpy(c->ram, gdt, sizeof(gdt));
+	kut_gate(c, 1, g_kut_db_start, g_kut_db_end);
 	kut_gate(c, 6, g_kut_ud_start, g_kut_ud_end);
 	kut_gate(c, 13, g_kut_gp_start, g_kut_gp_end);
 	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
@@ -113,6 +118,48 @@ VM_TEST(kut_dr4_ud_with_cr4_de, 1 << 20)
 	if (kut_load(c, g_kut_dr4_start, g_kut_dr4_end))
 		return 1;
 	if (expect_out(c, 0x82, 4, 1) || expect_out(c, 0x85, 4, 0xffff0ff0))
+		return 1;
+	return expect_exit(c, HAX_EXIT_HLT);
+}
+
+/* ---- debug "Single-step #DB w/ STI;HLT", "... on emulated instructions" -- */
+
+/*
+ * RFLAGS.TF=1 over CPUID and HLT, which exit and are carried out by haxm:
+ * each is followed by its single-step #DB like XOR and STI, which the CPU
+ * runs; the HLT's #DB ends the halt at once (no HLT exit to user space).
+ */
+GUEST_CODE(g_kut_step, ".code64\n"
+		       " pushfq\n orq $0x100, (%rsp)\n popfq\n"
+		       " xor %eax, %eax\n"
+		       "g_kut_step_cpuid: cpuid\n"
+		       "g_kut_step_sti: sti\n"
+		       "g_kut_step_hlt: hlt\n"
+		       "g_kut_step_off: pushfq\n"
+		       "g_kut_step_and: andq $~0x100, (%rsp)\n"
+		       "g_kut_step_popf: popfq\n"
+		       "g_kut_step_done: mov $1, %eax\n out %eax, $0x88\n hlt\n");
+extern const uint8_t g_kut_step_cpuid[], g_kut_step_sti[], g_kut_step_hlt[], g_kut_step_off[],
+	g_kut_step_and[], g_kut_step_popf[], g_kut_step_done[];
+
+VM_TEST(kut_single_step_over_exits, 1 << 20)
+{
+	const uint8_t *at[] = { g_kut_step_cpuid, g_kut_step_sti,  g_kut_step_hlt, g_kut_step_off,
+				g_kut_step_and,	  g_kut_step_popf, g_kut_step_done };
+	unsigned int i;
+
+	if (kut_load(c, g_kut_step_start, g_kut_step_end))
+		return 1;
+	/* a #DB after each instruction from the one after POPF (setting TF, which
+	 * takes effect one instruction late) to POPF (clearing it) */
+	for (i = 0; i < sizeof(at) / sizeof(at[0]); i++)
+		if (expect_out(c, 0x86, 4, 0x1000 + (at[i] - g_kut_step_start)) ||
+		    expect_out(c, 0x87, 4, 0xffff4ff0))
+			return fail(
+				"single-step #DB %u of %zu (after the instruction before 0x%lx)", i,
+				sizeof(at) / sizeof(at[0]),
+				(unsigned long)(0x1000 + (at[i] - g_kut_step_start)));
+	if (expect_out(c, 0x88, 4, 1))
 		return 1;
 	return expect_exit(c, HAX_EXIT_HLT);
 }
