@@ -7,6 +7,7 @@
  * RSI.
  */
 #include "harness.h"
+#include "mmio_dev.h"
 
 #define KUT_IDT	    0x2000
 #define KUT_HANDLER 0x2800 /* handler for vector v at KUT_HANDLER + 0x100 * (v - 1) */
@@ -162,4 +163,27 @@ VM_TEST(kut_single_step_over_exits, 1 << 20)
 	if (expect_out(c, 0x88, 4, 1))
 		return 1;
 	return expect_exit(c, HAX_EXIT_HLT);
+}
+
+/* ---- emulator "smsw (3)": SMSW to MMIO ("cannot emulate 41 0f 01 a4") ---- */
+
+/* SMSW to the MMIO device at 0xf0010: a 16-bit write of CR0's low half. */
+GUEST_CODE(g_kut_smsw, ".code16\n mov $0xf000, %ax\n mov %ax, %ds\n smsw 0x10\n"
+		       " smsw %eax\n hlt\n");
+
+VM_TEST(kut_smsw_to_mmio, 64 << 10)
+{
+	struct dev d;
+	vcpu_state_t s;
+
+	dev_init(&d);
+	if (vm_load_real(c, 0x1000, g_kut_smsw_start, g_kut_smsw_end) || dev_run(c, &d))
+		return 1;
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(d.n, 1);
+	ACC(0, WRITE, 0x10, 2);
+	CHECK_EQ(d.log[0].val & 0xffff, s._cr0 & 0xffff);
+	CHECK_EQ(s._regs[HAX_REG_RAX] & 0xffff, s._cr0 & 0xffff);
+	CHECK_EQ(s._rip, 0x1000 + (g_kut_smsw_end - g_kut_smsw_start));
+	return 0;
 }
