@@ -11,6 +11,7 @@
 #define HAX_MSR_TSC		  0x10
 #define HAX_MSR_APIC_BASE	  0x1b
 #define HAX_MSR_FEATURE_CTL	  0x3a
+#define HAX_MSR_TSC_ADJUST	  0x3b
 #define HAX_MSR_UCODE_REV	  0x8b
 #define HAX_MSR_MTRRCAP		  0xfe
 #define HAX_MSR_MCG_CAP		  0x179
@@ -53,6 +54,7 @@ struct msr_state {
 	u64 star, lstar, cstar, fmask, kernel_gs_base, tsc_aux;
 	u64 apic_base, misc_enable, mtrr_def_type;
 	u64 feature_control;
+	u64 tsc_adjust; /* IA32_TSC_ADJUST; the TSC offset lives in the VMCS */
 	u64 mtrr_fixed[MTRR_NR_FIXED];
 	u64 mtrr_var[2 * MTRR_NR_VAR];
 };

@@ -269,9 +269,12 @@ static int efer_write(struct vcpu *v, u64 val, bool host)
 }
 
 /* The MSRs in the VMCS and the TSC: 0, -ENOENT or -EINVAL as msr_soft_*(). */
-static int vmcs_msr_read(u32 msr, u64 *val)
+static int vmcs_msr_read(struct vcpu *v, u32 msr, u64 *val)
 {
 	switch (msr) {
+	case HAX_MSR_TSC_ADJUST:
+		*val = v->msr.tsc_adjust;
+		return 0;
 	case HAX_MSR_EFER:
 		*val = vmcs_read64(GUEST_IA32_EFER);
 		return 0;
@@ -303,6 +306,22 @@ static int vmcs_msr_read(u32 msr, u64 *val)
 	return -ENOENT;
 }
 
+/*
+ * IA32_TSC (SDM 18.17): the guest's TSC is the host's plus TSC_OFFSET. A
+ * guest's write adds to IA32_TSC_ADJUST what it adds to the TSC (SDM
+ * 18.17.3), as the CPU does; user space's (QEMU syncs the TSC after a
+ * reset, a migration) leaves it, as KVM's host writes do.
+ */
+static int tsc_write(struct vcpu *v, u64 val, bool host)
+{
+	u64 now = hax_rdtsc(), offset = vmcs_read64(TSC_OFFSET);
+
+	if (!host)
+		v->msr.tsc_adjust += val - (now + offset);
+	vmcs_write64(TSC_OFFSET, val - now);
+	return 0;
+}
+
 static int vmcs_msr_write(struct vcpu *v, const struct msr_limits *lim, u32 msr, u64 val, bool host)
 {
 	switch (msr) {
@@ -330,7 +349,12 @@ static int vmcs_msr_write(struct vcpu *v, const struct msr_limits *lim, u32 msr,
 			    val);
 		return 0;
 	case HAX_MSR_TSC:
-		vmcs_write64(TSC_OFFSET, val - hax_rdtsc());
+		return tsc_write(v, val, host);
+	case HAX_MSR_TSC_ADJUST:
+		/* The guest's write moves its TSC by the change (SDM 18.17.3). */
+		if (!host)
+			vmcs_write64(TSC_OFFSET, vmcs_read64(TSC_OFFSET) + val - v->msr.tsc_adjust);
+		v->msr.tsc_adjust = val;
 		return 0;
 	case HAX_MSR_DEBUGCTL:
 		/*
@@ -355,7 +379,7 @@ static int msr_get(struct vcpu *v, u32 msr, u64 *val)
 		*val = vmx_rdmsr(msr);
 		return 0;
 	}
-	r = vmcs_msr_read(msr, val);
+	r = vmcs_msr_read(v, msr, val);
 	if (r == -ENOENT)
 		r = msr_soft_read(&v->msr, &v->vm->msr_lim, msr, val);
 	return r ? -EINVAL : 0;

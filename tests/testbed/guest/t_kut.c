@@ -187,3 +187,82 @@ VM_TEST(kut_smsw_to_mmio, 64 << 10)
 	CHECK_EQ(s._rip, 0x1000 + (g_kut_smsw_end - g_kut_smsw_start));
 	return 0;
 }
+
+/* ---- tsc_adjust, vmexit "rd/wr_tsc_adjust_msr": IA32_TSC_ADJUST (0x3b) ---- */
+
+#define RDTSC_R8 " rdtsc\n shl $32, %rdx\n or %rax, %rdx\n mov %rdx, %r8\n"
+/*
+ * CPUID.7.0:EBX.TSC_ADJUST on 0x80; TSC_ADJUST at reset on 0x80; the TSC's
+ * jump over a write of 2^40 to it (high half) on 0x90, its value (high half)
+ * on 0x80. Then, after a HLT: the TSC before a write of 2^44 to IA32_TSC on
+ * 0x91/0x92 (low/high), TSC_ADJUST after it on 0x93/0x94.
+ */
+GUEST_CODE(g_kut_tscadj,
+	   ".code64\n"
+	   " mov $7, %eax\n xor %ecx, %ecx\n cpuid\n mov %ebx, %eax\n and $2, %eax\n"
+	   " out %eax, $0x80\n"
+	   " mov $0x3b, %ecx\n rdmsr\n out %eax, $0x80\n" RDTSC_R8
+	   " mov $0x3b, %ecx\n xor %eax, %eax\n mov $0x100, %edx\n wrmsr\n"
+	   " rdtsc\n shl $32, %rdx\n or %rax, %rdx\n sub %r8, %rdx\n shr $32, %rdx\n"
+	   " mov %edx, %eax\n out %eax, $0x90\n"
+	   " mov $0x3b, %ecx\n rdmsr\n mov %edx, %eax\n out %eax, $0x80\n"
+	   " hlt\n" RDTSC_R8 " mov $0x10, %ecx\n xor %eax, %eax\n mov $0x1000, %edx\n wrmsr\n"
+	   " mov %r8, %rax\n out %eax, $0x91\n shr $32, %rax\n out %eax, $0x92\n"
+	   " mov $0x3b, %ecx\n rdmsr\n out %eax, $0x93\n mov %edx, %eax\n"
+	   " out %eax, $0x94\n hlt\n");
+
+static int out32(struct vm_ctx *c, uint16_t port, uint32_t *val)
+{
+	if (expect_exit(c, HAX_EXIT_IO))
+		return 1;
+	if (c->tunnel->io._port != port)
+		return fail("OUT to 0x%x, expected 0x%x", c->tunnel->io._port, port);
+	memcpy(val, c->iobuf, 4);
+	return 0;
+}
+
+static int msr_rw(struct vm_ctx *c, uint32_t msr, uint64_t *val, bool set)
+{
+	struct hax_msr_data d = { .nr_msr = 1 };
+
+	d.entries[0].entry = msr;
+	d.entries[0].value = *val;
+	CHECK_OK(set ? hax_set_msrs(c->vcpu_fd, &d) : hax_get_msrs(c->vcpu_fd, &d));
+	CHECK_EQ(d.done, 1);
+	*val = d.entries[0].value;
+	return 0;
+}
+
+VM_TEST(kut_tsc_adjust, 1 << 20)
+{
+	uint32_t jump = 0, lo = 0, hi = 0;
+	uint64_t v, before, adj;
+
+	if (kut_load(c, g_kut_tscadj_start, g_kut_tscadj_end))
+		return 1;
+	if (expect_out(c, 0x80, 4, 2) || expect_out(c, 0x80, 4, 0) || out32(c, 0x90, &jump) ||
+	    expect_out(c, 0x80, 4, 0x100) || expect_exit(c, HAX_EXIT_HLT))
+		return 1;
+	CHECK(jump >= 0x100 && jump < 0x110); /* the TSC moved on by 2^40 */
+	v = 0;
+	if (msr_rw(c, 0x3b, &v, false))
+		return 1;
+	CHECK_EQ(v, 1ull << 40);
+	/* user space's TSC write (QEMU's sync) leaves TSC_ADJUST alone */
+	v = 1ull << 36;
+	if (msr_rw(c, 0x10, &v, true) || msr_rw(c, 0x3b, &v, false))
+		return 1;
+	CHECK_EQ(v, 1ull << 40);
+	/* the guest's TSC write adds what it adds to the TSC: 2^44 - before */
+	if (out32(c, 0x91, &lo) || out32(c, 0x92, &hi))
+		return 1;
+	before = (uint64_t)hi << 32 | lo;
+	if (out32(c, 0x93, &lo) || out32(c, 0x94, &hi) || expect_exit(c, HAX_EXIT_HLT))
+		return 1;
+	adj = (uint64_t)hi << 32 | lo;
+	CHECK(before >= 1ull << 36 && before < (1ull << 36) + (1ull << 34));
+	/* 2^44 - (adj - 2^40) is the TSC at the write: a little after "before" */
+	v = (1ull << 44) - (adj - (1ull << 40));
+	CHECK(v >= before && v - before < 1ull << 30);
+	return 0;
+}
