@@ -39,6 +39,7 @@
 /* APIC base: enabled at 0xfee00000, bit 8 on the bootstrap processor. */
 #define APIC_BASE_DEFAULT 0xfee00800ull
 #define APIC_BASE_BSP	  (1ull << 8)
+#define APIC_BASE_EN	  (1ull << 11)
 /* MISC_ENABLE: fast strings; BTS and PEBS unavailable (read-only). */
 #define MISC_ENABLE_DEFAULT 0x1801ull
 #define MISC_ENABLE_RO	    0x1800ull

@@ -480,8 +480,13 @@ int vmx_handle_cpuid(struct vcpu *v, struct hax_tunnel *t)
 	bool osxsave = vmcs_readl(GUEST_CR4) & HAX_CR4_OSXSAVE;
 	u32 r[4];
 
-	cpuid_lookup(&v->cpuid, (u32)v->regs[HAX_REG_RAX], (u32)v->regs[HAX_REG_RCX], v->id,
-		     osxsave, v->xcr0, r);
+	u32 leaf = (u32)v->regs[HAX_REG_RAX];
+
+	cpuid_lookup(&v->cpuid, leaf, (u32)v->regs[HAX_REG_RCX], v->id, osxsave, v->xcr0, r);
+	/* CPUID.1:EDX.APIC follows IA32_APIC_BASE.EN (SDM, "Local APIC Status and Location"), as on
+	 * KVM. */
+	if (leaf == 1 && !(v->msr.apic_base & APIC_BASE_EN))
+		r[3] &= ~CPUID_1_EDX_APIC;
 	v->regs[HAX_REG_RAX] = r[0];
 	v->regs[HAX_REG_RBX] = r[1];
 	v->regs[HAX_REG_RCX] = r[2];

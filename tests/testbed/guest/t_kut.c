@@ -266,3 +266,21 @@ VM_TEST(kut_tsc_adjust, 1 << 20)
 	CHECK(v >= before && v - before < 1ull << 30);
 	return 0;
 }
+
+/* ---- apic "CPUID.1:EDX.APIC[bit 9]": the bit follows IA32_APIC_BASE.EN --- */
+
+#define CPUID1_APIC " mov $1, %eax\n cpuid\n mov %edx, %eax\n and $0x200, %eax\n out %eax, $0x80\n"
+GUEST_CODE(g_kut_apicbit,
+	   ".code64\n" CPUID1_APIC
+	   " mov $0x1b, %ecx\n rdmsr\n and $~0x800, %eax\n wrmsr\n" CPUID1_APIC
+	   " mov $0x1b, %ecx\n rdmsr\n or $0x800, %eax\n wrmsr\n" CPUID1_APIC " hlt\n");
+
+VM_TEST(kut_cpuid_apic_follows_apic_base, 1 << 20)
+{
+	if (kut_load(c, g_kut_apicbit_start, g_kut_apicbit_end))
+		return 1;
+	if (expect_out(c, 0x80, 4, 0x200) || expect_out(c, 0x80, 4, 0) ||
+	    expect_out(c, 0x80, 4, 0x200))
+		return 1;
+	return expect_exit(c, HAX_EXIT_HLT);
+}
