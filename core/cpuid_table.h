@@ -32,6 +32,7 @@ struct cpuid_host_caps {
 	bool invpcid; /* "enable INVPCID" is on */
 	bool pcid;    /* CR4.PCIDE may be set in VMX operation */
 	bool xsave;   /* XSETBV is virtualized: XSAVE, OSXSAVE and AVX et al. */
+	bool umip;    /* CR4.UMIP may be set in VMX operation (the guest's own bit) */
 	u64 xcr0;     /* the host kernel's XCR0 */
 };
 

@@ -284,3 +284,34 @@ VM_TEST(kut_cpuid_apic_follows_apic_base, 1 << 20)
 		return 1;
 	return expect_exit(c, HAX_EXIT_HLT);
 }
+
+/* ---- umip: CPUID offers UMIP when the CPU has it ------------------------- */
+
+/*
+ * CPUID.7.0:ECX.UMIP on 0x80; then CR4.UMIP set: with UMIP, CR4 read back
+ * (bit 11) on 0x89; without, #GP (0x81, 0x83 from the handler) and 0.
+ */
+GUEST_CODE(g_kut_umip, ".code64\n"
+		       " mov $7, %eax\n xor %ecx, %ecx\n cpuid\n mov %ecx, %eax\n and $4, %eax\n"
+		       " out %eax, $0x80\n"
+		       " mov %cr4, %rax\n or $0x800, %rax\n mov $3, %esi\n mov %rax, %cr4\n"
+		       " mov %cr4, %rax\n and $0x800, %eax\n out %eax, $0x89\n hlt\n");
+
+VM_TEST(kut_umip_offered_with_the_cpu, 1 << 20)
+{
+	uint32_t r[4];
+	bool umip;
+
+	asm volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(7), "c"(0));
+	umip = r[2] & 4;
+	printf("kut_umip_offered_with_the_cpu: host %s UMIP\n", umip ? "with" : "without");
+	if (kut_load(c, g_kut_umip_start, g_kut_umip_end))
+		return 1;
+	if (expect_out(c, 0x80, 4, umip ? 4 : 0))
+		return 1;
+	if (!umip && (expect_out(c, 0x81, 4, 1) || expect_out(c, 0x83, 4, 0)))
+		return 1;
+	if (expect_out(c, 0x89, 4, umip ? 0x800 : 0))
+		return 1;
+	return expect_exit(c, HAX_EXIT_HLT);
+}
