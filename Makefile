@@ -166,7 +166,7 @@ test-qemu: deps $(B)/testbed-qemu.cpio
 # kvm-unit-tests (issue 20) from ../shared/peer (never copied into the tree):
 # each x86_64 test of its unittests.cfg under QEMU -accel hax and -accel kvm
 # in one testbed boot; the side-by-side table goes to docs/conformance.md.
-# TEST=a,b runs those tests only (no results file); make test runs
+# TEST=a,b runs those tests only (no results file unless RESULTS=FILE); make test runs
 # tests/testbed/kut/ci.list. Without the tarball: a SKIP line. PEER=DIR
 # when the peer suites are elsewhere (a worktree further down).
 PEER ?= ../shared/peer
@@ -181,7 +181,7 @@ ifeq ($(KUT_TAR),)
 	@$(TESTBED)/kut.sh
 else
 	@$(MAKE) --no-print-directory $(B)/testbed-kut.cpio
-	@$(TESTBED)/kut.sh test $(B)/testbed-kut.cpio $(or $(TEST),all) $(if $(TEST),,docs/conformance.md)
+	@$(TESTBED)/kut.sh test $(B)/testbed-kut.cpio $(or $(TEST),all) $(or $(RESULTS),$(if $(TEST),,docs/conformance.md))
 endif
 
 # The instruction emulator under libFuzzer (ASan+UBSan); FUZZ_TIME seconds.

@@ -127,18 +127,22 @@ def cmd_report(log, reasons_path, results=None):
         return
     ver = subprocess.run(['git', '-C', os.path.dirname(os.path.abspath(__file__)), 'describe',
                           '--always', '--dirty'], capture_output=True, text=True).stdout.strip()
-    model = ''
+    model, mode = '', 'all'
     for line in open(log, errors='replace'):
-        m = re.match(r'^testbed: booting (\S+ x\d+)', line)
+        m = re.match(r'^testbed: booting (\S+ x\d+).*haxm\.test=(\S+)', line)
         if m:
-            model = m.group(1)
+            model, mode = m.group(1), m.group(2)
             break
+    which = {'all': 'every x86_64 test of',
+             'ci': 'the subset `make test` runs (tests/testbed/kut/ci.list) of'}.get(
+                 mode, f'the tests {mode} of')
     with open(results, 'w') as f:
         f.write('# kvm-unit-tests: QEMU -accel hax on haxm vs -accel kvm on kvm_intel\n\n')
-        f.write(f'Written by `make test-kut` on {time.strftime("%Y-%m-%d", time.gmtime())} '
+        cmd = 'make test-kut' + ('' if mode == 'all' else f' TEST={mode}')
+        f.write(f'Written by `{cmd}` on {time.strftime("%Y-%m-%d", time.gmtime())} '
                 f'from haxm {ver or "?"}.\n\n')
         f.write(f'Testbed: Bochs as {model or "?"} (tests/testbed); in it unmodified QEMU 7.2 '
-                '(tests/testbed/qemu.sh) runs each x86_64 test of kvm-unit-tests\' '
+                f'(tests/testbed/qemu.sh) runs {which} kvm-unit-tests\' '
                 'x86/unittests.cfg (../shared/peer, commit in its README) as the suite\'s runner '
                 'starts it, once with `-accel hax` on haxm.ko and once with `-accel kvm` on '
                 'kvm_intel loaded with `enable_apicv=0`. Status: QEMU\'s exit through '
