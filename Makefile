@@ -27,7 +27,7 @@ CORE_HDR := $(wildcard core/*.h core/*/*.h platform/linux/*.h include/uapi/*.h)
 PAYLOAD_BIN := $(B)/haxm-test $(B)/haxm-bench $(B)/haxm-fuzz $(B)/haxm $(DEB_TOOLS) $(DEB_DKMS)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(filter-out tests/unit/os_user.c,$(wildcard tests/unit/test_*.c)))
 
-.PHONY: all deps kernel module lib tools unit test test-unit test-build test-testbed test-distro test-debug test-kcsan bench bench-emulate fuzz fuzz-emulate torture test-qemu qemu demo fmt clean help
+.PHONY: all deps kernel module lib tools unit test test-unit test-build test-testbed test-distro test-debug test-kcsan bench bench-emulate fuzz fuzz-emulate torture test-qemu test-kut qemu demo fmt clean help
 .PHONY: install uninstall install-module install-tools install-dkms install-udev deb test-install
 all: module lib tools $(PAYLOAD_BIN) $(VMM_GUESTS) $(UNIT_TESTS)
 
@@ -37,6 +37,7 @@ help:
 	@echo "make test-build haxm.ko for Debian 12's kernels (6.1, rt, cloud, 6.12 backports) + objtool; core/ for win64"
 	@echo "make test-distro  the suite on Debian's own kernel (DISTRO=6.1|6.12 or KVER=), haxm.ko built by DKMS"
 	@echo "make test-qemu  unmodified QEMU -accel hax in the testbed: all variants + hax/kvm/tcg timing"
+	@echo "make test-kut   kvm-unit-tests (../shared/peer) under QEMU hax vs kvm (writes docs/conformance.md; TEST=a,b: those tests)"
 	@echo "make test-debug the suite on a KASAN/lockdep/kmemleak kernel (slow; writes docs/debug-kernel.md)"
 	@echo "make test-kcsan the suite on a KCSAN (data-race) kernel (slow; TEST=... for a subset)"
 	@echo "make bench      haxm vs kvm_intel side by side in the testbed, mitigations on and off (SHORT=1: a quick run; ONLY=a,b: those workloads, no results file)"
@@ -138,11 +139,13 @@ test-testbed: $(B)/testbed.cpio
 
 # Unit tests, the host-side install/package tests, the build matrix, then
 # the testbed; the totals of all are printed last.
-test: deps all $(B)/testbed.cpio $(B)/testbed-qemu.cpio $(DEB_TOOLS)
+test: deps all $(B)/testbed.cpio $(B)/testbed-qemu.cpio $(if $(KUT_TAR),$(B)/testbed-kut.cpio) $(DEB_TOOLS)
 	@SUMMARY=$(B)/unit/summary tests/unit/run.sh $(UNIT_TESTS) || true
 	@SUMMARY=$(B)/unit/summary tests/pkg/test-install.sh || true
 	@SUMMARY=$(B)/unit/summary tests/build/matrix.sh || true
+	@$(if $(KUT_TAR),,$(TESTBED)/kut.sh)
 	@QEMU_INITRD=$(B)/testbed-qemu.cpio DISTRO_PAYLOAD=$(B)/payload \
+		$(if $(KUT_TAR),KUT_INITRD=$(B)/testbed-kut.cpio) \
 		$(TESTBED)/suite.sh $(B)/testbed.cpio $$(cat $(B)/unit/summary)
 
 # ---- Debian's prebuilt kernels (tests/testbed/distro.sh) --------------------
@@ -175,6 +178,27 @@ $(B)/testbed-qemu.cpio: $(B)/qemu-payload $(TESTBED)/init $(TESTBED)/mkinitramfs
 test-qemu: deps $(B)/testbed-qemu.cpio
 	$(TESTBED)/run.sh --cpus 2 --timeout 3000 --initramfs $(B)/testbed-qemu.cpio \
 		--append "haxm.test=$(or $(TEST),all) $(APPEND)" --log $(B)/testbed-qemu.log
+
+# kvm-unit-tests (issue 20) from ../shared/peer (never copied into the tree):
+# each x86_64 test of its unittests.cfg under QEMU -accel hax and -accel kvm
+# in one testbed boot; the side-by-side table goes to docs/conformance.md.
+# TEST=a,b runs those tests only (no results file unless RESULTS=FILE); make test runs
+# tests/testbed/kut/ci.list. Without the tarball: a SKIP line. PEER=DIR
+# when the peer suites are elsewhere (a worktree further down).
+PEER ?= ../shared/peer
+KUT_TAR := $(firstword $(wildcard $(PEER)/kvm-unit-tests-*.tar.gz))
+export KUT_TAR
+$(B)/kut-payload: $(B)/qemu-payload $(TESTBED)/kut.sh $(TESTBED)/kut.py $(wildcard $(TESTBED)/kut/*) $(KUT_TAR)
+	@$(TESTBED)/kut.sh payload $@ $(B)/qemu-payload
+$(B)/testbed-kut.cpio: $(B)/kut-payload $(TESTBED)/init $(TESTBED)/mkinitramfs.sh
+	$(TESTBED)/mkinitramfs.sh $@ $(B)/kut-payload
+test-kut: deps
+ifeq ($(KUT_TAR),)
+	@$(TESTBED)/kut.sh
+else
+	@$(MAKE) --no-print-directory $(B)/testbed-kut.cpio
+	@$(TESTBED)/kut.sh test $(B)/testbed-kut.cpio $(or $(TEST),all) $(or $(RESULTS),$(if $(TEST),,docs/conformance.md))
+endif
 
 # The instruction emulator under libFuzzer (ASan+UBSan); FUZZ_TIME seconds.
 FUZZ_TIME ?= 60

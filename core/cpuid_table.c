@@ -22,9 +22,11 @@
 
 /* CPUID.7.0:EBX: FSGSBASE BMI1 FDP_EXCPTN_ONLY SMEP BMI2 ERMS FPU-CS/DS-zero
  * RDSEED ADX SMAP CLFLUSHOPT CLWB SHA */
-#define F7B_KEEP    0x219c23c9u
-#define F7B_INVPCID (1u << 10)
-#define F7B_AVX2    (1u << 5)
+#define F7B_KEEP 0x219c23c9u
+/* TSC_ADJUST: emulated (msr_vmx.c), offered whatever the host has */
+#define F7B_TSC_ADJUST (1u << 1)
+#define F7B_INVPCID    (1u << 10)
+#define F7B_AVX2       (1u << 5)
 /* AVX512 F DQ IFMA PF ER CD BW VL */
 #define F7B_AVX512 0xdc230000u
 /* CPUID.7.0:ECX: PREFETCHWT1 GFNI CLDEMOTE MOVDIRI MOVDIR64B */
@@ -32,6 +34,7 @@
 #define F7C_AVX	   0x00000600u /* VAES VPCLMULQDQ */
 #define F7C_AVX512 0x00005842u /* VBMI VBMI2 VNNI BITALG VPOPCNTDQ */
 #define F7C_RDPID  (1u << 22)
+#define F7C_UMIP   (1u << 2)
 /* CPUID.7.0:EDX: FSRM MD_CLEAR SERIALIZE */
 #define F7D_KEEP   0x00004410u
 #define F7D_AVX512 0x0000010cu /* 4VNNIW 4FMAPS VP2INTERSECT */
@@ -97,10 +100,10 @@ static void filter_leaf7(u32 r[4], const struct cpuid_host_caps *caps, u64 xmask
 	u32 b = F7B_KEEP | (caps->invpcid ? F7B_INVPCID : 0) | (avx ? F7B_AVX2 : 0) |
 		(avx512 ? F7B_AVX512 : 0);
 	u32 c = F7C_KEEP | (avx ? F7C_AVX : 0) | (avx512 ? F7C_AVX512 : 0) |
-		(caps->rdtscp ? F7C_RDPID : 0);
+		(caps->rdtscp ? F7C_RDPID : 0) | (caps->umip ? F7C_UMIP : 0);
 
 	r[0] = 0; /* subleaf 0 only */
-	r[1] &= b;
+	r[1] = (r[1] & b) | F7B_TSC_ADJUST;
 	r[2] &= c;
 	r[3] &= F7D_KEEP | (avx512 ? F7D_AVX512 : 0);
 }

@@ -14,6 +14,9 @@
 /* hax_cpuid_entry.flags: the leaf has subleaves, index is significant. */
 #define HAX_CPUID_FLAG_INDEX 1u
 
+/* CPUID.1:EDX.APIC: cleared while the vCPU's IA32_APIC_BASE.EN is clear */
+#define CPUID_1_EDX_APIC (1u << 9)
+
 /* The hypervisor leaves: 0x40000000 gives the signature and the last leaf. */
 #define CPUID_HV_BASE	   0x40000000u
 #define CPUID_HV_SIGNATURE 0x4d584148u /* "HAXM", three times */
@@ -29,6 +32,7 @@ struct cpuid_host_caps {
 	bool invpcid; /* "enable INVPCID" is on */
 	bool pcid;    /* CR4.PCIDE may be set in VMX operation */
 	bool xsave;   /* XSETBV is virtualized: XSAVE, OSXSAVE and AVX et al. */
+	bool umip;    /* CR4.UMIP may be set in VMX operation (the guest's own bit) */
 	u64 xcr0;     /* the host kernel's XCR0 */
 };
 

@@ -118,7 +118,7 @@ int msr_soft_read(const struct msr_state *m, const struct msr_limits *lim, u32 m
 		*val = MTRRCAP_VALUE;
 		break;
 	case HAX_MSR_FEATURE_CTL:
-		*val = 1; /* locked, VMX off: no nested VMX (SDM 23.7) */
+		*val = m->feature_control;
 		break;
 	case HAX_MSR_UCODE_REV:
 	case HAX_MSR_MCG_CAP: /* no machine-check banks */
@@ -139,7 +139,30 @@ static int write_canonical(u64 *slot, const struct msr_limits *lim, u64 val)
 	return 0;
 }
 
-int msr_soft_write(struct msr_state *m, const struct msr_limits *lim, u32 msr, u64 val)
+/*
+ * FEATURE_CONTROL (SDM 24.7): 0 at reset, as under KVM. SeaBIOS locks it
+ * with the VMXON-enable bits QEMU's CPU model asks for (fw_cfg
+ * "etc/msr_feature_control": 5 for -cpu max), before it has an IDT: a #GP
+ * there is a triple fault. The guest may write it while it is unlocked;
+ * the VMX bits are kept though haxm offers no VMX (CPUID.1:ECX.VMX stays
+ * clear, CR4.VMXE is refused), so the value reads back as written. Once
+ * locked, a guest write that changes it is #GP (SDM); one that writes the
+ * value it holds is let through: QEMU resets a HAX VM without telling the
+ * module (KVM's VMM writes 0 at reset as a host write), so after a guest
+ * reboot the firmware writes the same value again into a locked register.
+ * User space may write any valid value at any time (KVM's host writes).
+ */
+static int feature_control_write(struct msr_state *m, u64 val, bool host)
+{
+	if (val & ~FEATURE_CTL_VALID)
+		return -EINVAL;
+	if (!host && (m->feature_control & FEATURE_CTL_LOCKED) && val != m->feature_control)
+		return -EINVAL;
+	m->feature_control = val;
+	return 0;
+}
+
+int msr_soft_write(struct msr_state *m, const struct msr_limits *lim, u32 msr, u64 val, bool host)
 {
 	int fixed = mtrr_fixed_index(msr);
 
@@ -184,9 +207,13 @@ int msr_soft_write(struct msr_state *m, const struct msr_limits *lim, u32 msr, u
 		m->apic_base = val;
 		return 0;
 	case HAX_MSR_MISC_ENABLE:
-		/* BTS/PEBS-unavailable stay; no MONITOR/MWAIT enable (bit 18). */
-		m->misc_enable = (val & ~(MISC_ENABLE_RO | (1ull << 18))) |
-				 (m->misc_enable & MISC_ENABLE_RO);
+		/*
+		 * BTS/PEBS-unavailable stay. The other bits are stored as
+		 * written, MONITOR/MWAIT enable (bit 18) too, as KVM does by
+		 * default: CPUID keeps MONITOR hidden and MWAIT raises #UD
+		 * whatever the bit says.
+		 */
+		m->misc_enable = (val & ~MISC_ENABLE_RO) | (m->misc_enable & MISC_ENABLE_RO);
 		return 0;
 	case HAX_MSR_MTRR_DEF_TYPE:
 		if ((val & ~0xcffull) || !mtrr_type_valid(val))
@@ -197,8 +224,9 @@ int msr_soft_write(struct msr_state *m, const struct msr_limits *lim, u32 msr, u
 		return 0; /* the load trigger: nothing to load */
 	case HAX_MSR_MCG_STATUS:
 		return val ? -EINVAL : 0;
-	case HAX_MSR_MTRRCAP:
 	case HAX_MSR_FEATURE_CTL:
+		return feature_control_write(m, val, host);
+	case HAX_MSR_MTRRCAP:
 	case HAX_MSR_MCG_CAP:
 		return -EINVAL; /* read-only */
 	}

@@ -11,6 +11,7 @@
 #define HAX_MSR_TSC		  0x10
 #define HAX_MSR_APIC_BASE	  0x1b
 #define HAX_MSR_FEATURE_CTL	  0x3a
+#define HAX_MSR_TSC_ADJUST	  0x3b
 #define HAX_MSR_UCODE_REV	  0x8b
 #define HAX_MSR_MTRRCAP		  0xfe
 #define HAX_MSR_MCG_CAP		  0x179
@@ -38,14 +39,23 @@
 /* APIC base: enabled at 0xfee00000, bit 8 on the bootstrap processor. */
 #define APIC_BASE_DEFAULT 0xfee00800ull
 #define APIC_BASE_BSP	  (1ull << 8)
+#define APIC_BASE_EN	  (1ull << 11)
 /* MISC_ENABLE: fast strings; BTS and PEBS unavailable (read-only). */
 #define MISC_ENABLE_DEFAULT 0x1801ull
 #define MISC_ENABLE_RO	    0x1800ull
+/*
+ * FEATURE_CONTROL: the lock (bit 0) and VMXON inside/outside SMX (bits 1-2),
+ * the bits firmware sets from QEMU's fw_cfg "etc/msr_feature_control".
+ */
+#define FEATURE_CTL_LOCKED 1ull
+#define FEATURE_CTL_VALID  7ull
 
 /* The MSRs of one vCPU that live in memory. */
 struct msr_state {
 	u64 star, lstar, cstar, fmask, kernel_gs_base, tsc_aux;
 	u64 apic_base, misc_enable, mtrr_def_type;
+	u64 feature_control;
+	u64 tsc_adjust; /* IA32_TSC_ADJUST; the TSC offset lives in the VMCS */
 	u64 mtrr_fixed[MTRR_NR_FIXED];
 	u64 mtrr_var[2 * MTRR_NR_VAR];
 };
@@ -67,11 +77,14 @@ bool msr_pat_valid(u64 pat);
 
 /*
  * msr_soft_read()/msr_soft_write() - the MSRs held in @m, and the constant
- * ones (MTRRcap, FEATURE_CONTROL, MCG_CAP/STATUS, the microcode revision).
+ * ones (MTRRcap, MCG_CAP/STATUS, the microcode revision). @host: the write
+ * comes from user space (SET_MSRS), which may change a locked
+ * FEATURE_CONTROL; the guest may not.
  * Errors: -ENOENT (not one of them: the caller tries others or raises #GP),
- * -EINVAL (a value the MSR cannot hold, or a read-only MSR written: #GP).
+ * -EINVAL (a value the MSR cannot hold, a read-only MSR written, or a
+ * locked FEATURE_CONTROL changed by the guest: #GP).
  */
 int msr_soft_read(const struct msr_state *m, const struct msr_limits *lim, u32 msr, u64 *val);
-int msr_soft_write(struct msr_state *m, const struct msr_limits *lim, u32 msr, u64 val);
+int msr_soft_write(struct msr_state *m, const struct msr_limits *lim, u32 msr, u64 val, bool host);
 
 #endif /* HAXM_CORE_MSR_H */

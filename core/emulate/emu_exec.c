@@ -78,7 +78,7 @@ static const u8 attr_1byte[256] = {
 };
 
 static const u8 attr_0f[256] = {
-	[0x10] = A_M, [0x11] = A_M, [0x28] = A_M, [0x29] = A_M, [0x2b] = A_M,
+	[0x01] = A_M, [0x10] = A_M, [0x11] = A_M, [0x28] = A_M, [0x29] = A_M, [0x2b] = A_M,
 	[0x40 ... 0x4f] = A_M,
 	[0x6e] = A_M, [0x6f] = A_M, [0x7e] = A_M, [0x7f] = A_M,
 	[0x90 ... 0x9f] = A_M,
@@ -468,6 +468,19 @@ static int movbe(struct emu *e, struct emu_insn *in)
 	return wr_rm(e, in, size, v);
 }
 
+/*
+ * SMSW (0F 01 /4): CR0 as the guest sees it; a memory operand takes its low
+ * 16 bits whatever the operand size, a register the operand size. With
+ * CR4.UMIP it is #GP(0) outside CPL 0 (SDM SMSW). It reaches the emulator
+ * with a memory operand in MMIO (kvm-unit-tests emulator: "smsw (3)").
+ */
+static int smsw(struct emu *e, struct emu_insn *in)
+{
+	if ((e->s.cr4 & EMU_CR4_UMIP) && e->s.cpl)
+		return emu_raise(e, EMU_VEC_GP, 0);
+	return wr_rm(e, in, in->mem ? 2 : in->opsz, e->s.cr0);
+}
+
 static int exec_0f(struct emu *e, struct emu_insn *in)
 {
 	u8 op = in->op;
@@ -486,6 +499,8 @@ static int exec_0f(struct emu *e, struct emu_insn *in)
 	if (op >= 0x90 && op <= 0x9f)
 		return wr_rm(e, in, 1, emu_cond(op, e->s.rflags));
 	switch (op) {
+	case 0x01:
+		return (in->reg & 7) == 4 ? smsw(e, in) : EMU_UNHANDLED;
 	case 0x10:
 	case 0x11:
 	case 0x28:

@@ -108,6 +108,9 @@ struct emu {
 #define EMU_VEC_MF 16
 #define EMU_VEC_AC 17
 
+/* CR4.UMIP: SGDT SIDT SLDT SMSW STR are CPL-0 only */
+#define EMU_CR4_UMIP (1ULL << 11)
+
 /* RFLAGS bits */
 #define EMU_CF	  0x1ULL
 #define EMU_PF	  0x4ULL

@@ -28,7 +28,7 @@ u64 vmx_guest_cr0(void)
 	return (vmcs_readl(GUEST_CR0) & ~mask) | (vmcs_readl(CR0_READ_SHADOW) & mask);
 }
 
-static u64 guest_cr4(void)
+u64 vmx_guest_cr4(void)
 {
 	u64 mask = vmcs_readl(CR4_GUEST_HOST_MASK);
 
@@ -139,7 +139,7 @@ int vmx_state_pdptes(struct vcpu *v, const vcpu_state_t *s, u64 pdpte[4])
 /* MOV to CR0 or CR4: check, then commit or (PAE) ask for the PDPTEs. */
 static int mov_to_cr(struct vcpu *v, int cr, u64 val)
 {
-	u64 old0 = vmx_guest_cr0(), old4 = guest_cr4(), efer = vmcs_read64(GUEST_IA32_EFER);
+	u64 old0 = vmx_guest_cr0(), old4 = vmx_guest_cr4(), efer = vmcs_read64(GUEST_IA32_EFER);
 	u64 cr0 = cr == 0 ? val : old0, cr4 = cr == 4 ? val : old4;
 
 	if (!cr_valid(cr0, cr4, &efer))
@@ -190,7 +190,7 @@ int vmx_cr_finish(struct vcpu *v)
 	r = vmx_vcpu_load(v);
 	if (!r) {
 		cr0 = v->cr_wait_reg == 0 ? v->cr_wait_val : vmx_guest_cr0();
-		cr4 = v->cr_wait_reg == 4 ? v->cr_wait_val : guest_cr4();
+		cr4 = v->cr_wait_reg == 4 ? v->cr_wait_val : vmx_guest_cr4();
 		efer = vmcs_read64(GUEST_IA32_EFER);
 		if (ok && cr_valid(cr0, cr4, &efer)) {
 			cr_commit(cr0, cr4, efer);

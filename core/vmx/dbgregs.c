@@ -17,6 +17,7 @@
  */
 #include "guest_ext.h"
 #include "caps.h"
+#include "intr.h"
 #include "cpu.h"
 #include "exits.h"
 #include "vmcs.h"
@@ -87,7 +88,8 @@ int vmx_handle_dr(struct vcpu *v, struct hax_tunnel *t)
 	bool read = q & (1u << 4);
 
 	if (dr == 4 || dr == 5) {
-		if (vmcs_readl(CR4_READ_SHADOW) & HAX_CR4_DE) {
+		/* CR4.DE is the guest's own bit: GUEST_CR4 has it, not the shadow. */
+		if (vmx_guest_cr4() & HAX_CR4_DE) {
 			vmx_inject_exception(v, HAX_VEC_UD, false, 0);
 			return EXIT_RESUME;
 		}

@@ -29,14 +29,45 @@ void vmx_inject_event(struct vcpu *v, u32 info, u32 error)
 		os_trace_inject(v->vm->id, v->id, info, error);
 }
 
+/*
+ * Faults, as opposed to traps (#BP, #OF; #DB too, as KVM counts it: its
+ * fault forms, general detect and instruction breakpoints, leave RF to the
+ * handler), NMIs and aborts (#DF, #MC): the SDM's table of exceptions.
+ */
+static bool exception_is_fault(u8 vec)
+{
+	return vec != HAX_VEC_DB && vec != HAX_VEC_NMI && vec != HAX_VEC_BP && vec != HAX_VEC_OF &&
+	       vec != HAX_VEC_DF && vec != HAX_VEC_MC;
+}
+
 void vmx_inject_exception(struct vcpu *v, u8 vec, bool has_error, u32 error)
 {
 	u32 info = vec | INTR_TYPE_HW_EXCEPTION | INTR_INFO_VALID;
+
+	/*
+	 * A fault pushes RFLAGS with RF set, so that the IRET back to the
+	 * faulting instruction does not hit its instruction breakpoint again
+	 * (SDM Vol. 3, "Debug Exceptions", RF). The CPU does so for the faults
+	 * it delivers (and saves RF so at an exit during their delivery), but
+	 * an injected event pushes the guest-state area's RFLAGS as it is
+	 * ("Event Injection"): the VMM sets RF for a fault it raises, as KVM
+	 * does.
+	 */
+	if (exception_is_fault(vec))
+		vmcs_writel(GUEST_RFLAGS, vmcs_readl(GUEST_RFLAGS) | HAX_RFLAGS_RF);
 
 	/* SDM 26.2.1.3: no error code is delivered in real mode. */
 	if (has_error && (vmcs_readl(GUEST_CR0) & HAX_CR0_PE))
 		info |= INTR_INFO_DELIVER_CODE;
 	vmx_inject_event(v, info, has_error ? error : 0);
+}
+
+void vmx_step_trap(struct vcpu *v, u64 rflags)
+{
+	if (!(rflags & HAX_RFLAGS_TF) || (v->debug_control & HAX_DEBUG_STEP))
+		return;
+	v->dr6 = (v->dr6 & ~DR6_TRAP_BITS) | DR6_BS;
+	vmx_inject_exception(v, HAX_VEC_DB, false, 0);
 }
 
 void vmx_skip_instruction(struct vcpu *v)
@@ -47,6 +78,7 @@ void vmx_skip_instruction(struct vcpu *v)
 	/* The instruction retired: STI/MOV SS blocking ends (SDM 24.4.2). */
 	if (intr & (GUEST_INTR_STI | GUEST_INTR_MOVSS))
 		vmcs_write32(GUEST_INTERRUPTIBILITY, intr & ~(GUEST_INTR_STI | GUEST_INTR_MOVSS));
+	vmx_step_trap(v, vmcs_readl(GUEST_RFLAGS));
 }
 
 int vmx_statechange(struct vcpu *v, struct hax_tunnel *t)
@@ -77,10 +109,12 @@ static int handle_host_event(struct vcpu *v, struct hax_tunnel *t)
 }
 
 /*
- * WBINVD (exiting when the CPU offers it, SDM 25.1.3): the guest has no
- * device doing non-coherent DMA and all its memory is write-back, so there
- * is nothing to write back for it; flushing the host's caches on the
- * guest's behalf would only slow every other CPU. A no-op, as in KVM.
+ * WBINVD (exiting when the CPU offers it, SDM 25.1.3) and INVD (always
+ * exiting): the guest has no device doing non-coherent DMA and all its
+ * memory is write-back, so there is nothing to write back for it; flushing
+ * the host's caches on the guest's behalf would only slow every other CPU,
+ * and INVD's discarding them without writing back would lose the host's
+ * data. Both are no-ops, as in KVM (which emulates INVD as WBINVD).
  */
 static int handle_wbinvd(struct vcpu *v, struct hax_tunnel *t)
 {
@@ -122,7 +156,7 @@ static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_CPUID] = vmx_handle_cpuid,
 	[EXIT_REASON_GETSEC] = handle_ud,
 	[EXIT_REASON_HLT] = vmx_handle_hlt,
-	[EXIT_REASON_INVD] = handle_ud,
+	[EXIT_REASON_INVD] = handle_wbinvd,
 	[EXIT_REASON_RDPMC] = handle_gp,
 	[EXIT_REASON_VMCALL] = handle_ud,
 	[EXIT_REASON_VMCLEAR] = handle_ud,

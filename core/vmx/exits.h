@@ -41,8 +41,21 @@ void vmx_inject_event(struct vcpu *v, u32 info, u32 error);
 /* vmx_inject_exception() - deliver exception @vec at the next entry. */
 void vmx_inject_exception(struct vcpu *v, u8 vec, bool has_error, u32 error);
 
-/* vmx_skip_instruction() - step RIP over the instruction that exited. */
+/*
+ * vmx_skip_instruction() - step RIP over the instruction that exited, which
+ * haxm carried out; with RFLAGS.TF set, its single-step trap follows.
+ */
 void vmx_skip_instruction(struct vcpu *v);
+
+/*
+ * vmx_step_trap() - an instruction that exited retired in haxm (or its
+ * emulator) with RFLAGS.TF=1 in @rflags, its value when it began: queue
+ * the single-step #DB the CPU would have raised after it, with DR6.BS set
+ * and B0-B3 clear, as KVM does (an instruction that exits never gets the
+ * CPU's own trap). Not while VCPU_DEBUG steps the guest: that TF is the
+ * debugger's.
+ */
+void vmx_step_trap(struct vcpu *v, u64 rflags);
 
 /* vmx_handle_io() - the I/O instruction exit (vmx_io.c). */
 int vmx_handle_io(struct vcpu *v, struct hax_tunnel *t);

@@ -120,6 +120,9 @@ int vmx_handle_intr_window(struct vcpu *v, struct hax_tunnel *t)
 int vmx_handle_hlt(struct vcpu *v, struct hax_tunnel *t)
 {
 	vmx_skip_instruction(v);
+	/* Its single-step #DB, queued by the skip, ends the HLT at once. */
+	if (vmcs_read32(VM_ENTRY_INTR_INFO) & INTR_INFO_VALID)
+		return EXIT_RESUME;
 	if (v->nr_intr_pending && intr_window_open())
 		return EXIT_RESUME;
 	t->_exit_status = HAX_EXIT_HLT;

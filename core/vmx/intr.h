@@ -53,6 +53,8 @@ int vmx_state_pdptes(struct vcpu *v, const vcpu_state_t *s, u64 pdpte[4]);
  * from GUEST_CR0, the ones haxm owns from the read shadow (SDM 25.3).
  */
 u64 vmx_guest_cr0(void);
+/* vmx_guest_cr4() - CR4 as the guest sees it, the same way. */
+u64 vmx_guest_cr4(void);
 
 /* vmx_write_pdptes() - load the VMCS guest PDPTE fields (VMCS current). */
 void vmx_write_pdptes(const u64 pdpte[4]);

@@ -27,6 +27,7 @@
 
 #define HAX_CR4_OSXSAVE (1ULL << 18)
 #define HAX_CR4_PCIDE	(1ULL << 17)
+#define HAX_CR4_UMIP	(1ULL << 11)
 
 /* The syscall MSRs switched lazily, in msr_host[] order; bits of msr_in. */
 #define LAZY_KGS     (1u << 4)
@@ -269,9 +270,12 @@ static int efer_write(struct vcpu *v, u64 val, bool host)
 }
 
 /* The MSRs in the VMCS and the TSC: 0, -ENOENT or -EINVAL as msr_soft_*(). */
-static int vmcs_msr_read(u32 msr, u64 *val)
+static int vmcs_msr_read(struct vcpu *v, u32 msr, u64 *val)
 {
 	switch (msr) {
+	case HAX_MSR_TSC_ADJUST:
+		*val = v->msr.tsc_adjust;
+		return 0;
 	case HAX_MSR_EFER:
 		*val = vmcs_read64(GUEST_IA32_EFER);
 		return 0;
@@ -303,6 +307,22 @@ static int vmcs_msr_read(u32 msr, u64 *val)
 	return -ENOENT;
 }
 
+/*
+ * IA32_TSC (SDM 18.17): the guest's TSC is the host's plus TSC_OFFSET. A
+ * guest's write adds to IA32_TSC_ADJUST what it adds to the TSC (SDM
+ * 18.17.3), as the CPU does; user space's (QEMU syncs the TSC after a
+ * reset, a migration) leaves it, as KVM's host writes do.
+ */
+static int tsc_write(struct vcpu *v, u64 val, bool host)
+{
+	u64 now = hax_rdtsc(), offset = vmcs_read64(TSC_OFFSET);
+
+	if (!host)
+		v->msr.tsc_adjust += val - (now + offset);
+	vmcs_write64(TSC_OFFSET, val - now);
+	return 0;
+}
+
 static int vmcs_msr_write(struct vcpu *v, const struct msr_limits *lim, u32 msr, u64 val, bool host)
 {
 	switch (msr) {
@@ -330,7 +350,12 @@ static int vmcs_msr_write(struct vcpu *v, const struct msr_limits *lim, u32 msr,
 			    val);
 		return 0;
 	case HAX_MSR_TSC:
-		vmcs_write64(TSC_OFFSET, val - hax_rdtsc());
+		return tsc_write(v, val, host);
+	case HAX_MSR_TSC_ADJUST:
+		/* The guest's write moves its TSC by the change (SDM 18.17.3). */
+		if (!host)
+			vmcs_write64(TSC_OFFSET, vmcs_read64(TSC_OFFSET) + val - v->msr.tsc_adjust);
+		v->msr.tsc_adjust = val;
 		return 0;
 	case HAX_MSR_DEBUGCTL:
 		/*
@@ -355,7 +380,7 @@ static int msr_get(struct vcpu *v, u32 msr, u64 *val)
 		*val = vmx_rdmsr(msr);
 		return 0;
 	}
-	r = vmcs_msr_read(msr, val);
+	r = vmcs_msr_read(v, msr, val);
 	if (r == -ENOENT)
 		r = msr_soft_read(&v->msr, &v->vm->msr_lim, msr, val);
 	return r ? -EINVAL : 0;
@@ -368,7 +393,7 @@ static int msr_set(struct vcpu *v, u32 msr, u64 val, bool host)
 
 	r = vmcs_msr_write(v, lim, msr, val, host);
 	if (r == -ENOENT)
-		r = msr_soft_write(&v->msr, lim, msr, val);
+		r = msr_soft_write(&v->msr, lim, msr, val, host);
 	if (r)
 		return -EINVAL;
 	if (msr == HAX_MSR_TSC_AUX) {
@@ -443,6 +468,8 @@ void cpuid_vm_init(struct vm *vm)
 		.pcid = vmx_caps.cr4_fixed1 & HAX_CR4_PCIDE,
 		/* XSETBV is virtualized (xsave.c) wherever the host enabled XSAVE. */
 		.xsave = vmx_caps.host_xcr0 != 0,
+		/* CR4.UMIP is passed through: the CPU enforces it in the guest. */
+		.umip = vmx_caps.cr4_fixed1 & HAX_CR4_UMIP,
 		.xcr0 = vmx_caps.host_xcr0,
 	};
 
@@ -456,8 +483,13 @@ int vmx_handle_cpuid(struct vcpu *v, struct hax_tunnel *t)
 	bool osxsave = vmcs_readl(GUEST_CR4) & HAX_CR4_OSXSAVE;
 	u32 r[4];
 
-	cpuid_lookup(&v->cpuid, (u32)v->regs[HAX_REG_RAX], (u32)v->regs[HAX_REG_RCX], v->id,
-		     osxsave, v->xcr0, r);
+	u32 leaf = (u32)v->regs[HAX_REG_RAX];
+
+	cpuid_lookup(&v->cpuid, leaf, (u32)v->regs[HAX_REG_RCX], v->id, osxsave, v->xcr0, r);
+	/* CPUID.1:EDX.APIC follows IA32_APIC_BASE.EN (SDM, "Local APIC Status and Location"), as on
+	 * KVM. */
+	if (leaf == 1 && !(v->msr.apic_base & APIC_BASE_EN))
+		r[3] &= ~CPUID_1_EDX_APIC;
 	v->regs[HAX_REG_RAX] = r[0];
 	v->regs[HAX_REG_RBX] = r[1];
 	v->regs[HAX_REG_RCX] = r[2];

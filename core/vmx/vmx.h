@@ -252,6 +252,7 @@ enum vmx_exit_reason {
 #define HAX_RFLAGS_FIXED (1ULL << 1)
 #define HAX_RFLAGS_TF	 (1ULL << 8)
 #define HAX_RFLAGS_IF	 (1ULL << 9)
+#define HAX_RFLAGS_RF	 (1ULL << 16)
 #define HAX_RFLAGS_VM	 (1ULL << 17)
 
 /* x86 exception vectors */
@@ -259,7 +260,9 @@ enum vmx_exit_reason {
 #define HAX_VEC_DB  1
 #define HAX_VEC_NMI 2
 #define HAX_VEC_BP  3
+#define HAX_VEC_OF  4
 #define HAX_VEC_UD  6
+#define HAX_VEC_DF  8
 #define HAX_VEC_GP  13
 #define HAX_VEC_PF  14
 #define HAX_VEC_AC  17

@@ -413,6 +413,7 @@ static int commit(struct vcpu *v, struct emu *e, bool fault)
 		vmx_inject_exception(v, e->exc_vec, code, e->exc_err);
 	} else if (!r) {
 		u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY);
+		u64 rflags = vmcs_readl(GUEST_RFLAGS);
 
 		for (i = 0; i < HAX_NR_GPRS; i++)
 			if (i != HAX_REG_RSP)
@@ -422,6 +423,7 @@ static int commit(struct vcpu *v, struct emu *e, bool fault)
 		vmcs_writel(GUEST_RFLAGS, e->s.rflags);
 		/* retired: STI/MOV SS blocking ends (SDM 24.4.2) */
 		vmcs_write32(GUEST_INTERRUPTIBILITY, intr & ~(GUEST_INTR_STI | GUEST_INTR_MOVSS));
+		vmx_step_trap(v, rflags);
 	}
 	if (!r && vmx_take_error())
 		r = -EIO;

@@ -3,8 +3,10 @@
 # each running the whole in-guest suite; with QEMU_INITRD set, one more boot
 # (2 CPUs) running the CI set of the QEMU tests; with DISTRO_PAYLOAD set (a
 # payload dir), one boot of Debian's stock 6.1 kernel (distro.sh) running
-# DISTRO_TEST, the CI subset of the suite. Prints the totals last.
-# Usage: [QEMU_INITRD=FILE] [DISTRO_PAYLOAD=DIR] suite.sh INITRAMFS [UNIT_PASSED UNIT_FAILED]
+# DISTRO_TEST, the CI subset of the suite; with KUT_INITRD set, one more (2
+# CPUs) running kvm-unit-tests' CI subset (tests/testbed/kut/ci.list) under
+# QEMU hax and kvm. Prints the totals last.
+# Usage: [QEMU_INITRD=FILE] [DISTRO_PAYLOAD=DIR] [KUT_INITRD=FILE] suite.sh INITRAMFS [UNIT_PASSED UNIT_FAILED]
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 INITRD=$1 PASSED=${2:-0} FAILED=${3:-0}
@@ -16,12 +18,13 @@ LOGDIR=$(dirname "$INITRD")
 # runs, NMIs, the entry/exit mitigations, haxm check and haxm run, the
 # packages.
 DISTRO_TEST=${DISTRO_TEST:-fpu,mem,huge,bad_pointers,ioctl,intr,two_vms,life,msr_syscall,debug_host,nmi,mitigations,vmm_check,vmm_multiboot_smp,pkg}
-RUNS="1cpu 2cpu ${QEMU_INITRD:+qemu} ${DISTRO_PAYLOAD:+distro}"
+RUNS="1cpu 2cpu ${QEMU_INITRD:+qemu} ${DISTRO_PAYLOAD:+distro} ${KUT_INITRD:+kut}"
 for run in $RUNS; do
     cpus=${run%cpu} initrd=$INITRD append=haxm.kvm=1 timeout=1500
     # 2 CPUs: every entry/exit mitigation forced on (the testbed's CPU needs none)
     [ "$run" = 2cpu ] && append="haxm.kvm=1 haxm.force_mitigations=1"
     [ "$run" = qemu ] && cpus=2 initrd=$QEMU_INITRD append= timeout=1800
+    [ "$run" = kut ] && cpus=2 initrd=$KUT_INITRD append=haxm.test=ci timeout=3600
     echo "== testbed: $run"
     if [ "$run" = distro ]; then
         "$HERE/distro.sh" boot 6.1 "$DISTRO_PAYLOAD" "$LOGDIR/distro-ci" --cpus 2 --timeout 1800 \

@@ -123,19 +123,17 @@ GUEST_CODE(g_x64_gp, ".code64\n push %rax\n mov $13, %al\n out %al, $0x80\n"
 
 /* Each instruction with its length in ESI; RAX points at a zeroed qword. */
 #define REFUSED(insn, len) " mov $" #len ", %esi\n " insn "\n"
-GUEST_CODE(g_refused,
-	   ".code64\n mov $0x3000, %eax\n" REFUSED("vmxon (%rax)", 4) REFUSED("vmclear (%rax)", 4)
-		   REFUSED("vmptrld (%rax)", 3) REFUSED("vmptrst (%rax)", 3)
-			   REFUSED("vmread %rax, %rbx", 3) REFUSED("vmwrite %rbx, %rax", 3) REFUSED(
-				   "vmlaunch", 3) REFUSED("vmresume", 3) REFUSED("vmxoff", 3)
-				   REFUSED("vmcall", 3) REFUSED("invept (%rax), %rbx",
-								5) REFUSED("invvpid (%rax), %rbx",
-									   5) REFUSED("vmfunc", 3)
-					   REFUSED("getsec", 2) REFUSED("invd",
-									2) REFUSED("monitor", 3)
-						   REFUSED("mwait", 3) " xor %ecx, %ecx\n" REFUSED(
-							   "rdpmc", 2) " out %al, $0x88\n hlt\n");
-#define N_UD 17
+/* clang-format off */
+GUEST_CODE(g_refused, ".code64\n mov $0x3000, %eax\n" REFUSED("vmxon (%rax)", 4)
+		REFUSED("vmclear (%rax)", 4) REFUSED("vmptrld (%rax)", 3) REFUSED("vmptrst (%rax)", 3)
+		REFUSED("vmread %rax, %rbx", 3) REFUSED("vmwrite %rbx, %rax", 3)
+		REFUSED("vmlaunch", 3) REFUSED("vmresume", 3) REFUSED("vmxoff", 3)
+		REFUSED("vmcall", 3) REFUSED("invept (%rax), %rbx", 5)
+		REFUSED("invvpid (%rax), %rbx", 5) REFUSED("vmfunc", 3) REFUSED("getsec", 2)
+		REFUSED("monitor", 3) REFUSED("mwait", 3)
+		" xor %ecx, %ecx\n" REFUSED("rdpmc", 2) " out %al, $0x88\n hlt\n");
+/* clang-format on */
+#define N_UD 16
 
 static void idt64_gate(struct vm_ctx *c, int vec, uint64_t off)
 {
@@ -170,7 +168,7 @@ static int load_long_idt(struct vm_ctx *c, const uint8_t *start, const uint8_t *
 }
 
 /*
- * The VMX instructions, VMCALL, VMFUNC, GETSEC, INVD, MONITOR and MWAIT
+ * The VMX instructions, VMCALL, VMFUNC, GETSEC, MONITOR and MWAIT
  * raise #UD in the guest (haxm offers no VMX, SMX or MONITOR in CPUID);
  * RDPMC raises #GP(0) (no PMU). The guest continues after each.
  */

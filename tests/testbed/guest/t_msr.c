@@ -192,7 +192,7 @@ VM_TEST(msr_ioctl_errors, 64 << 10)
 	    set_done(c, MSR_LSTAR, 0x0000800000000000ull, 1) || /* not canonical */
 	    set_done(c, MSR_FMASK, 1ull << 32, 1) ||		/* reserved */
 	    set_done(c, MSR_MTRRCAP, 0, 1) ||			/* read-only */
-	    set_done(c, MSR_FEATURE_CONTROL, 5, 1) ||		/* locked */
+	    set_done(c, MSR_FEATURE_CONTROL, 8, 1) ||		/* reserved bit */
 	    set_done(c, MSR_EFER, 0x400, 1) ||			/* LMA without paging */
 	    set_done(c, MSR_APIC_BASE, 0xfee00c00, 1) ||	/* x2APIC: not offered */
 	    set_done(c, 0x200, 0xfee00002, 1) ||		/* MTRR base: type 2 */
@@ -205,10 +205,53 @@ VM_TEST(msr_ioctl_errors, 64 << 10)
 	CHECK_EQ(v, 0x508);
 	if (msrs_get1(c, MSR_FEATURE_CONTROL, &v))
 		return 1;
-	CHECK_EQ(v, 1);
+	CHECK_EQ(v, 0);
 	if (msrs_get1(c, 0x201, &v))
 		return 1;
 	CHECK_EQ(v, 0x800);
+	return 0;
+}
+
+/*
+ * IA32_FEATURE_CONTROL as SeaBIOS uses it under QEMU -cpu max: the firmware
+ * writes 5 (lock, VMXON outside SMX) at reset, with no IDT yet (a #GP would
+ * be a triple fault), and again after a reboot QEMU did not tell the module
+ * about. Then a change of the locked value is #GP (0xd on port 0x82).
+ */
+GUEST_CODE(g_featctl, ".code16\n"
+		      "mov $0x3a, %ecx\n rdmsr\n out %eax, $0x80\n"
+		      "mov $5, %eax\n xor %edx, %edx\n wrmsr\n rdmsr\n out %eax, $0x80\n"
+		      "mov $5, %eax\n wrmsr\n"
+		      "mov $1, %eax\n wrmsr\n"
+		      "mov $0, %eax\n wrmsr\n"
+		      "rdmsr\n out %eax, $0x80\n"
+		      "hlt\n"
+		      "g_featctl_gp:\n"
+		      "push %bp\n mov %sp, %bp\n addw $2, 2(%bp)\n"
+		      "mov $0xd, %al\n out %al, $0x82\n pop %bp\n iret\n");
+extern const uint8_t g_featctl_gp[];
+
+VM_TEST(msr_feature_control_firmware_lock, 64 << 10)
+{
+	struct hax_msr_data d = { .nr_msr = 1 };
+	uint64_t v;
+
+	if (load_with_gp(c, g_featctl_start, g_featctl_end, g_featctl_gp))
+		return 1;
+	if (expect_out(c, 0x80, 4, 0) || expect_out(c, 0x80, 4, 5))
+		return 1;
+	/* the same value again: no #GP; 1 and 0 change it: #GP twice */
+	if (expect_out(c, 0x82, 1, 0xd) || expect_out(c, 0x82, 1, 0xd) ||
+	    expect_out(c, 0x80, 4, 5) || expect_exit(c, HAX_EXIT_HLT))
+		return 1;
+	/* user space may unlock it (KVM's host writes at reset) */
+	d.entries[0].entry = MSR_FEATURE_CONTROL;
+	d.entries[0].value = 0;
+	CHECK_OK(hax_set_msrs(c->vcpu_fd, &d));
+	CHECK_EQ(d.done, 1);
+	if (msrs_get1(c, MSR_FEATURE_CONTROL, &v))
+		return 1;
+	CHECK_EQ(v, 0);
 	return 0;
 }
 

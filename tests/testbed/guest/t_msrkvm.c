@@ -30,6 +30,10 @@ GUEST_CODE(g_msrcmp, ".code16\n"
 		     " mov $0x176, %ecx\n mov $0x89abcdef, %eax\n mov $0xffffffff, %edx\n"
 		     " wrmsr\n xor %eax, %eax\n xor %edx, %edx\n rdmsr\n"
 		     " out %eax, $0x80\n mov %edx, %eax\n out %eax, $0x81\n"
+		     /* MISC_ENABLE round trip: MWAIT enable (18), XD disable (34), ... */
+		     " mov $0x1a0, %ecx\n mov $0x00c51809, %eax\n mov $4, %edx\n"
+		     " wrmsr\n xor %eax, %eax\n xor %edx, %edx\n rdmsr\n"
+		     " out %eax, $0x80\n mov %edx, %eax\n out %eax, $0x81\n"
 		     /* refused: non-canonical LSTAR, PAT reserved type, EFER reserved bit,
 		      * an unknown MSR written */
 		     " mov $0xc0000082, %ecx\n xor %eax, %eax\n mov $0x00008000, %edx\n wrmsr\n"
@@ -48,15 +52,15 @@ extern const uint8_t g_msrcmp_gp[];
 /*
  * Read at reset under both: the syscall and SYSENTER MSRs, EFER, PAT,
  * TSC_AUX, an unknown one (#GP), the MTRRs, APIC_BASE, DEBUGCTL. They differ
- * by design in MISC_ENABLE (haxm sets fast strings, bit 0), FEATURE_CONTROL
- * (haxm: locked without VMX; KVM: 0), MCG_CAP (haxm: no banks; KVM: 32),
+ * by design in MISC_ENABLE (haxm sets fast strings, bit 0), MCG_CAP (haxm:
+ * no banks; KVM: 32),
  * PLATFORM_INFO (haxm: #GP; KVM: CPUID faulting) and the microcode
  * revision (haxm: 0), which are left out.
  */
 static const uint32_t msrs[] = {
 	0xc0000080, 0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, 0xc0000102, 0x174,
 	0x175,	    0x176,	0x277,	    0xc0000103, 0x12345,    0x2ff,	0xfe,
-	0x1b,	    0x200,	0x250,	    0x1d9,	0,
+	0x1b,	    0x200,	0x250,	    0x1d9,	0x3a,	    0,
 };
 
 static void load_image(uint8_t *ram)
@@ -99,7 +103,7 @@ TEST(msr_same_as_kvm)
 	vm_teardown(&ctx);
 	if (r || out_trace_equal(&th, &tk))
 		return 1;
-	/* 18 MSRs read (one of them #GP), two round trips, four refused writes, DEBUGCTL */
-	CHECK_EQ(th.n, 18 * 2 + 1 + 2 * 2 + 4 + 2);
+	/* 19 MSRs read (one of them #GP), three round trips, four refused writes, DEBUGCTL */
+	CHECK_EQ(th.n, 19 * 2 + 1 + 3 * 2 + 4 + 2);
 	return 0;
 }

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What kvm-unit-tests (../shared/peer, `make test-kut`) found under QEMU
+ * -accel hax, kept here as haxm's own tests: each one fails without its fix.
+ * 64-bit guests with a flat GDT and an IDT whose handlers report to ports
+ * and step over the faulting instruction by the length the guest keeps in
+ * RSI.
+ */
+#include "harness.h"
+#include "mmio_dev.h"
+
+#define KUT_IDT	    0x2000
+#define KUT_HANDLER 0x2800 /* handler for vector v at KUT_HANDLER + 0x100 * (v - 1) */
+
+/*
+ * #GP: OUT RFLAGS.RF of the pushed image (bit 16) to 0x81, then the RF the
+ * handler itself runs with (always 0: delivery clears it) to 0x83.
+ */
+GUEST_CODE(g_kut_gp, ".code64\n push %rax\n mov 32(%rsp), %rax\n shr $16, %eax\n and $1, %eax\n"
+		     " out %eax, $0x81\n pushfq\n pop %rax\n shr $16, %eax\n and $1, %eax\n"
+		     " out %eax, $0x83\n add %rsi, 16(%rsp)\n pop %rax\n add $8, %rsp\n iretq\n");
+/* #DB: the RIP it returns to on 0x86, DR6 on 0x87; then DR6 = 0. */
+GUEST_CODE(g_kut_db, ".code64\n push %rax\n mov 8(%rsp), %rax\n out %eax, $0x86\n"
+		     " mov %dr6, %rax\n out %eax, $0x87\n xor %eax, %eax\n mov %rax, %dr6\n"
+		     " pop %rax\n iretq\n");
+/* #UD: the pushed RF to 0x82. */
+GUEST_CODE(g_kut_ud, ".code64\n push %rax\n mov 24(%rsp), %rax\n shr $16, %eax\n and $1, %eax\n"
+		     " out %eax, $0x82\n add %rsi, 8(%rsp)\n pop %rax\n iretq\n");
+
+static void kut_gate(struct vm_ctx *c, int vec, const uint8_t *start, const uint8_t *end)
+{
+	uint64_t off = KUT_HANDLER + 0x100 * (vec - 1);
+	uint64_t g[2] = { (off & 0xffff) | (8ULL << 16) | (0x8e00ULL << 32) |
+				  ((off >> 16 & 0xffff) << 48),
+			  off >> 32 };
+
+	memcpy(c->ram + off, start, end - start);
+	memcpy(c->ram + KUT_IDT + 16 * vec, g, sizeof(g));
+}
+
+/* A 64-bit guest at 0x1000 with a GDT at 0 (code 8, data 16) and #DB, #UD, #GP handlers. */
+static int kut_load(struct vm_ctx *c, const uint8_t *start, const uint8_t *end)
+{
+	static const struct long_mode m = { .tables = 0x10000 };
+	static const uint64_t gdt[3] = { 0, 0x00af9a000000ffffULL, 0x00cf92000000ffffULL };
+	vcpu_state_t s;
+
+	if (vm_load_long(c, &m, 0x1000, start, end))
+		return 1;
+	memcpy(c->ram, gdt, sizeof(gdt));
+	kut_gate(c, 1, g_kut_db_start, g_kut_db_end);
+	kut_gate(c, 6, g_kut_ud_start, g_kut_ud_end);
+	kut_gate(c, 13, g_kut_gp_start, g_kut_gp_end);
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	s._gdt.base = 0;
+	s._gdt.limit = sizeof(gdt) - 1;
+	s._idt.base = KUT_IDT;
+	s._idt.limit = 16 * 32 - 1;
+	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	return 0;
+}
+
+/* ---- idt_test "#GP rflags.rf": faults haxm raises push RF=1 -------------- */
+
+/*
+ * RDMSR of an unknown MSR (#GP raised by haxm), VMCALL (#UD raised by
+ * haxm), UD2 (#UD delivered by the CPU): every fault's pushed RFLAGS has
+ * RF set, as the CPU's own delivery has.
+ */
+GUEST_CODE(g_kut_rf, ".code64\n"
+		     " mov $2, %esi\n mov $0x12345, %ecx\n rdmsr\n"
+		     " mov $3, %esi\n vmcall\n"
+		     " mov $2, %esi\n ud2\n"
+		     " hlt\n");
+
+VM_TEST(kut_injected_fault_pushes_rf, 1 << 20)
+{
+	if (kut_load(c, g_kut_rf_start, g_kut_rf_end))
+		return 1;
+	if (expect_out(c, 0x81, 4, 1) || expect_out(c, 0x83, 4, 0))
+		return 1;
+	if (expect_out(c, 0x82, 4, 1) || expect_out(c, 0x82, 4, 1))
+		return 1;
+	return expect_exit(c, HAX_EXIT_HLT);
+}
+
+/* ---- vmexit "invd": INVD is a no-op, as WBINVD ------------------------- */
+
+/* INVD and WBINVD run on (no #UD: nothing on 0x82); a marker follows each. */
+GUEST_CODE(g_kut_invd, ".code64\n"
+		       " mov $2, %esi\n invd\n mov $1, %eax\n out %eax, $0x84\n"
+		       " wbinvd\n mov $2, %eax\n out %eax, $0x84\n hlt\n");
+
+VM_TEST(kut_invd_is_a_nop, 1 << 20)
+{
+	if (kut_load(c, g_kut_invd_start, g_kut_invd_end))
+		return 1;
+	if (expect_out(c, 0x84, 4, 1) || expect_out(c, 0x84, 4, 2))
+		return 1;
+	if (exit_count(c, "INVD") != 1)
+		return fail("INVD exits: %lld, expected 1", exit_count(c, "INVD"));
+	return expect_exit(c, HAX_EXIT_HLT);
+}
+
+/* ---- debug "DR4 read got #UD with CR4.DE == 1" ---------------------------- */
+
+/*
+ * With CR4.DE=1, MOV from DR4 is #UD (the pushed RF, 1, on 0x82); with
+ * CR4.DE=0 it reads DR6 (0xffff0ff0 at reset) on 0x85.
+ */
+GUEST_CODE(g_kut_dr4, ".code64\n"
+		      " mov %cr4, %rax\n or $8, %rax\n mov %rax, %cr4\n"
+		      " mov $3, %esi\n mov %dr4, %rax\n"
+		      " mov %cr4, %rax\n and $~8, %rax\n mov %rax, %cr4\n"
+		      " xor %eax, %eax\n mov %dr4, %rax\n out %eax, $0x85\n hlt\n");
+
+VM_TEST(kut_dr4_ud_with_cr4_de, 1 << 20)
+{
+	if (kut_load(c, g_kut_dr4_start, g_kut_dr4_end))
+		return 1;
+	if (expect_out(c, 0x82, 4, 1) || expect_out(c, 0x85, 4, 0xffff0ff0))
+		return 1;
+	return expect_exit(c, HAX_EXIT_HLT);
+}
+
+/* ---- debug "Single-step #DB w/ STI;HLT", "... on emulated instructions" -- */
+
+/*
+ * RFLAGS.TF=1 over CPUID and HLT, which exit and are carried out by haxm:
+ * each is followed by its single-step #DB like XOR and STI, which the CPU
+ * runs; the HLT's #DB ends the halt at once (no HLT exit to user space).
+ */
+GUEST_CODE(g_kut_step, ".code64\n"
+		       " pushfq\n orq $0x100, (%rsp)\n popfq\n"
+		       " xor %eax, %eax\n"
+		       "g_kut_step_cpuid: cpuid\n"
+		       "g_kut_step_sti: sti\n"
+		       "g_kut_step_hlt: hlt\n"
+		       "g_kut_step_off: pushfq\n"
+		       "g_kut_step_and: andq $~0x100, (%rsp)\n"
+		       "g_kut_step_popf: popfq\n"
+		       "g_kut_step_done: mov $1, %eax\n out %eax, $0x88\n hlt\n");
+extern const uint8_t g_kut_step_cpuid[], g_kut_step_sti[], g_kut_step_hlt[], g_kut_step_off[],
+	g_kut_step_and[], g_kut_step_popf[], g_kut_step_done[];
+
+VM_TEST(kut_single_step_over_exits, 1 << 20)
+{
+	const uint8_t *at[] = { g_kut_step_cpuid, g_kut_step_sti,  g_kut_step_hlt, g_kut_step_off,
+				g_kut_step_and,	  g_kut_step_popf, g_kut_step_done };
+	unsigned int i;
+
+	if (kut_load(c, g_kut_step_start, g_kut_step_end))
+		return 1;
+	/* a #DB after each instruction from the one after POPF (setting TF, which
+	 * takes effect one instruction late) to POPF (clearing it) */
+	for (i = 0; i < sizeof(at) / sizeof(at[0]); i++)
+		if (expect_out(c, 0x86, 4, 0x1000 + (at[i] - g_kut_step_start)) ||
+		    expect_out(c, 0x87, 4, 0xffff4ff0))
+			return fail(
+				"single-step #DB %u of %zu (after the instruction before 0x%lx)", i,
+				sizeof(at) / sizeof(at[0]),
+				(unsigned long)(0x1000 + (at[i] - g_kut_step_start)));
+	if (expect_out(c, 0x88, 4, 1))
+		return 1;
+	return expect_exit(c, HAX_EXIT_HLT);
+}
+
+/* ---- emulator "smsw (3)": SMSW to MMIO ("cannot emulate 41 0f 01 a4") ---- */
+
+/* SMSW to the MMIO device at 0xf0010: a 16-bit write of CR0's low half. */
+GUEST_CODE(g_kut_smsw, ".code16\n mov $0xf000, %ax\n mov %ax, %ds\n smsw 0x10\n"
+		       " smsw %eax\n hlt\n");
+
+VM_TEST(kut_smsw_to_mmio, 64 << 10)
+{
+	struct dev d;
+	vcpu_state_t s;
+
+	dev_init(&d);
+	if (vm_load_real(c, 0x1000, g_kut_smsw_start, g_kut_smsw_end) || dev_run(c, &d))
+		return 1;
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(d.n, 1);
+	ACC(0, WRITE, 0x10, 2);
+	CHECK_EQ(d.log[0].val & 0xffff, s._cr0 & 0xffff);
+	CHECK_EQ(s._regs[HAX_REG_RAX] & 0xffff, s._cr0 & 0xffff);
+	CHECK_EQ(s._rip, 0x1000 + (g_kut_smsw_end - g_kut_smsw_start));
+	return 0;
+}
+
+/* ---- tsc_adjust, vmexit "rd/wr_tsc_adjust_msr": IA32_TSC_ADJUST (0x3b) ---- */
+
+#define RDTSC_R8 " rdtsc\n shl $32, %rdx\n or %rax, %rdx\n mov %rdx, %r8\n"
+/*
+ * CPUID.7.0:EBX.TSC_ADJUST on 0x80; TSC_ADJUST at reset on 0x80; the TSC's
+ * jump over a write of 2^40 to it (high half) on 0x90, its value (high half)
+ * on 0x80. Then, after a HLT: the TSC before a write of 2^44 to IA32_TSC on
+ * 0x91/0x92 (low/high), TSC_ADJUST after it on 0x93/0x94.
+ */
+GUEST_CODE(g_kut_tscadj,
+	   ".code64\n"
+	   " mov $7, %eax\n xor %ecx, %ecx\n cpuid\n mov %ebx, %eax\n and $2, %eax\n"
+	   " out %eax, $0x80\n"
+	   " mov $0x3b, %ecx\n rdmsr\n out %eax, $0x80\n" RDTSC_R8
+	   " mov $0x3b, %ecx\n xor %eax, %eax\n mov $0x100, %edx\n wrmsr\n"
+	   " rdtsc\n shl $32, %rdx\n or %rax, %rdx\n sub %r8, %rdx\n shr $32, %rdx\n"
+	   " mov %edx, %eax\n out %eax, $0x90\n"
+	   " mov $0x3b, %ecx\n rdmsr\n mov %edx, %eax\n out %eax, $0x80\n"
+	   " hlt\n" RDTSC_R8 " mov $0x10, %ecx\n xor %eax, %eax\n mov $0x1000, %edx\n wrmsr\n"
+	   " mov %r8, %rax\n out %eax, $0x91\n shr $32, %rax\n out %eax, $0x92\n"
+	   " mov $0x3b, %ecx\n rdmsr\n out %eax, $0x93\n mov %edx, %eax\n"
+	   " out %eax, $0x94\n hlt\n");
+
+static int out32(struct vm_ctx *c, uint16_t port, uint32_t *val)
+{
+	if (expect_exit(c, HAX_EXIT_IO))
+		return 1;
+	if (c->tunnel->io._port != port)
+		return fail("OUT to 0x%x, expected 0x%x", c->tunnel->io._port, port);
+	memcpy(val, c->iobuf, 4);
+	return 0;
+}
+
+static int msr_rw(struct vm_ctx *c, uint32_t msr, uint64_t *val, bool set)
+{
+	struct hax_msr_data d = { .nr_msr = 1 };
+
+	d.entries[0].entry = msr;
+	d.entries[0].value = *val;
+	CHECK_OK(set ? hax_set_msrs(c->vcpu_fd, &d) : hax_get_msrs(c->vcpu_fd, &d));
+	CHECK_EQ(d.done, 1);
+	*val = d.entries[0].value;
+	return 0;
+}
+
+VM_TEST(kut_tsc_adjust, 1 << 20)
+{
+	uint32_t jump = 0, lo = 0, hi = 0;
+	uint64_t v, before, adj;
+
+	if (kut_load(c, g_kut_tscadj_start, g_kut_tscadj_end))
+		return 1;
+	if (expect_out(c, 0x80, 4, 2) || expect_out(c, 0x80, 4, 0) || out32(c, 0x90, &jump) ||
+	    expect_out(c, 0x80, 4, 0x100) || expect_exit(c, HAX_EXIT_HLT))
+		return 1;
+	CHECK(jump >= 0x100 && jump < 0x110); /* the TSC moved on by 2^40 */
+	v = 0;
+	if (msr_rw(c, 0x3b, &v, false))
+		return 1;
+	CHECK_EQ(v, 1ull << 40);
+	/* user space's TSC write (QEMU's sync) leaves TSC_ADJUST alone */
+	v = 1ull << 36;
+	if (msr_rw(c, 0x10, &v, true) || msr_rw(c, 0x3b, &v, false))
+		return 1;
+	CHECK_EQ(v, 1ull << 40);
+	/* the guest's TSC write adds what it adds to the TSC: 2^44 - before */
+	if (out32(c, 0x91, &lo) || out32(c, 0x92, &hi))
+		return 1;
+	before = (uint64_t)hi << 32 | lo;
+	if (out32(c, 0x93, &lo) || out32(c, 0x94, &hi) || expect_exit(c, HAX_EXIT_HLT))
+		return 1;
+	adj = (uint64_t)hi << 32 | lo;
+	CHECK(before >= 1ull << 36 && before < (1ull << 36) + (1ull << 34));
+	/* 2^44 - (adj - 2^40) is the TSC at the write: a little after "before" */
+	v = (1ull << 44) - (adj - (1ull << 40));
+	CHECK(v >= before && v - before < 1ull << 30);
+	return 0;
+}
+
+/* ---- apic "CPUID.1:EDX.APIC[bit 9]": the bit follows IA32_APIC_BASE.EN --- */
+
+#define CPUID1_APIC " mov $1, %eax\n cpuid\n mov %edx, %eax\n and $0x200, %eax\n out %eax, $0x80\n"
+GUEST_CODE(g_kut_apicbit,
+	   ".code64\n" CPUID1_APIC
+	   " mov $0x1b, %ecx\n rdmsr\n and $~0x800, %eax\n wrmsr\n" CPUID1_APIC
+	   " mov $0x1b, %ecx\n rdmsr\n or $0x800, %eax\n wrmsr\n" CPUID1_APIC " hlt\n");
+
+VM_TEST(kut_cpuid_apic_follows_apic_base, 1 << 20)
+{
+	if (kut_load(c, g_kut_apicbit_start, g_kut_apicbit_end))
+		return 1;
+	if (expect_out(c, 0x80, 4, 0x200) || expect_out(c, 0x80, 4, 0) ||
+	    expect_out(c, 0x80, 4, 0x200))
+		return 1;
+	return expect_exit(c, HAX_EXIT_HLT);
+}
+
+/* ---- umip: CPUID offers UMIP when the CPU has it ------------------------- */
+
+/*
+ * CPUID.7.0:ECX.UMIP on 0x80; then CR4.UMIP set: with UMIP, CR4 read back
+ * (bit 11) on 0x89; without, #GP (0x81, 0x83 from the handler) and 0.
+ */
+GUEST_CODE(g_kut_umip, ".code64\n"
+		       " mov $7, %eax\n xor %ecx, %ecx\n cpuid\n mov %ecx, %eax\n and $4, %eax\n"
+		       " out %eax, $0x80\n"
+		       " mov %cr4, %rax\n or $0x800, %rax\n mov $3, %esi\n mov %rax, %cr4\n"
+		       " mov %cr4, %rax\n and $0x800, %eax\n out %eax, $0x89\n hlt\n");
+
+VM_TEST(kut_umip_offered_with_the_cpu, 1 << 20)
+{
+	uint32_t r[4];
+	bool umip;
+
+	asm volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(7), "c"(0));
+	umip = r[2] & 4;
+	printf("kut_umip_offered_with_the_cpu: host %s UMIP\n", umip ? "with" : "without");
+	if (kut_load(c, g_kut_umip_start, g_kut_umip_end))
+		return 1;
+	if (expect_out(c, 0x80, 4, umip ? 4 : 0))
+		return 1;
+	if (!umip && (expect_out(c, 0x81, 4, 1) || expect_out(c, 0x83, 4, 0)))
+		return 1;
+	if (expect_out(c, 0x89, 4, umip ? 0x800 : 0))
+		return 1;
+	return expect_exit(c, HAX_EXIT_HLT);
+}
