@@ -283,6 +283,14 @@ int vcpu_run(struct vcpu *v)
 		t->_exit_status = HAX_EXIT_STATECHANGE;
 		return 0;
 	}
+	if (v->pdptes_pending) {
+		r = vmx_run_pdptes(v);
+		if (r) {
+			if (r == -EIO)
+				v->vm->dead = true;
+			return r;
+		}
+	}
 	if (v->io_in_size)
 		vcpu_complete_in(v);
 	/*
@@ -324,11 +332,8 @@ static void vcpu_fix_queued_error_code(void)
 
 int vcpu_set_regs(struct vcpu *v, const vcpu_state_t *s)
 {
-	u64 pdpte[4];
-	int pae = vmx_state_pdptes(v, s, pdpte), r;
+	int r;
 
-	if (pae < 0)
-		return pae;
 	os_preempt_disable();
 	r = vmx_vcpu_load(v);
 	if (!r)
@@ -338,8 +343,6 @@ int vcpu_set_regs(struct vcpu *v, const vcpu_state_t *s)
 		if (v->panicked)
 			vmcs_write32(VM_ENTRY_INTR_INFO, 0);
 		vcpu_fix_queued_error_code();
-		if (pae)
-			vmx_write_pdptes(pdpte);
 		vmx_intr_update_ready(v, v->tunnel_page.va);
 	}
 	if (!r && vmx_take_error())
@@ -347,6 +350,7 @@ int vcpu_set_regs(struct vcpu *v, const vcpu_state_t *s)
 	os_preempt_enable();
 	if (!r) {
 		v->panicked = false;
+		v->pdptes_pending = true; /* SET_MSRS may still change EFER */
 		v->io_in_size = 0;
 		/* A state without XSAVE enabled (a reset, a new boot): XCR0 resets too. */
 		if (!(s->_cr4 & HAX_CR4_OSXSAVE))
