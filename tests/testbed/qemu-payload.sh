@@ -3,7 +3,7 @@
 # QEMU (qemu.sh's build) with its shared libraries and the loader, the
 # firmware it needs from Debian's seabios and qemu-system-data, the testbed
 # bzImage and a small busybox initramfs to boot inside QEMU, a SeaBIOS disk
-# image, haxm.ko and the tests (qemu/run).
+# image, haxm.ko and the tests (qemu/run, qsum in the guest).
 # Usage: qemu-payload.sh OUTDIR HAXM_KO
 set -euo pipefail
 
@@ -46,6 +46,7 @@ ROOT=$(mktemp -d)
 trap 'rm -rf "$ROOT" "$ROOT.list"' EXIT
 mkdir -p "$ROOT"/{bin,proc,sys,dev,tmp}
 cp /bin/busybox "$ROOT/bin/busybox"
+install -m 755 "$HERE/qemu/qsum" "$ROOT/bin/qsum"
 install -m 755 "$HERE/qemu/guest-init" "$ROOT/init"
 (cd "$ROOT" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$OUT/qemu/guest.cpio"
 printf 'nod /dev/console 0600 0 0 c 5 1\nnod /dev/null 0666 0 0 c 1 3\n' > "$ROOT.list"
