@@ -173,8 +173,8 @@ $(B)/testbed-qemu.cpio: $(B)/qemu-payload $(TESTBED)/init $(TESTBED)/mkinitramfs
 	$(TESTBED)/mkinitramfs.sh $@ $(B)/qemu-payload
 
 # Every QEMU test, with the hax/kvm/tcg comparison (make test runs the CI set:
-# refusal, HAX init, a Linux boot to a shell); TEST=a,b picks tests (see
-# tests/testbed/qemu/run).
+# refusal, HAX init, Linux boots to a shell with 1 and 2 vCPUs); TEST=a,b
+# picks tests (see tests/testbed/qemu/run).
 test-qemu: deps $(B)/testbed-qemu.cpio
 	$(TESTBED)/run.sh --cpus 2 --timeout 3000 --initramfs $(B)/testbed-qemu.cpio \
 		--append "haxm.test=$(or $(TEST),all) $(APPEND)" --log $(B)/testbed-qemu.log

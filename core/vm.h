@@ -77,6 +77,7 @@ struct vcpu {
 	u32 nr_intr_pending;
 	int cr_wait_reg; /* a MOV to CR waiting for its PDPTEs (EXIT_LOAD_PDPTES) */
 	u64 cr_wait_val, pdpte_cr3;
+	bool pdptes_pending; /* SET_REGS or a host EFER write: PDPTEs at RUN */
 
 	struct vcpu_stats stats;
 
@@ -184,12 +185,15 @@ void vcpu_destroy(struct vcpu *v);
  * or return HAX_EXIT_PAUSED at once while user space keeps _exit_reason at
  * HAX_EXIT_PAUSED (a pending IN or emulated instruction completes first).
  * Errors: -ENXIO (no tunnel yet), -EPERM (caller is not the VM's process),
- * -EIO (VM dead), -EFAULT (guest RAM's backing page is gone), -ENOMEM.
+ * -EIO (VM dead), -EFAULT (guest RAM's backing page is gone), -ENOMEM,
+ * -EINVAL (the first RUN after SET_REGS: PAE paging outside long mode with
+ * PDPTEs outside guest RAM or with reserved bits set; nothing ran).
  */
 int vcpu_run(struct vcpu *v);
 
 /*
- * vcpu_set_regs()/vcpu_get_regs() - SET_REGS/GET_REGS.
+ * vcpu_set_regs()/vcpu_get_regs() - SET_REGS/GET_REGS. A PAE state's PDPTEs
+ * are read at the next RUN (vmx_run_pdptes()), after any SET_MSRS of EFER.
  * Errors: -EINVAL (a state VMX cannot hold: CR fixed bits, EFER/CR0
  * inconsistency, unknown activity state or interruptibility bits), -EIO.
  */

@@ -126,14 +126,38 @@ static int read_pdptes(struct vm *vm, u64 cr3, u64 pdpte[4])
 	return r ? -EINVAL : 0;
 }
 
-int vmx_state_pdptes(struct vcpu *v, const vcpu_state_t *s, u64 pdpte[4])
+int vmx_run_pdptes(struct vcpu *v)
 {
+	u64 pdpte[4], cr0 = 0, cr4 = 0, efer = 0, cr3 = 0;
 	int r;
 
-	if (!pae_paging(s->_cr0, s->_cr4, s->_efer))
-		return 0;
-	r = read_pdptes(v->vm, s->_cr3, pdpte);
-	return r ? r : 1;
+	os_preempt_disable();
+	r = vmx_vcpu_load(v);
+	if (!r) {
+		cr0 = vmx_guest_cr0();
+		cr4 = guest_cr4();
+		efer = vmcs_read64(GUEST_IA32_EFER);
+		cr3 = vmcs_readl(GUEST_CR3);
+	}
+	os_preempt_enable();
+	if (r)
+		return r;
+	if (pae_paging(cr0, cr4, efer)) {
+		r = read_pdptes(v->vm, cr3, pdpte);
+		if (r)
+			return r;
+		os_preempt_disable();
+		r = vmx_vcpu_load(v);
+		if (!r) {
+			vmx_write_pdptes(pdpte);
+			if (vmx_take_error())
+				r = -EIO;
+		}
+		os_preempt_enable();
+	}
+	if (!r)
+		v->pdptes_pending = false;
+	return r;
 }
 
 /* MOV to CR0 or CR4: check, then commit or (PAE) ask for the PDPTEs. */

@@ -40,13 +40,18 @@ int vmx_handle_cr(struct vcpu *v, struct hax_tunnel *t);
 int vmx_cr_finish(struct vcpu *v);
 
 /*
- * vmx_state_pdptes() - for SET_REGS: when @s enables PAE paging outside long
- * mode, read the PDPTEs @s->_cr3 points to into @pdpte (may sleep) and return
- * 1; return 0 when @s does not use PAE paging.
+ * vmx_run_pdptes() - at RUN, before the first entry after SET_REGS or a host
+ * EFER write (v->pdptes_pending): when the vCPU uses PAE paging outside long
+ * mode, read the four PDPTEs its CR3 points to (may sleep) into the VMCS.
+ * Deferred to here because a VMM may set EFER with SET_MSRS after SET_REGS
+ * (QEMU does, sending _efer 0 in SET_REGS as HAXM ignored it): a long-mode
+ * state passes through SET_REGS looking like PAE paging. Loads the VMCS
+ * itself; clears v->pdptes_pending on success.
  * Errors: -EINVAL (the PDPTEs are not in guest RAM or have reserved bits set:
- * VM entry would fail, SDM 26.3.1.6).
+ * VM entry would fail, SDM 26.3.1.6; the vCPU does not run), -EIO (a VMX
+ * instruction failed).
  */
-int vmx_state_pdptes(struct vcpu *v, const vcpu_state_t *s, u64 pdpte[4]);
+int vmx_run_pdptes(struct vcpu *v);
 
 /*
  * vmx_guest_cr0() - CR0 as the guest sees it (VMCS current): the bits it owns

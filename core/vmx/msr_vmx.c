@@ -263,6 +263,9 @@ static int efer_write(struct vcpu *v, u64 val, bool host)
 	}
 	vmcs_write64(GUEST_IA32_EFER, val);
 	vmcs_write32(VM_ENTRY_CONTROLS, entry | ((val & HAX_EFER_LMA) ? ENTRY_IA32E_MODE : 0));
+	/* Leaving long mode with paging on needs PDPTEs: read at RUN. */
+	if (host)
+		v->pdptes_pending = true;
 	/* SYSCALL is now possible: its MSRs must be the guest's (see msr_guest_load()). */
 	if (v->msr_in && (val & HAX_EFER_SCE))
 		lazy_load(v, LAZY_ALL);

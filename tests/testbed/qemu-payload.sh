@@ -3,7 +3,8 @@
 # QEMU (qemu.sh's build) with its shared libraries and the loader, the
 # firmware it needs from Debian's seabios and qemu-system-data, the testbed
 # bzImage and a small busybox initramfs to boot inside QEMU, a SeaBIOS disk
-# image, haxm.ko and the tests (qemu/run).
+# image, a qcow2 image for the snapshot tests, the monitor client qmon,
+# haxm.ko and the tests (qemu/run).
 # Usage: qemu-payload.sh OUTDIR HAXM_KO
 set -euo pipefail
 
@@ -18,6 +19,7 @@ rm -rf "$OUT"
 mkdir -p "$OUT/qemu/bin" "$OUT/qemu/lib" "$OUT/qemu/share"
 cp "$KO" "$OUT/"
 install -m 755 "$HERE/qemu/run" "$OUT/run"
+install -m 644 "$HERE/qemu/monitor.sh" "$OUT/monitor.sh"
 cp "$QEMU" "$OUT/qemu/bin/"
 
 # Shared libraries, the loader included: the testbed root has no /lib64, so
@@ -46,6 +48,8 @@ ROOT=$(mktemp -d)
 trap 'rm -rf "$ROOT" "$ROOT.list"' EXIT
 mkdir -p "$ROOT"/{bin,proc,sys,dev,tmp}
 cp /bin/busybox "$ROOT/bin/busybox"
+install -m 755 "$HERE/qemu/qsum" "$ROOT/bin/qsum"
+gcc -static -O2 -Wall -o "$ROOT/bin/qmark" "$HERE/qemu/qmark.c"
 install -m 755 "$HERE/qemu/guest-init" "$ROOT/init"
 (cd "$ROOT" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$OUT/qemu/guest.cpio"
 printf 'nod /dev/console 0600 0 0 c 5 1\nnod /dev/null 0666 0 0 c 1 3\n' > "$ROOT.list"
@@ -55,5 +59,17 @@ printf 'nod /dev/console 0600 0 0 c 5 1\nnod /dev/null 0666 0 0 c 1 3\n' > "$ROO
 gcc -c "$HERE/qemu/mbr.S" -o "$ROOT/mbr.o"
 ld -Ttext=0x7c00 --oformat=binary "$ROOT/mbr.o" -o "$OUT/qemu/disk.img"
 truncate -s 1M "$OUT/qemu/disk.img"
+
+# The monitor's client (busybox nc has no unix sockets), static
+gcc -static -O2 -Wall -o "$OUT/qmon" "$HERE/qemu/qmon.c"
+
+# savevm needs a writable disk that takes snapshots: an empty qcow2 (the
+# guest has no disk driver; the image holds the VM state). qemu-img comes
+# from Debian's qemu-utils (our build is qemu-system-x86_64 alone).
+if ! command -v qemu-img >/dev/null; then
+    SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq qemu-utils
+fi
+qemu-img create -q -f qcow2 "$OUT/qemu/snap.qcow2" 64M
 
 echo "qemu-payload: wrote $OUT ($(du -sh "$OUT" | cut -f1))"

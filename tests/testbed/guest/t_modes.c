@@ -547,25 +547,113 @@ VM_TEST(modes_exceptions_real, 1 << 20)
 	return expect_exit(c, HAX_EXIT_HLT);
 }
 
-/* SET_REGS of a PAE state whose PDPTEs VM entry would refuse: EINVAL. */
+/*
+ * A PAE state whose PDPTEs VM entry would refuse: SET_REGS takes it (the
+ * PDPTEs are read at RUN, after any SET_MSRS of EFER), RUN refuses it with
+ * EINVAL and runs nothing, until the PDPT in guest memory is fixed.
+ */
 VM_TEST(modes_pae_bad_pdpte_refused, 1 << 20)
 {
+	static const uint8_t code[] = { 0xb0, 0x2a, 0xe6, 0x88, 0xf4 }; /* OUT 0x2a; HLT */
 	vcpu_state_t s;
 
 	build_tables(c);
+	memcpy(c->ram + LOAD, code, sizeof(code));
 	put64(c, 0x13008, 0x14000 | 1 | (1 << 1)); /* reserved bit 1 */
 	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
 	seg(&s._cs, SEL_CODE32, 0xc09b);
+	seg(&s._ds, SEL_DATA, 0xc093);
+	seg(&s._ss, SEL_DATA, 0xc093);
 	s._cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_PG;
 	s._cr4 = CR4_PAE;
 	s._cr3 = 0x13000;
-	CHECK_ERRNO(hax_set_regs(c->vcpu_fd, &s), EINVAL);
+	s._rip = LOAD;
+	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	CHECK_ERRNO(hax_run(c->vcpu_fd), EINVAL);
 	s._cr3 = 0x200000; /* outside RAM */
-	CHECK_ERRNO(hax_set_regs(c->vcpu_fd, &s), EINVAL);
-	put64(c, 0x13008, 0);
+	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	CHECK_ERRNO(hax_run(c->vcpu_fd), EINVAL);
 	s._cr3 = 0x13000;
 	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
-	return 0;
+	CHECK_ERRNO(hax_run(c->vcpu_fd), EINVAL);
+	put64(c, 0x13008, 0);
+	if (expect_out(c, 0x88, 1, 0x2a))
+		return 1;
+	return expect_exit(c, HAX_EXIT_HLT);
+}
+
+/*
+ * QEMU loads a long-mode state (savevm/loadvm, a register sync) with
+ * SET_REGS carrying _efer 0, HAXM's SET_REGS having ignored the field, then
+ * EFER with SET_MSRS. Between the two the state looks like PAE paging, and
+ * CR3 points to a PML4 whose entries are no valid PDPTEs (RW set): SET_REGS
+ * must not read PDPTEs yet. The guest then runs 64-bit code (a MOVABS
+ * filling all of RAX).
+ */
+VM_TEST(modes_long_state_efer_by_set_msrs, 1 << 20)
+{
+	static const uint8_t code[] = {
+		0x48, 0xb8, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, 0xe7, 0x88, 0xf4
+	}; /* MOVABS RAX; OUT EAX; HLT */
+	struct hax_msr_data md = { .nr_msr = 1 };
+	vcpu_state_t s;
+
+	build_tables(c);
+	memcpy(c->ram + LOAD, code, sizeof(code));
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	seg(&s._cs, SEL_CODE64, 0xa09b);
+	seg(&s._ds, SEL_DATA, 0xc093);
+	seg(&s._ss, SEL_DATA, 0xc093);
+	s._gdt.base = GDT;
+	s._gdt.limit = 0x2f;
+	s._cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_PG;
+	s._cr4 = CR4_PAE;
+	s._cr3 = 0x17000;
+	s._efer = 0;
+	s._rip = LOAD;
+	s._regs[HAX_REG_RSP] = 0x7000;
+	s._rflags = 2;
+	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	md.entries[0].entry = 0xc0000080;
+	md.entries[0].value = EFER_LME | EFER_LMA;
+	CHECK_OK(hax_set_msrs(c->vcpu_fd, &md));
+	CHECK_EQ(md.done, 1);
+	if (expect_out(c, 0x88, 4, 0x55667788))
+		return 1;
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(s._regs[HAX_REG_RAX], 0x1122334455667788ULL);
+	CHECK_EQ(s._efer & (EFER_LME | EFER_LMA), EFER_LME | EFER_LMA);
+	return expect_exit(c, HAX_EXIT_HLT);
+}
+
+/*
+ * QEMU's loadvm resets the vCPU (CR4.OSXSAVE off, XCR0 1), then loads the
+ * snapshot's state, CR4.OSXSAVE on; vcpu_state_t has no XCR0. The guest
+ * then finds every XCR0 feature its CPUID offers enabled, as Linux set it
+ * (with XCR0 left at 1, its AVX code raised #UD: init died of SIGILL).
+ */
+VM_TEST(modes_xcr0_after_snapshot_state, 1 << 20)
+{
+	static const uint8_t code[] = { 0x31, 0xc9, 0x0f, 0x01, 0xd0, /* XGETBV(0) */
+					0xe7, 0x88, 0xf4 };	      /* OUT EAX; HLT */
+	uint32_t lo, hi;
+	vcpu_state_t s;
+
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	build_tables(c);
+	memcpy(c->ram + LOAD, code, sizeof(code));
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	seg(&s._cs, SEL_CODE32, 0xc09b);
+	seg(&s._ds, SEL_DATA, 0xc093);
+	seg(&s._ss, SEL_DATA, 0xc093);
+	s._gdt.base = GDT;
+	s._gdt.limit = 0x2f;
+	s._cr0 = CR0_PE | CR0_ET | CR0_NE;
+	s._cr4 = 1ULL << 18 | 1ULL << 9; /* OSXSAVE, OSFXSR */
+	s._rip = LOAD;
+	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	/* x87, SSE, AVX, AVX-512 where the host has them (cpuid_xcr0_mask()) */
+	return expect_out(c, 0x88, 4, lo & 0xe7) || expect_exit(c, HAX_EXIT_HLT);
 }
 
 /* ---- the same mode switches under kvm_intel ---------------------------- */
