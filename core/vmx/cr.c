@@ -135,7 +135,7 @@ int vmx_run_pdptes(struct vcpu *v)
 	r = vmx_vcpu_load(v);
 	if (!r) {
 		cr0 = vmx_guest_cr0();
-		cr4 = guest_cr4();
+		cr4 = vmx_guest_cr4();
 		efer = vmcs_read64(GUEST_IA32_EFER);
 		cr3 = vmcs_readl(GUEST_CR3);
 	}
