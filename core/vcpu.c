@@ -336,36 +336,14 @@ static void vcpu_fix_queued_error_code(void)
 	vmcs_write32(VM_ENTRY_INTR_INFO, info);
 }
 
-/*
- * The XCR0 a state gets that turns CR4.OSXSAVE on from off: every feature
- * the vCPU's CPUID offers (leaf 0xD subleaf 0), which Linux and Windows
- * enable. The guest itself sets OSXSAVE with MOV to CR4, never SET_REGS; a
- * SET_REGS that does loads a snapshot over a reset vCPU (QEMU's loadvm
- * resets first), and vcpu_state_t has no XCR0 to carry the guest's.
- */
-static u64 vcpu_snapshot_xcr0(struct vcpu *v)
-{
-	u32 r[4];
-
-	cpuid_lookup(&v->cpuid, 0xd, 0, v->id, true, XCR0_X87, r);
-	return (r[0] | (u64)r[3] << 32) & vmx_caps.guest_xcr0;
-}
-
 int vcpu_set_regs(struct vcpu *v, const vcpu_state_t *s)
 {
-	bool osxsave = false;
 	int r;
 
 	os_preempt_disable();
 	r = vmx_vcpu_load(v);
-	if (!r) {
-		u64 m = vmcs_readl(CR4_GUEST_HOST_MASK);
-
-		/* the guest's CR4: the bits it owns live in GUEST_CR4 */
-		osxsave = ((vmcs_readl(GUEST_CR4) & ~m) | (vmcs_readl(CR4_READ_SHADOW) & m)) &
-			  HAX_CR4_OSXSAVE;
+	if (!r)
 		r = vmcs_set_state(v, s);
-	}
 	if (!r) {
 		/* A stopped vCPU restarts clean: no event of the old state re-delivered. */
 		if (v->panicked)
@@ -383,8 +361,6 @@ int vcpu_set_regs(struct vcpu *v, const vcpu_state_t *s)
 		/* A state without XSAVE enabled (a reset, a new boot): XCR0 resets too. */
 		if (!(s->_cr4 & HAX_CR4_OSXSAVE))
 			v->xcr0 = XCR0_X87;
-		else if (!osxsave)
-			v->xcr0 = vcpu_snapshot_xcr0(v) | XCR0_X87;
 		v->emu = (struct vcpu_emu){ 0 };
 	}
 	return r;
