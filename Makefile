@@ -26,6 +26,10 @@ CORE_SRC := $(wildcard core/*.c core/*/*.c)
 CORE_HDR := $(wildcard core/*.h core/*/*.h platform/linux/*.h include/uapi/*.h)
 PAYLOAD_BIN := $(B)/haxm-test $(B)/haxm-bench $(B)/haxm-fuzz $(B)/haxm $(DEB_TOOLS) $(DEB_DKMS)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(filter-out tests/unit/os_user.c,$(wildcard tests/unit/test_*.c)))
+# kvm-unit-tests from the peer suites beside the project (make test-kut)
+PEER ?= ../shared/peer
+KUT_TAR := $(firstword $(wildcard $(PEER)/kvm-unit-tests-*.tar.gz))
+export KUT_TAR
 
 .PHONY: all deps kernel module lib tools unit test test-unit test-build test-testbed test-distro test-debug test-kcsan bench bench-emulate fuzz fuzz-emulate torture test-qemu test-kut qemu demo fmt clean help
 .PHONY: install uninstall install-module install-tools install-dkms install-udev deb test-install
@@ -184,10 +188,8 @@ test-qemu: deps $(B)/testbed-qemu.cpio
 # in one testbed boot; the side-by-side table goes to docs/conformance.md.
 # TEST=a,b runs those tests only (no results file unless RESULTS=FILE); make test runs
 # tests/testbed/kut/ci.list. Without the tarball: a SKIP line. PEER=DIR
-# when the peer suites are elsewhere (a worktree further down).
-PEER ?= ../shared/peer
-KUT_TAR := $(firstword $(wildcard $(PEER)/kvm-unit-tests-*.tar.gz))
-export KUT_TAR
+# when the peer suites are elsewhere (a worktree further down); PEER and
+# KUT_TAR are set at the top (make test's prerequisites use them).
 $(B)/kut-payload: $(B)/qemu-payload $(TESTBED)/kut.sh $(TESTBED)/kut.py $(wildcard $(TESTBED)/kut/*) $(KUT_TAR)
 	@$(TESTBED)/kut.sh payload $@ $(B)/qemu-payload
 $(B)/testbed-kut.cpio: $(B)/kut-payload $(TESTBED)/init $(TESTBED)/mkinitramfs.sh
