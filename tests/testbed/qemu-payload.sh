@@ -49,6 +49,7 @@ trap 'rm -rf "$ROOT" "$ROOT.list"' EXIT
 mkdir -p "$ROOT"/{bin,proc,sys,dev,tmp}
 cp /bin/busybox "$ROOT/bin/busybox"
 install -m 755 "$HERE/qemu/qsum" "$ROOT/bin/qsum"
+install -m 755 "$HERE/qemu/qexec" "$ROOT/bin/qexec"
 gcc -static -O2 -Wall -o "$ROOT/bin/qmark" "$HERE/qemu/qmark.c"
 install -m 755 "$HERE/qemu/guest-init" "$ROOT/init"
 (cd "$ROOT" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$OUT/qemu/guest.cpio"
