@@ -20,7 +20,8 @@ static const char run_usage[] =
 	"       haxm run [--stats] [--save FILE] --restore FILE\n"
 	"\n"
 	"Boot a guest on haxm. Its serial port (a 16550A at 0x3f8, IRQ 4) is this\n"
-	"terminal, in raw mode: every key goes to the guest; Ctrl-A x quits.\n"
+	"terminal, in raw mode: every key goes to the guest; Ctrl-A x quits,\n"
+	"Ctrl-A s saves (with --save).\n"
 	"\n"
 	"  --flat FILE@ADDR   a raw binary loaded at ADDR (below 1 MiB), entered in\n"
 	"                     real mode at ADDR (CS:IP = ADDR/16:ADDR%16), SS:SP 0:7c00\n"
@@ -36,8 +37,8 @@ static const char run_usage[] =
 	"  -m, --memory SIZE  guest RAM, in MiB or with a K, M or G suffix\n"
 	"                     (default 128M, at least 4M, at most 3G)\n"
 	"  --cpus N           vCPUs, one thread each (default 1; >1 with --multiboot)\n"
-	"  --save FILE        on SIGQUIT, stop the guest, write it (vCPUs, devices,\n"
-	"                     RAM) to FILE and exit with status 0\n"
+	"  --save FILE        on SIGQUIT or Ctrl-A s, stop the guest, write it\n"
+	"                     (vCPUs, devices, RAM) to FILE and exit with status 0\n"
 	"  --restore FILE     resume the guest --save wrote to FILE, in this process\n"
 	"                     (its RAM is mapped from FILE copy-on-write, not read)\n"
 	"  --stats            at the end, print each vCPU's exits by status and VMX\n"
@@ -380,10 +381,13 @@ int cmd_run(int argc, char **argv)
 	status = vmm_run(&m);
 	term_stop();
 	if (status == VMM_EXIT_SAVE) {
+		char why[100];
+
 		status = snap_save(&m, o.save, err, sizeof(err)) ? VMM_EXIT_ERROR : 0;
 		if (status)
 			fprintf(stderr, "\nhaxm run: --save: %s\n", err);
-		snprintf(m.exit_why, sizeof(m.exit_why), "%s",
+		snprintf(why, sizeof(why), "%.99s", m.exit_why);
+		snprintf(m.exit_why, sizeof(m.exit_why), "%s: %s", why,
 			 status ? "snapshot not saved" : "snapshot saved");
 	}
 	fprintf(stderr, "\nhaxm run: %s (exit status %d)\n", m.exit_why, status);
