@@ -2,13 +2,18 @@
 /*
  * `haxm run --save`'s file pieces (tools/haxm/snapshot.c): the CRC, and the
  * device state going out and back in field by field, the PIT's clock
- * shifted to the restoring process' time, values no device holds refused.
+ * shifted to the restoring process' time, values no device holds refused;
+ * the RAM written with its zero pages as holes.
  */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -107,12 +112,54 @@ static void test_devices_refused(void **state)
 	assert_int_equal(snap_dev_load(&b, buf, 0), -1);
 }
 
+/* 4 MiB of RAM, 3 pages and a 1 MiB run not zero, behind a 3-byte header */
+static void test_ram_sparse(void **state)
+{
+	const uint64_t size = 4 << 20;
+	char path[] = "/tmp/test_snapshot.XXXXXX";
+	uint8_t *ram = calloc(1, size), *back = malloc(size);
+	struct stat st;
+	int fd = mkstemp(path);
+
+	assert_non_null(ram);
+	assert_non_null(back);
+	assert_true(fd >= 0);
+	unlink(path);
+	ram[0] = 1;
+	ram[5 * 4096 + 7] = 2;
+	ram[size - 1] = 3;
+	memset(ram + (2 << 20), 0x5a, 1 << 20);
+	assert_int_equal(write(fd, "hdr", 3), 3);
+	assert_int_equal(snap_write_ram(fd, ram, size), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, 3 + size);
+	assert_int_equal(pread(fd, back, size, 3), (ssize_t)size);
+	assert_memory_equal(back, ram, size);
+	/* the zeros are holes: what is allocated is about the 1 MiB and 3 pages */
+	assert_true((uint64_t)st.st_blocks * 512 < (3 << 20) / 2);
+	/* all zeros: a file of holes, still the whole length */
+	memset(ram, 0, size);
+	assert_int_equal(ftruncate(fd, 0), 0);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(snap_write_ram(fd, ram, size), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, size);
+	assert_int_equal(pread(fd, back, size, 0), (ssize_t)size);
+	assert_memory_equal(back, ram, size);
+	/* a bad descriptor */
+	assert_int_equal(snap_write_ram(-1, ram, size), -1);
+	close(fd);
+	free(ram);
+	free(back);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crc32),
 		cmocka_unit_test(test_devices_round_trip),
 		cmocka_unit_test(test_devices_refused),
+		cmocka_unit_test(test_ram_sparse),
 	};
 
 	return cmocka_run_group_tests_name("snapshot", tests, NULL, NULL);

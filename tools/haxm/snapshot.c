@@ -250,6 +250,32 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int snap_write_ram(int fd, const uint8_t *ram, uint64_t size)
+{
+	static const uint64_t zero[SNAP_PAGE / 8];
+	uint64_t off = 0, run;
+	off_t base = lseek(fd, 0, SEEK_CUR);
+
+	if (base < 0)
+		return -1;
+	while (off < size) {
+		/* a run of non-zero pages, written at once */
+		for (run = 0; off + run < size && memcmp(ram + off + run, zero, SNAP_PAGE);
+		     run += SNAP_PAGE)
+			;
+		if (run && write_all(fd, ram + off, run))
+			return -1;
+		off += run;
+		for (run = 0; off + run < size && !memcmp(ram + off + run, zero, SNAP_PAGE);
+		     run += SNAP_PAGE)
+			;
+		off += run;
+		if (run && lseek(fd, base + (off_t)off, SEEK_SET) < 0)
+			return -1;
+	}
+	return ftruncate(fd, base + (off_t)size);
+}
+
 int snap_save(struct vmm *m, const char *path, char *err, size_t errlen)
 {
 	size_t vsz = sizeof(struct hax_vcpu_full_state), dsz = snap_dev_size();
@@ -281,7 +307,7 @@ int snap_save(struct vmm *m, const char *path, char *err, size_t errlen)
 	if (fd < 0 || !pad)
 		ERR("cannot create %s: %s", path, fd < 0 ? strerror(errno) : "out of memory");
 	if (write_all(fd, &h, sizeof(h)) || write_all(fd, state, ssz) ||
-	    write_all(fd, pad, h.ram_offset - pos) || write_all(fd, m->ram, m->ram_size) ||
+	    write_all(fd, pad, h.ram_offset - pos) || snap_write_ram(fd, m->ram, m->ram_size) ||
 	    fsync(fd))
 		ERR("writing %s: %s", path, strerror(errno));
 	r = 0;

@@ -54,6 +54,16 @@ uint32_t snap_crc32(const void *buf, size_t len);
 int snap_save(struct vmm *m, const char *path, char *err, size_t errlen);
 
 /**
+ * snap_write_ram() - write @size bytes of guest RAM at @fd's current offset
+ * (@size a multiple of 4 KiB), a page at a time: a page of zeros is left a
+ * hole (RAM the guest never touched costs no disk space and, in a tmpfs, no
+ * memory; a restore reads holes as zeros), the others are written; the file
+ * is then extended to the RAM's end. Returns 0, or -1 with errno: a write(),
+ * lseek() or ftruncate() error (ENOSPC, EIO, EFBIG, ...).
+ */
+int snap_write_ram(int fd, const uint8_t *ram, uint64_t size);
+
+/**
  * snap_open() - open @path and check everything but the RAM's content: the
  * magic, version, sizes (against this haxm run's), CRCs, the RAM's place
  * and that the file holds all of it. Returns 0, or -1 with a one-line
