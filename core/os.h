@@ -236,6 +236,17 @@ void os_fpu_reload(void);
 int os_fpu_get_fx(struct os_fpu *f, void *fx);
 int os_fpu_set_fx(struct os_fpu *f, const void *fx);
 /*
+ * os_fpu_get_xsave()/os_fpu_set_xsave() - the whole buffer of one not
+ * entered, in the XSAVE standard format (components in their init state
+ * where XSTATE_BV says so), in @len bytes (the rest of @len zero on get).
+ * os_fpu_limits() - the components the buffer holds and the CPU's MXCSR_MASK.
+ * Errors: -E2BIG (the state is larger than @len), -ENOMEM; set also -EINVAL
+ * (a bad XSAVE header, MXCSR bits outside MXCSR_MASK).
+ */
+int os_fpu_get_xsave(struct os_fpu *f, void *buf, u32 len);
+int os_fpu_set_xsave(struct os_fpu *f, const void *buf, u32 len);
+void os_fpu_limits(struct os_fpu *f, u64 *xfeatures, u32 *mxcsr_mask);
+/*
  * os_fpu_regs_get() - between os_fpu_enter() and os_fpu_leave(): make the
  * entered buffer's registers live in the CPU (loading them again if host
  * code used the FPU meanwhile) and keep them there, by disabling preemption

@@ -192,6 +192,16 @@ int hax_run(int vcpu_fd)
 	return ioctl(vcpu_fd, HAX_VCPU_IOCTL_RUN, 0) < 0 ? -1 : 0;
 }
 
+int hax_get_state(int vcpu_fd, struct hax_vcpu_full_state *state)
+{
+	return hax_ioctl(vcpu_fd, HAX_VCPU_IOCTL_GET_STATE, state);
+}
+
+int hax_set_state(int vcpu_fd, const struct hax_vcpu_full_state *state)
+{
+	return hax_ioctl(vcpu_fd, HAX_VCPU_IOCTL_SET_STATE, (void *)state);
+}
+
 int hax_get_regs(int vcpu_fd, vcpu_state_t *state)
 {
 	return hax_ioctl(vcpu_fd, HAX_VCPU_GET_REGS, state);

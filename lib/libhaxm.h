@@ -257,6 +257,30 @@ int hax_dirty_log_stop(int vm_fd, uint64_t gpa, uint64_t size);
 /* ---- vCPU ---------------------------------------------------------------- */
 
 /**
+ * hax_get_state() - HAX_VCPU_IOCTL_GET_STATE (extension, HAX_CAP_VCPU_STATE):
+ * the complete state of a vCPU between two RUNs.
+ * @vcpu_fd: a vCPU descriptor
+ * @state:   receives it (size and version set)
+ *
+ * Errors: EBUSY (an IN or emulated instruction waits for user space: RUN
+ * with _exit_reason HAX_EXIT_PAUSED completes it; or VCPU_DEBUG is on),
+ * E2BIG (the host's XSAVE state does not fit), EINVAL, ENOMEM, EIO, ENOTTY
+ * (no such extension).
+ */
+int hax_get_state(int vcpu_fd, struct hax_vcpu_full_state *state);
+
+/**
+ * hax_set_state() - HAX_VCPU_IOCTL_SET_STATE: load a complete vCPU state,
+ * e.g. one hax_get_state() got from a vCPU of another VM.
+ * @vcpu_fd: a vCPU descriptor
+ * @state:   the state; every field is checked, nothing changes on EINVAL
+ *
+ * Errors: EINVAL (a field this vCPU cannot hold), EBUSY (VCPU_DEBUG is on),
+ * ENOMEM, EIO, ENOTTY.
+ */
+int hax_set_state(int vcpu_fd, const struct hax_vcpu_full_state *state);
+
+/**
  * hax_open_vcpu() - open a vCPU's node, /dev/hax_vmNN/vcpuMM.
  * @vm_id:   the VM's id
  * @vcpu_id: the vCPU's id

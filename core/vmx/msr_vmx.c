@@ -177,6 +177,13 @@ void msr_after_migration(struct vcpu *v)
 	tsc_aux_lists(v);
 }
 
+void msr_state_load(struct vcpu *v, const struct msr_state *m)
+{
+	v->msr = *m;
+	((struct msr_load_entry *)v->msr_lists.va)[0].data = m->tsc_aux;
+	tsc_aux_lists(v);
+}
+
 /* ---- lazy switching ------------------------------------------------------ */
 
 /* Put the guest's values of the lazy MSRs in @want into the CPU. */

@@ -20,6 +20,12 @@ void msr_vcpu_free(struct vcpu *v);
 /* msr_vmcs_setup() - the MSR fields of @v's VMCS, which is current. */
 void msr_vmcs_setup(struct vcpu *v);
 
+/*
+ * msr_state_load() - SET_STATE: @m, checked, becomes the vCPU's software
+ * MSRs (none loaded in the CPU: outside RUN); VMCS current.
+ */
+void msr_state_load(struct vcpu *v, const struct msr_state *m);
+
 /* msr_after_migration() - @v's VMCS is current on a new CPU: its host TSC_AUX. */
 void msr_after_migration(struct vcpu *v);
 

@@ -77,7 +77,8 @@ struct hax_module_version {
  * haxm extensions, never in HAXM: the highest bits, so HAXM's own numbering
  * could never have reached them.
  */
-#define HAX_CAP_DIRTY_LOG (1 << 15) /* HAX_VM_IOCTL_DIRTY_LOG_{START,GET,STOP} */
+#define HAX_CAP_DIRTY_LOG  (1 << 15) /* HAX_VM_IOCTL_DIRTY_LOG_{START,GET,STOP} */
+#define HAX_CAP_VCPU_STATE (1 << 14) /* HAX_VCPU_IOCTL_{GET,SET}_STATE */
 
 struct hax_capabilityinfo {
 	hax_u16 wstatus;
@@ -425,6 +426,46 @@ struct hax_dirty_log {
 /* The u64 words of a GET bitmap for a range of @size bytes. */
 #define HAX_DIRTY_LOG_WORDS(size) ((((size) >> 12) + 63) / 64)
 
+/*
+ * haxm extension: the complete state of a vCPU, for snapshots and migration
+ * (docs/api.md, "Complete vCPU state"). GET fills it; SET validates every
+ * field and loads all of it, or refuses with EINVAL and changes nothing.
+ */
+#define HAX_VCPU_STATE_VERSION	  1
+#define HAX_VCPU_STATE_XSAVE_SIZE 4096
+
+struct hax_vcpu_full_state {
+	hax_u32 size;	   /* sizeof(struct hax_vcpu_full_state) */
+	hax_u32 version;   /* HAX_VCPU_STATE_VERSION */
+	hax_u32 flags;	   /* 0 */
+	hax_u32 reserved0; /* 0 */
+	vcpu_state_t regs; /* as GET_REGS; segment AR as the VMCS holds them */
+	hax_u64 cr8;	   /* TPR, 0..15 */
+	hax_u64 xcr0;
+	hax_u64 pdpte[4]; /* PAE paging outside long mode: the PDPTEs in use; else 0 */
+	/* the event delivered at the next entry (SDM 24.8.3 format; 0: none) */
+	hax_u32 event_info;
+	hax_u32 event_error;
+	hax_u32 event_len;
+	hax_u32 reserved1;	 /* 0 */
+	hax_u64 pending_dbg;	 /* pending debug exceptions (SDM 24.4.2) */
+	hax_u32 intr_pending[8]; /* INTERRUPT vectors not yet injected, a bit each */
+	/* MSRs not in regs */
+	hax_u64 tsc; /* the guest's IA32_TSC when GET read it */
+	hax_u64 tsc_adjust;
+	hax_u64 pat;
+	hax_u64 apic_base;
+	hax_u64 misc_enable;
+	hax_u64 feature_control;
+	hax_u64 star, lstar, cstar, fmask, kernel_gs_base, tsc_aux;
+	hax_u64 mtrr_def_type;
+	hax_u64 mtrr_fixed[11]; /* 0x250, 0x258, 0x259, 0x268..0x26f */
+	hax_u64 mtrr_var[16];	/* 0x200..0x20f */
+	hax_u64 reserved2;	/* 0; @xsave 64-byte aligned */
+	/* x87, SSE, AVX... in the XSAVE standard format, header at 512 */
+	hax_u8 xsave[HAX_VCPU_STATE_XSAVE_SIZE];
+} HAX_PACKED;
+
 /* ---- ioctl numbers ------------------------------------------------------ */
 
 #define HAX_IOCTL_VERSION      _IOWR(0, 0x20, struct hax_module_version)
@@ -464,6 +505,10 @@ struct hax_dirty_log {
 #define HAX_VCPU_IOCTL_SET_CPUID    _IOW(0, 0xca, struct hax_cpuid *)
 #define HAX_VCPU_IOCTL_GET_CPUID    _IOW(0, 0xcb, struct hax_cpuid *)
 
+/* haxm's extensions on the vCPU node (HAXM's are 0xc0-0xcb). */
+#define HAX_VCPU_IOCTL_GET_STATE _IOWR(0, 0xe0, struct hax_vcpu_full_state)
+#define HAX_VCPU_IOCTL_SET_STATE _IOW(0, 0xe1, struct hax_vcpu_full_state)
+
 /* ---- the layout is a fact: assert it ------------------------------------ */
 
 #define HAX_ABI_ASSERT(cond) _Static_assert(cond, #cond)
@@ -500,6 +545,11 @@ HAX_ABI_ASSERT(sizeof(hax_debug_t) == 72);
 HAX_ABI_ASSERT(sizeof(struct hax_cpuid_entry) == 40);
 HAX_ABI_ASSERT(sizeof(struct hax_cpuid) == 8);
 HAX_ABI_ASSERT(sizeof(struct hax_dirty_log) == 32);
+HAX_ABI_ASSERT(sizeof(struct hax_vcpu_full_state) == 5056);
+HAX_ABI_ASSERT(__builtin_offsetof(struct hax_vcpu_full_state, regs) == 16);
+HAX_ABI_ASSERT(__builtin_offsetof(struct hax_vcpu_full_state, event_info) == 576);
+HAX_ABI_ASSERT(__builtin_offsetof(struct hax_vcpu_full_state, tsc) == 632);
+HAX_ABI_ASSERT(__builtin_offsetof(struct hax_vcpu_full_state, xsave) == 960);
 
 /* The POSIX hosts' numbers; a Windows host numbers its IOCTLs its own way. */
 #if defined(__x86_64__) && !defined(_WIN32)
@@ -532,6 +582,8 @@ HAX_ABI_ASSERT(HAX_VCPU_GET_REGS == 0xC20000C8u);
 HAX_ABI_ASSERT(HAX_IOCTL_VCPU_DEBUG == 0x404800C9u);
 HAX_ABI_ASSERT(HAX_VCPU_IOCTL_SET_CPUID == 0x400800CAu);
 HAX_ABI_ASSERT(HAX_VCPU_IOCTL_GET_CPUID == 0x400800CBu);
+HAX_ABI_ASSERT(HAX_VCPU_IOCTL_GET_STATE == 0xD3C000E0u);
+HAX_ABI_ASSERT(HAX_VCPU_IOCTL_SET_STATE == 0x53C000E1u);
 #endif
 
 #endif /* HAXM_UAPI_HAXM_H */

@@ -141,6 +141,30 @@ int os_fpu_set_fx(struct os_fpu *f, const void *fx)
 	return r;
 }
 
+int os_fpu_get_xsave(struct os_fpu *f, void *buf, u32 len)
+{
+	if (f->guest.uabi_size > len)
+		return -E2BIG;
+	memset(buf, 0, len);
+	fpu_copy_guest_fpstate_to_uabi(&f->guest, buf, f->guest.uabi_size, f->guest.xfeatures, 0);
+	return 0;
+}
+
+int os_fpu_set_xsave(struct os_fpu *f, const void *buf, u32 len)
+{
+	u32 pkru = 0;
+
+	if (f->guest.uabi_size > len)
+		return -E2BIG;
+	return fpu_copy_uabi_to_guest_fpstate(&f->guest, buf, f->guest.xfeatures, &pkru);
+}
+
+void os_fpu_limits(struct os_fpu *f, u64 *xfeatures, u32 *mxcsr_mask)
+{
+	*xfeatures = f->guest.xfeatures;
+	*mxcsr_mask = mxcsr_feature_mask;
+}
+
 void os_debug_restore_host(void)
 {
 	if (hw_breakpoint_active())

@@ -5,7 +5,9 @@
 # argument, write the table there with the date, the testbed configuration
 # and the mitigations each side had on; with --short, a quick run of both
 # boots that only proves it works (the table on stdout). --only=a,b runs the
-# workloads whose names start with a or b, in the first boot only (no file).
+# workloads whose names start with a or b, in the first boot only (no file);
+# "restore" (payload/run's bench_restore: haxm run --restore against a cold
+# boot of the same Linux guest) is one, with its own table in the file.
 # LINUX_INITRAMFS (with a file): QEMU -accel hax vs kvm booting Linux
 # (bench/linux-run), for the linux-boot row, with the default mitigations
 # and then (unless BENCH_LINUX_OFF=0) with mitigations=off.
@@ -86,6 +88,21 @@ mitigations() {
         }'
 }
 
+# The restore workload's table, from a boot's BENCH-RESTORE: lines (guest
+# RAM, cold boot ticks, restore ticks; or the RAM and "n/a (why)").
+restore_table() {
+    echo "| guest RAM | cold boot to the shell, ticks | restore to the first RUN, ticks | restore/cold | target |"
+    echo "|---|---:|---:|---:|---|"
+    sed -n 's/^BENCH-RESTORE: //p' "$1" | tr -d '\r' | awk '
+        $2 ~ /^[0-9]+$/ && $3 ~ /^[0-9]+$/ {
+            r = $3 / $2
+            printf "| %s | %d | %d | %.4f | <= 0.01 %s |\n", $1, $2, $3, r,
+                r <= 0.01 ? "met" : "missed"
+            next
+        }
+        { ram = $1; $1 = ""; sub(/^ /, ""); printf "| %s | %s | - | - | <= 0.01 |\n", ram, $0 }'
+}
+
 boot bench "$INITRD" 600 bench "haxm.kvm=1 haxm.test=$MODE${EXTRA:+ $EXTRA}"
 case "$MODE" in bench:*) exit 0 ;; esac
 boot bench-off "$INITRD" 600 bench "haxm.kvm=1 haxm.test=$MODE mitigations=off${EXTRA:+ $EXTRA}"
@@ -142,6 +159,14 @@ ver=$(git -C "$HERE" describe --always --dirty 2>/dev/null || echo '?')
     echo "Side figure: \`haxm run\` (haxm's own VMM) boots the same kernel to its"
     echo "/init's first line in ${side:-n/a} ticks (mitigations=off: ${side_off:-n/a};"
     echo "\`-m 256M\`, no LAPIC/IO-APIC; no KVM counterpart: haxm run has no KVM backend)."
+    echo
+    echo "## Restore (haxm run --save / --restore)"
+    echo
+    echo "\`haxm run\` restoring a snapshot of its Linux guest taken at the shell,"
+    echo "against a cold boot of the same guest to the same shell, in the first boot"
+    echo "(mitigations on; the restore workload below; no KVM counterpart)."
+    echo
+    restore_table "$LOGDIR/bench.out"
     echo
     cat "$HERE/bench/NOTES.md"
 } | sed 's/\r$//' > "$OUT"

@@ -361,6 +361,33 @@ int os_fpu_set_fx(struct os_fpu *f, const void *fx)
 	return 0;
 }
 
+/* The XSAVE image of a buffer: its FXSAVE part, x87 and SSE in XSTATE_BV. */
+int os_fpu_get_xsave(struct os_fpu *f, void *buf, u32 len)
+{
+	u64 bv = 3;
+
+	if (len < 576)
+		return -E2BIG;
+	memset(buf, 0, len);
+	memcpy(buf, f->fx, sizeof(f->fx));
+	memcpy((u8 *)buf + 512, &bv, sizeof(bv));
+	return 0;
+}
+
+int os_fpu_set_xsave(struct os_fpu *f, const void *buf, u32 len)
+{
+	if (len < 576)
+		return -E2BIG;
+	memcpy(f->fx, buf, sizeof(f->fx));
+	return 0;
+}
+
+void os_fpu_limits(struct os_fpu *f, u64 *xfeatures, u32 *mxcsr_mask)
+{
+	*xfeatures = 3;
+	*mxcsr_mask = 0xffff;
+}
+
 void os_fpu_regs_get(void)
 {
 }

@@ -464,6 +464,13 @@ static void test_term_escape(void **state)
 	assert_int_equal(term_escape(&e, &c), TERM_SWALLOW);
 	c = 'x';
 	assert_int_equal(term_escape(&e, &c), TERM_QUIT);
+	c = TERM_ESCAPE;
+	assert_int_equal(term_escape(&e, &c), TERM_SWALLOW);
+	c = 's';
+	assert_int_equal(term_escape(&e, &c), TERM_SAVE);
+	assert_int_equal(c, 's'); /* sent as is without --save */
+	c = 's';
+	assert_int_equal(term_escape(&e, &c), TERM_SEND);
 }
 
 int main(void)

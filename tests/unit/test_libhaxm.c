@@ -81,6 +81,9 @@ static int disarm(void **state)
 		assert_int_equal(errno, EBADF); \
 	} while (0)
 
+/* The complete vCPU state: too large for a test function's stack frame. */
+static struct hax_vcpu_full_state full_state;
+
 static void test_ebadf(void **state)
 {
 	struct hax_module_version v;
@@ -118,6 +121,8 @@ static void test_ebadf(void **state)
 	EXPECT_EBADF(hax_run(-1));
 	EXPECT_EBADF(hax_get_regs(-1, &regs));
 	EXPECT_EBADF(hax_set_regs(-1, &regs));
+	EXPECT_EBADF(hax_get_state(-1, &full_state));
+	EXPECT_EBADF(hax_set_state(-1, &full_state));
 	EXPECT_EBADF(hax_get_fpu(-1, &fpu));
 	EXPECT_EBADF(hax_set_fpu(-1, &fpu));
 	EXPECT_EBADF(hax_get_msrs(-1, &msrs));

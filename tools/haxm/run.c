@@ -7,18 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "boot.h"
+#include "snapshot.h"
 #include "cmds.h"
 #include "term.h"
 #include "vmm.h"
 
 static const char run_usage[] =
 	"usage: haxm run [options] (--flat FILE@ADDR | --multiboot ELF | --kernel BZIMAGE)\n"
+	"       haxm run [--stats] [--save FILE] --restore FILE\n"
 	"\n"
 	"Boot a guest on haxm. Its serial port (a 16550A at 0x3f8, IRQ 4) is this\n"
-	"terminal, in raw mode: every key goes to the guest; Ctrl-A x quits.\n"
+	"terminal, in raw mode: every key goes to the guest; Ctrl-A x quits,\n"
+	"Ctrl-A s saves (with --save).\n"
 	"\n"
 	"  --flat FILE@ADDR   a raw binary loaded at ADDR (below 1 MiB), entered in\n"
 	"                     real mode at ADDR (CS:IP = ADDR/16:ADDR%16), SS:SP 0:7c00\n"
@@ -34,6 +38,10 @@ static const char run_usage[] =
 	"  -m, --memory SIZE  guest RAM, in MiB or with a K, M or G suffix\n"
 	"                     (default 128M, at least 4M, at most 3G)\n"
 	"  --cpus N           vCPUs, one thread each (default 1; >1 with --multiboot)\n"
+	"  --save FILE        on SIGQUIT or Ctrl-A s, stop the guest, write it\n"
+	"                     (vCPUs, devices, RAM) to FILE and exit with status 0\n"
+	"  --restore FILE     resume the guest --save wrote to FILE, in this process\n"
+	"                     (its RAM is mapped from FILE copy-on-write, not read)\n"
 	"  --stats            at the end, print each vCPU's exits by status and VMX\n"
 	"                     exit reason, and its time in the guest, handling exits\n"
 	"                     and halted (on stderr)\n"
@@ -47,13 +55,14 @@ static const char run_usage[] =
 	"(interrupts off: the guest powered off); 1 an error (no module, no VT-x,\n"
 	"a bad image, too much RAM, a failed ioctl); 2 a usage error; 3 the guest\n"
 	"reset itself; 4 it crashed (triple fault, or a state haxm cannot run);\n"
-	"130 Ctrl-A x or SIGINT; 143 SIGTERM; 129 SIGHUP.\n";
+	"130 Ctrl-A x or SIGINT; 131 SIGQUIT (without --save); 143 SIGTERM; 129 SIGHUP.\n";
 
 struct run_opts {
 	const char *flat, *multiboot, *kernel, *initrd, *append;
+	const char *save, *restore;
 	uint64_t flat_addr, ram_size;
 	int cpus;
-	bool stats;
+	bool stats, sized; /* sized: -m or --cpus given */
 };
 
 /* "128", "128M", "64k", "1G": bytes, or 0 when malformed. */
@@ -99,6 +108,8 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 		{ "memory", required_argument, NULL, 'm' },
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "stats", no_argument, NULL, 's' },
+		{ "save", required_argument, NULL, 'S' },
+		{ "restore", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -143,6 +154,7 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 			o->append = optarg;
 			break;
 		case 'm':
+			o->sized = true;
 			o->ram_size = parse_size(optarg);
 			if (!o->ram_size) {
 				fprintf(stderr, "haxm run: -m '%s': not a size (e.g. 256M, 1G)\n",
@@ -151,6 +163,7 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 			}
 			break;
 		case 'c':
+			o->sized = true;
 			o->cpus = atoi(optarg);
 			if (o->cpus < 1 || o->cpus > VMM_MAX_CPUS) {
 				fprintf(stderr, "haxm run: --cpus '%s': 1 to %d\n", optarg,
@@ -160,6 +173,12 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 			break;
 		case 's':
 			o->stats = true;
+			break;
+		case 'S':
+			o->save = optarg;
+			break;
+		case 'R':
+			o->restore = optarg;
 			break;
 		case 'h':
 			fputs(run_usage, stdout);
@@ -171,6 +190,13 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 		}
 	}
 	images = !!o->flat + !!o->multiboot + !!o->kernel;
+	if (o->restore && (images || o->initrd || o->sized || *o->append)) {
+		fprintf(stderr, "haxm run: --restore takes the guest, its RAM size and vCPUs from "
+				"the snapshot: no image, --append, -m or --cpus\n");
+		return -1;
+	}
+	if (o->restore)
+		return optind == argc ? 0 : -1;
 	if (optind != argc || images != 1) {
 		fprintf(stderr, "haxm run: give one of --flat, --multiboot, --kernel; see "
 				"'haxm run --help'\n");
@@ -294,6 +320,33 @@ out:
 	return r ? -1 : 0;
 }
 
+/* --restore: the snapshot's RAM, vCPUs and devices; 0 or -1 (said on stderr). */
+static int run_restore(struct vmm *m, const char *path)
+{
+	struct snap_file f;
+	char err[256];
+	int r;
+
+	if (snap_open(path, &f, err, sizeof(err))) {
+		fprintf(stderr, "haxm run: --restore: %s\n", err);
+		return -1;
+	}
+	if (run_check_ram(f.h.ram_size)) { /* this host may have less than the saving one */
+		snap_close(&f);
+		return -1;
+	}
+	m->ram_from_file = true;
+	m->ram_fd = f.fd;
+	m->ram_off = f.h.ram_offset;
+	r = vmm_create(m, f.h.ram_size, f.h.ncpus, STDOUT_FILENO, err, sizeof(err));
+	if (!r && (r = snap_restore(m, &f, err, sizeof(err))))
+		vmm_destroy(m);
+	if (r)
+		fprintf(stderr, "haxm run: --restore %s: %s\n", path, err);
+	snap_close(&f); /* the mapping keeps what it needs of the file */
+	return r;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static struct vmm m;
@@ -303,15 +356,26 @@ int cmd_run(int argc, char **argv)
 
 	if (run_parse(argc, argv, &o))
 		return VMM_EXIT_USAGE;
-	if (run_check_ram(o.ram_size))
+	if (!o.restore && run_check_ram(o.ram_size))
 		return VMM_EXIT_ERROR;
 	/* Before any thread exists: all of them inherit the blocked signals. */
 	vmm_block_signals();
-	if (vmm_create(&m, o.ram_size, o.cpus, STDOUT_FILENO, err, sizeof(err))) {
+	m.save = o.save != NULL;
+	if (o.restore) {
+		struct timespec t0, t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (run_restore(&m, o.restore))
+			return VMM_EXIT_ERROR;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		/* the file checked, the VM made, its states loaded: the guest runs next */
+		if (o.stats)
+			fprintf(stderr, "haxm run: restored in %.3f ms\n",
+				(t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
+	} else if (vmm_create(&m, o.ram_size, o.cpus, STDOUT_FILENO, err, sizeof(err))) {
 		fprintf(stderr, "haxm run: %s\n", err);
 		return VMM_EXIT_ERROR;
-	}
-	if (run_load(&m, &o)) {
+	} else if (run_load(&m, &o)) {
 		vmm_destroy(&m);
 		return VMM_EXIT_ERROR;
 	}
@@ -325,6 +389,16 @@ int cmd_run(int argc, char **argv)
 	}
 	status = vmm_run(&m);
 	term_stop();
+	if (status == VMM_EXIT_SAVE) {
+		char why[100];
+
+		status = snap_save(&m, o.save, err, sizeof(err)) ? VMM_EXIT_ERROR : 0;
+		if (status)
+			fprintf(stderr, "\nhaxm run: --save: %s\n", err);
+		snprintf(why, sizeof(why), "%.99s", m.exit_why);
+		snprintf(m.exit_why, sizeof(m.exit_why), "%s: %s", why,
+			 status ? "snapshot not saved" : "snapshot saved");
+	}
 	fprintf(stderr, "\nhaxm run: %s (exit status %d)\n", m.exit_why, status);
 	if (o.stats)
 		vmm_print_stats(&m, stderr);

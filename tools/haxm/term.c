@@ -29,6 +29,8 @@ enum term_action term_escape(struct term_esc *e, uint8_t *c)
 		e->pending = 0;
 		if (*c == 'x' || *c == 'X')
 			return TERM_QUIT;
+		if (*c == 's' || *c == 'S')
+			return TERM_SAVE;
 		return TERM_SEND; /* Ctrl-A Ctrl-A sends one; Ctrl-A y sends y */
 	}
 	if (*c == TERM_ESCAPE) {
@@ -93,6 +95,14 @@ static void *term_thread(void *arg)
 			case TERM_QUIT:
 				vmm_request_exit_unlocked(m, VMM_EXIT_QUIT, "quit (Ctrl-A x)");
 				return NULL;
+			case TERM_SAVE:
+				if (m->save) {
+					vmm_request_exit_unlocked(m, VMM_EXIT_SAVE,
+								  "stopped to be saved (Ctrl-A s)");
+					return NULL;
+				}
+				out[k++] = buf[i]; /* without --save, Ctrl-A s sends s */
+				break;
 			default:
 				break;
 			}

@@ -186,8 +186,12 @@ int vmm_create(struct vmm *m, uint64_t ram_size, int ncpus, int out_fd, char *er
 		FAIL("opening VM %u: %s", m->vm_id, strerror(errno));
 	if (hax_notify_qemu_version(m->vm_fd, 4, 4))
 		FAIL("HAX_VM_IOCTL_NOTIFY_QEMU_VERSION: %s", strerror(errno));
-	m->ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m->ram_from_file) /* a snapshot's: pages are read as the guest touches them */
+		m->ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, m->ram_fd,
+			      m->ram_off);
+	else
+		m->ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m->ram == MAP_FAILED)
 		FAIL("cannot allocate %llu MiB of guest RAM: %s",
 		     (unsigned long long)(ram_size >> 20), strerror(errno));

@@ -31,8 +31,10 @@ enum vmm_exit {
 	VMM_EXIT_RESET = 3, /* the guest reset itself (0xcf9, port 0x64) */
 	VMM_EXIT_CRASH = 4, /* triple fault, or a vCPU haxm cannot continue */
 	VMM_EXIT_SIGHUP = 129,
-	VMM_EXIT_QUIT = 130, /* SIGINT, or Ctrl-A x on the terminal */
+	VMM_EXIT_QUIT = 130,	/* SIGINT, or Ctrl-A x on the terminal */
+	VMM_EXIT_SIGQUIT = 131, /* SIGQUIT without --save */
 	VMM_EXIT_SIGTERM = 143,
+	VMM_EXIT_SAVE = 256, /* internal: SIGQUIT with --save, the VM stopped to be saved */
 };
 
 struct vmm;
@@ -47,6 +49,7 @@ struct vmm_vcpu {
 	volatile bool in_run; /* inside HAX_VCPU_IOCTL_RUN (may need a kick) */
 	bool dead;	      /* halted for good (interrupts off, or none can come) */
 	bool warned;	      /* said that no interrupt can come */
+	bool halted;	      /* in HLT, kept there by haxm run (a snapshot saves it so) */
 	/* --stats */
 	uint64_t status[VMM_NR_STATUS], reasons[VMM_NR_REASONS], injected;
 	int64_t run_ns, user_ns, halt_ns;
@@ -58,6 +61,11 @@ struct vmm {
 	uint8_t *ram;
 	uint64_t ram_size;
 	int ncpus;
+	/* --restore: RAM mapped copy-on-write from this file at this offset */
+	bool ram_from_file;
+	int ram_fd;
+	uint64_t ram_off;
+	bool save; /* --save: SIGQUIT stops the VM with VMM_EXIT_SAVE */
 	struct vmm_vcpu vcpu[VMM_MAX_CPUS];
 	bool intr_supported; /* the module has HAX_VCPU_IOCTL_INTERRUPT */
 

@@ -38,6 +38,7 @@ void vmm_block_signals(void)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
@@ -154,6 +155,7 @@ static void vmm_hlt(struct vmm_vcpu *v)
 		v->warned = true;
 	}
 	pthread_mutex_lock(&m->lock);
+	v->halted = true;
 	if (!wait_irq) {
 		v->dead = true;
 		if (++m->nr_dead == m->ncpus)
@@ -163,6 +165,8 @@ static void vmm_hlt(struct vmm_vcpu *v)
 	}
 	while (!m->exiting && (!wait_irq || !pic_pending(&m->pic)))
 		pthread_cond_wait(&m->cond, &m->lock);
+	/* stopped while halted: still halted, as a snapshot must say */
+	v->halted = m->exiting;
 	pthread_mutex_unlock(&m->lock);
 	v->halt_ns += now_ns() - t0;
 }
@@ -299,6 +303,7 @@ int vmm_run(struct vmm *m)
 	sigaddset(&wait, SIGINT);
 	sigaddset(&wait, SIGTERM);
 	sigaddset(&wait, SIGHUP);
+	sigaddset(&wait, SIGQUIT);
 	sigaddset(&wait, SIGUSR2);
 	/* vCPU threads start with SIGUSR1 blocked until they unblock it themselves. */
 	sigaddset(&wait, SIGUSR1);
@@ -324,6 +329,11 @@ int vmm_run(struct vmm *m)
 			vmm_request_exit_unlocked(m, VMM_EXIT_SIGTERM, "terminated (SIGTERM)");
 		else if (sig == SIGHUP)
 			vmm_request_exit_unlocked(m, VMM_EXIT_SIGHUP, "hung up (SIGHUP)");
+		else if (sig == SIGQUIT && m->save)
+			vmm_request_exit_unlocked(m, VMM_EXIT_SAVE,
+						  "stopped to be saved (SIGQUIT)");
+		else if (sig == SIGQUIT)
+			vmm_request_exit_unlocked(m, VMM_EXIT_SIGQUIT, "quit (SIGQUIT)");
 	}
 	for (i = 0; i < m->ncpus; i++)
 		if (m->vcpu[i].started)

@@ -47,6 +47,8 @@ static const struct {
 	[IDX_VCPU_DEBUG] = { "VCPU_DEBUG", HAX_IOCTL_VCPU_DEBUG, FD_VCPU },
 	[IDX_SET_CPUID] = { "SET_CPUID", HAX_VCPU_IOCTL_SET_CPUID, FD_VCPU },
 	[IDX_GET_CPUID] = { "GET_CPUID", HAX_VCPU_IOCTL_GET_CPUID, FD_VCPU },
+	[IDX_GET_STATE] = { "GET_STATE", HAX_VCPU_IOCTL_GET_STATE, FD_VCPU },
+	[IDX_SET_STATE] = { "SET_STATE", HAX_VCPU_IOCTL_SET_STATE, FD_VCPU },
 	[IDX_OPEN] = { "open", 0, FD_ANY },
 	[IDX_MMAP_TUNNEL] = { "mmap-tunnel", 0, FD_ANY },
 	[IDX_CHILD] = { "child", 0, FD_ANY },
@@ -263,6 +265,7 @@ static void do_ioctl(struct fuzz_thread *t, int which, int slot, int fd)
 	struct hax_tunnel_info ti[2];
 	uint8_t *a = arg;
 	vcpu_state_t s;
+	struct hax_vcpu_full_state fs;
 	long r;
 
 	/*
@@ -281,6 +284,28 @@ static void do_ioctl(struct fuzz_thread *t, int which, int slot, int fd)
 		for (k = 0; k < n; k++)
 			((uint8_t *)&s)[fuzz_rand(t) % sizeof(s)] = fuzz_rand(t);
 		arg = &s;
+	}
+	/*
+	 * The complete state (larger than the argument page): GET into a
+	 * buffer of its size mostly; SET mostly the vCPU's own state with a
+	 * few bytes changed, outside the XSAVE area mostly. What SET takes, a
+	 * VM entry must take too: a RUN failing with EIO is a finding.
+	 */
+	if ((which == IDX_GET_STATE || which == IDX_SET_STATE) && fuzz_rand(t) % 4) {
+		if (which == IDX_GET_STATE || !ioctl(fd, HAX_VCPU_IOCTL_GET_STATE, &fs)) {
+			int k, n = which == IDX_SET_STATE ? fuzz_rand(t) % 4 : 0;
+
+			for (k = 0; k < n; k++) {
+				size_t off = fuzz_rand(t) % 8 ? fuzz_rand(t) % 960
+							      : fuzz_rand(t) % sizeof(fs);
+
+				((uint8_t *)&fs)[off] =
+					fuzz_rand(t) % 2
+						? fuzz_rand(t)
+						: ((uint8_t *)&fs)[off] ^ 1u << fuzz_rand(t) % 8;
+			}
+			arg = &fs;
+		}
 	}
 	r = ioctl(fd, nr, arg);
 	fuzz_record(which, r, errno);

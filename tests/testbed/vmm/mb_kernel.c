@@ -209,10 +209,10 @@ static u64 gate(void (*fn)(void))
 
 /*
  * "timer": IRQ 0 from the PIT at 100 Hz through the PIC, with STI and HLT
- * until 10 ticks arrive. Needs interrupt injection in the module; without
+ * until @want ticks arrive. Needs interrupt injection in the module; without
  * it the HLT never returns and haxm run takes the guest as halted.
  */
-static void timer_test(void)
+static void timer_test(u32 want)
 {
 	struct {
 		u16 limit;
@@ -228,9 +228,11 @@ static void timer_test(void)
 	outb(0x43, 0x34); /* channel 0, lo/hi, mode 2 */
 	outb(0x40, 11932 & 0xff);
 	outb(0x40, 11932 >> 8);
-	puts("timer: waiting for 10 ticks\n");
+	puts("timer: waiting for ");
+	putu(want);
+	puts(" ticks\n");
 	asm volatile("sti");
-	while (ticks < 10)
+	while (ticks < want)
 		asm volatile("hlt");
 	asm volatile("cli");
 	puts("timer: ");
@@ -314,7 +316,10 @@ int mb_main(const struct mb_info *mbi, u32 ncpus)
 	puts(" vCPUs up\n");
 	unlock();
 	if (has_arg(cmdline, "timer"))
-		timer_test();
+		timer_test(10);
+	/* "slowtick": 30 s of ticks, long enough to save and restore it halfway */
+	if (has_arg(cmdline, "slowtick"))
+		timer_test(3000);
 	if (has_arg(cmdline, "echo"))
 		echo_test();
 	/* "spin": run until haxm run is stopped from outside (signal tests) */

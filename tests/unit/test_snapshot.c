@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `haxm run --save`'s file pieces (tools/haxm/snapshot.c): the CRC, and the
+ * device state going out and back in field by field, the PIT's clock
+ * shifted to the restoring process' time, values no device holds refused;
+ * the RAM written with its zero pages as holes.
+ */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "snapshot.h"
+
+static struct vmm a, b;
+static uint8_t buf[1024];
+
+static void test_crc32(void **state)
+{
+	(void)state;
+	assert_int_equal(snap_crc32("123456789", 9), 0xcbf43926); /* the check value */
+	assert_int_equal(snap_crc32("", 0), 0);
+}
+
+/* Devices in a state far from their reset values. */
+static void busy_devices(struct vmm *m)
+{
+	memset(m, 0, sizeof(*m));
+	uart_init(&m->uart, NULL, NULL, NULL, NULL);
+	pic_init(&m->pic, NULL, NULL);
+	pit_init(&m->pit, NULL, NULL, NULL);
+	m->uart.ier = 0x0f;
+	m->uart.lcr = 0x83;
+	m->uart.rx[5] = 'x';
+	m->uart.rx_head = 5;
+	m->uart.rx_count = 3;
+	m->uart.irq_level = 1;
+	m->pic.chip[0].imr = 0xfe;
+	m->pic.chip[0].base = 0x20;
+	m->pic.chip[0].isr = 1;
+	m->pic.chip[1].base = 0x28;
+	m->pic.chip[1].auto_eoi = true;
+	m->pit.ch[0].reload = 11932;
+	m->pit.ch[0].mode = 2;
+	m->pit.ch[0].access = 3;
+	m->pit.ch[0].counting = true;
+	m->pit.ch[0].start_ns = 1000000000;
+	m->pit.ch[0].irqs = 77;
+	m->pit.port61 = 1;
+	m->rtc.index = 0x0b;
+	m->rtc.cmos[0x34] = 0x12;
+	m->reset.cf9 = 2;
+}
+
+static void test_devices_round_trip(void **state)
+{
+	size_t n = snap_dev_size();
+
+	(void)state;
+	assert_true(n > 200 && n < sizeof(buf));
+	busy_devices(&a);
+	memset(buf, 0xee, sizeof(buf));
+	snap_dev_save(&a, buf, 1500000000);
+	assert_int_equal(buf[n], 0xee); /* exactly snap_dev_size() bytes */
+	memset(&b, 0, sizeof(b));
+	pit_init(&b.pit, NULL, NULL, NULL);
+	assert_int_equal(snap_dev_load(&b, buf, 9000000000), 0);
+	assert_int_equal(b.uart.ier, 0x0f);
+	assert_int_equal(b.uart.lcr, 0x83);
+	assert_int_equal(b.uart.rx[5], 'x');
+	assert_int_equal(b.uart.rx_head, 5);
+	assert_int_equal(b.uart.rx_count, 3);
+	assert_int_equal(b.uart.irq_level, 1);
+	assert_memory_equal(&b.pic.chip, &a.pic.chip, sizeof(a.pic.chip));
+	assert_int_equal(b.pit.ch[0].reload, 11932);
+	assert_int_equal(b.pit.ch[0].mode, 2);
+	assert_int_equal(b.pit.ch[0].irqs, 77);
+	assert_true(b.pit.ch[0].counting);
+	/* started 0.5 s before the save: 0.5 s before the restore */
+	assert_int_equal(b.pit.ch[0].start_ns, 8500000000);
+	assert_int_equal(b.pit.port61, 1);
+	assert_int_equal(b.rtc.index, 0x0b);
+	assert_int_equal(b.rtc.cmos[0x34], 0x12);
+	assert_int_equal(b.reset.cf9, 2);
+}
+
+static void test_devices_refused(void **state)
+{
+	(void)state;
+	busy_devices(&a);
+	a.uart.rx_head = UART_FIFO_SIZE;
+	snap_dev_save(&a, buf, 0);
+	assert_int_equal(snap_dev_load(&b, buf, 0), -1);
+	busy_devices(&a);
+	a.pit.ch[1].mode = 6;
+	snap_dev_save(&a, buf, 0);
+	assert_int_equal(snap_dev_load(&b, buf, 0), -1);
+	busy_devices(&a);
+	a.pit.ch[2].reload = 0;
+	snap_dev_save(&a, buf, 0);
+	assert_int_equal(snap_dev_load(&b, buf, 0), -1);
+	busy_devices(&a);
+	a.pic.chip[1].init_step = 4;
+	snap_dev_save(&a, buf, 0);
+	assert_int_equal(snap_dev_load(&b, buf, 0), -1);
+}
+
+/* 4 MiB of RAM, 3 pages and a 1 MiB run not zero, behind a 3-byte header */
+static void test_ram_sparse(void **state)
+{
+	const uint64_t size = 4 << 20;
+	char path[] = "/tmp/test_snapshot.XXXXXX";
+	uint8_t *ram = calloc(1, size), *back = malloc(size);
+	struct stat st;
+	int fd = mkstemp(path);
+
+	assert_non_null(ram);
+	assert_non_null(back);
+	assert_true(fd >= 0);
+	unlink(path);
+	ram[0] = 1;
+	ram[5 * 4096 + 7] = 2;
+	ram[size - 1] = 3;
+	memset(ram + (2 << 20), 0x5a, 1 << 20);
+	assert_int_equal(write(fd, "hdr", 3), 3);
+	assert_int_equal(snap_write_ram(fd, ram, size), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, 3 + size);
+	assert_int_equal(pread(fd, back, size, 3), (ssize_t)size);
+	assert_memory_equal(back, ram, size);
+	/* the zeros are holes: what is allocated is about the 1 MiB and 3 pages */
+	assert_true((uint64_t)st.st_blocks * 512 < (3 << 20) / 2);
+	/* all zeros: a file of holes, still the whole length */
+	memset(ram, 0, size);
+	assert_int_equal(ftruncate(fd, 0), 0);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(snap_write_ram(fd, ram, size), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, size);
+	assert_int_equal(pread(fd, back, size, 0), (ssize_t)size);
+	assert_memory_equal(back, ram, size);
+	/* a bad descriptor */
+	assert_int_equal(snap_write_ram(-1, ram, size), -1);
+	close(fd);
+	free(ram);
+	free(back);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_crc32),
+		cmocka_unit_test(test_devices_round_trip),
+		cmocka_unit_test(test_devices_refused),
+		cmocka_unit_test(test_ram_sparse),
+	};
+
+	return cmocka_run_group_tests_name("snapshot", tests, NULL, NULL);
+}

@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `haxm run --save` / `--restore`: the snapshot file (snapshot.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "snapshot.h"
+
+#define SNAP_PAGE 4096ull
+
+uint32_t snap_crc32(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint32_t crc = ~0u;
+	int k;
+
+	while (len--) {
+		crc ^= *p++;
+		for (k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0xedb88320u & -(crc & 1));
+	}
+	return ~crc;
+}
+
+static int64_t snap_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+/* ---- device state: a byte stream, written and read field by field ------- */
+
+struct cur {
+	uint8_t *w;
+	const uint8_t *r;
+};
+
+static void put(struct cur *c, uint64_t v, int bytes)
+{
+	int i;
+
+	for (i = 0; i < bytes; i++)
+		*c->w++ = v >> (8 * i);
+}
+
+static uint64_t get(struct cur *c, int bytes)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < bytes; i++)
+		v |= (uint64_t)*c->r++ << (8 * i);
+	return v;
+}
+
+/* Each device field once, for both directions: @save picks put or get. */
+#define FIELD(lv, bytes)                      \
+	do {                                  \
+		if (save)                     \
+			put(c, (lv), bytes);  \
+		else                          \
+			(lv) = get(c, bytes); \
+	} while (0)
+
+static void dev_uart(struct cur *c, struct uart *u, bool save)
+{
+	int i;
+
+	FIELD(u->ier, 1);
+	FIELD(u->lcr, 1);
+	FIELD(u->mcr, 1);
+	FIELD(u->lsr_extra, 1);
+	FIELD(u->msr, 1);
+	FIELD(u->scr, 1);
+	FIELD(u->fcr, 1);
+	FIELD(u->dll, 1);
+	FIELD(u->dlm, 1);
+	FIELD(u->thr_irq, 1);
+	for (i = 0; i < UART_FIFO_SIZE; i++)
+		FIELD(u->rx[i], 1);
+	FIELD(u->rx_head, 4);
+	FIELD(u->rx_count, 4);
+	FIELD(u->irq_level, 4);
+}
+
+static void dev_pic(struct cur *c, struct pic *p, bool save)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct i8259 *k = &p->chip[i];
+
+		FIELD(k->irr, 1);
+		FIELD(k->isr, 1);
+		FIELD(k->imr, 1);
+		FIELD(k->elcr, 1);
+		FIELD(k->lines, 1);
+		FIELD(k->base, 1);
+		FIELD(k->init_step, 1);
+		FIELD(k->need_icw4, 1);
+		FIELD(k->single, 1);
+		FIELD(k->auto_eoi, 1);
+		FIELD(k->read_isr, 1);
+	}
+}
+
+/* Channel start times travel relative to the save: the guest's time stands still. */
+static void dev_pit(struct cur *c, struct pit *p, bool save, int64_t now)
+{
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		struct pit_channel *ch = &p->ch[i];
+		int64_t rel = ch->start_ns - now;
+
+		FIELD(ch->reload, 4);
+		FIELD(ch->mode, 1);
+		FIELD(ch->access, 1);
+		FIELD(ch->write_hi, 1);
+		FIELD(ch->read_hi, 1);
+		FIELD(ch->wlo, 1);
+		FIELD(ch->loaded, 1);
+		FIELD(ch->latched, 1);
+		FIELD(ch->latch, 2);
+		FIELD(ch->counting, 1);
+		FIELD(rel, 8);
+		FIELD(ch->irqs, 8);
+		if (!save)
+			ch->start_ns = now + rel;
+	}
+	FIELD(p->port61, 1);
+	FIELD(p->refresh, 1);
+}
+
+static void dev_all(struct cur *c, struct vmm *m, bool save, int64_t now)
+{
+	int i;
+
+	dev_uart(c, &m->uart, save);
+	dev_pic(c, &m->pic, save);
+	dev_pit(c, &m->pit, save, now);
+	FIELD(m->rtc.index, 1);
+	for (i = 0; i < 128; i++)
+		FIELD(m->rtc.cmos[i], 1);
+	FIELD(m->reset.cf9, 1);
+}
+
+size_t snap_dev_size(void)
+{
+	static struct vmm scratch;
+	static uint8_t buf[1024];
+	struct cur c = { .w = buf };
+
+	dev_all(&c, &scratch, true, 0);
+	return c.w - buf;
+}
+
+void snap_dev_save(const struct vmm *m, uint8_t *buf, int64_t now_ns)
+{
+	struct cur c = { .w = buf };
+
+	dev_all(&c, (struct vmm *)m, true, now_ns);
+}
+
+int snap_dev_load(struct vmm *m, const uint8_t *buf, int64_t now_ns)
+{
+	struct cur c = { .r = buf };
+	int i;
+
+	dev_all(&c, m, false, now_ns);
+	if (m->uart.rx_head >= UART_FIFO_SIZE || m->uart.rx_count > UART_FIFO_SIZE ||
+	    m->uart.irq_level > 1 || m->rtc.index > 127)
+		return -1;
+	for (i = 0; i < 2; i++)
+		if (m->pic.chip[i].init_step > 3)
+			return -1;
+	for (i = 0; i < 3; i++)
+		if (m->pit.ch[i].reload < 1 || m->pit.ch[i].reload > 65536 ||
+		    m->pit.ch[i].mode > 5 || m->pit.ch[i].access > 3)
+			return -1;
+	return 0;
+}
+
+/* ---- save ------------------------------------------------------------------ */
+
+#define ERR(...)                                    \
+	do {                                        \
+		snprintf(err, errlen, __VA_ARGS__); \
+		goto out;                           \
+	} while (0)
+
+/*
+ * GET_STATE of a vCPU whose last exit may have left an instruction waiting
+ * for user space: finish it with RUNs that enter no guest (PAUSED).
+ */
+static int snap_get_vcpu(struct vmm_vcpu *v, struct hax_vcpu_full_state *s)
+{
+	int tries;
+
+	for (tries = 0; tries < 64; tries++) {
+		if (!hax_get_state(v->fd, s))
+			break;
+		if (errno != EBUSY)
+			return -1;
+		__atomic_store_n(&v->t->_exit_reason, HAX_EXIT_PAUSED, __ATOMIC_RELEASE);
+		if (hax_run(v->fd))
+			return -1;
+		v->t->_exit_reason = 0;
+		if (v->t->_exit_status == HAX_EXIT_FAST_MMIO) {
+			struct hax_fastmmio *f = (void *)v->iobuf;
+
+			if (f->direction == HAX_FASTMMIO_READ)
+				f->value = ~0ull; /* as vmm_mmio(): no MMIO devices */
+		} else if (v->t->_exit_status != HAX_EXIT_PAUSED) {
+			errno = EBUSY;
+			return -1;
+		}
+	}
+	if (tries == 64) {
+		errno = EBUSY;
+		return -1;
+	}
+	/* haxm run keeps it halted (waiting for an interrupt, or for good) */
+	if (v->halted)
+		s->regs._activity_state = HAX_ACTIVITY_HLT;
+	return 0;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int snap_write_ram(int fd, const uint8_t *ram, uint64_t size)
+{
+	static const uint64_t zero[SNAP_PAGE / 8];
+	uint64_t off = 0, run;
+	off_t base = lseek(fd, 0, SEEK_CUR);
+
+	if (base < 0)
+		return -1;
+	while (off < size) {
+		/* a run of non-zero pages, written at once */
+		for (run = 0; off + run < size && memcmp(ram + off + run, zero, SNAP_PAGE);
+		     run += SNAP_PAGE)
+			;
+		if (run && write_all(fd, ram + off, run))
+			return -1;
+		off += run;
+		for (run = 0; off + run < size && !memcmp(ram + off + run, zero, SNAP_PAGE);
+		     run += SNAP_PAGE)
+			;
+		off += run;
+		if (run && lseek(fd, base + (off_t)off, SEEK_SET) < 0)
+			return -1;
+	}
+	return ftruncate(fd, base + (off_t)size);
+}
+
+int snap_save(struct vmm *m, const char *path, char *err, size_t errlen)
+{
+	size_t vsz = sizeof(struct hax_vcpu_full_state), dsz = snap_dev_size();
+	size_t ssz = m->ncpus * vsz + dsz;
+	struct snap_header h = { .magic = SNAP_MAGIC };
+	uint8_t *state = calloc(1, ssz), *pad = NULL;
+	int fd = -1, i, r = -1;
+	uint64_t pos;
+
+	if (!state)
+		ERR("out of memory");
+	for (i = 0; i < m->ncpus; i++)
+		if (snap_get_vcpu(&m->vcpu[i], (void *)(state + i * vsz)))
+			ERR("vCPU %d: HAX_VCPU_IOCTL_GET_STATE: %s%s", i, strerror(errno),
+			    errno == ENOTTY ? " (this haxm module has no HAX_CAP_VCPU_STATE)" : "");
+	snap_dev_save(m, state + m->ncpus * vsz, snap_now());
+	h.version = SNAP_VERSION;
+	h.header_size = sizeof(h);
+	h.ncpus = m->ncpus;
+	h.vcpu_size = vsz;
+	h.dev_size = dsz;
+	h.ram_size = m->ram_size;
+	pos = sizeof(h) + ssz;
+	h.ram_offset = (pos + SNAP_PAGE - 1) & ~(SNAP_PAGE - 1);
+	h.state_crc = snap_crc32(state, ssz);
+	h.header_crc = snap_crc32(&h, sizeof(h));
+	pad = calloc(1, h.ram_offset - pos + 1);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || !pad)
+		ERR("cannot create %s: %s", path, fd < 0 ? strerror(errno) : "out of memory");
+	if (write_all(fd, &h, sizeof(h)) || write_all(fd, state, ssz) ||
+	    write_all(fd, pad, h.ram_offset - pos) || snap_write_ram(fd, m->ram, m->ram_size) ||
+	    fsync(fd))
+		ERR("writing %s: %s", path, strerror(errno));
+	r = 0;
+out:
+	if (fd >= 0 && close(fd) && !r) {
+		snprintf(err, errlen, "writing %s: %s", path, strerror(errno));
+		r = -1;
+	}
+	if (r && fd >= 0)
+		unlink(path);
+	free(state);
+	free(pad);
+	return r;
+}
+
+/* ---- restore --------------------------------------------------------------- */
+
+static int read_at(int fd, void *buf, size_t len, off_t off)
+{
+	ssize_t n = pread(fd, buf, len, off);
+
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+int snap_open(const char *path, struct snap_file *f, char *err, size_t errlen)
+{
+	struct snap_header *h = &f->h;
+	size_t ssz;
+	uint32_t crc;
+	struct stat st;
+
+	memset(f, 0, sizeof(*f));
+	f->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (f->fd < 0 || fstat(f->fd, &st) || !S_ISREG(st.st_mode))
+		ERR("cannot read %s: %s", path, f->fd < 0 ? strerror(errno) : "not a regular file");
+	if (read_at(f->fd, h, sizeof(*h), 0))
+		ERR("%s is truncated: no snapshot header", path);
+	if (memcmp(h->magic, SNAP_MAGIC, 8))
+		ERR("%s is not a haxm run snapshot (no HAXMSNAP magic)", path);
+	crc = h->header_crc;
+	h->header_crc = 0;
+	if (snap_crc32(h, sizeof(*h)) != crc)
+		ERR("%s: the snapshot header is corrupted (CRC mismatch)", path);
+	h->header_crc = crc;
+	if (h->version != SNAP_VERSION || h->header_size != sizeof(*h))
+		ERR("%s: snapshot version %u, this haxm run reads version %u", path, h->version,
+		    SNAP_VERSION);
+	if (h->vcpu_size != sizeof(struct hax_vcpu_full_state) || h->dev_size != snap_dev_size() ||
+	    h->flags)
+		ERR("%s: written by another haxm run (state sizes %u/%u, expected %zu/%zu)", path,
+		    h->vcpu_size, h->dev_size, sizeof(struct hax_vcpu_full_state), snap_dev_size());
+	if (h->ncpus < 1 || h->ncpus > VMM_MAX_CPUS)
+		ERR("%s: %u vCPUs, haxm run runs 1 to %d", path, h->ncpus, VMM_MAX_CPUS);
+	if (h->ram_size < VMM_MIN_RAM || h->ram_size > VMM_MAX_RAM || (h->ram_size & 0xfff))
+		ERR("%s: %llu bytes of RAM, not a size haxm run gives a guest", path,
+		    (unsigned long long)h->ram_size);
+	ssz = h->ncpus * (size_t)h->vcpu_size + h->dev_size;
+	if (h->ram_offset != ((sizeof(*h) + ssz + SNAP_PAGE - 1) & ~(SNAP_PAGE - 1)))
+		ERR("%s: the RAM is not where the header says it must be", path);
+	if ((uint64_t)st.st_size < h->ram_offset + h->ram_size)
+		ERR("%s is truncated: %lld bytes, the snapshot needs %llu", path,
+		    (long long)st.st_size, (unsigned long long)(h->ram_offset + h->ram_size));
+	f->state = malloc(ssz);
+	if (!f->state || read_at(f->fd, f->state, ssz, sizeof(*h)))
+		ERR("cannot read %s's state: %s", path, f->state ? strerror(errno) : "no memory");
+	if (snap_crc32(f->state, ssz) != h->state_crc)
+		ERR("%s: the vCPU or device state is corrupted (CRC mismatch)", path);
+	return 0;
+out:
+	snap_close(f);
+	return -1;
+}
+
+int snap_restore(struct vmm *m, const struct snap_file *f, char *err, size_t errlen)
+{
+	size_t vsz = f->h.vcpu_size;
+	int i;
+
+	for (i = 0; i < m->ncpus; i++)
+		if (hax_set_state(m->vcpu[i].fd, (const void *)(f->state + i * vsz))) {
+			snprintf(err, errlen, "vCPU %d: HAX_VCPU_IOCTL_SET_STATE: %s%s", i,
+				 strerror(errno),
+				 errno == EINVAL ? " (a state this host's haxm cannot hold)" : "");
+			return -1;
+		}
+	if (snap_dev_load(m, f->state + m->ncpus * vsz, snap_now())) {
+		snprintf(err, errlen, "the device state holds values the devices cannot have");
+		return -1;
+	}
+	return 0;
+}
+
+void snap_close(struct snap_file *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	free(f->state);
+	f->state = NULL;
+}

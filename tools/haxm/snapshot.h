@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * `haxm run --save FILE` / `--restore FILE`: a stopped VM in one file
+ * (docs/haxm-run.md, "Snapshots"). Layout: a header (magic, version, the
+ * sizes this file was written with, CRC32s), the vCPUs' complete states
+ * (HAX_VCPU_IOCTL_GET_STATE), the devices' state, then guest RAM at a
+ * page-aligned offset so that a restore maps it copy-on-write
+ * (MAP_PRIVATE) instead of reading it.
+ */
+#ifndef HAXM_TOOL_SNAPSHOT_H
+#define HAXM_TOOL_SNAPSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmm.h"
+
+#define SNAP_MAGIC   "HAXMSNAP"
+#define SNAP_VERSION 1
+
+struct snap_header {
+	char magic[8];	      /* SNAP_MAGIC */
+	uint32_t version;     /* SNAP_VERSION */
+	uint32_t header_size; /* sizeof(struct snap_header) */
+	uint32_t ncpus;	      /* 1..VMM_MAX_CPUS */
+	uint32_t vcpu_size;   /* sizeof(struct hax_vcpu_full_state) */
+	uint32_t dev_size;    /* bytes of device state */
+	uint32_t flags;	      /* 0 */
+	uint64_t ram_size;    /* bytes of guest RAM at guest-physical 0 */
+	uint64_t ram_offset;  /* where RAM starts in the file: page-aligned */
+	uint32_t state_crc;   /* CRC32 of the vCPU and device state */
+	uint32_t header_crc;  /* CRC32 of this header with header_crc 0 */
+};
+_Static_assert(sizeof(struct snap_header) == 56, "snapshot header layout");
+
+/* A snapshot file opened and checked for restore. */
+struct snap_file {
+	int fd;
+	struct snap_header h;
+	uint8_t *state; /* ncpus vCPU states, then the device state */
+};
+
+/**
+ * snap_crc32() - the CRC-32 (IEEE 802.3, as zlib's crc32()) of @len bytes.
+ */
+uint32_t snap_crc32(const void *buf, size_t len);
+
+/**
+ * snap_save() - write the stopped VM @m (its vCPU threads joined) to @path.
+ * vCPUs with an instruction waiting for user space finish it first (a RUN
+ * with HAX_EXIT_PAUSED); a vCPU haxm run keeps halted is saved halted.
+ * Returns 0, or -1 with a one-line reason in @err.
+ */
+int snap_save(struct vmm *m, const char *path, char *err, size_t errlen);
+
+/**
+ * snap_write_ram() - write @size bytes of guest RAM at @fd's current offset
+ * (@size a multiple of 4 KiB), a page at a time: a page of zeros is left a
+ * hole (RAM the guest never touched costs no disk space and, in a tmpfs, no
+ * memory; a restore reads holes as zeros), the others are written; the file
+ * is then extended to the RAM's end. Returns 0, or -1 with errno: a write(),
+ * lseek() or ftruncate() error (ENOSPC, EIO, EFBIG, ...).
+ */
+int snap_write_ram(int fd, const uint8_t *ram, uint64_t size);
+
+/**
+ * snap_open() - open @path and check everything but the RAM's content: the
+ * magic, version, sizes (against this haxm run's), CRCs, the RAM's place
+ * and that the file holds all of it. Returns 0, or -1 with a one-line
+ * reason in @err (nothing left open).
+ */
+int snap_open(const char *path, struct snap_file *f, char *err, size_t errlen);
+
+/**
+ * snap_restore() - load @f's vCPU and device states into @m, created with
+ * its RAM mapped from @f (vmm_create() with ram_fd). Returns 0, or -1 with a
+ * reason in @err.
+ */
+int snap_restore(struct vmm *m, const struct snap_file *f, char *err, size_t errlen);
+
+/** snap_close() - release what snap_open() holds. */
+void snap_close(struct snap_file *f);
+
+/*
+ * The device state, in a fixed little-endian byte layout (snapshot.c):
+ * snap_dev_size() bytes; snap_dev_load() returns -1 on values a device
+ * cannot hold. Used by the unit tests.
+ */
+size_t snap_dev_size(void);
+void snap_dev_save(const struct vmm *m, uint8_t *buf, int64_t now_ns);
+int snap_dev_load(struct vmm *m, const uint8_t *buf, int64_t now_ns);
+
+#endif /* HAXM_TOOL_SNAPSHOT_H */
