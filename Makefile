@@ -31,7 +31,7 @@ PEER ?= ../shared/peer
 KUT_TAR := $(firstword $(wildcard $(PEER)/kvm-unit-tests-*.tar.gz))
 export KUT_TAR
 
-.PHONY: all deps kernel module lib tools unit test test-unit test-build test-testbed test-distro test-debug test-kcsan bench bench-emulate fuzz fuzz-emulate torture test-qemu test-kut qemu demo fmt clean help
+.PHONY: all deps kernel module lib tools unit test test-unit test-build test-testbed test-distro test-distro-qemu test-debug test-kcsan bench bench-emulate fuzz fuzz-emulate torture test-qemu test-kut qemu demo fmt clean help
 .PHONY: install uninstall install-module install-tools install-dkms install-udev deb test-install
 all: module lib tools $(PAYLOAD_BIN) $(VMM_GUESTS) $(UNIT_TESTS)
 
@@ -39,7 +39,9 @@ help:
 	@echo "make            build haxm.ko (for the testbed kernel), libhaxm, the haxm tool, the tests"
 	@echo "make test       unit tests, the build matrix, then the testbed with 1 and 2 emulated CPUs, QEMU, Debian's 6.1"
 	@echo "make test-build haxm.ko for Debian 12's kernels (6.1, rt, cloud, 6.12 backports) + objtool; core/ for win64"
-	@echo "make test-distro  the suite on Debian's own kernel (DISTRO=6.1|6.12 or KVER=), haxm.ko built by DKMS"
+	@echo "make test-distro  the suite on Debian's own kernel (DISTRO=6.1|6.12 or KVER=), haxm.ko built by DKMS;"
+	@echo "                  QEMU_TEST=boot,smp2 adds those QEMU tests to the same boot"
+	@echo "make test-distro-qemu  the QEMU tests alone on Debian's kernel (DISTRO=, TEST=)"
 	@echo "make test-qemu  unmodified QEMU -accel hax in the testbed: all variants + hax/kvm/tcg timing"
 	@echo "make test-kut   kvm-unit-tests (../shared/peer) under QEMU hax vs kvm (writes docs/conformance.md; TEST=a,b: those tests)"
 	@echo "make test-debug the suite on a KASAN/lockdep/kmemleak kernel (slow; writes docs/debug-kernel.md)"
@@ -148,7 +150,7 @@ test: deps all $(B)/testbed.cpio $(B)/testbed-qemu.cpio $(if $(KUT_TAR),$(B)/tes
 	@SUMMARY=$(B)/unit/summary tests/pkg/test-install.sh || true
 	@SUMMARY=$(B)/unit/summary tests/build/matrix.sh || true
 	@$(if $(KUT_TAR),,$(TESTBED)/kut.sh)
-	@QEMU_INITRD=$(B)/testbed-qemu.cpio DISTRO_PAYLOAD=$(B)/payload \
+	@QEMU_INITRD=$(B)/testbed-qemu.cpio DISTRO_PAYLOAD=$(B)/payload QEMU_PAYLOAD=$(B)/qemu-payload \
 		$(if $(KUT_TAR),KUT_INITRD=$(B)/testbed-kut.cpio) \
 		$(TESTBED)/suite.sh $(B)/testbed.cpio $$(cat $(B)/unit/summary)
 
@@ -156,14 +158,27 @@ test: deps all $(B)/testbed.cpio $(B)/testbed-qemu.cpio $(if $(KUT_TAR),$(B)/tes
 # The whole suite on Debian's kernel: DISTRO=6.1 (that of the installed
 # linux-headers-amd64), DISTRO=6.12 (bookworm-backports) or KVER=6.1.0-NN-amd64;
 # haxm.ko is what DKMS builds from the haxm-dkms package for it. 2 CPUs
-# unless CPUS= is given; TEST= and APPEND= as for test-testbed.
+# unless CPUS= is given; TEST= and APPEND= as for test-testbed. QEMU_TEST=a,b:
+# after the suite, the same boot runs those QEMU tests (tests/testbed/qemu/run).
 DISTRO ?= 6.1
 DISTRO_K = $(if $(filter command line,$(origin KVER)),$(KVER),$(DISTRO))
-test-distro: deps $(B)/payload
+DISTRO_CPUS = $(if $(filter command line,$(origin CPUS)),$(CPUS),2)
+test-distro: deps $(B)/payload $(if $(QEMU_TEST),$(B)/qemu-payload)
+	$(if $(QEMU_TEST),QEMU_PAYLOAD=$(B)/qemu-payload) \
 	$(TESTBED)/distro.sh boot $(DISTRO_K) $(B)/payload $(B)/distro-$(DISTRO_K) \
-		--cpus $(if $(filter command line,$(origin CPUS)),$(CPUS),2) --timeout 3600 \
-		--append "haxm.kvm=1 $(if $(TEST),haxm.test=$(TEST)) $(APPEND)" \
+		--cpus $(DISTRO_CPUS) --timeout 3600 \
+		--append "haxm.kvm=1 $(if $(TEST),haxm.test=$(TEST)) $(if $(QEMU_TEST),haxm.qemu=$(QEMU_TEST)) $(APPEND)" \
 		--log $(B)/distro-$(DISTRO_K).log
+
+# The QEMU tests alone on Debian's kernel (TEST=a,b: qemu/run's names; the CI
+# set of make test's QEMU boot by default), haxm.ko built by DKMS from the
+# suite payload's haxm-dkms package.
+test-distro-qemu: deps $(B)/payload $(B)/qemu-payload
+	HAXM_DKMS_DEB=$$(ls $(B)/payload/haxm-dkms_*_all.deb) \
+	$(TESTBED)/distro.sh boot $(DISTRO_K) $(B)/qemu-payload $(B)/distro-qemu-$(DISTRO_K) \
+		--cpus $(DISTRO_CPUS) --timeout 3600 \
+		--append "$(if $(TEST),haxm.test=$(TEST)) $(APPEND)" \
+		--log $(B)/distro-qemu-$(DISTRO_K).log
 
 # ---- unmodified QEMU -accel hax (built once into $(HAXM_CACHE)/qemu) ------
 QEMU_BIN := $(HAXM_CACHE)/qemu/install/bin/qemu-system-x86_64

@@ -8,7 +8,10 @@
 #        distro.sh boot DISTRO PAYLOAD OUTDIR [run.sh options]
 #                  boot it with PAYLOAD (a testbed payload dir) in which haxm.ko
 #                  is replaced by the one DKMS builds from PAYLOAD's haxm-dkms
-#                  (or from HAXM_DKMS_DEB: a payload without one, e.g. QEMU's)
+#                  (or from HAXM_DKMS_DEB: a payload without one, e.g. QEMU's);
+#                  with QEMU_PAYLOAD=DIR (qemu-payload.sh's) the QEMU tests are
+#                  added to PAYLOAD: haxm.qemu=a,b on the command line runs
+#                  them after the suite, in the same boot
 # DISTRO: 6.1   the kernel of the installed linux-headers-amd64 (else bookworm's)
 #         6.12  bookworm-backports' linux-image-amd64 (adds that apt source)
 #         or a Debian kernel version such as 6.1.0-57-amd64.
@@ -25,6 +28,9 @@
 # signing key) on a tmpfs of a private mount namespace: the host's DKMS
 # state is not touched, and the module is what `apt install haxm-dkms*.deb`
 # builds, signed by a throw-away key as on a machine without a MOK.
+# boot: kernels since 6.9 get their CPUs as cores of one package (run.sh
+# --cores): with Bochs' default of one-core packages, CPUID leaf 0xB has no
+# valid level and the kernel's legacy topology parser WARNs (docs/design.md).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -164,6 +170,7 @@ boot() {
     d=$(fetch_locked "$k")
     deb=${HAXM_DKMS_DEB:-$(ls "$payload"/haxm-dkms_*_all.deb)} || die "no haxm-dkms package in $payload"
     rm -rf "$out/payload" && mkdir -p "$out" && cp -a "$payload" "$out/payload"
+    [ -z "${QEMU_PAYLOAD:-}" ] || merge_qemu "$QEMU_PAYLOAD" "$out/payload"
     dkms_build "$k" "$deb" "$out/payload/haxm.ko"
     TESTBED_MODULES=$d/modules "$HERE/mkinitramfs.sh" "$out/testbed.cpio" "$out/payload"
     # cryptomgr.notests: the crypto self-tests are half of this kernel's
@@ -174,7 +181,26 @@ boot() {
     if modinfo -F parm "$d/modules/kvm.ko" | grep -q '^enable_virt_at_load:'; then
         args="$args kvm.enable_virt_at_load=0"
     fi
+    # 6.9's topology rework: a Bochs CPU whose leaf 0xB is invalid (one-core
+    # packages) is parsed from leaves 1 and 4, which disagree: a WARN.
+    if [ "$(printf '%s\n' 6.9 "${k%%-*}" | sort -V | head -n1)" = 6.9 ]; then
+        set -- "$@" --cores
+    fi
     "$HERE/run.sh" --kernel "$d/vmlinuz" --initramfs "$out/testbed.cpio" --append "$args" "$@"
+}
+
+# Add the QEMU tests' payload QDIR to the payload dir OUT: its files, its
+# run as qemu-run (the suite's run calls it for haxm.qemu=), not its haxm.ko
+# (OUT's is the DKMS one). Nothing of OUT may be overwritten.
+merge_qemu() {
+    local q=$1 out=$2 f
+    [ -x "$q/run" ] && [ -x "$q/qemu-system-x86_64" ] || die "$q is not a QEMU payload"
+    for f in $(cd "$q" && ls -A); do
+        case $f in run|haxm.ko) continue ;; esac
+        [ ! -e "$out/$f" ] || die "QEMU payload file $f already in $out"
+        cp -a "$q/$f" "$out/"
+    done
+    cp -a "$q/run" "$out/qemu-run"
 }
 
 # fetch under the cache's lock (make may run boots for two kernels).
@@ -183,7 +209,7 @@ fetch_locked() {
     (flock 9 && fetch "$1") 9>"$HAXM_CACHE/distro/.lock"
 }
 
-[ $# -ge 2 ] || { sed -n '4,10p' "$0" >&2; exit 2; }
+[ $# -ge 2 ] || { sed -n '4,13p' "$0" >&2; exit 2; }
 KVER=$(kver "$2")
 [ -n "$KVER" ] || die "cannot tell the kernel version of '$2'"
 case $1 in

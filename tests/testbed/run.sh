@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Boot the testbed kernel + an initramfs in Bochs, stream the serial console, judge the log.
-# Usage: run.sh [--cpus N] [--timeout SECONDS] [--cpu-model MODEL] [--log FILE]
+# Usage: run.sh [--cpus N] [--cores] [--timeout SECONDS] [--cpu-model MODEL] [--log FILE]
 #               [--kernel BZIMAGE] --initramfs FILE [--append "extra cmdline"]
+# --cores: the N CPUs are N cores of one package (Bochs count=1:N:1), not N
+# one-core packages (count=N); see "Distro kernels in the testbed" in docs/design.md.
 # Env: TESTBED_KEEP=1 keeps the temp dir (bochsrc, ISO, bochs.log); TESTBED_IPS sets ips.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 IPS=${TESTBED_IPS:-100000000}   # emulated instructions per second (= TSC rate)
-CPUS=1 TIMEOUT=600 MODEL=corei7_skylake_x LOG= INITRD= APPEND= KERNEL=
-usage() { sed -n '2,4p' "$0" >&2; exit 2; }
+CPUS=1 TIMEOUT=600 MODEL=corei7_skylake_x LOG= INITRD= APPEND= KERNEL= CORES=
+usage() { sed -n '2,6p' "$0" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --cpus) CPUS=$2; shift 2 ;;
+        --cores) CORES=1; shift ;;
         --timeout) TIMEOUT=$2; shift 2 ;;
         --cpu-model) MODEL=$2; shift 2 ;;
         --log) LOG=$2; shift 2 ;;
@@ -72,7 +75,7 @@ display_library: rfb, options="timeout=0"
 romimage: file=/usr/share/bochs/BIOS-bochs-latest, options=fastboot
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
 memory: guest=512, host=512
-cpu: model=$MODEL, count=$CPUS, ips=$IPS, ignore_bad_msrs=1
+cpu: model=$MODEL, count=${CORES:+1:}$CPUS${CORES:+:1}, ips=$IPS, ignore_bad_msrs=1
 clock: sync=none
 ata0-master: type=cdrom, path=$TMP/boot.iso, status=inserted
 boot: cdrom
@@ -91,7 +94,7 @@ echo c > "$TMP/bochs.rc"   # built-in debugger: just continue
 
 LOG=${LOG:-$TMP/console.log}
 : > "$LOG"
-echo "testbed: booting $MODEL x$CPUS, timeout ${TIMEOUT}s, cmdline: $CMDLINE"
+echo "testbed: booting $MODEL x$CPUS${CORES:+ (cores of one package)}, timeout ${TIMEOUT}s, cmdline: $CMDLINE"
 START=$(date +%s.%N)
 timeout -k 5 "$TIMEOUT" bochs -q -f "$TMP/bochsrc" -rc "$TMP/bochs.rc" </dev/null >"$TMP/bochs.out" 2>&1 &
 BOCHS_PID=$!

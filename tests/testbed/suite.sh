@@ -3,10 +3,13 @@
 # each running the whole in-guest suite; with QEMU_INITRD set, one more boot
 # (2 CPUs) running the CI set of the QEMU tests; with DISTRO_PAYLOAD set (a
 # payload dir), one boot of Debian's stock 6.1 kernel (distro.sh) running
-# DISTRO_TEST, the CI subset of the suite; with KUT_INITRD set, one more (2
-# CPUs) running kvm-unit-tests' CI subset (tests/testbed/kut/ci.list) under
-# QEMU hax and kvm. Prints the totals last.
-# Usage: [QEMU_INITRD=FILE] [DISTRO_PAYLOAD=DIR] [KUT_INITRD=FILE] suite.sh INITRAMFS [UNIT_PASSED UNIT_FAILED]
+# DISTRO_TEST, the CI subset of the suite, and with QEMU_PAYLOAD set too (the
+# QEMU tests' payload dir) then, in that boot, DISTRO_QEMU_TEST: unmodified
+# QEMU booting Linux with 1 and 2 vCPUs on that kernel; with KUT_INITRD set,
+# one more (2 CPUs) running kvm-unit-tests' CI subset (tests/testbed/kut/
+# ci.list) under QEMU hax and kvm. Prints the totals last.
+# Usage: [QEMU_INITRD=FILE] [DISTRO_PAYLOAD=DIR [QEMU_PAYLOAD=DIR]] [KUT_INITRD=FILE]
+#        suite.sh INITRAMFS [UNIT_PASSED UNIT_FAILED]
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 INITRD=$1 PASSED=${2:-0} FAILED=${3:-0}
@@ -18,6 +21,8 @@ LOGDIR=$(dirname "$INITRD")
 # runs, NMIs, the entry/exit mitigations, haxm check and haxm run, the
 # packages.
 DISTRO_TEST=${DISTRO_TEST:-fpu,mem,huge,bad_pointers,ioctl,intr,two_vms,life,msr_syscall,debug_host,nmi,mitigations,vmm_check,vmm_multiboot_smp,pkg}
+# ...then QEMU -accel hax booting Linux to a shell with -smp 1 and 2 (qemu/run)
+DISTRO_QEMU_TEST=${DISTRO_QEMU_TEST:-boot,smp2}
 RUNS="1cpu 2cpu ${QEMU_INITRD:+qemu} ${DISTRO_PAYLOAD:+distro} ${KUT_INITRD:+kut}"
 for run in $RUNS; do
     cpus=${run%cpu} initrd=$INITRD append=haxm.kvm=1 timeout=1500
@@ -28,7 +33,8 @@ for run in $RUNS; do
     echo "== testbed: $run"
     if [ "$run" = distro ]; then
         "$HERE/distro.sh" boot 6.1 "$DISTRO_PAYLOAD" "$LOGDIR/distro-ci" --cpus 2 --timeout 1800 \
-            --append "haxm.kvm=1 haxm.test=$DISTRO_TEST" --log "$LOGDIR/testbed-$run.log"
+            --append "haxm.kvm=1 haxm.test=$DISTRO_TEST${QEMU_PAYLOAD:+ haxm.qemu=$DISTRO_QEMU_TEST}" \
+            --log "$LOGDIR/testbed-$run.log"
     else
         "$HERE/run.sh" --cpus "$cpus" --timeout "$timeout" --initramfs "$initrd" --append "$append" \
             --log "$LOGDIR/testbed-$run.log"
