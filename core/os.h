@@ -151,6 +151,15 @@ void os_cpus_read_unlock(void);
 void os_cr4_vmxe(bool on);
 bool os_cr4_vmxe_is_set(void);
 
+/*
+ * os_host_cpuid_mask() - the feature bits of CPUID leaf @leaf, subleaf @sub,
+ * register @reg (0-3: EAX EBX ECX EDX) that the host kernel uses: what it
+ * left of the CPU's after its command line (clearcpuid=, nopcid...) and its
+ * errata checks. All ones for a register it keeps no record of. Guests are
+ * offered no feature the host turned off (as KVM does). Never fails.
+ */
+u32 os_host_cpuid_mask(u32 leaf, u32 sub, int reg);
+
 /* os_host_nmi() - deliver an NMI that exited the guest to the host handler. */
 void os_host_nmi(void);
 /*

@@ -470,6 +470,21 @@ int vcpu_msrs(struct vcpu *v, struct hax_msr_data *d, bool set)
 
 /* ---- CPUID --------------------------------------------------------------- */
 
+/*
+ * The host's CPUID as the host kernel uses it: a feature it turned off
+ * stays off for guests. Bochs, for one, gets the compacted XSAVE layout
+ * wrong with AVX-512 and the testbed boots with clearcpuid=xsavec,xsaves:
+ * a guest offered XSAVEC there corrupts its tasks' FPU state.
+ */
+static void cpuid_host_kernel(u32 leaf, u32 sub, u32 r[4])
+{
+	int i;
+
+	cpuid_host(leaf, sub, r);
+	for (i = 0; i < 4; i++)
+		r[i] &= os_host_cpuid_mask(leaf, sub, i);
+}
+
 void cpuid_vm_init(struct vm *vm)
 {
 	struct cpuid_host_caps caps = {
@@ -483,7 +498,7 @@ void cpuid_vm_init(struct vm *vm)
 		.xcr0 = vmx_caps.host_xcr0,
 	};
 
-	cpuid_table_build(&vm->cpuid_default, cpuid_host, &caps);
+	cpuid_table_build(&vm->cpuid_default, cpuid_host_kernel, &caps);
 	msr_limits_init(&vm->msr_lim);
 }
 

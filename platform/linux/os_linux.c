@@ -11,6 +11,7 @@
 #include <linux/smp.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <asm/cpufeature.h>
 #include <asm/desc.h>
 #include <asm/io.h>
 #include <asm/msr.h>
@@ -323,6 +324,32 @@ void os_host_state(struct os_host_state *hs)
 	rdmsrl(MSR_IA32_SYSENTER_ESP, hs->sysenter_esp);
 	hs->cs_sel = __KERNEL_CS;
 	hs->ss_sel = __KERNEL_DS;
+}
+
+/* The CPUID registers the kernel mirrors in its capability words. */
+static const struct {
+	u32 leaf, sub;
+	u8 reg, word;
+} host_cpuid_words[] = {
+	{ 1, 0, 2, CPUID_1_ECX },
+	{ 1, 0, 3, CPUID_1_EDX },
+	{ 7, 0, 1, CPUID_7_0_EBX },
+	{ 7, 0, 2, CPUID_7_ECX },
+	{ 7, 0, 3, CPUID_7_EDX },
+	{ 0xd, 1, 0, CPUID_D_1_EAX },
+	{ 0x80000001, 0, 2, CPUID_8000_0001_ECX },
+	{ 0x80000001, 0, 3, CPUID_8000_0001_EDX },
+};
+
+u32 os_host_cpuid_mask(u32 leaf, u32 sub, int reg)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(host_cpuid_words); i++)
+		if (host_cpuid_words[i].leaf == leaf && host_cpuid_words[i].sub == sub &&
+		    host_cpuid_words[i].reg == reg)
+			return boot_cpu_data.x86_capability[host_cpuid_words[i].word];
+	return ~0u;
 }
 
 void os_host_segs_save(struct os_host_segs *s)
