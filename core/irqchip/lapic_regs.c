@@ -242,7 +242,14 @@ int lapic_msr_write(struct lapic *l, u32 msr, u64 val, u64 now, struct lapic_eff
 		send_icr(l, l->icr_lo, l->icr_hi, eff);
 		return 0;
 	}
-	/* all the other x2APIC registers are 32 bits: bits 63:32 are reserved (SDM 11.12.1.3) */
+	/*
+	 * All the other x2APIC registers are 32 bits: bits 63:32 are reserved
+	 * and a write setting one is a #GP (SDM 11.12.1.3, "Reserved Bit
+	 * Checking"). That RsvdZ rule is applied here to bits 63:32, EOI, ESR
+	 * and SELF IPI; the reserved bits of TPR, SVR, the LVT and the timer
+	 * registers are dropped as in xAPIC mode (as KVM does, and what guests
+	 * are tested against).
+	 */
 	if (val >> 32)
 		return -EINVAL;
 	switch (off) {
@@ -253,10 +260,12 @@ int lapic_msr_write(struct lapic *l, u32 msr, u64 val, u64 now, struct lapic_eff
 			return -EINVAL;
 		break;
 	case LAPIC_REG_SELF_IPI: {
-		/* SELF IPI: a fixed, edge IPI of vector bits 7:0 to this APIC
-		 * (SDM 11.12.11, "SELF IPI Register") */
+		/* SELF IPI: a fixed, edge IPI of vector bits 7:0 to this APIC; bits
+		 * 31:8 are reserved (SDM 11.12.11, "SELF IPI Register") */
 		struct apic_msg m = { .vector = val & LAPIC_VECTOR, .delivery = APIC_DM_FIXED };
 
+		if (val & ~(u64)LAPIC_VECTOR)
+			return -EINVAL;
 		if (m.vector < 16)
 			lapic_error(l, LAPIC_ESR_SEND_ILLEGAL);
 		else

@@ -507,6 +507,9 @@ static void test_x2apic_msrs(void **state)
 	assert_int_equal(v, 0x45);
 	/* SVR then SELF IPI: IRR set at once */
 	assert_int_equal(lapic_msr_write(&l, 0x80f, 0x1ff, 0, &eff), 0);
+	assert_int_equal(lapic_msr_write(&l, 0x83f, 0x1f1, 0, &eff), -EINVAL);
+	assert_int_equal(lapic_msr_read(&l, 0x827, 0, &v), 0);
+	assert_int_equal(v, 0);
 	assert_int_equal(lapic_msr_write(&l, 0x83f, 0xf1, 0, &eff), 0);
 	assert_int_equal(lapic_msr_read(&l, 0x827, 0, &v), 0);
 	assert_int_equal(v, 0x00020000);
