@@ -78,6 +78,8 @@ struct hax_module_version {
  * could never have reached them.
  */
 #define HAX_CAP_DIRTY_LOG (1 << 15) /* HAX_VM_IOCTL_DIRTY_LOG_{START,GET,STOP} */
+/* winfo is 16 bits wide: the next extension takes bit 13 (14 is taken on another branch) */
+#define HAX_CAP_LAPIC (1 << 13) /* HAX_VM_IOCTL_LAPIC_ENABLE, HAX_VCPU_IOCTL_{GET,SET}_LAPIC */
 
 struct hax_capabilityinfo {
 	hax_u16 wstatus;
@@ -425,6 +427,42 @@ struct hax_dirty_log {
 /* The u64 words of a GET bitmap for a range of @size bytes. */
 #define HAX_DIRTY_LOG_WORDS(size) ((((size) >> 12) + 63) / 64)
 
+/*
+ * haxm extension: in-kernel local APICs (docs/api.md). LAPIC_ENABLE takes
+ * flags 0, before the VM's first vCPU.
+ */
+struct hax_lapic_enable {
+	hax_u32 flags;	  /* 0 */
+	hax_u32 reserved; /* 0 */
+} HAX_PACKED;
+
+/* hax_lapic_state.pending: requests the LAPIC holds for its vCPU. */
+#define HAX_LAPIC_PENDING_NMI	 (1u << 0)
+#define HAX_LAPIC_PENDING_SMI	 (1u << 1)
+#define HAX_LAPIC_PENDING_INIT	 (1u << 2)
+#define HAX_LAPIC_PENDING_EXTINT (1u << 3)
+#define HAX_LAPIC_PENDING_SIPI	 (1u << 4) /* vector in bits 15:8 */
+#define HAX_LAPIC_WAIT_SIPI	 (1u << 5)
+#define HAX_LAPIC_PENDING_MASK	 0xff3fu
+
+/*
+ * One vCPU's local APIC (GET_LAPIC/SET_LAPIC): @regs is the xAPIC register
+ * page's first KiB, each register as a 32-bit little-endian word at its
+ * offset (ID at 0x20 as it reads in the current mode, ..., TDCR at 0x3e0);
+ * read-only and computed registers (version, APR, PPR, current count) are
+ * filled by GET and ignored by SET. The timer restarts from @timer_current
+ * (the current count at GET).
+ */
+struct hax_lapic_state {
+	hax_u64 apic_base;    /* IA32_APIC_BASE */
+	hax_u64 tsc_deadline; /* IA32_TSC_DEADLINE (0: disarmed) */
+	hax_u32 timer_current;
+	hax_u32 esr_pending; /* errors since the last ESR write */
+	hax_u32 pending;     /* HAX_LAPIC_PENDING_*, HAX_LAPIC_WAIT_SIPI */
+	hax_u32 reserved[9]; /* 0 */
+	hax_u8 regs[1024];
+} HAX_PACKED;
+
 /* ---- ioctl numbers ------------------------------------------------------ */
 
 #define HAX_IOCTL_VERSION      _IOWR(0, 0x20, struct hax_module_version)
@@ -450,6 +488,7 @@ struct hax_dirty_log {
 #define HAX_VM_IOCTL_DIRTY_LOG_START _IOW(0, 0xa0, struct hax_dirty_log)
 #define HAX_VM_IOCTL_DIRTY_LOG_GET   _IOW(0, 0xa1, struct hax_dirty_log)
 #define HAX_VM_IOCTL_DIRTY_LOG_STOP  _IOW(0, 0xa2, struct hax_dirty_log)
+#define HAX_VM_IOCTL_LAPIC_ENABLE    _IOW(0, 0xb0, struct hax_lapic_enable)
 
 #define HAX_VCPU_IOCTL_RUN	    _IO(0, 0xc0)
 #define HAX_VCPU_IOCTL_SET_MSRS	    _IOWR(0, 0xc1, struct hax_msr_data)
@@ -463,6 +502,9 @@ struct hax_dirty_log {
 #define HAX_IOCTL_VCPU_DEBUG	    _IOW(0, 0xc9, hax_debug_t)
 #define HAX_VCPU_IOCTL_SET_CPUID    _IOW(0, 0xca, struct hax_cpuid *)
 #define HAX_VCPU_IOCTL_GET_CPUID    _IOW(0, 0xcb, struct hax_cpuid *)
+/* haxm's vCPU extensions (HAXM's vCPU ioctls are 0xc0-0xcb). */
+#define HAX_VCPU_IOCTL_GET_LAPIC _IOR(0, 0xe8, struct hax_lapic_state)
+#define HAX_VCPU_IOCTL_SET_LAPIC _IOW(0, 0xe9, struct hax_lapic_state)
 
 /* ---- the layout is a fact: assert it ------------------------------------ */
 
@@ -500,6 +542,9 @@ HAX_ABI_ASSERT(sizeof(hax_debug_t) == 72);
 HAX_ABI_ASSERT(sizeof(struct hax_cpuid_entry) == 40);
 HAX_ABI_ASSERT(sizeof(struct hax_cpuid) == 8);
 HAX_ABI_ASSERT(sizeof(struct hax_dirty_log) == 32);
+HAX_ABI_ASSERT(sizeof(struct hax_lapic_enable) == 8);
+HAX_ABI_ASSERT(sizeof(struct hax_lapic_state) == 1088);
+HAX_ABI_ASSERT(__builtin_offsetof(struct hax_lapic_state, regs) == 64);
 
 /* The POSIX hosts' numbers; a Windows host numbers its IOCTLs its own way. */
 #if defined(__x86_64__) && !defined(_WIN32)
@@ -520,6 +565,9 @@ HAX_ABI_ASSERT(HAX_VM_IOCTL_PROTECT_RAM == 0xC0180087u);
 HAX_ABI_ASSERT(HAX_VM_IOCTL_DIRTY_LOG_START == 0x402000A0u);
 HAX_ABI_ASSERT(HAX_VM_IOCTL_DIRTY_LOG_GET == 0x402000A1u);
 HAX_ABI_ASSERT(HAX_VM_IOCTL_DIRTY_LOG_STOP == 0x402000A2u);
+HAX_ABI_ASSERT(HAX_VM_IOCTL_LAPIC_ENABLE == 0x400800B0u);
+HAX_ABI_ASSERT(HAX_VCPU_IOCTL_GET_LAPIC == 0x844000E8u);
+HAX_ABI_ASSERT(HAX_VCPU_IOCTL_SET_LAPIC == 0x444000E9u);
 HAX_ABI_ASSERT(HAX_VCPU_IOCTL_RUN == 0x000000C0u);
 HAX_ABI_ASSERT(HAX_VCPU_IOCTL_SET_MSRS == 0xC20800C1u);
 HAX_ABI_ASSERT(HAX_VCPU_IOCTL_GET_MSRS == 0xC20800C2u);

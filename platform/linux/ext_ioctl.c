@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The VM node's extension ioctls (numbers HAXM never used, docs/api.md):
- * dirty-page logging. Each argument is read once; the core checks its
- * fields on that copy.
+ * The VM and vCPU nodes' extension ioctls (numbers HAXM never used,
+ * docs/api.md): dirty-page logging, the in-kernel local APICs. Each
+ * argument is read once; the core checks its fields on that copy.
  */
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "haxm_linux.h"
+#include "vapic.h"
 
 /* DIRTY_LOG_GET: the bitmap to user space, or back into the log when it cannot go. */
 static long hax_dirty_get(struct vm *vm, const struct hax_dirty_log *a)
@@ -32,7 +34,13 @@ static long hax_dirty_get(struct vm *vm, const struct hax_dirty_log *a)
 long hax_vm_ext_ioctl(struct vm *vm, unsigned int cmd, void __user *argp)
 {
 	struct hax_dirty_log dl;
+	struct hax_lapic_enable le;
 
+	if (cmd == HAX_VM_IOCTL_LAPIC_ENABLE) {
+		if (copy_from_user(&le, argp, sizeof(le)))
+			return -EFAULT;
+		return vm_lapic_enable(vm, &le);
+	}
 	switch (cmd) {
 	case HAX_VM_IOCTL_DIRTY_LOG_START:
 	case HAX_VM_IOCTL_DIRTY_LOG_GET:
@@ -51,4 +59,24 @@ long hax_vm_ext_ioctl(struct vm *vm, unsigned int cmd, void __user *argp)
 	default:
 		return vm_dirty_stop(vm, &dl);
 	}
+}
+
+long hax_vcpu_ext_ioctl(struct vcpu *v, unsigned int cmd, void __user *argp)
+{
+	struct hax_lapic_state *s;
+	long r;
+
+	if ((cmd != HAX_VCPU_IOCTL_GET_LAPIC && cmd != HAX_VCPU_IOCTL_SET_LAPIC) || !v->lapic)
+		return -ENOTTY;
+	s = kmalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	if (cmd == HAX_VCPU_IOCTL_GET_LAPIC) {
+		vcpu_lapic_get(v, s);
+		r = copy_to_user(argp, s, sizeof(*s)) ? -EFAULT : 0;
+	} else {
+		r = copy_from_user(s, argp, sizeof(*s)) ? -EFAULT : vcpu_lapic_set(v, s);
+	}
+	kfree(s);
+	return r;
 }

@@ -65,5 +65,11 @@ void hax_debugfs_vcpu_remove(struct hax_vcpu_node *vn);
  * dirty-page logging. -ENOTTY for a number it does not know either.
  */
 long hax_vm_ext_ioctl(struct vm *vm, unsigned int cmd, void __user *argp);
+/*
+ * hax_vcpu_ext_ioctl() - a vCPU node ioctl HAXM never had (ext_ioctl.c),
+ * with the vCPU's lock held: GET_LAPIC/SET_LAPIC. -ENOTTY for any other
+ * number, and for these on a VM without in-kernel LAPICs.
+ */
+long hax_vcpu_ext_ioctl(struct vcpu *v, unsigned int cmd, void __user *argp);
 
 #endif /* HAXM_LINUX_H */

@@ -614,7 +614,7 @@ static long hax_vcpu_ioctl(struct file *filp, unsigned int cmd, unsigned long ar
 		r = vcpu_set_debug(v, dbg);
 		break;
 	default:
-		r = -ENOTTY;
+		r = hax_vcpu_ext_ioctl(v, cmd, argp);
 	}
 	mutex_unlock(&v->lock);
 	kfree(state);

@@ -71,7 +71,8 @@ int check_cap_names(const struct hax_capabilityinfo *cap, char *buf, size_t len)
 		"debug",
 		"implicit_ramblock",
 		"cpuid",
-		[15] = "dirty_log", /* a haxm extension */
+		[13] = "lapic", /* haxm extensions */
+		[15] = "dirty_log",
 	};
 	static const char *const failed[16] = { "vt", "nx" };
 	bool is_working = cap->wstatus & HAX_CAP_STATUS_WORKING;
