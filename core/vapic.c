@@ -5,7 +5,7 @@
  * interrupt controllers (issue 18)".
  */
 #include "vapic.h"
-#include "irqchip/lapic.h"
+#include "irqchip/apic_bus.h"
 
 /* One APIC timer clock: a 1 GHz bus, as KVM's (its APIC_BUS_CYCLE_NS). */
 #define LAPIC_BUS_NS 1
@@ -108,6 +108,132 @@ void vcpu_lapic_destroy(struct vcpu *v)
 	os_free(v->lapic);
 	v->lapic = NULL;
 	v->waker = NULL;
+}
+
+/* Carry out a register access' side effects. The VM's APIC lock is held. */
+static void vapic_effects(struct vcpu *v, struct lapic_effects *eff)
+{
+	struct vm *vm = v->vm;
+	struct apic_bus bus = { vm->lapics, HAX_MAX_VCPUS };
+	u64 acc = 0;
+	u32 i;
+
+	if (eff->flags & LAPIC_EFF_IPI) {
+		apic_bus_deliver(&bus, v->id, &eff->ipi, &acc);
+		for (i = 0; i < HAX_MAX_VCPUS; i++)
+			if (((acc >> i) & 1) && i != v->id && vm->apic_vcpus[i])
+				vcpu_lapic_kick(vm->apic_vcpus[i]);
+	}
+	/* a level-triggered EOI goes nowhere: no IO-APIC in the kernel yet */
+	if (eff->flags & LAPIC_EFF_TIMER)
+		os_waker_arm(v->waker, lapic_timer_expiry(v->lapic));
+}
+
+int vcpu_lapic_mmio(struct vcpu *v, u64 gpa, void *buf, u32 size, bool write)
+{
+	struct lapic *l = v->lapic;
+	struct lapic_effects eff = { 0 };
+	u32 val = 0, n = size < 4 ? size : 4;
+	u64 now;
+
+	if (!l)
+		return 1;
+	os_spin_lock(v->vm->apic_lock);
+	if (lapic_mode(l) != LAPIC_MODE_XAPIC ||
+	    (gpa & ~0xfffull) != (l->apic_base & ~0xfffull & ~(1ull << 63))) {
+		os_spin_unlock(v->vm->apic_lock);
+		return 1;
+	}
+	now = os_now_ns();
+	if (write) {
+		__builtin_memcpy(&val, buf, n);
+		/* refused sizes and offsets are ignored (lapic_mmio_write()) */
+		if (size <= 4 && !lapic_mmio_write(l, gpa & 0xfff, size, val, now, &eff))
+			vapic_effects(v, &eff);
+	} else {
+		if (size > 4 || lapic_mmio_read(l, gpa & 0xfff, size, now, &val))
+			val = 0;
+		__builtin_memset(buf, 0, size);
+		__builtin_memcpy(buf, &val, n);
+	}
+	os_spin_unlock(v->vm->apic_lock);
+	return 0;
+}
+
+int vcpu_lapic_msr(struct vcpu *v, u32 msr, u64 *val, bool write, bool host)
+{
+	struct lapic *l = v->lapic;
+	struct lapic_effects eff = { 0 };
+	int r;
+
+	if (!l || (msr != MSR_IA32_APIC_BASE && (msr < LAPIC_MSR_BASE || msr > LAPIC_MSR_LAST)))
+		return -ENOENT;
+	os_spin_lock(v->vm->apic_lock);
+	if (msr == MSR_IA32_APIC_BASE && write) {
+		r = lapic_set_base(l, *val, host);
+		v->msr.apic_base = l->apic_base;
+		/* a disabled APIC is reset: its timer stops */
+		os_waker_arm(v->waker, lapic_timer_expiry(l));
+	} else if (msr == MSR_IA32_APIC_BASE) {
+		*val = l->apic_base;
+		r = 0;
+	} else if (write) {
+		r = lapic_msr_write(l, msr, *val, os_now_ns(), &eff);
+		if (!r)
+			vapic_effects(v, &eff);
+	} else {
+		r = lapic_msr_read(l, msr, os_now_ns(), val);
+	}
+	os_spin_unlock(v->vm->apic_lock);
+	return r ? -EINVAL : 0;
+}
+
+int vcpu_lapic_poll(struct vcpu *v)
+{
+	struct lapic *l = v->lapic;
+	u64 expiry, now;
+	int vec;
+
+	__atomic_store_n(&v->kick, 0, __ATOMIC_SEQ_CST);
+	os_spin_lock(v->vm->apic_lock);
+	expiry = lapic_timer_expiry(l);
+	if (expiry) {
+		now = os_now_ns();
+		if (now >= expiry && lapic_timer_fire(l, now))
+			os_waker_arm(v->waker, lapic_timer_expiry(l)); /* periodic: the next one */
+	}
+	vec = lapic_pending_vector(l);
+	os_spin_unlock(v->vm->apic_lock);
+	return vec;
+}
+
+void vcpu_lapic_ack(struct vcpu *v, u8 vector)
+{
+	os_spin_lock(v->vm->apic_lock);
+	lapic_ack(v->lapic, vector);
+	os_spin_unlock(v->vm->apic_lock);
+}
+
+struct halt_wait {
+	struct vcpu *v;
+	struct hax_tunnel *t;
+};
+
+static bool halt_done(void *arg)
+{
+	struct halt_wait *w = arg;
+
+	return __atomic_load_n(&w->v->kick, __ATOMIC_ACQUIRE) ||
+	       __atomic_load_n(&w->t->user_event_pending, __ATOMIC_ACQUIRE);
+}
+
+int vcpu_lapic_halt(struct vcpu *v, struct hax_tunnel *t)
+{
+	struct halt_wait w = { v, t };
+
+	/* a signal ends the sleep too: the run loop then returns to user space */
+	os_waker_wait(v->waker, halt_done, &w);
+	return 0;
 }
 
 /* ---- GET_LAPIC / SET_LAPIC ---------------------------------------------- */

@@ -42,6 +42,34 @@ void vcpu_lapic_destroy(struct vcpu *v);
 void vcpu_lapic_get(struct vcpu *v, struct hax_lapic_state *s);
 int vcpu_lapic_set(struct vcpu *v, const struct hax_lapic_state *s);
 
+/*
+ * vcpu_lapic_mmio() - an access of @size bytes at guest-physical @gpa from
+ * the instruction emulator: when @gpa is in this vCPU's xAPIC page, read or
+ * write the register and return 0; else 1 (not the APIC's). A size or
+ * offset the page refuses reads 0 and writes nothing (SDM 11.4.1).
+ */
+int vcpu_lapic_mmio(struct vcpu *v, u64 gpa, void *buf, u32 size, bool write);
+/*
+ * vcpu_lapic_msr() - RDMSR/WRMSR (or GET/SET_MSRS, @host) of
+ * IA32_APIC_BASE or an x2APIC MSR. Returns 0, -ENOENT (not the LAPIC's MSR,
+ * or no LAPIC), -EINVAL (#GP).
+ */
+int vcpu_lapic_msr(struct vcpu *v, u32 msr, u64 *val, bool write, bool host);
+
+/*
+ * vcpu_lapic_poll() - before an entry (any context but interrupt): clear the
+ * kick, fire an expired timer, and return the vector the LAPIC would
+ * deliver now, or -1.
+ */
+int vcpu_lapic_poll(struct vcpu *v);
+/* vcpu_lapic_ack() - @vector was injected: IRR -> ISR. */
+void vcpu_lapic_ack(struct vcpu *v, u8 vector);
+/*
+ * vcpu_lapic_halt() - HLT with nothing deliverable: sleep until a kick
+ * (an interrupt accepted, the timer), a user-space kick
+ * (user_event_pending) or a signal. Preemptible. Returns 0 either way.
+ */
+int vcpu_lapic_halt(struct vcpu *v, struct hax_tunnel *t);
 /* vcpu_lapic_kick() - see above; any context. */
 void vcpu_lapic_kick(struct vcpu *v);
 

@@ -271,6 +271,8 @@ static int vcpu_run_loop(struct vcpu *v, struct hax_tunnel *t)
 			r = vmx_cr_finish(v);
 		else if (r == EXIT_EMULATE)
 			r = vcpu_emulate(v, t);
+		else if (r == EXIT_HALT)
+			r = vcpu_lapic_halt(v, t);
 		if (r == EXIT_RESUME)
 			continue;
 		if (r < 0) {

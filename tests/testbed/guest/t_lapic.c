@@ -1,8 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The in-kernel local APIC (HAX_CAP_LAPIC): the ABI (LAPIC_ENABLE, GET/SET_
- * LAPIC and their errors, a state round trip), and a VM without it seeing
- * HAXM's behaviour.
+ * LAPIC and their errors), the xAPIC page and the x2APIC MSRs from the
+ * guest with no exit to user space, a self IPI and its EOI, TPR priority,
+ * the one-shot and periodic timer waking a halted vCPU, an IPI from vCPU 0
+ * waking vCPU 1 from HLT (each vCPU on a host thread of its own), and a VM
+ * without LAPIC_ENABLE seeing HAXM's behaviour.
+ *
+ * The guests run in real mode with a 4 GiB FS (unreal mode) so that
+ * %fs:(%ebx) reaches the APIC page at 0xfee00000. They report on port 0x80
+ * (the vector an interrupt handler ran for), 0x84 (a 32-bit value) and 0x81
+ * (done); with the in-kernel APIC a HLT does not exit, so no test ends in one.
  */
 #include <pthread.h>
 #include <sys/ioctl.h>
@@ -69,6 +77,25 @@ static int load_unreal(int fd, uint8_t *ram, uint64_t gpa, const uint8_t *s, con
 	st._regs[HAX_REG_RSP] = sp;
 	CHECK_OK(hax_set_regs(fd, &st));
 	return 0;
+}
+
+/* A real-mode handler: report @vec on port 0x80, EOI, return. */
+#define HANDLER(name, vec)                                                        \
+	GUEST_CODE(name, ".code16\n push %eax\n push %ebx\n mov $" #vec ", %al\n" \
+			 " out %al, $0x80\n mov $0xfee00000, %ebx\n"              \
+			 " movl $0, %fs:0xb0(%ebx)\n pop %ebx\n pop %eax\n iret\n")
+
+HANDLER(g_h30, 0x30);
+HANDLER(g_h40, 0x40);
+HANDLER(g_h45, 0x45);
+HANDLER(g_h50, 0x50);
+HANDLER(g_h65, 0x65);
+
+static void ivt_set(uint8_t *ram, int vec, uint32_t gpa, const uint8_t *s, const uint8_t *e)
+{
+	memcpy(ram + gpa, s, e - s);
+	*(uint16_t *)(ram + vec * 4) = gpa & 0xf;
+	*(uint16_t *)(ram + vec * 4 + 2) = gpa >> 4;
 }
 
 /* ---- the ABI ------------------------------------------------------------ */
@@ -170,6 +197,264 @@ out_plain:
 out:
 	vm_teardown(&c);
 	return r;
+}
+
+/* ---- registers from the guest ---------------------------------------------- */
+
+GUEST_CODE(g_xapic_regs,
+	   ".code16\n mov $0xfee00000, %ebx\n"
+	   " movl %fs:0x20(%ebx), %eax\n out %eax, $0x84\n"
+	   " movl %fs:0x30(%ebx), %eax\n out %eax, $0x84\n"
+	   " movl $0x1ff, %fs:0xf0(%ebx)\n movl %fs:0xf0(%ebx), %eax\n out %eax, $0x84\n"
+	   " movl $0x55, %fs:0x80(%ebx)\n movl %fs:0x80(%ebx), %eax\n out %eax, $0x84\n"
+	   " movl %fs:0xa0(%ebx), %eax\n out %eax, $0x84\n"
+	   " movb %fs:0x32(%ebx), %al\n out %al, $0x80\n" /* a narrow read */
+	   " out %al, $0x81\n 1: jmp 1b\n");
+
+LAPIC_TEST(lapic_xapic_regs)
+{
+	struct hax_lapic_state s;
+
+	if (load_unreal(c->vcpu_fd, c->ram, 0x1000, g_xapic_regs_start, g_xapic_regs_end, 0x8000))
+		return 1;
+	if (expect_out(c, 0x84, 4, 0) || expect_out(c, 0x84, 4, 0x50014) ||
+	    expect_out(c, 0x84, 4, 0x1ff) || expect_out(c, 0x84, 4, 0x55) ||
+	    expect_out(c, 0x84, 4, 0x55) || expect_out(c, 0x80, 1, 0x05) ||
+	    expect_out(c, 0x81, 1, 0x05))
+		return 1;
+	/* all in the kernel: no FAST_MMIO exit came (expect_out fails on one) */
+	CHECK_OK(hax_get_lapic(c->vcpu_fd, &s));
+	CHECK_EQ(get_reg(&s, 0xf0), 0x1ff);
+	CHECK_EQ(get_reg(&s, 0x80), 0x55);
+	return 0;
+}
+
+/* #GP: report 0x0d and skip the 2-byte RDMSR/WRMSR. */
+GUEST_CODE(g_gp_skip, ".code16\n push %bp\n mov %sp, %bp\n addw $2, 2(%bp)\n"
+		      " push %ax\n mov $0x0d, %al\n out %al, $0x80\n pop %ax\n pop %bp\n iret\n");
+
+GUEST_CODE(g_x2apic,
+	   ".code16\n mov $1, %eax\n cpuid\n and $0x200000, %ecx\n mov %ecx, %eax\n"
+	   " out %eax, $0x84\n"
+	   " mov $0x1b, %ecx\n rdmsr\n out %eax, $0x84\n"
+	   " or $0x400, %eax\n wrmsr\n rdmsr\n out %eax, $0x84\n"
+	   " mov $0x802, %ecx\n rdmsr\n out %eax, $0x84\n"
+	   " mov $0x803, %ecx\n rdmsr\n out %eax, $0x84\n"
+	   " mov $0x80f, %ecx\n mov $0x1ff, %eax\n xor %edx, %edx\n wrmsr\n"
+	   " rdmsr\n out %eax, $0x84\n"
+	   " mov $0x808, %ecx\n mov $0x30, %eax\n wrmsr\n rdmsr\n out %eax, $0x84\n"
+	   " mov $0x80d, %ecx\n rdmsr\n out %eax, $0x84\n"
+	   " mov $0x809, %ecx\n rdmsr\n" /* no APR in x2APIC mode: #GP */
+	   " mov $0x1b, %ecx\n rdmsr\n and $0xfffff7ff, %eax\n wrmsr\n" /* EXTD without EN: #GP */
+	   " out %al, $0x81\n 1: jmp 1b\n");
+
+LAPIC_TEST(lapic_x2apic_msrs)
+{
+	struct hax_lapic_state s;
+
+	ivt_set(c->ram, 13, 0x3000, g_gp_skip_start, g_gp_skip_end);
+	if (load_unreal(c->vcpu_fd, c->ram, 0x1000, g_x2apic_start, g_x2apic_end, 0x8000))
+		return 1;
+	if (expect_out(c, 0x84, 4, 0x200000) || expect_out(c, 0x84, 4, 0xfee00900) ||
+	    expect_out(c, 0x84, 4, 0xfee00d00) || expect_out(c, 0x84, 4, 0) ||
+	    expect_out(c, 0x84, 4, 0x50014) || expect_out(c, 0x84, 4, 0x1ff) ||
+	    expect_out(c, 0x84, 4, 0x30) || expect_out(c, 0x84, 4, 1) ||
+	    expect_out(c, 0x80, 1, 0x0d) || expect_out(c, 0x80, 1, 0x0d) ||
+	    expect_out(c, 0x81, 1, 0))
+		return 1;
+	CHECK_OK(hax_get_lapic(c->vcpu_fd, &s));
+	CHECK_EQ(s.apic_base, 0xfee00d00);
+	CHECK_EQ(get_reg(&s, 0x80), 0x30);
+	return 0;
+}
+
+/* ---- delivery ------------------------------------------------------------ */
+
+/* Enable the APIC, self IPI 0x40 through the ICR; then ISR and IRR of 0x40's word. */
+GUEST_CODE(g_self_ipi, ".code16\n mov $0xfee00000, %ebx\n movl $0x1ff, %fs:0xf0(%ebx)\n sti\n"
+		       " movl $0x40040, %fs:0x300(%ebx)\n nop\n"
+		       " movl %fs:0x120(%ebx), %eax\n out %eax, $0x84\n"
+		       " movl %fs:0x220(%ebx), %eax\n out %eax, $0x84\n"
+		       " out %al, $0x81\n 1: jmp 1b\n");
+
+/* Handler 0x40 that reports its ISR word before the EOI. */
+GUEST_CODE(g_h40_isr, ".code16\n push %eax\n push %ebx\n mov $0x40, %al\n out %al, $0x80\n"
+		      " mov $0xfee00000, %ebx\n movl %fs:0x120(%ebx), %eax\n out %eax, $0x84\n"
+		      " movl $0, %fs:0xb0(%ebx)\n pop %ebx\n pop %eax\n iret\n");
+
+LAPIC_TEST(lapic_self_ipi_eoi)
+{
+	ivt_set(c->ram, 0x40, 0x3000, g_h40_isr_start, g_h40_isr_end);
+	if (load_unreal(c->vcpu_fd, c->ram, 0x1000, g_self_ipi_start, g_self_ipi_end, 0x8000))
+		return 1;
+	/* in service in the handler, gone after its EOI */
+	if (expect_out(c, 0x80, 1, 0x40) || expect_out(c, 0x84, 4, 1) ||
+	    expect_out(c, 0x84, 4, 0) || expect_out(c, 0x84, 4, 0) || expect_out(c, 0x81, 1, 0))
+		return 1;
+	return 0;
+}
+
+/* TPR 0x50: 0x45 (class 4) waits, 0x65 (class 6) is taken; TPR 0 lets 0x45 in. */
+GUEST_CODE(g_tpr, ".code16\n mov $0xfee00000, %ebx\n movl $0x1ff, %fs:0xf0(%ebx)\n"
+		  " movl $0x50, %fs:0x80(%ebx)\n"
+		  " movl $0x40045, %fs:0x300(%ebx)\n movl $0x40065, %fs:0x300(%ebx)\n"
+		  " sti\n nop\n nop\n"
+		  " movl %fs:0x220(%ebx), %eax\n out %eax, $0x84\n"
+		  " movl $0, %fs:0x80(%ebx)\n nop\n"
+		  " movl %fs:0x220(%ebx), %eax\n out %eax, $0x84\n"
+		  " out %al, $0x81\n 1: jmp 1b\n");
+
+LAPIC_TEST(lapic_tpr_priority)
+{
+	ivt_set(c->ram, 0x45, 0x3000, g_h45_start, g_h45_end);
+	ivt_set(c->ram, 0x65, 0x3100, g_h65_start, g_h65_end);
+	if (load_unreal(c->vcpu_fd, c->ram, 0x1000, g_tpr_start, g_tpr_end, 0x8000))
+		return 1;
+	if (expect_out(c, 0x80, 1, 0x65) || expect_out(c, 0x84, 4, 1u << 5) ||
+	    expect_out(c, 0x80, 1, 0x45) || expect_out(c, 0x84, 4, 0) || expect_out(c, 0x81, 1, 0))
+		return 1;
+	return 0;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* One-shot timer, vector 0x30, 20 ms at divide-by-1; HLT until it fires. */
+GUEST_CODE(g_timer, ".code16\n mov $0xfee00000, %ebx\n movl $0x1ff, %fs:0xf0(%ebx)\n"
+		    " movl $0x30, %fs:0x320(%ebx)\n movl $0xb, %fs:0x3e0(%ebx)\n"
+		    " out %al, $0x82\n"
+		    " movl $20000000, %fs:0x380(%ebx)\n sti\n hlt\n"
+		    " movl %fs:0x390(%ebx), %eax\n out %eax, $0x84\n"
+		    " out %al, $0x81\n 1: jmp 1b\n");
+
+LAPIC_TEST(lapic_timer_wakes_hlt)
+{
+	uint64_t t0, dt;
+	long long hlt;
+
+	ivt_set(c->ram, 0x30, 0x3000, g_h30_start, g_h30_end);
+	if (load_unreal(c->vcpu_fd, c->ram, 0x1000, g_timer_start, g_timer_end, 0x8000))
+		return 1;
+	if (expect_out(c, 0x82, 1, 0))
+		return 1;
+	t0 = now_ns();
+	/* the HLT sleeps in the kernel: the next exit is the handler's OUT */
+	if (expect_out(c, 0x80, 1, 0x30))
+		return 1;
+	dt = now_ns() - t0;
+	if (expect_out(c, 0x84, 4, 0) || expect_out(c, 0x81, 1, 0))
+		return 1;
+	hlt = exit_count(c, "HLT");
+	printf("lapic_timer_wakes_hlt: woken after %llu us, %lld HLT exits\n",
+	       (unsigned long long)dt / 1000, hlt);
+	CHECK(dt >= 19000000);
+	CHECK_EQ(hlt, 1);
+	return 0;
+}
+
+/* Periodic timer, vector 0x30, 5 ms: three ticks counted at 0x600, each ending a HLT. */
+GUEST_CODE(g_tick, ".code16\n push %eax\n push %ebx\n incb 0x600\n mov 0x600, %al\n"
+		   " out %al, $0x80\n mov $0xfee00000, %ebx\n movl $0, %fs:0xb0(%ebx)\n"
+		   " pop %ebx\n pop %eax\n iret\n");
+GUEST_CODE(g_periodic, ".code16\n mov $0xfee00000, %ebx\n movl $0x1ff, %fs:0xf0(%ebx)\n"
+		       " movl $0x20030, %fs:0x320(%ebx)\n movl $0xb, %fs:0x3e0(%ebx)\n"
+		       " out %al, $0x82\n"
+		       " movl $5000000, %fs:0x380(%ebx)\n sti\n"
+		       "1: hlt\n cmpb $3, 0x600\n jb 1b\n"
+		       " movl $0x30030, %fs:0x320(%ebx)\n" /* masked */
+		       " movl %fs:0x320(%ebx), %eax\n out %eax, $0x84\n"
+		       " out %al, $0x81\n 1: jmp 1b\n");
+
+LAPIC_TEST(lapic_timer_periodic)
+{
+	uint64_t t0, dt;
+
+	ivt_set(c->ram, 0x30, 0x3000, g_tick_start, g_tick_end);
+	if (load_unreal(c->vcpu_fd, c->ram, 0x1000, g_periodic_start, g_periodic_end, 0x8000))
+		return 1;
+	if (expect_out(c, 0x82, 1, 0))
+		return 1;
+	t0 = now_ns();
+	if (expect_out(c, 0x80, 1, 1) || expect_out(c, 0x80, 1, 2) || expect_out(c, 0x80, 1, 3))
+		return 1;
+	dt = now_ns() - t0;
+	if (expect_out(c, 0x84, 4, 0x30030) || expect_out(c, 0x81, 1, 0x30))
+		return 1;
+	printf("lapic_timer_periodic: 3 ticks of 5 ms in %llu us\n", (unsigned long long)dt / 1000);
+	CHECK(dt >= 15000000);
+	CHECK_EQ(c->ram[0x600], 3);
+	return 0;
+}
+
+/* ---- an IPI between two vCPUs -------------------------------------------- */
+
+/* vCPU 1: enable, flag 0x500 = 1, HLT until vector 0x50, then done. */
+GUEST_CODE(g_ap_hlt, ".code16\n mov $0xfee00000, %ebx\n movl $0x1ff, %fs:0xf0(%ebx)\n"
+		     " movb $1, 0x500\n sti\n hlt\n out %al, $0x81\n 1: jmp 1b\n");
+/* vCPU 0: fixed IPI 0x50 to APIC ID 1 (physical), then done. */
+GUEST_CODE(g_bsp_ipi, ".code16\n mov $0xfee00000, %ebx\n movl $0x1ff, %fs:0xf0(%ebx)\n"
+		      " movl $0x01000000, %fs:0x310(%ebx)\n movl $0x50, %fs:0x300(%ebx)\n"
+		      " out %al, $0x81\n 1: jmp 1b\n");
+
+struct ap {
+	struct vm_ctx c; /* vCPU 1's fds and tunnel; the VM's are the test's */
+	int result, done;
+	uint32_t st[3]; /* the exits: 0x80 vector, 0x81 */
+};
+
+static void on_usr1(int sig __attribute__((unused)))
+{
+}
+
+static void *ap_thread(void *arg)
+{
+	struct ap *a = arg;
+
+	a->result = pin_to(1) || expect_out(&a->c, 0x80, 1, 0x50) || expect_out(&a->c, 0x81, 1, 0);
+	__atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+LAPIC_TEST(lapic_ipi_wakes_hlt)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	struct ap a = { 0 };
+	pthread_t th;
+	int i, r;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return skip("needs 2 CPUs");
+	sigaction(SIGUSR1, &sa, NULL);
+	a.c = *c;
+	CHECK_OK(hax_create_vcpu(c->vm_fd, 1));
+	CHECK_OK(a.c.vcpu_fd = hax_open_vcpu(c->vm_id, 1));
+	CHECK_OK(hax_setup_tunnel(a.c.vcpu_fd, &a.c.tunnel, (void **)&a.c.iobuf));
+	ivt_set(c->ram, 0x50, 0x3000, g_h50_start, g_h50_end);
+	if (load_unreal(a.c.vcpu_fd, c->ram, 0x2000, g_ap_hlt_start, g_ap_hlt_end, 0x7000) ||
+	    load_unreal(c->vcpu_fd, c->ram, 0x1000, g_bsp_ipi_start, g_bsp_ipi_end, 0x8000))
+		return 1;
+	CHECK_EQ(pthread_create(&th, NULL, ap_thread, &a), 0);
+	/* vCPU 1 on its way to HLT; give it time to be asleep in it */
+	for (i = 0; i < 5000 && !__atomic_load_n(&c->ram[0x500], __ATOMIC_ACQUIRE); i++)
+		usleep(1000);
+	usleep(100000);
+	r = pin_to(0) || expect_out(c, 0x81, 1, 0);
+	for (i = 0; i < 5000 && !__atomic_load_n(&a.done, __ATOMIC_ACQUIRE); i++)
+		usleep(1000);
+	if (!a.done)
+		pthread_kill(th, SIGUSR1); /* RUN ends with INTERRUPT: the test fails */
+	pthread_join(th, NULL);
+	close(a.c.vcpu_fd);
+	munmap(a.c.tunnel, 2 * 4096);
+	CHECK_EQ(c->ram[0x500], 1);
+	if (r || a.result)
+		return 1;
+	return 0;
 }
 
 /* ---- without LAPIC_ENABLE: HAXM's behaviour ---------------------------- */
