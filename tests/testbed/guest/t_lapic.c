@@ -395,12 +395,17 @@ LAPIC_TEST(lapic_timer_periodic)
 
 /* ---- an IPI between two vCPUs -------------------------------------------- */
 
-/* vCPU 1: enable, flag 0x500 = 1, HLT until vector 0x50, then done. */
+/*
+ * vCPU 1: enable, LDR from 0x504 (flat model), flag 0x500 = 1, HLT until
+ * vector 0x50, then done.
+ */
 GUEST_CODE(g_ap_hlt, ".code16\n mov $0xfee00000, %ebx\n movl $0x1ff, %fs:0xf0(%ebx)\n"
+		     " movl 0x504, %eax\n movl %eax, %fs:0xd0(%ebx)\n"
 		     " movb $1, 0x500\n sti\n hlt\n out %al, $0x81\n 1: jmp 1b\n");
-/* vCPU 0: fixed IPI 0x50 to APIC ID 1 (physical), then done. */
+/* vCPU 0: the IPI whose ICR high and low halves are at 0x508 and 0x50c, then done. */
 GUEST_CODE(g_bsp_ipi, ".code16\n mov $0xfee00000, %ebx\n movl $0x1ff, %fs:0xf0(%ebx)\n"
-		      " movl $0x01000000, %fs:0x310(%ebx)\n movl $0x50, %fs:0x300(%ebx)\n"
+		      " movl 0x508, %eax\n movl %eax, %fs:0x310(%ebx)\n"
+		      " movl 0x50c, %eax\n movl %eax, %fs:0x300(%ebx)\n"
 		      " out %al, $0x81\n 1: jmp 1b\n");
 
 struct ap {
@@ -422,9 +427,11 @@ static void *ap_thread(void *arg)
 	return NULL;
 }
 
-LAPIC_TEST(lapic_ipi_wakes_hlt)
+/* vCPU 0 sends ICR @hi:@lo (vector 0x50); vCPU 1, LDR @ldr, halted, must take it. */
+static int ipi_wakes_hlt(struct vm_ctx *c, uint32_t hi, uint32_t lo, uint32_t ldr)
 {
 	struct sigaction sa = { .sa_handler = on_usr1 };
+	struct hax_lapic_state s;
 	struct ap a = { 0 };
 	pthread_t th;
 	int i, r;
@@ -437,6 +444,9 @@ LAPIC_TEST(lapic_ipi_wakes_hlt)
 	CHECK_OK(a.c.vcpu_fd = hax_open_vcpu(c->vm_id, 1));
 	CHECK_OK(hax_setup_tunnel(a.c.vcpu_fd, &a.c.tunnel, (void **)&a.c.iobuf));
 	ivt_set(c->ram, 0x50, 0x3000, g_h50_start, g_h50_end);
+	memcpy(c->ram + 0x504, &ldr, 4);
+	memcpy(c->ram + 0x508, &hi, 4);
+	memcpy(c->ram + 0x50c, &lo, 4);
 	if (load_unreal(a.c.vcpu_fd, c->ram, 0x2000, g_ap_hlt_start, g_ap_hlt_end, 0x7000) ||
 	    load_unreal(c->vcpu_fd, c->ram, 0x1000, g_bsp_ipi_start, g_bsp_ipi_end, 0x8000))
 		return 1;
@@ -445,7 +455,7 @@ LAPIC_TEST(lapic_ipi_wakes_hlt)
 	for (i = 0; i < 5000 && !__atomic_load_n(&c->ram[0x500], __ATOMIC_ACQUIRE); i++)
 		usleep(1000);
 	usleep(100000);
-	r = pin_to(0) || expect_out(c, 0x81, 1, 0);
+	r = pin_to(0) || expect_out(c, 0x81, 1, lo & 0xff);
 	for (i = 0; i < 5000 && !__atomic_load_n(&a.done, __ATOMIC_ACQUIRE); i++)
 		usleep(1000);
 	if (!a.done)
@@ -456,7 +466,28 @@ LAPIC_TEST(lapic_ipi_wakes_hlt)
 	CHECK_EQ(c->ram[0x500], 1);
 	if (r || a.result)
 		return 1;
+	/* the sender (IF=0) was not a destination: nothing pending for it */
+	CHECK_OK(hax_get_lapic(c->vcpu_fd, &s));
+	CHECK_EQ(get_reg(&s, 0x220), 0);
 	return 0;
+}
+
+/* Physical destination: APIC ID 1. */
+LAPIC_TEST(lapic_ipi_wakes_hlt)
+{
+	return ipi_wakes_hlt(c, 0x01000000, 0x50, 0);
+}
+
+/* Logical destination, flat model: vCPU 1's LDR has bit 5, the IPI names bits 5 and 6. */
+LAPIC_TEST(lapic_ipi_logical_flat)
+{
+	return ipi_wakes_hlt(c, 0x60000000, 0x850, 1u << 29);
+}
+
+/* The all-excluding-self shorthand (the destination field ignored). */
+LAPIC_TEST(lapic_ipi_all_but_self)
+{
+	return ipi_wakes_hlt(c, 0, 0xc0050, 0);
 }
 
 /* ---- without LAPIC_ENABLE: HAXM's behaviour ---------------------------- */
