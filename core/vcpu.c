@@ -263,8 +263,10 @@ static int vcpu_run_loop(struct vcpu *v, struct hax_tunnel *t)
 		os_preempt_disable();
 		r = vmx_run_once(v, t);
 		os_preempt_enable();
-		if (r == EXIT_FAULT_IN || r == EXIT_LOAD_PDPTES || r == EXIT_EMULATE)
-			v->host_ran = true; /* host code read guest memory (L1D flush) */
+		/* host code read guest memory, or others ran while it slept (L1D flush) */
+		if (r == EXIT_FAULT_IN || r == EXIT_LOAD_PDPTES || r == EXIT_EMULATE ||
+		    r == EXIT_HALT)
+			v->host_ran = true;
 		if (r == EXIT_FAULT_IN)
 			r = vcpu_fault_in(v, t);
 		else if (r == EXIT_LOAD_PDPTES)
