@@ -314,4 +314,43 @@ void os_trace_ept_fault(u32 vm, u32 vcpu, u64 gpa, u64 qual);
 int os_copy_from_user(void *dst, u64 uva, u32 size);
 int os_copy_to_user(u64 uva, const void *src, u32 size);
 
+/*
+ * In-kernel interrupt controllers (issue 18): a lock that code running with
+ * preemption off may take, the time, a host timer and a sleep for halted
+ * vCPUs (platform/linux/os_wait.c).
+ *
+ * os_spin_alloc() - a spinlock, or NULL (no memory). os_spin_lock() may be
+ * taken with preemption off, never from interrupt context.
+ */
+struct os_spin;
+struct os_spin *os_spin_alloc(void);
+void os_spin_free(struct os_spin *l);
+void os_spin_lock(struct os_spin *l);
+void os_spin_unlock(struct os_spin *l);
+/* os_now_ns() - monotonic time in nanoseconds. */
+u64 os_now_ns(void);
+/*
+ * A waker: a host timer calling @fn(@arg) in interrupt context at an
+ * absolute os_now_ns() time, and a wait queue one thread sleeps on.
+ * os_waker_alloc() returns NULL when out of memory; os_waker_free() stops the
+ * timer and waits for a running @fn.
+ */
+struct os_waker;
+struct os_waker *os_waker_alloc(void (*fn)(void *), void *arg);
+void os_waker_free(struct os_waker *w);
+/* os_waker_arm() - fire at @ns (now if past); 0 cancels. Any context but @fn's own. */
+void os_waker_arm(struct os_waker *w, u64 ns);
+/* os_waker_wake() - wake the thread in os_waker_wait(). Any context. */
+void os_waker_wake(struct os_waker *w);
+/*
+ * os_waker_wait() - sleep until @cond(@arg) holds (checked before each
+ * sleep, after each wake-up) or a signal arrives. Errors: -EINTR (a signal).
+ */
+int os_waker_wait(struct os_waker *w, bool (*cond)(void *), void *arg);
+/*
+ * os_cpu_kick() - make host CPU @cpu take an interrupt (a guest running there
+ * exits); nothing when @cpu is the current one. Any context.
+ */
+void os_cpu_kick(int cpu);
+
 #endif /* HAXM_CORE_OS_H */

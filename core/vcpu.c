@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* vCPUs: creation, the RUN loop and register access. */
 #include "vm.h"
+#include "vapic.h"
 #include "stats.h"
 #include "vmx/cpu.h"
 #include "vmx/exits.h"
@@ -18,6 +19,7 @@ static u16 vcpu_vpid(u32 vm_id, u32 vcpu_id)
 
 static void vcpu_free(struct vcpu *v)
 {
+	vcpu_lapic_destroy(v);
 	msr_vcpu_free(v);
 	os_page_free(&v->iobuf_page);
 	os_page_free(&v->tunnel_page);
@@ -29,6 +31,7 @@ static void vcpu_free(struct vcpu *v)
 int vcpu_create(struct vm *vm, u32 id, struct vcpu **out)
 {
 	struct vcpu *v;
+	bool lapic;
 	int r;
 
 	if (id >= HAX_MAX_VCPUS)
@@ -51,6 +54,12 @@ int vcpu_create(struct vm *vm, u32 id, struct vcpu **out)
 		r = os_page_alloc(&v->iobuf_page);
 	if (!r)
 		r = msr_vcpu_init(v);
+	os_mutex_lock(&vm->lock);
+	vm->vcpu_created = true;
+	lapic = vm->lapic_on;
+	os_mutex_unlock(&vm->lock);
+	if (!r && lapic)
+		r = vcpu_lapic_create(v);
 	if (r) {
 		vcpu_free(v);
 		return r;
@@ -74,6 +83,7 @@ int vcpu_create(struct vm *vm, u32 id, struct vcpu **out)
 	if (r)
 		goto fail;
 	vm->vcpus[id] = v;
+	vcpu_lapic_attach(v);
 	os_mutex_unlock(&vm->lock);
 	hax_count(&hax_counters.vcpus, 1);
 	*out = v;
@@ -253,14 +263,18 @@ static int vcpu_run_loop(struct vcpu *v, struct hax_tunnel *t)
 		os_preempt_disable();
 		r = vmx_run_once(v, t);
 		os_preempt_enable();
-		if (r == EXIT_FAULT_IN || r == EXIT_LOAD_PDPTES || r == EXIT_EMULATE)
-			v->host_ran = true; /* host code read guest memory (L1D flush) */
+		/* host code read guest memory, or others ran while it slept (L1D flush) */
+		if (r == EXIT_FAULT_IN || r == EXIT_LOAD_PDPTES || r == EXIT_EMULATE ||
+		    r == EXIT_HALT)
+			v->host_ran = true;
 		if (r == EXIT_FAULT_IN)
 			r = vcpu_fault_in(v, t);
 		else if (r == EXIT_LOAD_PDPTES)
 			r = vmx_cr_finish(v);
 		else if (r == EXIT_EMULATE)
 			r = vcpu_emulate(v, t);
+		else if (r == EXIT_HALT)
+			r = vcpu_lapic_halt(v, t);
 		if (r == EXIT_RESUME)
 			continue;
 		if (r < 0) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* VMs: guest memory and EPT, and module-wide core setup. */
 #include "vm.h"
+#include "vapic.h"
 #include "stats.h"
 #include "vmx/caps.h"
 #include "vmx/cpu.h"
@@ -27,7 +28,7 @@ void hax_capability(struct hax_capabilityinfo *ci)
 	ci->winfo = HAX_CAP_EPT | HAX_CAP_UG | HAX_CAP_64BIT_RAMBLOCK | HAX_CAP_64BIT_SETRAM |
 		    HAX_CAP_FASTMMIO | HAX_CAP_TUNNEL_PAGE | HAX_CAP_RAM_PROTECTION |
 		    HAX_CAP_IMPLICIT_RAMBLOCK | HAX_CAP_CPUID | HAX_CAP_DEBUG | HAX_CAP_DIRTY_LOG |
-		    HAX_CAP_VCPU_STATE;
+		    HAX_CAP_VCPU_STATE | HAX_CAP_LAPIC;
 }
 
 int vm_create(u32 id, struct vm **out)
@@ -65,6 +66,7 @@ void vm_destroy(struct vm *vm)
 	vmx_flush_ept(vm->ept.eptp);
 	ept_free(&vm->ept);
 	dirty_log_free(&vm->dirty);
+	vm_lapic_free(vm);
 	guest_mem_free(&vm->mem);
 	vmx_put();
 	os_log(HAX_LOG_DEBUG, "vm%u: destroyed\n", vm->id);

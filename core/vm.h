@@ -18,6 +18,8 @@
 #include "../include/uapi/haxm.h"
 
 struct vcpu;
+struct lapic; /* core/irqchip/lapic.h, kept out of the platform layer (its APIC_DM_* are Linux's
+		 too) */
 
 struct vm {
 	u32 id;
@@ -33,6 +35,13 @@ struct vm {
 	/* cpu: CPUID and MSRs */
 	struct cpuid_table cpuid_default; /* host-filtered; each vCPU starts with a copy */
 	struct msr_limits msr_lim;
+
+	/* in-kernel local APICs (core/vapic.c): set before the first vCPU */
+	bool lapic_on;
+	bool vcpu_created;	   /* a VCPU_CREATE ran: too late for LAPIC_ENABLE */
+	struct os_spin *apic_lock; /* every LAPIC of the VM, lapics[], apic_vcpus[] */
+	struct lapic *lapics[HAX_MAX_VCPUS];
+	struct vcpu *apic_vcpus[HAX_MAX_VCPUS];
 };
 
 /* Per-vCPU counters, for tests and statistics (core/stats.h, area "eco"). */
@@ -80,6 +89,12 @@ struct vcpu {
 	bool pdptes_pending; /* SET_REGS or a host EFER write: PDPTEs at RUN */
 
 	struct vcpu_stats stats;
+
+	/* the in-kernel local APIC (core/vapic.c), NULL without HAX_CAP_LAPIC */
+	struct lapic *lapic;
+	struct os_waker *waker; /* its timer and the halt sleep */
+	int kick;		/* atomic: something for the vCPU since its last poll */
+	int in_guest;		/* atomic: between the kick check and the exit */
 
 	/* cpu: CPUID and MSRs (vmx/msr_vmx.c) */
 	struct cpuid_table cpuid;

@@ -167,6 +167,23 @@ int hax_dirty_log_stop(int vm_fd, uint64_t gpa, uint64_t size)
 	return hax_ioctl(vm_fd, HAX_VM_IOCTL_DIRTY_LOG_STOP, &dl);
 }
 
+int hax_lapic_enable(int vm_fd)
+{
+	struct hax_lapic_enable le = { 0 };
+
+	return hax_ioctl(vm_fd, HAX_VM_IOCTL_LAPIC_ENABLE, &le);
+}
+
+int hax_get_lapic(int vcpu_fd, struct hax_lapic_state *s)
+{
+	return hax_ioctl(vcpu_fd, HAX_VCPU_IOCTL_GET_LAPIC, s);
+}
+
+int hax_set_lapic(int vcpu_fd, const struct hax_lapic_state *s)
+{
+	return hax_ioctl(vcpu_fd, HAX_VCPU_IOCTL_SET_LAPIC, (void *)s);
+}
+
 int hax_open_vcpu(uint32_t vm_id, uint32_t vcpu_id)
 {
 	char path[HAX_PATH_MAX];

@@ -254,6 +254,39 @@ int hax_dirty_log_get(int vm_fd, uint64_t gpa, uint64_t size, uint64_t *bitmap);
  */
 int hax_dirty_log_stop(int vm_fd, uint64_t gpa, uint64_t size);
 
+/*
+ * In-kernel local APICs, a haxm extension (HAX_CAP_LAPIC in the capability
+ * record's winfo; HAXM and older haxm answer ENOTTY). See docs/api.md.
+ */
+
+/**
+ * hax_lapic_enable() - HAX_VM_IOCTL_LAPIC_ENABLE: every vCPU created from
+ * now on gets an in-kernel local APIC.
+ * @vm_fd: a VM descriptor, before its first VCPU_CREATE
+ *
+ * Errors: EEXIST (enabled already), EBUSY (a vCPU was created), ENOMEM.
+ */
+int hax_lapic_enable(int vm_fd);
+
+/**
+ * hax_get_lapic() - HAX_VCPU_IOCTL_GET_LAPIC: the vCPU's local APIC state.
+ * @vcpu_fd: a vCPU descriptor
+ * @s:       receives the state
+ *
+ * Errors: ENOTTY (the VM has no in-kernel LAPICs), EFAULT.
+ */
+int hax_get_lapic(int vcpu_fd, struct hax_lapic_state *s);
+
+/**
+ * hax_set_lapic() - HAX_VCPU_IOCTL_SET_LAPIC: restore a local APIC state.
+ * @vcpu_fd: a vCPU descriptor
+ * @s:       the state, as hax_get_lapic() gave it
+ *
+ * Errors: ENOTTY (no in-kernel LAPICs), EINVAL (a reserved field set, an
+ * IA32_APIC_BASE or register value the APIC cannot hold), EFAULT.
+ */
+int hax_set_lapic(int vcpu_fd, const struct hax_lapic_state *s);
+
 /* ---- vCPU ---------------------------------------------------------------- */
 
 /**

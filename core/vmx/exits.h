@@ -12,6 +12,7 @@ enum exit_action {
 	EXIT_FAULT_IN = 2,    /* map v->fault_gpa (may sleep), then resume */
 	EXIT_LOAD_PDPTES = 3, /* vmx_cr_finish(): a CR write needing PAE PDPTEs */
 	EXIT_EMULATE = 4,     /* emulate the instruction at CS:RIP (may sleep) */
+	EXIT_HALT = 5,	      /* HLT, in-kernel LAPIC: sleep until an interrupt (may sleep) */
 };
 
 /*

@@ -12,8 +12,18 @@
  * the window opens with nothing pending and user space asked for it, RUN
  * returns HAX_EXIT_INTERRUPT. After every exit ready_for_interrupt_injection
  * says whether an INTERRUPT now would be delivered at the next entry.
+ *
+ * With the in-kernel local APIC (HAX_CAP_LAPIC, core/vapic.c) the LAPIC is a
+ * second source: when no INTERRUPT vector is pending, the vector it would
+ * deliver (lapic_pending_vector()) is injected under the same conditions and
+ * moves from IRR to ISR; while it waits, interrupt-window exiting is on.
+ * INTERRUPT vectors keep their own path, ahead of the LAPIC's, like ExtINT
+ * interrupts from a PIC: not in IRR/ISR, not masked by the TPR, no EOI. A
+ * HLT with nothing deliverable sleeps in the kernel until an interrupt
+ * arrives for the LAPIC (EXIT_HALT) instead of exiting to user space.
  */
 #include "intr.h"
+#include "../vapic.h"
 #include "cpu.h"
 #include "exits.h"
 #include "vmcs.h"
@@ -67,7 +77,7 @@ int vmx_intr_prepare(struct vcpu *v, struct hax_tunnel *t)
 	u32 info = vmcs_read32(VM_ENTRY_INTR_INFO);
 	bool request = __atomic_load_n(&t->request_interrupt_window, __ATOMIC_RELAXED);
 	bool open = intr_window_open();
-	int vec = intr_highest(v);
+	int vec = intr_highest(v), lvec = v->lapic ? vcpu_lapic_poll(v) : -1;
 
 	if (vec >= 0 && !(info & INTR_INFO_VALID) && open) {
 		info = INTR_INFO_VALID | INTR_TYPE_EXT_INTR | vec;
@@ -76,6 +86,13 @@ int vmx_intr_prepare(struct vcpu *v, struct hax_tunnel *t)
 			os_trace_inject(v->vm->id, v->id, info, 0);
 		v->intr_pending[vec / 32] &= ~(1u << (vec % 32));
 		v->nr_intr_pending--;
+	} else if (lvec >= 0 && !(info & INTR_INFO_VALID) && open) {
+		info = INTR_INFO_VALID | INTR_TYPE_EXT_INTR | lvec;
+		vmcs_write32(VM_ENTRY_INTR_INFO, info);
+		if (os_trace_on(OS_TRACE_INJECT))
+			os_trace_inject(v->vm->id, v->id, info, 0);
+		vcpu_lapic_ack(v, lvec);
+		lvec = -1;
 	}
 	if (vmcs_read32(GUEST_ACTIVITY_STATE) == GUEST_ACTIVITY_HLT) {
 		if (info & INTR_INFO_VALID) {
@@ -88,7 +105,7 @@ int vmx_intr_prepare(struct vcpu *v, struct hax_tunnel *t)
 			return EXIT_TO_USER;
 		}
 	}
-	intr_set_window_exiting(v->nr_intr_pending || request);
+	intr_set_window_exiting(v->nr_intr_pending || request || lvec >= 0);
 	return EXIT_RESUME;
 }
 
@@ -103,7 +120,7 @@ void vmx_intr_update_ready(struct vcpu *v, struct hax_tunnel *t)
 int vmx_handle_intr_window(struct vcpu *v, struct hax_tunnel *t)
 {
 	intr_set_window_exiting(false);
-	if (v->nr_intr_pending)
+	if (v->nr_intr_pending || (v->lapic && vcpu_lapic_poll(v) >= 0))
 		return EXIT_RESUME; /* injected at the next entry */
 	if (__atomic_load_n(&t->request_interrupt_window, __ATOMIC_RELAXED)) {
 		t->_exit_status = HAX_EXIT_INTERRUPT;
@@ -125,6 +142,12 @@ int vmx_handle_hlt(struct vcpu *v, struct hax_tunnel *t)
 		return EXIT_RESUME;
 	if (v->nr_intr_pending && intr_window_open())
 		return EXIT_RESUME;
+	if (v->lapic) {
+		/* the poll clears the kick: one after it ends the sleep */
+		if (vcpu_lapic_poll(v) >= 0 && intr_window_open())
+			return EXIT_RESUME;
+		return EXIT_HALT;
+	}
 	t->_exit_status = HAX_EXIT_HLT;
 	return EXIT_TO_USER;
 }

@@ -19,6 +19,7 @@
 #include "msr_vmx.h"
 #include "../cpuid_table.h"
 #include "../msr.h"
+#include "../vapic.h"
 #include "caps.h"
 #include "cpu.h"
 #include "exits.h"
@@ -390,6 +391,9 @@ static int msr_get(struct vcpu *v, u32 msr, u64 *val)
 		*val = vmx_rdmsr(msr);
 		return 0;
 	}
+	r = vcpu_lapic_msr(v, msr, val, false, false);
+	if (r != -ENOENT)
+		return r;
 	r = vmcs_msr_read(v, msr, val);
 	if (r == -ENOENT)
 		r = msr_soft_read(&v->msr, &v->vm->msr_lim, msr, val);
@@ -401,6 +405,9 @@ static int msr_set(struct vcpu *v, u32 msr, u64 val, bool host)
 	const struct msr_limits *lim = &v->vm->msr_lim;
 	int i, r;
 
+	r = vcpu_lapic_msr(v, msr, &val, true, host);
+	if (r != -ENOENT)
+		return r;
 	r = vmcs_msr_write(v, lim, msr, val, host);
 	if (r == -ENOENT)
 		r = msr_soft_write(&v->msr, lim, msr, val, host);
@@ -515,6 +522,9 @@ int vmx_handle_cpuid(struct vcpu *v, struct hax_tunnel *t)
 	 * KVM. */
 	if (leaf == 1 && !(v->msr.apic_base & APIC_BASE_EN))
 		r[3] &= ~CPUID_1_EDX_APIC;
+	/* the in-kernel LAPIC has x2APIC mode (CPUID.1:ECX[21]) */
+	if (leaf == 1 && v->lapic)
+		r[2] |= 1u << 21;
 	v->regs[HAX_REG_RAX] = r[0];
 	v->regs[HAX_REG_RBX] = r[1];
 	v->regs[HAX_REG_RCX] = r[2];

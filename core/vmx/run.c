@@ -117,6 +117,18 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 	if (os_trace_on(OS_TRACE_ENTRY))
 		os_trace_entry(v->vm->id, v->id, vmcs_readl(GUEST_RIP));
 	flags = os_irq_save();
+	if (v->lapic) {
+		/*
+		 * A kick from now on interrupts this CPU, pending until the
+		 * guest runs: it exits at once. One since the poll: poll again.
+		 */
+		__atomic_store_n(&v->in_guest, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&v->kick, __ATOMIC_SEQ_CST)) {
+			__atomic_store_n(&v->in_guest, 0, __ATOMIC_RELAXED);
+			os_irq_restore(flags);
+			return EXIT_RESUME;
+		}
+	}
 	vmcs_sync_host(v);
 	if (hax_read_cr2() != v->cr2)
 		hax_write_cr2(v->cr2);
@@ -140,6 +152,7 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 	if (failed) {
 		u32 err = vmcs_read32(VM_INSTRUCTION_ERROR);
 
+		__atomic_store_n(&v->in_guest, 0, __ATOMIC_RELAXED);
 		os_irq_restore(flags);
 		os_log_ratelimited(HAX_LOG_ERROR,
 				   "VM entry failed, VM-instruction error %u (entry event 0x%x len "
@@ -155,6 +168,7 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 	if (!(reason & EXIT_REASON_ENTRY_FAILURE))
 		v->launched = true;
 	vmx_exit_irqoff(v, reason);
+	__atomic_store_n(&v->in_guest, 0, __ATOMIC_RELAXED);
 	os_irq_restore(flags);
 
 	v->exit_qual = vmcs_readl(EXIT_QUALIFICATION);

@@ -14,6 +14,7 @@
  * it. OUTS retires with its data in the I/O buffer and exits.
  */
 #include "../emulate/emulate.h"
+#include "../vapic.h"
 #include "cpu.h"
 #include "exits.h"
 #include "vmcs.h"
@@ -113,6 +114,9 @@ static int mmio_read(struct emu *e, u64 gpa, u8 *buf, u32 size)
 
 	if (c->pio)
 		return EMU_UNHANDLED;
+	/* the in-kernel xAPIC page: no exit (its reads have no side effects) */
+	if (!vcpu_lapic_mmio(c->v, gpa, buf, size, false))
+		return EMU_OK;
 	while (size) {
 		u32 n = size > 8 ? 8 : size;
 		struct vcpu_mmio_access *a;
@@ -142,6 +146,12 @@ static int mmio_write(struct emu *e, u64 gpa, const u8 *buf, u32 size)
 
 	if (c->pio)
 		return EMU_UNHANDLED;
+	/*
+	 * The in-kernel xAPIC page, written at once: an instruction writing
+	 * MMIO has no access after its write (the emulator's rule above).
+	 */
+	if (!vcpu_lapic_mmio(c->v, gpa, (void *)buf, size, true))
+		return EMU_OK;
 	while (size) {
 		u32 n = size > 8 ? 8 : size;
 		struct vcpu_mmio_access *a;

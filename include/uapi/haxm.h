@@ -79,6 +79,8 @@ struct hax_module_version {
  */
 #define HAX_CAP_DIRTY_LOG  (1 << 15) /* HAX_VM_IOCTL_DIRTY_LOG_{START,GET,STOP} */
 #define HAX_CAP_VCPU_STATE (1 << 14) /* HAX_VCPU_IOCTL_{GET,SET}_STATE */
+/* winfo is 16 bits wide: extensions take bits from 15 down */
+#define HAX_CAP_LAPIC (1 << 13) /* HAX_VM_IOCTL_LAPIC_ENABLE, HAX_VCPU_IOCTL_{GET,SET}_LAPIC */
 
 struct hax_capabilityinfo {
 	hax_u16 wstatus;
@@ -466,6 +468,42 @@ struct hax_vcpu_full_state {
 	hax_u8 xsave[HAX_VCPU_STATE_XSAVE_SIZE];
 } HAX_PACKED;
 
+/*
+ * haxm extension: in-kernel local APICs (docs/api.md). LAPIC_ENABLE takes
+ * flags 0, before the VM's first vCPU.
+ */
+struct hax_lapic_enable {
+	hax_u32 flags;	  /* 0 */
+	hax_u32 reserved; /* 0 */
+} HAX_PACKED;
+
+/* hax_lapic_state.pending: requests the LAPIC holds for its vCPU. */
+#define HAX_LAPIC_PENDING_NMI	 (1u << 0)
+#define HAX_LAPIC_PENDING_SMI	 (1u << 1)
+#define HAX_LAPIC_PENDING_INIT	 (1u << 2)
+#define HAX_LAPIC_PENDING_EXTINT (1u << 3)
+#define HAX_LAPIC_PENDING_SIPI	 (1u << 4) /* vector in bits 15:8 */
+#define HAX_LAPIC_WAIT_SIPI	 (1u << 5)
+#define HAX_LAPIC_PENDING_MASK	 0xff3fu
+
+/*
+ * One vCPU's local APIC (GET_LAPIC/SET_LAPIC): @regs is the xAPIC register
+ * page's first KiB, each register as a 32-bit little-endian word at its
+ * offset (ID at 0x20 as it reads in the current mode, ..., TDCR at 0x3e0);
+ * read-only and computed registers (version, APR, PPR, current count) are
+ * filled by GET and ignored by SET. The timer restarts from @timer_current
+ * (the current count at GET).
+ */
+struct hax_lapic_state {
+	hax_u64 apic_base;    /* IA32_APIC_BASE */
+	hax_u64 tsc_deadline; /* IA32_TSC_DEADLINE (0: disarmed) */
+	hax_u32 timer_current;
+	hax_u32 esr_pending; /* errors since the last ESR write */
+	hax_u32 pending;     /* HAX_LAPIC_PENDING_*, HAX_LAPIC_WAIT_SIPI */
+	hax_u32 reserved[9]; /* 0 */
+	hax_u8 regs[1024];
+} HAX_PACKED;
+
 /* ---- ioctl numbers ------------------------------------------------------ */
 
 #define HAX_IOCTL_VERSION      _IOWR(0, 0x20, struct hax_module_version)
@@ -491,6 +529,7 @@ struct hax_vcpu_full_state {
 #define HAX_VM_IOCTL_DIRTY_LOG_START _IOW(0, 0xa0, struct hax_dirty_log)
 #define HAX_VM_IOCTL_DIRTY_LOG_GET   _IOW(0, 0xa1, struct hax_dirty_log)
 #define HAX_VM_IOCTL_DIRTY_LOG_STOP  _IOW(0, 0xa2, struct hax_dirty_log)
+#define HAX_VM_IOCTL_LAPIC_ENABLE    _IOW(0, 0xb0, struct hax_lapic_enable)
 
 #define HAX_VCPU_IOCTL_RUN	    _IO(0, 0xc0)
 #define HAX_VCPU_IOCTL_SET_MSRS	    _IOWR(0, 0xc1, struct hax_msr_data)
@@ -504,6 +543,9 @@ struct hax_vcpu_full_state {
 #define HAX_IOCTL_VCPU_DEBUG	    _IOW(0, 0xc9, hax_debug_t)
 #define HAX_VCPU_IOCTL_SET_CPUID    _IOW(0, 0xca, struct hax_cpuid *)
 #define HAX_VCPU_IOCTL_GET_CPUID    _IOW(0, 0xcb, struct hax_cpuid *)
+/* haxm's vCPU extensions (HAXM's vCPU ioctls are 0xc0-0xcb). */
+#define HAX_VCPU_IOCTL_GET_LAPIC _IOR(0, 0xe8, struct hax_lapic_state)
+#define HAX_VCPU_IOCTL_SET_LAPIC _IOW(0, 0xe9, struct hax_lapic_state)
 
 /* haxm's extensions on the vCPU node (HAXM's are 0xc0-0xcb). */
 #define HAX_VCPU_IOCTL_GET_STATE _IOWR(0, 0xe0, struct hax_vcpu_full_state)
@@ -550,6 +592,9 @@ HAX_ABI_ASSERT(__builtin_offsetof(struct hax_vcpu_full_state, regs) == 16);
 HAX_ABI_ASSERT(__builtin_offsetof(struct hax_vcpu_full_state, event_info) == 576);
 HAX_ABI_ASSERT(__builtin_offsetof(struct hax_vcpu_full_state, tsc) == 632);
 HAX_ABI_ASSERT(__builtin_offsetof(struct hax_vcpu_full_state, xsave) == 960);
+HAX_ABI_ASSERT(sizeof(struct hax_lapic_enable) == 8);
+HAX_ABI_ASSERT(sizeof(struct hax_lapic_state) == 1088);
+HAX_ABI_ASSERT(__builtin_offsetof(struct hax_lapic_state, regs) == 64);
 
 /* The POSIX hosts' numbers; a Windows host numbers its IOCTLs its own way. */
 #if defined(__x86_64__) && !defined(_WIN32)
@@ -570,6 +615,9 @@ HAX_ABI_ASSERT(HAX_VM_IOCTL_PROTECT_RAM == 0xC0180087u);
 HAX_ABI_ASSERT(HAX_VM_IOCTL_DIRTY_LOG_START == 0x402000A0u);
 HAX_ABI_ASSERT(HAX_VM_IOCTL_DIRTY_LOG_GET == 0x402000A1u);
 HAX_ABI_ASSERT(HAX_VM_IOCTL_DIRTY_LOG_STOP == 0x402000A2u);
+HAX_ABI_ASSERT(HAX_VM_IOCTL_LAPIC_ENABLE == 0x400800B0u);
+HAX_ABI_ASSERT(HAX_VCPU_IOCTL_GET_LAPIC == 0x844000E8u);
+HAX_ABI_ASSERT(HAX_VCPU_IOCTL_SET_LAPIC == 0x444000E9u);
 HAX_ABI_ASSERT(HAX_VCPU_IOCTL_RUN == 0x000000C0u);
 HAX_ABI_ASSERT(HAX_VCPU_IOCTL_SET_MSRS == 0xC20800C1u);
 HAX_ABI_ASSERT(HAX_VCPU_IOCTL_GET_MSRS == 0xC20800C2u);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The VM node's extension ioctls (numbers HAXM never used, docs/api.md):
- * dirty-page logging; and the vCPU node's: the complete vCPU state. Each
+ * The VM and vCPU nodes' extension ioctls (numbers HAXM never used,
+ * docs/api.md): dirty-page logging, the complete vCPU state, the in-kernel
+ * local APICs. Each
  * argument is read once; the core checks its fields on that copy.
  */
 #include <linux/slab.h>
@@ -9,6 +10,7 @@
 
 #include "haxm_linux.h"
 #include "vcpu_state.h"
+#include "vapic.h"
 
 /* DIRTY_LOG_GET: the bitmap to user space, or back into the log when it cannot go. */
 static long hax_dirty_get(struct vm *vm, const struct hax_dirty_log *a)
@@ -34,7 +36,13 @@ static long hax_dirty_get(struct vm *vm, const struct hax_dirty_log *a)
 long hax_vm_ext_ioctl(struct vm *vm, unsigned int cmd, void __user *argp)
 {
 	struct hax_dirty_log dl;
+	struct hax_lapic_enable le;
 
+	if (cmd == HAX_VM_IOCTL_LAPIC_ENABLE) {
+		if (copy_from_user(&le, argp, sizeof(le)))
+			return -EFAULT;
+		return vm_lapic_enable(vm, &le);
+	}
 	switch (cmd) {
 	case HAX_VM_IOCTL_DIRTY_LOG_START:
 	case HAX_VM_IOCTL_DIRTY_LOG_GET:
@@ -55,29 +63,60 @@ long hax_vm_ext_ioctl(struct vm *vm, unsigned int cmd, void __user *argp)
 	}
 }
 
-long hax_vcpu_ext_ioctl(struct vcpu *v, unsigned int cmd, void __user *argp)
+/* GET_STATE/SET_STATE: the complete vCPU state, copied once each way. */
+static long hax_vcpu_state_ioctl(struct vcpu *v, unsigned int cmd, void __user *argp)
 {
 	struct hax_vcpu_full_state *s;
 	long r;
 
-	switch (cmd) {
-	case HAX_VCPU_IOCTL_GET_STATE:
+	if (cmd == HAX_VCPU_IOCTL_GET_STATE) {
 		s = kmalloc(sizeof(*s), GFP_KERNEL);
 		if (!s)
 			return -ENOMEM;
 		r = vcpu_get_state(v, s);
 		if (!r && copy_to_user(argp, s, sizeof(*s)))
 			r = -EFAULT;
-		break;
-	case HAX_VCPU_IOCTL_SET_STATE:
+	} else {
 		s = memdup_user(argp, sizeof(*s));
 		if (IS_ERR(s))
 			return PTR_ERR(s);
 		r = vcpu_set_state(v, s);
-		break;
-	default:
-		return -ENOTTY;
 	}
 	kfree(s);
 	return r;
+}
+
+/* GET_LAPIC/SET_LAPIC: only on a VM with in-kernel LAPICs. */
+static long hax_vcpu_lapic_ioctl(struct vcpu *v, unsigned int cmd, void __user *argp)
+{
+	struct hax_lapic_state *s;
+	long r;
+
+	if (!v->lapic)
+		return -ENOTTY;
+	s = kmalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	if (cmd == HAX_VCPU_IOCTL_GET_LAPIC) {
+		vcpu_lapic_get(v, s);
+		r = copy_to_user(argp, s, sizeof(*s)) ? -EFAULT : 0;
+	} else {
+		r = copy_from_user(s, argp, sizeof(*s)) ? -EFAULT : vcpu_lapic_set(v, s);
+	}
+	kfree(s);
+	return r;
+}
+
+long hax_vcpu_ext_ioctl(struct vcpu *v, unsigned int cmd, void __user *argp)
+{
+	switch (cmd) {
+	case HAX_VCPU_IOCTL_GET_STATE:
+	case HAX_VCPU_IOCTL_SET_STATE:
+		return hax_vcpu_state_ioctl(v, cmd, argp);
+	case HAX_VCPU_IOCTL_GET_LAPIC:
+	case HAX_VCPU_IOCTL_SET_LAPIC:
+		return hax_vcpu_lapic_ioctl(v, cmd, argp);
+	default:
+		return -ENOTTY;
+	}
 }

@@ -66,9 +66,10 @@ void hax_debugfs_vcpu_remove(struct hax_vcpu_node *vn);
  */
 long hax_vm_ext_ioctl(struct vm *vm, unsigned int cmd, void __user *argp);
 /*
- * hax_vcpu_ext_ioctl() - a vCPU node ioctl HAXM never had (ext_ioctl.c):
- * the complete vCPU state. Called with the vCPU's lock held; -ENOTTY for a
- * number it does not know either.
+ * hax_vcpu_ext_ioctl() - a vCPU node ioctl HAXM never had (ext_ioctl.c),
+ * with the vCPU's lock held: the complete vCPU state, GET_LAPIC/SET_LAPIC.
+ * -ENOTTY for any other number, and for the LAPIC ones on a VM without
+ * in-kernel LAPICs.
  */
 long hax_vcpu_ext_ioctl(struct vcpu *v, unsigned int cmd, void __user *argp);
 

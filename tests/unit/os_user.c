@@ -455,3 +455,89 @@ int os_copy_to_user(u64 uva, const void *src, u32 size)
 	memcpy((void *)(uintptr_t)uva, src, size);
 	return 0;
 }
+
+/* ---- the in-kernel LAPICs' primitives (core/vapic.c) ---------------------- */
+
+struct os_spin {
+	pthread_mutex_t m;
+};
+
+struct os_spin *os_spin_alloc(void)
+{
+	struct os_spin *l = calloc(1, sizeof(*l));
+
+	if (l)
+		pthread_mutex_init(&l->m, NULL);
+	return l;
+}
+
+void os_spin_free(struct os_spin *l)
+{
+	free(l);
+}
+
+void os_spin_lock(struct os_spin *l)
+{
+	pthread_mutex_lock(&l->m);
+}
+
+void os_spin_unlock(struct os_spin *l)
+{
+	pthread_mutex_unlock(&l->m);
+}
+
+u64 os_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* The unit tests run no vCPU: the expiry is recorded, never fired. */
+struct os_waker {
+	pthread_mutex_t m;
+	pthread_cond_t c;
+	u64 expiry;
+};
+
+struct os_waker *os_waker_alloc(void (*fn)(void *), void *arg)
+{
+	struct os_waker *w = calloc(1, sizeof(*w));
+
+	if (w) {
+		pthread_mutex_init(&w->m, NULL);
+		pthread_cond_init(&w->c, NULL);
+	}
+	return w;
+}
+
+void os_waker_free(struct os_waker *w)
+{
+	free(w);
+}
+
+void os_waker_arm(struct os_waker *w, u64 ns)
+{
+	w->expiry = ns;
+}
+
+void os_waker_wake(struct os_waker *w)
+{
+	pthread_mutex_lock(&w->m);
+	pthread_cond_broadcast(&w->c);
+	pthread_mutex_unlock(&w->m);
+}
+
+int os_waker_wait(struct os_waker *w, bool (*cond)(void *), void *arg)
+{
+	pthread_mutex_lock(&w->m);
+	while (!cond(arg))
+		pthread_cond_wait(&w->c, &w->m);
+	pthread_mutex_unlock(&w->m);
+	return 0;
+}
+
+void os_cpu_kick(int cpu)
+{
+}

@@ -97,9 +97,9 @@ static void test_cap_names(void **state)
 	assert_string_equal(buf, "working: ept fastmmio ug 64bit_ramblock 64bit_setram "
 				 "tunnel_page ram_protection debug implicit_ramblock cpuid");
 
-	c.winfo = HAX_CAP_DIRTY_LOG | HAX_CAP_VCPU_STATE | HAX_CAP_CPUID;
+	c.winfo = HAX_CAP_DIRTY_LOG | HAX_CAP_VCPU_STATE | HAX_CAP_CPUID | HAX_CAP_LAPIC;
 	assert_int_equal(check_cap_names(&c, buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "working: cpuid vcpu_state dirty_log");
+	assert_string_equal(buf, "working: cpuid lapic vcpu_state dirty_log");
 
 	c.winfo = (1 << 12) | HAX_CAP_DEBUG;
 	assert_int_equal(check_cap_names(&c, buf, sizeof(buf)), 0);

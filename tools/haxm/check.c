@@ -71,7 +71,8 @@ int check_cap_names(const struct hax_capabilityinfo *cap, char *buf, size_t len)
 		"debug",
 		"implicit_ramblock",
 		"cpuid",
-		[14] = "vcpu_state", /* haxm extensions */
+		[13] = "lapic", /* haxm extensions */
+		[14] = "vcpu_state",
 		[15] = "dirty_log",
 	};
 	static const char *const failed[16] = { "vt", "nx" };

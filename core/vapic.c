@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The in-kernel local APICs (HAX_CAP_LAPIC): the core/irqchip models wired
+ * to the vCPUs; see vapic.h for the locking and docs/design.md, "In-kernel
+ * interrupt controllers (issue 18)".
+ */
+#include "vapic.h"
+#include "irqchip/apic_bus.h"
+
+/* One APIC timer clock: a 1 GHz bus, as KVM's (its APIC_BUS_CYCLE_NS). */
+#define LAPIC_BUS_NS 1
+
+int vm_lapic_enable(struct vm *vm, const struct hax_lapic_enable *a)
+{
+	struct os_spin *l;
+	int r = 0;
+
+	if (a->flags || a->reserved)
+		return -EINVAL;
+	l = os_spin_alloc();
+	if (!l)
+		return -ENOMEM;
+	os_mutex_lock(&vm->lock);
+	if (vm->lapic_on)
+		r = -EEXIST;
+	else if (vm->vcpu_created)
+		r = -EBUSY;
+	if (!r) {
+		vm->apic_lock = l;
+		vm->lapic_on = true;
+	}
+	os_mutex_unlock(&vm->lock);
+	if (r)
+		os_spin_free(l);
+	return r;
+}
+
+void vm_lapic_free(struct vm *vm)
+{
+	os_spin_free(vm->apic_lock);
+}
+
+void vcpu_lapic_kick(struct vcpu *v)
+{
+	__atomic_store_n(&v->kick, 1, __ATOMIC_SEQ_CST);
+	os_waker_wake(v->waker);
+	/* paired with the entry's store of in_guest, then load of kick */
+	if (__atomic_load_n(&v->in_guest, __ATOMIC_SEQ_CST))
+		os_cpu_kick(__atomic_load_n(&v->cpu, __ATOMIC_RELAXED));
+}
+
+/* The host timer reached the LAPIC timer's expiry: interrupt context. */
+static void vapic_timer(void *arg)
+{
+	vcpu_lapic_kick(arg);
+}
+
+int vcpu_lapic_create(struct vcpu *v)
+{
+	struct lapic_config cfg = {
+		.id = v->id,
+		.bsp = v->id == 0,
+		.phys_bits = v->vm->msr_lim.phys_bits,
+		.x2apic = true,
+		.tsc_deadline = false, /* not offered yet (docs/design.md) */
+		.bus_ns = LAPIC_BUS_NS,
+	};
+
+	v->lapic = os_zalloc(sizeof(*v->lapic));
+	if (!v->lapic)
+		return -ENOMEM;
+	v->waker = os_waker_alloc(vapic_timer, v);
+	if (!v->waker) {
+		os_free(v->lapic);
+		v->lapic = NULL;
+		return -ENOMEM;
+	}
+	lapic_init(v->lapic, &cfg);
+	v->msr.apic_base = v->lapic->apic_base;
+	return 0;
+}
+
+void vcpu_lapic_attach(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	if (!v->lapic)
+		return;
+	os_spin_lock(vm->apic_lock);
+	vm->lapics[v->id] = v->lapic;
+	vm->apic_vcpus[v->id] = v;
+	os_spin_unlock(vm->apic_lock);
+}
+
+void vcpu_lapic_destroy(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	if (!v->lapic)
+		return;
+	os_spin_lock(vm->apic_lock);
+	if (vm->apic_vcpus[v->id] == v) {
+		vm->lapics[v->id] = NULL;
+		vm->apic_vcpus[v->id] = NULL;
+	}
+	os_spin_unlock(vm->apic_lock);
+	os_waker_free(v->waker); /* no timer callback runs after this */
+	os_free(v->lapic);
+	v->lapic = NULL;
+	v->waker = NULL;
+}
+
+/* Carry out a register access' side effects. The VM's APIC lock is held. */
+static void vapic_effects(struct vcpu *v, struct lapic_effects *eff)
+{
+	struct vm *vm = v->vm;
+	struct apic_bus bus = { vm->lapics, HAX_MAX_VCPUS };
+	u64 acc = 0;
+	u32 i;
+
+	if (eff->flags & LAPIC_EFF_IPI) {
+		apic_bus_deliver(&bus, v->id, &eff->ipi, &acc);
+		for (i = 0; i < HAX_MAX_VCPUS; i++)
+			if (((acc >> i) & 1) && i != v->id && vm->apic_vcpus[i])
+				vcpu_lapic_kick(vm->apic_vcpus[i]);
+	}
+	/* a level-triggered EOI goes nowhere: no IO-APIC in the kernel yet */
+	if (eff->flags & LAPIC_EFF_TIMER)
+		os_waker_arm(v->waker, lapic_timer_expiry(v->lapic));
+}
+
+int vcpu_lapic_mmio(struct vcpu *v, u64 gpa, void *buf, u32 size, bool write)
+{
+	struct lapic *l = v->lapic;
+	struct lapic_effects eff = { 0 };
+	u32 val = 0, n = size < 4 ? size : 4;
+	u64 now;
+
+	if (!l)
+		return 1;
+	os_spin_lock(v->vm->apic_lock);
+	if (lapic_mode(l) != LAPIC_MODE_XAPIC ||
+	    (gpa & ~0xfffull) != (l->apic_base & ~0xfffull & ~(1ull << 63))) {
+		os_spin_unlock(v->vm->apic_lock);
+		return 1;
+	}
+	now = os_now_ns();
+	if (write) {
+		__builtin_memcpy(&val, buf, n);
+		/* refused sizes and offsets are ignored (lapic_mmio_write()) */
+		if (size <= 4 && !lapic_mmio_write(l, gpa & 0xfff, size, val, now, &eff))
+			vapic_effects(v, &eff);
+	} else {
+		if (size > 4 || lapic_mmio_read(l, gpa & 0xfff, size, now, &val))
+			val = 0;
+		__builtin_memset(buf, 0, size);
+		__builtin_memcpy(buf, &val, n);
+	}
+	os_spin_unlock(v->vm->apic_lock);
+	return 0;
+}
+
+int vcpu_lapic_msr(struct vcpu *v, u32 msr, u64 *val, bool write, bool host)
+{
+	struct lapic *l = v->lapic;
+	struct lapic_effects eff = { 0 };
+	int r;
+
+	if (!l || (msr != MSR_IA32_APIC_BASE && (msr < LAPIC_MSR_BASE || msr > LAPIC_MSR_LAST)))
+		return -ENOENT;
+	os_spin_lock(v->vm->apic_lock);
+	if (msr == MSR_IA32_APIC_BASE && write) {
+		r = lapic_set_base(l, *val, host);
+		v->msr.apic_base = l->apic_base;
+		/* a disabled APIC is reset: its timer stops */
+		os_waker_arm(v->waker, lapic_timer_expiry(l));
+	} else if (msr == MSR_IA32_APIC_BASE) {
+		*val = l->apic_base;
+		r = 0;
+	} else if (write) {
+		r = lapic_msr_write(l, msr, *val, os_now_ns(), &eff);
+		if (!r)
+			vapic_effects(v, &eff);
+	} else {
+		r = lapic_msr_read(l, msr, os_now_ns(), val);
+	}
+	os_spin_unlock(v->vm->apic_lock);
+	return r ? -EINVAL : 0;
+}
+
+int vcpu_lapic_poll(struct vcpu *v)
+{
+	struct lapic *l = v->lapic;
+	u64 expiry, now;
+	int vec;
+
+	__atomic_store_n(&v->kick, 0, __ATOMIC_SEQ_CST);
+	os_spin_lock(v->vm->apic_lock);
+	expiry = lapic_timer_expiry(l);
+	if (expiry) {
+		now = os_now_ns();
+		if (now >= expiry && lapic_timer_fire(l, now))
+			os_waker_arm(v->waker, lapic_timer_expiry(l)); /* periodic: the next one */
+	}
+	vec = lapic_pending_vector(l);
+	os_spin_unlock(v->vm->apic_lock);
+	return vec;
+}
+
+void vcpu_lapic_ack(struct vcpu *v, u8 vector)
+{
+	os_spin_lock(v->vm->apic_lock);
+	lapic_ack(v->lapic, vector);
+	os_spin_unlock(v->vm->apic_lock);
+}
+
+struct halt_wait {
+	struct vcpu *v;
+	struct hax_tunnel *t;
+};
+
+static bool halt_done(void *arg)
+{
+	struct halt_wait *w = arg;
+
+	return __atomic_load_n(&w->v->kick, __ATOMIC_ACQUIRE) ||
+	       __atomic_load_n(&w->t->user_event_pending, __ATOMIC_ACQUIRE);
+}
+
+int vcpu_lapic_halt(struct vcpu *v, struct hax_tunnel *t)
+{
+	struct halt_wait w = { v, t };
+
+	/* a signal ends the sleep too: the run loop then returns to user space */
+	os_waker_wait(v->waker, halt_done, &w);
+	return 0;
+}
+
+/* ---- GET_LAPIC / SET_LAPIC ---------------------------------------------- */
+
+static void reg_put(struct hax_lapic_state *s, u32 off, u32 val)
+{
+	__builtin_memcpy(s->regs + off, &val, 4);
+}
+
+static u32 reg_get(const struct hax_lapic_state *s, u32 off)
+{
+	u32 val;
+
+	__builtin_memcpy(&val, s->regs + off, 4);
+	return val;
+}
+
+void vcpu_lapic_get(struct vcpu *v, struct hax_lapic_state *s)
+{
+	struct lapic *l = v->lapic;
+	u64 now;
+	u32 i;
+
+	__builtin_memset(s, 0, sizeof(*s));
+	os_spin_lock(v->vm->apic_lock);
+	now = os_now_ns();
+	s->apic_base = l->apic_base;
+	s->tsc_deadline = l->tsc_deadline;
+	s->timer_current = lapic_timer_current(l, now);
+	s->esr_pending = l->esr_pending;
+	s->pending = (l->nmi_pending ? HAX_LAPIC_PENDING_NMI : 0) |
+		     (l->smi_pending ? HAX_LAPIC_PENDING_SMI : 0) |
+		     (l->init_pending ? HAX_LAPIC_PENDING_INIT : 0) |
+		     (l->extint_pending ? HAX_LAPIC_PENDING_EXTINT : 0) |
+		     (l->sipi_pending ? HAX_LAPIC_PENDING_SIPI : 0) |
+		     (l->wait_sipi ? HAX_LAPIC_WAIT_SIPI : 0) | ((u32)l->sipi_vector << 8);
+	reg_put(s, LAPIC_REG_ID, l->id);
+	reg_put(s, LAPIC_REG_LVR, LAPIC_VERSION);
+	reg_put(s, LAPIC_REG_TPR, l->tpr);
+	reg_put(s, LAPIC_REG_APR, lapic_apr(l));
+	reg_put(s, LAPIC_REG_PPR, lapic_ppr(l));
+	reg_put(s, LAPIC_REG_LDR, l->ldr);
+	reg_put(s, LAPIC_REG_DFR, l->dfr);
+	reg_put(s, LAPIC_REG_SVR, l->svr);
+	for (i = 0; i < 8; i++) {
+		reg_put(s, LAPIC_REG_ISR + i * 16, l->isr[i]);
+		reg_put(s, LAPIC_REG_TMR + i * 16, l->tmr[i]);
+		reg_put(s, LAPIC_REG_IRR + i * 16, l->irr[i]);
+	}
+	reg_put(s, LAPIC_REG_ESR, l->esr);
+	reg_put(s, LAPIC_REG_ICR, l->icr_lo);
+	reg_put(s, LAPIC_REG_ICR2, l->icr_hi);
+	for (i = 0; i < LVT_NR; i++)
+		reg_put(s, LAPIC_REG_LVT + i * 16, l->lvt[i]);
+	reg_put(s, LAPIC_REG_TMICT, l->tmict);
+	reg_put(s, LAPIC_REG_TMCCT, s->timer_current);
+	reg_put(s, LAPIC_REG_TDCR, l->tdcr);
+	os_spin_unlock(v->vm->apic_lock);
+}
+
+/* The registers of @s into @n, which has @s's IA32_APIC_BASE already. 0 or -EINVAL. */
+static int vapic_load_regs(struct lapic *n, const struct hax_lapic_state *s, u64 now)
+{
+	bool x2 = lapic_mode(n) == LAPIC_MODE_X2APIC;
+	struct lapic_effects eff = { 0 };
+	u32 i, val;
+
+	val = reg_get(s, LAPIC_REG_ID);
+	if (lapic_mode(n) == LAPIC_MODE_XAPIC && !(val & 0xffffff))
+		n->id = val;
+	else if (val != n->id) /* x2APIC and disabled: the ID is read-only */
+		return -EINVAL;
+	n->tpr = reg_get(s, LAPIC_REG_TPR);
+	if (n->tpr > 0xff)
+		return -EINVAL;
+	val = reg_get(s, LAPIC_REG_LDR);
+	if (x2 ? val != n->ldr : (val & 0xffffff) != 0)
+		return -EINVAL;
+	n->ldr = val;
+	n->dfr = reg_get(s, LAPIC_REG_DFR);
+	if ((n->dfr & 0x0fffffff) != 0x0fffffff || (n->dfr >> 28 != 0 && n->dfr >> 28 != 0xf))
+		return -EINVAL;
+	val = reg_get(s, LAPIC_REG_SVR);
+	lapic_write_svr(n, val);
+	if (n->svr != val)
+		return -EINVAL;
+	for (i = 0; i < 8; i++) {
+		n->isr[i] = reg_get(s, LAPIC_REG_ISR + i * 16);
+		n->tmr[i] = reg_get(s, LAPIC_REG_TMR + i * 16);
+		n->irr[i] = reg_get(s, LAPIC_REG_IRR + i * 16);
+	}
+	/* vectors 0-15 are never accepted (SDM 11.5.3) */
+	if ((n->isr[0] | n->tmr[0] | n->irr[0]) & 0xffff)
+		return -EINVAL;
+	n->esr = reg_get(s, LAPIC_REG_ESR);
+	n->esr_pending = s->esr_pending;
+	if ((n->esr | n->esr_pending) & ~0xffu)
+		return -EINVAL;
+	n->icr_lo = reg_get(s, LAPIC_REG_ICR);
+	n->icr_hi = reg_get(s, LAPIC_REG_ICR2);
+	if ((n->icr_lo & ~0x000ccfffu) || (!x2 && (n->icr_hi & 0xffffff)))
+		return -EINVAL;
+	for (i = 0; i < LVT_NR; i++) {
+		val = reg_get(s, LAPIC_REG_LVT + i * 16);
+		n->lvt[i] &= ~LAPIC_REMOTE_IRR;
+		lapic_write_lvt(n, i, val, now, &eff);
+		if ((i == LVT_LINT0 || i == LVT_LINT1) && (val & LAPIC_TRIGGER))
+			n->lvt[i] |= val & LAPIC_REMOTE_IRR;
+		if (n->lvt[i] != val)
+			return -EINVAL;
+	}
+	n->tdcr = reg_get(s, LAPIC_REG_TDCR);
+	n->tmict = reg_get(s, LAPIC_REG_TMICT);
+	if ((n->tdcr & ~0xbu) || s->timer_current > n->tmict)
+		return -EINVAL;
+	return 0;
+}
+
+int vcpu_lapic_set(struct vcpu *v, const struct hax_lapic_state *s)
+{
+	struct lapic *l = v->lapic, n;
+	u32 i, p = s->pending;
+	u64 now;
+	int r;
+
+	for (i = 0; i < sizeof(s->reserved) / sizeof(s->reserved[0]); i++)
+		if (s->reserved[i])
+			return -EINVAL;
+	if (p & ~HAX_LAPIC_PENDING_MASK)
+		return -EINVAL;
+	os_spin_lock(v->vm->apic_lock);
+	now = os_now_ns();
+	n = *l;
+	r = lapic_set_base(&n, s->apic_base, true);
+	if (!r)
+		r = vapic_load_regs(&n, s, now);
+	if (!r) {
+		n.timer_count = s->timer_current;
+		n.timer_start = now;
+		n.timer_armed =
+			s->timer_current && lapic_timer_mode(&n) != LAPIC_TIMER_TSC_DEADLINE;
+		n.tsc_deadline = s->tsc_deadline;
+		n.nmi_pending = p & HAX_LAPIC_PENDING_NMI;
+		n.smi_pending = p & HAX_LAPIC_PENDING_SMI;
+		n.init_pending = p & HAX_LAPIC_PENDING_INIT;
+		n.extint_pending = p & HAX_LAPIC_PENDING_EXTINT;
+		n.sipi_pending = p & HAX_LAPIC_PENDING_SIPI;
+		n.wait_sipi = p & HAX_LAPIC_WAIT_SIPI;
+		n.sipi_vector = p >> 8;
+		*l = n;
+		v->msr.apic_base = l->apic_base;
+		os_waker_arm(v->waker, lapic_timer_expiry(l));
+	}
+	os_spin_unlock(v->vm->apic_lock);
+	return r;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The in-kernel local APICs of a VM (HAX_CAP_LAPIC, issue 18): the models of
+ * core/irqchip/ wired to the vCPUs. One spinlock per VM guards every LAPIC
+ * of it and the APIC bus; a vCPU takes it for its own register accesses and
+ * at each entry, a sender for the delivery of an IPI. What must wake or
+ * interrupt a vCPU (an accepted IPI, its timer) is a kick: a flag the vCPU
+ * reads before each entry, a wake-up of its halt sleep, and an interrupt to
+ * its host CPU while it runs the guest.
+ */
+#ifndef HAXM_CORE_VAPIC_H
+#define HAXM_CORE_VAPIC_H
+
+#include "vm.h"
+
+/*
+ * vm_lapic_enable() - LAPIC_ENABLE: give each vCPU created from now on a
+ * local APIC. Errors: -EINVAL (@flags or @reserved non-zero), -EEXIST
+ * (enabled already), -EBUSY (the VM has vCPUs), -ENOMEM.
+ */
+int vm_lapic_enable(struct vm *vm, const struct hax_lapic_enable *a);
+/* vm_lapic_free() - at VM destruction (its vCPUs are gone). */
+void vm_lapic_free(struct vm *vm);
+
+/*
+ * vcpu_lapic_create() - a new vCPU's LAPIC, in the power-up state, its ID
+ * the vCPU id, BSP for vCPU 0; nothing when the VM has none.
+ * Errors: -ENOMEM.
+ */
+int vcpu_lapic_create(struct vcpu *v);
+/* vcpu_lapic_attach() - put it on the VM's APIC bus (vCPU now in vm->vcpus). */
+void vcpu_lapic_attach(struct vcpu *v);
+/* vcpu_lapic_destroy() - off the bus, timer stopped, freed. */
+void vcpu_lapic_destroy(struct vcpu *v);
+
+/*
+ * vcpu_lapic_get()/vcpu_lapic_set() - GET_LAPIC/SET_LAPIC.
+ * Errors (set): -EINVAL (reserved fields or unknown pending bits set, an
+ * IA32_APIC_BASE the host may not restore, a register value the register
+ * cannot hold, a vector below 16 in IRR/ISR/TMR).
+ */
+void vcpu_lapic_get(struct vcpu *v, struct hax_lapic_state *s);
+int vcpu_lapic_set(struct vcpu *v, const struct hax_lapic_state *s);
+
+/*
+ * vcpu_lapic_mmio() - an access of @size bytes at guest-physical @gpa from
+ * the instruction emulator: when @gpa is in this vCPU's xAPIC page, read or
+ * write the register and return 0; else 1 (not the APIC's). A size or
+ * offset the page refuses reads 0 and writes nothing (SDM 11.4.1).
+ */
+int vcpu_lapic_mmio(struct vcpu *v, u64 gpa, void *buf, u32 size, bool write);
+/*
+ * vcpu_lapic_msr() - RDMSR/WRMSR (or GET/SET_MSRS, @host) of
+ * IA32_APIC_BASE or an x2APIC MSR. Returns 0, -ENOENT (not the LAPIC's MSR,
+ * or no LAPIC), -EINVAL (#GP).
+ */
+int vcpu_lapic_msr(struct vcpu *v, u32 msr, u64 *val, bool write, bool host);
+
+/*
+ * vcpu_lapic_poll() - before an entry (any context but interrupt): clear the
+ * kick, fire an expired timer, and return the vector the LAPIC would
+ * deliver now, or -1.
+ */
+int vcpu_lapic_poll(struct vcpu *v);
+/* vcpu_lapic_ack() - @vector was injected: IRR -> ISR. */
+void vcpu_lapic_ack(struct vcpu *v, u8 vector);
+/*
+ * vcpu_lapic_halt() - HLT with nothing deliverable: sleep until a kick
+ * (an interrupt accepted, the timer), a user-space kick
+ * (user_event_pending) or a signal. Preemptible. Returns 0 either way.
+ */
+int vcpu_lapic_halt(struct vcpu *v, struct hax_tunnel *t);
+/* vcpu_lapic_kick() - see above; any context. */
+void vcpu_lapic_kick(struct vcpu *v);
+
+#endif /* HAXM_CORE_VAPIC_H */
