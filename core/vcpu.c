@@ -376,6 +376,7 @@ int vcpu_set_regs(struct vcpu *v, const vcpu_state_t *s)
 		if (!(s->_cr4 & HAX_CR4_OSXSAVE))
 			v->xcr0 = XCR0_X87;
 		v->emu = (struct vcpu_emu){ 0 };
+		vcpu_tpr_forget(v); /* the VMM reset or reloaded its APIC */
 	}
 	return r;
 }

@@ -87,6 +87,14 @@ struct vcpu {
 	int cr_wait_reg; /* a MOV to CR waiting for its PDPTEs (EXIT_LOAD_PDPTES) */
 	u64 cr_wait_val, pdpte_cr3;
 	bool pdptes_pending; /* SET_REGS or a host EFER write: PDPTEs at RUN */
+	/*
+	 * CR8 and the VMM's APIC TPR (core/vmx/cr.c): @tpr is the TPR as the
+	 * last MOV to or from CR8 wrote or read it, valid while @tpr_known
+	 * and IA32_APIC_BASE still holds @tpr_base.
+	 */
+	u8 tpr;
+	bool tpr_known;
+	u64 tpr_base;
 
 	struct vcpu_stats stats;
 
@@ -128,10 +136,11 @@ struct vcpu {
 		} rd[VCPU_EMU_PIECES], wr[VCPU_EMU_PIECES];
 		u16 pio_port;
 		u32 pio_count;
+		u8 cr8_gpr; /* VCPU_EMU_WAIT_CR8: the MOV from CR8's destination */
 	} emu;
 };
 
-enum { VCPU_EMU_WAIT_NONE, VCPU_EMU_WAIT_MMIO, VCPU_EMU_WAIT_PIO };
+enum { VCPU_EMU_WAIT_NONE, VCPU_EMU_WAIT_MMIO, VCPU_EMU_WAIT_PIO, VCPU_EMU_WAIT_CR8 };
 
 /*
  * hax_core_init() - probe VT-x and set up per-CPU state. Called once at load.
@@ -287,6 +296,22 @@ int vcpu_emulate(struct vcpu *v, struct hax_tunnel *t);
  * Returns EXIT_RESUME (nothing pending), EXIT_TO_USER or a negative errno.
  */
 int vcpu_emu_continue(struct vcpu *v, struct hax_tunnel *t);
+
+/*
+ * vcpu_tpr_forget() - user space may have changed its APIC's TPR behind
+ * haxm's back (SET_REGS after a reset, INIT or loadvm): the next MOV from
+ * CR8 asks it again (core/vmx/cr.c).
+ */
+void vcpu_tpr_forget(struct vcpu *v);
+
+/*
+ * vcpu_mmio_exit() - hand user space one FAST_MMIO access of @size bytes at
+ * @gpa that haxm makes for the guest outside the instruction emulator (a
+ * MOV to or from CR8): a write of @val; or a read (@write false), whose
+ * answer the next RUN gives to vmx_cr8_read_done(). Exit-handler context.
+ * Returns EXIT_TO_USER.
+ */
+int vcpu_mmio_exit(struct vcpu *v, struct hax_tunnel *t, u64 gpa, u64 val, u8 size, bool write);
 
 /* vcpu_tunnel() - the tunnel and I/O buffer pages to map for user space. */
 struct hax_tunnel *vcpu_tunnel(struct vcpu *v);

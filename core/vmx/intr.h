@@ -40,6 +40,22 @@ int vmx_handle_cr(struct vcpu *v, struct hax_tunnel *t);
 int vmx_cr_finish(struct vcpu *v);
 
 /*
+ * vmx_cr8_read_done() - complete a MOV from CR8 that asked user space for
+ * the APIC's TPR (v->emu.pending VCPU_EMU_WAIT_CR8): @val is what it
+ * answered; TPR[7:4] goes to the destination GPR and the instruction
+ * retires. Preemptible; loads the VMCS itself. Returns EXIT_RESUME, or -EIO
+ * (a VMX instruction failed).
+ */
+int vmx_cr8_read_done(struct vcpu *v, u64 val);
+
+/*
+ * vmx_tpr_mmio_write() - the instruction emulator wrote @size bytes at
+ * guest-physical @gpa to user space: if they touch the TPR of the APIC at
+ * IA32_APIC_BASE, haxm no longer knows its value (SDM 10.8.6.1).
+ */
+void vmx_tpr_mmio_write(struct vcpu *v, u64 gpa, u32 size);
+
+/*
  * vmx_run_pdptes() - at RUN, before the first entry after SET_REGS or a host
  * EFER write (v->pdptes_pending): when the vCPU uses PAE paging outside long
  * mode, read the four PDPTEs its CR3 points to (may sleep) into the VMCS.

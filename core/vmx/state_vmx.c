@@ -186,6 +186,7 @@ int vcpu_set_state(struct vcpu *v, const struct hax_vcpu_full_state *s)
 		v->pdptes_pending = false;
 		v->io_in_size = 0;
 		v->emu = (struct vcpu_emu){ 0 };
+		vcpu_tpr_forget(v); /* the VMM restored its APIC too */
 	}
 	return r;
 }

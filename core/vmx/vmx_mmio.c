@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The instruction emulator (core/emulate) wired to a vCPU: MMIO through
- * FAST_MMIO exits, and INS/OUTS through IO exits.
+ * FAST_MMIO exits, and INS/OUTS through IO exits; and the FAST_MMIO exits of
+ * MOV to and from CR8 (the APIC's TPR, core/vmx/cr.c).
  *
  * An instruction runs on a snapshot of the guest's registers and retires
  * (registers written back, RIP advanced) only when it completes. An MMIO
@@ -16,6 +17,7 @@
 #include "../emulate/emulate.h"
 #include "../vapic.h"
 #include "cpu.h"
+#include "intr.h"
 #include "exits.h"
 #include "vmcs.h"
 #include "vmx.h"
@@ -482,8 +484,10 @@ int vcpu_emulate(struct vcpu *v, struct hax_tunnel *t)
 	r = commit(v, &e, r == EMU_EXCEPTION);
 	if (r)
 		return r;
-	for (i = 0; i < c.nwrite; i++)
+	for (i = 0; i < c.nwrite; i++) {
 		v->emu.wr[i] = c.wr[i];
+		vmx_tpr_mmio_write(v, c.wr[i].gpa, c.wr[i].size);
+	}
 	v->emu.nwrite = c.nwrite;
 	v->emu.wdone = 0;
 	if (c.nwrite) {
@@ -507,6 +511,24 @@ int vcpu_mmio(struct vcpu *v, struct hax_tunnel *t, u64 gpa)
 	return vcpu_emulate(v, t);
 }
 
+int vcpu_mmio_exit(struct vcpu *v, struct hax_tunnel *t, u64 gpa, u64 val, u8 size, bool write)
+{
+	struct emu_ctx c = { .v = v, .t = t };
+	struct vcpu_emu *ve = &v->emu;
+
+	if (write) {
+		ve->wr[0] = (struct vcpu_mmio_access){ .gpa = gpa, .val = val, .size = size };
+		ve->nwrite = 1;
+		ve->wdone = 0;
+		send_write(v, t);
+	} else {
+		ve->rd[0] = (struct vcpu_mmio_access){ .gpa = gpa, .size = size };
+		ve->pending = VCPU_EMU_WAIT_CR8;
+		fastmmio_exit(&c, &ve->rd[0], HAX_FASTMMIO_READ);
+	}
+	return EXIT_TO_USER;
+}
+
 int vcpu_emu_continue(struct vcpu *v, struct hax_tunnel *t)
 {
 	struct vcpu_emu *ve = &v->emu;
@@ -526,6 +548,9 @@ int vcpu_emu_continue(struct vcpu *v, struct hax_tunnel *t)
 	case VCPU_EMU_WAIT_PIO:
 		ve->pio_ready = true;
 		break;
+	case VCPU_EMU_WAIT_CR8:
+		ve->pending = VCPU_EMU_WAIT_NONE;
+		return vmx_cr8_read_done(v, __atomic_load_n(&m->value, __ATOMIC_RELAXED));
 	default:
 		return EXIT_RESUME;
 	}

@@ -349,12 +349,14 @@ VM_TEST(exits_cr4_pke_refused_host_pkru_kept, 1 << 20)
 /* ---- CR8 (TPR) and INVLPG in 64-bit mode ---------------------------------- */
 
 /*
- * MOV to/from CR8 exit (CR8-load/store exiting): the value is kept per
- * vCPU, bits above 3 are #GP(0). INVLPG needs no exit with EPT: after the
- * guest remaps linear 2 MiB from physical 2 MiB to 4 MiB and invalidates
- * it, the new page is seen.
+ * MOV to/from CR8 exit (CR8-load/store exiting): with the APIC disabled
+ * (IA32_APIC_BASE.EN=0; enabled, CR8 is its TPR: t_kut.c) the value is
+ * kept per vCPU, bits above 3 are #GP(0). INVLPG needs no exit with EPT:
+ * after the guest remaps linear 2 MiB from physical 2 MiB to 4 MiB and
+ * invalidates it, the new page is seen.
  */
 GUEST_CODE(g_cr8_invlpg, ".code64\n"
+			 " mov $0x1b, %ecx\n rdmsr\n and $~0x800, %eax\n wrmsr\n"
 			 " mov $5, %eax\n mov %rax, %cr8\n mov %cr8, %rbx\n mov %ebx, %eax\n"
 			 " out %eax, $0x83\n"
 			 " mov $0x10, %eax\n mov $4, %esi\n mov %rax, %cr8\n"

@@ -315,3 +315,170 @@ VM_TEST(kut_umip_offered_with_the_cpu, 1 << 20)
 		return 1;
 	return expect_exit(c, HAX_EXIT_HLT);
 }
+
+/* ---- apic "*0xfee00080": CR8 is the TPR of the VMM's APIC ------------------ */
+
+#define TPR_GPA 0xfee00080ULL
+
+/* The next exit is a FAST_MMIO access (@dir, @gpa, @size; a write of @val). */
+static int expect_mmio(struct vm_ctx *c, uint8_t dir, uint64_t gpa, uint64_t val, uint8_t size)
+{
+	const struct hax_fastmmio *m = (const void *)c->iobuf;
+
+	if (expect_exit(c, HAX_EXIT_FAST_MMIO))
+		return 1;
+	CHECK_EQ(m->direction, dir);
+	CHECK_EQ(m->gpa, gpa);
+	CHECK_EQ(m->size, size);
+	if (dir == HAX_FASTMMIO_WRITE)
+		CHECK_EQ(m->value, val);
+	return 0;
+}
+
+/* RUN answers the pending FAST_MMIO read with @val. */
+static void mmio_answer(struct vm_ctx *c, uint64_t val)
+{
+	((struct hax_fastmmio *)c->iobuf)->value = val;
+}
+
+#define AT(label, code) (0x1000 + (uint64_t)((label) - (code##_start)))
+
+/*
+ * MOV to CR8 retires, then the APIC sees a 4-byte write of CR8 << 4 to its
+ * TPR (SDM Vol. 3A 10.8.6.1); the MOV from CR8 after it needs no exit to
+ * user space (haxm knows the TPR it wrote). RFLAGS (CF) and other GPRs stay.
+ */
+GUEST_CODE(g_kut_cr8w, ".code64\n mov $-1, %rcx\n mov $9, %eax\n stc\n"
+		       " mov %rax, %cr8\n"
+		       "g_kut_cr8w_rd: mov %cr8, %rcx\n hlt\n");
+extern const uint8_t g_kut_cr8w_rd[];
+
+VM_TEST(kut_cr8_write_reaches_tpr, 1 << 20)
+{
+	vcpu_state_t s;
+
+	if (kut_load(c, g_kut_cr8w_start, g_kut_cr8w_end) ||
+	    expect_mmio(c, HAX_FASTMMIO_WRITE, TPR_GPA, 0x90, 4))
+		return 1;
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(s._rip, AT(g_kut_cr8w_rd, g_kut_cr8w));
+	CHECK_EQ(s._regs[HAX_REG_RAX], 9);
+	CHECK_EQ(s._regs[HAX_REG_RCX], ~0ULL);
+	CHECK_EQ(s._rflags & 1, 1);
+	if (expect_exit(c, HAX_EXIT_HLT))
+		return 1;
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(s._regs[HAX_REG_RCX], 9);
+	CHECK_EQ(s._rflags & 1, 1);
+	CHECK_EQ(s._rip, AT(g_kut_cr8w_end, g_kut_cr8w));
+	CHECK_EQ(exit_count(c, "CR_ACCESS"), 2);
+	return 0;
+}
+
+/*
+ * MOV from CR8 with the TPR unknown (a new vCPU; after SET_REGS): a 4-byte
+ * FAST_MMIO read of the TPR, the MOV not retired until the next RUN puts
+ * TPR[7:4] of the answer, zero-extended, into RCX. A second MOV from CR8
+ * then needs no exit.
+ */
+GUEST_CODE(g_kut_cr8r, ".code64\n mov $-1, %rcx\n mov $-1, %rdx\n stc\n"
+		       "g_kut_cr8r_mov: mov %cr8, %rcx\n hlt\n mov %cr8, %rdx\n hlt\n");
+extern const uint8_t g_kut_cr8r_mov[];
+
+VM_TEST(kut_cr8_read_asks_tpr, 1 << 20)
+{
+	vcpu_state_t s;
+
+	if (kut_load(c, g_kut_cr8r_start, g_kut_cr8r_end) ||
+	    expect_mmio(c, HAX_FASTMMIO_READ, TPR_GPA, 0, 4))
+		return 1;
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(s._rip, AT(g_kut_cr8r_mov, g_kut_cr8r));
+	CHECK_EQ(s._regs[HAX_REG_RCX], ~0ULL);
+	mmio_answer(c, 0xffffffa7); /* TPR bits 31:8 and 3:0 are not CR8's */
+	if (expect_exit(c, HAX_EXIT_HLT))
+		return 1;
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(s._regs[HAX_REG_RCX], 0xa);
+	CHECK_EQ(s._rflags & 1, 1);
+	CHECK_EQ(s._rip, AT(g_kut_cr8r_mov, g_kut_cr8r) + 5); /* past the HLT */
+	if (expect_exit(c, HAX_EXIT_HLT))
+		return 1;
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(s._regs[HAX_REG_RDX], 0xa);
+	/* SET_REGS (a reset or loadvm in the VMM): the TPR is asked again */
+	s._rip = AT(g_kut_cr8r_mov, g_kut_cr8r);
+	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	if (expect_mmio(c, HAX_FASTMMIO_READ, TPR_GPA, 0, 4))
+		return 1;
+	mmio_answer(c, 0x30);
+	if (expect_exit(c, HAX_EXIT_HLT))
+		return 1;
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(s._regs[HAX_REG_RCX], 3);
+	CHECK_EQ(exit_count(c, "CR_ACCESS"), 3);
+	return 0;
+}
+
+/*
+ * Bits 63:4 of a MOV to CR8 are #GP(0) (0x81, 0x83 from the handler), no
+ * MMIO. The TPR moves with IA32_APIC_BASE (0xfed40000): the MOV from CR8
+ * after the move asks there. With the APIC disabled CR8 is the vCPU's own
+ * register, starting at the last TPR haxm knew (5), no exits (0x8a). Back
+ * at 0xfee00000, the TPR is asked again.
+ */
+GUEST_CODE(g_kut_cr8base,
+	   ".code64\n mov $0x10, %eax\n mov $4, %esi\n mov %rax, %cr8\n"
+	   " mov $3, %eax\n mov %rax, %cr8\n"
+	   " mov $0x1b, %ecx\n mov $0xfed40900, %eax\n xor %edx, %edx\n wrmsr\n"
+	   " mov %cr8, %rbx\n mov %ebx, %eax\n out %eax, $0x8a\n"
+	   " mov $0xfed40100, %eax\n wrmsr\n"
+	   " mov %cr8, %rax\n out %eax, $0x8a\n mov $7, %eax\n mov %rax, %cr8\n"
+	   " xor %eax, %eax\n mov %cr8, %rax\n out %eax, $0x8a\n"
+	   " mov $0xfee00900, %eax\n wrmsr\n mov %cr8, %rax\n out %eax, $0x8a\n hlt\n");
+
+VM_TEST(kut_cr8_reserved_gp_and_apic_base, 1 << 20)
+{
+	if (kut_load(c, g_kut_cr8base_start, g_kut_cr8base_end))
+		return 1;
+	if (expect_out(c, 0x81, 4, 1) || expect_out(c, 0x83, 4, 0) ||
+	    expect_mmio(c, HAX_FASTMMIO_WRITE, TPR_GPA, 0x30, 4) ||
+	    expect_mmio(c, HAX_FASTMMIO_READ, 0xfed40080, 0, 4))
+		return 1;
+	mmio_answer(c, 0x50);
+	if (expect_out(c, 0x8a, 4, 5) || expect_out(c, 0x8a, 4, 5) || expect_out(c, 0x8a, 4, 7) ||
+	    expect_mmio(c, HAX_FASTMMIO_READ, TPR_GPA, 0, 4))
+		return 1;
+	mmio_answer(c, 0x20);
+	return expect_out(c, 0x8a, 4, 2) || expect_exit(c, HAX_EXIT_HLT);
+}
+
+/*
+ * An emulated MMIO write to the TPR (0x40) is the VMM's to interpret: the
+ * next MOV from CR8 asks for the TPR again; a write next to it (0x84) does
+ * not make it ask.
+ */
+GUEST_CODE(g_kut_cr8mmio, ".code64\n mov $2, %eax\n mov %rax, %cr8\n mov %cr8, %rbx\n"
+			  " mov $0xfee00080, %edi\n movl $0x40, (%rdi)\n mov %cr8, %rcx\n"
+			  " movl $0, 4(%rdi)\n mov %cr8, %rdx\n hlt\n");
+
+VM_TEST(kut_cr8_after_tpr_mmio_write, 1 << 20)
+{
+	static const struct long_mode m = { .tables = 0x10000, .gib = 4 };
+	vcpu_state_t s;
+
+	if (vm_load_long(c, &m, 0x1000, g_kut_cr8mmio_start, g_kut_cr8mmio_end))
+		return 1;
+	if (expect_mmio(c, HAX_FASTMMIO_WRITE, TPR_GPA, 0x20, 4) ||
+	    expect_mmio(c, HAX_FASTMMIO_WRITE, TPR_GPA, 0x40, 4) ||
+	    expect_mmio(c, HAX_FASTMMIO_READ, TPR_GPA, 0, 4))
+		return 1;
+	mmio_answer(c, 0x40);
+	if (expect_mmio(c, HAX_FASTMMIO_WRITE, TPR_GPA + 4, 0, 4) || expect_exit(c, HAX_EXIT_HLT))
+		return 1;
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(s._regs[HAX_REG_RBX], 2);
+	CHECK_EQ(s._regs[HAX_REG_RCX], 4);
+	CHECK_EQ(s._regs[HAX_REG_RDX], 4);
+	return 0;
+}
