@@ -160,6 +160,23 @@ int vcpu_lapic_mmio(struct vcpu *v, u64 gpa, void *buf, u32 size, bool write)
 	return 0;
 }
 
+u8 vcpu_lapic_cr8(struct vcpu *v)
+{
+	u8 cr8;
+
+	os_spin_lock(v->vm->apic_lock);
+	cr8 = (v->lapic->tpr >> 4) & 0xf;
+	os_spin_unlock(v->vm->apic_lock);
+	return cr8;
+}
+
+void vcpu_lapic_set_cr8(struct vcpu *v, u8 cr8)
+{
+	os_spin_lock(v->vm->apic_lock);
+	lapic_write_tpr(v->lapic, (u32)cr8 << 4);
+	os_spin_unlock(v->vm->apic_lock);
+}
+
 int vcpu_lapic_msr(struct vcpu *v, u32 msr, u64 *val, bool write, bool host)
 {
 	struct lapic *l = v->lapic;

@@ -70,6 +70,13 @@ void vcpu_lapic_ack(struct vcpu *v, u8 vector);
  * (user_event_pending) or a signal. Preemptible. Returns 0 either way.
  */
 int vcpu_lapic_halt(struct vcpu *v, struct hax_tunnel *t);
+/*
+ * vcpu_lapic_cr8() / vcpu_lapic_set_cr8() - MOV from/to CR8 on a vCPU with
+ * an in-kernel LAPIC: TPR[7:4] (SDM Vol. 3A 10.8.6.1; a write clears
+ * TPR[3:0]). Never fail; @cr8 is 0..15.
+ */
+u8 vcpu_lapic_cr8(struct vcpu *v);
+void vcpu_lapic_set_cr8(struct vcpu *v, u8 cr8);
 /* vcpu_lapic_kick() - see above; any context. */
 void vcpu_lapic_kick(struct vcpu *v);
 

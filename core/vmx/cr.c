@@ -11,6 +11,7 @@
  * EXIT_LOAD_PDPTES and vmx_cr_finish() completes it outside the exit path.
  */
 #include "intr.h"
+#include "vapic.h"
 #include "caps.h"
 #include "cpu.h"
 #include "exits.h"
@@ -203,6 +204,9 @@ static int mov_to_cr(struct vcpu *v, int cr, u64 val)
  * With the APIC disabled (IA32_APIC_BASE.EN=0) CR8 stays what it was
  * before: a per-vCPU register (v->cr8) that the VMM's APIC never sees,
  * which starts as the last TPR value haxm knew.
+ *
+ * A VM with in-kernel LAPICs (vapic.c) has the APIC itself: CR8 reads and
+ * writes its TPR, without an exit to user space.
  */
 #define APIC_BASE_EXTD	(1ULL << 10)
 #define APIC_TPR_OFFSET 0x80
@@ -251,6 +255,10 @@ static int cr8_access(struct vcpu *v, struct hax_tunnel *t, bool to, int gpr)
 			return EXIT_RESUME;
 		}
 		vmx_skip_instruction(v);
+		if (v->lapic) {
+			vcpu_lapic_set_cr8(v, val);
+			return EXIT_RESUME;
+		}
 		if (!tpr_gpa(v, &gpa)) {
 			v->cr8 = val;
 			return EXIT_RESUME;
@@ -258,7 +266,9 @@ static int cr8_access(struct vcpu *v, struct hax_tunnel *t, bool to, int gpr)
 		tpr_learn(v, val << 4);
 		return vcpu_mmio_exit(v, t, gpa, val << 4, 4, true);
 	}
-	if (!tpr_gpa(v, &gpa)) {
+	if (v->lapic) {
+		val = vcpu_lapic_cr8(v);
+	} else if (!tpr_gpa(v, &gpa)) {
 		val = v->cr8;
 	} else if (v->tpr_known && v->tpr_base == v->msr.apic_base) {
 		val = v->tpr >> 4;

@@ -231,6 +231,31 @@ LAPIC_TEST(lapic_xapic_regs)
 	return 0;
 }
 
+/*
+ * CR8 is the in-kernel LAPIC's TPR[7:4] (SDM Vol. 3A 10.8.6.1): a MOV to
+ * CR8 shows in the TPR register, a TPR write in CR8; no exit to user space
+ * (a FAST_MMIO would fail expect_out()).
+ */
+GUEST_CODE(g_cr8_tpr, ".code64\n mov $5, %eax\n mov %rax, %cr8\n"
+		      " mov $0xfee00080, %ebx\n mov (%rbx), %eax\n out %eax, $0x84\n"
+		      " movl $0x7c, (%rbx)\n mov %cr8, %rax\n out %eax, $0x84\n"
+		      " mov (%rbx), %eax\n out %eax, $0x84\n out %al, $0x81\n 1: jmp 1b\n");
+
+LAPIC_TEST(lapic_cr8_is_tpr)
+{
+	static const struct long_mode m = { .tables = 0x10000, .gib = 4 };
+	struct hax_lapic_state s;
+
+	if (vm_load_long(c, &m, 0x1000, g_cr8_tpr_start, g_cr8_tpr_end))
+		return 1;
+	if (expect_out(c, 0x84, 4, 0x50) || expect_out(c, 0x84, 4, 7) ||
+	    expect_out(c, 0x84, 4, 0x7c) || expect_out(c, 0x81, 1, 0x7c))
+		return 1;
+	CHECK_OK(hax_get_lapic(c->vcpu_fd, &s));
+	CHECK_EQ(get_reg(&s, 0x80), 0x7c);
+	return 0;
+}
+
 /* #GP: report 0x0d and skip the 2-byte RDMSR/WRMSR. */
 GUEST_CODE(g_gp_skip, ".code16\n push %bp\n mov %sp, %bp\n addw $2, 2(%bp)\n"
 		      " push %ax\n mov $0x0d, %al\n out %al, $0x80\n pop %ax\n pop %bp\n iret\n");
