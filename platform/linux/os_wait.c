@@ -12,6 +12,8 @@
 #include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
+/* smp_send_reschedule() traces the IPI (a macro since 6.6) */
+#include <trace/events/ipi.h>
 
 #include "os.h"
 
