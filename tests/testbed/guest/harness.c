@@ -398,7 +398,8 @@ void kvm_teardown(struct kvm_ctx *k)
 	k->ram = NULL;
 }
 
-int kvm_setup_real(struct kvm_ctx *k, uint64_t ram_size, uint64_t ip)
+/* kvm_setup_real(), and with @lapic the in-kernel irqchip and a flat 4 GiB FS. */
+static int kvm_setup(struct kvm_ctx *k, uint64_t ram_size, uint64_t ip, bool lapic)
 {
 	struct kvm_userspace_memory_region mr = { .memory_size = ram_size };
 	struct {
@@ -419,6 +420,7 @@ int kvm_setup_real(struct kvm_ctx *k, uint64_t ram_size, uint64_t ip)
 		return fail("/dev/kvm: %s (kvm_intel not loaded?)", strerror(errno));
 	if ((k->vm = ioctl(k->kvm, KVM_CREATE_VM, 0)) < 0 ||
 	    ioctl(k->vm, KVM_SET_USER_MEMORY_REGION, &mr) ||
+	    (lapic && ioctl(k->vm, KVM_CREATE_IRQCHIP, 0)) ||
 	    (k->vcpu = ioctl(k->vm, KVM_CREATE_VCPU, 0)) < 0 ||
 	    ioctl(k->kvm, KVM_GET_SUPPORTED_CPUID, &cpuid) ||
 	    ioctl(k->vcpu, KVM_SET_CPUID2, &cpuid) ||
@@ -429,12 +431,28 @@ int kvm_setup_real(struct kvm_ctx *k, uint64_t ram_size, uint64_t ip)
 		return fail("KVM setup: %s", strerror(errno));
 	sr.cs.selector = sr.ds.selector = sr.es.selector = sr.ss.selector = 0;
 	sr.cs.base = sr.ds.base = sr.es.base = sr.ss.base = 0;
+	if (lapic) {
+		sr.fs.selector = 0;
+		sr.fs.base = 0;
+		sr.fs.limit = 0xffffffff;
+		sr.fs.g = 1;
+	}
 	if (ioctl(k->vcpu, KVM_SET_SREGS, &sr) || ioctl(k->vcpu, KVM_SET_REGS, &regs))
 		return fail("KVM_SET_*REGS: %s", strerror(errno));
 	return 0;
 }
 
-static int out_trace_add(struct out_trace *tr, uint16_t port, const void *data, int size)
+int kvm_setup_real(struct kvm_ctx *k, uint64_t ram_size, uint64_t ip)
+{
+	return kvm_setup(k, ram_size, ip, false);
+}
+
+int kvm_setup_real_irqchip(struct kvm_ctx *k, uint64_t ram_size, uint64_t ip)
+{
+	return kvm_setup(k, ram_size, ip, true);
+}
+
+int out_trace_add(struct out_trace *tr, uint16_t port, const void *data, int size)
 {
 	uint32_t v = 0;
 

@@ -204,6 +204,11 @@ struct kvm_ctx {
  * it in every case.
  */
 int kvm_setup_real(struct kvm_ctx *k, uint64_t ram_size, uint64_t ip);
+/*
+ * kvm_setup_real_irqchip() - the same with KVM_CREATE_IRQCHIP before the
+ * vCPU and FS a flat 4 GiB segment (unreal mode, to reach the APIC page).
+ */
+int kvm_setup_real_irqchip(struct kvm_ctx *k, uint64_t ram_size, uint64_t ip);
 void kvm_teardown(struct kvm_ctx *k);
 
 /* The OUTs a guest makes, in order: to compare a run under haxm with KVM's. */
@@ -220,6 +225,8 @@ struct out_trace {
 int vm_out_trace(struct vm_ctx *c, struct out_trace *tr);
 /* kvm_out_trace() - the same under KVM (no in-kernel irqchip: HLT exits). */
 int kvm_out_trace(struct kvm_ctx *k, struct out_trace *tr);
+/* out_trace_add() - record one OUT of @size bytes at @data; fails when @tr is full. */
+int out_trace_add(struct out_trace *tr, uint16_t port, const void *data, int size);
 /* out_trace_equal() - 0 if @h and @k hold the same OUTs, else a failure. */
 int out_trace_equal(const struct out_trace *h, const struct out_trace *k);
 

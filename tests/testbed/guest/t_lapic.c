@@ -537,60 +537,6 @@ VM_TEST(lapic_off_is_haxm, 1 << 20)
 
 /* ---- the same guests under kvm_intel's in-kernel irqchip ---------------------- */
 
-/* kvm_setup_real() with KVM_CREATE_IRQCHIP before the vCPU and FS a flat 4 GiB segment. */
-static int kvm_setup_irqchip(struct kvm_ctx *k, uint64_t ram_size, uint64_t ip)
-{
-	struct kvm_userspace_memory_region mr = { .memory_size = ram_size };
-	struct {
-		struct kvm_cpuid2 h;
-		struct kvm_cpuid_entry2 e[100];
-	} cpuid = { .h.nent = 100 };
-	struct kvm_regs regs = { .rip = ip, .rsp = 0x8000, .rflags = 2 };
-	struct kvm_sregs sr;
-
-	memset(k, 0, sizeof(*k));
-	k->kvm = k->vm = k->vcpu = -1;
-	k->ram_size = ram_size;
-	k->ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(k->ram != MAP_FAILED);
-	mr.userspace_addr = (uintptr_t)k->ram;
-	k->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (k->kvm < 0)
-		return skip("/dev/kvm: %s (kvm_intel not loaded)", strerror(errno));
-	if ((k->vm = ioctl(k->kvm, KVM_CREATE_VM, 0)) < 0 ||
-	    ioctl(k->vm, KVM_SET_USER_MEMORY_REGION, &mr) || ioctl(k->vm, KVM_CREATE_IRQCHIP, 0) ||
-	    (k->vcpu = ioctl(k->vm, KVM_CREATE_VCPU, 0)) < 0 ||
-	    ioctl(k->kvm, KVM_GET_SUPPORTED_CPUID, &cpuid) ||
-	    ioctl(k->vcpu, KVM_SET_CPUID2, &cpuid) ||
-	    (k->run_size = ioctl(k->kvm, KVM_GET_VCPU_MMAP_SIZE, 0)) <= 0 ||
-	    (k->run = mmap(NULL, k->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, k->vcpu, 0)) ==
-		    MAP_FAILED ||
-	    ioctl(k->vcpu, KVM_GET_SREGS, &sr))
-		return fail("KVM setup: %s", strerror(errno));
-	sr.cs.selector = sr.ds.selector = sr.es.selector = sr.ss.selector = 0;
-	sr.cs.base = sr.ds.base = sr.es.base = sr.ss.base = 0;
-	sr.fs.selector = 0;
-	sr.fs.base = 0;
-	sr.fs.limit = 0xffffffff;
-	sr.fs.g = 1;
-	if (ioctl(k->vcpu, KVM_SET_SREGS, &sr) || ioctl(k->vcpu, KVM_SET_REGS, &regs))
-		return fail("KVM_SET_*REGS: %s", strerror(errno));
-	return 0;
-}
-
-static int trace_add(struct out_trace *tr, uint16_t port, const void *data, int size)
-{
-	uint32_t v = 0;
-
-	if (tr->n == (int)(sizeof(tr->val) / sizeof(tr->val[0])))
-		return fail("more than %d OUTs", tr->n);
-	memcpy(&v, data, size);
-	tr->port[tr->n] = port;
-	tr->val[tr->n++] = v;
-	return 0;
-}
-
-/* The OUTs up to the one to port 0x81, under haxm and under KVM. */
 static int haxm_trace_81(struct vm_ctx *c, struct out_trace *tr)
 {
 	do {
@@ -599,7 +545,7 @@ static int haxm_trace_81(struct vm_ctx *c, struct out_trace *tr)
 		if (c->tunnel->_exit_status != HAX_EXIT_IO ||
 		    c->tunnel->io._direction != HAX_IO_OUT)
 			return fail("haxm exit %u after %d OUTs", c->tunnel->_exit_status, tr->n);
-		if (trace_add(tr, c->tunnel->io._port, c->iobuf, c->tunnel->io._size))
+		if (out_trace_add(tr, c->tunnel->io._port, c->iobuf, c->tunnel->io._size))
 			return 1;
 	} while (tr->port[tr->n - 1] != 0x81);
 	return 0;
@@ -612,8 +558,8 @@ static int kvm_trace_81(struct kvm_ctx *k, struct out_trace *tr)
 			return fail("KVM_RUN: %s", strerror(errno));
 		if (k->run->exit_reason != KVM_EXIT_IO || k->run->io.direction != KVM_EXIT_IO_OUT)
 			return fail("KVM exit %u after %d OUTs", k->run->exit_reason, tr->n);
-		if (trace_add(tr, k->run->io.port, (uint8_t *)k->run + k->run->io.data_offset,
-			      k->run->io.size))
+		if (out_trace_add(tr, k->run->io.port, (uint8_t *)k->run + k->run->io.data_offset,
+				  k->run->io.size))
 			return 1;
 	} while (tr->port[tr->n - 1] != 0x81);
 	return 0;
@@ -638,7 +584,9 @@ static int compare_kvm(const uint8_t *s, const uint8_t *e, int v1, const uint8_t
 	vm_teardown(&c);
 	if (r)
 		return r;
-	r = kvm_setup_irqchip(&k, 1 << 20, 0x1000);
+	if (access("/dev/kvm", F_OK))
+		return skip("/dev/kvm: %s (kvm_intel not loaded)", strerror(errno));
+	r = kvm_setup_real_irqchip(&k, 1 << 20, 0x1000);
 	if (!r) {
 		memcpy(k.ram + 0x1000, s, e - s);
 		ivt_set(k.ram, v1, 0x3000, h1s, h1e);
