@@ -456,14 +456,20 @@ static void send_write(struct vcpu *v, struct hax_tunnel *t)
 int vcpu_emulate(struct vcpu *v, struct hax_tunnel *t)
 {
 	struct emu_ctx c = { .v = v, .t = t };
-	struct emu e = { .ops = &vcpu_emu_ops, .ctx = &c, .iobuf = v->iobuf_page.va };
-	int r = snapshot(v, &e), i;
+	struct emu *e = &v->emu_insn;
+	int r, i;
 
+	e->ops = &vcpu_emu_ops;
+	e->ctx = &c;
+	e->iobuf = v->iobuf_page.va;
+	r = snapshot(v, e);
 	if (r < 0)
 		return r;
-	if (r)
+	if (r) {
+		e->fetched = 0;
 		goto unhandled;
-	r = emu_step(&e);
+	}
+	r = emu_step(e);
 	if (r == EMU_IO && c.pf_flags) {
 		/*
 		 * A protected page: user space learns it as the CPU's own access
@@ -484,7 +490,7 @@ int vcpu_emulate(struct vcpu *v, struct hax_tunnel *t)
 		goto unhandled;
 	v->emu.nread = 0;
 	v->emu.pio_ready = false;
-	r = commit(v, &e, r == EMU_EXCEPTION);
+	r = commit(v, e, r == EMU_EXCEPTION);
 	if (r)
 		return r;
 	for (i = 0; i < c.nwrite; i++)
@@ -500,10 +506,12 @@ unhandled:
 	v->emu = (struct vcpu_emu){ 0 };
 	if (c.err)
 		return c.err;
+	/* e->insn holds an earlier instruction's bytes past those fetched */
+	__builtin_memset(e->insn + e->fetched, 0, sizeof(e->insn) - e->fetched);
 	os_log_ratelimited(HAX_LOG_WARN,
 			   "vm%u vcpu%u: cannot emulate %02x %02x %02x %02x at rip 0x%llx\n",
-			   v->vm->id, v->id, e.insn[0], e.insn[1], e.insn[2], e.insn[3],
-			   (unsigned long long)e.s.rip);
+			   v->vm->id, v->id, e->insn[0], e->insn[1], e->insn[2], e->insn[3],
+			   (unsigned long long)e->s.rip);
 	return vmx_statechange(v, t);
 }
 
