@@ -155,6 +155,34 @@ static void add_subleaves(struct cpuid_table *t, cpuid_host_fn host, u32 leaf)
 	}
 }
 
+static const struct hax_cpuid_entry *find(const struct cpuid_table *t, u32 fn, u32 idx)
+{
+	u32 i;
+
+	for (i = 0; i < t->nent; i++) {
+		const struct hax_cpuid_entry *e = &t->e[i];
+
+		if (e->function == fn && (!(e->flags & HAX_CPUID_FLAG_INDEX) || e->index == idx))
+			return e;
+	}
+	return NULL;
+}
+
+static u32 max_leaf(const struct cpuid_table *t, u32 base)
+{
+	const struct hax_cpuid_entry *e = find(t, base, 0);
+
+	return e ? e->eax : 0;
+}
+
+/* The largest leaves, kept beside the table for cpuid_lookup(). */
+static void cache_max_leaves(struct cpuid_table *t)
+{
+	t->max_basic = max_leaf(t, 0);
+	t->max_hv = max_leaf(t, CPUID_HV_BASE);
+	t->max_ext = max_leaf(t, 0x80000000);
+}
+
 void cpuid_table_build(struct cpuid_table *t, cpuid_host_fn host,
 		       const struct cpuid_host_caps *caps)
 {
@@ -202,10 +230,10 @@ void cpuid_table_build(struct cpuid_table *t, cpuid_host_fn host,
 
 	host(0x80000000, 0, r);
 	max_ext = r[0] < LEAF_MAX_EXT ? r[0] : LEAF_MAX_EXT;
-	if (max_ext < 0x80000000)
-		return;
-	r[0] = max_ext;
-	add(t, 0x80000000, 0, 0, r);
+	if (max_ext >= 0x80000000) {
+		r[0] = max_ext;
+		add(t, 0x80000000, 0, 0, r);
+	}
 	for (leaf = 0x80000001; leaf <= max_ext; leaf++) {
 		if (leaf == 0x80000005)
 			continue; /* reserved on Intel */
@@ -222,26 +250,7 @@ void cpuid_table_build(struct cpuid_table *t, cpuid_host_fn host,
 		}
 		add(t, leaf, 0, 0, r);
 	}
-}
-
-static const struct hax_cpuid_entry *find(const struct cpuid_table *t, u32 fn, u32 idx)
-{
-	u32 i;
-
-	for (i = 0; i < t->nent; i++) {
-		const struct hax_cpuid_entry *e = &t->e[i];
-
-		if (e->function == fn && (!(e->flags & HAX_CPUID_FLAG_INDEX) || e->index == idx))
-			return e;
-	}
-	return NULL;
-}
-
-static u32 max_leaf(const struct cpuid_table *t, u32 base)
-{
-	const struct hax_cpuid_entry *e = find(t, base, 0);
-
-	return e ? e->eax : 0;
+	cache_max_leaves(t);
 }
 
 u32 cpuid_xsave_size(const struct cpuid_table *t, u64 xcr0, bool compacted)
@@ -275,10 +284,10 @@ void cpuid_lookup(const struct cpuid_table *t, u32 leaf, u32 sub, u32 vcpu_id, b
 	const struct hax_cpuid_entry *e;
 
 	if (leaf >= CPUID_HV_BASE && leaf < 0x50000000) {
-		if (leaf > max_leaf(t, CPUID_HV_BASE))
+		if (leaf > t->max_hv)
 			leaf = ~0u; /* zeros */
-	} else if (leaf >= 0x80000000 ? leaf > max_leaf(t, 0x80000000) : leaf > max_leaf(t, 0)) {
-		leaf = max_leaf(t, 0);
+	} else if (leaf >= 0x80000000 ? leaf > t->max_ext : leaf > t->max_basic) {
+		leaf = t->max_basic;
 	}
 	e = find(t, leaf, sub);
 	r[0] = e ? e->eax : 0;
@@ -385,5 +394,6 @@ int cpuid_table_set(struct cpuid_table *t, const struct cpuid_table *def,
 		e->ecx = in[i].ecx & (in[i].function == 1 ? ~F1C_OSXSAVE : ~0u);
 		e->edx = in[i].edx;
 	}
+	cache_max_leaves(t);
 	return 0;
 }

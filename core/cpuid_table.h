@@ -23,6 +23,8 @@
 
 struct cpuid_table {
 	u32 nent;
+	/* EAX of leaves 0, 0x40000000, 0x80000000 (0 if absent): CPUID exits read them */
+	u32 max_basic, max_hv, max_ext;
 	struct hax_cpuid_entry e[HAX_MAX_CPUID_ENTRIES];
 };
 

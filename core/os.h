@@ -3,7 +3,9 @@
  * The narrow interface between the portable core and its host OS. The core
  * includes nothing else; each platform (platform/linux, the user-space unit
  * test harness) implements these functions and provides "os_types.h" with
- * the fixed-width integer types, bool, size_t, NULL and the errno values.
+ * the fixed-width integer types, bool, size_t, NULL and the errno values;
+ * it may define some of the small ones there inline, each then also a macro
+ * of its own name, which hides the declaration here.
  */
 #ifndef HAXM_CORE_OS_H
 #define HAXM_CORE_OS_H
@@ -89,15 +91,21 @@ int os_on_cpu(int cpu, void (*fn)(void *), void *arg);
 /* os_on_each_cpu() - run @fn(@arg) on every online CPU and wait. */
 void os_on_each_cpu(void (*fn)(void *), void *arg);
 
+#ifndef os_preempt_disable
 void os_preempt_disable(void);
 void os_preempt_enable(void);
+#endif
+#ifndef os_irq_save
 unsigned long os_irq_save(void);
 void os_irq_restore(unsigned long flags);
+#endif
 
 /* os_resched() - yield the CPU if the scheduler asks for it. */
 void os_resched(void);
 /* os_signal_pending() - true when the current thread has a signal to handle. */
+#ifndef os_signal_pending
 bool os_signal_pending(void);
+#endif
 /*
  * os_signal_queued() - true when a signal is queued for the current thread or
  * its process, blocked ones included (a racy read: one arriving meanwhile is

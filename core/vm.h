@@ -15,6 +15,7 @@
 #include "cpuid_table.h"
 #include "msr.h"
 #include "stats.h"
+#include "emulate/emulate.h"
 #include "../include/uapi/haxm.h"
 
 struct vcpu;
@@ -138,6 +139,12 @@ struct vcpu {
 		u32 pio_count;
 		u8 cr8_gpr; /* VCPU_EMU_WAIT_CR8: the MOV from CR8's destination */
 	} emu;
+	/*
+	 * The instruction being emulated (vcpu_emulate()): here, not on the
+	 * stack, where a kernel with CONFIG_INIT_STACK_ALL_ZERO would clear
+	 * its ~400 bytes at every MMIO exit; the emulator sets what it reads.
+	 */
+	struct emu emu_insn;
 };
 
 enum { VCPU_EMU_WAIT_NONE, VCPU_EMU_WAIT_MMIO, VCPU_EMU_WAIT_PIO, VCPU_EMU_WAIT_CR8 };

@@ -195,5 +195,24 @@ int vmx_handle_exit(struct vcpu *v, struct hax_tunnel *t)
 	if ((v->exit_reason & EXIT_REASON_ENTRY_FAILURE) || reason >= EXIT_REASON_MAX ||
 	    !exit_handlers[reason])
 		return vmx_statechange(v, t);
+	/*
+	 * The commonest exits by direct call: an indirect one goes through a
+	 * retpoline in a host kernel built with them (as KVM's vmx.c does).
+	 */
+	switch (reason) {
+	case EXIT_REASON_EXTERNAL_INTERRUPT:
+	case EXIT_REASON_PREEMPTION_TIMER:
+		return handle_host_event(v, t);
+	case EXIT_REASON_IO:
+		return vmx_handle_io(v, t);
+	case EXIT_REASON_EPT_VIOLATION:
+		return handle_ept_violation(v, t);
+	case EXIT_REASON_CPUID:
+		return vmx_handle_cpuid(v, t);
+	case EXIT_REASON_HLT:
+		return vmx_handle_hlt(v, t);
+	case EXIT_REASON_WRMSR:
+		return vmx_handle_wrmsr(v, t);
+	}
 	return exit_handlers[reason](v, t);
 }

@@ -6,7 +6,6 @@
 #include "guest_ext.h"
 #include "vmx.h"
 
-
 #define RESET_PAT 0x0007040600070406ULL
 
 /* The selector/base/limit/AR fields of each segment, in SEG_* order. */
@@ -291,9 +290,31 @@ int vmcs_set_state(struct vcpu *v, const vcpu_state_t *s)
 	return 0;
 }
 
+void vmcs_guest_seg(int which, segment_desc_t *seg)
+{
+	seg->selector = (u16)__vmx_read(seg_fields[which].sel);
+	seg->base = __vmx_read(seg_fields[which].base);
+	seg->limit = (u32)__vmx_read(seg_fields[which].limit);
+	seg->ar = (u32)__vmx_read(seg_fields[which].ar) & VMX_AR_VALID_MASK;
+}
+
+/* The guest sees its own value of the bits haxm owns: the read shadow. */
+u64 vmcs_guest_cr0(void)
+{
+	u64 mask = cr0_host_mask();
+
+	return (vmcs_readl(GUEST_CR0) & ~mask) | (vmcs_readl(CR0_READ_SHADOW) & mask);
+}
+
+u64 vmcs_guest_cr4(void)
+{
+	u64 mask = cr4_host_mask();
+
+	return (vmcs_readl(GUEST_CR4) & ~mask) | (vmcs_readl(CR4_READ_SHADOW) & mask);
+}
+
 void vmcs_get_state(struct vcpu *v, vcpu_state_t *s)
 {
-	u64 cr0_mask = cr0_host_mask(), cr4_mask = cr4_host_mask();
 	int i;
 
 	*s = (vcpu_state_t){ 0 };
@@ -302,23 +323,16 @@ void vmcs_get_state(struct vcpu *v, vcpu_state_t *s)
 	s->_regs[HAX_REG_RSP] = vmcs_readl(GUEST_RSP);
 	s->_rip = vmcs_readl(GUEST_RIP);
 	s->_rflags = vmcs_readl(GUEST_RFLAGS);
-	for (i = 0; i < SEG_COUNT; i++) {
-		segment_desc_t *seg = state_seg(s, i);
-
-		seg->selector = (u16)__vmx_read(seg_fields[i].sel);
-		seg->base = __vmx_read(seg_fields[i].base);
-		seg->limit = (u32)__vmx_read(seg_fields[i].limit);
-		seg->ar = (u32)__vmx_read(seg_fields[i].ar) & VMX_AR_VALID_MASK;
-	}
+	for (i = 0; i < SEG_COUNT; i++)
+		vmcs_guest_seg(i, state_seg(s, i));
 	s->_gdt.base = vmcs_readl(GUEST_GDTR_BASE);
 	s->_gdt.limit = vmcs_read32(GUEST_GDTR_LIMIT);
 	s->_idt.base = vmcs_readl(GUEST_IDTR_BASE);
 	s->_idt.limit = vmcs_read32(GUEST_IDTR_LIMIT);
-	/* The guest sees its own value of the bits haxm owns: the shadow. */
-	s->_cr0 = (vmcs_readl(GUEST_CR0) & ~cr0_mask) | (vmcs_readl(CR0_READ_SHADOW) & cr0_mask);
+	s->_cr0 = vmcs_guest_cr0();
 	s->_cr2 = v->cr2;
 	s->_cr3 = vmcs_readl(GUEST_CR3);
-	s->_cr4 = (vmcs_readl(GUEST_CR4) & ~cr4_mask) | (vmcs_readl(CR4_READ_SHADOW) & cr4_mask);
+	s->_cr4 = vmcs_guest_cr4();
 	s->_dr0 = v->dr[0];
 	s->_dr1 = v->dr[1];
 	s->_dr2 = v->dr[2];

@@ -24,6 +24,17 @@ void vmcs_sync_host(struct vcpu *v);
 int vmcs_set_state(struct vcpu *v, const vcpu_state_t *s);
 void vmcs_get_state(struct vcpu *v, vcpu_state_t *s);
 
+/*
+ * vmcs_guest_seg() - the guest's segment @which (SEG_*) from the current
+ * VMCS into @seg: selector, base, limit and the access rights VMX defines
+ * (SDM 24.4.1); the rest of @seg is left alone.
+ */
+void vmcs_guest_seg(int which, segment_desc_t *seg);
+
+/* vmcs_guest_cr0()/vmcs_guest_cr4() - as the guest sees them (read shadows). */
+u64 vmcs_guest_cr0(void);
+u64 vmcs_guest_cr4(void);
+
 /* vmcs_seg_ar() - HAXM access rights to VMCS ones, fixed up for real mode. */
 u32 vmcs_seg_ar(const segment_desc_t *seg, bool real_mode, int which);
 

@@ -383,7 +383,15 @@ static inline bool vmx_invvpid(u64 type, u16 vpid)
 /* Records a failed VMREAD/VMWRITE on this CPU; vmx_take_error() collects it. */
 void vmx_field_error(u32 field, bool write);
 
-static inline u64 __vmx_read(u32 field)
+/*
+ * Always inlined: a VMCS access is one VMREAD or VMWRITE and a test of
+ * RFLAGS (SDM 30.2, VMfail); an out-of-line copy (a kernel built with -Os
+ * makes one in each object) doubles that with the call, the return and the
+ * return thunk, on every exit.
+ */
+#define VMX_ACCESSOR static inline __attribute__((__always_inline__))
+
+VMX_ACCESSOR u64 __vmx_read(u32 field)
 {
 	u64 val;
 	bool fail;
@@ -396,7 +404,7 @@ static inline u64 __vmx_read(u32 field)
 	return val;
 }
 
-static inline void __vmx_write(u32 field, u64 val)
+VMX_ACCESSOR void __vmx_write(u32 field, u64 val)
 {
 	bool fail;
 

@@ -9,8 +9,10 @@
  * read without its data yet stops it (EMU_IO): user space gets a FAST_MMIO
  * read; the next RUN records the value and runs the instruction again from
  * the start, the recorded reads answering its first reads in order. MMIO
- * writes (at most the instruction's last access) are queued when it
- * retires and sent one FAST_MMIO write per RUN. INS works like a read: the
+ * writes (at most the instruction's last access) go to the vCPU's queue as
+ * they are made, count once it retires, and are sent one FAST_MMIO write
+ * per RUN (the queue is empty while an instruction runs: the previous
+ * one's were all sent before it). INS works like a read: the
  * IO exit asks for the data, the next RUN runs the instruction again with
  * it. OUTS retires with its data in the I/O buffer and exits.
  */
@@ -26,13 +28,12 @@ struct emu_ctx {
 	struct vcpu *v;
 	struct hax_tunnel *t;
 	u8 nread;     /* MMIO reads this run of the instruction made */
-	u8 nwrite;    /* MMIO writes it queued */
+	u8 nwrite;    /* MMIO writes it queued in v->emu.wr (all sent before) */
 	bool pio;     /* INS/OUTS: its memory side must be RAM */
 	bool pio_out; /* OUTS retired: the IO exit is ready */
 	int err;      /* a host error behind EMU_UNHANDLED */
 	u64 pf_gpa;   /* PROTECT_RAM forbids the access: the page... */
 	u32 pf_flags; /* ...and the PAGEFAULT flags, or 0 */
-	struct vcpu_mmio_access wr[VCPU_EMU_PIECES];
 };
 
 static struct emu_ctx *ctx(struct emu *e)
@@ -160,7 +161,7 @@ static int mmio_write(struct emu *e, u64 gpa, const u8 *buf, u32 size)
 
 		if (c->nwrite >= VCPU_EMU_PIECES)
 			return EMU_UNHANDLED;
-		a = &c->wr[c->nwrite];
+		a = &c->v->emu.wr[c->nwrite];
 		a->gpa = gpa;
 		a->size = n;
 		a->val = 0;
@@ -365,49 +366,51 @@ static const struct emu_ops vcpu_emu_ops = {
 	.fpu_sw = op_fpu_sw,
 };
 
-static void seg_in(struct emu_seg *d, const segment_desc_t *s)
-{
-	d->base = s->base;
-	d->limit = s->limit;
-	d->ar = s->ar;
-	d->sel = s->selector;
-}
+/* The emulator's segments are the VMCS's first six, in the same order. */
+_Static_assert((int)EMU_ES == SEG_ES && (int)EMU_CS == SEG_CS && (int)EMU_SS == SEG_SS &&
+		       (int)EMU_DS == SEG_DS && (int)EMU_FS == SEG_FS && (int)EMU_GS == SEG_GS &&
+		       (int)EMU_NSEG == SEG_LDTR,
+	       "segment order");
 
-/* The guest's state into @e; -EIO if a VMX instruction failed, 1 mid-event. */
+/*
+ * The guest's state into @e, only what the emulator reads; -EIO if a VMX
+ * instruction failed, 1 mid-event.
+ */
 static int snapshot(struct vcpu *v, struct emu *e)
 {
-	vcpu_state_t s;
-	int r;
+	struct emu_state *s = &e->s;
+	segment_desc_t seg;
+	int r, i;
 
 	os_preempt_disable();
 	r = vmx_vcpu_load(v);
-	if (!r) {
-		/* An exit while delivering an event is not the instruction's. */
-		if (vmcs_read32(IDT_VECTORING_INFO) & INTR_INFO_VALID)
-			r = 1;
-		vmcs_get_state(v, &s);
-		if (vmx_take_error())
-			r = -EIO;
-	}
-	os_preempt_enable();
 	if (r)
-		return r;
-	__builtin_memcpy(e->s.gpr, s._regs, sizeof(e->s.gpr));
-	e->s.rip = s._rip;
-	e->s.rflags = s._rflags;
-	seg_in(&e->s.seg[EMU_ES], &s._es);
-	seg_in(&e->s.seg[EMU_CS], &s._cs);
-	seg_in(&e->s.seg[EMU_SS], &s._ss);
-	seg_in(&e->s.seg[EMU_DS], &s._ds);
-	seg_in(&e->s.seg[EMU_FS], &s._fs);
-	seg_in(&e->s.seg[EMU_GS], &s._gs);
-	e->s.cr0 = s._cr0;
-	e->s.cr3 = s._cr3;
-	e->s.cr4 = s._cr4;
-	e->s.efer = s._efer;
-	e->s.xcr0 = v->xcr0;
-	e->s.cpl = (s._cr0 & HAX_CR0_PE) ? (s._ss.ar >> 5) & 3 : 0;
-	return 0;
+		goto out;
+	/* An exit while delivering an event is not the instruction's. */
+	if (vmcs_read32(IDT_VECTORING_INFO) & INTR_INFO_VALID)
+		r = 1;
+	__builtin_memcpy(s->gpr, v->regs, sizeof(s->gpr));
+	s->gpr[HAX_REG_RSP] = vmcs_readl(GUEST_RSP);
+	s->rip = vmcs_readl(GUEST_RIP);
+	s->rflags = vmcs_readl(GUEST_RFLAGS);
+	for (i = 0; i < EMU_NSEG; i++) {
+		vmcs_guest_seg(i, &seg);
+		s->seg[i].base = seg.base;
+		s->seg[i].limit = seg.limit;
+		s->seg[i].ar = seg.ar;
+		s->seg[i].sel = seg.selector;
+	}
+	s->cr0 = vmcs_guest_cr0();
+	s->cr3 = vmcs_readl(GUEST_CR3);
+	s->cr4 = vmcs_guest_cr4();
+	s->efer = (u32)vmcs_read64(GUEST_IA32_EFER);
+	if (vmx_take_error())
+		r = -EIO;
+out:
+	os_preempt_enable();
+	s->xcr0 = v->xcr0;
+	s->cpl = (s->cr0 & HAX_CR0_PE) ? (s->seg[EMU_SS].ar >> 5) & 3 : 0;
+	return r;
 }
 
 /* Write the retired instruction's registers back, or deliver its fault. */
@@ -453,14 +456,20 @@ static void send_write(struct vcpu *v, struct hax_tunnel *t)
 int vcpu_emulate(struct vcpu *v, struct hax_tunnel *t)
 {
 	struct emu_ctx c = { .v = v, .t = t };
-	struct emu e = { .ops = &vcpu_emu_ops, .ctx = &c, .iobuf = v->iobuf_page.va };
-	int r = snapshot(v, &e), i;
+	struct emu *e = &v->emu_insn;
+	int r, i;
 
+	e->ops = &vcpu_emu_ops;
+	e->ctx = &c;
+	e->iobuf = v->iobuf_page.va;
+	r = snapshot(v, e);
 	if (r < 0)
 		return r;
-	if (r)
+	if (r) {
+		e->fetched = 0;
 		goto unhandled;
-	r = emu_step(&e);
+	}
+	r = emu_step(e);
 	if (r == EMU_IO && c.pf_flags) {
 		/*
 		 * A protected page: user space learns it as the CPU's own access
@@ -481,13 +490,11 @@ int vcpu_emulate(struct vcpu *v, struct hax_tunnel *t)
 		goto unhandled;
 	v->emu.nread = 0;
 	v->emu.pio_ready = false;
-	r = commit(v, &e, r == EMU_EXCEPTION);
+	r = commit(v, e, r == EMU_EXCEPTION);
 	if (r)
 		return r;
-	for (i = 0; i < c.nwrite; i++) {
-		v->emu.wr[i] = c.wr[i];
-		vmx_tpr_mmio_write(v, c.wr[i].gpa, c.wr[i].size);
-	}
+	for (i = 0; i < c.nwrite; i++)
+		vmx_tpr_mmio_write(v, v->emu.wr[i].gpa, v->emu.wr[i].size);
 	v->emu.nwrite = c.nwrite;
 	v->emu.wdone = 0;
 	if (c.nwrite) {
@@ -499,10 +506,12 @@ unhandled:
 	v->emu = (struct vcpu_emu){ 0 };
 	if (c.err)
 		return c.err;
+	/* e->insn holds an earlier instruction's bytes past those fetched */
+	__builtin_memset(e->insn + e->fetched, 0, sizeof(e->insn) - e->fetched);
 	os_log_ratelimited(HAX_LOG_WARN,
 			   "vm%u vcpu%u: cannot emulate %02x %02x %02x %02x at rip 0x%llx\n",
-			   v->vm->id, v->id, e.insn[0], e.insn[1], e.insn[2], e.insn[3],
-			   (unsigned long long)e.s.rip);
+			   v->vm->id, v->id, e->insn[0], e->insn[1], e->insn[2], e->insn[3],
+			   (unsigned long long)e->s.rip);
 	return vmx_statechange(v, t);
 }
 

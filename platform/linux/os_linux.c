@@ -250,37 +250,9 @@ void os_cpus_read_unlock(void)
 	cpus_read_unlock();
 }
 
-void os_preempt_disable(void)
-{
-	preempt_disable();
-}
-
-void os_preempt_enable(void)
-{
-	preempt_enable();
-}
-
-unsigned long os_irq_save(void)
-{
-	unsigned long flags;
-
-	local_irq_save(flags);
-	return flags;
-}
-
-void os_irq_restore(unsigned long flags)
-{
-	local_irq_restore(flags);
-}
-
 void os_resched(void)
 {
 	cond_resched();
-}
-
-bool os_signal_pending(void)
-{
-	return signal_pending(current);
 }
 
 bool os_signal_queued(void)

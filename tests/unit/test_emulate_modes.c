@@ -481,10 +481,168 @@ static void test_sse_conditions(void **state)
 	assert_int_equal(mem[0x3010], 0);
 }
 
+/*
+ * One MOV in @mode (2 or 4) code at 0x1000: @pfx (a segment override naming
+ * the default segment, or 0) then the @n bytes of @insn; its operand at
+ * @ea. The emulator's result, the state after, 64 bytes around @ea in DS
+ * and in SS.
+ */
+struct mov_out {
+	int r;
+	u64 gpr[16], rip;
+	u8 ds[64], ss[64];
+};
+
+#define MOV_DS 0x10000
+#define MOV_SS 0x20000
+/* AX CX DX BX SP BP SI DI; the sums of BX/BP and SI/DI are distinct */
+static const u64 mov_gpr[8] = {
+	0xa1a2a3a4a5a6a7a8, 0xb1b2, 0xc1c2, 0x1111, 0xd1d2, 0x2222, 0x0333, 0x0044
+};
+
+static void mov_run(int mode, u8 pfx, const u8 *insn, size_t n, u16 ea, struct mov_out *o)
+{
+	u8 code[16];
+	struct emu e;
+
+	code[0] = pfx;
+	memcpy(code + 1, insn, n);
+	setup_emu(&e, mode, (const char *)code + !pfx, n + !!pfx, 0x1000);
+	e.s.seg[EMU_DS].base = MOV_DS;
+	e.s.seg[EMU_SS].base = MOV_SS;
+	memcpy(e.s.gpr, mov_gpr, sizeof(mov_gpr));
+	for (int i = 0; i < 2; i++) {
+		u8 *m = mem + (i ? MOV_SS : MOV_DS) + ea;
+
+		memset(m - 32, 0xee, 64);
+		m[0] = 0x5a, m[1] = 0x6b, m[2] = 0x7c, m[3] = 0x8d;
+	}
+	o->r = emu_step(&e);
+	memcpy(o->gpr, e.s.gpr, sizeof(o->gpr));
+	o->rip = e.s.rip - !!pfx; /* the prefix aside */
+	memcpy(o->ds, mem + MOV_DS + ea - 32, 64);
+	memcpy(o->ss, mem + MOV_SS + ea - 32, 64);
+}
+
+/* The fast path's result @f and the general path's @g agree. */
+static void mov_same(const struct mov_out *f, const struct mov_out *g)
+{
+	assert_int_equal(f->r, EMU_OK);
+	assert_int_equal(g->r, EMU_OK);
+	assert_int_equal(f->rip, g->rip);
+	assert_memory_equal(f->gpr, g->gpr, sizeof(f->gpr));
+	assert_memory_equal(f->ds, g->ds, 64);
+	assert_memory_equal(f->ss, g->ss, 64);
+}
+
+/*
+ * Every 16-bit memory form of MOV between a register and memory (SDM
+ * Table 2-1): the fast path (no prefix) against the SDM's address and
+ * segment, and against the general decoder (the same instruction with an
+ * override of its default segment, which only the general path takes).
+ */
+static void test_real_mode_mov_forms(void **state)
+{
+	/* rm 0-7: base and index (BX 3, BP 5, SI 6, DI 7; -1 none) */
+	static const int base[8] = { 3, 3, 5, 5, 6, 7, 5, 3 };
+	static const int index[8] = { 6, 7, 6, 7, -1, -1, -1, -1 };
+	static const u8 ops[4] = { 0x88, 0x89, 0x8a, 0x8b };
+	struct mov_out fast, gen;
+	int n = 0;
+
+	(void)state;
+	for (int o = 0; o < 4; o++)
+		for (int mod = 0; mod < 3; mod++)
+			for (int rm = 0; rm < 8; rm++) {
+				int reg = (rm + mod + o) & 7, ss;
+				u16 disp = mod == 1 ? 0x80 : 0xf000, ea;
+				u64 want;
+
+				if (mod == 0 && rm == 6) {
+					ea = disp, ss = 0;
+				} else {
+					ea = mov_gpr[base[rm]] +
+					     (index[rm] >= 0 ? mov_gpr[index[rm]] : 0);
+					ea += mod == 1 ? -128 : mod == 2 ? disp : 0;
+					ss = base[rm] == 5;
+				}
+				u8 insn[4] = { ops[o], mod << 6 | reg << 3 | rm, disp, disp >> 8 };
+
+				mov_run(2, 0, insn, 4, ea, &fast);
+				mov_run(2, ss ? 0x36 : 0x3e, insn, 4, ea, &gen);
+				mov_same(&fast, &gen);
+				assert_int_equal(fast.rip,
+						 0x1002 + (mod == 1 ? 1
+							   : mod == 2 || (mod == 0 && rm == 6)
+								   ? 2
+								   : 0));
+				u8 *m = (ss ? fast.ss : fast.ds) + 32,
+				   *other = (ss ? fast.ds : fast.ss) + 32;
+
+				assert_int_equal(other[0] | other[1] << 8, 0x6b5a);
+				if (ops[o] == 0x88) { /* AL CL DL BL AH CH DH BH */
+					want = (mov_gpr[reg & 3] >> (reg & 4 ? 8 : 0)) & 0xff;
+					assert_int_equal(m[0], want);
+					assert_int_equal(m[1], 0x6b);
+				} else if (ops[o] == 0x89) {
+					assert_int_equal(m[0] | m[1] << 8, mov_gpr[reg] & 0xffff);
+				} else if (ops[o] == 0x8a) {
+					want = reg & 4 ? 0x5a00 : 0x5a;
+					assert_int_equal(fast.gpr[reg & 3] &
+								 (reg & 4 ? 0xff00 : 0xff),
+							 want);
+				} else {
+					assert_int_equal(fast.gpr[reg] & 0xffff, 0x6b5a);
+				}
+				n++;
+			}
+	assert_int_equal(n, 96);
+}
+
+/*
+ * MOV between AL/AX/EAX and an offset in DS (A0-A3) in 16- and 32-bit code:
+ * the fast path against the SDM and against the general decoder (with a
+ * DS override, which only the general path takes).
+ */
+static void test_mov_moffs_forms(void **state)
+{
+	struct mov_out fast, gen;
+
+	(void)state;
+	for (int mode = 2; mode <= 4; mode += 2)
+		for (u8 op = 0xa0; op <= 0xa3; op++) {
+			u8 insn[5] = { op, 0x34, 0x12, 0, 0 };
+			u32 size = op & 1 ? mode : 1;
+			u8 *m = fast.ds + 32;
+
+			mov_run(mode, 0, insn, 1 + mode, 0x1234, &fast);
+			mov_run(mode, 0x3e, insn, 1 + mode, 0x1234, &gen);
+			mov_same(&fast, &gen);
+			assert_int_equal(fast.rip, 0x1001 + mode);
+			assert_int_equal(fast.ss[32], 0x5a); /* DS, not SS */
+			if (op >= 0xa2) { /* AL/AX/EAX to memory, nothing past it */
+				assert_memory_equal(m, &mov_gpr[0], size);
+				assert_int_equal(m[size], size == 1   ? 0x6b
+							  : size == 2 ? 0x7c
+								      : 0xee);
+			} else {
+				/* from memory: AL and AX keep the rest of RAX, EAX clears
+				 * bits 63:32 (SDM Vol. 1, 3.4.1.1) */
+				u64 low = (1ULL << (8 * size)) - 1,
+				    want = (size == 4 ? 0 : mov_gpr[0] & ~low) |
+					   (0x8d7c6b5aULL & low);
+
+				assert_int_equal(fast.gpr[0], want);
+			}
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_real_mode_addressing),
+		T(test_real_mode_mov_forms),
+		T(test_mov_moffs_forms),
 		T(test_segment_limits),
 		T(test_canonical_lock_alignment),
 		T(test_push_pop_memory),
