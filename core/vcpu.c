@@ -21,6 +21,7 @@ static void vcpu_free(struct vcpu *v)
 {
 	vcpu_lapic_destroy(v);
 	msr_vcpu_free(v);
+	os_page_free(&v->vapic_page);
 	os_page_free(&v->iobuf_page);
 	os_page_free(&v->tunnel_page);
 	os_page_free(&v->vmcs);
@@ -54,6 +55,8 @@ int vcpu_create(struct vm *vm, u32 id, struct vcpu **out)
 		r = os_page_alloc(&v->iobuf_page);
 	if (!r)
 		r = msr_vcpu_init(v);
+	if (!r && vmx_caps.tpr_shadow)
+		r = os_page_alloc(&v->vapic_page); /* the TPR shadow's (vmx/tpr.c) */
 	os_mutex_lock(&vm->lock);
 	vm->vcpu_created = true;
 	lapic = vm->lapic_on;
@@ -185,6 +188,8 @@ static int vcpu_fault_in(struct vcpu *v, struct hax_tunnel *t)
 	perm = allowed & ((flags & HAX_RAM_INFO_ROM) ? EPT_R | EPT_X : EPT_RWX);
 	if (!r && (access & ~allowed)) {
 		os_mutex_unlock(&vm->lock);
+		if (vcpu_tpr_dirty(v))
+			return vcpu_tpr_sync(v, t); /* the guest repeats the access */
 		return vcpu_pagefault(t, gpa, access, allowed);
 	}
 	if (!r && (access & ~perm))
@@ -240,6 +245,14 @@ static int vcpu_run_loop(struct vcpu *v, struct hax_tunnel *t)
 	int r;
 
 	for (;;) {
+		/* The VMM's APIC gets the guest's TPR before it looks (vmx/tpr.c). */
+		if (vcpu_tpr_dirty(v) &&
+		    (__atomic_load_n(&t->_exit_reason, __ATOMIC_ACQUIRE) == HAX_EXIT_PAUSED ||
+		     __atomic_load_n(&t->user_event_pending, __ATOMIC_ACQUIRE) ||
+		     os_signal_pending())) {
+			vcpu_tpr_sync(v, t);
+			return 0;
+		}
 		/*
 		 * User space asks the vCPU to stay out of the guest by writing
 		 * HAX_EXIT_PAUSED into _exit_reason (HAXM 7.8's vcpu_execute(),
@@ -283,6 +296,16 @@ static int vcpu_run_loop(struct vcpu *v, struct hax_tunnel *t)
 			return r;
 		}
 		t->_exit_reason = v->exit_reason & 0xffff;
+		/*
+		 * A trap cannot be repeated: the debug exit waits behind the
+		 * TPR's write; a stopped guest reports it again at every RUN.
+		 */
+		if ((t->_exit_status == HAX_EXIT_DEBUG ||
+		     t->_exit_status == HAX_EXIT_STATECHANGE) &&
+		    vcpu_tpr_dirty(v)) {
+			v->tpr_defer = t->_exit_status == HAX_EXIT_DEBUG;
+			vcpu_tpr_sync(v, t);
+		}
 		vcpu_stats_to_user(v);
 		return 0;
 	}
@@ -301,6 +324,13 @@ int vcpu_run(struct vcpu *v)
 		return -EIO;
 	if (v->panicked) {
 		t->_exit_status = HAX_EXIT_STATECHANGE;
+		return 0;
+	}
+	if (v->tpr_defer) {
+		/* the TPR's write went first; the debug exit is in the tunnel still */
+		v->tpr_defer = false;
+		v->emu.nwrite = v->emu.wdone = 0;
+		t->_exit_status = HAX_EXIT_DEBUG;
 		return 0;
 	}
 	if (v->pdptes_pending) {

@@ -89,13 +89,18 @@ struct vcpu {
 	u64 cr_wait_val, pdpte_cr3;
 	bool pdptes_pending; /* SET_REGS or a host EFER write: PDPTEs at RUN */
 	/*
-	 * CR8 and the VMM's APIC TPR (core/vmx/cr.c): @tpr is the TPR as the
-	 * last MOV to or from CR8 wrote or read it, valid while @tpr_known
-	 * and IA32_APIC_BASE still holds @tpr_base.
+	 * CR8 and the VMM's APIC TPR (core/vmx/tpr.c): @tpr is the TPR as the
+	 * last MOV to or from CR8 wrote or read it (VTPR at the last exit while
+	 * @tpr_shadow is on), valid while @tpr_known and IA32_APIC_BASE still
+	 * holds @tpr_base; @tpr_user is the TPR the VMM's APIC last saw.
 	 */
-	u8 tpr;
+	u8 tpr, tpr_user;
 	bool tpr_known;
+	bool tpr_shadow; /* the VMCS uses the TPR shadow: VTPR is the TPR */
+	bool tpr_defer;	 /* a HAX_EXIT_DEBUG waits behind the TPR's write */
+	u8 tpr_thr;	 /* TPR_THRESHOLD as written */
 	u64 tpr_base;
+	struct os_page vapic_page; /* the virtual-APIC page, when the CPU has a TPR shadow */
 
 	struct vcpu_stats stats;
 
@@ -306,10 +311,25 @@ int vcpu_emu_continue(struct vcpu *v, struct hax_tunnel *t);
 
 /*
  * vcpu_tpr_forget() - user space may have changed its APIC's TPR behind
- * haxm's back (SET_REGS after a reset, INIT or loadvm): the next MOV from
- * CR8 asks it again (core/vmx/cr.c).
+ * haxm's back (SET_REGS after a reset, INIT or loadvm): the TPR shadow is
+ * off and the next MOV from CR8 asks it again (core/vmx/tpr.c).
  */
 void vcpu_tpr_forget(struct vcpu *v);
+
+/*
+ * vcpu_tpr_dirty() - the guest changed VTPR (the TPR shadow's) since the
+ * VMM's APIC last saw the TPR. Reads memory only; any context.
+ */
+bool vcpu_tpr_dirty(struct vcpu *v);
+
+/*
+ * vcpu_tpr_sync() - when vcpu_tpr_dirty(): hand user space a 4-byte
+ * FAST_MMIO write of VTPR to the TPR of the APIC at IA32_APIC_BASE, which
+ * it then holds. Any context; touches no VMCS.
+ * Returns EXIT_TO_USER (the tunnel holds the write) or EXIT_RESUME
+ * (nothing to tell). Never fails.
+ */
+int vcpu_tpr_sync(struct vcpu *v, struct hax_tunnel *t);
 
 /*
  * vcpu_mmio_exit() - hand user space one FAST_MMIO access of @size bytes at

@@ -91,6 +91,13 @@ int vmx_caps_derive(const struct vmx_msrs *m, struct vmx_caps *c, const char **m
 			     CPU_SECONDARY_CONTROLS,
 		     CPU_USE_MSR_BITMAPS))
 		return *missing = "processor-based controls", -ENODEV;
+	/*
+	 * The TPR shadow (SDM 25.6.2, 29.1.2) replaces CR8-load/store exiting
+	 * while the VMM's APIC is in xAPIC mode (core/vmx/tpr.c): usable when
+	 * the CPU lets it be 1 and the CR8 exits be 0.
+	 */
+	c->tpr_shadow = ((m->proc >> 32) & CPU_TPR_SHADOW) &&
+			!((u32)m->proc & (CPU_CR8_LOAD_EXITING | CPU_CR8_STORE_EXITING));
 	if (!ctl_set(&c->proc2, m->proc2, proc2_need,
 		     CPU2_ENABLE_VPID | CPU2_ENABLE_RDTSCP | CPU2_ENABLE_INVPCID |
 			     CPU2_WBINVD_EXITING))

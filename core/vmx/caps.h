@@ -32,8 +32,9 @@ struct vmx_caps {
 	bool invept_single;
 	bool invvpid_single;
 	bool misc_saves_lma;
-	u64 host_xcr0;	/* see struct vmx_msrs */
-	u64 guest_xcr0; /* XCR0 bits a guest may set (x87, SSE, AVX, AVX-512) */
+	bool tpr_shadow; /* "use TPR shadow" may be 1 with CR8-load/store exiting 0 */
+	u64 host_xcr0;	 /* see struct vmx_msrs */
+	u64 guest_xcr0;	 /* XCR0 bits a guest may set (x87, SSE, AVX, AVX-512) */
 };
 
 /*

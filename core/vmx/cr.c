@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * MOV to and from control registers that exit (SDM 25.1.3, 28.1.3): CR0 and
- * CR4 bits haxm owns (those VMX fixes) and CR8; and the PAE PDPTEs.
+ * CR4 bits haxm owns (those VMX fixes) and CR8 (tpr.c); and the PAE PDPTEs.
  *
  * With EPT, a guest using PAE paging outside long mode runs on the four
  * PDPTEs held in the VMCS, loaded at VM entry (SDM 26.3.2.4, 28.3.1). The
@@ -11,7 +11,6 @@
  * EXIT_LOAD_PDPTES and vmx_cr_finish() completes it outside the exit path.
  */
 #include "intr.h"
-#include "vapic.h"
 #include "caps.h"
 #include "cpu.h"
 #include "exits.h"
@@ -179,125 +178,6 @@ static int mov_to_cr(struct vcpu *v, int cr, u64 val)
 	return 0;
 }
 
-/*
- * CR8 is the local APIC's TPR (SDM Vol. 3A 10.8.6, "Task Priority in IA-32e
- * Mode"; 10.8.6.1, "Interaction of Task Priorities between CR8 and APIC"):
- * a MOV to CR8 writes CR8[3:0] into TPR[7:4] and clears TPR[3:0]; a MOV
- * from CR8 reads TPR[7:4], zero-extended. The APIC is the VMM's (QEMU's
- * user-space APIC at IA32_APIC_BASE + 0x80, which the HAXM ABI never
- * mirrors into the vCPU): so while the APIC is enabled in xAPIC mode
- * (IA32_APIC_BASE.EN=1, EXTD=0; SDM 10.4.3, 10.4.4) a MOV to CR8 becomes a
- * 4-byte FAST_MMIO write of CR8 << 4 to the TPR, after which the VMM's APIC
- * holds back interrupts whose priority class is not above it (SDM 10.8.3.1)
- * and QEMU, which asks its APIC before every INTERRUPT, injects none of
- * them; and a MOV from CR8 reads the TPR: from haxm's copy when it knows
- * the value, else through a FAST_MMIO read whose answer the next RUN puts
- * into the GPR (vmx_cr8_read_done()).
- *
- * haxm's copy (v->tpr) is the TPR as the last MOV to or from CR8 wrote or
- * read it. It is only used while nothing else can have changed the TPR:
- * IA32_APIC_BASE still the same, no emulated MMIO write touched the TPR
- * since (vmx_tpr_mmio_write()), and no SET_REGS (a reset, INIT or loadvm
- * in the VMM, which resets or reloads its APIC: vcpu_tpr_forget()). The
- * VMM's APIC changes its TPR for nothing else: only its own CPU writes it.
- *
- * With the APIC disabled (IA32_APIC_BASE.EN=0) CR8 stays what it was
- * before: a per-vCPU register (v->cr8) that the VMM's APIC never sees,
- * which starts as the last TPR value haxm knew.
- *
- * A VM with in-kernel LAPICs (vapic.c) has the APIC itself: CR8 reads and
- * writes its TPR, without an exit to user space.
- */
-#define APIC_BASE_EXTD	(1ULL << 10)
-#define APIC_TPR_OFFSET 0x80
-
-/* The TPR's guest-physical address, or false when CR8 is not the APIC's. */
-static bool tpr_gpa(const struct vcpu *v, u64 *gpa)
-{
-	u64 base = v->msr.apic_base;
-
-	if (!(base & APIC_BASE_EN) || (base & APIC_BASE_EXTD))
-		return false;
-	*gpa = (base & HAX_PAGE_MASK) + APIC_TPR_OFFSET;
-	return true;
-}
-
-static void tpr_learn(struct vcpu *v, u8 tpr)
-{
-	v->tpr = tpr;
-	v->tpr_known = true;
-	v->tpr_base = v->msr.apic_base;
-	v->cr8 = tpr >> 4;
-}
-
-void vcpu_tpr_forget(struct vcpu *v)
-{
-	v->tpr_known = false;
-}
-
-void vmx_tpr_mmio_write(struct vcpu *v, u64 gpa, u32 size)
-{
-	u64 tpr = (v->msr.apic_base & HAX_PAGE_MASK) + APIC_TPR_OFFSET;
-
-	if (gpa < tpr + 4 && gpa + size > tpr)
-		v->tpr_known = false;
-}
-
-/* MOV to (@to) or from CR8 with general-purpose register @gpr. */
-static int cr8_access(struct vcpu *v, struct hax_tunnel *t, bool to, int gpr)
-{
-	u64 val = vcpu_gpr(v, gpr), gpa;
-
-	if (to) {
-		/* SDM Vol. 2, MOV to CR8: bits 63:4 are reserved, #GP(0). */
-		if (val >> 4) {
-			vmx_inject_exception(v, HAX_VEC_GP, true, 0);
-			return EXIT_RESUME;
-		}
-		vmx_skip_instruction(v);
-		if (v->lapic) {
-			vcpu_lapic_set_cr8(v, val);
-			return EXIT_RESUME;
-		}
-		if (!tpr_gpa(v, &gpa)) {
-			v->cr8 = val;
-			return EXIT_RESUME;
-		}
-		tpr_learn(v, val << 4);
-		return vcpu_mmio_exit(v, t, gpa, val << 4, 4, true);
-	}
-	if (v->lapic) {
-		val = vcpu_lapic_cr8(v);
-	} else if (!tpr_gpa(v, &gpa)) {
-		val = v->cr8;
-	} else if (v->tpr_known && v->tpr_base == v->msr.apic_base) {
-		val = v->tpr >> 4;
-	} else {
-		v->emu.cr8_gpr = gpr; /* retired when user space answers */
-		return vcpu_mmio_exit(v, t, gpa, 0, 4, false);
-	}
-	vcpu_set_gpr(v, gpr, val);
-	vmx_skip_instruction(v);
-	return EXIT_RESUME;
-}
-
-int vmx_cr8_read_done(struct vcpu *v, u64 val)
-{
-	int r;
-
-	os_preempt_disable();
-	r = vmx_vcpu_load(v);
-	if (!r) {
-		tpr_learn(v, val & 0xff); /* TPR bits 31:8 are reserved */
-		vcpu_set_gpr(v, v->emu.cr8_gpr, v->tpr >> 4);
-		vmx_skip_instruction(v);
-		if (vmx_take_error())
-			r = -EIO;
-	}
-	os_preempt_enable();
-	return r ? r : EXIT_RESUME;
-}
-
 int vmx_handle_cr(struct vcpu *v, struct hax_tunnel *t)
 {
 	u64 q = v->exit_qual;
@@ -305,7 +185,7 @@ int vmx_handle_cr(struct vcpu *v, struct hax_tunnel *t)
 
 	/* MOV to CR (type 0) and from CR (1): SDM 28.2.1, Table 28-3 */
 	if (cr == 8 && type < 2)
-		return cr8_access(v, t, type == 0, gpr);
+		return vmx_cr8_access(v, t, type == 0, gpr);
 	if (type == 0 && (cr == 0 || cr == 4))
 		r = mov_to_cr(v, cr, vcpu_gpr(v, gpr));
 	if (r == EXIT_LOAD_PDPTES)

@@ -176,6 +176,7 @@ static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_WBINVD] = handle_wbinvd,
 	[EXIT_REASON_XSETBV] = vmx_handle_xsetbv,
 	[EXIT_REASON_CR_ACCESS] = vmx_handle_cr,
+	[EXIT_REASON_TPR_BELOW_THRESHOLD] = vmx_handle_tpr_below,
 	[EXIT_REASON_DR_ACCESS] = vmx_handle_dr,
 	[EXIT_REASON_IO] = vmx_handle_io,
 	[EXIT_REASON_RDMSR] = vmx_handle_rdmsr,

@@ -21,6 +21,11 @@
  * interrupts from a PIC: not in IRR/ISR, not masked by the TPR, no EOI. A
  * HLT with nothing deliverable sleeps in the kernel until an interrupt
  * arrives for the LAPIC (EXIT_HALT) instead of exiting to user space.
+ *
+ * With the TPR shadow (tpr.c) an INTERRUPT vector whose priority class is
+ * not above VTPR's waits, pending, as the APIC would keep it in its IRR
+ * (SDM 10.8.3.1): no window exiting for it, not ready-blocking; the TPR
+ * threshold makes the MOV to CR8 that unmasks it exit.
  */
 #include "intr.h"
 #include "../vapic.h"
@@ -56,6 +61,23 @@ int vcpu_interrupt(struct vcpu *v, u32 vector)
 	return 0;
 }
 
+/*
+ * The INTERRUPT vector to inject next, or -1: the highest pending one,
+ * unless the TPR shadow's VTPR masks it (then every pending one is masked;
+ * @held gets it, or -1).
+ */
+static int intr_next(struct vcpu *v, int *held)
+{
+	int vec = intr_highest(v);
+
+	*held = -1;
+	if (vec >= 0 && vmx_tpr_holds(v, vec)) {
+		*held = vec;
+		return -1;
+	}
+	return vec;
+}
+
 /* RFLAGS.IF=1 and no blocking by STI or MOV SS (SDM 24.4.2, 26.3.1.5). */
 static bool intr_window_open(void)
 {
@@ -77,7 +99,7 @@ int vmx_intr_prepare(struct vcpu *v, struct hax_tunnel *t)
 	u32 info = vmcs_read32(VM_ENTRY_INTR_INFO);
 	bool request = __atomic_load_n(&t->request_interrupt_window, __ATOMIC_RELAXED);
 	bool open = intr_window_open();
-	int vec = intr_highest(v), lvec = v->lapic ? vcpu_lapic_poll(v) : -1;
+	int held, vec = intr_next(v, &held), lvec = v->lapic ? vcpu_lapic_poll(v) : -1;
 
 	if (vec >= 0 && !(info & INTR_INFO_VALID) && open) {
 		info = INTR_INFO_VALID | INTR_TYPE_EXT_INTR | vec;
@@ -86,6 +108,7 @@ int vmx_intr_prepare(struct vcpu *v, struct hax_tunnel *t)
 			os_trace_inject(v->vm->id, v->id, info, 0);
 		v->intr_pending[vec / 32] &= ~(1u << (vec % 32));
 		v->nr_intr_pending--;
+		vec = intr_next(v, &held);
 	} else if (lvec >= 0 && !(info & INTR_INFO_VALID) && open) {
 		info = INTR_INFO_VALID | INTR_TYPE_EXT_INTR | lvec;
 		vmcs_write32(VM_ENTRY_INTR_INFO, info);
@@ -100,18 +123,23 @@ int vmx_intr_prepare(struct vcpu *v, struct hax_tunnel *t)
 			vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 		} else {
 			/* Halted, nothing to deliver: the VMM waits, not the CPU. */
+			if (vcpu_tpr_dirty(v))
+				return vcpu_tpr_sync(v, t);
 			t->_exit_status = request && open ? HAX_EXIT_INTERRUPT : HAX_EXIT_HLT;
 			v->exit_reason = EXIT_REASON_HLT;
 			return EXIT_TO_USER;
 		}
 	}
-	intr_set_window_exiting(v->nr_intr_pending || request || lvec >= 0);
+	intr_set_window_exiting(vec >= 0 || request || lvec >= 0);
+	vmx_tpr_threshold(v, held);
 	return EXIT_RESUME;
 }
 
 void vmx_intr_update_ready(struct vcpu *v, struct hax_tunnel *t)
 {
-	t->ready_for_interrupt_injection = !v->nr_intr_pending &&
+	int held;
+
+	t->ready_for_interrupt_injection = intr_next(v, &held) < 0 &&
 					   !(vmcs_read32(VM_ENTRY_INTR_INFO) & INTR_INFO_VALID) &&
 					   intr_window_open();
 }
@@ -119,8 +147,10 @@ void vmx_intr_update_ready(struct vcpu *v, struct hax_tunnel *t)
 /* SDM 26.7.5: the guest can take an interrupt now. */
 int vmx_handle_intr_window(struct vcpu *v, struct hax_tunnel *t)
 {
+	int held;
+
 	intr_set_window_exiting(false);
-	if (v->nr_intr_pending || (v->lapic && vcpu_lapic_poll(v) >= 0))
+	if (intr_next(v, &held) >= 0 || (v->lapic && vcpu_lapic_poll(v) >= 0))
 		return EXIT_RESUME; /* injected at the next entry */
 	if (__atomic_load_n(&t->request_interrupt_window, __ATOMIC_RELAXED)) {
 		t->_exit_status = HAX_EXIT_INTERRUPT;
@@ -136,11 +166,13 @@ int vmx_handle_intr_window(struct vcpu *v, struct hax_tunnel *t)
  */
 int vmx_handle_hlt(struct vcpu *v, struct hax_tunnel *t)
 {
+	int held;
+
 	vmx_skip_instruction(v);
 	/* Its single-step #DB, queued by the skip, ends the HLT at once. */
 	if (vmcs_read32(VM_ENTRY_INTR_INFO) & INTR_INFO_VALID)
 		return EXIT_RESUME;
-	if (v->nr_intr_pending && intr_window_open())
+	if (intr_next(v, &held) >= 0 && intr_window_open())
 		return EXIT_RESUME;
 	if (v->lapic) {
 		/* the poll clears the kick: one after it ends the sleep */

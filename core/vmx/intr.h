@@ -49,6 +49,46 @@ int vmx_cr_finish(struct vcpu *v);
 int vmx_cr8_read_done(struct vcpu *v, u64 val);
 
 /*
+ * vmx_cr8_access() - a MOV to (@to) or from CR8 with general-purpose
+ * register @gpr that exited (the TPR shadow off; VMCS current). Returns an
+ * exit_action: EXIT_TO_USER for the TPR's FAST_MMIO write or read.
+ */
+int vmx_cr8_access(struct vcpu *v, struct hax_tunnel *t, bool to, int gpr);
+
+/*
+ * vmx_tpr_setup() - at vCPU creation (VMCS current): the virtual-APIC page
+ * address and a zero TPR threshold, when the CPU has the TPR shadow.
+ */
+void vmx_tpr_setup(struct vcpu *v);
+
+/*
+ * vmx_tpr_prepare() - before an entry (VMCS current): turn the TPR shadow
+ * on (VTPR loaded with haxm's TPR) while haxm knows the TPR of the VMM's
+ * xAPIC, off otherwise; when VTPR's class fell below the one the VMM saw,
+ * sync it first. Returns EXIT_RESUME or EXIT_TO_USER (the sync's write).
+ */
+int vmx_tpr_prepare(struct vcpu *v, struct hax_tunnel *t);
+
+/*
+ * vmx_tpr_threshold() - before an entry, after the injection decision: set
+ * TPR_THRESHOLD to the class the VMM's APIC saw or that of the held-back
+ * vector @held (-1: none), whichever is higher, at most VTPR's class.
+ */
+void vmx_tpr_threshold(struct vcpu *v, int held);
+
+/* vmx_tpr_after_exit() - after an exit: haxm's TPR copy from VTPR. */
+void vmx_tpr_after_exit(struct vcpu *v);
+
+/*
+ * vmx_tpr_holds() - the TPR shadow is on and VTPR masks INTERRUPT vector
+ * @vec: its priority class is not above a nonzero TPR class (SDM 10.8.3.1).
+ */
+bool vmx_tpr_holds(struct vcpu *v, int vec);
+
+/* vmx_handle_tpr_below() - exit reason 43 (SDM 28.2.1): EXIT_RESUME. */
+int vmx_handle_tpr_below(struct vcpu *v, struct hax_tunnel *t);
+
+/*
  * vmx_tpr_mmio_write() - the instruction emulator wrote @size bytes at
  * guest-physical @gpa to user space: if they touch the TPR of the APIC at
  * IA32_APIC_BASE, haxm no longer knows its value (SDM 10.8.6.1).

@@ -93,6 +93,30 @@ static void vmx_exit_irqoff(struct vcpu *v, u32 reason)
 	}
 }
 
+/*
+ * Exits that may reach user space and that the guest repeats when it runs
+ * again (fault-like instruction exits; the kick, signal or window request
+ * stays pending): with VTPR not yet seen by the VMM (tpr.c), RUN returns
+ * the TPR's FAST_MMIO write instead of handling them.
+ */
+static bool tpr_sync_first(struct vcpu *v, struct hax_tunnel *t, u32 reason)
+{
+	switch (reason) {
+	case EXIT_REASON_IO:
+	case EXIT_REASON_HLT:
+		return true;
+	case EXIT_REASON_WRMSR:
+		return (u32)v->regs[HAX_REG_RCX] == HAX_MSR_APIC_BASE;
+	case EXIT_REASON_EXTERNAL_INTERRUPT:
+	case EXIT_REASON_PREEMPTION_TIMER:
+		return os_signal_queued();
+	case EXIT_REASON_INTERRUPT_WINDOW:
+		return __atomic_load_n(&t->request_interrupt_window, __ATOMIC_RELAXED);
+	default:
+		return false;
+	}
+}
+
 int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 {
 	struct os_host_segs segs;
@@ -108,7 +132,9 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 		return r;
 	if (v->need_flush)
 		vmx_after_migration(v);
-	r = vmx_intr_prepare(v, t);
+	r = vmx_tpr_prepare(v, t);
+	if (r == EXIT_RESUME)
+		r = vmx_intr_prepare(v, t);
 	if (r != EXIT_RESUME) {
 		vmx_intr_update_ready(v, t);
 		return vmx_take_error() ? -EIO : r;
@@ -185,7 +211,12 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 		os_trace_exit(v->vm->id, v->id, reason, v->exit_qual, vmcs_readl(GUEST_RIP));
 	if (!(reason & EXIT_REASON_ENTRY_FAILURE))
 		vmx_requeue_event();
-	r = vmx_handle_exit(v, t);
+	vmx_tpr_after_exit(v);
+	r = EXIT_RESUME;
+	if (vcpu_tpr_dirty(v) && tpr_sync_first(v, t, reason))
+		r = vcpu_tpr_sync(v, t); /* the guest executes the instruction again */
+	if (r == EXIT_RESUME)
+		r = vmx_handle_exit(v, t);
 	vmx_intr_update_ready(v, t);
 	if (vmx_take_error())
 		return -EIO;

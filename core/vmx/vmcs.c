@@ -4,6 +4,7 @@
 #include "caps.h"
 #include "exits.h"
 #include "guest_ext.h"
+#include "intr.h"
 #include "vmx.h"
 
 #define RESET_PAT 0x0007040600070406ULL
@@ -157,6 +158,7 @@ static void vmcs_setup_controls(struct vcpu *v)
 	vmcs_writel(CR4_GUEST_HOST_MASK, cr4_host_mask());
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
 	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, vmx_preempt_timer_value());
+	vmx_tpr_setup(v);
 }
 
 static void vmcs_setup_host(void)

@@ -517,6 +517,9 @@ unhandled:
 
 int vcpu_mmio(struct vcpu *v, struct hax_tunnel *t, u64 gpa)
 {
+	/* the VMM sees the TPR before the access (the guest repeats it) */
+	if (vcpu_tpr_dirty(v))
+		return vcpu_tpr_sync(v, t);
 	return vcpu_emulate(v, t);
 }
 

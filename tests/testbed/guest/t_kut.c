@@ -38,10 +38,14 @@ static void kut_gate(struct vm_ctx *c, int vec, const uint8_t *start, const uint
 	memcpy(c->ram + KUT_IDT + 16 * vec, g, sizeof(g));
 }
 
-/* A 64-bit guest at 0x1000 with a GDT at 0 (code 8, data 16) and #DB, #UD, #GP handlers. */
-static int kut_load(struct vm_ctx *c, const uint8_t *start, const uint8_t *end)
+/*
+ * A 64-bit guest at 0x1000 with a GDT at 0 (code 8, data 16) and #DB, #UD,
+ * #GP handlers; the first @gib GiB mapped (the APIC's page: 4).
+ */
+static int kut_load_gib(struct vm_ctx *c, unsigned int gib, const uint8_t *start,
+			const uint8_t *end)
 {
-	static const struct long_mode m = { .tables = 0x10000 };
+	const struct long_mode m = { .tables = 0x10000, .gib = gib };
 	static const uint64_t gdt[3] = { 0, 0x00af9a000000ffffULL, 0x00cf92000000ffffULL };
 	vcpu_state_t s;
 
@@ -58,6 +62,11 @@ static int kut_load(struct vm_ctx *c, const uint8_t *start, const uint8_t *end)
 	s._idt.limit = 16 * 32 - 1;
 	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
 	return 0;
+}
+
+static int kut_load(struct vm_ctx *c, const uint8_t *start, const uint8_t *end)
+{
+	return kut_load_gib(c, 1, start, end);
 }
 
 /* ---- idt_test "#GP rflags.rf": faults haxm raises push RF=1 -------------- */
@@ -345,8 +354,9 @@ static void mmio_answer(struct vm_ctx *c, uint64_t val)
 
 /*
  * MOV to CR8 retires, then the APIC sees a 4-byte write of CR8 << 4 to its
- * TPR (SDM Vol. 3A 10.8.6.1); the MOV from CR8 after it needs no exit to
- * user space (haxm knows the TPR it wrote). RFLAGS (CF) and other GPRs stay.
+ * TPR (SDM Vol. 3A 10.8.6.1); the MOV from CR8 after it needs no VM exit
+ * (haxm knows the TPR it wrote: the TPR shadow's VTPR holds it). RFLAGS
+ * (CF) and other GPRs stay.
  */
 GUEST_CODE(g_kut_cr8w, ".code64\n mov $-1, %rcx\n mov $9, %eax\n stc\n"
 		       " mov %rax, %cr8\n"
@@ -371,7 +381,7 @@ VM_TEST(kut_cr8_write_reaches_tpr, 1 << 20)
 	CHECK_EQ(s._regs[HAX_REG_RCX], 9);
 	CHECK_EQ(s._rflags & 1, 1);
 	CHECK_EQ(s._rip, AT(g_kut_cr8w_end, g_kut_cr8w));
-	CHECK_EQ(exit_count(c, "CR_ACCESS"), 2);
+	CHECK_EQ(exit_count(c, "CR_ACCESS"), 1);
 	return 0;
 }
 
@@ -379,7 +389,7 @@ VM_TEST(kut_cr8_write_reaches_tpr, 1 << 20)
  * MOV from CR8 with the TPR unknown (a new vCPU; after SET_REGS): a 4-byte
  * FAST_MMIO read of the TPR, the MOV not retired until the next RUN puts
  * TPR[7:4] of the answer, zero-extended, into RCX. A second MOV from CR8
- * then needs no exit.
+ * then needs no VM exit (the TPR shadow).
  */
 GUEST_CODE(g_kut_cr8r, ".code64\n mov $-1, %rcx\n mov $-1, %rdx\n stc\n"
 		       "g_kut_cr8r_mov: mov %cr8, %rcx\n hlt\n mov %cr8, %rdx\n hlt\n");
@@ -416,7 +426,7 @@ VM_TEST(kut_cr8_read_asks_tpr, 1 << 20)
 		return 1;
 	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
 	CHECK_EQ(s._regs[HAX_REG_RCX], 3);
-	CHECK_EQ(exit_count(c, "CR_ACCESS"), 3);
+	CHECK_EQ(exit_count(c, "CR_ACCESS"), 2);
 	return 0;
 }
 
@@ -481,4 +491,184 @@ VM_TEST(kut_cr8_after_tpr_mmio_write, 1 << 20)
 	CHECK_EQ(s._regs[HAX_REG_RCX], 4);
 	CHECK_EQ(s._regs[HAX_REG_RDX], 4);
 	return 0;
+}
+
+/* ---- vmexit mov_to_cr8/mov_from_cr8: the TPR shadow ----------------------- */
+
+/*
+ * Once haxm knows the TPR (the first MOV to CR8: a FAST_MMIO write of 0),
+ * MOVs to and from CR8 run on the TPR shadow without a VM exit, none
+ * lowering the TPR below what the VMM saw (0). The guest then reads the
+ * TPR through the APIC's MMIO page: the VMM first gets the TPR (0x90) as a
+ * FAST_MMIO write, then the read, which it answers with what it holds.
+ */
+GUEST_CODE(g_kut_tprloop,
+	   ".code64\n xor %eax, %eax\n mov %rax, %cr8\n mov $1000, %ecx\n"
+	   "1: mov $5, %eax\n mov %rax, %cr8\n mov %cr8, %rbx\n mov $9, %eax\n mov %rax, %cr8\n"
+	   " dec %ecx\n jnz 1b\n mov %cr8, %rdx\n"
+	   " mov $0xfee00080, %edi\n mov (%rdi), %eax\n out %eax, $0x84\n"
+	   " mov %edx, %eax\n out %eax, $0x85\n hlt\n");
+
+VM_TEST(kut_tpr_shadow_cr8_without_exits, 1 << 20)
+{
+	const struct hax_fastmmio *m = (const void *)c->iobuf;
+	vcpu_state_t s;
+	uint64_t apic_tpr;
+
+	if (kut_load_gib(c, 4, g_kut_tprloop_start, g_kut_tprloop_end) ||
+	    expect_mmio(c, HAX_FASTMMIO_WRITE, TPR_GPA, 0, 4) ||
+	    expect_mmio(c, HAX_FASTMMIO_WRITE, TPR_GPA, 0x90, 4))
+		return 1;
+	apic_tpr = m->value; /* the VMM's APIC holds it */
+	if (exit_count(c, "CR_ACCESS") != 1 || exit_count(c, "TPR_BELOW_THRESHOLD") != 0)
+		return fail("CR8 exits: %lld CR_ACCESS, %lld TPR_BELOW_THRESHOLD, expected 1, 0",
+			    exit_count(c, "CR_ACCESS"), exit_count(c, "TPR_BELOW_THRESHOLD"));
+	if (expect_mmio(c, HAX_FASTMMIO_READ, TPR_GPA, 0, 4))
+		return 1;
+	mmio_answer(c, apic_tpr);
+	if (expect_out(c, 0x84, 4, 0x90) || expect_out(c, 0x85, 4, 9) ||
+	    expect_exit(c, HAX_EXIT_HLT))
+		return 1;
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(s._regs[HAX_REG_RBX], 5);
+	CHECK_EQ(s._regs[HAX_REG_RCX], 0);
+	CHECK_EQ(exit_count(c, "CR_ACCESS"), 1);
+	return 0;
+}
+
+/*
+ * Lowering CR8 below the TPR the VMM saw (0x70, sent before the OUT)
+ * exits (TPR below threshold, after the MOV retired) and the VMM gets the
+ * new TPR at once: 0x30, then 0x20. Raising it is silent until the next
+ * exit to user space (0xf0 before the HLT).
+ */
+GUEST_CODE(g_kut_tprlow, ".code64\n xor %eax, %eax\n mov %rax, %cr8\n"
+			 " mov $7, %eax\n mov %rax, %cr8\n out %eax, $0x84\n"
+			 " mov $9, %eax\n mov %rax, %cr8\n mov $7, %eax\n mov %rax, %cr8\n"
+			 " mov $3, %eax\n mov %rax, %cr8\n"
+			 "g_kut_tprlow_3: mov $2, %eax\n mov %rax, %cr8\n"
+			 "g_kut_tprlow_2: mov $15, %eax\n mov %rax, %cr8\n hlt\n");
+extern const uint8_t g_kut_tprlow_3[], g_kut_tprlow_2[];
+
+VM_TEST(kut_tpr_shadow_lowering_syncs, 1 << 20)
+{
+	vcpu_state_t s;
+
+	if (kut_load(c, g_kut_tprlow_start, g_kut_tprlow_end) ||
+	    expect_mmio(c, HAX_FASTMMIO_WRITE, TPR_GPA, 0, 4) ||
+	    expect_mmio(c, HAX_FASTMMIO_WRITE, TPR_GPA, 0x70, 4) || expect_out(c, 0x84, 4, 7) ||
+	    expect_mmio(c, HAX_FASTMMIO_WRITE, TPR_GPA, 0x30, 4))
+		return 1;
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(s._rip, AT(g_kut_tprlow_3, g_kut_tprlow));
+	if (expect_mmio(c, HAX_FASTMMIO_WRITE, TPR_GPA, 0x20, 4))
+		return 1;
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(s._rip, AT(g_kut_tprlow_2, g_kut_tprlow));
+	if (expect_mmio(c, HAX_FASTMMIO_WRITE, TPR_GPA, 0xf0, 4) || expect_exit(c, HAX_EXIT_HLT))
+		return 1;
+	CHECK_EQ(exit_count(c, "TPR_BELOW_THRESHOLD"), 2);
+	CHECK_EQ(exit_count(c, "CR_ACCESS"), 1);
+	return 0;
+}
+
+/* Vector 0x51's handler: CR8 as it runs on 0x85. */
+GUEST_CODE(g_kut_h51, ".code64\n push %rax\n mov %cr8, %rax\n out %eax, $0x85\n pop %rax\n"
+		      " iretq\n");
+
+/*
+ * INTERRUPT 0x51 queued while the guest has IF=0 and CR8 0; the guest
+ * raises CR8 to 6 without an exit and opens the window: 0x51 (class 5)
+ * waits, as the APIC would hold it in its IRR, also at CR8 5; the MOV of 4
+ * to CR8 exits (the threshold is 0x51's class) and 0x51 is delivered with
+ * CR8 4, the VMM learning the TPR before the handler's OUT.
+ */
+GUEST_CODE(g_kut_tprheld, ".code64\n cli\n xor %eax, %eax\n mov %rax, %cr8\n out %eax, $0x84\n"
+			  " mov $6, %eax\n mov %rax, %cr8\n sti\n nop\n nop\n"
+			  " mov $5, %eax\n mov %rax, %cr8\n nop\n"
+			  " mov $4, %eax\n mov %rax, %cr8\n"
+			  " mov $0x99, %eax\n out %eax, $0x86\n hlt\n");
+
+VM_TEST(kut_tpr_shadow_holds_masked_interrupt, 1 << 20)
+{
+	vcpu_state_t s;
+
+	if (kut_load(c, g_kut_tprheld_start, g_kut_tprheld_end))
+		return 1;
+	kut_gate(c, 0x51, g_kut_h51_start, g_kut_h51_end);
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	s._idt.limit = 16 * 0x52 - 1;
+	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	if (expect_mmio(c, HAX_FASTMMIO_WRITE, TPR_GPA, 0, 4) || expect_out(c, 0x84, 4, 0))
+		return 1;
+	CHECK_OK(hax_interrupt(c->vcpu_fd, 0x51));
+	if (expect_mmio(c, HAX_FASTMMIO_WRITE, TPR_GPA, 0x40, 4) || expect_out(c, 0x85, 4, 4) ||
+	    expect_out(c, 0x86, 4, 0x99) || expect_exit(c, HAX_EXIT_HLT))
+		return 1;
+	CHECK_EQ(exit_count(c, "TPR_BELOW_THRESHOLD"), 1);
+	CHECK_EQ(exit_count(c, "CR_ACCESS"), 1);
+	return 0;
+}
+
+/*
+ * A kick (a signal) while the guest spins with CR8 3, which the VMM has
+ * not seen: RUN returns the TPR's write first, the INTERRUPT exit at the
+ * next kick.
+ */
+GUEST_CODE(g_kut_tprkick, ".code64\n xor %eax, %eax\n mov %rax, %cr8\n"
+			  " mov $3, %eax\n mov %rax, %cr8\n 1: jmp 1b\n");
+
+VM_TEST(kut_tpr_shadow_sync_before_kick, 1 << 20)
+{
+	if (kut_load(c, g_kut_tprkick_start, g_kut_tprkick_end) ||
+	    expect_mmio(c, HAX_FASTMMIO_WRITE, TPR_GPA, 0, 4) || vm_run_cut(c, 200))
+		return 1;
+	CHECK_EQ(c->tunnel->_exit_status, HAX_EXIT_FAST_MMIO);
+	CHECK_EQ(((const struct hax_fastmmio *)c->iobuf)->value, 0x30);
+	if (vm_run_cut(c, 200))
+		return 1;
+	CHECK_EQ(c->tunnel->_exit_status, HAX_EXIT_INTERRUPT);
+	return 0;
+}
+
+/*
+ * VCPU_DEBUG single-steps a MOV of 3 to CR8: its #DB is a trap the guest
+ * cannot repeat, so the VMM gets the TPR's write (0x30) first and the
+ * HAX_EXIT_DEBUG (RIP after the MOV) at the next RUN; the next step needs
+ * no write.
+ */
+GUEST_CODE(g_kut_tprstep, ".code64\n xor %eax, %eax\n mov %rax, %cr8\n out %eax, $0x84\n"
+			  " mov $3, %eax\n mov %rax, %cr8\n"
+			  "g_kut_tprstep_nop: nop\n hlt\n");
+extern const uint8_t g_kut_tprstep_nop[];
+
+VM_TEST(kut_tpr_shadow_sync_before_debug_exit, 1 << 20)
+{
+	hax_debug_t d = { .control = HAX_DEBUG_ENABLE | HAX_DEBUG_STEP };
+	int i;
+
+	if (kut_load(c, g_kut_tprstep_start, g_kut_tprstep_end) ||
+	    expect_mmio(c, HAX_FASTMMIO_WRITE, TPR_GPA, 0, 4) || expect_out(c, 0x84, 4, 0))
+		return 1;
+	CHECK_OK(hax_set_debug(c->vcpu_fd, &d));
+	/* steps up to the MOV to CR8 (Bochs may trap once before the first) */
+	for (i = 0; i < 4; i++) {
+		if (vm_run(c))
+			return 1;
+		if (c->tunnel->_exit_status != HAX_EXIT_DEBUG)
+			break;
+		CHECK(c->tunnel->debug.rip < AT(g_kut_tprstep_nop, g_kut_tprstep));
+	}
+	CHECK_EQ(c->tunnel->_exit_status, HAX_EXIT_FAST_MMIO);
+	CHECK_EQ(((const struct hax_fastmmio *)c->iobuf)->value, 0x30);
+	if (expect_exit(c, HAX_EXIT_DEBUG))
+		return 1;
+	CHECK_EQ(c->tunnel->debug.rip, AT(g_kut_tprstep_nop, g_kut_tprstep));
+	CHECK_EQ(c->tunnel->debug.dr6 & 0x4000, 0x4000);
+	if (expect_exit(c, HAX_EXIT_DEBUG))
+		return 1;
+	CHECK_EQ(c->tunnel->debug.rip, AT(g_kut_tprstep_nop, g_kut_tprstep) + 1);
+	d.control = 0;
+	CHECK_OK(hax_set_debug(c->vcpu_fd, &d));
+	return expect_exit(c, HAX_EXIT_HLT);
 }

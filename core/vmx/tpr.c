@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * CR8, the local APIC's TPR (SDM Vol. 3A 10.8.6, "Task Priority in IA-32e
+ * Mode"; 10.8.6.1, "Interaction of Task Priorities between CR8 and APIC"):
+ * a MOV to CR8 writes CR8[3:0] into TPR[7:4] and clears TPR[3:0]; a MOV
+ * from CR8 reads TPR[7:4], zero-extended. The APIC is the VMM's (QEMU's
+ * user-space APIC at IA32_APIC_BASE + 0x80, which the HAXM ABI never
+ * mirrors into the vCPU) while it is enabled in xAPIC mode
+ * (IA32_APIC_BASE.EN=1, EXTD=0; SDM 10.4.3, 10.4.4).
+ *
+ * haxm keeps a copy of that TPR (v->tpr), valid while @tpr_known and
+ * IA32_APIC_BASE still holds @tpr_base: learned from a MOV to CR8, which
+ * becomes a 4-byte FAST_MMIO write of CR8 << 4 to the TPR, or from a MOV
+ * from CR8, which asks the VMM with a FAST_MMIO read whose answer the next
+ * RUN puts into the GPR (vmx_cr8_read_done()). It is forgotten when
+ * something else may have changed the VMM's TPR: an emulated MMIO write to
+ * it (vmx_tpr_mmio_write()), SET_REGS or SET_STATE (a reset, INIT or
+ * loadvm in the VMM: vcpu_tpr_forget()), a move of IA32_APIC_BASE. The
+ * VMM's APIC changes its TPR for nothing else.
+ *
+ * While the copy is valid and the CPU has it, the vCPU runs with the TPR
+ * shadow (SDM 29.1.2 "TPR Virtualization", 25.6.8; "use TPR shadow" on,
+ * CR8-load/store exiting off): the copy is VTPR, offset 0x80 of a
+ * per-vCPU virtual-APIC page, and the guest's MOV to and from CR8 touch it
+ * without a VM exit. The VMM's APIC then learns the TPR lazily: @tpr_user
+ * is the value it last saw, and before any exit to user space where VTPR
+ * differs from it, RUN first returns a FAST_MMIO write of VTPR to the TPR
+ * (vcpu_tpr_sync()); the exit proper follows at the next RUN, the guest
+ * executing its instruction again (I/O, MMIO, HLT, WRMSR of
+ * IA32_APIC_BASE), the pending kick, pause or signal still pending, or a
+ * HAX_EXIT_DEBUG kept for the next RUN. So whenever the VMM looks at its
+ * APIC (an exit, a pause, savevm) its TPR is the guest's.
+ *
+ * Two directions remain. The guest lowering VTPR below @tpr_user may
+ * release an interrupt the VMM's APIC holds back: the TPR threshold
+ * (SDM 25.6.8, 29.1.2) is at least @tpr_user's class, so such a MOV to
+ * CR8 exits (reason 43, trap-like) and the next entry syncs first. The
+ * guest raising VTPR above @tpr_user lets the VMM inject what VTPR masks
+ * (a vector INTERRUPT queued while the guest could not take it): such a
+ * vector is held back while its class is not above VTPR's (SDM 10.8.3.1;
+ * vmx_tpr_holds()), and the threshold is raised to its class, so that the
+ * MOV to CR8 lowering VTPR below it exits and the vector is injected then.
+ *
+ * With the APIC disabled (IA32_APIC_BASE.EN=0) or in x2APIC mode CR8 is a
+ * per-vCPU register (v->cr8) that the VMM's APIC never sees, which starts
+ * as the last TPR value haxm knew. A VM with in-kernel LAPICs (vapic.c)
+ * has the APIC itself: CR8 reads and writes its TPR, with CR8 exits.
+ */
+#include "intr.h"
+#include "../vapic.h"
+#include "caps.h"
+#include "cpu.h"
+#include "exits.h"
+#include "vmcs.h"
+#include "vmx.h"
+
+#define APIC_BASE_EXTD	(1ULL << 10)
+#define APIC_TPR_OFFSET 0x80
+#define CPU_CR8_EXITING (CPU_CR8_LOAD_EXITING | CPU_CR8_STORE_EXITING)
+
+/* The TPR's guest-physical address, or false when CR8 is not the APIC's. */
+static bool tpr_gpa(const struct vcpu *v, u64 *gpa)
+{
+	u64 base = v->msr.apic_base;
+
+	if (!(base & APIC_BASE_EN) || (base & APIC_BASE_EXTD))
+		return false;
+	*gpa = (base & HAX_PAGE_MASK) + APIC_TPR_OFFSET;
+	return true;
+}
+
+/* VTPR (SDM 29.1.1): bits 31:8 are 0 after any MOV to CR8. */
+static u32 *vtpr(struct vcpu *v)
+{
+	return (u32 *)((u8 *)v->vapic_page.va + APIC_TPR_OFFSET);
+}
+
+static u8 vtpr_read(struct vcpu *v)
+{
+	return __atomic_load_n(vtpr(v), __ATOMIC_RELAXED) & 0xff;
+}
+
+/* The VMM's APIC and haxm agree on @tpr, at the current IA32_APIC_BASE. */
+static void tpr_learn(struct vcpu *v, u8 tpr)
+{
+	v->tpr = tpr;
+	v->tpr_user = tpr;
+	v->tpr_known = true;
+	v->tpr_base = v->msr.apic_base;
+	v->cr8 = tpr >> 4;
+}
+
+void vcpu_tpr_forget(struct vcpu *v)
+{
+	v->tpr_known = false;
+	v->tpr_defer = false;
+}
+
+void vmx_tpr_mmio_write(struct vcpu *v, u64 gpa, u32 size)
+{
+	u64 tpr = (v->msr.apic_base & HAX_PAGE_MASK) + APIC_TPR_OFFSET;
+
+	if (gpa < tpr + 4 && gpa + size > tpr)
+		v->tpr_known = false;
+}
+
+bool vcpu_tpr_dirty(struct vcpu *v)
+{
+	/* not once forgotten: the VMM reset or reloaded its APIC, or wrote the TPR */
+	return v->tpr_shadow && v->tpr_known && v->tpr_base == v->msr.apic_base &&
+	       vtpr_read(v) != v->tpr_user;
+}
+
+int vcpu_tpr_sync(struct vcpu *v, struct hax_tunnel *t)
+{
+	u64 gpa;
+
+	if (!vcpu_tpr_dirty(v) || !tpr_gpa(v, &gpa))
+		return EXIT_RESUME;
+	v->tpr = v->tpr_user = vtpr_read(v);
+	v->cr8 = v->tpr >> 4;
+	return vcpu_mmio_exit(v, t, gpa, v->tpr, 4, true);
+}
+
+void vmx_tpr_setup(struct vcpu *v)
+{
+	if (!v->vapic_page.va)
+		return;
+	vmcs_write64(VIRTUAL_APIC_PAGE_ADDR, v->vapic_page.pa);
+	vmcs_write32(TPR_THRESHOLD, 0);
+	v->tpr_thr = 0;
+}
+
+void vmx_tpr_after_exit(struct vcpu *v)
+{
+	if (!v->tpr_shadow)
+		return;
+	v->tpr = vtpr_read(v);
+	v->cr8 = v->tpr >> 4;
+}
+
+int vmx_tpr_prepare(struct vcpu *v, struct hax_tunnel *t)
+{
+	u64 gpa;
+	bool on = v->vapic_page.va && !v->lapic && tpr_gpa(v, &gpa) && v->tpr_known &&
+		  v->tpr_base == v->msr.apic_base;
+
+	if (on != v->tpr_shadow) {
+		u32 proc = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL), want;
+
+		if (on) {
+			__atomic_store_n(vtpr(v), v->tpr, __ATOMIC_RELAXED);
+			want = (proc | CPU_TPR_SHADOW) & ~CPU_CR8_EXITING;
+		} else {
+			want = (proc & ~CPU_TPR_SHADOW) | CPU_CR8_EXITING;
+		}
+		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, want);
+		v->tpr_shadow = on;
+	}
+	/* VTPR fell below what the VMM saw (a TPR-below-threshold exit): tell it */
+	if (on && (vtpr_read(v) >> 4) < (v->tpr_user >> 4))
+		return vcpu_tpr_sync(v, t);
+	return EXIT_RESUME;
+}
+
+bool vmx_tpr_holds(struct vcpu *v, int vec)
+{
+	u8 class;
+
+	if (!v->tpr_shadow)
+		return false;
+	class = vtpr_read(v) >> 4;
+	return class && (vec >> 4) <= class;
+}
+
+void vmx_tpr_threshold(struct vcpu *v, int held)
+{
+	u8 thr, class;
+
+	if (!v->tpr_shadow)
+		return;
+	class = vtpr_read(v) >> 4;
+	thr = v->tpr_user >> 4;
+	if (held >= 0 && (held >> 4) > thr)
+		thr = held >> 4;
+	/* SDM 26.2.1.1: the threshold may not be above VTPR[7:4] at entry */
+	if (thr > class)
+		thr = class;
+	if (thr != v->tpr_thr) {
+		vmcs_write32(TPR_THRESHOLD, thr);
+		v->tpr_thr = thr;
+	}
+}
+
+int vmx_handle_tpr_below(struct vcpu *v, struct hax_tunnel *t)
+{
+	/* trap-like: the MOV to CR8 retired; the next entry syncs and injects */
+	return EXIT_RESUME;
+}
+
+int vmx_cr8_access(struct vcpu *v, struct hax_tunnel *t, bool to, int gpr)
+{
+	u64 val = vcpu_gpr(v, gpr), gpa;
+
+	if (to) {
+		/* SDM Vol. 2, MOV to CR8: bits 63:4 are reserved, #GP(0). */
+		if (val >> 4) {
+			vmx_inject_exception(v, HAX_VEC_GP, true, 0);
+			return EXIT_RESUME;
+		}
+		vmx_skip_instruction(v);
+		if (v->lapic) {
+			vcpu_lapic_set_cr8(v, val);
+			return EXIT_RESUME;
+		}
+		if (!tpr_gpa(v, &gpa)) {
+			v->cr8 = val;
+			return EXIT_RESUME;
+		}
+		tpr_learn(v, val << 4);
+		return vcpu_mmio_exit(v, t, gpa, val << 4, 4, true);
+	}
+	if (v->lapic) {
+		val = vcpu_lapic_cr8(v);
+	} else if (!tpr_gpa(v, &gpa)) {
+		val = v->cr8;
+	} else if (v->tpr_known && v->tpr_base == v->msr.apic_base) {
+		val = v->tpr >> 4;
+	} else {
+		v->emu.cr8_gpr = gpr; /* retired when user space answers */
+		return vcpu_mmio_exit(v, t, gpa, 0, 4, false);
+	}
+	vcpu_set_gpr(v, gpr, val);
+	vmx_skip_instruction(v);
+	return EXIT_RESUME;
+}
+
+int vmx_cr8_read_done(struct vcpu *v, u64 val)
+{
+	int r;
+
+	os_preempt_disable();
+	r = vmx_vcpu_load(v);
+	if (!r) {
+		tpr_learn(v, val & 0xff); /* TPR bits 31:8 are reserved */
+		vcpu_set_gpr(v, v->emu.cr8_gpr, v->tpr >> 4);
+		vmx_skip_instruction(v);
+		if (vmx_take_error())
+			r = -EIO;
+	}
+	os_preempt_enable();
+	return r ? r : EXIT_RESUME;
+}
