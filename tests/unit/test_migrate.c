@@ -294,6 +294,7 @@ static void transport(const char *spec, const char *made)
 	assert_int_equal(pthread_create(&t, NULL, listener, (void *)spec), 0);
 	for (i = 0; i < 500 && stat(made, &st); i++)
 		usleep(10000);
+	assert_int_equal(st.st_mode & 0777, 0600); /* only the user may connect */
 	assert_int_equal(mig_connect(spec, &c, "hello", 5, err, sizeof(err)), 0);
 	assert_int_equal(mig_read(c.rfd, &rep, sizeof(rep)), 0);
 	assert_int_equal(rep.status, MIG_REFUSE);

@@ -290,7 +290,8 @@ int mig_listen(const char *spec, struct mig_conn *c, char *err, size_t errlen)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	struct stat st;
-	int l = -1;
+	mode_t mask;
+	int l = -1, r;
 
 	c->rfd = c->wfd = -1;
 	if (!strncmp(spec, "fifo:", 5))
@@ -304,7 +305,10 @@ int mig_listen(const char *spec, struct mig_conn *c, char *err, size_t errlen)
 		unlink(spec); /* a socket nobody listens on any more */
 	}
 	l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1))
+	mask = umask(0177); /* the socket 0600: whoever connects hands us a guest */
+	r = l < 0 ? -1 : bind(l, (struct sockaddr *)&a, sizeof(a));
+	umask(mask);
+	if (r || listen(l, 1))
 		ERR("cannot listen on %s: %s%s", spec, strerror(errno),
 		    l < 0 ? " (a kernel without unix sockets: use fifo:PATH)" : "");
 	fprintf(stderr, "haxm run: waiting for a guest on %s\n", spec);

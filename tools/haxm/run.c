@@ -68,7 +68,8 @@ static const char run_usage[] =
 	"(interrupts off: the guest powered off); 1 an error (no module, no VT-x,\n"
 	"a bad image, too much RAM, a failed ioctl); 2 a usage error; 3 the guest\n"
 	"reset itself; 4 it crashed (triple fault, or a state haxm cannot run);\n"
-	"130 Ctrl-A x or SIGINT; 131 SIGQUIT (without --save); 143 SIGTERM; 129 SIGHUP.\n";
+	"130 Ctrl-A x or SIGINT; 131 SIGQUIT (without --save or --migrate-to);\n"
+	"143 SIGTERM; 129 SIGHUP.\n";
 
 struct run_opts {
 	const char *flat, *multiboot, *kernel, *initrd, *append;
