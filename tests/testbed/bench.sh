@@ -7,7 +7,9 @@
 # boots that only proves it works (the table on stdout). --only=a,b runs the
 # workloads whose names start with a or b, in the first boot only (no file);
 # "restore" (payload/run's bench_restore: haxm run --restore against a cold
-# boot of the same Linux guest) is one, with its own table in the file.
+# boot of the same Linux guest) is one, with its own table in the file, and
+# "migrate" (payload/run's bench_migrate: haxm run --migrate-to a second
+# haxm run while the guest writes memory) another.
 # LINUX_INITRAMFS (with a file): QEMU -accel hax vs kvm booting Linux
 # (bench/linux-run), for the linux-boot row, with the default mitigations
 # and then (unless BENCH_LINUX_OFF=0) with mitigations=off.
@@ -103,6 +105,16 @@ restore_table() {
         { ram = $1; $1 = ""; sub(/^ /, ""); printf "| %s | %s | - | - | <= 0.01 |\n", ram, $0 }'
 }
 
+# The migrate workload's table, from a boot's BENCH-MIGRATE: lines (guest
+# RAM, rounds, pages, total and downtime in ticks then ms; or "n/a (why)").
+migrate_table() {
+    echo "| guest RAM | rounds | pages sent | total, ticks | downtime, ticks | total, ms | downtime, ms |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
+    sed -n 's/^BENCH-MIGRATE: //p' "$1" | tr -d '\r' | awk '
+        $2 ~ /^[0-9]+$/ { printf "| %s | %d | %d | %d | %d | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7; next }
+        { ram = $1; $1 = ""; sub(/^ /, ""); printf "| %s | %s | - | - | - | - | - |\n", ram, $0 }'
+}
+
 boot bench "$INITRD" 600 bench "haxm.kvm=1 haxm.test=$MODE${EXTRA:+ $EXTRA}"
 case "$MODE" in bench:*) exit 0 ;; esac
 boot bench-off "$INITRD" 600 bench "haxm.kvm=1 haxm.test=$MODE mitigations=off${EXTRA:+ $EXTRA}"
@@ -167,6 +179,14 @@ ver=$(git -C "$HERE" describe --always --dirty 2>/dev/null || echo '?')
     echo "(mitigations on; the restore workload below; no KVM counterpart)."
     echo
     restore_table "$LOGDIR/bench.out"
+    echo
+    echo "## Live migration (haxm run --migrate-to / --migrate-listen)"
+    echo
+    echo "\`haxm run\` moving its multiboot guest's memtest (4 MiB written and"
+    echo "checked pass after pass) to another \`haxm run\` while it runs, in the first"
+    echo "boot (mitigations on; the migrate workload below; no KVM counterpart)."
+    echo
+    migrate_table "$LOGDIR/bench.out"
     echo
     cat "$HERE/bench/NOTES.md"
 } | sed 's/\r$//' > "$OUT"

@@ -11,18 +11,20 @@
 #include <unistd.h>
 
 #include "boot.h"
-#include "snapshot.h"
 #include "cmds.h"
+#include "migrate.h"
+#include "snapshot.h"
 #include "term.h"
 #include "vmm.h"
 
 static const char run_usage[] =
 	"usage: haxm run [options] (--flat FILE@ADDR | --multiboot ELF | --kernel BZIMAGE)\n"
 	"       haxm run [--stats] [--save FILE] --restore FILE\n"
+	"       haxm run [--stats] [-m SIZE] [--cpus N] --migrate-listen SOCK\n"
 	"\n"
 	"Boot a guest on haxm. Its serial port (a 16550A at 0x3f8, IRQ 4) is this\n"
 	"terminal, in raw mode: every key goes to the guest; Ctrl-A x quits,\n"
-	"Ctrl-A s saves (with --save).\n"
+	"Ctrl-A s saves (with --save) or migrates (with --migrate-to).\n"
 	"\n"
 	"  --flat FILE@ADDR   a raw binary loaded at ADDR (below 1 MiB), entered in\n"
 	"                     real mode at ADDR (CS:IP = ADDR/16:ADDR%16), SS:SP 0:7c00\n"
@@ -42,6 +44,17 @@ static const char run_usage[] =
 	"                     (vCPUs, devices, RAM) to FILE and exit with status 0\n"
 	"  --restore FILE     resume the guest --save wrote to FILE, in this process\n"
 	"                     (its RAM is mapped from FILE copy-on-write, not read)\n"
+	"  --migrate-to SOCK  on SIGQUIT or Ctrl-A s, live-migrate the running guest\n"
+	"                     to the haxm run --migrate-listen waiting on the unix\n"
+	"                     socket SOCK (or fifo:PATH, the FIFOs PATH.s2d and\n"
+	"                     PATH.d2s the destination makes, where a kernel has no\n"
+	"                     unix sockets): its RAM is copied while it runs (rounds\n"
+	"                     of the pages it wrote), then it stops for the last\n"
+	"                     round and its vCPU and device state; exit status 0\n"
+	"                     once the destination runs it. A refusal or failure\n"
+	"                     is said on stderr and the guest runs on here\n"
+	"  --migrate-listen SOCK  wait on SOCK for a guest --migrate-to sends, then\n"
+	"                     run it; -m and --cpus, if given, must be the guest's\n"
 	"  --stats            at the end, print each vCPU's exits by status and VMX\n"
 	"                     exit reason, and its time in the guest, handling exits\n"
 	"                     and halted (on stderr)\n"
@@ -55,14 +68,15 @@ static const char run_usage[] =
 	"(interrupts off: the guest powered off); 1 an error (no module, no VT-x,\n"
 	"a bad image, too much RAM, a failed ioctl); 2 a usage error; 3 the guest\n"
 	"reset itself; 4 it crashed (triple fault, or a state haxm cannot run);\n"
-	"130 Ctrl-A x or SIGINT; 131 SIGQUIT (without --save); 143 SIGTERM; 129 SIGHUP.\n";
+	"130 Ctrl-A x or SIGINT; 131 SIGQUIT (without --save or --migrate-to);\n"
+	"143 SIGTERM; 129 SIGHUP.\n";
 
 struct run_opts {
 	const char *flat, *multiboot, *kernel, *initrd, *append;
-	const char *save, *restore;
+	const char *save, *restore, *migrate_to, *listen;
 	uint64_t flat_addr, ram_size;
 	int cpus;
-	bool stats, sized; /* sized: -m or --cpus given */
+	bool stats, sized, ram_set, cpus_set; /* sized: -m or --cpus given */
 };
 
 /* "128", "128M", "64k", "1G": bytes, or 0 when malformed. */
@@ -110,6 +124,8 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 		{ "stats", no_argument, NULL, 's' },
 		{ "save", required_argument, NULL, 'S' },
 		{ "restore", required_argument, NULL, 'R' },
+		{ "migrate-to", required_argument, NULL, 'T' },
+		{ "migrate-listen", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -154,7 +170,7 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 			o->append = optarg;
 			break;
 		case 'm':
-			o->sized = true;
+			o->sized = o->ram_set = true;
 			o->ram_size = parse_size(optarg);
 			if (!o->ram_size) {
 				fprintf(stderr, "haxm run: -m '%s': not a size (e.g. 256M, 1G)\n",
@@ -163,7 +179,7 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 			}
 			break;
 		case 'c':
-			o->sized = true;
+			o->sized = o->cpus_set = true;
 			o->cpus = atoi(optarg);
 			if (o->cpus < 1 || o->cpus > VMM_MAX_CPUS) {
 				fprintf(stderr, "haxm run: --cpus '%s': 1 to %d\n", optarg,
@@ -180,6 +196,12 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 		case 'R':
 			o->restore = optarg;
 			break;
+		case 'T':
+			o->migrate_to = optarg;
+			break;
+		case 'L':
+			o->listen = optarg;
+			break;
 		case 'h':
 			fputs(run_usage, stdout);
 			exit(0);
@@ -195,7 +217,17 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 				"the snapshot: no image, --append, -m or --cpus\n");
 		return -1;
 	}
-	if (o->restore)
+	if (o->save && o->migrate_to) {
+		fprintf(stderr, "haxm run: --save and --migrate-to both act on SIGQUIT and Ctrl-A "
+				"s: give one\n");
+		return -1;
+	}
+	if (o->listen && (images || o->initrd || *o->append || o->restore)) {
+		fprintf(stderr, "haxm run: --migrate-listen takes the guest from the source: no "
+				"image, --append or --restore\n");
+		return -1;
+	}
+	if (o->restore || o->listen)
 		return optind == argc ? 0 : -1;
 	if (optind != argc || images != 1) {
 		fprintf(stderr, "haxm run: give one of --flat, --multiboot, --kernel; see "
@@ -347,9 +379,109 @@ static int run_restore(struct vmm *m, const char *path)
 	return r;
 }
 
+/* --migrate-listen: receive the guest into a new VM; 0 or -1 (said on stderr). */
+static int run_migrate_in(struct vmm *m, const struct run_opts *o)
+{
+	struct mig_hello h;
+	struct mig_stats st;
+	uint8_t *state = NULL;
+	struct mig_conn c;
+	char err[256];
+	int r = -1;
+
+	if (mig_listen(o->listen, &c, err, sizeof(err))) {
+		fprintf(stderr, "haxm run: --migrate-listen: %s\n", err);
+		return -1;
+	}
+	if (mig_read(c.rfd, &h, sizeof(h))) {
+		snprintf(err, sizeof(err), "the source sent no complete header: %s",
+			 strerror(errno));
+		goto out;
+	}
+	if (mig_check_hello(&h, o->ram_set ? o->ram_size : 0, o->cpus_set ? o->cpus : 0, err,
+			    sizeof(err)))
+		goto refuse;
+	if (run_check_ram(h.ram_size)) {
+		snprintf(err, sizeof(err), "this host cannot give the guest %llu MiB of RAM",
+			 (unsigned long long)(h.ram_size >> 20));
+		goto refuse;
+	}
+	if (vmm_create(m, h.ram_size, h.ncpus, STDOUT_FILENO, err, sizeof(err)))
+		goto refuse;
+	state = malloc(snap_state_size(h.ncpus));
+	if (!state || mig_reply(c.wfd, MIG_ACCEPT, "")) {
+		snprintf(err, sizeof(err), "%s", state ? strerror(errno) : "out of memory");
+		goto out;
+	}
+	if (mig_receive(c.rfd, m->ram, m->ram_size, state, snap_state_size(h.ncpus), &st, err,
+			sizeof(err)))
+		goto out;
+	if (snap_state_load(m, state, err, sizeof(err)))
+		goto refuse;
+	/* the source exits once it reads this: the guest is ours from here */
+	if (mig_reply(c.wfd, MIG_ACCEPT, "")) {
+		snprintf(err, sizeof(err), "the source went away before the hand-over: %s",
+			 strerror(errno));
+		goto out;
+	}
+	fprintf(stderr,
+		"haxm run: received the guest (%u vCPUs, %llu MiB) on %s in %u rounds, %llu "
+		"pages: it runs here\n",
+		h.ncpus, (unsigned long long)(h.ram_size >> 20), o->listen, st.rounds,
+		(unsigned long long)st.pages);
+	r = 0;
+	goto out;
+refuse:
+	mig_reply(c.wfd, MIG_REFUSE, err);
+	fprintf(stderr, "haxm run: --migrate-listen %s: refused the guest: %s\n", o->listen, err);
+	err[0] = '\0';
+out:
+	if (r && err[0])
+		fprintf(stderr, "haxm run: --migrate-listen %s: %s\n", o->listen, err);
+	if (r && m->vm_fd >= 0)
+		vmm_destroy(m);
+	mig_conn_close(&c);
+	free(state);
+	return r;
+}
+
+/*
+ * The VM stopped for a migration's last round: finish it, or run the guest on
+ * here when it fails. Returns the exit status.
+ */
+static int run_migrate_out(struct vmm *m, const struct run_opts *o)
+{
+	struct mig_stats *st = &m->migrate->st;
+	char err[256];
+	int status = VMM_EXIT_MIGRATE;
+
+	while (status == VMM_EXIT_MIGRATE) {
+		if (!mig_finish(m, err, sizeof(err))) {
+			snprintf(m->exit_why, sizeof(m->exit_why),
+				 "migrated to %s in %u rounds, downtime %.1f ms", o->migrate_to,
+				 st->rounds, st->downtime_ns / 1e6);
+			fprintf(stderr,
+				"\nhaxm run: migration: %u rounds, %llu pages (%llu zero), %.1f "
+				"MiB; "
+				"total %.3f ms (%llu ticks), downtime %.3f ms (%llu ticks)\n",
+				st->rounds, (unsigned long long)st->pages,
+				(unsigned long long)st->zero_pages, st->bytes / 1048576.0,
+				st->total_ns / 1e6, (unsigned long long)st->total_tsc,
+				st->downtime_ns / 1e6, (unsigned long long)st->downtime_tsc);
+			return 0;
+		}
+		fprintf(stderr, "\r\nhaxm run: --migrate-to %s: %s; the guest runs on here\r\n",
+			o->migrate_to, err);
+		vmm_resume(m);
+		status = vmm_run(m);
+	}
+	return status;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static struct vmm m;
+	static struct mig_source mig;
 	struct run_opts o;
 	char err[256];
 	int status;
@@ -361,7 +493,14 @@ int cmd_run(int argc, char **argv)
 	/* Before any thread exists: all of them inherit the blocked signals. */
 	vmm_block_signals();
 	m.save = o.save != NULL;
-	if (o.restore) {
+	mig.path = o.migrate_to;
+	mig.c.rfd = mig.c.wfd = -1;
+	m.migrate = o.migrate_to ? &mig : NULL;
+	if (o.listen) {
+		m.vm_fd = -1;
+		if (run_migrate_in(&m, &o))
+			return VMM_EXIT_ERROR;
+	} else if (o.restore) {
 		struct timespec t0, t1;
 
 		clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -388,6 +527,8 @@ int cmd_run(int argc, char **argv)
 		return VMM_EXIT_ERROR;
 	}
 	status = vmm_run(&m);
+	if (status == VMM_EXIT_MIGRATE)
+		status = run_migrate_out(&m, &o);
 	term_stop();
 	if (status == VMM_EXIT_SAVE) {
 		char why[100];

@@ -276,22 +276,41 @@ int snap_write_ram(int fd, const uint8_t *ram, uint64_t size)
 	return ftruncate(fd, base + (off_t)size);
 }
 
+size_t snap_state_size(int ncpus)
+{
+	return ncpus * sizeof(struct hax_vcpu_full_state) + snap_dev_size();
+}
+
+int snap_state_get(struct vmm *m, uint8_t *state, char *err, size_t errlen)
+{
+	size_t vsz = sizeof(struct hax_vcpu_full_state);
+	int i;
+
+	for (i = 0; i < m->ncpus; i++)
+		if (snap_get_vcpu(&m->vcpu[i], (void *)(state + i * vsz))) {
+			snprintf(err, errlen, "vCPU %d: HAX_VCPU_IOCTL_GET_STATE: %s%s", i,
+				 strerror(errno),
+				 errno == ENOTTY ? " (this haxm module has no HAX_CAP_VCPU_STATE)"
+						 : "");
+			return -1;
+		}
+	snap_dev_save(m, state + m->ncpus * vsz, snap_now());
+	return 0;
+}
+
 int snap_save(struct vmm *m, const char *path, char *err, size_t errlen)
 {
 	size_t vsz = sizeof(struct hax_vcpu_full_state), dsz = snap_dev_size();
-	size_t ssz = m->ncpus * vsz + dsz;
+	size_t ssz = snap_state_size(m->ncpus);
 	struct snap_header h = { .magic = SNAP_MAGIC };
 	uint8_t *state = calloc(1, ssz), *pad = NULL;
-	int fd = -1, i, r = -1;
+	int fd = -1, r = -1;
 	uint64_t pos;
 
 	if (!state)
 		ERR("out of memory");
-	for (i = 0; i < m->ncpus; i++)
-		if (snap_get_vcpu(&m->vcpu[i], (void *)(state + i * vsz)))
-			ERR("vCPU %d: HAX_VCPU_IOCTL_GET_STATE: %s%s", i, strerror(errno),
-			    errno == ENOTTY ? " (this haxm module has no HAX_CAP_VCPU_STATE)" : "");
-	snap_dev_save(m, state + m->ncpus * vsz, snap_now());
+	if (snap_state_get(m, state, err, errlen))
+		goto out;
 	h.version = SNAP_VERSION;
 	h.header_size = sizeof(h);
 	h.ncpus = m->ncpus;
@@ -383,17 +402,22 @@ out:
 
 int snap_restore(struct vmm *m, const struct snap_file *f, char *err, size_t errlen)
 {
-	size_t vsz = f->h.vcpu_size;
+	return snap_state_load(m, f->state, err, errlen);
+}
+
+int snap_state_load(struct vmm *m, const uint8_t *state, char *err, size_t errlen)
+{
+	size_t vsz = sizeof(struct hax_vcpu_full_state);
 	int i;
 
 	for (i = 0; i < m->ncpus; i++)
-		if (hax_set_state(m->vcpu[i].fd, (const void *)(f->state + i * vsz))) {
+		if (hax_set_state(m->vcpu[i].fd, (const void *)(state + i * vsz))) {
 			snprintf(err, errlen, "vCPU %d: HAX_VCPU_IOCTL_SET_STATE: %s%s", i,
 				 strerror(errno),
 				 errno == EINVAL ? " (a state this host's haxm cannot hold)" : "");
 			return -1;
 		}
-	if (snap_dev_load(m, f->state + m->ncpus * vsz, snap_now())) {
+	if (snap_dev_load(m, state + m->ncpus * vsz, snap_now())) {
 		snprintf(err, errlen, "the device state holds values the devices cannot have");
 		return -1;
 	}

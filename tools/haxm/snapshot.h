@@ -78,6 +78,29 @@ int snap_open(const char *path, struct snap_file *f, char *err, size_t errlen);
  */
 int snap_restore(struct vmm *m, const struct snap_file *f, char *err, size_t errlen);
 
+/**
+ * snap_state_size() - bytes of the state of a VM with @ncpus vCPUs: their
+ * complete states (struct hax_vcpu_full_state) then the devices'.
+ */
+size_t snap_state_size(int ncpus);
+
+/**
+ * snap_state_get() - the stopped VM @m's state (its vCPU threads joined)
+ * into @state, snap_state_size(m->ncpus) bytes, as snap_save() writes it
+ * (and `haxm run --migrate-to` sends it). Returns 0, or -1 with a reason in
+ * @err: GET_STATE failed (ENOTTY: no HAX_CAP_VCPU_STATE; EBUSY: a vCPU
+ * kept an instruction for user space).
+ */
+int snap_state_get(struct vmm *m, uint8_t *state, char *err, size_t errlen);
+
+/**
+ * snap_state_load() - load @state (snap_state_get()'s layout, for
+ * m->ncpus vCPUs) into @m's vCPUs and devices; the PIT's clock resumes
+ * where the state left it. Returns 0, or -1 with a reason in @err (a vCPU
+ * state this host's haxm refuses, device values no device holds).
+ */
+int snap_state_load(struct vmm *m, const uint8_t *state, char *err, size_t errlen);
+
 /** snap_close() - release what snap_open() holds. */
 void snap_close(struct snap_file *f);
 

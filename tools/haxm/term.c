@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -100,6 +101,10 @@ static void *term_thread(void *arg)
 					vmm_request_exit_unlocked(m, VMM_EXIT_SAVE,
 								  "stopped to be saved (Ctrl-A s)");
 					return NULL;
+				}
+				if (m->migrate) { /* the main thread migrates */
+					pthread_kill(m->main_thread, SIGQUIT);
+					break;
 				}
 				out[k++] = buf[i]; /* without --save, Ctrl-A s sends s */
 				break;

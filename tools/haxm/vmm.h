@@ -34,10 +34,12 @@ enum vmm_exit {
 	VMM_EXIT_QUIT = 130,	/* SIGINT, or Ctrl-A x on the terminal */
 	VMM_EXIT_SIGQUIT = 131, /* SIGQUIT without --save */
 	VMM_EXIT_SIGTERM = 143,
-	VMM_EXIT_SAVE = 256, /* internal: SIGQUIT with --save, the VM stopped to be saved */
+	VMM_EXIT_SAVE = 256,	/* internal: SIGQUIT with --save, the VM stopped to be saved */
+	VMM_EXIT_MIGRATE = 257, /* internal: pre-copy done, the VM stopped for the last round */
 };
 
 struct vmm;
+struct mig_source;
 
 struct vmm_vcpu {
 	struct vmm *vmm;
@@ -66,6 +68,8 @@ struct vmm {
 	int ram_fd;
 	uint64_t ram_off;
 	bool save; /* --save: SIGQUIT stops the VM with VMM_EXIT_SAVE */
+	/* --migrate-to: SIGQUIT migrates (mig_precopy(), then VMM_EXIT_MIGRATE) */
+	struct mig_source *migrate;
 	struct vmm_vcpu vcpu[VMM_MAX_CPUS];
 	bool intr_supported; /* the module has HAX_VCPU_IOCTL_INTERRUPT */
 
@@ -113,6 +117,14 @@ int vmm_create(struct vmm *m, uint64_t ram_size, int ncpus, int out_fd, char *er
  * Returns the exit status (enum vmm_exit, or a debug-exit value).
  */
 int vmm_run(struct vmm *m);
+
+/**
+ * vmm_resume() - make @m, stopped by vmm_run() (its threads joined), ready
+ * for another vmm_run(): a migration that failed after the guest stopped.
+ * The vCPUs' states are as the caller left them (halted ones in the HLT
+ * activity state: snap_state_load()).
+ */
+void vmm_resume(struct vmm *m);
 
 /** vmm_block_signals() - block the signals vmm_run() waits for, in the calling thread. */
 void vmm_block_signals(void);

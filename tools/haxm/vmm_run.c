@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "migrate.h"
 #include "vmm.h"
 
 #define RFLAGS_IF (1u << 9)
@@ -329,6 +330,11 @@ int vmm_run(struct vmm *m)
 			vmm_request_exit_unlocked(m, VMM_EXIT_SIGTERM, "terminated (SIGTERM)");
 		else if (sig == SIGHUP)
 			vmm_request_exit_unlocked(m, VMM_EXIT_SIGHUP, "hung up (SIGHUP)");
+		else if (sig == SIGQUIT && m->migrate && !mig_precopy(m))
+			vmm_request_exit_unlocked(m, VMM_EXIT_MIGRATE,
+						  "stopped for the last round of the migration");
+		else if (sig == SIGQUIT && m->migrate)
+			continue; /* it failed and said why: the guest runs on */
 		else if (sig == SIGQUIT && m->save)
 			vmm_request_exit_unlocked(m, VMM_EXIT_SAVE,
 						  "stopped to be saved (SIGQUIT)");
@@ -344,6 +350,23 @@ int vmm_run(struct vmm *m)
 	status = m->exit_status;
 	pthread_mutex_unlock(&m->lock);
 	return status;
+}
+
+void vmm_resume(struct vmm *m)
+{
+	int i;
+
+	m->exiting = false;
+	m->exit_status = 0;
+	m->exit_why[0] = '\0';
+	m->nr_dead = 0;
+	m->timer_started = false;
+	for (i = 0; i < m->ncpus; i++) {
+		m->vcpu[i].started = false;
+		m->vcpu[i].dead = false;
+		m->vcpu[i].halted = false;
+		m->vcpu[i].t->user_event_pending = 0;
+	}
 }
 
 static const char *const reason_names[VMM_NR_REASONS] = {

@@ -262,6 +262,60 @@ static void echo_test(void)
 	putc('\n');
 }
 
+static u32 pattern(u32 pass, u32 i)
+{
+	return (i * 2654435761u) ^ (pass * 0x9e3779b9u) ^ (pass << 20);
+}
+
+/*
+ * "memtest": a memory-writing workload for live migration. Each pass writes
+ * a pattern of its own over 4 MiB at 8 MiB (every page), then reads it back
+ * and prints the checksum of what it read against the one the pattern must
+ * give. It runs until a byte arrives on the UART: a page a migration lost
+ * or left stale shows as a checksum that differs (FAIL). The running
+ * checksum of all passes, in guest RAM, travels with the guest too.
+ */
+static void memtest(void)
+{
+	volatile u32 *a = (volatile u32 *)(8u << 20);
+	u32 pass, i, v, sum, want, bad, n = (4u << 20) / 4, total = 0;
+
+	puts("memtest: writing 4 MiB at 8 MiB, pass after pass\n");
+	for (pass = 1;; pass++) {
+		for (i = 0; i < n; i++)
+			a[i] = pattern(pass, i);
+		sum = want = 2166136261u;
+		bad = 0;
+		for (i = 0; i < n; i++) {
+			v = a[i];
+			bad += v != pattern(pass, i);
+			sum = (sum ^ v) * 16777619u; /* FNV-1a, a word at a time */
+			want = (want ^ pattern(pass, i)) * 16777619u;
+		}
+		total += sum;
+		puts("memtest: pass ");
+		putu(pass);
+		puts(" checksum ");
+		puthex(sum);
+		if (sum == want && !bad) {
+			puts(" ok\n");
+		} else {
+			puts(" FAIL expected ");
+			puthex(want);
+			puts(", words wrong: ");
+			putu(bad);
+			putc('\n');
+		}
+		if (inb(0x3f8 + 5) & 1)
+			break;
+	}
+	puts("memtest: done after ");
+	putu(pass);
+	puts(" passes, total checksum ");
+	puthex(total);
+	putc('\n');
+}
+
 void mb_ap(u32 index, u32 ncpus)
 {
 	lock();
@@ -322,6 +376,8 @@ int mb_main(const struct mb_info *mbi, u32 ncpus)
 		timer_test(3000);
 	if (has_arg(cmdline, "echo"))
 		echo_test();
+	if (has_arg(cmdline, "memtest"))
+		memtest();
 	/* "spin": run until haxm run is stopped from outside (signal tests) */
 	if (has_arg(cmdline, "spin")) {
 		puts("spinning\n");
