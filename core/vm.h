@@ -100,6 +100,7 @@ struct vcpu {
 
 	/* the in-kernel local APIC (core/vapic.c), NULL without HAX_CAP_LAPIC */
 	struct lapic *lapic;
+	u64 tsc_offset;		/* TSC_OFFSET: the guest's TSC is the host's plus this */
 	struct os_waker *waker; /* its timer and the halt sleep */
 	int kick;		/* atomic: something for the vCPU since its last poll */
 	int in_guest;		/* atomic: between the kick check and the exit */

@@ -6,7 +6,6 @@
 #include "guest_ext.h"
 #include "vmx.h"
 
-
 #define RESET_PAT 0x0007040600070406ULL
 
 /* The selector/base/limit/AR fields of each segment, in SEG_* order. */
@@ -150,6 +149,7 @@ static void vmcs_setup_controls(struct vcpu *v)
 	vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, 0);
 	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_write32(VM_ENTRY_INTR_INFO, 0);
+	v->tsc_offset = 0;
 	vmcs_write64(TSC_OFFSET, 0);
 	vmcs_write64(EPT_POINTER, v->vm->ept.eptp);
 	if (vmx_caps.vpid)
