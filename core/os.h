@@ -337,6 +337,8 @@ void os_spin_lock(struct os_spin *l);
 void os_spin_unlock(struct os_spin *l);
 /* os_now_ns() - monotonic time in nanoseconds. */
 u64 os_now_ns(void);
+/* os_tsc_khz() - the host's TSC rate in kHz; 0 when the host does not know it. */
+u32 os_tsc_khz(void);
 /*
  * A waker: a host timer calling @fn(@arg) in interrupt context at an
  * absolute os_now_ns() time, and a wait queue one thread sleeps on.

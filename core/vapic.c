@@ -6,6 +6,7 @@
  */
 #include "vapic.h"
 #include "irqchip/apic_bus.h"
+#include "vmx/vmx.h"
 
 /* One APIC timer clock: a 1 GHz bus, as KVM's (its APIC_BUS_CYCLE_NS). */
 #define LAPIC_BUS_NS 1
@@ -55,6 +56,47 @@ static void vapic_timer(void *arg)
 	vcpu_lapic_kick(arg);
 }
 
+/* Beyond this many ms a TSC deadline is as good as never (31 years). */
+#define TSC_DEADLINE_MAX_MS 1000000000000ull
+
+/*
+ * The os_now_ns() time of @v's next APIC timer interrupt, 0 for none; the
+ * VM's APIC lock is held. A TSC deadline is in the guest's TSC, the host's
+ * plus v->tsc_offset (SDM 11.5.4.1): it is converted at the host's TSC
+ * rate, and one already reached is due now (1, a time in the past).
+ */
+static u64 vapic_timer_expiry(struct vcpu *v)
+{
+	const struct lapic *l = v->lapic;
+	u64 tsc, left, ms;
+	u32 khz;
+
+	if (lapic_timer_mode(l) != LAPIC_TIMER_TSC_DEADLINE)
+		return lapic_timer_expiry(l);
+	if (!l->tsc_deadline)
+		return 0;
+	tsc = hax_rdtsc() + v->tsc_offset;
+	if (l->tsc_deadline <= tsc)
+		return 1;
+	left = l->tsc_deadline - tsc;
+	khz = os_tsc_khz(); /* not 0: TSC-deadline mode is offered only then */
+	ms = left / khz;
+	if (ms > TSC_DEADLINE_MAX_MS)
+		ms = TSC_DEADLINE_MAX_MS;
+	/* rounded up: the host timer must not fire before the deadline */
+	return os_now_ns() + ms * 1000000 + ((left % khz) * 1000000 + khz - 1) / khz;
+}
+
+void vcpu_lapic_tsc_changed(struct vcpu *v)
+{
+	if (!v->lapic)
+		return;
+	os_spin_lock(v->vm->apic_lock);
+	if (lapic_timer_mode(v->lapic) == LAPIC_TIMER_TSC_DEADLINE)
+		os_waker_arm(v->waker, vapic_timer_expiry(v));
+	os_spin_unlock(v->vm->apic_lock);
+}
+
 int vcpu_lapic_create(struct vcpu *v)
 {
 	struct lapic_config cfg = {
@@ -62,7 +104,8 @@ int vcpu_lapic_create(struct vcpu *v)
 		.bsp = v->id == 0,
 		.phys_bits = v->vm->msr_lim.phys_bits,
 		.x2apic = true,
-		.tsc_deadline = false, /* not offered yet (docs/design.md) */
+		/* the deadline is converted to host time at the TSC's rate */
+		.tsc_deadline = os_tsc_khz() != 0,
 		.bus_ns = LAPIC_BUS_NS,
 	};
 
@@ -126,7 +169,7 @@ static void vapic_effects(struct vcpu *v, struct lapic_effects *eff)
 	}
 	/* a level-triggered EOI goes nowhere: no IO-APIC in the kernel yet */
 	if (eff->flags & LAPIC_EFF_TIMER)
-		os_waker_arm(v->waker, lapic_timer_expiry(v->lapic));
+		os_waker_arm(v->waker, vapic_timer_expiry(v));
 }
 
 int vcpu_lapic_mmio(struct vcpu *v, u64 gpa, void *buf, u32 size, bool write)
@@ -183,14 +226,25 @@ int vcpu_lapic_msr(struct vcpu *v, u32 msr, u64 *val, bool write, bool host)
 	struct lapic_effects eff = { 0 };
 	int r;
 
-	if (!l || (msr != MSR_IA32_APIC_BASE && (msr < LAPIC_MSR_BASE || msr > LAPIC_MSR_LAST)))
+	if (!l || (msr != MSR_IA32_APIC_BASE && msr != LAPIC_MSR_TSC_DEADLINE &&
+		   (msr < LAPIC_MSR_BASE || msr > LAPIC_MSR_LAST)))
 		return -ENOENT;
+	/* IA32_TSC_DEADLINE exists where CPUID.1:ECX[24] says so (SDM 11.5.4.1) */
+	if (msr == LAPIC_MSR_TSC_DEADLINE && !l->cfg.tsc_deadline)
+		return -EINVAL;
 	os_spin_lock(v->vm->apic_lock);
 	if (msr == MSR_IA32_APIC_BASE && write) {
 		r = lapic_set_base(l, *val, host);
 		v->msr.apic_base = l->apic_base;
 		/* a disabled APIC is reset: its timer stops */
-		os_waker_arm(v->waker, lapic_timer_expiry(l));
+		os_waker_arm(v->waker, vapic_timer_expiry(v));
+	} else if (msr == LAPIC_MSR_TSC_DEADLINE && write) {
+		lapic_tsc_deadline_write(l, *val, &eff);
+		vapic_effects(v, &eff);
+		r = 0;
+	} else if (msr == LAPIC_MSR_TSC_DEADLINE) {
+		*val = lapic_tsc_deadline_read(l);
+		r = 0;
 	} else if (msr == MSR_IA32_APIC_BASE) {
 		*val = l->apic_base;
 		r = 0;
@@ -209,15 +263,19 @@ int vcpu_lapic_poll(struct vcpu *v)
 {
 	struct lapic *l = v->lapic;
 	u64 expiry, now;
-	int vec;
+	int vec, kicked;
 
-	__atomic_store_n(&v->kick, 0, __ATOMIC_SEQ_CST);
+	kicked = __atomic_exchange_n(&v->kick, 0, __ATOMIC_SEQ_CST);
 	os_spin_lock(v->vm->apic_lock);
-	expiry = lapic_timer_expiry(l);
+	expiry = vapic_timer_expiry(v);
 	if (expiry) {
 		now = os_now_ns();
 		if (now >= expiry && lapic_timer_fire(l, now))
-			os_waker_arm(v->waker, lapic_timer_expiry(l)); /* periodic: the next one */
+			os_waker_arm(v->waker, vapic_timer_expiry(v)); /* periodic: the next one */
+		else if (kicked && lapic_timer_mode(l) == LAPIC_TIMER_TSC_DEADLINE)
+			/* the host timer ran ahead of the guest's TSC (its rate is
+			 * calibrated, the guest's TSC may have been set): again */
+			os_waker_arm(v->waker, expiry);
 	}
 	vec = lapic_pending_vector(l);
 	os_spin_unlock(v->vm->apic_lock);
@@ -402,7 +460,7 @@ int vcpu_lapic_set(struct vcpu *v, const struct hax_lapic_state *s)
 		n.sipi_vector = p >> 8;
 		*l = n;
 		v->msr.apic_base = l->apic_base;
-		os_waker_arm(v->waker, lapic_timer_expiry(l));
+		os_waker_arm(v->waker, vapic_timer_expiry(v));
 	}
 	os_spin_unlock(v->vm->apic_lock);
 	return r;

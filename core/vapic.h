@@ -57,6 +57,12 @@ int vcpu_lapic_mmio(struct vcpu *v, u64 gpa, void *buf, u32 size, bool write);
 int vcpu_lapic_msr(struct vcpu *v, u32 msr, u64 *val, bool write, bool host);
 
 /*
+ * vcpu_lapic_tsc_changed() - @v's TSC offset changed: a TSC-deadline timer
+ * in progress is due at another host time. Nothing without a LAPIC.
+ */
+void vcpu_lapic_tsc_changed(struct vcpu *v);
+
+/*
  * vcpu_lapic_poll() - before an entry (any context but interrupt): clear the
  * kick, fire an expired timer, and return the vector the LAPIC would
  * deliver now, or -1.

@@ -380,14 +380,37 @@ static void vcpu_fix_queued_error_code(void)
 	vmcs_write32(VM_ENTRY_INTR_INFO, info);
 }
 
+/*
+ * The XCR0 a state gets that turns CR4.OSXSAVE on from off. The guest itself
+ * sets OSXSAVE with MOV to CR4, never SET_REGS; a SET_REGS that does loads a
+ * snapshot over a reset vCPU (QEMU's loadvm resets first, then loads), and
+ * vcpu_state_t has no XCR0 to carry the guest's. The XCR0 the guest had when
+ * that reset came is the snapshot's in the common case (a loadvm in the
+ * process that ran the guest: the same OS on the same CPUID); a vCPU that never
+ * had one (QEMU's -loadvm in a new process) gets every feature its CPUID leaf
+ * 0xD offers, which Linux and Windows enable.
+ */
+static u64 vcpu_snapshot_xcr0(struct vcpu *v)
+{
+	u32 r[4];
+
+	if (v->xcr0_at_reset)
+		return v->xcr0_at_reset;
+	cpuid_lookup(&v->cpuid, 0xd, 0, v->id, true, XCR0_X87, r);
+	return ((r[0] | (u64)r[3] << 32) & vmx_caps.guest_xcr0) | XCR0_X87;
+}
+
 int vcpu_set_regs(struct vcpu *v, const vcpu_state_t *s)
 {
+	bool osxsave = false;
 	int r;
 
 	os_preempt_disable();
 	r = vmx_vcpu_load(v);
-	if (!r)
+	if (!r) {
+		osxsave = vmx_guest_cr4() & HAX_CR4_OSXSAVE;
 		r = vmcs_set_state(v, s);
+	}
 	if (!r) {
 		/* A stopped vCPU restarts clean: no event of the old state re-delivered. */
 		if (v->panicked)
@@ -403,8 +426,13 @@ int vcpu_set_regs(struct vcpu *v, const vcpu_state_t *s)
 		v->pdptes_pending = true; /* SET_MSRS may still change EFER */
 		v->io_in_size = 0;
 		/* A state without XSAVE enabled (a reset, a new boot): XCR0 resets too. */
-		if (!(s->_cr4 & HAX_CR4_OSXSAVE))
+		if (!(s->_cr4 & HAX_CR4_OSXSAVE)) {
+			if (osxsave)
+				v->xcr0_at_reset = v->xcr0;
 			v->xcr0 = XCR0_X87;
+		} else if (!osxsave) {
+			v->xcr0 = vcpu_snapshot_xcr0(v);
+		}
 		v->emu = (struct vcpu_emu){ 0 };
 		vcpu_tpr_forget(v); /* the VMM reset or reloaded its APIC */
 	}

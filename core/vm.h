@@ -106,6 +106,7 @@ struct vcpu {
 
 	/* the in-kernel local APIC (core/vapic.c), NULL without HAX_CAP_LAPIC */
 	struct lapic *lapic;
+	u64 tsc_offset;		/* TSC_OFFSET: the guest's TSC is the host's plus this */
 	struct os_waker *waker; /* its timer and the halt sleep */
 	int kick;		/* atomic: something for the vCPU since its last poll */
 	int in_guest;		/* atomic: between the kick check and the exit */
@@ -122,6 +123,7 @@ struct vcpu {
 	/* FPU/XSAVE state, XCR0, debug registers (core/vmx/xsave.c, dbgregs.c) */
 	struct os_fpu *fpu;
 	u64 xcr0;	   /* the guest's XCR0 */
+	u64 xcr0_at_reset; /* its XCR0 when a SET_REGS last turned OSXSAVE off */
 	u64 guest_dr7;	   /* the guest's DR7 while the debugger's is in GUEST_DR7 */
 	u32 debug_control; /* HAX_DEBUG_*, 0 when VCPU_DEBUG is off */
 	u64 debug_dr[4];   /* the debugger's DR0-3 (HAX_DEBUG_USE_HW_BP) */

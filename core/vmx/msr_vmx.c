@@ -20,6 +20,7 @@
 #include "../cpuid_table.h"
 #include "../msr.h"
 #include "../vapic.h"
+#include "../irqchip/lapic.h"
 #include "caps.h"
 #include "cpu.h"
 #include "exits.h"
@@ -48,14 +49,6 @@ struct msr_load_entry {
 static inline void hax_wrmsr(u32 msr, u64 val)
 {
 	asm volatile("wrmsr" ::"c"(msr), "a"((u32)val), "d"((u32)(val >> 32)) : "memory");
-}
-
-static u64 hax_rdtsc(void)
-{
-	u32 lo, hi;
-
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((u64)hi << 32) | lo;
 }
 
 static void msr_limits_init(struct msr_limits *l)
@@ -309,7 +302,7 @@ static int vmcs_msr_read(struct vcpu *v, u32 msr, u64 *val)
 		*val = vmcs_readl(GUEST_GS_BASE);
 		return 0;
 	case HAX_MSR_TSC:
-		*val = hax_rdtsc() + vmcs_read64(TSC_OFFSET);
+		*val = hax_rdtsc() + v->tsc_offset;
 		return 0;
 	case HAX_MSR_DEBUGCTL:
 		*val = vmcs_read64(GUEST_IA32_DEBUGCTL);
@@ -326,12 +319,19 @@ static int vmcs_msr_read(struct vcpu *v, u32 msr, u64 *val)
  */
 static int tsc_write(struct vcpu *v, u64 val, bool host)
 {
-	u64 now = hax_rdtsc(), offset = vmcs_read64(TSC_OFFSET);
+	u64 now = hax_rdtsc();
 
 	if (!host)
-		v->msr.tsc_adjust += val - (now + offset);
-	vmcs_write64(TSC_OFFSET, val - now);
+		v->msr.tsc_adjust += val - (now + v->tsc_offset);
+	msr_tsc_offset_set(v, val - now);
 	return 0;
+}
+
+void msr_tsc_offset_set(struct vcpu *v, u64 offset)
+{
+	v->tsc_offset = offset;
+	vmcs_write64(TSC_OFFSET, offset);
+	vcpu_lapic_tsc_changed(v);
 }
 
 static int vmcs_msr_write(struct vcpu *v, const struct msr_limits *lim, u32 msr, u64 val, bool host)
@@ -365,7 +365,7 @@ static int vmcs_msr_write(struct vcpu *v, const struct msr_limits *lim, u32 msr,
 	case HAX_MSR_TSC_ADJUST:
 		/* The guest's write moves its TSC by the change (SDM 18.17.3). */
 		if (!host)
-			vmcs_write64(TSC_OFFSET, vmcs_read64(TSC_OFFSET) + val - v->msr.tsc_adjust);
+			msr_tsc_offset_set(v, v->tsc_offset + val - v->msr.tsc_adjust);
 		v->msr.tsc_adjust = val;
 		return 0;
 	case HAX_MSR_DEBUGCTL:
@@ -522,9 +522,10 @@ int vmx_handle_cpuid(struct vcpu *v, struct hax_tunnel *t)
 	 * KVM. */
 	if (leaf == 1 && !(v->msr.apic_base & APIC_BASE_EN))
 		r[3] &= ~CPUID_1_EDX_APIC;
-	/* the in-kernel LAPIC has x2APIC mode (CPUID.1:ECX[21]) */
+	/* the in-kernel LAPIC has x2APIC mode (CPUID.1:ECX[21]) and, where the
+	 * host's TSC rate is known, the TSC-deadline timer (ECX[24]) */
 	if (leaf == 1 && v->lapic)
-		r[2] |= 1u << 21;
+		r[2] |= 1u << 21 | (u32)v->lapic->cfg.tsc_deadline << 24;
 	v->regs[HAX_REG_RAX] = r[0];
 	v->regs[HAX_REG_RBX] = r[1];
 	v->regs[HAX_REG_RCX] = r[2];

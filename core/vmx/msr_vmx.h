@@ -26,6 +26,13 @@ void msr_vmcs_setup(struct vcpu *v);
  */
 void msr_state_load(struct vcpu *v, const struct msr_state *m);
 
+/*
+ * msr_tsc_offset_set() - the guest's TSC becomes the host's plus @offset:
+ * TSC_OFFSET (VMCS current) and its copy in @v, which the in-kernel APIC's
+ * TSC-deadline timer reads outside the VMCS.
+ */
+void msr_tsc_offset_set(struct vcpu *v, u64 offset);
+
 /* msr_after_migration() - @v's VMCS is current on a new CPU: its host TSC_AUX. */
 void msr_after_migration(struct vcpu *v);
 

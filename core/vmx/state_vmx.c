@@ -14,14 +14,6 @@
 #include "vmcs.h"
 #include "vmx.h"
 
-static u64 state_rdtsc(void)
-{
-	u32 lo, hi;
-
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((u64)hi << 32) | lo;
-}
-
 static bool state_pae(const vcpu_state_t *r)
 {
 	return (r->_cr0 & HAX_CR0_PG) && (r->_cr4 & HAX_CR4_PAE) && !(r->_efer & HAX_EFER_LMA);
@@ -58,7 +50,7 @@ static void state_get_rest(struct vcpu *v, struct hax_vcpu_full_state *s)
 	s->pending_dbg = vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS);
 	for (i = 0; i < 8; i++)
 		s->intr_pending[i] = v->intr_pending[i];
-	s->tsc = state_rdtsc() + vmcs_read64(TSC_OFFSET);
+	s->tsc = hax_rdtsc() + v->tsc_offset;
 	s->tsc_adjust = m->tsc_adjust;
 	s->pat = vmcs_read64(GUEST_IA32_PAT);
 	s->apic_base = m->apic_base;
@@ -139,7 +131,7 @@ static void state_set_rest(struct vcpu *v, const struct hax_vcpu_full_state *s,
 			n++;
 	}
 	v->nr_intr_pending = n;
-	vmcs_write64(TSC_OFFSET, s->tsc - state_rdtsc());
+	msr_tsc_offset_set(v, s->tsc - hax_rdtsc());
 	vmcs_write64(GUEST_IA32_PAT, s->pat);
 	msr_state_load(v, m);
 	v->cr8 = s->cr8;

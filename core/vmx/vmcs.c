@@ -150,6 +150,7 @@ static void vmcs_setup_controls(struct vcpu *v)
 	vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, 0);
 	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_write32(VM_ENTRY_INTR_INFO, 0);
+	v->tsc_offset = 0;
 	vmcs_write64(TSC_OFFSET, 0);
 	vmcs_write64(EPT_POINTER, v->vm->ept.eptp);
 	if (vmx_caps.vpid)

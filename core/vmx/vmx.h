@@ -286,6 +286,15 @@ enum vmx_exit_reason {
 
 /* ---- instructions ------------------------------------------------------ */
 
+/* hax_rdtsc() - the host's TSC (the guest's is it plus TSC_OFFSET). */
+static inline u64 hax_rdtsc(void)
+{
+	u32 lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((u64)hi << 32) | lo;
+}
+
 static inline u64 vmx_rdmsr(u32 msr)
 {
 	u32 lo, hi;

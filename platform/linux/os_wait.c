@@ -4,6 +4,7 @@
  * spinlock, the monotonic clock, a host timer with a wait queue (a halted
  * vCPU's sleep and its APIC timer), and the kick of a CPU running a guest.
  */
+#include <asm/tsc.h>
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/sched.h>
@@ -48,6 +49,11 @@ void os_spin_unlock(struct os_spin *l)
 u64 os_now_ns(void)
 {
 	return ktime_get_ns();
+}
+
+u32 os_tsc_khz(void)
+{
+	return tsc_khz;
 }
 
 struct os_waker {

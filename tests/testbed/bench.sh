@@ -15,6 +15,8 @@
 # and then (unless BENCH_LINUX_OFF=0) with mitigations=off.
 # BENCH_APPEND: more kernel command line for every boot (haxm.X=Y,
 # kvm_intel.X=Y and kvm.X=Y set those modules' parameters there).
+# The testbed gets 3 GiB of RAM (BENCH_MEM MiB): the restore workload's
+# 2 GiB guest must fit in the testbed with its snapshot file.
 # Usage: bench.sh INITRAMFS (--short | --only=a,b | RESULTS.md [LINUX_INITRAMFS])
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -24,12 +26,13 @@ MODE=bench
 [ "$OUT" = --short ] && MODE=bench-short
 case "$OUT" in --only=*) MODE="bench:${OUT#--only=}" ;; esac
 EXTRA=${BENCH_APPEND:-}
+MEM=${BENCH_MEM:-3072}
 
 # boot NAME INITRAMFS TIMEOUT PASS-LINE APPEND: one testbed boot, its
 # console in $LOGDIR/NAME.out; fails unless the PASS line is there
 boot() {
     echo "bench: $1 (cmdline +\"$5\")"
-    "$HERE/run.sh" --cpus 1 --timeout "$3" --initramfs "$2" --append "$5" \
+    "$HERE/run.sh" --cpus 1 --mem "$MEM" --timeout "$3" --initramfs "$2" --append "$5" \
         --log "$LOGDIR/$1.log" | tee "$LOGDIR/$1.out" | grep -v '^DMESG:'
     grep -qE "^PASS: $4[[:space:]]*\$" "$LOGDIR/$1.out" || { echo "bench: $1 failed"; exit 1; }
 }
@@ -141,7 +144,7 @@ ver=$(git -C "$HERE" describe --always --dirty 2>/dev/null || echo '?')
     echo
     model=$(sed -n 's/^testbed: booting \(.*\), timeout.*/\1/p' "$LOGDIR/bench.out")
     kver=$(sed -n 's/^DMESG: .*Linux version \([^ ]*\).*/\1/p' "$LOGDIR/bench.out" | head -n 1)
-    echo "Testbed: Bochs $(dpkg-query -W -f='${Version}' bochs 2>/dev/null) as $model, kernel $kver"
+    echo "Testbed: Bochs $(dpkg-query -W -f='${Version}' bochs 2>/dev/null) as $model with $MEM MiB, kernel $kver"
     echo "(built with Debian's mitigation options: retpolines, return thunks, PTI...)."
     echo "Kernel command line: \`$(sed -n 's/^testbed: booting .*cmdline: //p' "$LOGDIR/bench.out")\`;"
     echo "the mitigations=off columns come from a second boot with \`mitigations=off\`"

@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # Boot the testbed kernel + an initramfs in Bochs, stream the serial console, judge the log.
-# Usage: run.sh [--cpus N] [--cores] [--timeout SECONDS] [--cpu-model MODEL] [--log FILE]
-#               [--kernel BZIMAGE] --initramfs FILE [--append "extra cmdline"]
+# Usage: run.sh [--cpus N] [--cores] [--mem MIB] [--timeout SECONDS] [--cpu-model MODEL]
+#               [--log FILE] [--kernel BZIMAGE] --initramfs FILE [--append "extra cmdline"]
 # --cores: the N CPUs are N cores of one package (Bochs count=1:N:1), not N
 # one-core packages (count=N); see "Distro kernels in the testbed" in docs/design.md.
+# --mem: the testbed's RAM (default 512 MiB; at most 3072, below the PCI hole;
+# Bochs holds at most 2048 MiB in host memory and pages the rest to a file).
 # Env: TESTBED_KEEP=1 keeps the temp dir (bochsrc, ISO, bochs.log); TESTBED_IPS sets ips.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 IPS=${TESTBED_IPS:-100000000}   # emulated instructions per second (= TSC rate)
-CPUS=1 TIMEOUT=600 MODEL=corei7_skylake_x LOG= INITRD= APPEND= KERNEL= CORES=
-usage() { sed -n '2,6p' "$0" >&2; exit 2; }
+CPUS=1 TIMEOUT=600 MODEL=corei7_skylake_x LOG= INITRD= APPEND= KERNEL= CORES= MEM=512
+usage() { sed -n '2,8p' "$0" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --cpus) CPUS=$2; shift 2 ;;
         --cores) CORES=1; shift ;;
+        --mem) MEM=$2; shift 2 ;;
         --timeout) TIMEOUT=$2; shift 2 ;;
         --cpu-model) MODEL=$2; shift 2 ;;
         --log) LOG=$2; shift 2 ;;
@@ -25,6 +28,8 @@ while [ $# -gt 0 ]; do
     esac
 done
 [ -n "$INITRD" ] && [ -f "$INITRD" ] || usage
+case "$MEM" in ''|*[!0-9]*) usage ;; esac
+[ "$MEM" -ge 64 ] && [ "$MEM" -le 3072 ] || usage
 
 # Kernel: the testbed's (idempotent; seconds when up to date) or --kernel
 if [ -z "$KERNEL" ]; then
@@ -74,7 +79,7 @@ cat > "$TMP/bochsrc" <<RC
 display_library: rfb, options="timeout=0"
 romimage: file=/usr/share/bochs/BIOS-bochs-latest, options=fastboot
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
-memory: guest=512, host=512
+memory: guest=$MEM, host=$((MEM < 2048 ? MEM : 2048))
 cpu: model=$MODEL, count=${CORES:+1:}$CPUS${CORES:+:1}, ips=$IPS, ignore_bad_msrs=1
 clock: sync=none
 ata0-master: type=cdrom, path=$TMP/boot.iso, status=inserted

@@ -494,6 +494,11 @@ u64 os_now_ns(void)
 	return (u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+u32 os_tsc_khz(void)
+{
+	return 1000000; /* unit tests: a 1 GHz TSC */
+}
+
 /* The unit tests run no vCPU: the expiry is recorded, never fired. */
 struct os_waker {
 	pthread_mutex_t m;

@@ -408,6 +408,7 @@ static int kvm_setup(struct kvm_ctx *k, uint64_t ram_size, uint64_t ip, bool lap
 	} cpuid = { .h.nent = 100 };
 	struct kvm_regs regs = { .rip = ip, .rsp = 0x8000, .rflags = 2 };
 	struct kvm_sregs sr;
+	uint32_t i;
 
 	memset(k, 0, sizeof(*k));
 	k->kvm = k->vm = k->vcpu = -1;
@@ -422,8 +423,18 @@ static int kvm_setup(struct kvm_ctx *k, uint64_t ram_size, uint64_t ip, bool lap
 	    ioctl(k->vm, KVM_SET_USER_MEMORY_REGION, &mr) ||
 	    (lapic && ioctl(k->vm, KVM_CREATE_IRQCHIP, 0)) ||
 	    (k->vcpu = ioctl(k->vm, KVM_CREATE_VCPU, 0)) < 0 ||
-	    ioctl(k->kvm, KVM_GET_SUPPORTED_CPUID, &cpuid) ||
-	    ioctl(k->vcpu, KVM_SET_CPUID2, &cpuid) ||
+	    ioctl(k->kvm, KVM_GET_SUPPORTED_CPUID, &cpuid))
+		return fail("KVM setup: %s", strerror(errno));
+	/*
+	 * KVM's in-kernel LAPIC has the TSC-deadline timer, but its supported
+	 * CPUID leaves the bit to the VMM, which sets it with an irqchip and
+	 * KVM_CAP_TSC_DEADLINE_TIMER (as QEMU does)
+	 */
+	for (i = 0; lapic && i < cpuid.h.nent; i++)
+		if (cpuid.e[i].function == 1 &&
+		    ioctl(k->kvm, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0)
+			cpuid.e[i].ecx |= 1u << 24;
+	if (ioctl(k->vcpu, KVM_SET_CPUID2, &cpuid) ||
 	    (k->run_size = ioctl(k->kvm, KVM_GET_VCPU_MMAP_SIZE, 0)) <= 0 ||
 	    (k->run = mmap(NULL, k->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, k->vcpu, 0)) ==
 		    MAP_FAILED ||

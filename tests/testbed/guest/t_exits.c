@@ -226,8 +226,9 @@ static uint32_t xsave_size(uint64_t xcr0, bool compacted)
 	return size;
 }
 
-/* EBX of 0xD.0 at reset (XCR0 1), after XCR0 = 3, after XCR0 = R8; then 0xD.1's. */
+/* EBX of 0xD.0 with XCR0 1, after XCR0 = 3, after XCR0 = R8; then 0xD.1's. */
 GUEST_CODE(g_xsave_sizes, ".code64\n"
+			  " mov $1, %eax\n xor %edx, %edx\n xor %ecx, %ecx\n xsetbv\n"
 			  " mov $0xd, %eax\n xor %ecx, %ecx\n cpuid\n mov %ebx, %eax\n"
 			  " out %eax, $0x80\n"
 			  " mov $3, %eax\n xor %edx, %edx\n xor %ecx, %ecx\n xsetbv\n"

@@ -140,6 +140,7 @@ VM_TEST(fpu_xsetbv_validates_xcr0, 1 << 20)
 		{ 0, 0, 1, 0 },		 /* back to x87 only */
 	};
 	uint32_t n = sizeof(cases) / sizeof(cases[0]), xcr0 = 1, i;
+	struct hax_vcpu_full_state *full;
 	vcpu_state_t s;
 
 	CHECK(host);
@@ -164,7 +165,11 @@ VM_TEST(fpu_xsetbv_validates_xcr0, 1 << 20)
 	}
 	if (expect_exit(c, HAX_EXIT_HLT))
 		return 1;
-	/* A state without CR4.OSXSAVE (a reset) resets XCR0 to x87 only. */
+	/*
+	 * A state without CR4.OSXSAVE (a reset) resets XCR0 to x87 only; a state
+	 * with it loaded next (QEMU's loadvm: reset, then the snapshot's
+	 * registers) gets back the XCR0 of before the reset.
+	 */
 	*(uint32_t *)(c->ram + 0x1ffc) = 1;
 	memcpy(c->ram + 0x2000, &cases[4], 12); /* set 7 */
 	if (vm_load_real(c, 0x1000, g_xsetbv_start, g_xsetbv_end))
@@ -176,12 +181,19 @@ VM_TEST(fpu_xsetbv_validates_xcr0, 1 << 20)
 		return 1;
 	s._cr4 &= ~CR4_OSXSAVE;
 	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	full = malloc(sizeof(*full));
+	CHECK(full);
+	full->size = sizeof(*full);
+	full->version = HAX_VCPU_STATE_VERSION;
+	i = hax_get_state(c->vcpu_fd, full) ? 0 : (uint32_t)full->xcr0;
+	free(full);
+	CHECK_EQ(i, 1);
 	if (vm_load_real(c, 0x1800, g_xgetbv_start, g_xgetbv_end))
 		return 1;
 	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
 	s._cr4 |= CR4_OSXSAVE;
 	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
-	return expect_out(c, 0x80, 4, 1) || expect_exit(c, HAX_EXIT_HLT);
+	return expect_out(c, 0x80, 4, 7) || expect_exit(c, HAX_EXIT_HLT);
 }
 
 /* ---- the whole extended state across exits, preemption and migration ---- */

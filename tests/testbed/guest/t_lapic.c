@@ -618,3 +618,61 @@ TEST(lapic_kvm_tpr_priority)
 	return compare_kvm(g_tpr_start, g_tpr_end, 0x45, g_h45_start, g_h45_end, 0x65, g_h65_start,
 			   g_h65_end);
 }
+
+/*
+ * TSC-deadline mode (SDM 11.5.4.1): CPUID.1:ECX[24] (port 0x82), the
+ * initial count ignored (0x83), IA32_TSC_DEADLINE reading back what was
+ * written (0x84: 0 when equal), the interrupt (0x80) not before the TSC
+ * reaches the deadline (0x85: 0), the MSR disarmed once it fired (0x86),
+ * a deadline already past firing at once (0x80), the MSR reading 0 outside
+ * the mode (0x87). The deadline is 2M TSC ticks ahead, saved at 0x610.
+ */
+GUEST_CODE(g_tsc_deadline,
+	   ".code16\n mov $0xfee00000, %ebx\n movl $0x1ff, %fs:0xf0(%ebx)\n"
+	   " mov $1, %eax\n cpuid\n mov %ecx, %eax\n shr $24, %eax\n and $1, %eax\n"
+	   " out %al, $0x82\n mov $0xfee00000, %ebx\n" /* CPUID wrote EBX */
+	   " movl $0x40030, %fs:0x320(%ebx)\n movl $1000, %fs:0x380(%ebx)\n"
+	   " movl %fs:0x380(%ebx), %eax\n out %eax, $0x83\n"
+	   " rdtsc\n add $2000000, %eax\n adc $0, %edx\n mov %eax, 0x610\n mov %edx, 0x614\n"
+	   " mov $0x6e0, %ecx\n wrmsr\n rdmsr\n xor 0x610, %eax\n xor 0x614, %edx\n"
+	   " or %edx, %eax\n out %eax, $0x84\n"
+	   " sti\n hlt\n"
+	   " rdtsc\n sub 0x610, %eax\n sbb 0x614, %edx\n shr $31, %edx\n mov %edx, %eax\n"
+	   " out %al, $0x85\n"
+	   " mov $0x6e0, %ecx\n rdmsr\n or %edx, %eax\n out %eax, $0x86\n"
+	   " mov $1, %eax\n xor %edx, %edx\n wrmsr\n nop\n nop\n"
+	   " movl $0x30, %fs:0x320(%ebx)\n rdmsr\n or %edx, %eax\n out %eax, $0x87\n"
+	   " out %al, $0x81\n 1: jmp 1b\n");
+
+/* #GP (an MSR refused): end the trace there, with 0xd, not in a loop at 0:0 */
+GUEST_CODE(g_gp_end, ".code16\n mov $0xd, %al\n out %al, $0x81\n 1: jmp 1b\n");
+
+LAPIC_TEST(lapic_tsc_deadline)
+{
+	static const struct {
+		uint16_t port;
+		uint8_t size;
+		uint32_t val;
+	} want[] = { { 0x82, 1, 1 },	{ 0x83, 4, 0 }, { 0x84, 4, 0 },
+		     { 0x80, 1, 0x30 }, { 0x85, 1, 0 }, { 0x86, 4, 0 },
+		     { 0x80, 1, 0x30 }, { 0x87, 4, 0 }, { 0x81, 1, 0 } };
+	unsigned int i;
+
+	ivt_set(c->ram, 0x30, 0x3000, g_h30_start, g_h30_end);
+	ivt_set(c->ram, 13, 0x3100, g_gp_end_start, g_gp_end_end);
+	if (load_unreal(c->vcpu_fd, c->ram, 0x1000, g_tsc_deadline_start, g_tsc_deadline_end,
+			0x8000))
+		return 1;
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (expect_out(c, want[i].port, want[i].size, want[i].val))
+			return fail("step %u (port 0x%x)", i, want[i].port);
+	/* the HLT slept in the kernel until the deadline */
+	CHECK_EQ(exit_count(c, "HLT"), 1);
+	return 0;
+}
+
+TEST(lapic_kvm_tsc_deadline)
+{
+	return compare_kvm(g_tsc_deadline_start, g_tsc_deadline_end, 0x30, g_h30_start, g_h30_end,
+			   13, g_gp_end_start, g_gp_end_end);
+}

@@ -627,6 +627,36 @@ VM_TEST(modes_long_state_efer_by_set_msrs, 1 << 20)
 	return expect_exit(c, HAX_EXIT_HLT);
 }
 
+/*
+ * QEMU's loadvm resets the vCPU (CR4.OSXSAVE off, XCR0 1), then loads the
+ * snapshot's state, CR4.OSXSAVE on; vcpu_state_t has no XCR0. The guest
+ * then finds every XCR0 feature its CPUID offers enabled, as Linux set it
+ * (with XCR0 left at 1, its AVX code raised #UD: init died of SIGILL).
+ */
+VM_TEST(modes_xcr0_after_snapshot_state, 1 << 20)
+{
+	static const uint8_t code[] = { 0x31, 0xc9, 0x0f, 0x01, 0xd0, /* XGETBV(0) */
+					0xe7, 0x88, 0xf4 };	      /* OUT EAX; HLT */
+	uint32_t lo, hi;
+	vcpu_state_t s;
+
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	build_tables(c);
+	memcpy(c->ram + LOAD, code, sizeof(code));
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	seg(&s._cs, SEL_CODE32, 0xc09b);
+	seg(&s._ds, SEL_DATA, 0xc093);
+	seg(&s._ss, SEL_DATA, 0xc093);
+	s._gdt.base = GDT;
+	s._gdt.limit = 0x2f;
+	s._cr0 = CR0_PE | CR0_ET | CR0_NE;
+	s._cr4 = 1ULL << 18 | 1ULL << 9; /* OSXSAVE, OSFXSR */
+	s._rip = LOAD;
+	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	/* x87, SSE, AVX, AVX-512 where the host has them (cpuid_xcr0_mask()) */
+	return expect_out(c, 0x88, 4, lo & 0xe7) || expect_exit(c, HAX_EXIT_HLT);
+}
+
 /* ---- the same mode switches under kvm_intel ---------------------------- */
 
 /* The OUTs and final registers of the image under KVM. */
