@@ -76,6 +76,8 @@ int vcpu_lapic_create(struct vcpu *v)
 		return -ENOMEM;
 	}
 	lapic_init(v->lapic, &cfg);
+	/* an AP waits for INIT-SIPI, as after power-up (SDM 9.4.1) */
+	v->lapic->wait_sipi = !cfg.bsp;
 	v->msr.apic_base = v->lapic->apic_base;
 	return 0;
 }
@@ -220,6 +222,9 @@ int vcpu_lapic_poll(struct vcpu *v)
 			os_waker_arm(v->waker, lapic_timer_expiry(l)); /* periodic: the next one */
 	}
 	vec = lapic_pending_vector(l);
+	/* an INIT arrived: the entry must not happen, vcpu_lapic_startup() first */
+	if (l->init_pending || l->wait_sipi)
+		__atomic_store_n(&v->kick, 1, __ATOMIC_SEQ_CST);
 	os_spin_unlock(v->vm->apic_lock);
 	return vec;
 }
@@ -251,6 +256,46 @@ int vcpu_lapic_halt(struct vcpu *v, struct hax_tunnel *t)
 	/* a signal ends the sleep too: the run loop then returns to user space */
 	os_waker_wait(v->waker, halt_done, &w);
 	return 0;
+}
+
+int vcpu_lapic_startup(struct vcpu *v, struct hax_tunnel *t)
+{
+	struct lapic *l = v->lapic;
+	struct halt_wait w = { v, t };
+	bool init, sipi = false, wait;
+	u8 vector = 0;
+	int r;
+
+	/* the flags change under the lock, then a kick: a stale read sees the kick */
+	if (!__atomic_load_n(&l->init_pending, __ATOMIC_RELAXED) &&
+	    !__atomic_load_n(&l->wait_sipi, __ATOMIC_RELAXED))
+		return 0;
+	__atomic_store_n(&v->kick, 0, __ATOMIC_SEQ_CST);
+	os_spin_lock(v->vm->apic_lock);
+	init = l->init_pending;
+	l->init_pending = false;
+	if (l->wait_sipi && l->sipi_pending) {
+		sipi = true;
+		vector = l->sipi_vector;
+		l->wait_sipi = l->sipi_pending = false;
+		l->sipi_vector = 0;
+	}
+	wait = l->wait_sipi;
+	if (init) /* the INIT stopped the timer */
+		os_waker_arm(v->waker, lapic_timer_expiry(l));
+	os_spin_unlock(v->vm->apic_lock);
+	if (init) {
+		r = vcpu_init_signal(v);
+		if (r)
+			return r;
+	}
+	if (sipi)
+		return vcpu_startup(v, vector);
+	if (!wait)
+		return 0;
+	/* wait-for-SIPI: out of the guest until a kick, a user event or a signal */
+	os_waker_wait(v->waker, halt_done, &w);
+	return 1;
 }
 
 /* ---- GET_LAPIC / SET_LAPIC ---------------------------------------------- */
@@ -380,6 +425,9 @@ int vcpu_lapic_set(struct vcpu *v, const struct hax_lapic_state *s)
 		if (s->reserved[i])
 			return -EINVAL;
 	if (p & ~HAX_LAPIC_PENDING_MASK)
+		return -EINVAL;
+	/* a start-up IPI is latched only in wait-for-SIPI */
+	if ((p & HAX_LAPIC_PENDING_SIPI) && !(p & HAX_LAPIC_WAIT_SIPI))
 		return -EINVAL;
 	os_spin_lock(v->vm->apic_lock);
 	now = os_now_ns();

@@ -34,8 +34,10 @@ void vcpu_lapic_attach(struct vcpu *v);
 void vcpu_lapic_destroy(struct vcpu *v);
 
 /*
- * vcpu_lapic_get()/vcpu_lapic_set() - GET_LAPIC/SET_LAPIC.
- * Errors (set): -EINVAL (reserved fields or unknown pending bits set, an
+ * vcpu_lapic_get()/vcpu_lapic_set() - GET_LAPIC/SET_LAPIC; the
+ * wait-for-SIPI state is HAX_LAPIC_WAIT_SIPI in @pending.
+ * Errors (set): -EINVAL (reserved fields or unknown pending bits set, a
+ * pending SIPI outside wait-for-SIPI, an
  * IA32_APIC_BASE the host may not restore, a register value the register
  * cannot hold, a vector below 16 in IRR/ISR/TMR).
  */
@@ -70,6 +72,15 @@ void vcpu_lapic_ack(struct vcpu *v, u8 vector);
  * (user_event_pending) or a signal. Preemptible. Returns 0 either way.
  */
 int vcpu_lapic_halt(struct vcpu *v, struct hax_tunnel *t);
+/*
+ * vcpu_lapic_startup() - before an entry (may sleep): carry out an INIT the
+ * LAPIC accepted (vcpu_init_signal()), start a vCPU in wait-for-SIPI whose
+ * start-up IPI arrived (vcpu_startup()), or keep one without it out of the
+ * guest: sleep until a kick, a user-space kick or a signal. Returns 0 (enter
+ * the guest), 1 (it slept: check for signals, then call again) or the error
+ * of vcpu_init_signal()/vcpu_startup().
+ */
+int vcpu_lapic_startup(struct vcpu *v, struct hax_tunnel *t);
 /*
  * vcpu_lapic_cr8() / vcpu_lapic_set_cr8() - MOV from/to CR8 on a vCPU with
  * an in-kernel LAPIC: TPR[7:4] (SDM Vol. 3A 10.8.6.1; a write clears

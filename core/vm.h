@@ -223,6 +223,20 @@ int vcpu_run(struct vcpu *v);
  */
 int vcpu_set_regs(struct vcpu *v, const vcpu_state_t *s);
 int vcpu_get_regs(struct vcpu *v, vcpu_state_t *s);
+/*
+ * vcpu_init_signal() - the vCPU took an INIT (its in-kernel LAPIC accepted
+ * one): the registers of vmcs_reset_state() but CR0.CD and CR0.NW kept
+ * (SDM vol. 3A 9.1.1, "Processor State After Reset": INIT leaves them, the
+ * x87/SSE state and the MSRs but EFER), EFER 0, no event pending for the
+ * next entry, no pending debug exception. Errors: -EIO.
+ */
+int vcpu_init_signal(struct vcpu *v);
+/*
+ * vcpu_startup() - a start-up IPI with @vector reached the vCPU in
+ * wait-for-SIPI: real mode at CS = @vector << 8 (base @vector << 12), IP 0
+ * (SDM vol. 3A 9.4.4.2 and 11.6.1, "Start-Up"). Errors: -EIO.
+ */
+int vcpu_startup(struct vcpu *v, u8 vector);
 
 /*
  * vm_protect_ram() - PROTECT_RAM: restrict guest access to [@gpa, @gpa+@size)

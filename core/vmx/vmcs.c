@@ -6,7 +6,6 @@
 #include "guest_ext.h"
 #include "vmx.h"
 
-
 #define RESET_PAT 0x0007040600070406ULL
 
 /* The selector/base/limit/AR fields of each segment, in SEG_* order. */
@@ -175,8 +174,7 @@ static void vmcs_setup_host(void)
 	vmcs_load_host_cpu();
 }
 
-/* The architectural reset state (SDM Table 10-1). */
-static void reset_state(vcpu_state_t *s)
+void vmcs_reset_state(vcpu_state_t *s)
 {
 	int i;
 
@@ -211,7 +209,7 @@ void vmcs_setup(struct vcpu *v)
 	vmcs_write64(GUEST_IA32_PAT, RESET_PAT);
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 	vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, 0);
-	reset_state(&s);
+	vmcs_reset_state(&s);
 	vmcs_set_state(v, &s);
 }
 
