@@ -5,6 +5,7 @@
  * interrupt controllers (issue 18)".
  */
 #include "vapic.h"
+#include "vioapic.h"
 #include "irqchip/apic_bus.h"
 
 /* One APIC timer clock: a 1 GHz bus, as KVM's (its APIC_BUS_CYCLE_NS). */
@@ -12,14 +13,22 @@
 
 int vm_lapic_enable(struct vm *vm, const struct hax_lapic_enable *a)
 {
+	struct ioapic *io = NULL;
 	struct os_spin *l;
 	int r = 0;
 
-	if (a->flags || a->reserved)
+	if ((a->flags & ~HAX_LAPIC_ENABLE_IOAPIC) || a->reserved)
 		return -EINVAL;
 	l = os_spin_alloc();
 	if (!l)
 		return -ENOMEM;
+	if (a->flags & HAX_LAPIC_ENABLE_IOAPIC) {
+		io = vm_ioapic_alloc(vm);
+		if (!io) {
+			os_spin_free(l);
+			return -ENOMEM;
+		}
+	}
 	os_mutex_lock(&vm->lock);
 	if (vm->lapic_on)
 		r = -EEXIST;
@@ -28,15 +37,19 @@ int vm_lapic_enable(struct vm *vm, const struct hax_lapic_enable *a)
 	if (!r) {
 		vm->apic_lock = l;
 		vm->lapic_on = true;
+		__atomic_store_n(&vm->ioapic, io, __ATOMIC_RELEASE);
 	}
 	os_mutex_unlock(&vm->lock);
-	if (r)
+	if (r) {
+		os_free(io);
 		os_spin_free(l);
+	}
 	return r;
 }
 
 void vm_lapic_free(struct vm *vm)
 {
+	vm_ioapic_free(vm);
 	os_spin_free(vm->apic_lock);
 }
 
@@ -126,7 +139,9 @@ static void vapic_effects(struct vcpu *v, struct lapic_effects *eff)
 			if (((acc >> i) & 1) && i != v->id && vm->apic_vcpus[i])
 				vcpu_lapic_kick(vm->apic_vcpus[i]);
 	}
-	/* a level-triggered EOI goes nowhere: no IO-APIC in the kernel yet */
+	/* the EOI broadcast (SDM 11.8.5): the IO-APIC re-sends a level still high */
+	if (eff->flags & LAPIC_EFF_EOI_LEVEL)
+		vm_ioapic_eoi(vm, eff->eoi_vector);
 	if (eff->flags & LAPIC_EFF_TIMER)
 		os_waker_arm(v->waker, lapic_timer_expiry(v->lapic));
 }
@@ -140,6 +155,8 @@ int vcpu_lapic_mmio(struct vcpu *v, u64 gpa, void *buf, u32 size, bool write)
 
 	if (!l)
 		return 1;
+	if (!vcpu_ioapic_mmio(v, gpa, buf, size, write))
+		return 0;
 	os_spin_lock(v->vm->apic_lock);
 	if (lapic_mode(l) != LAPIC_MODE_XAPIC ||
 	    (gpa & ~0xfffull) != (l->apic_base & ~0xfffull & ~(1ull << 63))) {

@@ -15,8 +15,9 @@
 
 /*
  * vm_lapic_enable() - LAPIC_ENABLE: give each vCPU created from now on a
- * local APIC. Errors: -EINVAL (@flags or @reserved non-zero), -EEXIST
- * (enabled already), -EBUSY (the VM has vCPUs), -ENOMEM.
+ * local APIC, and the VM an IO-APIC with HAX_LAPIC_ENABLE_IOAPIC.
+ * Errors: -EINVAL (an unknown flag, @reserved non-zero), -EEXIST (enabled
+ * already), -EBUSY (the VM has vCPUs), -ENOMEM.
  */
 int vm_lapic_enable(struct vm *vm, const struct hax_lapic_enable *a);
 /* vm_lapic_free() - at VM destruction (its vCPUs are gone). */
@@ -46,8 +47,9 @@ int vcpu_lapic_set(struct vcpu *v, const struct hax_lapic_state *s);
 
 /*
  * vcpu_lapic_mmio() - an access of @size bytes at guest-physical @gpa from
- * the instruction emulator: when @gpa is in this vCPU's xAPIC page, read or
- * write the register and return 0; else 1 (not the APIC's). A size or
+ * the instruction emulator: when @gpa is in the IO-APIC's window
+ * (vcpu_ioapic_mmio()) or this vCPU's xAPIC page, read or write the
+ * register and return 0; else 1 (not the irqchip's). A size or
  * offset the page refuses reads 0 and writes nothing (SDM 11.4.1).
  */
 int vcpu_lapic_mmio(struct vcpu *v, u64 gpa, void *buf, u32 size, bool write);

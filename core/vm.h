@@ -18,8 +18,9 @@
 #include "../include/uapi/haxm.h"
 
 struct vcpu;
-struct lapic; /* core/irqchip/lapic.h, kept out of the platform layer (its APIC_DM_* are Linux's
-		 too) */
+struct ioapic; /* core/irqchip/ioapic.h */
+struct lapic;  /* core/irqchip/lapic.h, kept out of the platform layer (its APIC_DM_* are Linux's
+		  too) */
 
 struct vm {
 	u32 id;
@@ -42,6 +43,7 @@ struct vm {
 	struct os_spin *apic_lock; /* every LAPIC of the VM, lapics[], apic_vcpus[] */
 	struct lapic *lapics[HAX_MAX_VCPUS];
 	struct vcpu *apic_vcpus[HAX_MAX_VCPUS];
+	struct ioapic *ioapic; /* HAX_LAPIC_ENABLE_IOAPIC (core/vioapic.c), else NULL */
 };
 
 /* Per-vCPU counters, for tests and statistics (core/stats.h, area "eco"). */

@@ -115,7 +115,7 @@ static void put_reg(struct hax_lapic_state *s, unsigned int off, uint32_t v)
 TEST(lapic_abi)
 {
 	struct hax_capabilityinfo ci;
-	struct hax_lapic_enable le = { .flags = 1 };
+	struct hax_lapic_enable le = { .flags = 2 }; /* 1 is HAX_LAPIC_ENABLE_IOAPIC */
 	struct vm_ctx plain, c;
 	struct hax_lapic_state s;
 	int r = 1;
