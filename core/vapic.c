@@ -5,6 +5,7 @@
  * interrupt controllers (issue 18)".
  */
 #include "vapic.h"
+#include "vioapic.h"
 #include "irqchip/apic_bus.h"
 #include "vmx/vmx.h"
 
@@ -13,14 +14,22 @@
 
 int vm_lapic_enable(struct vm *vm, const struct hax_lapic_enable *a)
 {
+	struct ioapic *io = NULL;
 	struct os_spin *l;
 	int r = 0;
 
-	if (a->flags || a->reserved)
+	if ((a->flags & ~HAX_LAPIC_ENABLE_IOAPIC) || a->reserved)
 		return -EINVAL;
 	l = os_spin_alloc();
 	if (!l)
 		return -ENOMEM;
+	if (a->flags & HAX_LAPIC_ENABLE_IOAPIC) {
+		io = vm_ioapic_alloc(vm);
+		if (!io) {
+			os_spin_free(l);
+			return -ENOMEM;
+		}
+	}
 	os_mutex_lock(&vm->lock);
 	if (vm->lapic_on)
 		r = -EEXIST;
@@ -29,15 +38,19 @@ int vm_lapic_enable(struct vm *vm, const struct hax_lapic_enable *a)
 	if (!r) {
 		vm->apic_lock = l;
 		vm->lapic_on = true;
+		__atomic_store_n(&vm->ioapic, io, __ATOMIC_RELEASE);
 	}
 	os_mutex_unlock(&vm->lock);
-	if (r)
+	if (r) {
+		os_free(io);
 		os_spin_free(l);
+	}
 	return r;
 }
 
 void vm_lapic_free(struct vm *vm)
 {
+	vm_ioapic_free(vm);
 	os_spin_free(vm->apic_lock);
 }
 
@@ -119,6 +132,8 @@ int vcpu_lapic_create(struct vcpu *v)
 		return -ENOMEM;
 	}
 	lapic_init(v->lapic, &cfg);
+	/* an AP waits for INIT-SIPI, as after power-up (SDM 9.4.1) */
+	v->lapic->wait_sipi = !cfg.bsp;
 	v->msr.apic_base = v->lapic->apic_base;
 	return 0;
 }
@@ -167,7 +182,9 @@ static void vapic_effects(struct vcpu *v, struct lapic_effects *eff)
 			if (((acc >> i) & 1) && i != v->id && vm->apic_vcpus[i])
 				vcpu_lapic_kick(vm->apic_vcpus[i]);
 	}
-	/* a level-triggered EOI goes nowhere: no IO-APIC in the kernel yet */
+	/* the EOI broadcast (SDM 11.8.5): the IO-APIC re-sends a level still high */
+	if (eff->flags & LAPIC_EFF_EOI_LEVEL)
+		vm_ioapic_eoi(vm, eff->eoi_vector);
 	if (eff->flags & LAPIC_EFF_TIMER)
 		os_waker_arm(v->waker, vapic_timer_expiry(v));
 }
@@ -181,6 +198,8 @@ int vcpu_lapic_mmio(struct vcpu *v, u64 gpa, void *buf, u32 size, bool write)
 
 	if (!l)
 		return 1;
+	if (!vcpu_ioapic_mmio(v, gpa, buf, size, write))
+		return 0;
 	os_spin_lock(v->vm->apic_lock);
 	if (lapic_mode(l) != LAPIC_MODE_XAPIC ||
 	    (gpa & ~0xfffull) != (l->apic_base & ~0xfffull & ~(1ull << 63))) {
@@ -278,6 +297,9 @@ int vcpu_lapic_poll(struct vcpu *v)
 			os_waker_arm(v->waker, expiry);
 	}
 	vec = lapic_pending_vector(l);
+	/* an INIT arrived: the entry must not happen, vcpu_lapic_startup() first */
+	if (l->init_pending || l->wait_sipi)
+		__atomic_store_n(&v->kick, 1, __ATOMIC_SEQ_CST);
 	os_spin_unlock(v->vm->apic_lock);
 	return vec;
 }
@@ -309,6 +331,46 @@ int vcpu_lapic_halt(struct vcpu *v, struct hax_tunnel *t)
 	/* a signal ends the sleep too: the run loop then returns to user space */
 	os_waker_wait(v->waker, halt_done, &w);
 	return 0;
+}
+
+int vcpu_lapic_startup(struct vcpu *v, struct hax_tunnel *t)
+{
+	struct lapic *l = v->lapic;
+	struct halt_wait w = { v, t };
+	bool init, sipi = false, wait;
+	u8 vector = 0;
+	int r;
+
+	/* the flags change under the lock, then a kick: a stale read sees the kick */
+	if (!__atomic_load_n(&l->init_pending, __ATOMIC_RELAXED) &&
+	    !__atomic_load_n(&l->wait_sipi, __ATOMIC_RELAXED))
+		return 0;
+	__atomic_store_n(&v->kick, 0, __ATOMIC_SEQ_CST);
+	os_spin_lock(v->vm->apic_lock);
+	init = l->init_pending;
+	l->init_pending = false;
+	if (l->wait_sipi && l->sipi_pending) {
+		sipi = true;
+		vector = l->sipi_vector;
+		l->wait_sipi = l->sipi_pending = false;
+		l->sipi_vector = 0;
+	}
+	wait = l->wait_sipi;
+	if (init) /* the INIT stopped the timer */
+		os_waker_arm(v->waker, lapic_timer_expiry(l));
+	os_spin_unlock(v->vm->apic_lock);
+	if (init) {
+		r = vcpu_init_signal(v);
+		if (r)
+			return r;
+	}
+	if (sipi)
+		return vcpu_startup(v, vector);
+	if (!wait)
+		return 0;
+	/* wait-for-SIPI: out of the guest until a kick, a user event or a signal */
+	os_waker_wait(v->waker, halt_done, &w);
+	return 1;
 }
 
 /* ---- GET_LAPIC / SET_LAPIC ---------------------------------------------- */
@@ -438,6 +500,9 @@ int vcpu_lapic_set(struct vcpu *v, const struct hax_lapic_state *s)
 		if (s->reserved[i])
 			return -EINVAL;
 	if (p & ~HAX_LAPIC_PENDING_MASK)
+		return -EINVAL;
+	/* a start-up IPI is latched only in wait-for-SIPI */
+	if ((p & HAX_LAPIC_PENDING_SIPI) && !(p & HAX_LAPIC_WAIT_SIPI))
 		return -EINVAL;
 	os_spin_lock(v->vm->apic_lock);
 	now = os_now_ns();

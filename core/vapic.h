@@ -15,8 +15,9 @@
 
 /*
  * vm_lapic_enable() - LAPIC_ENABLE: give each vCPU created from now on a
- * local APIC. Errors: -EINVAL (@flags or @reserved non-zero), -EEXIST
- * (enabled already), -EBUSY (the VM has vCPUs), -ENOMEM.
+ * local APIC, and the VM an IO-APIC with HAX_LAPIC_ENABLE_IOAPIC.
+ * Errors: -EINVAL (an unknown flag, @reserved non-zero), -EEXIST (enabled
+ * already), -EBUSY (the VM has vCPUs), -ENOMEM.
  */
 int vm_lapic_enable(struct vm *vm, const struct hax_lapic_enable *a);
 /* vm_lapic_free() - at VM destruction (its vCPUs are gone). */
@@ -34,8 +35,10 @@ void vcpu_lapic_attach(struct vcpu *v);
 void vcpu_lapic_destroy(struct vcpu *v);
 
 /*
- * vcpu_lapic_get()/vcpu_lapic_set() - GET_LAPIC/SET_LAPIC.
- * Errors (set): -EINVAL (reserved fields or unknown pending bits set, an
+ * vcpu_lapic_get()/vcpu_lapic_set() - GET_LAPIC/SET_LAPIC; the
+ * wait-for-SIPI state is HAX_LAPIC_WAIT_SIPI in @pending.
+ * Errors (set): -EINVAL (reserved fields or unknown pending bits set, a
+ * pending SIPI outside wait-for-SIPI, an
  * IA32_APIC_BASE the host may not restore, a register value the register
  * cannot hold, a vector below 16 in IRR/ISR/TMR).
  */
@@ -44,8 +47,9 @@ int vcpu_lapic_set(struct vcpu *v, const struct hax_lapic_state *s);
 
 /*
  * vcpu_lapic_mmio() - an access of @size bytes at guest-physical @gpa from
- * the instruction emulator: when @gpa is in this vCPU's xAPIC page, read or
- * write the register and return 0; else 1 (not the APIC's). A size or
+ * the instruction emulator: when @gpa is in the IO-APIC's window
+ * (vcpu_ioapic_mmio()) or this vCPU's xAPIC page, read or write the
+ * register and return 0; else 1 (not the irqchip's). A size or
  * offset the page refuses reads 0 and writes nothing (SDM 11.4.1).
  */
 int vcpu_lapic_mmio(struct vcpu *v, u64 gpa, void *buf, u32 size, bool write);
@@ -76,6 +80,15 @@ void vcpu_lapic_ack(struct vcpu *v, u8 vector);
  * (user_event_pending) or a signal. Preemptible. Returns 0 either way.
  */
 int vcpu_lapic_halt(struct vcpu *v, struct hax_tunnel *t);
+/*
+ * vcpu_lapic_startup() - before an entry (may sleep): carry out an INIT the
+ * LAPIC accepted (vcpu_init_signal()), start a vCPU in wait-for-SIPI whose
+ * start-up IPI arrived (vcpu_startup()), or keep one without it out of the
+ * guest: sleep until a kick, a user-space kick or a signal. Returns 0 (enter
+ * the guest), 1 (it slept: check for signals, then call again) or the error
+ * of vcpu_init_signal()/vcpu_startup().
+ */
+int vcpu_lapic_startup(struct vcpu *v, struct hax_tunnel *t);
 /*
  * vcpu_lapic_cr8() / vcpu_lapic_set_cr8() - MOV from/to CR8 on a vCPU with
  * an in-kernel LAPIC: TPR[7:4] (SDM Vol. 3A 10.8.6.1; a write clears

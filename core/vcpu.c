@@ -273,6 +273,14 @@ static int vcpu_run_loop(struct vcpu *v, struct hax_tunnel *t)
 			return 0;
 		}
 		os_resched();
+		if (v->lapic) {
+			/* INIT, SIPI and wait-for-SIPI of the in-kernel LAPIC */
+			r = vcpu_lapic_startup(v, t);
+			if (r < 0)
+				return r;
+			if (r)
+				continue;
+		}
 		os_preempt_disable();
 		r = vmx_run_once(v, t);
 		os_preempt_enable();
@@ -437,6 +445,46 @@ int vcpu_set_regs(struct vcpu *v, const vcpu_state_t *s)
 		vcpu_tpr_forget(v); /* the VMM reset or reloaded its APIC */
 	}
 	return r;
+}
+
+int vcpu_init_signal(struct vcpu *v)
+{
+	vcpu_state_t old, s;
+	int r;
+
+	r = vcpu_get_regs(v, &old);
+	if (r)
+		return r;
+	vmcs_reset_state(&s);
+	s._cr0 = (s._cr0 & ~(HAX_CR0_CD | HAX_CR0_NW)) | (old._cr0 & (HAX_CR0_CD | HAX_CR0_NW));
+	r = vcpu_set_regs(v, &s);
+	if (r)
+		return r == -EINVAL ? -EIO : r; /* the reset state is always valid */
+	os_preempt_disable();
+	r = vmx_vcpu_load(v);
+	if (!r) {
+		vmcs_write32(VM_ENTRY_INTR_INFO, 0);
+		vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+		if (vmx_take_error())
+			r = -EIO;
+	}
+	os_preempt_enable();
+	return r;
+}
+
+int vcpu_startup(struct vcpu *v, u8 vector)
+{
+	vcpu_state_t s;
+	int r;
+
+	r = vcpu_get_regs(v, &s);
+	if (r)
+		return r;
+	s._cs.selector = (u16)vector << 8;
+	s._cs.base = (u64)vector << 12;
+	s._rip = 0;
+	r = vcpu_set_regs(v, &s);
+	return r == -EINVAL ? -EIO : r;
 }
 
 int vcpu_get_regs(struct vcpu *v, vcpu_state_t *s)

@@ -28,7 +28,7 @@ void hax_capability(struct hax_capabilityinfo *ci)
 	ci->winfo = HAX_CAP_EPT | HAX_CAP_UG | HAX_CAP_64BIT_RAMBLOCK | HAX_CAP_64BIT_SETRAM |
 		    HAX_CAP_FASTMMIO | HAX_CAP_TUNNEL_PAGE | HAX_CAP_RAM_PROTECTION |
 		    HAX_CAP_IMPLICIT_RAMBLOCK | HAX_CAP_CPUID | HAX_CAP_DEBUG | HAX_CAP_DIRTY_LOG |
-		    HAX_CAP_VCPU_STATE | HAX_CAP_LAPIC;
+		    HAX_CAP_VCPU_STATE | HAX_CAP_LAPIC | HAX_CAP_IOAPIC;
 }
 
 int vm_create(u32 id, struct vm **out)

@@ -19,8 +19,9 @@
 #include "../include/uapi/haxm.h"
 
 struct vcpu;
-struct lapic; /* core/irqchip/lapic.h, kept out of the platform layer (its APIC_DM_* are Linux's
-		 too) */
+struct ioapic; /* core/irqchip/ioapic.h */
+struct lapic;  /* core/irqchip/lapic.h, kept out of the platform layer (its APIC_DM_* are Linux's
+		  too) */
 
 struct vm {
 	u32 id;
@@ -43,6 +44,7 @@ struct vm {
 	struct os_spin *apic_lock; /* every LAPIC of the VM, lapics[], apic_vcpus[] */
 	struct lapic *lapics[HAX_MAX_VCPUS];
 	struct vcpu *apic_vcpus[HAX_MAX_VCPUS];
+	struct ioapic *ioapic; /* HAX_LAPIC_ENABLE_IOAPIC (core/vioapic.c), else NULL */
 };
 
 /* Per-vCPU counters, for tests and statistics (core/stats.h, area "eco"). */
@@ -237,6 +239,20 @@ int vcpu_run(struct vcpu *v);
  */
 int vcpu_set_regs(struct vcpu *v, const vcpu_state_t *s);
 int vcpu_get_regs(struct vcpu *v, vcpu_state_t *s);
+/*
+ * vcpu_init_signal() - the vCPU took an INIT (its in-kernel LAPIC accepted
+ * one): the registers of vmcs_reset_state() but CR0.CD and CR0.NW kept
+ * (SDM vol. 3A 9.1.1, "Processor State After Reset": INIT leaves them, the
+ * x87/SSE state and the MSRs but EFER), EFER 0, no event pending for the
+ * next entry, no pending debug exception. Errors: -EIO.
+ */
+int vcpu_init_signal(struct vcpu *v);
+/*
+ * vcpu_startup() - a start-up IPI with @vector reached the vCPU in
+ * wait-for-SIPI: real mode at CS = @vector << 8 (base @vector << 12), IP 0
+ * (SDM vol. 3A 9.4.4.2 and 11.6.1, "Start-Up"). Errors: -EIO.
+ */
+int vcpu_startup(struct vcpu *v, u8 vector);
 
 /*
  * vm_protect_ram() - PROTECT_RAM: restrict guest access to [@gpa, @gpa+@size)

@@ -174,6 +174,30 @@ int hax_lapic_enable(int vm_fd)
 	return hax_ioctl(vm_fd, HAX_VM_IOCTL_LAPIC_ENABLE, &le);
 }
 
+int hax_lapic_enable_flags(int vm_fd, uint32_t flags)
+{
+	struct hax_lapic_enable le = { .flags = flags };
+
+	return hax_ioctl(vm_fd, HAX_VM_IOCTL_LAPIC_ENABLE, &le);
+}
+
+int hax_irq_line(int vm_fd, uint32_t irq, uint32_t level)
+{
+	struct hax_irq_line il = { .irq = irq, .level = level };
+
+	return hax_ioctl(vm_fd, HAX_VM_IOCTL_IRQ_LINE, &il);
+}
+
+int hax_get_ioapic(int vm_fd, struct hax_ioapic_state *s)
+{
+	return hax_ioctl(vm_fd, HAX_VM_IOCTL_GET_IOAPIC, s);
+}
+
+int hax_set_ioapic(int vm_fd, const struct hax_ioapic_state *s)
+{
+	return hax_ioctl(vm_fd, HAX_VM_IOCTL_SET_IOAPIC, s);
+}
+
 int hax_get_lapic(int vcpu_fd, struct hax_lapic_state *s)
 {
 	return hax_ioctl(vcpu_fd, HAX_VCPU_IOCTL_GET_LAPIC, s);

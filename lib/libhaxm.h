@@ -269,6 +269,40 @@ int hax_dirty_log_stop(int vm_fd, uint64_t gpa, uint64_t size);
 int hax_lapic_enable(int vm_fd);
 
 /**
+ * hax_lapic_enable_flags() - HAX_VM_IOCTL_LAPIC_ENABLE with @flags:
+ * HAX_LAPIC_ENABLE_IOAPIC (HAX_CAP_IOAPIC) adds an in-kernel IO-APIC.
+ * @vm_fd: a VM descriptor, before its first VCPU_CREATE
+ * @flags: HAX_LAPIC_ENABLE_*
+ *
+ * Errors: EINVAL (an unknown flag), EEXIST, EBUSY, ENOMEM.
+ */
+int hax_lapic_enable_flags(int vm_fd, uint32_t flags);
+
+/**
+ * hax_irq_line() - HAX_VM_IOCTL_IRQ_LINE (HAX_CAP_IOAPIC): set input pin
+ * @irq of the in-kernel IO-APIC to @level.
+ * @vm_fd: a VM descriptor
+ * @irq:   0-23
+ * @level: 0 or 1
+ *
+ * Errors: ENOTTY (the VM has no in-kernel IO-APIC), EINVAL (@irq or @level
+ * out of range), EFAULT.
+ */
+int hax_irq_line(int vm_fd, uint32_t irq, uint32_t level);
+
+/**
+ * hax_get_ioapic()/hax_set_ioapic() - HAX_VM_IOCTL_GET_IOAPIC/_SET_IOAPIC
+ * (HAX_CAP_IOAPIC): the in-kernel IO-APIC's state, for snapshots.
+ * @vm_fd: a VM descriptor
+ * @s:     the state
+ *
+ * Errors: ENOTTY (no in-kernel IO-APIC), EINVAL (set: a field the IO-APIC
+ * cannot hold, see docs/api.md), EFAULT.
+ */
+int hax_get_ioapic(int vm_fd, struct hax_ioapic_state *s);
+int hax_set_ioapic(int vm_fd, const struct hax_ioapic_state *s);
+
+/**
  * hax_get_lapic() - HAX_VCPU_IOCTL_GET_LAPIC: the vCPU's local APIC state.
  * @vcpu_fd: a vCPU descriptor
  * @s:       receives the state

@@ -184,3 +184,11 @@ void ioapic_eoi(struct ioapic *io, u8 vector)
 		level_check(io, pin);
 	}
 }
+
+void ioapic_resample(struct ioapic *io)
+{
+	u32 pin;
+
+	for (pin = 0; pin < IOAPIC_PINS; pin++)
+		level_check(io, pin);
+}

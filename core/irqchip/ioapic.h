@@ -90,6 +90,11 @@ int ioapic_set_irq(struct ioapic *io, u32 pin, bool level);
  * is still asserted sends again.
  */
 void ioapic_eoi(struct ioapic *io, u8 vector);
+/*
+ * ioapic_resample() - after a state was loaded: every unmasked level entry
+ * whose line is asserted and remote IRR clear sends its message.
+ */
+void ioapic_resample(struct ioapic *io);
 /* ioapic_entry_msg() - the message redirection entry @pin sends. */
 void ioapic_entry_msg(const struct ioapic *io, u32 pin, struct apic_msg *m);
 

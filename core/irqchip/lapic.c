@@ -319,7 +319,15 @@ bool lapic_accept(struct lapic *l, const struct apic_msg *m)
 		/* INIT level de-assert: only for P6 and Pentium (SDM 11.6.1) */
 		if (m->level && !m->assert)
 			return false;
+		/*
+		 * The APIC resets at once (SDM 11.4.7.3), a start-up IPI sent
+		 * after this one is taken; the vCPU resets its own state
+		 * (init_pending). An AP then waits for a SIPI, the BSP starts
+		 * at the reset vector (SDM 9.4.1, "BSP and AP Processors").
+		 */
+		lapic_init_signal(l);
 		l->init_pending = true;
+		l->wait_sipi = !(l->apic_base & LAPIC_BASE_BSP);
 		return true;
 	case APIC_DM_SIPI:
 		/* a start-up IPI is taken only in wait-for-SIPI (SDM 9.4.4 and 11.6.1) */

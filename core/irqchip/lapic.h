@@ -171,7 +171,7 @@ struct lapic {
 	/* requests for the vCPU, taken by the injector / the vCPU's run loop */
 	bool nmi_pending, smi_pending, init_pending, extint_pending, sipi_pending;
 	u8 sipi_vector;
-	bool wait_sipi; /* the vCPU is in the wait-for-SIPI state (set by its owner) */
+	bool wait_sipi; /* the vCPU is in the wait-for-SIPI state (INIT to an AP sets it) */
 };
 
 /* lapic.c: the register file, priorities, acceptance and EOI. */
@@ -236,8 +236,10 @@ int lapic_eoi(struct lapic *l, struct lapic_effects *eff);
  * lapic_accept() - this APIC receives @m (already routed to it). Fixed and
  * lowest-priority: refused while software-disabled; a vector below 16 is
  * dropped with ESR "received illegal vector"; else IRR set and TMR set
- * (level) or cleared (edge). NMI, SMI, INIT, ExtINT: the request flag for
- * the vCPU; SIPI: taken only in the wait-for-SIPI state. INIT level
+ * (level) or cleared (edge). NMI, SMI, ExtINT: the request flag for the
+ * vCPU. INIT: lapic_init_signal(), then init_pending (the vCPU resets its
+ * registers) and, unless IA32_APIC_BASE.BSP, wait_sipi. SIPI: taken only in
+ * the wait-for-SIPI state, the first one until the vCPU starts. INIT level
  * de-assert is ignored (SDM 11.6.1: not supported since the Pentium 4).
  * Returns true when the message was accepted.
  */

@@ -177,8 +177,7 @@ static void vmcs_setup_host(void)
 	vmcs_load_host_cpu();
 }
 
-/* The architectural reset state (SDM Table 10-1). */
-static void reset_state(vcpu_state_t *s)
+void vmcs_reset_state(vcpu_state_t *s)
 {
 	int i;
 
@@ -213,7 +212,7 @@ void vmcs_setup(struct vcpu *v)
 	vmcs_write64(GUEST_IA32_PAT, RESET_PAT);
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 	vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, 0);
-	reset_state(&s);
+	vmcs_reset_state(&s);
 	vmcs_set_state(v, &s);
 }
 

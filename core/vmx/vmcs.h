@@ -35,6 +35,14 @@ void vmcs_guest_seg(int which, segment_desc_t *seg);
 u64 vmcs_guest_cr0(void);
 u64 vmcs_guest_cr4(void);
 
+/*
+ * vmcs_reset_state() - the architectural power-up state (SDM vol. 3A table
+ * "IA-32 and Intel 64 Processor States Following Power-up, Reset, or INIT",
+ * 10-1 in editions before 2023): real mode at F000:FFF0, CR0 60000010H,
+ * EDX 600H, DR6 FFFF0FF0H, DR7 400H, the rest 0. No errors.
+ */
+void vmcs_reset_state(vcpu_state_t *s);
+
 /* vmcs_seg_ar() - HAXM access rights to VMCS ones, fixed up for real mode. */
 u32 vmcs_seg_ar(const segment_desc_t *seg, bool real_mode, int which);
 

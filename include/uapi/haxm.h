@@ -81,6 +81,8 @@ struct hax_module_version {
 #define HAX_CAP_VCPU_STATE (1 << 14) /* HAX_VCPU_IOCTL_{GET,SET}_STATE */
 /* winfo is 16 bits wide: extensions take bits from 15 down */
 #define HAX_CAP_LAPIC (1 << 13) /* HAX_VM_IOCTL_LAPIC_ENABLE, HAX_VCPU_IOCTL_{GET,SET}_LAPIC */
+/* HAX_LAPIC_ENABLE_IOAPIC, HAX_VM_IOCTL_IRQ_LINE, HAX_VM_IOCTL_{GET,SET}_IOAPIC */
+#define HAX_CAP_IOAPIC (1 << 12)
 
 struct hax_capabilityinfo {
 	hax_u16 wstatus;
@@ -473,8 +475,31 @@ struct hax_vcpu_full_state {
  * flags 0, before the VM's first vCPU.
  */
 struct hax_lapic_enable {
-	hax_u32 flags;	  /* 0 */
+	hax_u32 flags;	  /* HAX_LAPIC_ENABLE_* */
 	hax_u32 reserved; /* 0 */
+} HAX_PACKED;
+/* an IO-APIC in the kernel too (HAX_CAP_IOAPIC), its window at 0xfec00000 */
+#define HAX_LAPIC_ENABLE_IOAPIC (1u << 0)
+
+/* IRQ_LINE: input pin @irq (0-23) of the in-kernel IO-APIC now at @level (0 or 1). */
+struct hax_irq_line {
+	hax_u32 irq;
+	hax_u32 level;
+} HAX_PACKED;
+
+#define HAX_IOAPIC_PINS 24
+/*
+ * The in-kernel IO-APIC (GET_IOAPIC/SET_IOAPIC): an 82093AA's registers,
+ * its selected register and the input lines now asserted.
+ */
+struct hax_ioapic_state {
+	hax_u64 base;			/* 0xfec00000 (GET fills it, SET must match) */
+	hax_u32 id;			/* the IOAPIC ID (register 0, bits 27:24), 0-15 */
+	hax_u32 arb;			/* the arbitration ID (register 2, bits 27:24), 0-15 */
+	hax_u32 ioregsel;		/* IOREGSEL, 0-255 */
+	hax_u32 lines;			/* bit n: input pin n asserted */
+	hax_u32 reserved[6];		/* 0 */
+	hax_u64 redir[HAX_IOAPIC_PINS]; /* the redirection table */
 } HAX_PACKED;
 
 /* hax_lapic_state.pending: requests the LAPIC holds for its vCPU. */
@@ -530,6 +555,9 @@ struct hax_lapic_state {
 #define HAX_VM_IOCTL_DIRTY_LOG_GET   _IOW(0, 0xa1, struct hax_dirty_log)
 #define HAX_VM_IOCTL_DIRTY_LOG_STOP  _IOW(0, 0xa2, struct hax_dirty_log)
 #define HAX_VM_IOCTL_LAPIC_ENABLE    _IOW(0, 0xb0, struct hax_lapic_enable)
+#define HAX_VM_IOCTL_IRQ_LINE	     _IOW(0, 0xb1, struct hax_irq_line)
+#define HAX_VM_IOCTL_GET_IOAPIC	     _IOR(0, 0xb2, struct hax_ioapic_state)
+#define HAX_VM_IOCTL_SET_IOAPIC	     _IOW(0, 0xb3, struct hax_ioapic_state)
 
 #define HAX_VCPU_IOCTL_RUN	    _IO(0, 0xc0)
 #define HAX_VCPU_IOCTL_SET_MSRS	    _IOWR(0, 0xc1, struct hax_msr_data)
@@ -594,6 +622,9 @@ HAX_ABI_ASSERT(__builtin_offsetof(struct hax_vcpu_full_state, tsc) == 632);
 HAX_ABI_ASSERT(__builtin_offsetof(struct hax_vcpu_full_state, xsave) == 960);
 HAX_ABI_ASSERT(sizeof(struct hax_lapic_enable) == 8);
 HAX_ABI_ASSERT(sizeof(struct hax_lapic_state) == 1088);
+HAX_ABI_ASSERT(sizeof(struct hax_irq_line) == 8);
+HAX_ABI_ASSERT(sizeof(struct hax_ioapic_state) == 240);
+HAX_ABI_ASSERT(__builtin_offsetof(struct hax_ioapic_state, redir) == 48);
 HAX_ABI_ASSERT(__builtin_offsetof(struct hax_lapic_state, regs) == 64);
 
 /* The POSIX hosts' numbers; a Windows host numbers its IOCTLs its own way. */
@@ -616,6 +647,9 @@ HAX_ABI_ASSERT(HAX_VM_IOCTL_DIRTY_LOG_START == 0x402000A0u);
 HAX_ABI_ASSERT(HAX_VM_IOCTL_DIRTY_LOG_GET == 0x402000A1u);
 HAX_ABI_ASSERT(HAX_VM_IOCTL_DIRTY_LOG_STOP == 0x402000A2u);
 HAX_ABI_ASSERT(HAX_VM_IOCTL_LAPIC_ENABLE == 0x400800B0u);
+HAX_ABI_ASSERT(HAX_VM_IOCTL_IRQ_LINE == 0x400800B1u);
+HAX_ABI_ASSERT(HAX_VM_IOCTL_GET_IOAPIC == 0x80F000B2u);
+HAX_ABI_ASSERT(HAX_VM_IOCTL_SET_IOAPIC == 0x40F000B3u);
 HAX_ABI_ASSERT(HAX_VCPU_IOCTL_GET_LAPIC == 0x844000E8u);
 HAX_ABI_ASSERT(HAX_VCPU_IOCTL_SET_LAPIC == 0x444000E9u);
 HAX_ABI_ASSERT(HAX_VCPU_IOCTL_RUN == 0x000000C0u);

@@ -2,7 +2,7 @@
 /*
  * The VM and vCPU nodes' extension ioctls (numbers HAXM never used,
  * docs/api.md): dirty-page logging, the complete vCPU state, the in-kernel
- * local APICs. Each
+ * local APICs and IO-APIC. Each
  * argument is read once; the core checks its fields on that copy.
  */
 #include <linux/slab.h>
@@ -11,6 +11,7 @@
 #include "haxm_linux.h"
 #include "vcpu_state.h"
 #include "vapic.h"
+#include "vioapic.h"
 
 /* DIRTY_LOG_GET: the bitmap to user space, or back into the log when it cannot go. */
 static long hax_dirty_get(struct vm *vm, const struct hax_dirty_log *a)
@@ -33,15 +34,41 @@ static long hax_dirty_get(struct vm *vm, const struct hax_dirty_log *a)
 	return r;
 }
 
+/* GET_IOAPIC/SET_IOAPIC: the IO-APIC's state, copied once each way. */
+static long hax_ioapic_ioctl(struct vm *vm, unsigned int cmd, void __user *argp)
+{
+	struct hax_ioapic_state s;
+	long r;
+
+	if (cmd == HAX_VM_IOCTL_GET_IOAPIC) {
+		r = vm_ioapic_get(vm, &s);
+		if (!r && copy_to_user(argp, &s, sizeof(s)))
+			r = -EFAULT;
+		return r;
+	}
+	if (copy_from_user(&s, argp, sizeof(s)))
+		return -EFAULT;
+	return vm_ioapic_set(vm, &s);
+}
+
 long hax_vm_ext_ioctl(struct vm *vm, unsigned int cmd, void __user *argp)
 {
 	struct hax_dirty_log dl;
 	struct hax_lapic_enable le;
+	struct hax_irq_line il;
 
-	if (cmd == HAX_VM_IOCTL_LAPIC_ENABLE) {
+	switch (cmd) {
+	case HAX_VM_IOCTL_LAPIC_ENABLE:
 		if (copy_from_user(&le, argp, sizeof(le)))
 			return -EFAULT;
 		return vm_lapic_enable(vm, &le);
+	case HAX_VM_IOCTL_IRQ_LINE:
+		if (copy_from_user(&il, argp, sizeof(il)))
+			return -EFAULT;
+		return vm_irq_line(vm, &il);
+	case HAX_VM_IOCTL_GET_IOAPIC:
+	case HAX_VM_IOCTL_SET_IOAPIC:
+		return hax_ioapic_ioctl(vm, cmd, argp);
 	}
 	switch (cmd) {
 	case HAX_VM_IOCTL_DIRTY_LOG_START:

@@ -217,16 +217,28 @@ static void test_lowest_priority(void **state)
 
 static void test_init_sipi(void **state)
 {
+	struct lapic_effects eff = { 0 };
+	int i;
+
 	(void)state;
-	/* INIT assert to all but self, then SIPI: the APs in wait-for-SIPI take it */
-	assert_int_equal(send(0, 0, 0x000c4500), 0xe);
-	assert_true(apic[1].init_pending && apic[2].init_pending && apic[3].init_pending);
-	assert_false(apic[0].init_pending);
-	apic[1].wait_sipi = apic[2].wait_sipi = true;
+	/* SIPI before INIT: nobody waits for one */
+	assert_int_equal(send(0, 0, 0x000c4698), 0);
+	/* INIT to 1 and 2, then SIPI to all but self: the two APs in wait-for-SIPI take it */
+	assert_int_equal(send(0, 0x01000000, 0x00004500), 0x2);
+	assert_int_equal(send(0, 0x02000000, 0x00004500), 0x4);
+	assert_true(apic[1].init_pending && apic[2].init_pending && apic[1].wait_sipi);
+	assert_false(apic[0].init_pending || apic[3].init_pending || apic[3].wait_sipi);
 	assert_int_equal(send(0, 0, 0x000c4698), 0x6);
 	assert_int_equal(apic[1].sipi_vector, 0x98);
 	assert_true(apic[2].sipi_pending);
 	assert_false(apic[3].sipi_pending);
+	/* INIT to all but self: 1-3 wait again, the pending SIPIs cancelled */
+	assert_int_equal(send(0, 0, 0x000c4500), 0xe);
+	assert_true(apic[3].wait_sipi && apic[3].init_pending);
+	assert_false(apic[1].sipi_pending || apic[2].sipi_pending);
+	/* the INIT reset 1-3 (software-disabled): enable them for what follows */
+	for (i = 1; i < 4; i++)
+		assert_int_equal(lapic_mmio_write(&apic[i], LAPIC_REG_SVR, 4, 0x1ff, 0, &eff), 0);
 	/* INIT level de-assert is ignored by all */
 	assert_int_equal(send(0, 0, 0x000c8500), 0);
 	/* SMI and NMI physical */

@@ -214,6 +214,26 @@ static int to_bus(void *ctx, const struct apic_msg *m)
 	return apic_bus_deliver(ctx, -1, m, NULL);
 }
 
+/* A loaded state: only an unmasked level entry, line up, remote IRR clear, sends. */
+static void test_resample(void **state)
+{
+	(void)state;
+	io.redir[1] = 0x8031;			     /* level, line up: sends */
+	io.redir[2] = 0x8032 | IOAPIC_RE_REMOTE_IRR; /* in service already */
+	io.redir[3] = 0x8033 | IOAPIC_RE_MASKED;     /* masked */
+	io.redir[4] = 0x0034;			     /* edge: no edge in a load */
+	io.redir[5] = 0x8035;			     /* level, line down */
+	io.lines = 0x1e;
+	ioapic_resample(&io);
+	assert_int_equal(nsent, 1);
+	assert_int_equal(sent[0].vector, 0x31);
+	assert_true(sent[0].level);
+	assert_true(io.redir[1] & IOAPIC_RE_REMOTE_IRR);
+	/* again: remote IRR now set, nothing */
+	ioapic_resample(&io);
+	assert_int_equal(nsent, 1);
+}
+
 static void test_level_eoi_through_lapic(void **state)
 {
 	struct lapic_effects eff = { 0 };
@@ -270,6 +290,7 @@ int main(void)
 		T(test_level_remote_irr),
 		T(test_level_mask_and_mode_change),
 		T(test_level_eoi_through_lapic),
+		T(test_resample),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -257,18 +257,41 @@ static void test_accept_rules(void **state)
 	m.assert = false; /* INIT level de-assert: ignored */
 	assert_false(lapic_accept(&l, &m));
 	assert_false(l.init_pending);
-	m.assert = true;
-	assert_true(lapic_accept(&l, &m));
-	assert_true(l.init_pending);
-	/* SIPI only in wait-for-SIPI, the first one wins */
+	/* SIPI only in wait-for-SIPI */
 	m.delivery = APIC_DM_SIPI;
 	m.vector = 0x9a;
 	assert_false(lapic_accept(&l, &m));
-	l.wait_sipi = true;
+	assert_false(l.sipi_pending);
+	/* INIT resets the APIC at once (the NMI and SMI requests go) and, to an
+	 * AP, enters wait-for-SIPI (SDM 11.4.7.3, 9.4.1) */
+	wr(LAPIC_REG_TPR, 0x40);
+	m.delivery = APIC_DM_INIT;
+	m.assert = true;
+	assert_true(lapic_accept(&l, &m));
+	assert_true(l.init_pending);
+	assert_true(l.wait_sipi);
+	assert_false(l.nmi_pending || l.smi_pending);
+	assert_int_equal(rd(LAPIC_REG_TPR), 0);
+	assert_int_equal(rd(LAPIC_REG_ID), 3u << 24);
+	/* then the SIPI is taken, the first one wins */
+	m.delivery = APIC_DM_SIPI;
 	assert_true(lapic_accept(&l, &m));
 	m.vector = 0x9b;
 	assert_false(lapic_accept(&l, &m));
 	assert_int_equal(l.sipi_vector, 0x9a);
+	/* a second INIT cancels a SIPI not yet taken */
+	m.delivery = APIC_DM_INIT;
+	assert_true(lapic_accept(&l, &m));
+	assert_false(l.sipi_pending);
+	assert_true(l.wait_sipi);
+	l.init_pending = l.wait_sipi = false;
+	/* the BSP does not wait for a SIPI after an INIT: it restarts at the reset vector */
+	l.apic_base |= LAPIC_BASE_BSP;
+	assert_true(lapic_accept(&l, &m));
+	assert_true(l.init_pending);
+	assert_false(l.wait_sipi);
+	m.delivery = APIC_DM_SIPI;
+	assert_false(lapic_accept(&l, &m));
 	m.delivery = APIC_DM_EXTINT;
 	assert_true(lapic_accept(&l, &m));
 	assert_true(l.extint_pending);

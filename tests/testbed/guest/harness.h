@@ -170,6 +170,14 @@ uint8_t *thp_alloc(uint64_t size);
 /* thp_blocks() - how many of the @n 2 MiB blocks at @a are one contiguous, aligned host page. */
 int thp_blocks(const uint8_t *a, int n);
 
+/* lapic_setup() - a VM like vm_setup()'s, in-kernel LAPICs enabled before its vCPU (t_lapic.c). */
+int lapic_setup(struct vm_ctx *c, uint64_t ram_size);
+/* load_unreal() - real mode at @gpa on vCPU @fd, FS a flat 4 GiB segment at 0, SP @sp. */
+int load_unreal(int fd, uint8_t *ram, uint64_t gpa, const uint8_t *s, const uint8_t *e,
+		uint64_t sp);
+/* lapic_ivt_set() - copy [@s, @e) to @gpa and point real-mode vector @vec at it. */
+void lapic_ivt_set(uint8_t *ram, int vec, uint32_t gpa, const uint8_t *s, const uint8_t *e);
+
 /* A 4-level long-mode vCPU (vm_load_long()); zero fields take the defaults. */
 struct long_mode {
 	uint64_t tables;   /* guest-physical PML4; the PDPT and @gib PDs follow */
@@ -225,6 +233,12 @@ struct out_trace {
 int vm_out_trace(struct vm_ctx *c, struct out_trace *tr);
 /* kvm_out_trace() - the same under KVM (no in-kernel irqchip: HLT exits). */
 int kvm_out_trace(struct kvm_ctx *k, struct out_trace *tr);
+/*
+ * haxm_trace_81()/kvm_trace_81() - RUN until an OUT to port 0x81, recording
+ * every OUT; any other exit is a failure (t_lapic.c).
+ */
+int haxm_trace_81(struct vm_ctx *c, struct out_trace *tr);
+int kvm_trace_81(struct kvm_ctx *k, struct out_trace *tr);
 /* out_trace_add() - record one OUT of @size bytes at @data; fails when @tr is full. */
 int out_trace_add(struct out_trace *tr, uint16_t port, const void *data, int size);
 /* out_trace_equal() - 0 if @h and @k hold the same OUTs, else a failure. */

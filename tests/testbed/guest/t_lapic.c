@@ -25,8 +25,7 @@
 
 #define APIC 0xfee00000u
 
-/* A VM like vm_setup()'s, with in-kernel LAPICs enabled before its vCPU. */
-static int lapic_setup(struct vm_ctx *c, uint64_t ram_size)
+int lapic_setup(struct vm_ctx *c, uint64_t ram_size)
 {
 	memset(c, 0, sizeof(*c));
 	c->sys_fd = c->vm_fd = c->vcpu_fd = -1;
@@ -59,9 +58,7 @@ static int lapic_setup(struct vm_ctx *c, uint64_t ram_size)
 	}                                           \
 	static int name##_body(struct vm_ctx *c)
 
-/* Real mode at @gpa on vCPU @fd, FS a flat 4 GiB segment at 0. */
-static int load_unreal(int fd, uint8_t *ram, uint64_t gpa, const uint8_t *s, const uint8_t *e,
-		       uint64_t sp)
+int load_unreal(int fd, uint8_t *ram, uint64_t gpa, const uint8_t *s, const uint8_t *e, uint64_t sp)
 {
 	vcpu_state_t st;
 
@@ -93,7 +90,7 @@ HANDLER(g_h45, 0x45);
 HANDLER(g_h50, 0x50);
 HANDLER(g_h65, 0x65);
 
-static void ivt_set(uint8_t *ram, int vec, uint32_t gpa, const uint8_t *s, const uint8_t *e)
+void lapic_ivt_set(uint8_t *ram, int vec, uint32_t gpa, const uint8_t *s, const uint8_t *e)
 {
 	memcpy(ram + gpa, s, e - s);
 	*(uint16_t *)(ram + vec * 4) = gpa & 0xf;
@@ -118,7 +115,7 @@ static void put_reg(struct hax_lapic_state *s, unsigned int off, uint32_t v)
 TEST(lapic_abi)
 {
 	struct hax_capabilityinfo ci;
-	struct hax_lapic_enable le = { .flags = 1 };
+	struct hax_lapic_enable le = { .flags = 2 }; /* 1 is HAX_LAPIC_ENABLE_IOAPIC */
 	struct vm_ctx plain, c;
 	struct hax_lapic_state s;
 	int r = 1;
@@ -155,6 +152,7 @@ out_plain:
 	CHECK_EQ(get_reg(&s, 0xe0), 0xffffffff);
 	CHECK_EQ(get_reg(&s, 0x320), 0x10000);
 	CHECK_EQ(get_reg(&s, 0x370), 0x10000);
+	CHECK_EQ(s.pending, 0); /* the BSP runs; an AP waits for a SIPI (t_lapic_mp.c) */
 	/* a state of our own: enabled, TPR 0x20, a pending 0x71, a one-shot count */
 	put_reg(&s, 0xf0, 0x1ff);
 	put_reg(&s, 0x80, 0x20);
@@ -181,6 +179,8 @@ out_plain:
 	CHECK_ERRNO(hax_set_lapic(c.vcpu_fd, &s), EINVAL);
 	s.reserved[8] = 0;
 	s.pending = 1u << 6;
+	CHECK_ERRNO(hax_set_lapic(c.vcpu_fd, &s), EINVAL);
+	s.pending = HAX_LAPIC_PENDING_SIPI | 0x1000; /* a SIPI outside wait-for-SIPI */
 	CHECK_ERRNO(hax_set_lapic(c.vcpu_fd, &s), EINVAL);
 	s.pending = 0;
 	put_reg(&s, 0x200, 1u << 5); /* vector 5 */
@@ -279,7 +279,7 @@ LAPIC_TEST(lapic_x2apic_msrs)
 {
 	struct hax_lapic_state s;
 
-	ivt_set(c->ram, 13, 0x3000, g_gp_skip_start, g_gp_skip_end);
+	lapic_ivt_set(c->ram, 13, 0x3000, g_gp_skip_start, g_gp_skip_end);
 	if (load_unreal(c->vcpu_fd, c->ram, 0x1000, g_x2apic_start, g_x2apic_end, 0x8000))
 		return 1;
 	if (expect_out(c, 0x84, 4, 0x200000) || expect_out(c, 0x84, 4, 0xfee00900) ||
@@ -311,7 +311,7 @@ GUEST_CODE(g_h40_isr, ".code16\n push %eax\n push %ebx\n mov $0x40, %al\n out %a
 
 LAPIC_TEST(lapic_self_ipi_eoi)
 {
-	ivt_set(c->ram, 0x40, 0x3000, g_h40_isr_start, g_h40_isr_end);
+	lapic_ivt_set(c->ram, 0x40, 0x3000, g_h40_isr_start, g_h40_isr_end);
 	if (load_unreal(c->vcpu_fd, c->ram, 0x1000, g_self_ipi_start, g_self_ipi_end, 0x8000))
 		return 1;
 	/* in service in the handler, gone after its EOI */
@@ -333,8 +333,8 @@ GUEST_CODE(g_tpr, ".code16\n mov $0xfee00000, %ebx\n movl $0x1ff, %fs:0xf0(%ebx)
 
 LAPIC_TEST(lapic_tpr_priority)
 {
-	ivt_set(c->ram, 0x45, 0x3000, g_h45_start, g_h45_end);
-	ivt_set(c->ram, 0x65, 0x3100, g_h65_start, g_h65_end);
+	lapic_ivt_set(c->ram, 0x45, 0x3000, g_h45_start, g_h45_end);
+	lapic_ivt_set(c->ram, 0x65, 0x3100, g_h65_start, g_h65_end);
 	if (load_unreal(c->vcpu_fd, c->ram, 0x1000, g_tpr_start, g_tpr_end, 0x8000))
 		return 1;
 	if (expect_out(c, 0x80, 1, 0x65) || expect_out(c, 0x84, 4, 1u << 5) ||
@@ -364,7 +364,7 @@ LAPIC_TEST(lapic_timer_wakes_hlt)
 	uint64_t t0, dt;
 	long long hlt;
 
-	ivt_set(c->ram, 0x30, 0x3000, g_h30_start, g_h30_end);
+	lapic_ivt_set(c->ram, 0x30, 0x3000, g_h30_start, g_h30_end);
 	if (load_unreal(c->vcpu_fd, c->ram, 0x1000, g_timer_start, g_timer_end, 0x8000))
 		return 1;
 	if (expect_out(c, 0x82, 1, 0))
@@ -401,7 +401,7 @@ LAPIC_TEST(lapic_timer_periodic)
 {
 	uint64_t t0, dt;
 
-	ivt_set(c->ram, 0x30, 0x3000, g_tick_start, g_tick_end);
+	lapic_ivt_set(c->ram, 0x30, 0x3000, g_tick_start, g_tick_end);
 	if (load_unreal(c->vcpu_fd, c->ram, 0x1000, g_periodic_start, g_periodic_end, 0x8000))
 		return 1;
 	if (expect_out(c, 0x82, 1, 0))
@@ -468,7 +468,12 @@ static int ipi_wakes_hlt(struct vm_ctx *c, uint32_t hi, uint32_t lo, uint32_t ld
 	CHECK_OK(hax_create_vcpu(c->vm_fd, 1));
 	CHECK_OK(a.c.vcpu_fd = hax_open_vcpu(c->vm_id, 1));
 	CHECK_OK(hax_setup_tunnel(a.c.vcpu_fd, &a.c.tunnel, (void **)&a.c.iobuf));
-	ivt_set(c->ram, 0x50, 0x3000, g_h50_start, g_h50_end);
+	/* an AP starts in wait-for-SIPI: the VMM starts it through SET_LAPIC */
+	CHECK_OK(hax_get_lapic(a.c.vcpu_fd, &s));
+	CHECK_EQ(s.pending, HAX_LAPIC_WAIT_SIPI);
+	s.pending = 0;
+	CHECK_OK(hax_set_lapic(a.c.vcpu_fd, &s));
+	lapic_ivt_set(c->ram, 0x50, 0x3000, g_h50_start, g_h50_end);
 	memcpy(c->ram + 0x504, &ldr, 4);
 	memcpy(c->ram + 0x508, &hi, 4);
 	memcpy(c->ram + 0x50c, &lo, 4);
@@ -537,7 +542,7 @@ VM_TEST(lapic_off_is_haxm, 1 << 20)
 
 /* ---- the same guests under kvm_intel's in-kernel irqchip ---------------------- */
 
-static int haxm_trace_81(struct vm_ctx *c, struct out_trace *tr)
+int haxm_trace_81(struct vm_ctx *c, struct out_trace *tr)
 {
 	do {
 		if (vm_run(c))
@@ -551,18 +556,23 @@ static int haxm_trace_81(struct vm_ctx *c, struct out_trace *tr)
 	return 0;
 }
 
-static int kvm_trace_81(struct kvm_ctx *k, struct out_trace *tr)
+int kvm_trace_81(struct kvm_ctx *k, struct out_trace *tr)
 {
-	do {
-		if (ioctl(k->vcpu, KVM_RUN, 0))
+	for (;;) {
+		/* an AP woken from wait-for-SIPI returns EAGAIN: run it again */
+		if (ioctl(k->vcpu, KVM_RUN, 0)) {
+			if (errno == EAGAIN)
+				continue;
 			return fail("KVM_RUN: %s", strerror(errno));
+		}
 		if (k->run->exit_reason != KVM_EXIT_IO || k->run->io.direction != KVM_EXIT_IO_OUT)
 			return fail("KVM exit %u after %d OUTs", k->run->exit_reason, tr->n);
 		if (out_trace_add(tr, k->run->io.port, (uint8_t *)k->run + k->run->io.data_offset,
 				  k->run->io.size))
 			return 1;
-	} while (tr->port[tr->n - 1] != 0x81);
-	return 0;
+		if (tr->port[tr->n - 1] == 0x81)
+			return 0;
+	}
 }
 
 /* Run @s..@e at 0x1000 with the handlers at 0x3000/0x3100 under both; same OUTs. */
@@ -576,9 +586,9 @@ static int compare_kvm(const uint8_t *s, const uint8_t *e, int v1, const uint8_t
 
 	r = lapic_setup(&c, 1 << 20);
 	if (!r) {
-		ivt_set(c.ram, v1, 0x3000, h1s, h1e);
+		lapic_ivt_set(c.ram, v1, 0x3000, h1s, h1e);
 		if (h2s)
-			ivt_set(c.ram, v2, 0x3100, h2s, h2e);
+			lapic_ivt_set(c.ram, v2, 0x3100, h2s, h2e);
 		r = load_unreal(c.vcpu_fd, c.ram, 0x1000, s, e, 0x8000) || haxm_trace_81(&c, &th);
 	}
 	vm_teardown(&c);
@@ -589,9 +599,9 @@ static int compare_kvm(const uint8_t *s, const uint8_t *e, int v1, const uint8_t
 	r = kvm_setup_real_irqchip(&k, 1 << 20, 0x1000);
 	if (!r) {
 		memcpy(k.ram + 0x1000, s, e - s);
-		ivt_set(k.ram, v1, 0x3000, h1s, h1e);
+		lapic_ivt_set(k.ram, v1, 0x3000, h1s, h1e);
 		if (h2s)
-			ivt_set(k.ram, v2, 0x3100, h2s, h2e);
+			lapic_ivt_set(k.ram, v2, 0x3100, h2s, h2e);
 		r = kvm_trace_81(&k, &tk);
 	}
 	kvm_teardown(&k);
