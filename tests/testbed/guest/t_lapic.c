@@ -668,8 +668,8 @@ LAPIC_TEST(lapic_tsc_deadline)
 		     { 0x80, 1, 0x30 }, { 0x87, 4, 0 }, { 0x81, 1, 0 } };
 	unsigned int i;
 
-	ivt_set(c->ram, 0x30, 0x3000, g_h30_start, g_h30_end);
-	ivt_set(c->ram, 13, 0x3100, g_gp_end_start, g_gp_end_end);
+	lapic_ivt_set(c->ram, 0x30, 0x3000, g_h30_start, g_h30_end);
+	lapic_ivt_set(c->ram, 13, 0x3100, g_gp_end_start, g_gp_end_end);
 	if (load_unreal(c->vcpu_fd, c->ram, 0x1000, g_tsc_deadline_start, g_tsc_deadline_end,
 			0x8000))
 		return 1;
