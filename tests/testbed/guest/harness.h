@@ -172,6 +172,8 @@ int thp_blocks(const uint8_t *a, int n);
 
 /* lapic_setup() - a VM like vm_setup()'s, in-kernel LAPICs enabled before its vCPU (t_lapic.c). */
 int lapic_setup(struct vm_ctx *c, uint64_t ram_size);
+/* lapic_setup_flags() - the same with LAPIC_ENABLE's @flags (HAX_LAPIC_ENABLE_*). */
+int lapic_setup_flags(struct vm_ctx *c, uint64_t ram_size, uint32_t flags);
 /* load_unreal() - real mode at @gpa on vCPU @fd, FS a flat 4 GiB segment at 0, SP @sp. */
 int load_unreal(int fd, uint8_t *ram, uint64_t gpa, const uint8_t *s, const uint8_t *e,
 		uint64_t sp);

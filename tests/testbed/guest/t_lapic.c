@@ -25,7 +25,7 @@
 
 #define APIC 0xfee00000u
 
-int lapic_setup(struct vm_ctx *c, uint64_t ram_size)
+int lapic_setup_flags(struct vm_ctx *c, uint64_t ram_size, uint32_t flags)
 {
 	memset(c, 0, sizeof(*c));
 	c->sys_fd = c->vm_fd = c->vcpu_fd = -1;
@@ -34,7 +34,7 @@ int lapic_setup(struct vm_ctx *c, uint64_t ram_size)
 	CHECK_OK(hax_create_vm(c->sys_fd, &c->vm_id));
 	CHECK_OK(c->vm_fd = hax_open_vm(c->vm_id));
 	CHECK_OK(hax_notify_qemu_version(c->vm_fd, 4, 4));
-	CHECK_OK(hax_lapic_enable(c->vm_fd));
+	CHECK_OK(hax_lapic_enable_flags(c->vm_fd, flags));
 	c->ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(c->ram != MAP_FAILED);
 	CHECK_OK(hax_add_ramblock(c->vm_fd, (uintptr_t)c->ram, ram_size));
@@ -43,6 +43,11 @@ int lapic_setup(struct vm_ctx *c, uint64_t ram_size)
 	CHECK_OK(c->vcpu_fd = hax_open_vcpu(c->vm_id, 0));
 	CHECK_OK(hax_setup_tunnel(c->vcpu_fd, &c->tunnel, (void **)&c->iobuf));
 	return 0;
+}
+
+int lapic_setup(struct vm_ctx *c, uint64_t ram_size)
+{
+	return lapic_setup_flags(c, ram_size, 0);
 }
 
 #define LAPIC_TEST(name)                            \

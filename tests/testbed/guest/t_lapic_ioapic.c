@@ -12,7 +12,6 @@
  */
 #include <linux/kvm.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -20,22 +19,7 @@
 /* A VM with in-kernel LAPICs and IO-APIC, one vCPU, @ram_size of RAM. */
 static int ioapic_setup(struct vm_ctx *c, uint64_t ram_size)
 {
-	memset(c, 0, sizeof(*c));
-	c->sys_fd = c->vm_fd = c->vcpu_fd = -1;
-	c->ram_size = ram_size;
-	CHECK_OK(c->sys_fd = hax_open_system());
-	CHECK_OK(hax_create_vm(c->sys_fd, &c->vm_id));
-	CHECK_OK(c->vm_fd = hax_open_vm(c->vm_id));
-	CHECK_OK(hax_notify_qemu_version(c->vm_fd, 4, 4));
-	CHECK_OK(hax_lapic_enable_flags(c->vm_fd, HAX_LAPIC_ENABLE_IOAPIC));
-	c->ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(c->ram != MAP_FAILED);
-	CHECK_OK(hax_add_ramblock(c->vm_fd, (uintptr_t)c->ram, ram_size));
-	CHECK_OK(hax_set_ram(c->vm_fd, 0, (uint32_t)ram_size, (uintptr_t)c->ram, 0));
-	CHECK_OK(hax_create_vcpu(c->vm_fd, 0));
-	CHECK_OK(c->vcpu_fd = hax_open_vcpu(c->vm_id, 0));
-	CHECK_OK(hax_setup_tunnel(c->vcpu_fd, &c->tunnel, (void **)&c->iobuf));
-	return 0;
+	return lapic_setup_flags(c, ram_size, HAX_LAPIC_ENABLE_IOAPIC);
 }
 
 /* ---- the ABI ------------------------------------------------------------ */
