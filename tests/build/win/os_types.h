@@ -45,6 +45,7 @@ typedef unsigned long long size_t;
 #define EEXIST 17
 #define ENODEV 19
 #define EINVAL 22
+#define ENOTTY 25
 #define ENOSPC 28
 
 /* A FAST_MUTEX (ExInitializeFastMutex()): 56 bytes, pointer-aligned. */
