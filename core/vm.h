@@ -336,9 +336,14 @@ void vcpu_tpr_forget(struct vcpu *v);
 
 /*
  * vcpu_tpr_dirty() - the guest changed VTPR (the TPR shadow's) since the
- * VMM's APIC last saw the TPR. Reads memory only; any context.
+ * VMM's APIC last saw the TPR. Reads memory only; any context. Inline: it
+ * is asked at every exit, and the shadow is off for most vCPUs.
  */
-bool vcpu_tpr_dirty(struct vcpu *v);
+bool __vcpu_tpr_dirty(struct vcpu *v);
+static inline bool vcpu_tpr_dirty(struct vcpu *v)
+{
+	return v->tpr_shadow && __vcpu_tpr_dirty(v);
+}
 
 /*
  * vcpu_tpr_sync() - when vcpu_tpr_dirty(): hand user space a 4-byte

@@ -8,6 +8,7 @@
 #define HAXM_CORE_VMX_INTR_H
 
 #include "../vm.h"
+#include "exits.h"
 
 /*
  * vmx_intr_prepare() - before an entry (VMCS current, preemption off): inject
@@ -67,23 +68,44 @@ void vmx_tpr_setup(struct vcpu *v);
  * xAPIC, off otherwise; when VTPR's class fell below the one the VMM saw,
  * sync it first. Returns EXIT_RESUME or EXIT_TO_USER (the sync's write).
  */
-int vmx_tpr_prepare(struct vcpu *v, struct hax_tunnel *t);
+int __vmx_tpr_prepare(struct vcpu *v, struct hax_tunnel *t);
+static inline int vmx_tpr_prepare(struct vcpu *v, struct hax_tunnel *t)
+{
+	/* neither on nor to be turned on (it needs the TPR known): nothing */
+	if (!v->tpr_shadow && !v->tpr_known)
+		return EXIT_RESUME;
+	return __vmx_tpr_prepare(v, t);
+}
 
 /*
  * vmx_tpr_threshold() - before an entry, after the injection decision: set
  * TPR_THRESHOLD to the class the VMM's APIC saw or that of the held-back
  * vector @held (-1: none), whichever is higher, at most VTPR's class.
  */
-void vmx_tpr_threshold(struct vcpu *v, int held);
+void __vmx_tpr_threshold(struct vcpu *v, int held);
+static inline void vmx_tpr_threshold(struct vcpu *v, int held)
+{
+	if (v->tpr_shadow)
+		__vmx_tpr_threshold(v, held);
+}
 
 /* vmx_tpr_after_exit() - after an exit: haxm's TPR copy from VTPR. */
-void vmx_tpr_after_exit(struct vcpu *v);
+void __vmx_tpr_after_exit(struct vcpu *v);
+static inline void vmx_tpr_after_exit(struct vcpu *v)
+{
+	if (v->tpr_shadow)
+		__vmx_tpr_after_exit(v);
+}
 
 /*
  * vmx_tpr_holds() - the TPR shadow is on and VTPR masks INTERRUPT vector
  * @vec: its priority class is not above a nonzero TPR class (SDM 10.8.3.1).
  */
-bool vmx_tpr_holds(struct vcpu *v, int vec);
+bool __vmx_tpr_holds(struct vcpu *v, int vec);
+static inline bool vmx_tpr_holds(struct vcpu *v, int vec)
+{
+	return v->tpr_shadow && __vmx_tpr_holds(v, vec);
+}
 
 /* vmx_handle_tpr_below() - exit reason 43 (SDM 28.2.1): EXIT_RESUME. */
 int vmx_handle_tpr_below(struct vcpu *v, struct hax_tunnel *t);

@@ -104,11 +104,10 @@ void vmx_tpr_mmio_write(struct vcpu *v, u64 gpa, u32 size)
 		v->tpr_known = false;
 }
 
-bool vcpu_tpr_dirty(struct vcpu *v)
+bool __vcpu_tpr_dirty(struct vcpu *v)
 {
 	/* not once forgotten: the VMM reset or reloaded its APIC, or wrote the TPR */
-	return v->tpr_shadow && v->tpr_known && v->tpr_base == v->msr.apic_base &&
-	       vtpr_read(v) != v->tpr_user;
+	return v->tpr_known && v->tpr_base == v->msr.apic_base && vtpr_read(v) != v->tpr_user;
 }
 
 int vcpu_tpr_sync(struct vcpu *v, struct hax_tunnel *t)
@@ -131,15 +130,13 @@ void vmx_tpr_setup(struct vcpu *v)
 	v->tpr_thr = 0;
 }
 
-void vmx_tpr_after_exit(struct vcpu *v)
+void __vmx_tpr_after_exit(struct vcpu *v)
 {
-	if (!v->tpr_shadow)
-		return;
 	v->tpr = vtpr_read(v);
 	v->cr8 = v->tpr >> 4;
 }
 
-int vmx_tpr_prepare(struct vcpu *v, struct hax_tunnel *t)
+int __vmx_tpr_prepare(struct vcpu *v, struct hax_tunnel *t)
 {
 	u64 gpa;
 	bool on = v->vapic_page.va && !v->lapic && tpr_gpa(v, &gpa) && v->tpr_known &&
@@ -163,22 +160,18 @@ int vmx_tpr_prepare(struct vcpu *v, struct hax_tunnel *t)
 	return EXIT_RESUME;
 }
 
-bool vmx_tpr_holds(struct vcpu *v, int vec)
+bool __vmx_tpr_holds(struct vcpu *v, int vec)
 {
 	u8 class;
 
-	if (!v->tpr_shadow)
-		return false;
 	class = vtpr_read(v) >> 4;
 	return class && (vec >> 4) <= class;
 }
 
-void vmx_tpr_threshold(struct vcpu *v, int held)
+void __vmx_tpr_threshold(struct vcpu *v, int held)
 {
 	u8 thr, class;
 
-	if (!v->tpr_shadow)
-		return;
 	class = vtpr_read(v) >> 4;
 	thr = v->tpr_user >> 4;
 	if (held >= 0 && (held >> 4) > thr)
