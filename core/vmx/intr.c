@@ -64,13 +64,18 @@ int vcpu_interrupt(struct vcpu *v, u32 vector)
 /*
  * The INTERRUPT vector to inject next, or -1: the highest pending one,
  * unless the TPR shadow's VTPR masks it (then every pending one is masked;
- * @held gets it, or -1).
+ * @held gets it, or -1). Asked several times an entry, mostly with nothing
+ * pending: always inlined (the kernel may build with -Os), a call and its
+ * return thunk cost more than the test.
  */
-static int intr_next(struct vcpu *v, int *held)
+static inline __attribute__((__always_inline__)) int intr_next(struct vcpu *v, int *held)
 {
-	int vec = intr_highest(v);
+	int vec;
 
 	*held = -1;
+	if (!v->nr_intr_pending)
+		return -1;
+	vec = intr_highest(v);
 	if (vec >= 0 && vmx_tpr_holds(v, vec)) {
 		*held = vec;
 		return -1;
