@@ -321,21 +321,26 @@ int vmx_vcpu_load(struct vcpu *v)
 	return 0;
 }
 
+int vmx_field_errors;
+
 void vmx_field_error(u32 field, bool write)
 {
 	struct vmx_cpu *c = &vmx_cpus[os_cpu_current()];
 
+	if (!c->field_error)
+		__atomic_add_fetch(&vmx_field_errors, 1, __ATOMIC_RELAXED);
 	c->field_error = true;
 	c->bad_field = field | (write ? 0x80000000u : 0);
 }
 
-bool vmx_take_error(void)
+bool __vmx_take_error(void)
 {
 	struct vmx_cpu *c = &vmx_cpus[os_cpu_current()];
 
 	if (!c->field_error)
 		return false;
 	c->field_error = false;
+	__atomic_sub_fetch(&vmx_field_errors, 1, __ATOMIC_RELAXED);
 	os_log_ratelimited(HAX_LOG_ERROR, "VM%s of VMCS field 0x%x failed\n",
 			   c->bad_field & 0x80000000u ? "WRITE" : "READ", c->bad_field & 0xffff);
 	return true;

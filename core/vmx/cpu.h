@@ -30,8 +30,18 @@ int vmx_vcpu_load(struct vcpu *v);
 /* vmx_vcpu_clear() - VMCLEAR @v's VMCS wherever it is active. */
 void vmx_vcpu_clear(struct vcpu *v);
 
-/* vmx_take_error() - true (once) if a VMREAD/VMWRITE failed on this CPU. */
-bool vmx_take_error(void);
+/*
+ * vmx_take_error() - true (once) if a VMREAD/VMWRITE failed on this CPU.
+ * Asked after every exit: inline, it reads one shared count of the CPUs
+ * with an error not yet taken (vmx_field_errors) and looks at this CPU's
+ * only when there is one.
+ */
+extern int vmx_field_errors;
+bool __vmx_take_error(void);
+static inline bool vmx_take_error(void)
+{
+	return __atomic_load_n(&vmx_field_errors, __ATOMIC_RELAXED) && __vmx_take_error();
+}
 
 /*
  * vmx_flush_ept() - invalidate the translations derived from @eptp on every
