@@ -1,7 +1,7 @@
 # Sourced by run: QEMU driven the way its users drive it, through the monitor
 # (HMP, or QMP) with qmon, while the test types into the guest's serial
-# console. The testbed kernel has no networking (CONFIG_NET=n), so no unix
-# sockets: each monitor is on a pipe chardev, two FIFOs (PATH.in, PATH.out).
+# console. The testbed kernel had no networking (CONFIG_NET=n) when these were
+# written: each monitor is on a pipe chardev, two FIFOs (PATH.in, PATH.out).
 # Uses run's now, since, fail, qemu_threads, no_leak.
 
 MON=/tmp/qemu-mon

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * qmon: drive a QEMU monitor from the testbed's shell. The testbed kernel
- * has no networking, so no unix sockets: the monitor is on a pipe chardev
+ * had no unix sockets when it was written: the monitor is on a pipe chardev
  * (QEMU reads PATH.in and writes PATH.out, two FIFOs the caller made):
  *
  *   qmon PATH CMD...       HMP (-monitor pipe:PATH): sends each CMD and
