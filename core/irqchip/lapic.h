@@ -45,10 +45,10 @@
 #define LAPIC_REG_SELF_IPI 0x3f0 /* x2APIC only (MSR 0x83f) */
 
 /* x2APIC MSRs: 0x800 + offset / 16 (SDM 11.12.1.2, "x2APIC Register Address Space"). */
-#define LAPIC_MSR_BASE	      0x800
-#define LAPIC_MSR_LAST	      0x8ff
-#define LAPIC_MSR(off)	      (LAPIC_MSR_BASE + ((off) >> 4))
-#define MSR_IA32_APIC_BASE    0x1b
+#define LAPIC_MSR_BASE	       0x800
+#define LAPIC_MSR_LAST	       0x8ff
+#define LAPIC_MSR(off)	       (LAPIC_MSR_BASE + ((off) >> 4))
+#define MSR_IA32_APIC_BASE     0x1b
 #define LAPIC_MSR_TSC_DEADLINE 0x6e0
 
 /* IA32_APIC_BASE (SDM 11.4.4, "Local APIC Status and Location"; 11.12.1). */
