@@ -416,7 +416,7 @@ int vcpu_set_regs(struct vcpu *v, const vcpu_state_t *s)
 	os_preempt_disable();
 	r = vmx_vcpu_load(v);
 	if (!r) {
-		osxsave = vmx_guest_cr4() & HAX_CR4_OSXSAVE;
+		osxsave = vmcs_guest_cr4() & HAX_CR4_OSXSAVE;
 		r = vmcs_set_state(v, s);
 	}
 	if (!r) {

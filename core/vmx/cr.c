@@ -21,20 +21,6 @@
 #define CR4_PGE	 (1ULL << 7)
 #define CR4_SMEP (1ULL << 20)
 
-u64 vmx_guest_cr0(void)
-{
-	u64 mask = vmcs_readl(CR0_GUEST_HOST_MASK);
-
-	return (vmcs_readl(GUEST_CR0) & ~mask) | (vmcs_readl(CR0_READ_SHADOW) & mask);
-}
-
-u64 vmx_guest_cr4(void)
-{
-	u64 mask = vmcs_readl(CR4_GUEST_HOST_MASK);
-
-	return (vmcs_readl(GUEST_CR4) & ~mask) | (vmcs_readl(CR4_READ_SHADOW) & mask);
-}
-
 /*
  * Whether CR0 @cr0 and CR4 @cr4 may be loaded with EFER @efer; sets
  * EFER.LMA in @efer as paging with EFER.LME implies (SDM 10.8.5).
@@ -134,8 +120,8 @@ int vmx_run_pdptes(struct vcpu *v)
 	os_preempt_disable();
 	r = vmx_vcpu_load(v);
 	if (!r) {
-		cr0 = vmx_guest_cr0();
-		cr4 = vmx_guest_cr4();
+		cr0 = vmcs_guest_cr0();
+		cr4 = vmcs_guest_cr4();
 		efer = vmcs_read64(GUEST_IA32_EFER);
 		cr3 = vmcs_readl(GUEST_CR3);
 	}
@@ -163,7 +149,7 @@ int vmx_run_pdptes(struct vcpu *v)
 /* MOV to CR0 or CR4: check, then commit or (PAE) ask for the PDPTEs. */
 static int mov_to_cr(struct vcpu *v, int cr, u64 val)
 {
-	u64 old0 = vmx_guest_cr0(), old4 = vmx_guest_cr4(), efer = vmcs_read64(GUEST_IA32_EFER);
+	u64 old0 = vmcs_guest_cr0(), old4 = vmcs_guest_cr4(), efer = vmcs_read64(GUEST_IA32_EFER);
 	u64 cr0 = cr == 0 ? val : old0, cr4 = cr == 4 ? val : old4;
 
 	if (!cr_valid(cr0, cr4, &efer))
@@ -207,8 +193,8 @@ int vmx_cr_finish(struct vcpu *v)
 	os_preempt_disable();
 	r = vmx_vcpu_load(v);
 	if (!r) {
-		cr0 = v->cr_wait_reg == 0 ? v->cr_wait_val : vmx_guest_cr0();
-		cr4 = v->cr_wait_reg == 4 ? v->cr_wait_val : vmx_guest_cr4();
+		cr0 = v->cr_wait_reg == 0 ? v->cr_wait_val : vmcs_guest_cr0();
+		cr4 = v->cr_wait_reg == 4 ? v->cr_wait_val : vmcs_guest_cr4();
 		efer = vmcs_read64(GUEST_IA32_EFER);
 		if (ok && cr_valid(cr0, cr4, &efer)) {
 			cr_commit(cr0, cr4, efer);

@@ -89,7 +89,7 @@ int vmx_handle_dr(struct vcpu *v, struct hax_tunnel *t)
 
 	if (dr == 4 || dr == 5) {
 		/* CR4.DE is the guest's own bit: GUEST_CR4 has it, not the shadow. */
-		if (vmx_guest_cr4() & HAX_CR4_DE) {
+		if (vmcs_guest_cr4() & HAX_CR4_DE) {
 			vmx_inject_exception(v, HAX_VEC_UD, false, 0);
 			return EXIT_RESUME;
 		}

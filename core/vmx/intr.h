@@ -131,14 +131,6 @@ void vmx_tpr_mmio_write(struct vcpu *v, u64 gpa, u32 size);
  */
 int vmx_run_pdptes(struct vcpu *v);
 
-/*
- * vmx_guest_cr0() - CR0 as the guest sees it (VMCS current): the bits it owns
- * from GUEST_CR0, the ones haxm owns from the read shadow (SDM 25.3).
- */
-u64 vmx_guest_cr0(void);
-/* vmx_guest_cr4() - CR4 as the guest sees it, the same way. */
-u64 vmx_guest_cr4(void);
-
 /* vmx_write_pdptes() - load the VMCS guest PDPTE fields (VMCS current). */
 void vmx_write_pdptes(const u64 pdpte[4]);
 

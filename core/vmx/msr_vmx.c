@@ -247,7 +247,7 @@ void msr_run_end(struct vcpu *v)
 static int efer_write(struct vcpu *v, u64 val, bool host)
 {
 	u64 efer = vmcs_read64(GUEST_IA32_EFER);
-	bool pg = vmx_guest_cr0() & HAX_CR0_PG; /* the guest owns PG: not the shadow */
+	bool pg = vmcs_guest_cr0() & HAX_CR0_PG; /* the guest owns PG: not the shadow */
 	u32 entry = vmcs_read32(VM_ENTRY_CONTROLS) & ~ENTRY_IA32E_MODE;
 
 	if (val & ~(1ULL | HAX_EFER_LME | HAX_EFER_LMA | HAX_EFER_NXE))

@@ -31,7 +31,11 @@ void vmcs_get_state(struct vcpu *v, vcpu_state_t *s);
  */
 void vmcs_guest_seg(int which, segment_desc_t *seg);
 
-/* vmcs_guest_cr0()/vmcs_guest_cr4() - as the guest sees them (read shadows). */
+/*
+ * vmcs_guest_cr0()/vmcs_guest_cr4() - CR0/CR4 as the guest sees them (VMCS
+ * current): the bits it owns from GUEST_CR*, the ones haxm owns (the guest/
+ * host masks, fixed at VMCS set-up) from the read shadows (SDM 25.3).
+ */
 u64 vmcs_guest_cr0(void);
 u64 vmcs_guest_cr4(void);
 
