@@ -12,15 +12,6 @@
 /* About 2^21 TSC cycles between forced exits: the host always gets back. */
 #define PREEMPT_TSC_CYCLES (1u << 21)
 
-/* Time in guest, for the statistics: the TSC, cheaper than any clock. */
-static inline u64 run_rdtsc(void)
-{
-	u32 lo, hi;
-
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((u64)hi << 32) | lo;
-}
-
 u32 vmx_preempt_timer_value(void)
 {
 	return PREEMPT_TSC_CYCLES >> vmx_caps.preempt_rate;
@@ -165,9 +156,9 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 	host_debugctl = vmx_debug_load(v);
 	os_vmx_before_entry(v->host_ran);
 	v->host_ran = false;
-	t0 = run_rdtsc();
+	t0 = hax_rdtsc(); /* time in guest, for the statistics: cheaper than any clock */
 	failed = os_vmx_enter(v->regs, v->launched ? OS_VMX_RESUME : 0);
-	t0 = run_rdtsc() - t0;
+	t0 = hax_rdtsc() - t0;
 	os_vmx_entered(1);
 	/* Reloading a host GS selector rewrites KERNEL_GS_BASE: keep the guest's. */
 	if (segs.gs)
