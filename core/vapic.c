@@ -6,6 +6,7 @@
  */
 #include "vapic.h"
 #include "vioapic.h"
+#include "vpic.h"
 #include "irqchip/apic_bus.h"
 #include "vmx/vmx.h"
 
@@ -14,21 +15,29 @@
 
 int vm_lapic_enable(struct vm *vm, const struct hax_lapic_enable *a)
 {
+	const u32 known = HAX_LAPIC_ENABLE_IOAPIC | HAX_LAPIC_ENABLE_PIC;
 	struct ioapic *io = NULL;
+	struct i8259 *pic = NULL;
 	struct os_spin *l;
 	int r = 0;
 
-	if ((a->flags & ~HAX_LAPIC_ENABLE_IOAPIC) || a->reserved)
+	if ((a->flags & ~known) || a->reserved)
+		return -EINVAL;
+	/* the PC's ISA controllers sit beside an IO-APIC */
+	if ((a->flags & HAX_LAPIC_ENABLE_PIC) && !(a->flags & HAX_LAPIC_ENABLE_IOAPIC))
 		return -EINVAL;
 	l = os_spin_alloc();
 	if (!l)
 		return -ENOMEM;
 	if (a->flags & HAX_LAPIC_ENABLE_IOAPIC) {
 		io = vm_ioapic_alloc(vm);
-		if (!io) {
-			os_spin_free(l);
-			return -ENOMEM;
-		}
+		if (!io)
+			goto nomem;
+	}
+	if (a->flags & HAX_LAPIC_ENABLE_PIC) {
+		pic = vm_pic_alloc();
+		if (!pic)
+			goto nomem;
 	}
 	os_mutex_lock(&vm->lock);
 	if (vm->lapic_on)
@@ -38,18 +47,25 @@ int vm_lapic_enable(struct vm *vm, const struct hax_lapic_enable *a)
 	if (!r) {
 		vm->apic_lock = l;
 		vm->lapic_on = true;
+		__atomic_store_n(&vm->pic, pic, __ATOMIC_RELEASE);
 		__atomic_store_n(&vm->ioapic, io, __ATOMIC_RELEASE);
 	}
 	os_mutex_unlock(&vm->lock);
 	if (r) {
+		os_free(pic);
 		os_free(io);
 		os_spin_free(l);
 	}
 	return r;
+nomem:
+	os_free(io);
+	os_spin_free(l);
+	return -ENOMEM;
 }
 
 void vm_lapic_free(struct vm *vm)
 {
+	vm_pic_free(vm);
 	vm_ioapic_free(vm);
 	os_spin_free(vm->apic_lock);
 }
@@ -296,7 +312,8 @@ int vcpu_lapic_poll(struct vcpu *v)
 			 * calibrated, the guest's TSC may have been set): again */
 			os_waker_arm(v->waker, expiry);
 	}
-	vec = lapic_pending_vector(l);
+	/* the PIC's ExtINT comes first: not in IRR, not masked by the TPR */
+	vec = vcpu_pic_pending(v) ? VAPIC_EXTINT : lapic_pending_vector(l);
 	/* an INIT arrived: the entry must not happen, vcpu_lapic_startup() first */
 	if (l->init_pending || l->wait_sipi)
 		__atomic_store_n(&v->kick, 1, __ATOMIC_SEQ_CST);

@@ -68,8 +68,9 @@ void vcpu_lapic_tsc_changed(struct vcpu *v);
 
 /*
  * vcpu_lapic_poll() - before an entry (any context but interrupt): clear the
- * kick, fire an expired timer, and return the vector the LAPIC would
- * deliver now, or -1.
+ * kick, fire an expired timer, and return VAPIC_EXTINT (vpic.h) when the
+ * PIC's INT reaches this vCPU, else the vector the LAPIC would deliver now,
+ * or -1.
  */
 int vcpu_lapic_poll(struct vcpu *v);
 /* vcpu_lapic_ack() - @vector was injected: IRR -> ISR. */

@@ -20,6 +20,7 @@
 
 struct vcpu;
 struct ioapic; /* core/irqchip/ioapic.h */
+struct i8259;  /* core/irqchip/pic.h */
 struct lapic;  /* core/irqchip/lapic.h, kept out of the platform layer (its APIC_DM_* are Linux's
 		  too) */
 
@@ -45,6 +46,7 @@ struct vm {
 	struct lapic *lapics[HAX_MAX_VCPUS];
 	struct vcpu *apic_vcpus[HAX_MAX_VCPUS];
 	struct ioapic *ioapic; /* HAX_LAPIC_ENABLE_IOAPIC (core/vioapic.c), else NULL */
+	struct i8259 *pic;     /* HAX_LAPIC_ENABLE_PIC (core/vpic.c), else NULL */
 };
 
 /* Per-vCPU counters, for tests and statistics (core/stats.h, area "eco"). */
