@@ -7,6 +7,7 @@
  */
 #include "vpic.h"
 #include "vapic.h"
+#include "vpit.h"
 #include "irqchip/pic.h"
 
 struct i8259 *vm_pic_alloc(void)
@@ -175,6 +176,8 @@ static int isa_byte(struct vm *vm, u16 port, bool in, u8 *b)
 		if (!r && !in)
 			vpic_kick(vm);
 	}
+	if (r == -ENOENT)
+		r = vm_pit_port(vm, port, in, b);
 	return r;
 }
 
@@ -184,7 +187,7 @@ int vcpu_isa_pio(struct vcpu *v, u16 port, u32 size, bool in, u32 *val)
 	u32 i, out = 0;
 	u8 b;
 
-	if (!vm->pic)
+	if (!vm->pic && !vm->pit)
 		return 1;
 	os_spin_lock(vm->apic_lock);
 	for (i = 0; i < size && i < 4; i++) {

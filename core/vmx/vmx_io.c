@@ -44,7 +44,7 @@ int vmx_handle_io(struct vcpu *v, struct hax_tunnel *t)
 			    q & IO_QUAL_STRING, (q & IO_QUAL_IN) ? 0 : (u32)v->regs[HAX_REG_RAX]);
 	if (q & IO_QUAL_STRING)
 		return EXIT_EMULATE; /* the guest's memory side needs the page walk */
-	if (v->vm->pic && !vmx_io_kernel(v, q))
+	if ((v->vm->pic || v->vm->pit) && !vmx_io_kernel(v, q))
 		return EXIT_RESUME;
 	t->io._direction = (q & IO_QUAL_IN) ? HAX_IO_IN : HAX_IO_OUT;
 	t->io._df = 0;
