@@ -472,3 +472,48 @@ out:
 	vm_teardown(&c);
 	return r;
 }
+
+/* ---- LINT0 -------------------------------------------------------------- */
+
+/*
+ * vCPU 0's LAPIC decides whether the PIC's INT gets in: enabled with LINT0
+ * masked (its state from reset), nothing; LINT0 ExtINT unmasked, the
+ * interrupt; LINT0 masked again, nothing; the APIC software-disabled, the
+ * interrupt (the virtual wire). KVM's BSP has LINT0 unmasked from reset
+ * (what firmware programs), so this sequence is haxm's alone.
+ */
+GUEST_CODE(g_pic_lint0,
+	   ".code16\n" ICWS(
+		   0x20, 0x04, 0x01, 0x20,
+		   0x21) " mov $0xf7, %al\n"
+			 " out %al, $0x21\n mov $0xfee00000, %ebx\n movl $0x1ff, %fs:0xf0(%ebx)\n"
+			 " movl %fs:0x350(%ebx), %eax\n out %eax, $0x84\n" SYNC(1) TAKE
+	   " movl $0x700, %fs:0x350(%ebx)\n" TAKE " movl $0x10700, %fs:0x350(%ebx)\n" SYNC(2) TAKE
+	   " movl $0xff, %fs:0xf0(%ebx)\n" TAKE " mov $0x55, %al\n out %al, $0x81\n2: jmp 2b\n");
+
+TEST(pic_lint0_extint)
+{
+	struct vm_ctx c;
+	int r = lapic_setup_flags(&c, 1 << 20, PIC_FLAGS);
+
+	if (r)
+		goto out;
+	lapic_ivt_set(c.ram, 0x23, 0x3100, g_pic_h0x23_start, g_pic_h0x23_end);
+	r = load_unreal(c.vcpu_fd, c.ram, 0x1000, g_pic_lint0_start, g_pic_lint0_end, 0x8000) ||
+	    expect_out(&c, 0x84, 4, 0x10000) || expect_out(&c, 0x82, 1, 1);
+	if (r)
+		goto out;
+	CHECK_OK(hax_irq_line(c.vm_fd, 3, 1));
+	CHECK_OK(hax_irq_line(c.vm_fd, 3, 0));
+	r = expect_out(&c, 0x80, 1, 0x23) || expect_out(&c, 0x84, 1, 0x08) ||
+	    expect_out(&c, 0x82, 1, 2);
+	if (r)
+		goto out;
+	CHECK_OK(hax_irq_line(c.vm_fd, 3, 1));
+	CHECK_OK(hax_irq_line(c.vm_fd, 3, 0));
+	r = expect_out(&c, 0x80, 1, 0x23) || expect_out(&c, 0x84, 1, 0x08) ||
+	    expect_out(&c, 0x81, 1, 0x55);
+out:
+	vm_teardown(&c);
+	return r;
+}

@@ -368,3 +368,73 @@ TEST(pit_speaker_oneshot)
 	printf("pit vs kvm_intel: %d OUTs each\n", th.n);
 	return out_trace_equal(&th, &tk);
 }
+
+/* ---- IO-APIC pin 2 and a restored state ------------------------------------ */
+
+/* Vector 0x40 from IO-APIC pin 2: count at 0x600, EOI to the LAPIC (EBX). */
+GUEST_CODE(g_pit_h40, ".code16\n incb 0x600\n movl $0, %fs:0xb0(%ebx)\n iret\n");
+
+/*
+ * The LAPIC enabled, IO-APIC pin 2 edge to vector 0x40 on APIC 0; counter 0
+ * in mode 2 at 10 ms unless the byte at 0x700 says a restored state runs it
+ * already; HLT until 3 interrupts.
+ */
+GUEST_CODE(g_pit_pin2, ".code16\n mov $0xfee00000, %ebx\n movl $0x1ff, %fs:0xf0(%ebx)\n"
+		       " mov $0xfec00000, %esi\n movl $0x15, %fs:(%esi)\n movl $0, %fs:0x10(%esi)\n"
+		       " movl $0x14, %fs:(%esi)\n movl $0x40, %fs:0x10(%esi)\n"
+		       " out %al, $0x82\n cmpb $0, 0x700\n jne 1f\n"
+		       " mov $0x34, %al\n out %al, $0x43\n mov $0x9c, %al\n out %al, $0x40\n"
+		       " mov $0x2e, %al\n out %al, $0x40\n"
+		       "1: sti\n2: hlt\n cmpb $3, 0x600\n jb 2b\n cli\n"
+		       " mov 0x600, %al\n out %al, $0x81\n3: jmp 3b\n");
+
+/* g_pit_pin2 on a PIT without a PIC, @s loaded first when not NULL; the time of 3 ticks. */
+static int pin2_run(const struct hax_pit_state *s, struct hax_pit_state *out, uint64_t *dt)
+{
+	struct vm_ctx c;
+	uint64_t t0;
+	int r = lapic_setup_flags(&c, 1 << 20, PIT_FLAGS);
+
+	if (r)
+		goto out;
+	lapic_ivt_set(c.ram, 0x40, 0x3000, g_pit_h40_start, g_pit_h40_end);
+	c.ram[0x700] = s != NULL;
+	r = load_unreal(c.vcpu_fd, c.ram, 0x1000, g_pit_pin2_start, g_pit_pin2_end, 0x8000) ||
+	    expect_out(&c, 0x82, 1, 0);
+	if (!r && s && hax_set_pit(c.vm_fd, s))
+		r = fail("SET_PIT: %s", strerror(errno));
+	if (r)
+		goto out;
+	t0 = pit_now_ns();
+	r = expect_out(&c, 0x81, 1, 3);
+	*dt = pit_now_ns() - t0;
+	if (!r && hax_get_pit(c.vm_fd, out))
+		r = fail("GET_PIT: %s", strerror(errno));
+out:
+	vm_teardown(&c);
+	return r;
+}
+
+TEST(pit_ioapic_pin2_restore)
+{
+	struct hax_pit_state s, t;
+	uint64_t dt;
+
+	if (pin2_run(NULL, &s, &dt))
+		return 1;
+	printf("pit_ioapic_pin2_restore: 3 ticks on pin 2 in %llu us\n",
+	       (unsigned long long)dt / 1000);
+	CHECK(dt >= 29000000);
+	CHECK_EQ(s.ch[0].mode, 2);
+	CHECK_EQ(s.ch[0].count, 11932);
+	CHECK_EQ(s.ch[0].counting, 1);
+	/* the state in a new VM whose guest never programs the PIT: it ticks on */
+	if (pin2_run(&s, &t, &dt))
+		return 1;
+	printf("pit_ioapic_pin2_restore: restored, 3 ticks in %llu us\n",
+	       (unsigned long long)dt / 1000);
+	CHECK(dt >= 20000000);
+	CHECK_EQ(t.ch[0].count, 11932);
+	CHECK(t.ch[0].elapsed_ns > s.ch[0].elapsed_ns);
+	return 0;
+}
