@@ -517,3 +517,50 @@ out:
 	vm_teardown(&c);
 	return r;
 }
+
+/* ---- INS/OUTS ------------------------------------------------------------- */
+
+/*
+ * String I/O to the PIC's ports stays in the kernel: REP OUTSB of ICW2-4,
+ * INSB of the IMR, REP INSB of the ELCR with DF set (the first read at the
+ * highest address), REP OUTSB with DF set (the highest address first, so the
+ * IMR ends with the lowest byte). The only exit is the final OUT.
+ */
+GUEST_CODE(g_pic_string, ".code16\n mov $0x11, %al\n out %al, $0x20\n cld\n"
+			 " mov $0x21, %dx\n mov $0x600, %si\n mov $3, %cx\n rep outsb\n"
+			 " mov $0xa5, %al\n out %al, $0x21\n mov $0x610, %di\n insb\n"
+			 " mov $0x4d0, %dx\n mov $0x48, %al\n out %al, (%dx)\n"
+			 " std\n mov $0x621, %di\n mov $2, %cx\n rep insb\n"
+			 " mov $0x21, %dx\n mov $0x631, %si\n mov $2, %cx\n rep outsb\n cld\n"
+			 " mov $0x66, %al\n out %al, $0x81\n2: jmp 2b\n");
+
+TEST(pic_string_io)
+{
+	struct hax_pic_state s;
+	struct vm_ctx c;
+	int r = lapic_setup_flags(&c, 1 << 20, PIC_FLAGS);
+
+	if (r)
+		goto out;
+	memcpy(c.ram + 0x600, "\x20\x04\x01", 3);
+	c.ram[0x630] = 0x22;
+	c.ram[0x631] = 0x11;
+	r = load_unreal(c.vcpu_fd, c.ram, 0x1000, g_pic_string_start, g_pic_string_end, 0x8000) ||
+	    expect_out(&c, 0x81, 1, 0x66);
+	if (r)
+		goto out;
+	r = 1;
+	CHECK_OK(hax_get_pic(c.vm_fd, &s));
+	CHECK_EQ(s.master.irq_base, 0x20);
+	CHECK_EQ(s.master.icw3, 0x04);
+	CHECK_EQ(s.master.init_state, 0);
+	CHECK_EQ(s.master.elcr, 0x48);
+	CHECK_EQ(s.master.imr, 0x22);
+	CHECK_EQ(c.ram[0x610], 0xa5);
+	CHECK_EQ(c.ram[0x620], 0x48);
+	CHECK_EQ(c.ram[0x621], 0x48);
+	r = 0;
+out:
+	vm_teardown(&c);
+	return r;
+}
