@@ -303,46 +303,6 @@ static const struct pic_step pic_script[] = {
 
 #define PIC_NSTEPS ((int)(sizeof(pic_script) / sizeof(pic_script[0])))
 
-/* One backend: haxm (@c) or kvm_intel (@k). */
-struct pic_drive {
-	struct vm_ctx *c;
-	struct kvm_ctx *k;
-};
-
-static int pic_out(struct pic_drive *d, struct out_trace *tr)
-{
-	struct kvm_run *run;
-
-	if (d->c) {
-		if (vm_run(d->c))
-			return 1;
-		if (d->c->tunnel->_exit_status != HAX_EXIT_IO ||
-		    d->c->tunnel->io._direction != HAX_IO_OUT)
-			return fail("haxm exit %u (port 0x%x) after %d OUTs",
-				    d->c->tunnel->_exit_status, d->c->tunnel->io._port, tr->n);
-		return out_trace_add(tr, d->c->tunnel->io._port, d->c->iobuf,
-				     d->c->tunnel->io._size);
-	}
-	run = d->k->run;
-	if (ioctl(d->k->vcpu, KVM_RUN, 0))
-		return fail("KVM_RUN: %s", strerror(errno));
-	if (run->exit_reason != KVM_EXIT_IO || run->io.direction != KVM_EXIT_IO_OUT)
-		return fail("KVM exit %u (port 0x%x) after %d OUTs", run->exit_reason, run->io.port,
-			    tr->n);
-	return out_trace_add(tr, run->io.port, (uint8_t *)run + run->io.data_offset, run->io.size);
-}
-
-static int pic_line(struct pic_drive *d, int irq, int level)
-{
-	struct kvm_irq_level kl = { .irq = irq, .level = level };
-
-	if (d->c)
-		CHECK_OK(hax_irq_line(d->c->vm_fd, irq, level));
-	else if (ioctl(d->k->vm, KVM_IRQ_LINE, &kl))
-		return fail("KVM_IRQ_LINE: %s", strerror(errno));
-	return 0;
-}
-
 static void pic_handlers(uint8_t *ram)
 {
 	lapic_ivt_set(ram, 0x21, 0x3000, g_pic_h0x21_start, g_pic_h0x21_end);
@@ -354,20 +314,20 @@ static void pic_handlers(uint8_t *ram)
 }
 
 /* Run g_pic_main through the script; every OUT must be the script's. */
-static int pic_drive(struct pic_drive *d, struct out_trace *tr)
+static int pic_drive(struct twin *d, struct out_trace *tr)
 {
 	int i, j;
 
 	for (i = 0; i < PIC_NSTEPS; i++) {
 		const struct pic_step *s = &pic_script[i];
 
-		if (pic_out(d, tr))
+		if (twin_out(d, tr))
 			return 1;
 		if (tr->port[i] != s->port || tr->val[i] != s->val)
 			return fail("OUT %d: port 0x%x value 0x%x, expected 0x%x 0x%x", i,
 				    tr->port[i], tr->val[i], s->port, s->val);
 		for (j = 0; j < 4 && s->line[j][0] >= 0; j++)
-			if (pic_line(d, s->line[j][0], s->line[j][1]))
+			if (twin_line(d, s->line[j][0], s->line[j][1]))
 				return 1;
 	}
 	return 0;
@@ -379,7 +339,7 @@ TEST(pic_lines)
 	struct hax_pic_state s;
 	struct kvm_ctx k;
 	struct vm_ctx c;
-	struct pic_drive d = { .c = &c };
+	struct twin d = { .c = &c };
 	int r;
 
 	r = lapic_setup_flags(&c, 1 << 20, PIC_FLAGS);
@@ -407,7 +367,7 @@ TEST(pic_lines)
 		return r;
 	if (access("/dev/kvm", F_OK))
 		return skip("/dev/kvm: %s (kvm_intel not loaded)", strerror(errno));
-	d = (struct pic_drive){ .k = &k };
+	d = (struct twin){ .k = &k };
 	r = kvm_setup_real_irqchip(&k, 1 << 20, 0x1000);
 	if (!r) {
 		pic_handlers(k.ram);

@@ -224,24 +224,9 @@ struct pit_run {
 /* RUN to the next OUT, into @tr. */
 static int pit_out(struct pit_run *d, struct out_trace *tr)
 {
-	struct kvm_run *run;
+	struct twin t = { d->kvm ? NULL : &d->c, &d->k };
 
-	if (!d->kvm) {
-		if (vm_run(&d->c))
-			return 1;
-		if (d->c.tunnel->_exit_status != HAX_EXIT_IO ||
-		    d->c.tunnel->io._direction != HAX_IO_OUT)
-			return fail("haxm exit %u (port 0x%x) after %d OUTs",
-				    d->c.tunnel->_exit_status, d->c.tunnel->io._port, tr->n);
-		return out_trace_add(tr, d->c.tunnel->io._port, d->c.iobuf, d->c.tunnel->io._size);
-	}
-	run = d->k.run;
-	if (ioctl(d->k.vcpu, KVM_RUN, 0))
-		return fail("KVM_RUN: %s", strerror(errno));
-	if (run->exit_reason != KVM_EXIT_IO || run->io.direction != KVM_EXIT_IO_OUT)
-		return fail("KVM exit %u (port 0x%x) after %d OUTs", run->exit_reason, run->io.port,
-			    tr->n);
-	return out_trace_add(tr, run->io.port, (uint8_t *)run + run->io.data_offset, run->io.size);
+	return twin_out(&t, tr);
 }
 
 /* RUN until an OUT to 0x81 (at most 64 OUTs). */
