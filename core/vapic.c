@@ -6,6 +6,8 @@
  */
 #include "vapic.h"
 #include "vioapic.h"
+#include "vpic.h"
+#include "vpit.h"
 #include "irqchip/apic_bus.h"
 #include "vmx/vmx.h"
 
@@ -14,21 +16,36 @@
 
 int vm_lapic_enable(struct vm *vm, const struct hax_lapic_enable *a)
 {
+	const u32 known = HAX_LAPIC_ENABLE_IOAPIC | HAX_LAPIC_ENABLE_PIC | HAX_LAPIC_ENABLE_PIT;
+	const u32 isa = HAX_LAPIC_ENABLE_PIC | HAX_LAPIC_ENABLE_PIT;
 	struct ioapic *io = NULL;
+	struct i8259 *pic = NULL;
+	struct i8254 *pit = NULL;
 	struct os_spin *l;
 	int r = 0;
 
-	if ((a->flags & ~HAX_LAPIC_ENABLE_IOAPIC) || a->reserved)
+	if ((a->flags & ~known) || a->reserved)
+		return -EINVAL;
+	/* the PC's ISA controllers sit beside an IO-APIC */
+	if ((a->flags & isa) && !(a->flags & HAX_LAPIC_ENABLE_IOAPIC))
 		return -EINVAL;
 	l = os_spin_alloc();
 	if (!l)
 		return -ENOMEM;
 	if (a->flags & HAX_LAPIC_ENABLE_IOAPIC) {
 		io = vm_ioapic_alloc(vm);
-		if (!io) {
-			os_spin_free(l);
-			return -ENOMEM;
-		}
+		if (!io)
+			goto nomem;
+	}
+	if (a->flags & HAX_LAPIC_ENABLE_PIC) {
+		pic = vm_pic_alloc();
+		if (!pic)
+			goto nomem;
+	}
+	if (a->flags & HAX_LAPIC_ENABLE_PIT) {
+		pit = vm_pit_alloc();
+		if (!pit)
+			goto nomem;
 	}
 	os_mutex_lock(&vm->lock);
 	if (vm->lapic_on)
@@ -38,18 +55,29 @@ int vm_lapic_enable(struct vm *vm, const struct hax_lapic_enable *a)
 	if (!r) {
 		vm->apic_lock = l;
 		vm->lapic_on = true;
+		__atomic_store_n(&vm->pit, pit, __ATOMIC_RELEASE);
+		__atomic_store_n(&vm->pic, pic, __ATOMIC_RELEASE);
 		__atomic_store_n(&vm->ioapic, io, __ATOMIC_RELEASE);
 	}
 	os_mutex_unlock(&vm->lock);
 	if (r) {
+		os_free(pit);
+		os_free(pic);
 		os_free(io);
 		os_spin_free(l);
 	}
 	return r;
+nomem:
+	os_free(pic);
+	os_free(io);
+	os_spin_free(l);
+	return -ENOMEM;
 }
 
 void vm_lapic_free(struct vm *vm)
 {
+	vm_pit_free(vm);
+	vm_pic_free(vm);
 	vm_ioapic_free(vm);
 	os_spin_free(vm->apic_lock);
 }
@@ -131,6 +159,17 @@ int vcpu_lapic_create(struct vcpu *v)
 		v->lapic = NULL;
 		return -ENOMEM;
 	}
+	/* vCPU 0 times the PIT's counter 0 (vpit.h) */
+	if (v->id == 0 && v->vm->pit) {
+		v->pit_waker = os_waker_alloc(vapic_timer, v);
+		if (!v->pit_waker) {
+			os_waker_free(v->waker);
+			os_free(v->lapic);
+			v->lapic = NULL;
+			v->waker = NULL;
+			return -ENOMEM;
+		}
+	}
 	lapic_init(v->lapic, &cfg);
 	/* an AP waits for INIT-SIPI, as after power-up (SDM 9.4.1) */
 	v->lapic->wait_sipi = !cfg.bsp;
@@ -147,6 +186,9 @@ void vcpu_lapic_attach(struct vcpu *v)
 	os_spin_lock(vm->apic_lock);
 	vm->lapics[v->id] = v->lapic;
 	vm->apic_vcpus[v->id] = v;
+	/* a state set before vCPU 0 existed: its counter 0 runs now */
+	if (v->id == 0)
+		vm_pit_rearm(vm);
 	os_spin_unlock(vm->apic_lock);
 }
 
@@ -163,9 +205,12 @@ void vcpu_lapic_destroy(struct vcpu *v)
 	}
 	os_spin_unlock(vm->apic_lock);
 	os_waker_free(v->waker); /* no timer callback runs after this */
+	if (v->pit_waker)
+		os_waker_free(v->pit_waker);
 	os_free(v->lapic);
 	v->lapic = NULL;
 	v->waker = NULL;
+	v->pit_waker = NULL;
 }
 
 /* Carry out a register access' side effects. The VM's APIC lock is held. */
@@ -296,7 +341,11 @@ int vcpu_lapic_poll(struct vcpu *v)
 			 * calibrated, the guest's TSC may have been set): again */
 			os_waker_arm(v->waker, expiry);
 	}
-	vec = lapic_pending_vector(l);
+	/* vCPU 0 takes the PIT's counter 0 edges (vpit.h) */
+	if (v->id == 0)
+		vm_pit_poll(v->vm);
+	/* the PIC's ExtINT comes first: not in IRR, not masked by the TPR */
+	vec = vcpu_pic_pending(v) ? VAPIC_EXTINT : lapic_pending_vector(l);
 	/* an INIT arrived: the entry must not happen, vcpu_lapic_startup() first */
 	if (l->init_pending || l->wait_sipi)
 		__atomic_store_n(&v->kick, 1, __ATOMIC_SEQ_CST);

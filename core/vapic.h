@@ -15,8 +15,10 @@
 
 /*
  * vm_lapic_enable() - LAPIC_ENABLE: give each vCPU created from now on a
- * local APIC, and the VM an IO-APIC with HAX_LAPIC_ENABLE_IOAPIC.
- * Errors: -EINVAL (an unknown flag, @reserved non-zero), -EEXIST (enabled
+ * local APIC, and the VM an IO-APIC with HAX_LAPIC_ENABLE_IOAPIC, the PIC
+ * pair with HAX_LAPIC_ENABLE_PIC, the PIT with HAX_LAPIC_ENABLE_PIT.
+ * Errors: -EINVAL (an unknown flag, @reserved non-zero, PIC or PIT without
+ * IOAPIC), -EEXIST (enabled
  * already), -EBUSY (the VM has vCPUs), -ENOMEM.
  */
 int vm_lapic_enable(struct vm *vm, const struct hax_lapic_enable *a);
@@ -68,8 +70,10 @@ void vcpu_lapic_tsc_changed(struct vcpu *v);
 
 /*
  * vcpu_lapic_poll() - before an entry (any context but interrupt): clear the
- * kick, fire an expired timer, and return the vector the LAPIC would
- * deliver now, or -1.
+ * kick, fire an expired timer (on vCPU 0 also the PIT's counter 0 edge,
+ * vm_pit_poll()), and return VAPIC_EXTINT (vpic.h) when the
+ * PIC's INT reaches this vCPU, else the vector the LAPIC would deliver now,
+ * or -1.
  */
 int vcpu_lapic_poll(struct vcpu *v);
 /* vcpu_lapic_ack() - @vector was injected: IRR -> ISR. */

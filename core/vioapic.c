@@ -6,6 +6,7 @@
  */
 #include "vioapic.h"
 #include "vapic.h"
+#include "vpic.h"
 #include "irqchip/apic_bus.h"
 #include "irqchip/ioapic.h"
 
@@ -59,6 +60,9 @@ int vm_irq_line(struct vm *vm, const struct hax_irq_line *a)
 		return -EINVAL;
 	os_spin_lock(vm->apic_lock);
 	ioapic_set_irq(io, a->irq, a->level);
+	/* the ISA IRQs reach the PIC too (its IR2 is the cascade, not a line) */
+	if (a->irq < 16)
+		vm_pic_set_irq(vm, a->irq, a->level);
 	os_spin_unlock(vm->apic_lock);
 	return 0;
 }

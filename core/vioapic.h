@@ -22,7 +22,8 @@ void vm_ioapic_free(struct vm *vm);
 /*
  * vm_irq_line() - IRQ_LINE: input pin @a->irq is now at @a->level (edge
  * entries send on a rising edge, level entries while high and their remote
- * IRR is clear). Errors: -ENOTTY (the VM has no in-kernel IO-APIC),
+ * IRR is clear); @irq 0-15 but 2 sets the PIC's input too when the VM has
+ * one (vpic.h). Errors: -ENOTTY (the VM has no in-kernel IO-APIC),
  * -EINVAL (@irq above 23, @level other than 0 or 1).
  */
 int vm_irq_line(struct vm *vm, const struct hax_irq_line *a);

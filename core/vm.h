@@ -20,6 +20,8 @@
 
 struct vcpu;
 struct ioapic; /* core/irqchip/ioapic.h */
+struct i8259;  /* core/irqchip/pic.h */
+struct i8254;  /* core/irqchip/pit.h */
 struct lapic;  /* core/irqchip/lapic.h, kept out of the platform layer (its APIC_DM_* are Linux's
 		  too) */
 
@@ -45,6 +47,8 @@ struct vm {
 	struct lapic *lapics[HAX_MAX_VCPUS];
 	struct vcpu *apic_vcpus[HAX_MAX_VCPUS];
 	struct ioapic *ioapic; /* HAX_LAPIC_ENABLE_IOAPIC (core/vioapic.c), else NULL */
+	struct i8259 *pic;     /* HAX_LAPIC_ENABLE_PIC (core/vpic.c), else NULL */
+	struct i8254 *pit;     /* HAX_LAPIC_ENABLE_PIT (core/vpit.c), else NULL */
 };
 
 /* Per-vCPU counters, for tests and statistics (core/stats.h, area "eco"). */
@@ -108,10 +112,11 @@ struct vcpu {
 
 	/* the in-kernel local APIC (core/vapic.c), NULL without HAX_CAP_LAPIC */
 	struct lapic *lapic;
-	u64 tsc_offset;		/* TSC_OFFSET: the guest's TSC is the host's plus this */
-	struct os_waker *waker; /* its timer and the halt sleep */
-	int kick;		/* atomic: something for the vCPU since its last poll */
-	int in_guest;		/* atomic: between the kick check and the exit */
+	u64 tsc_offset;		    /* TSC_OFFSET: the guest's TSC is the host's plus this */
+	struct os_waker *waker;	    /* its timer and the halt sleep */
+	struct os_waker *pit_waker; /* vCPU 0 of a VM with a PIT: counter 0 edges (vpit.h) */
+	int kick;		    /* atomic: something for the vCPU since its last poll */
+	int in_guest;		    /* atomic: between the kick check and the exit */
 
 	/* cpu: CPUID and MSRs (vmx/msr_vmx.c) */
 	struct cpuid_table cpuid;

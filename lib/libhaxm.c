@@ -198,6 +198,26 @@ int hax_set_ioapic(int vm_fd, const struct hax_ioapic_state *s)
 	return hax_ioctl(vm_fd, HAX_VM_IOCTL_SET_IOAPIC, s);
 }
 
+int hax_get_pic(int vm_fd, struct hax_pic_state *s)
+{
+	return hax_ioctl(vm_fd, HAX_VM_IOCTL_GET_PIC, s);
+}
+
+int hax_set_pic(int vm_fd, const struct hax_pic_state *s)
+{
+	return hax_ioctl(vm_fd, HAX_VM_IOCTL_SET_PIC, s);
+}
+
+int hax_get_pit(int vm_fd, struct hax_pit_state *s)
+{
+	return hax_ioctl(vm_fd, HAX_VM_IOCTL_GET_PIT, s);
+}
+
+int hax_set_pit(int vm_fd, const struct hax_pit_state *s)
+{
+	return hax_ioctl(vm_fd, HAX_VM_IOCTL_SET_PIT, s);
+}
+
 int hax_get_lapic(int vcpu_fd, struct hax_lapic_state *s)
 {
 	return hax_ioctl(vcpu_fd, HAX_VCPU_IOCTL_GET_LAPIC, s);

@@ -270,11 +270,14 @@ int hax_lapic_enable(int vm_fd);
 
 /**
  * hax_lapic_enable_flags() - HAX_VM_IOCTL_LAPIC_ENABLE with @flags:
- * HAX_LAPIC_ENABLE_IOAPIC (HAX_CAP_IOAPIC) adds an in-kernel IO-APIC.
+ * HAX_LAPIC_ENABLE_IOAPIC (HAX_CAP_IOAPIC) adds an in-kernel IO-APIC;
+ * with it, HAX_LAPIC_ENABLE_PIC and HAX_LAPIC_ENABLE_PIT (HAX_CAP_PIC_PIT)
+ * add the 8259A pair and the 8254 PIT.
  * @vm_fd: a VM descriptor, before its first VCPU_CREATE
  * @flags: HAX_LAPIC_ENABLE_*
  *
- * Errors: EINVAL (an unknown flag), EEXIST, EBUSY, ENOMEM.
+ * Errors: EINVAL (an unknown flag, PIC or PIT without IOAPIC), EEXIST,
+ * EBUSY, ENOMEM.
  */
 int hax_lapic_enable_flags(int vm_fd, uint32_t flags);
 
@@ -301,6 +304,30 @@ int hax_irq_line(int vm_fd, uint32_t irq, uint32_t level);
  */
 int hax_get_ioapic(int vm_fd, struct hax_ioapic_state *s);
 int hax_set_ioapic(int vm_fd, const struct hax_ioapic_state *s);
+
+/**
+ * hax_get_pic()/hax_set_pic() - HAX_VM_IOCTL_GET_PIC/_SET_PIC
+ * (HAX_CAP_PIC_PIT): the in-kernel 8259A pair's state, for snapshots.
+ * @vm_fd: a VM descriptor
+ * @s:     the state
+ *
+ * Errors: ENOTTY (no in-kernel PIC), EINVAL (set: a field the PIC cannot
+ * hold, see docs/api.md), EFAULT.
+ */
+int hax_get_pic(int vm_fd, struct hax_pic_state *s);
+int hax_set_pic(int vm_fd, const struct hax_pic_state *s);
+
+/**
+ * hax_get_pit()/hax_set_pit() - HAX_VM_IOCTL_GET_PIT/_SET_PIT
+ * (HAX_CAP_PIC_PIT): the in-kernel 8254 PIT's state, for snapshots.
+ * @vm_fd: a VM descriptor
+ * @s:     the state
+ *
+ * Errors: ENOTTY (no in-kernel PIT), EINVAL (set: a field the PIT cannot
+ * hold, see docs/api.md), EFAULT.
+ */
+int hax_get_pit(int vm_fd, struct hax_pit_state *s);
+int hax_set_pit(int vm_fd, const struct hax_pit_state *s);
 
 /**
  * hax_get_lapic() - HAX_VCPU_IOCTL_GET_LAPIC: the vCPU's local APIC state.

@@ -20,7 +20,9 @@
  * INTERRUPT vectors keep their own path, ahead of the LAPIC's, like ExtINT
  * interrupts from a PIC: not in IRR/ISR, not masked by the TPR, no EOI. A
  * HLT with nothing deliverable sleeps in the kernel until an interrupt
- * arrives for the LAPIC (EXIT_HALT) instead of exiting to user space.
+ * arrives for the LAPIC (EXIT_HALT) instead of exiting to user space. The
+ * in-kernel PIC's INT (vpic.c) comes through the same poll as an ExtINT,
+ * ahead of the LAPIC's vectors: the PIC's INTA gives its vector.
  *
  * With the TPR shadow (tpr.c) an INTERRUPT vector whose priority class is
  * not above VTPR's waits, pending, as the APIC would keep it in its IRR
@@ -29,6 +31,7 @@
  */
 #include "intr.h"
 #include "../vapic.h"
+#include "../vpic.h"
 #include "cpu.h"
 #include "exits.h"
 #include "vmcs.h"
@@ -115,11 +118,15 @@ int vmx_intr_prepare(struct vcpu *v, struct hax_tunnel *t)
 		v->nr_intr_pending--;
 		vec = intr_next(v, &held);
 	} else if (lvec >= 0 && !(info & INTR_INFO_VALID) && open) {
+		/* the PIC's ExtINT: its INTA gives the vector, the LAPIC keeps none */
+		if (lvec == VAPIC_EXTINT)
+			lvec = vcpu_pic_intack(v);
+		else
+			vcpu_lapic_ack(v, lvec);
 		info = INTR_INFO_VALID | INTR_TYPE_EXT_INTR | lvec;
 		vmcs_write32(VM_ENTRY_INTR_INFO, info);
 		if (os_trace_on(OS_TRACE_INJECT))
 			os_trace_inject(v->vm->id, v->id, info, 0);
-		vcpu_lapic_ack(v, lvec);
 		lvec = -1;
 	}
 	if (vmcs_read32(GUEST_ACTIVITY_STATE) == GUEST_ACTIVITY_HLT) {

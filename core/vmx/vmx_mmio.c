@@ -14,10 +14,13 @@
  * per RUN (the queue is empty while an instruction runs: the previous
  * one's were all sent before it). INS works like a read: the
  * IO exit asks for the data, the next RUN runs the instruction again with
- * it. OUTS retires with its data in the I/O buffer and exits.
+ * it. OUTS retires with its data in the I/O buffer and exits. INS/OUTS to
+ * a port of the in-kernel ISA devices (vpic.h) are done here, element by
+ * element in the instruction's order, and do not exit.
  */
 #include "../emulate/emulate.h"
 #include "../vapic.h"
+#include "../vpic.h"
 #include "cpu.h"
 #include "intr.h"
 #include "exits.h"
@@ -247,11 +250,43 @@ static void pio_exit(struct emu *e, u16 port, u32 size, u32 count, u8 dir)
 	t->_exit_status = HAX_EXIT_IO;
 }
 
+/*
+ * INS/OUTS of @count elements of @size bytes at @port, the data in the I/O
+ * buffer (the lowest address first): when the port is the in-kernel ISA
+ * devices', carry them out in the instruction's order (highest address
+ * first with EFLAGS.DF) and return true. An INS whose memory write then
+ * faults runs again after the fault, reading again (a latch read twice).
+ */
+static bool pio_kernel(struct emu *e, u16 port, u32 size, u32 count, bool in)
+{
+	struct vcpu *v = ctx(e)->v;
+	bool down = e->s.rflags & EMU_DF;
+	u8 *p;
+	u32 i, val;
+
+	if (!v->vm->pic && !v->vm->pit)
+		return false;
+	for (i = 0; i < count; i++) {
+		p = e->iobuf + (down ? count - 1 - i : i) * size;
+		val = 0;
+		if (!in)
+			__builtin_memcpy(&val, p, size);
+		/* the port is the same for every element: only the first can refuse */
+		if (vcpu_isa_pio(v, port, size, in, &val))
+			return false;
+		if (in)
+			__builtin_memcpy(p, &val, size);
+	}
+	return true;
+}
+
 static int op_pio_in(struct emu *e, u16 port, u32 size, u32 count)
 {
 	struct vcpu_emu *ve = &ctx(e)->v->emu;
 
 	ctx(e)->pio = true;
+	if (!ve->pio_ready && pio_kernel(e, port, size, count, true))
+		return EMU_OK;
 	if (ve->pio_ready) {
 		if (ve->pio_port != port || ve->pio_count != count)
 			return EMU_UNHANDLED;
@@ -267,6 +302,8 @@ static int op_pio_in(struct emu *e, u16 port, u32 size, u32 count)
 static int op_pio_out(struct emu *e, u16 port, u32 size, u32 count)
 {
 	ctx(e)->pio = true;
+	if (pio_kernel(e, port, size, count, false))
+		return EMU_OK;
 	ctx(e)->pio_out = true;
 	pio_exit(e, port, size, count, HAX_IO_OUT);
 	return EMU_OK;

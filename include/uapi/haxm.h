@@ -83,6 +83,8 @@ struct hax_module_version {
 #define HAX_CAP_LAPIC (1 << 13) /* HAX_VM_IOCTL_LAPIC_ENABLE, HAX_VCPU_IOCTL_{GET,SET}_LAPIC */
 /* HAX_LAPIC_ENABLE_IOAPIC, HAX_VM_IOCTL_IRQ_LINE, HAX_VM_IOCTL_{GET,SET}_IOAPIC */
 #define HAX_CAP_IOAPIC (1 << 12)
+/* HAX_LAPIC_ENABLE_PIC/_PIT, HAX_VM_IOCTL_{GET,SET}_{PIC,PIT} (bit 10 stays free) */
+#define HAX_CAP_PIC_PIT (1 << 11)
 
 struct hax_capabilityinfo {
 	hax_u16 wstatus;
@@ -480,6 +482,10 @@ struct hax_lapic_enable {
 } HAX_PACKED;
 /* an IO-APIC in the kernel too (HAX_CAP_IOAPIC), its window at 0xfec00000 */
 #define HAX_LAPIC_ENABLE_IOAPIC (1u << 0)
+/* the 8259A pair in the kernel too (HAX_CAP_PIC_PIT; needs _IOAPIC) */
+#define HAX_LAPIC_ENABLE_PIC (1u << 1)
+/* the 8254 PIT and port 0x61 in the kernel too (HAX_CAP_PIC_PIT; needs _IOAPIC) */
+#define HAX_LAPIC_ENABLE_PIT (1u << 2)
 
 /* IRQ_LINE: input pin @irq (0-23) of the in-kernel IO-APIC now at @level (0 or 1). */
 struct hax_irq_line {
@@ -500,6 +506,63 @@ struct hax_ioapic_state {
 	hax_u32 lines;			/* bit n: input pin n asserted */
 	hax_u32 reserved[6];		/* 0 */
 	hax_u64 redir[HAX_IOAPIC_PINS]; /* the redirection table */
+} HAX_PACKED;
+
+/*
+ * One 8259A of the in-kernel pair (GET_PIC/SET_PIC): its registers and
+ * initialization state, one byte each (docs/api.md says what each holds).
+ */
+struct hax_pic_chip {
+	hax_u8 irr;	     /* interrupt request register */
+	hax_u8 imr;	     /* interrupt mask register (OCW1) */
+	hax_u8 isr;	     /* in-service register */
+	hax_u8 lines;	     /* bit n: input IRn asserted now */
+	hax_u8 priority_add; /* the IR with the highest priority, 0-7 */
+	hax_u8 irq_base;     /* ICW2: the vector of IR0 (bits 2:0 are 0) */
+	hax_u8 read_isr;     /* OCW3 RR/RIS: 1 the command port reads ISR, 0 IRR */
+	hax_u8 poll;	     /* OCW3 P: the next read is a poll (0/1) */
+	hax_u8 special_mask; /* OCW3 SMM (0/1) */
+	hax_u8 init_state;   /* 0 ready; 1, 2, 3: ICW2, ICW3, ICW4 expected next */
+	hax_u8 auto_eoi;     /* ICW4 AEOI (0/1) */
+	hax_u8 rotate_aeoi;  /* OCW2 rotate in automatic EOI mode (0/1) */
+	hax_u8 special_fnm;  /* ICW4 SFNM: special fully nested mode (0/1) */
+	hax_u8 icw4_needed;  /* ICW1 IC4 (0/1) */
+	hax_u8 elcr;	     /* the edge/level control register (port 0x4d0/0x4d1) */
+	hax_u8 icw3;	     /* ICW3 as written */
+} HAX_PACKED;
+
+/* The in-kernel 8259A pair (GET_PIC/SET_PIC). */
+struct hax_pic_state {
+	struct hax_pic_chip master; /* ports 0x20/0x21, ELCR 0x4d0 */
+	struct hax_pic_chip slave;  /* ports 0xa0/0xa1, ELCR 0x4d1; INT on master IR2 */
+	hax_u32 reserved[4];	    /* 0 */
+} HAX_PACKED;
+
+/* One 8254 counter of the in-kernel PIT (GET_PIT/SET_PIT). */
+struct hax_pit_channel {
+	hax_u32 count;	       /* the count loaded, 1-0x10000 (a 0 written counts 0x10000) */
+	hax_u16 latched_count; /* what a counter latch command captured */
+	hax_u8 count_latched;  /* 0, or the bytes of latched_count still to read: 1 LSB, 2 MSB, 3
+				  both */
+	hax_u8 status_latched; /* a read-back latched the status (0/1) */
+	hax_u8 status;	       /* the latched status byte */
+	hax_u8 read_state;     /* the next read: 1 LSB, 2 MSB, 3 LSB of a word, 4 MSB of a word */
+	hax_u8 write_state;    /* the next write, as read_state */
+	hax_u8 write_latch;    /* the LSB of a word being written */
+	hax_u8 rw_mode;	       /* the control word's RW field: 1 LSB, 2 MSB, 3 LSB then MSB */
+	hax_u8 mode;	       /* 0-5 */
+	hax_u8 bcd;	       /* 0/1: kept and reported; the count is binary */
+	hax_u8 gate;	       /* 0/1; channels 0 and 1: always 1 */
+	hax_u8 counting;       /* 1: a count was loaded and the counter runs */
+	hax_u8 reserved[7];    /* 0 */
+	hax_u64 elapsed_ns;    /* time counted since the count was loaded (SET: restart from it) */
+} HAX_PACKED;
+
+/* The in-kernel PIT (GET_PIT/SET_PIT): 3 counters and port 0x61's latches. */
+struct hax_pit_state {
+	struct hax_pit_channel ch[3];
+	hax_u32 port61;	     /* bits 3:0 as last written to port 0x61 (bit 0: gate 2) */
+	hax_u32 reserved[7]; /* 0 */
 } HAX_PACKED;
 
 /* hax_lapic_state.pending: requests the LAPIC holds for its vCPU. */
@@ -558,6 +621,10 @@ struct hax_lapic_state {
 #define HAX_VM_IOCTL_IRQ_LINE	     _IOW(0, 0xb1, struct hax_irq_line)
 #define HAX_VM_IOCTL_GET_IOAPIC	     _IOR(0, 0xb2, struct hax_ioapic_state)
 #define HAX_VM_IOCTL_SET_IOAPIC	     _IOW(0, 0xb3, struct hax_ioapic_state)
+#define HAX_VM_IOCTL_GET_PIC	     _IOR(0, 0xb4, struct hax_pic_state)
+#define HAX_VM_IOCTL_SET_PIC	     _IOW(0, 0xb5, struct hax_pic_state)
+#define HAX_VM_IOCTL_GET_PIT	     _IOR(0, 0xb6, struct hax_pit_state)
+#define HAX_VM_IOCTL_SET_PIT	     _IOW(0, 0xb7, struct hax_pit_state)
 
 #define HAX_VCPU_IOCTL_RUN	    _IO(0, 0xc0)
 #define HAX_VCPU_IOCTL_SET_MSRS	    _IOWR(0, 0xc1, struct hax_msr_data)
@@ -626,6 +693,11 @@ HAX_ABI_ASSERT(sizeof(struct hax_irq_line) == 8);
 HAX_ABI_ASSERT(sizeof(struct hax_ioapic_state) == 240);
 HAX_ABI_ASSERT(__builtin_offsetof(struct hax_ioapic_state, redir) == 48);
 HAX_ABI_ASSERT(__builtin_offsetof(struct hax_lapic_state, regs) == 64);
+HAX_ABI_ASSERT(sizeof(struct hax_pic_chip) == 16);
+HAX_ABI_ASSERT(sizeof(struct hax_pic_state) == 48);
+HAX_ABI_ASSERT(sizeof(struct hax_pit_channel) == 32);
+HAX_ABI_ASSERT(__builtin_offsetof(struct hax_pit_channel, elapsed_ns) == 24);
+HAX_ABI_ASSERT(sizeof(struct hax_pit_state) == 128);
 
 /* The POSIX hosts' numbers; a Windows host numbers its IOCTLs its own way. */
 #if defined(__x86_64__) && !defined(_WIN32)
@@ -650,6 +722,10 @@ HAX_ABI_ASSERT(HAX_VM_IOCTL_LAPIC_ENABLE == 0x400800B0u);
 HAX_ABI_ASSERT(HAX_VM_IOCTL_IRQ_LINE == 0x400800B1u);
 HAX_ABI_ASSERT(HAX_VM_IOCTL_GET_IOAPIC == 0x80F000B2u);
 HAX_ABI_ASSERT(HAX_VM_IOCTL_SET_IOAPIC == 0x40F000B3u);
+HAX_ABI_ASSERT(HAX_VM_IOCTL_GET_PIC == 0x803000B4u);
+HAX_ABI_ASSERT(HAX_VM_IOCTL_SET_PIC == 0x403000B5u);
+HAX_ABI_ASSERT(HAX_VM_IOCTL_GET_PIT == 0x808000B6u);
+HAX_ABI_ASSERT(HAX_VM_IOCTL_SET_PIT == 0x408000B7u);
 HAX_ABI_ASSERT(HAX_VCPU_IOCTL_GET_LAPIC == 0x844000E8u);
 HAX_ABI_ASSERT(HAX_VCPU_IOCTL_SET_LAPIC == 0x444000E9u);
 HAX_ABI_ASSERT(HAX_VCPU_IOCTL_RUN == 0x000000C0u);

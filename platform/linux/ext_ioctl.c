@@ -12,6 +12,8 @@
 #include "vcpu_state.h"
 #include "vapic.h"
 #include "vioapic.h"
+#include "vpic.h"
+#include "vpit.h"
 
 /* DIRTY_LOG_GET: the bitmap to user space, or back into the log when it cannot go. */
 static long hax_dirty_get(struct vm *vm, const struct hax_dirty_log *a)
@@ -51,6 +53,40 @@ static long hax_ioapic_ioctl(struct vm *vm, unsigned int cmd, void __user *argp)
 	return vm_ioapic_set(vm, &s);
 }
 
+/* GET_PIC/SET_PIC: the 8259A pair's state, copied once each way. */
+static long hax_pic_ioctl(struct vm *vm, unsigned int cmd, void __user *argp)
+{
+	struct hax_pic_state s;
+	long r;
+
+	if (cmd == HAX_VM_IOCTL_GET_PIC) {
+		r = vm_pic_get(vm, &s);
+		if (!r && copy_to_user(argp, &s, sizeof(s)))
+			r = -EFAULT;
+		return r;
+	}
+	if (copy_from_user(&s, argp, sizeof(s)))
+		return -EFAULT;
+	return vm_pic_set(vm, &s);
+}
+
+/* GET_PIT/SET_PIT: the 8254's state, copied once each way. */
+static long hax_pit_ioctl(struct vm *vm, unsigned int cmd, void __user *argp)
+{
+	struct hax_pit_state s;
+	long r;
+
+	if (cmd == HAX_VM_IOCTL_GET_PIT) {
+		r = vm_pit_get(vm, &s);
+		if (!r && copy_to_user(argp, &s, sizeof(s)))
+			r = -EFAULT;
+		return r;
+	}
+	if (copy_from_user(&s, argp, sizeof(s)))
+		return -EFAULT;
+	return vm_pit_set(vm, &s);
+}
+
 long hax_vm_ext_ioctl(struct vm *vm, unsigned int cmd, void __user *argp)
 {
 	struct hax_dirty_log dl;
@@ -69,6 +105,12 @@ long hax_vm_ext_ioctl(struct vm *vm, unsigned int cmd, void __user *argp)
 	case HAX_VM_IOCTL_GET_IOAPIC:
 	case HAX_VM_IOCTL_SET_IOAPIC:
 		return hax_ioapic_ioctl(vm, cmd, argp);
+	case HAX_VM_IOCTL_GET_PIC:
+	case HAX_VM_IOCTL_SET_PIC:
+		return hax_pic_ioctl(vm, cmd, argp);
+	case HAX_VM_IOCTL_GET_PIT:
+	case HAX_VM_IOCTL_SET_PIT:
+		return hax_pit_ioctl(vm, cmd, argp);
 	}
 	switch (cmd) {
 	case HAX_VM_IOCTL_DIRTY_LOG_START:

@@ -526,3 +526,41 @@ int out_trace_equal(const struct out_trace *h, const struct out_trace *k)
 		return fail("haxm made %d OUTs, kvm_intel %d", h->n, k->n);
 	return 0;
 }
+
+int twin_out(struct twin *d, struct out_trace *tr)
+{
+	struct kvm_run *run;
+
+	if (d->c) {
+		if (vm_run(d->c))
+			return 1;
+		if (d->c->tunnel->_exit_status != HAX_EXIT_IO ||
+		    d->c->tunnel->io._direction != HAX_IO_OUT)
+			return fail("haxm exit %u (port 0x%x) after %d OUTs",
+				    d->c->tunnel->_exit_status, d->c->tunnel->io._port, tr->n);
+		return out_trace_add(tr, d->c->tunnel->io._port, d->c->iobuf,
+				     d->c->tunnel->io._size);
+	}
+	run = d->k->run;
+	if (ioctl(d->k->vcpu, KVM_RUN, 0))
+		return fail("KVM_RUN: %s", strerror(errno));
+	if (run->exit_reason != KVM_EXIT_IO || run->io.direction != KVM_EXIT_IO_OUT)
+		return fail("KVM exit %u (port 0x%x) after %d OUTs", run->exit_reason, run->io.port,
+			    tr->n);
+	return out_trace_add(tr, run->io.port, (uint8_t *)run + run->io.data_offset, run->io.size);
+}
+
+int twin_line(struct twin *d, int irq, int level)
+{
+	struct kvm_irq_level kl = { .irq = irq, .level = level };
+
+	if (irq < 0)
+		return 0;
+	if (d->c) {
+		if (hax_irq_line(d->c->vm_fd, irq, level))
+			return fail("IRQ_LINE %d %d: %s", irq, level, strerror(errno));
+	} else if (ioctl(d->k->vm, KVM_IRQ_LINE, &kl)) {
+		return fail("KVM_IRQ_LINE: %s", strerror(errno));
+	}
+	return 0;
+}

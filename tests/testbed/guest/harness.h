@@ -246,4 +246,15 @@ int out_trace_add(struct out_trace *tr, uint16_t port, const void *data, int siz
 /* out_trace_equal() - 0 if @h and @k hold the same OUTs, else a failure. */
 int out_trace_equal(const struct out_trace *h, const struct out_trace *k);
 
+/* One of the two backends that run the same guest: haxm (@c), or kvm_intel (@k) when @c is NULL. */
+struct twin {
+	struct vm_ctx *c;
+	struct kvm_ctx *k;
+};
+
+/* twin_out() - RUN to the guest's next OUT, recorded in @tr; any other exit is a failure. */
+int twin_out(struct twin *d, struct out_trace *tr);
+/* twin_line() - IRQ_LINE (haxm) or KVM_IRQ_LINE of @irq to @level; nothing for @irq < 0. */
+int twin_line(struct twin *d, int irq, int level);
+
 #endif /* HAXM_TESTBED_HARNESS_H */

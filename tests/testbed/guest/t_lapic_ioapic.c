@@ -178,62 +178,21 @@ static const struct step script[] = {
 
 #define NSTEPS ((int)(sizeof(script) / sizeof(script[0])))
 
-/* One backend: RUN until an OUT (into @tr), and set a line. */
-struct drive {
-	struct vm_ctx *c;
-	struct kvm_ctx *k;
-};
-
-static int drive_out(struct drive *d, struct out_trace *tr)
-{
-	struct kvm_run *run;
-
-	if (d->c) {
-		if (vm_run(d->c))
-			return 1;
-		if (d->c->tunnel->_exit_status != HAX_EXIT_IO ||
-		    d->c->tunnel->io._direction != HAX_IO_OUT)
-			return fail("haxm exit %u after %d OUTs", d->c->tunnel->_exit_status,
-				    tr->n);
-		return out_trace_add(tr, d->c->tunnel->io._port, d->c->iobuf,
-				     d->c->tunnel->io._size);
-	}
-	run = d->k->run;
-	if (ioctl(d->k->vcpu, KVM_RUN, 0))
-		return fail("KVM_RUN: %s", strerror(errno));
-	if (run->exit_reason != KVM_EXIT_IO || run->io.direction != KVM_EXIT_IO_OUT)
-		return fail("KVM exit %u after %d OUTs", run->exit_reason, tr->n);
-	return out_trace_add(tr, run->io.port, (uint8_t *)run + run->io.data_offset, run->io.size);
-}
-
-static int drive_line(struct drive *d, int irq, int level)
-{
-	struct kvm_irq_level kl = { .irq = irq, .level = level };
-
-	if (irq < 0)
-		return 0;
-	if (d->c)
-		CHECK_OK(hax_irq_line(d->c->vm_fd, irq, level));
-	else if (ioctl(d->k->vm, KVM_IRQ_LINE, &kl))
-		return fail("KVM_IRQ_LINE: %s", strerror(errno));
-	return 0;
-}
-
 /* Run g_lines through the script; every OUT must be the script's. */
-static int drive(struct drive *d, uint8_t *ram, struct out_trace *tr)
+static int drive(struct twin *d, uint8_t *ram, struct out_trace *tr)
 {
 	int i;
 
 	lapic_ivt_set(ram, 0x60, 0x3000, g_h60_start, g_h60_end);
 	lapic_ivt_set(ram, 0x61, 0x3100, g_h61_start, g_h61_end);
 	for (i = 0; i < NSTEPS; i++) {
-		if (drive_out(d, tr))
+		if (twin_out(d, tr))
 			return 1;
 		if (tr->port[i] != script[i].port || tr->val[i] != script[i].val)
 			return fail("OUT %d: port 0x%x value 0x%x, expected 0x%x 0x%x", i,
 				    tr->port[i], tr->val[i], script[i].port, script[i].val);
-		if (drive_line(d, script[i].irq1, script[i].lvl1) ||
-		    drive_line(d, script[i].irq2, script[i].lvl2))
+		if (twin_line(d, script[i].irq1, script[i].lvl1) ||
+		    twin_line(d, script[i].irq2, script[i].lvl2))
 			return 1;
 	}
 	return 0;
@@ -245,7 +204,7 @@ TEST(lapic_ioapic_lines)
 	struct hax_ioapic_state s;
 	struct kvm_ctx k;
 	struct vm_ctx c;
-	struct drive d = { .c = &c };
+	struct twin d = { .c = &c };
 	int r;
 
 	r = ioapic_setup(&c, 1 << 20);
@@ -269,7 +228,7 @@ TEST(lapic_ioapic_lines)
 		return r;
 	if (access("/dev/kvm", F_OK))
 		return skip("/dev/kvm: %s (kvm_intel not loaded)", strerror(errno));
-	d = (struct drive){ .k = &k };
+	d = (struct twin){ .k = &k };
 	r = kvm_setup_real_irqchip(&k, 1 << 20, 0x1000);
 	if (!r) {
 		memcpy(k.ram + 0x1000, g_lines_start, g_lines_end - g_lines_start);
