@@ -189,6 +189,20 @@ static void vapic_effects(struct vcpu *v, struct lapic_effects *eff)
 		os_waker_arm(v->waker, vapic_timer_expiry(v));
 }
 
+/* The xAPIC page's guest-physical address in IA32_APIC_BASE @base. */
+static u64 xapic_page(u64 base)
+{
+	return base & ~0xfffull & ~(1ull << 63);
+}
+
+bool vcpu_lapic_page(struct vcpu *v, u64 gpa)
+{
+	const struct lapic *l = v->lapic;
+
+	return l && lapic_mode(l) == LAPIC_MODE_XAPIC &&
+	       (gpa & ~0xfffull) == xapic_page(__atomic_load_n(&l->apic_base, __ATOMIC_RELAXED));
+}
+
 int vcpu_lapic_mmio(struct vcpu *v, u64 gpa, void *buf, u32 size, bool write)
 {
 	struct lapic *l = v->lapic;
@@ -201,8 +215,7 @@ int vcpu_lapic_mmio(struct vcpu *v, u64 gpa, void *buf, u32 size, bool write)
 	if (!vcpu_ioapic_mmio(v, gpa, buf, size, write))
 		return 0;
 	os_spin_lock(v->vm->apic_lock);
-	if (lapic_mode(l) != LAPIC_MODE_XAPIC ||
-	    (gpa & ~0xfffull) != (l->apic_base & ~0xfffull & ~(1ull << 63))) {
+	if (lapic_mode(l) != LAPIC_MODE_XAPIC || (gpa & ~0xfffull) != xapic_page(l->apic_base)) {
 		os_spin_unlock(v->vm->apic_lock);
 		return 1;
 	}
