@@ -234,6 +234,20 @@ static void vapic_effects(struct vcpu *v, struct lapic_effects *eff)
 		os_waker_arm(v->waker, vapic_timer_expiry(v));
 }
 
+/* The xAPIC page's guest-physical address in IA32_APIC_BASE @base. */
+static u64 xapic_page(u64 base)
+{
+	return base & ~0xfffull & ~(1ull << 63);
+}
+
+bool vcpu_lapic_page(struct vcpu *v, u64 gpa)
+{
+	const struct lapic *l = v->lapic;
+
+	return l && lapic_mode(l) == LAPIC_MODE_XAPIC &&
+	       (gpa & ~0xfffull) == xapic_page(__atomic_load_n(&l->apic_base, __ATOMIC_RELAXED));
+}
+
 int vcpu_lapic_mmio(struct vcpu *v, u64 gpa, void *buf, u32 size, bool write)
 {
 	struct lapic *l = v->lapic;
@@ -246,12 +260,11 @@ int vcpu_lapic_mmio(struct vcpu *v, u64 gpa, void *buf, u32 size, bool write)
 	if (!vcpu_ioapic_mmio(v, gpa, buf, size, write))
 		return 0;
 	os_spin_lock(v->vm->apic_lock);
-	if (lapic_mode(l) != LAPIC_MODE_XAPIC ||
-	    (gpa & ~0xfffull) != (l->apic_base & ~0xfffull & ~(1ull << 63))) {
+	if (lapic_mode(l) != LAPIC_MODE_XAPIC || (gpa & ~0xfffull) != xapic_page(l->apic_base)) {
 		os_spin_unlock(v->vm->apic_lock);
 		return 1;
 	}
-	now = os_now_ns();
+	now = lapic_reg_timed(gpa) ? os_now_ns() : 0;
 	if (write) {
 		__builtin_memcpy(&val, buf, n);
 		/* refused sizes and offsets are ignored (lapic_mmio_write()) */
@@ -288,11 +301,15 @@ int vcpu_lapic_msr(struct vcpu *v, u32 msr, u64 *val, bool write, bool host)
 {
 	struct lapic *l = v->lapic;
 	struct lapic_effects eff = { 0 };
+	u64 now = 0;
 	int r;
 
 	if (!l || (msr != MSR_IA32_APIC_BASE && msr != LAPIC_MSR_TSC_DEADLINE &&
 		   (msr < LAPIC_MSR_BASE || msr > LAPIC_MSR_LAST)))
 		return -ENOENT;
+	/* x2APIC MSR 0x800 + n is the xAPIC page's offset n << 4 */
+	if (msr >= LAPIC_MSR_BASE && lapic_reg_timed((msr - LAPIC_MSR_BASE) << 4))
+		now = os_now_ns();
 	/* IA32_TSC_DEADLINE exists where CPUID.1:ECX[24] says so (SDM 11.5.4.1) */
 	if (msr == LAPIC_MSR_TSC_DEADLINE && !l->cfg.tsc_deadline)
 		return -EINVAL;
@@ -313,11 +330,11 @@ int vcpu_lapic_msr(struct vcpu *v, u32 msr, u64 *val, bool write, bool host)
 		*val = l->apic_base;
 		r = 0;
 	} else if (write) {
-		r = lapic_msr_write(l, msr, *val, os_now_ns(), &eff);
+		r = lapic_msr_write(l, msr, *val, now, &eff);
 		if (!r)
 			vapic_effects(v, &eff);
 	} else {
-		r = lapic_msr_read(l, msr, os_now_ns(), val);
+		r = lapic_msr_read(l, msr, now, val);
 	}
 	os_spin_unlock(v->vm->apic_lock);
 	return r ? -EINVAL : 0;

@@ -56,6 +56,12 @@ int vcpu_lapic_set(struct vcpu *v, const struct hax_lapic_state *s);
  */
 int vcpu_lapic_mmio(struct vcpu *v, u64 gpa, void *buf, u32 size, bool write);
 /*
+ * vcpu_lapic_page() - whether guest-physical @gpa is in this vCPU's
+ * in-kernel xAPIC page now: a hint read without the APIC lock (only the
+ * vCPU's own thread moves its page), vcpu_lapic_mmio() decides. No errors.
+ */
+bool vcpu_lapic_page(struct vcpu *v, u64 gpa);
+/*
  * vcpu_lapic_msr() - RDMSR/WRMSR (or GET/SET_MSRS, @host) of
  * IA32_APIC_BASE or an x2APIC MSR. Returns 0, -ENOENT (not the LAPIC's MSR,
  * or no LAPIC), -EINVAL (#GP).

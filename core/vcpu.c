@@ -158,6 +158,14 @@ static void vcpu_fault_around(struct vm *vm, u64 gpa)
 	}
 }
 
+/* An EPT violation where there is no RAM: the instruction emulated. */
+static int vcpu_fault_mmio(struct vcpu *v, struct hax_tunnel *t, u32 access)
+{
+	if (os_trace_on(OS_TRACE_MMIO))
+		os_trace_mmio(v->vm->id, v->id, v->fault_gpa, access);
+	return vcpu_mmio(v, t, v->fault_gpa);
+}
+
 /*
  * Map the page behind an EPT violation (and its 2 MiB block, when that can be
  * one leaf), or report what cannot be mapped. The HAX_RAM_PERM_* bits, the
@@ -177,6 +185,12 @@ static int vcpu_fault_in(struct vcpu *v, struct hax_tunnel *t)
 
 	if (os_trace_on(OS_TRACE_EPT_FAULT))
 		os_trace_ept_fault(vm->id, v->id, v->fault_gpa, v->exit_qual);
+	/*
+	 * The in-kernel xAPIC page has no RAM to map (a VMM's RAM under it is
+	 * reached through the emulator's own lookup): emulate the access now.
+	 */
+	if (vcpu_lapic_page(v, v->fault_gpa))
+		return vcpu_fault_mmio(v, t, access);
 	os_mutex_lock(&vm->lock);
 	/* Another vCPU mapped it meanwhile. */
 	if (access && (ept_lookup(&vm->ept, gpa) & access) == access) {
@@ -218,11 +232,8 @@ static int vcpu_fault_in(struct vcpu *v, struct hax_tunnel *t)
 		vmx_flush_ept(vm->ept.eptp);
 		ept_node_release(old);
 	}
-	if (r == -ENOENT) {
-		if (os_trace_on(OS_TRACE_MMIO))
-			os_trace_mmio(vm->id, v->id, v->fault_gpa, access);
-		return vcpu_mmio(v, t, v->fault_gpa);
-	}
+	if (r == -ENOENT)
+		return vcpu_fault_mmio(v, t, access);
 	return r ? r : EXIT_RESUME;
 }
 

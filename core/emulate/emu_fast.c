@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The fast path for the commonest MMIO instructions, with no prefix but
- * REX: MOV between a general register and memory (88, 89, 8A, 8B), in 32-
- * or 64-bit code addressed by a base register and a displacement, in
- * 16-bit code (real mode, as firmware and VGA drivers run) by any 16-bit
- * form; and MOV between AL/eAX/RAX and an offset in DS (A0-A3), in any
- * mode. It does what the general decoder and executor would (the
- * differential test runs the 64-bit forms through both, test_emulate_modes
- * the 16-bit ones), in a fraction of the host instructions; any other
- * instruction, prefix or addressing form goes the general way.
+ * the operand- and address-size overrides (66, 67) and REX: MOV between a
+ * general register and memory (88, 89, 8A, 8B), addressed by a base
+ * register and a displacement with 32- or 64-bit addressing, by any form
+ * with 16-bit addressing (real mode, as firmware and VGA drivers run; with
+ * 67, unreal mode as firmware reaches the APIC); and MOV between AL/eAX/RAX
+ * and an offset in DS (A0-A3), in any mode. It does what the general
+ * decoder and executor would (the differential test runs the 64-bit forms
+ * through both, test_emulate_modes the 16-bit and prefixed ones), in a
+ * fraction of the host instructions; any other instruction, prefix or
+ * addressing form goes the general way.
  */
 #include "emu_priv.h"
 
@@ -36,7 +38,7 @@ static u32 modrm_base_disp(struct emu *e, struct emu_insn *in, u8 m, u32 i)
 		disp = 0;
 	}
 	in->ea = e->s.gpr[in->rm] + disp;
-	if (in->mode == 4)
+	if (in->adsz == 4)
 		in->ea = (u32)in->ea;
 	in->ea_seg = (m & 7) == 5 ? EMU_SS : EMU_DS; /* an RBP/R13 base: SS */
 	return i;
@@ -48,7 +50,7 @@ int emu_mov_fast(struct emu *e)
 	u8 op, m;
 	u32 size, i, k;
 	u64 la, v;
-	bool store;
+	bool store, o16 = false, a16 = false;
 	int r;
 
 	r = emu_fetch_first(e);
@@ -63,15 +65,29 @@ int emu_mov_fast(struct emu *e)
 		in.mode = 4;
 	else
 		in.mode = 2;
-	i = 0;
-	op = e->insn[0];
+	/* the size overrides, each at most once, before any REX */
+	for (i = 0, op = e->insn[0]; op == 0x66 || op == 0x67; op = e->insn[++i]) {
+		if (i == 2 || (i == 1 && op == e->insn[0]))
+			return -1;
+		if (op == 0x66)
+			o16 = true;
+		else
+			a16 = true;
+	}
 	if (in.mode == 8 && (op & 0xf0) == 0x40) {
 		in.rex = op;
 		op = e->insn[++i];
 	}
 	in.op = op;
-	in.opsz = in.mode == 2 ? 2 : (in.rex & 8) ? 8 : 4;
-	in.adsz = in.mode;
+	/* SDM Vol. 1, 3.6.1 (Tables 3-3 and 3-4): an override flips the default */
+	if (in.rex & 8)
+		in.opsz = 8;
+	else
+		in.opsz = (in.mode == 2) != o16 ? 2 : 4;
+	if (in.mode == 8)
+		in.adsz = a16 ? 4 : 8;
+	else
+		in.adsz = (in.mode == 2) != a16 ? 2 : 4;
 	in.seg = -1;
 	if ((op & 0xfc) == 0xa0) {
 		/* A0-A3: the offset, of the address size, follows the opcode */
@@ -84,13 +100,16 @@ int emu_mov_fast(struct emu *e)
 		i += 1 + in.adsz;
 		store = op & 2;
 	} else {
+		/* the ModRM byte and a disp32 (16-bit forms fetch their own) */
+		if (i + 6 > e->fetched)
+			return -1;
 		m = e->insn[i + 1];
-		/* a memory operand; in 32/64-bit code neither SIB nor RIP-relative */
+		/* a memory operand; with 32/64-bit addressing no SIB, no disp32 alone */
 		if ((op & 0xfc) != 0x88 || (m >> 6) == 3 ||
-		    (in.mode != 2 && ((m & 7) == 4 || (m & 0xc7) == 5)))
+		    (in.adsz != 2 && ((m & 7) == 4 || (m & 0xc7) == 5)))
 			return -1;
 		store = !(op & 2); /* 88, 89: register to memory */
-		if (in.mode == 2) {
+		if (in.adsz == 2) {
 			/* 16-bit addressing (SDM Table 2-1), as the general decoder's */
 			e->len = i + 1;
 			r = emu_decode_modrm(e, &in);

@@ -284,6 +284,18 @@ void lapic_write_esr(struct lapic *l);
  * write-only offsets read 0. Errors: -ENODEV (not in xAPIC mode: the page is
  * not decoded, SDM 11.12.2), -EINVAL (@size or @off out of range).
  */
+/*
+ * lapic_reg_timed() - whether an access to the register at page offset @off
+ * needs the time (@now of the accessors below): the LVT entries, the timer's
+ * initial and current counts, its divide configuration. Others take 0.
+ * No errors.
+ */
+static inline bool lapic_reg_timed(u32 off)
+{
+	off &= 0xff0;
+	return (off >= LAPIC_REG_LVT && off < LAPIC_REG_LVT + 0x10 * LVT_NR) ||
+	       off == LAPIC_REG_TMICT || off == LAPIC_REG_TMCCT || off == LAPIC_REG_TDCR;
+}
 int lapic_mmio_read(struct lapic *l, u32 off, u32 size, u64 now, u32 *val);
 int lapic_mmio_write(struct lapic *l, u32 off, u32 size, u32 val, u64 now,
 		     struct lapic_effects *eff);

@@ -198,7 +198,11 @@ static int access(struct emu *e, u64 la, u8 *buf, u32 size, bool write, bool fet
 		done += len[n++];
 	}
 	for (i = 0; i < n; i++) { /* every piece allowed before any is touched */
-		kind[i] = ram_lookup(e, gpa[i], acc, &uva[i]);
+		/* the in-kernel xAPIC page claims its accesses (SDM 11.4.1) */
+		if (!fetch && vcpu_lapic_page(ctx(e)->v, gpa[i]))
+			kind[i] = 1;
+		else
+			kind[i] = ram_lookup(e, gpa[i], acc, &uva[i]);
 		if (kind[i] == 2)
 			return EMU_IO; /* a PAGEFAULT exit */
 		if (kind[i] && fetch)

@@ -637,20 +637,72 @@ static void test_mov_moffs_forms(void **state)
 		}
 }
 
+/*
+ * MOV between a register and memory with the operand- and address-size
+ * overrides (66, 67; unreal-mode firmware reaching the APIC page uses
+ * both): the fast path against the general decoder (with a segment
+ * override, which only the general path takes), and the operand size each
+ * override gives (SDM Vol. 1, 3.6.1): 66 flips 16 and 32 bits, 67 flips
+ * the address size (32-bit addressing by a base register and a
+ * displacement in 16-bit code, 16-bit forms in 32-bit code).
+ */
+static void test_size_prefix_mov_forms(void **state)
+{
+	static const u8 pfx[4][2] = { { 0x66 }, { 0x67 }, { 0x66, 0x67 }, { 0x67, 0x66 } };
+	static const int bases[4] = { 3, 5, 6, 7 }; /* BX BP SI DI: 32-bit bases */
+	struct mov_out fast, gen;
+	int n = 0;
+
+	(void)state;
+	for (int mode = 2; mode <= 4; mode += 2)
+		for (int p = 0; p < 4; p++)
+			for (u8 op = 0x88; op <= 0x8b; op++)
+				for (int b = 0; b < 4; b++) {
+					bool o16 = p != 1, a16 = p != 0;
+					bool addr32 = (mode == 2) == a16;
+					int np = p < 2 ? 1 : 2, reg = (b + op) & 7, base = bases[b];
+					u8 insn[8];
+					u16 ea;
+					bool ss;
+
+					memcpy(insn, pfx[p], np);
+					insn[np] = op;
+					if (addr32) { /* [base + disp8] */
+						insn[np + 1] = 1 << 6 | reg << 3 | base;
+						ea = mov_gpr[base] + 0x10;
+						ss = base == 5;
+					} else { /* 16-bit [BX + disp8] */
+						insn[np + 1] = 1 << 6 | reg << 3 | 7;
+						ea = mov_gpr[3] + 0x10;
+						ss = false;
+					}
+					insn[np + 2] = 0x10;
+					mov_run(mode, 0, insn, np + 3, ea, &fast);
+					mov_run(mode, ss ? 0x36 : 0x3e, insn, np + 3, ea, &gen);
+					mov_same(&fast, &gen);
+					assert_int_equal(fast.rip, 0x1000 + np + 3);
+					if (op == 0x89) { /* eAX..: how many bytes went */
+						u32 size = (mode == 2) == o16 ? 4 : 2;
+						u8 *m = (ss ? fast.ss : fast.ds) + 32;
+						u64 r = mov_gpr[reg];
+
+						assert_memory_equal(m, &r, size);
+						assert_int_equal(m[size], size == 4 ? 0xee : 0x7c);
+					}
+					n++;
+				}
+	assert_int_equal(n, 128);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_real_mode_addressing),
-		T(test_real_mode_mov_forms),
-		T(test_mov_moffs_forms),
-		T(test_segment_limits),
-		T(test_canonical_lock_alignment),
-		T(test_push_pop_memory),
-		T(test_rep_stepping),
-		T(test_string_io_batches),
-		T(test_page_walk),
-		T(test_page_walk_32bit_and_pae),
-		T(test_sse_conditions),
+		T(test_real_mode_addressing),	 T(test_real_mode_mov_forms),
+		T(test_mov_moffs_forms),	 T(test_size_prefix_mov_forms),
+		T(test_segment_limits),		 T(test_canonical_lock_alignment),
+		T(test_push_pop_memory),	 T(test_rep_stepping),
+		T(test_string_io_batches),	 T(test_page_walk),
+		T(test_page_walk_32bit_and_pae), T(test_sse_conditions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,11 +14,6 @@
 
 #include "bench.h"
 
-#define GUEST_CODE(name, body)                                                           \
-	extern const uint8_t name##_start[], name##_end[];                               \
-	asm(".pushsection .rodata\n" #name "_start:\n.code16\n" body "\n.code64\n" #name \
-	    "_end:\n.popsection\n")
-
 /* ESI holds the iteration count in every guest. */
 /* WBINVD: both hypervisors exit on it and only step over it (the floor) */
 GUEST_CODE(g_floor, "1: wbinvd\n dec %esi\n jnz 1b\n hlt");
@@ -32,8 +27,8 @@ GUEST_CODE(g_compute, "1: imul $3, %eax, %eax\n add $7, %eax\n dec %esi\n jnz 1b
 GUEST_CODE(g_touch, "mov $0x100000, %edi\n"
 		    "1: addr32 movb %al, (%edi)\n add $4096, %edi\n dec %esi\n jnz 1b\n hlt");
 
-#define MIB	 (1ULL << 20)
-#define CODE_GPA 0x1000
+#define MIB	      (1ULL << 20)
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 uint8_t *bench_ram_alloc(uint64_t size, bool populate)
 {
@@ -72,28 +67,13 @@ void bench_ram_free(uint8_t *ram, uint64_t size)
 	munmap(ram, size);
 }
 
-struct workload {
-	const char *name;
-	const char *unit;
-	double target; /* haxm/KVM ratio at most; 0: none (a reference) */
-	const uint8_t *start, *end;
-	uint64_t ram; /* plus ram_per_iter for each iteration */
-	uint32_t ram_per_iter;
-	bool populate;		     /* host pages in place before the guest runs */
-	uint32_t iters, short_iters; /* in the guest's loop or the host's */
-	uint32_t per_unit;	     /* iterations per unit */
-	bool unreal;
-	/* host-only workloads: @n times, ticks returned; NULL: run the guest */
-	int (*host)(const struct backend *be, uint32_t n, uint64_t *ticks);
-};
-
 static int create_destroy(const struct backend *be, uint32_t n, uint64_t *ticks)
 {
 	uint64_t t0 = bench_rdtsc();
 	uint32_t i;
 
 	for (i = 0; i < n; i++) {
-		struct bench_vm *vm = be->create(64 * 1024, false);
+		struct bench_vm *vm = be->create(64 * 1024, false, 0);
 
 		if (!vm)
 			return -1;
@@ -103,7 +83,6 @@ static int create_destroy(const struct backend *be, uint32_t n, uint64_t *ticks)
 	return 0;
 }
 
-#define GUEST(g)  .start = g##_start, .end = g##_end
 #define RAM_SMALL (512 * 1024)
 
 static const struct workload workloads[] = {
@@ -181,12 +160,17 @@ static const struct workload workloads[] = {
 	  .host = create_destroy },
 };
 
-/* Run @w's guest for @n iterations to its HLT; the ticks it took. */
+/*
+ * Run @w's guest for @n iterations to its HLT (or port I/O: end_at_io), its
+ * AP too with BENCH_VM_AP; the ticks it took.
+ */
 static int run_guest(const struct backend *be, const struct workload *w, uint32_t n,
 		     uint64_t *ticks, char *why, int len)
 {
-	struct bench_vm *vm = be->create(w->ram + (uint64_t)n * w->ram_per_iter, w->populate);
-	enum bench_exit e;
+	struct bench_vm *vm =
+		be->create(w->ram + (uint64_t)n * w->ram_per_iter, w->populate, w->vm_flags);
+	enum bench_exit e, end = w->end_at_io ? BENCH_EXIT_IO : BENCH_EXIT_HLT;
+	struct bench_ap *ap = NULL;
 	uint64_t t0;
 	int r = -1;
 
@@ -195,16 +179,24 @@ static int run_guest(const struct backend *be, const struct workload *w, uint32_
 		return -1;
 	}
 	memcpy(be->ram(vm) + CODE_GPA, w->start, w->end - w->start);
+	if (w->setup)
+		w->setup(be->ram(vm));
 	if (be->set_entry(vm, CODE_GPA, n, w->unreal)) {
 		snprintf(why, len, "setting registers: %m");
 		goto out;
 	}
+	if ((w->vm_flags & BENCH_VM_AP) && !(ap = bench_ap_start(be, vm, why, len)))
+		goto out;
 	t0 = bench_rdtsc();
 	do
-		e = be->run(vm, why, len);
-	while (e != BENCH_EXIT_HLT && e != BENCH_EXIT_OTHER);
+		e = be->run(vm, 0, why, len);
+	while (e != end && e != BENCH_EXIT_OTHER && !(ap && bench_ap_failed(ap)));
 	*ticks = bench_rdtsc() - t0;
-	r = e == BENCH_EXIT_HLT ? 0 : -1;
+	r = e == end ? 0 : -1;
+	if (ap && bench_ap_stop(ap, r != 0, why, len))
+		r = -1;
+	if (w->guest_ticks_gpa)
+		memcpy(ticks, be->ram(vm) + w->guest_ticks_gpa, sizeof(*ticks));
 out:
 	be->destroy(vm);
 	return r;
@@ -237,8 +229,10 @@ int main(int argc, char **argv)
 	printf("BENCH: | workload | unit | haxm ticks/unit | kvm ticks/unit | haxm/kvm | target "
 	       "|\n");
 	printf("BENCH: |---|---|---:|---:|---:|---|\n");
-	for (i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++) {
-		const struct workload *w = &workloads[i];
+	for (i = 0; i < ARRAY_SIZE(workloads) + apic_workload_count; i++) {
+		const struct workload *w = i < ARRAY_SIZE(workloads)
+						   ? &workloads[i]
+						   : &apic_workloads[i - ARRAY_SIZE(workloads)];
 		uint32_t n = short_mode ? w->short_iters : w->iters;
 		double per[2];
 		char cell[2][160], why[128];
@@ -252,6 +246,7 @@ int main(int argc, char **argv)
 			int r;
 
 			why[0] = 0;
+			printf("BENCH-RUN: %s on %s\n", w->name, be[b]->name);
 			r = w->host ? w->host(be[b], n, &ticks)
 				    : run_guest(be[b], w, n, &ticks, why, sizeof(why));
 			if (r) {
