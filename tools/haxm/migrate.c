@@ -122,7 +122,7 @@ int mig_check_hello(const struct mig_hello *h, uint64_t want_ram, int want_cpus,
 		    snap_dev_size(), MIG_PAGE);
 	if (h->ncpus < 1 || h->ncpus > VMM_MAX_CPUS)
 		ERR("a guest of %u vCPUs: haxm run runs 1 to %d", h->ncpus, VMM_MAX_CPUS);
-	if (h->ram_size < VMM_MIN_RAM || h->ram_size > VMM_MAX_RAM || (h->ram_size & 0xfff))
+	if (h->ram_size < VMM_MIN_RAM || h->ram_size > VMM_SNAP_MAX_RAM || (h->ram_size & 0xfff))
 		ERR("%llu bytes of RAM, not a size haxm run gives a guest",
 		    (unsigned long long)h->ram_size);
 	if (want_cpus && h->ncpus != (uint32_t)want_cpus)

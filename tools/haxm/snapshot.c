@@ -380,7 +380,7 @@ int snap_open(const char *path, struct snap_file *f, char *err, size_t errlen)
 		    h->vcpu_size, h->dev_size, sizeof(struct hax_vcpu_full_state), snap_dev_size());
 	if (h->ncpus < 1 || h->ncpus > VMM_MAX_CPUS)
 		ERR("%s: %u vCPUs, haxm run runs 1 to %d", path, h->ncpus, VMM_MAX_CPUS);
-	if (h->ram_size < VMM_MIN_RAM || h->ram_size > VMM_MAX_RAM || (h->ram_size & 0xfff))
+	if (h->ram_size < VMM_MIN_RAM || h->ram_size > VMM_SNAP_MAX_RAM || (h->ram_size & 0xfff))
 		ERR("%s: %llu bytes of RAM, not a size haxm run gives a guest", path,
 		    (unsigned long long)h->ram_size);
 	ssz = h->ncpus * (size_t)h->vcpu_size + h->dev_size;
