@@ -46,7 +46,7 @@ static const char run_usage[] =
 	"  --irqchip=MODE     the interrupt controllers: kernel (haxm's in-kernel local\n"
 	"                     APICs and IO-APIC, an MP table for Linux, APs started by\n"
 	"                     INIT-SIPI; the default for --kernel where the module has\n"
-	"                     them, without --save and --migrate-to) or user (an i8259\n"
+	"                     them, without --migrate-to) or user (an i8259\n"
 	"                     PIC pair in haxm run wired to vCPU 0 only; the default\n"
 	"                     otherwise)\n"
 	"  --save FILE        on SIGQUIT or Ctrl-A s, stop the guest, write it\n"
@@ -254,10 +254,9 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 				"controllers from the guest: no --irqchip\n");
 		return -1;
 	}
-	if ((o->save || o->migrate_to) && o->irqchip == VMM_IRQCHIP_KERNEL) {
-		fprintf(stderr,
-			"haxm run: --irqchip=kernel: --save and --migrate-to cannot carry the "
-			"in-kernel local APICs and IO-APIC yet; use --irqchip=user\n");
+	if (o->migrate_to && o->irqchip == VMM_IRQCHIP_KERNEL) {
+		fprintf(stderr, "haxm run: --irqchip=kernel: --migrate-to cannot carry the "
+				"in-kernel local APICs and IO-APIC yet; use --irqchip=user\n");
 		return -1;
 	}
 	if ((o->save || o->migrate_to || o->listen) && o->ram_size > VMM_SNAP_MAX_RAM) {
@@ -278,15 +277,15 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 		fprintf(stderr, "haxm run: --initrd goes with --kernel\n");
 		return -1;
 	}
-	/* Linux without --save or --migrate-to: the in-kernel irqchip where there is one */
-	if (!o->irqchip && (!o->kernel || o->save || o->migrate_to))
+	/* Linux without --migrate-to: the in-kernel irqchip where there is one */
+	if (!o->irqchip && (!o->kernel || o->migrate_to))
 		o->irqchip = VMM_IRQCHIP_USER;
 	if (o->cpus > 1 && !o->multiboot && o->irqchip == VMM_IRQCHIP_USER) {
 		fprintf(stderr,
 			"haxm run: --cpus %d: %s starts its other vCPUs through a local APIC: "
 			"give --irqchip=kernel%s\n",
 			o->cpus, o->kernel ? "Linux" : "a flat guest",
-			o->save || o->migrate_to ? " (and no --save or --migrate-to)" : "");
+			o->migrate_to ? " (and no --migrate-to)" : "");
 		return -1;
 	}
 	return 0;
@@ -442,6 +441,7 @@ static int run_restore(struct vmm *m, const char *path)
 		return -1;
 	}
 	m->ram_from_file = true;
+	m->irqchip = f.h.flags & SNAP_F_KIRQ ? VMM_IRQCHIP_KERNEL : VMM_IRQCHIP_USER;
 	m->ram_fd = f.fd;
 	m->ram_off = f.h.ram_offset;
 	r = vmm_create(m, f.h.ram_size, f.h.ncpus, STDOUT_FILENO, err, sizeof(err));

@@ -3,7 +3,8 @@
  * `haxm run --save FILE` / `--restore FILE`: a stopped VM in one file
  * (docs/haxm-run.md, "Snapshots"). Layout: a header (magic, version, the
  * sizes this file was written with, CRC32s), the vCPUs' complete states
- * (HAX_VCPU_IOCTL_GET_STATE), the devices' state, then guest RAM at a
+ * (HAX_VCPU_IOCTL_GET_STATE), the devices' state, with the in-kernel
+ * irqchip the local APICs' and the IO-APIC's (SNAP_F_KIRQ), then guest RAM at a
  * page-aligned offset so that a restore maps it copy-on-write
  * (MAP_PRIVATE) instead of reading it.
  */
@@ -17,6 +18,12 @@
 
 #define SNAP_MAGIC   "HAXMSNAP"
 #define SNAP_VERSION 1
+/*
+ * The guest has the in-kernel irqchip: after the device state come ncpus
+ * struct hax_lapic_state (GET_LAPIC) and one struct hax_ioapic_state.
+ * A haxm run that predates it refuses the file (flags must be 0 there).
+ */
+#define SNAP_F_KIRQ 0x1
 
 struct snap_header {
 	char magic[8];	      /* SNAP_MAGIC */
@@ -25,7 +32,7 @@ struct snap_header {
 	uint32_t ncpus;	      /* 1..VMM_MAX_CPUS */
 	uint32_t vcpu_size;   /* sizeof(struct hax_vcpu_full_state) */
 	uint32_t dev_size;    /* bytes of device state */
-	uint32_t flags;	      /* 0 */
+	uint32_t flags;	      /* SNAP_F_KIRQ or 0 */
 	uint64_t ram_size;    /* bytes of guest RAM at guest-physical 0 */
 	uint64_t ram_offset;  /* where RAM starts in the file: page-aligned */
 	uint32_t state_crc;   /* CRC32 of the vCPU and device state */
@@ -73,8 +80,9 @@ int snap_open(const char *path, struct snap_file *f, char *err, size_t errlen);
 
 /**
  * snap_restore() - load @f's vCPU and device states into @m, created with
- * its RAM mapped from @f (vmm_create() with ram_fd). Returns 0, or -1 with a
- * reason in @err.
+ * its RAM mapped from @f (vmm_create() with ram_fd) and, when @f has
+ * SNAP_F_KIRQ, with the in-kernel irqchip (whose states it loads too).
+ * Returns 0, or -1 with a reason in @err.
  */
 int snap_restore(struct vmm *m, const struct snap_file *f, char *err, size_t errlen);
 
