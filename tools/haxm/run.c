@@ -46,9 +46,9 @@ static const char run_usage[] =
 	"  --irqchip=MODE     the interrupt controllers: kernel (haxm's in-kernel local\n"
 	"                     APICs and IO-APIC, an MP table for Linux, APs started by\n"
 	"                     INIT-SIPI; the default for --kernel where the module has\n"
-	"                     them, without --migrate-to) or user (an i8259\n"
-	"                     PIC pair in haxm run wired to vCPU 0 only; the default\n"
-	"                     otherwise)\n"
+	"                     them) or user (an i8259 PIC pair in haxm run wired to\n"
+	"                     vCPU 0 only; the default otherwise). --restore and\n"
+	"                     --migrate-listen take the guest's\n"
 	"  --save FILE        on SIGQUIT or Ctrl-A s, stop the guest, write it\n"
 	"                     (vCPUs, devices, RAM) to FILE and exit with status 0\n"
 	"  --restore FILE     resume the guest --save wrote to FILE, in this process\n"
@@ -254,11 +254,6 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 				"controllers from the guest: no --irqchip\n");
 		return -1;
 	}
-	if (o->migrate_to && o->irqchip == VMM_IRQCHIP_KERNEL) {
-		fprintf(stderr, "haxm run: --irqchip=kernel: --migrate-to cannot carry the "
-				"in-kernel local APICs and IO-APIC yet; use --irqchip=user\n");
-		return -1;
-	}
 	if ((o->save || o->migrate_to || o->listen) && o->ram_size > VMM_SNAP_MAX_RAM) {
 		fprintf(stderr,
 			"haxm run: -m: --save, --migrate-to and --migrate-listen carry "
@@ -277,15 +272,14 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 		fprintf(stderr, "haxm run: --initrd goes with --kernel\n");
 		return -1;
 	}
-	/* Linux without --migrate-to: the in-kernel irqchip where there is one */
-	if (!o->irqchip && (!o->kernel || o->migrate_to))
+	/* Linux: the in-kernel irqchip where there is one */
+	if (!o->irqchip && !o->kernel)
 		o->irqchip = VMM_IRQCHIP_USER;
 	if (o->cpus > 1 && !o->multiboot && o->irqchip == VMM_IRQCHIP_USER) {
 		fprintf(stderr,
 			"haxm run: --cpus %d: %s starts its other vCPUs through a local APIC: "
-			"give --irqchip=kernel%s\n",
-			o->cpus, o->kernel ? "Linux" : "a flat guest",
-			o->migrate_to ? " (and no --migrate-to)" : "");
+			"give --irqchip=kernel\n",
+			o->cpus, o->kernel ? "Linux" : "a flat guest");
 		return -1;
 	}
 	return 0;
@@ -460,6 +454,7 @@ static int run_migrate_in(struct vmm *m, const struct run_opts *o)
 	struct mig_stats st;
 	uint8_t *state = NULL;
 	struct mig_conn c;
+	size_t ssz;
 	char err[256];
 	int r = -1;
 
@@ -480,15 +475,17 @@ static int run_migrate_in(struct vmm *m, const struct run_opts *o)
 			 (unsigned long long)(h.ram_size >> 20));
 		goto refuse;
 	}
+	/* the source's interrupt controllers: the kernel's when its state has them */
+	m->irqchip = h.flags & MIG_F_KIRQ ? VMM_IRQCHIP_KERNEL : VMM_IRQCHIP_USER;
 	if (vmm_create(m, h.ram_size, h.ncpus, STDOUT_FILENO, err, sizeof(err)))
 		goto refuse;
-	state = malloc(snap_state_size(h.ncpus));
+	ssz = snap_state_size(h.ncpus, h.flags & MIG_F_KIRQ);
+	state = malloc(ssz);
 	if (!state || mig_reply(c.wfd, MIG_ACCEPT, "")) {
 		snprintf(err, sizeof(err), "%s", state ? strerror(errno) : "out of memory");
 		goto out;
 	}
-	if (mig_receive(c.rfd, m->ram, m->ram_size, state, snap_state_size(h.ncpus), &st, err,
-			sizeof(err)))
+	if (mig_receive(c.rfd, m->ram, m->ram_size, state, ssz, &st, err, sizeof(err)))
 		goto out;
 	if (snap_state_load(m, state, err, sizeof(err)))
 		goto refuse;
@@ -500,9 +497,10 @@ static int run_migrate_in(struct vmm *m, const struct run_opts *o)
 	}
 	fprintf(stderr,
 		"haxm run: received the guest (%u vCPUs, %llu MiB) on %s in %u rounds, %llu "
-		"pages: it runs here\n",
+		"pages%s: it runs here\n",
 		h.ncpus, (unsigned long long)(h.ram_size >> 20), o->listen, st.rounds,
-		(unsigned long long)st.pages);
+		(unsigned long long)st.pages,
+		m->irqchip == VMM_IRQCHIP_KERNEL ? ", with its in-kernel LAPICs and IO-APIC" : "");
 	r = 0;
 	goto out;
 refuse:

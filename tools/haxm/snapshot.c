@@ -276,10 +276,24 @@ int snap_write_ram(int fd, const uint8_t *ram, uint64_t size)
 	return ftruncate(fd, base + (off_t)size);
 }
 
-size_t snap_state_size(int ncpus)
+/* The in-kernel irqchip's part of the state: the LAPICs, then the IO-APIC. */
+static size_t snap_kirq_size(int ncpus)
+{
+	return ncpus * sizeof(struct hax_lapic_state) + sizeof(struct hax_ioapic_state);
+}
+
+static size_t snap_base_size(int ncpus)
 {
 	return ncpus * sizeof(struct hax_vcpu_full_state) + snap_dev_size();
 }
+
+size_t snap_state_size(int ncpus, bool kirq)
+{
+	return snap_base_size(ncpus) + (kirq ? snap_kirq_size(ncpus) : 0);
+}
+
+static int snap_kirq_get(struct vmm *m, uint8_t *buf, char *err, size_t errlen);
+static int snap_kirq_load(struct vmm *m, const uint8_t *buf, char *err, size_t errlen);
 
 int snap_state_get(struct vmm *m, uint8_t *state, char *err, size_t errlen)
 {
@@ -295,13 +309,9 @@ int snap_state_get(struct vmm *m, uint8_t *state, char *err, size_t errlen)
 			return -1;
 		}
 	snap_dev_save(m, state + m->ncpus * vsz, snap_now());
+	if (m->irqchip == VMM_IRQCHIP_KERNEL)
+		return snap_kirq_get(m, state + snap_base_size(m->ncpus), err, errlen);
 	return 0;
-}
-
-/* The in-kernel irqchip's part of the state: the LAPICs, then the IO-APIC. */
-static size_t snap_kirq_size(int ncpus)
-{
-	return ncpus * sizeof(struct hax_lapic_state) + sizeof(struct hax_ioapic_state);
 }
 
 /* GET_LAPIC of every vCPU and GET_IOAPIC, into @buf (snap_kirq_size() bytes). */
@@ -348,8 +358,7 @@ int snap_save(struct vmm *m, const char *path, char *err, size_t errlen)
 {
 	size_t vsz = sizeof(struct hax_vcpu_full_state), dsz = snap_dev_size();
 	bool kirq = m->irqchip == VMM_IRQCHIP_KERNEL;
-	size_t base = snap_state_size(m->ncpus);
-	size_t ssz = base + (kirq ? snap_kirq_size(m->ncpus) : 0);
+	size_t ssz = snap_state_size(m->ncpus, kirq);
 	struct snap_header h = { .magic = SNAP_MAGIC };
 	uint8_t *state = calloc(1, ssz), *pad = NULL;
 	int fd = -1, r = -1;
@@ -357,8 +366,7 @@ int snap_save(struct vmm *m, const char *path, char *err, size_t errlen)
 
 	if (!state)
 		ERR("out of memory");
-	if (snap_state_get(m, state, err, errlen) ||
-	    (kirq && snap_kirq_get(m, state + base, err, errlen)))
+	if (snap_state_get(m, state, err, errlen))
 		goto out;
 	h.version = SNAP_VERSION;
 	h.flags = kirq ? SNAP_F_KIRQ : 0;
@@ -433,9 +441,7 @@ int snap_open(const char *path, struct snap_file *f, char *err, size_t errlen)
 	if (h->ram_size < VMM_MIN_RAM || h->ram_size > VMM_SNAP_MAX_RAM || (h->ram_size & 0xfff))
 		ERR("%s: %llu bytes of RAM, not a size haxm run gives a guest", path,
 		    (unsigned long long)h->ram_size);
-	ssz = h->ncpus * (size_t)h->vcpu_size + h->dev_size;
-	if (h->flags & SNAP_F_KIRQ)
-		ssz += snap_kirq_size(h->ncpus);
+	ssz = snap_state_size(h->ncpus, h->flags & SNAP_F_KIRQ);
 	if (h->ram_offset != ((sizeof(*h) + ssz + SNAP_PAGE - 1) & ~(SNAP_PAGE - 1)))
 		ERR("%s: the RAM is not where the header says it must be", path);
 	if ((uint64_t)st.st_size < h->ram_offset + h->ram_size)
@@ -454,11 +460,7 @@ out:
 
 int snap_restore(struct vmm *m, const struct snap_file *f, char *err, size_t errlen)
 {
-	if (snap_state_load(m, f->state, err, errlen))
-		return -1;
-	if (!(f->h.flags & SNAP_F_KIRQ))
-		return 0;
-	return snap_kirq_load(m, f->state + snap_state_size(m->ncpus), err, errlen);
+	return snap_state_load(m, f->state, err, errlen);
 }
 
 int snap_state_load(struct vmm *m, const uint8_t *state, char *err, size_t errlen)
@@ -477,6 +479,8 @@ int snap_state_load(struct vmm *m, const uint8_t *state, char *err, size_t errle
 		snprintf(err, errlen, "the device state holds values the devices cannot have");
 		return -1;
 	}
+	if (m->irqchip == VMM_IRQCHIP_KERNEL)
+		return snap_kirq_load(m, state + snap_base_size(m->ncpus), err, errlen);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #ifndef HAXM_TOOL_SNAPSHOT_H
 #define HAXM_TOOL_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -88,13 +89,16 @@ int snap_restore(struct vmm *m, const struct snap_file *f, char *err, size_t err
 
 /**
  * snap_state_size() - bytes of the state of a VM with @ncpus vCPUs: their
- * complete states (struct hax_vcpu_full_state) then the devices'.
+ * complete states (struct hax_vcpu_full_state) then the devices', then
+ * with @kirq (the in-kernel irqchip) @ncpus struct hax_lapic_state and a
+ * struct hax_ioapic_state.
  */
-size_t snap_state_size(int ncpus);
+size_t snap_state_size(int ncpus, bool kirq);
 
 /**
  * snap_state_get() - the stopped VM @m's state (its vCPU threads joined)
- * into @state, snap_state_size(m->ncpus) bytes, as snap_save() writes it
+ * into @state, snap_state_size(m->ncpus, m has the in-kernel irqchip)
+ * bytes, as snap_save() writes it
  * (and `haxm run --migrate-to` sends it). Returns 0, or -1 with a reason in
  * @err: GET_STATE failed (ENOTTY: no HAX_CAP_VCPU_STATE; EBUSY: a vCPU
  * kept an instruction for user space).
@@ -103,8 +107,10 @@ int snap_state_get(struct vmm *m, uint8_t *state, char *err, size_t errlen);
 
 /**
  * snap_state_load() - load @state (snap_state_get()'s layout, for
- * m->ncpus vCPUs) into @m's vCPUs and devices; the PIT's clock resumes
- * where the state left it. Returns 0, or -1 with a reason in @err (a vCPU
+ * m->ncpus vCPUs and m's irqchip) into @m's vCPUs and devices, and with
+ * the in-kernel irqchip into its LAPICs (after SET_STATE: IA32_APIC_BASE
+ * must agree) and IO-APIC; the PIT's clock resumes where the state left
+ * it. Returns 0, or -1 with a reason in @err (a vCPU, LAPIC or IO-APIC
  * state this host's haxm refuses, device values no device holds).
  */
 int snap_state_load(struct vmm *m, const uint8_t *state, char *err, size_t errlen);
