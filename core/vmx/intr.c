@@ -20,7 +20,8 @@
  * INTERRUPT vectors keep their own path, ahead of the LAPIC's, like ExtINT
  * interrupts from a PIC: not in IRR/ISR, not masked by the TPR, no EOI. A
  * HLT with nothing deliverable sleeps in the kernel until an interrupt
- * arrives for the LAPIC (EXIT_HALT) instead of exiting to user space. The
+ * arrives for the LAPIC (EXIT_HALT) instead of exiting to user space; one
+ * with interrupts off exits once (HAX_EXIT_HLT), then sleeps likewise. The
  * in-kernel PIC's INT (vpic.c) comes through the same poll as an ExtINT,
  * ahead of the LAPIC's vectors: the PIC's INTA gives its vector.
  *
@@ -137,6 +138,9 @@ int vmx_intr_prepare(struct vcpu *v, struct hax_tunnel *t)
 			/* Halted, nothing to deliver: the VMM waits, not the CPU. */
 			if (vcpu_tpr_dirty(v))
 				return vcpu_tpr_sync(v, t);
+			/* the in-kernel LAPIC's vCPU sleeps here, for an INIT or an interrupt */
+			if (v->lapic && !(request && open))
+				return EXIT_HALT;
 			t->_exit_status = request && open ? HAX_EXIT_INTERRUPT : HAX_EXIT_HLT;
 			v->exit_reason = EXIT_REASON_HLT;
 			return EXIT_TO_USER;
@@ -175,6 +179,9 @@ int vmx_handle_intr_window(struct vcpu *v, struct hax_tunnel *t)
  * HLT: a pending interrupt the guest can take wakes it at once (it is
  * injected at the next entry, after the HLT); otherwise the VMM waits for
  * one (HAX_EXIT_HLT, RIP past the HLT, activity state active, as in HAXM).
+ * With the in-kernel LAPIC the vCPU sleeps in the kernel (EXIT_HALT), but
+ * with RFLAGS.IF=0 RUN returns HAX_EXIT_HLT once, the vCPU in the HLT
+ * activity state, so that the VMM sees a guest that halted for good.
  */
 int vmx_handle_hlt(struct vcpu *v, struct hax_tunnel *t)
 {
@@ -190,7 +197,14 @@ int vmx_handle_hlt(struct vcpu *v, struct hax_tunnel *t)
 		/* the poll clears the kick: one after it ends the sleep */
 		if (vcpu_lapic_poll(v) >= 0 && intr_window_open())
 			return EXIT_RESUME;
-		return EXIT_HALT;
+		if (vmcs_readl(GUEST_RFLAGS) & HAX_RFLAGS_IF)
+			return EXIT_HALT;
+		/*
+		 * Interrupts off: only an INIT wakes it (a guest powering off
+		 * or parking a CPU). The VMM hears of it once, the vCPU in
+		 * the HLT activity state; its next RUN sleeps in the kernel.
+		 */
+		vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_HLT);
 	}
 	t->_exit_status = HAX_EXIT_HLT;
 	return EXIT_TO_USER;

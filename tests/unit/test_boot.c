@@ -93,9 +93,17 @@ static void test_flat_errors(void **state)
 
 static void test_e820(void **state)
 {
-	struct e820_entry m[4];
+	struct e820_entry m[E820_MAX];
 
 	(void)state;
+	/* 4 GiB: 3 below the PCI hole, 1 at 4 GiB */
+	assert_int_equal(boot_e820(4ull << 30, m), 5);
+	assert_int_equal(m[3].addr + m[3].size, 0xc0000000ull);
+	assert_int_equal(m[4].addr, 1ull << 32);
+	assert_int_equal(m[4].size, 1ull << 30);
+	assert_int_equal(m[4].type, E820_RAM);
+	assert_int_equal(boot_e820(3ull << 30, m), 4);
+	assert_int_equal(m[3].addr + m[3].size, 3ull << 30);
 	assert_int_equal(boot_e820(RAM, m), 4);
 	assert_int_equal(m[0].addr, 0);
 	assert_int_equal(m[0].size, BOOT_LOW_END);
@@ -104,6 +112,77 @@ static void test_e820(void **state)
 	assert_int_equal(m[3].addr, 1 << 20);
 	assert_int_equal(m[3].addr + m[3].size, RAM);
 	assert_int_equal(sizeof(m[0]), 20);
+}
+
+/* ---- MP table ------------------------------------------------------------------ */
+
+static uint8_t sum8(uint64_t gpa, size_t n)
+{
+	uint8_t v = 0;
+
+	while (n--)
+		v += ram[gpa++];
+	return v;
+}
+
+/* The floating pointer and the table: checksums, processors, the IRQ 0 override. */
+static void test_mptable(void **state)
+{
+	uint64_t t, e;
+	int i, procs = 0, bsps = 0, ints = 0, pin2 = -1, irq2 = 0;
+	uint16_t len, n;
+
+	(void)state;
+	assert_int_equal(boot_mptable(ram, RAM, 4, err, sizeof(err)), 0);
+	assert_memory_equal(ram + BOOT_MPTABLE, "_MP_", 4);
+	assert_int_equal(sum8(BOOT_MPTABLE, 16), 0);
+	assert_int_equal(ram[BOOT_MPTABLE + 8], 1);
+	assert_int_equal(ram[BOOT_MPTABLE + 9], 4);
+	assert_int_equal(ram[BOOT_MPTABLE + 11], 0); /* feature 1: a table, not a default */
+	t = get32(BOOT_MPTABLE + 4);
+	assert_memory_equal(ram + t, "PCMP", 4);
+	memcpy(&len, ram + t + 4, 2);
+	memcpy(&n, ram + t + 34, 2);
+	assert_int_equal(sum8(t, len), 0);
+	assert_int_equal(get32(t + 36), 0xfee00000);
+	assert_int_equal(t + len, BOOT_MPTABLE + boot_mptable_size(4));
+	assert_true(t + len <= BOOT_MPTABLE + 1024);
+	for (e = t + 44, i = 0; i < n; i++) {
+		switch (ram[e]) {
+		case 0:
+			assert_int_equal(ram[e + 1], procs);
+			assert_true(ram[e + 3] & 1);
+			bsps += !!(ram[e + 3] & 2);
+			procs++;
+			e += 20;
+			continue;
+		case 2:
+			assert_int_equal(ram[e + 1], BOOT_IOAPIC_ID);
+			assert_int_equal(get32(e + 4), 0xfec00000);
+			break;
+		case 3:
+			ints++;
+			if (ram[e + 5] == 0)
+				pin2 = ram[e + 7];
+			irq2 += ram[e + 5] == 2;
+			if (ram[e + 5])
+				assert_int_equal(ram[e + 7], ram[e + 5]);
+			break;
+		}
+		e += 8;
+	}
+	assert_int_equal(e, t + len);
+	assert_int_equal(procs, 4);
+	assert_int_equal(bsps, 1);
+	assert_int_equal(ints, 15);
+	assert_int_equal(pin2, 2);
+	assert_int_equal(irq2, 0);
+	/* the limits: 32 vCPUs fit in the KiB, 33 do not */
+	assert_int_equal(boot_mptable(ram, RAM, 32, err, sizeof(err)), 0);
+	assert_true(boot_mptable_size(32) <= 1024);
+	assert_int_equal(boot_mptable(ram, RAM, 33, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "33 vCPUs"));
+	assert_int_equal(boot_mptable(ram, RAM, 0, err, sizeof(err)), -1);
 }
 
 /* ---- multiboot ---------------------------------------------------------------- */
@@ -355,6 +434,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flat, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flat_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_e820, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mptable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multiboot_elf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multiboot_aout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multiboot_errors, setup, teardown),

@@ -75,7 +75,9 @@ static void test_hello(void **state)
 	assert_int_equal(check(h, 0, 0), -1);
 	assert_non_null(strstr(err, "another haxm run build"));
 	h = good_hello();
-	h.flags = 1;
+	h.flags = MIG_F_KIRQ; /* the in-kernel irqchip: accepted */
+	assert_int_equal(check(h, 0, 0), 0);
+	h.flags = 2;
 	assert_int_equal(check(h, 0, 0), -1);
 	h = good_hello();
 	h.ncpus = 0;
@@ -86,7 +88,7 @@ static void test_hello(void **state)
 	h = good_hello();
 	h.ram_size = RAM + 1;
 	assert_int_equal(check(h, 0, 0), -1);
-	h.ram_size = VMM_MAX_RAM + 4096;
+	h.ram_size = VMM_SNAP_MAX_RAM + 4096;
 	assert_int_equal(check(h, 0, 0), -1);
 	assert_non_null(strstr(err, "not a size haxm run gives"));
 	h = good_hello();

@@ -34,13 +34,18 @@ void boot_write_gdt(uint8_t *ram, vcpu_state_t *s)
 	s->_gdt.ar = 0;
 }
 
-int boot_e820(uint64_t ram_size, struct e820_entry map[4])
+int boot_e820(uint64_t ram_size, struct e820_entry map[E820_MAX])
 {
+	uint64_t low = boot_low_ram(ram_size);
+
 	map[0] = (struct e820_entry){ 0, BOOT_LOW_END, E820_RAM };
 	map[1] = (struct e820_entry){ BOOT_LOW_END, 0xa0000 - BOOT_LOW_END, E820_RESERVED };
 	map[2] = (struct e820_entry){ 0xf0000, 0x10000, E820_RESERVED };
-	map[3] = (struct e820_entry){ BOOT_HIGH_START, ram_size - BOOT_HIGH_START, E820_RAM };
-	return 4;
+	map[3] = (struct e820_entry){ BOOT_HIGH_START, low - BOOT_HIGH_START, E820_RAM };
+	if (ram_size == low)
+		return 4;
+	map[4] = (struct e820_entry){ BOOT_RAM_ABOVE_4G, ram_size - low, E820_RAM };
+	return 5;
 }
 
 void boot_common(vcpu_state_t *s)

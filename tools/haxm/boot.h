@@ -13,8 +13,12 @@
  *   0x9000  identity page tables for Linux's 64-bit entry (PML4, PDPT,
  *           4 page directories: the first 4 GiB in 2 MiB pages)
  *   0x20000 the Linux command line
+ *   0x9fc00 the MP tables (in-kernel irqchip), in the reserved EBDA KiB
  * RAM is reported (e820, multiboot mmap) as [0, 0x9fc00) and [1 MiB, end),
  * with the EBDA and BIOS area [0x9fc00, 0xa0000) and [0xf0000, 1 MiB) reserved.
+ * RAM past 3 GiB (BOOT_PCI_HOLE: the PCI, IO-APIC and LAPIC hole up to 4
+ * GiB) is at 4 GiB: the first boot_low_ram() bytes of the RAM buffer are at
+ * guest-physical 0, the rest at BOOT_RAM_ABOVE_4G. Loaders use low RAM.
  */
 #ifndef HAXM_TOOL_BOOT_H
 #define HAXM_TOOL_BOOT_H
@@ -35,8 +39,12 @@
 #define BOOT_MB_CMDLINE_MAX 0xb00
 #define BOOT_PML4	    0x9000
 #define BOOT_LINUX_CMDLINE  0x20000
-#define BOOT_LOW_END	    0x9fc00 /* conventional memory below the EBDA */
+#define BOOT_LOW_END	    0x9fc00	 /* conventional memory below the EBDA */
+#define BOOT_MPTABLE	    BOOT_LOW_END /* the MP tables, in the reserved last KiB */
+#define BOOT_IOAPIC_ID	    0
 #define BOOT_HIGH_START	    0x100000
+#define BOOT_PCI_HOLE	    0xc0000000ull  /* RAM stops here below 4 GiB ... */
+#define BOOT_RAM_ABOVE_4G   0x100000000ull /* ... and goes on here */
 
 #define MULTIBOOT_MAGIC 0x2badb002
 /*
@@ -57,6 +65,7 @@
 
 #define E820_RAM      1
 #define E820_RESERVED 2
+#define E820_MAX      5
 
 struct e820_entry {
 	uint64_t addr, size;
@@ -66,11 +75,17 @@ struct e820_entry {
 /**
  * boot_e820() - the memory map of a guest with @ram_size bytes of RAM.
  * @ram_size: at least 2 MiB
- * @map:      receives up to 4 entries
+ * @map:      receives up to E820_MAX entries (the last one RAM above 4 GiB)
  *
  * Returns the number of entries.
  */
-int boot_e820(uint64_t ram_size, struct e820_entry map[4]);
+int boot_e820(uint64_t ram_size, struct e820_entry map[E820_MAX]);
+
+/** boot_low_ram() - the bytes of @ram_size below the PCI hole (at guest-physical 0). */
+static inline uint64_t boot_low_ram(uint64_t ram_size)
+{
+	return ram_size < BOOT_PCI_HOLE ? ram_size : BOOT_PCI_HOLE;
+}
 
 /**
  * boot_flat() - a raw binary at @addr, entered in real mode at its first
@@ -116,6 +131,19 @@ void boot_multiboot_ap(const vcpu_state_t *bsp, int index, vcpu_state_t *s);
 int boot_linux(uint8_t *ram, uint64_t ram_size, const uint8_t *kernel, size_t klen,
 	       const uint8_t *initrd, size_t ilen, const char *cmdline, vcpu_state_t *s, char *err,
 	       size_t errlen);
+
+/**
+ * boot_mptable() - the MP specification 1.4 tables for @ncpus vCPUs and
+ * the in-kernel IO-APIC at BOOT_MPTABLE (where Linux looks: the last KiB
+ * below 640 KiB): see boot_mptable.c for what they say.
+ *
+ * Errors: @ncpus outside 1..32 (the tables would not fit in their KiB),
+ * RAM too small to hold them.
+ */
+int boot_mptable(uint8_t *ram, uint64_t ram_size, int ncpus, char *err, size_t errlen);
+
+/** boot_mptable_size() - the bytes boot_mptable() writes for @ncpus vCPUs. */
+size_t boot_mptable_size(int ncpus);
 
 /**
  * boot_seg() - fill a segment register: selector, base, limit, access rights

@@ -110,15 +110,16 @@ static void linux_regs(uint8_t *ram, uint64_t entry, vcpu_state_t *s)
 	s->_regs[HAX_REG_RSI] = BOOT_ZERO_PAGE;
 }
 
-int boot_linux(uint8_t *ram, uint64_t ram_size, const uint8_t *kernel, size_t klen,
+int boot_linux(uint8_t *ram, uint64_t all_ram, const uint8_t *kernel, size_t klen,
 	       const uint8_t *initrd, size_t ilen, const char *cmdline, vcpu_state_t *s, char *err,
 	       size_t errlen)
 {
 	uint8_t *bp = ram + BOOT_ZERO_PAGE;
-	struct e820_entry map[4];
+	struct e820_entry map[E820_MAX];
 	uint64_t load, kend, pm_off, pm_len, top, rd = 0;
 	uint32_t setup_sects, init_size, cl_max;
 	size_t hdr_end, clen = strlen(cmdline);
+	uint64_t ram_size = boot_low_ram(all_ram);
 	int n;
 
 	if (klen < 0x270 || get16(kernel, BP_BOOT_FLAG) != 0xaa55 ||
@@ -175,7 +176,7 @@ int boot_linux(uint8_t *ram, uint64_t ram_size, const uint8_t *kernel, size_t kl
 	put32(bp, BP_CMD_LINE_PTR, BOOT_LINUX_CMDLINE);
 	put32(bp, BP_RAMDISK_IMAGE, (uint32_t)rd);
 	put32(bp, BP_RAMDISK_SIZE, (uint32_t)ilen);
-	n = boot_e820(ram_size, map);
+	n = boot_e820(all_ram, map);
 	bp[BP_E820_ENTRIES] = n;
 	memcpy(bp + BP_E820_TABLE, map, n * sizeof(map[0]));
 

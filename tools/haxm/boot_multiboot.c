@@ -117,7 +117,7 @@ static int mb_load_elf(uint8_t *ram, uint64_t ram_size, const uint8_t *img, size
 int boot_multiboot(uint8_t *ram, uint64_t ram_size, const uint8_t *img, size_t len,
 		   const char *cmdline, int ncpus, vcpu_state_t *s, char *err, size_t errlen)
 {
-	struct e820_entry map[4];
+	struct e820_entry map[E820_MAX];
 	const struct mb_header *h;
 	struct mb_info *mbi = (void *)(ram + BOOT_MB_INFO);
 	struct mb_mmap *mm = (void *)(ram + BOOT_MB_MMAP);
@@ -137,14 +137,15 @@ int boot_multiboot(uint8_t *ram, uint64_t ram_size, const uint8_t *img, size_t l
 		FAIL("the command line is longer than %zu bytes",
 		     BOOT_MB_CMDLINE_MAX - sizeof(MB_LOADER_NAME) - 1);
 	if ((h->flags & MBH_AOUT_KLUDGE)
-		    ? mb_load_aout(ram, ram_size, img, len, h, hoff, &entry, err, errlen)
-		    : mb_load_elf(ram, ram_size, img, len, &entry, err, errlen))
+		    ? mb_load_aout(ram, boot_low_ram(ram_size), img, len, h, hoff, &entry, err,
+				   errlen)
+		    : mb_load_elf(ram, boot_low_ram(ram_size), img, len, &entry, err, errlen))
 		return -1;
 
 	memset(mbi, 0, sizeof(*mbi));
 	mbi->flags = MBI_MEM | MBI_CMDLINE | MBI_MMAP | MBI_LOADER_NAME;
 	mbi->mem_lower = BOOT_LOW_END >> 10;
-	mbi->mem_upper = (ram_size - BOOT_HIGH_START) >> 10;
+	mbi->mem_upper = (boot_low_ram(ram_size) - BOOT_HIGH_START) >> 10;
 	n = boot_e820(ram_size, map);
 	for (i = 0; i < n; i++)
 		mm[i] = (struct mb_mmap){ sizeof(mm[i]) - 4, map[i].addr, map[i].size,

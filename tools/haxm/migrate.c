@@ -115,14 +115,14 @@ int mig_check_hello(const struct mig_hello *h, uint64_t want_ram, int want_cpus,
 		ERR("migration protocol version %u, this haxm run speaks version %u", h->version,
 		    MIG_VERSION);
 	if (h->vcpu_size != sizeof(struct hax_vcpu_full_state) || h->dev_size != snap_dev_size() ||
-	    h->page_size != MIG_PAGE || h->flags)
+	    h->page_size != MIG_PAGE || (h->flags & ~MIG_F_KIRQ))
 		ERR("the source is another haxm run build (state sizes %u/%u, page %u; here "
 		    "%zu/%zu, %u)",
 		    h->vcpu_size, h->dev_size, h->page_size, sizeof(struct hax_vcpu_full_state),
 		    snap_dev_size(), MIG_PAGE);
 	if (h->ncpus < 1 || h->ncpus > VMM_MAX_CPUS)
 		ERR("a guest of %u vCPUs: haxm run runs 1 to %d", h->ncpus, VMM_MAX_CPUS);
-	if (h->ram_size < VMM_MIN_RAM || h->ram_size > VMM_MAX_RAM || (h->ram_size & 0xfff))
+	if (h->ram_size < VMM_MIN_RAM || h->ram_size > VMM_SNAP_MAX_RAM || (h->ram_size & 0xfff))
 		ERR("%llu bytes of RAM, not a size haxm run gives a guest",
 		    (unsigned long long)h->ram_size);
 	if (want_cpus && h->ncpus != (uint32_t)want_cpus)
@@ -486,6 +486,7 @@ int mig_precopy(struct vmm *m)
 	h.dev_size = snap_dev_size();
 	h.page_size = MIG_PAGE;
 	h.ram_size = m->ram_size;
+	h.flags = m->irqchip == VMM_IRQCHIP_KERNEL ? MIG_F_KIRQ : 0;
 	h.crc = snap_crc32(&h, sizeof(h));
 	if (mig_connect(s->path, &s->c, &h, sizeof(h), err, errlen))
 		goto out;
@@ -525,7 +526,8 @@ out:
 int mig_finish(struct vmm *m, char *err, size_t errlen)
 {
 	struct mig_source *s = m->migrate;
-	size_t words = HAX_DIRTY_LOG_WORDS(m->ram_size), ssz = snap_state_size(m->ncpus), i;
+	size_t words = HAX_DIRTY_LOG_WORDS(m->ram_size), i;
+	size_t ssz = snap_state_size(m->ncpus, m->irqchip == VMM_IRQCHIP_KERNEL);
 	uint64_t *last = calloc(words, sizeof(uint64_t)), round = s->st.rounds + 1;
 	uint8_t *state = malloc(ssz);
 	struct mig_rec r = { .type = MIG_REC_STATE, .count = ssz, .round = round };

@@ -43,10 +43,17 @@ struct mig_hello {
 	uint32_t dev_size;    /* snap_dev_size() */
 	uint32_t page_size;   /* MIG_PAGE */
 	uint64_t ram_size;    /* bytes of guest RAM at guest-physical 0 */
-	uint32_t flags;	      /* 0 */
+	uint32_t flags;	      /* MIG_F_KIRQ or 0 */
 	uint32_t crc;	      /* CRC32 of this header with crc 0 */
 };
 _Static_assert(sizeof(struct mig_hello) == 48, "migration hello layout");
+
+/*
+ * The guest has the in-kernel irqchip: the state record carries its LAPICs
+ * and IO-APIC too (snap_state_size()); a destination that predates the
+ * flag refuses the guest.
+ */
+#define MIG_F_KIRQ 0x1
 
 #define MIG_ACCEPT 0 /* mig_reply.status: go on */
 #define MIG_REFUSE 1 /* mig_reply.status: why says why; the connection ends */

@@ -38,8 +38,17 @@ static const char run_usage[] =
 	"  --initrd FILE      Linux: the initial RAM disk\n"
 	"  --append \"ARGS\"    the kernel command line (Linux, multiboot)\n"
 	"  -m, --memory SIZE  guest RAM, in MiB or with a K, M or G suffix\n"
-	"                     (default 128M, at least 4M, at most 3G)\n"
-	"  --cpus N           vCPUs, one thread each (default 1; >1 with --multiboot)\n"
+	"                     (default 128M, at least 4M, at most 64G; past 3G at 4G\n"
+	"                     and up, above the PCI hole; at most 3G with --save,\n"
+	"                     --migrate-to or --migrate-listen)\n"
+	"  --cpus N           vCPUs, one thread each (default 1; >1 with --multiboot,\n"
+	"                     or Linux with --irqchip=kernel)\n"
+	"  --irqchip=MODE     the interrupt controllers: kernel (haxm's in-kernel local\n"
+	"                     APICs and IO-APIC, an MP table for Linux, APs started by\n"
+	"                     INIT-SIPI; the default for --kernel where the module has\n"
+	"                     them) or user (an i8259 PIC pair in haxm run wired to\n"
+	"                     vCPU 0 only; the default otherwise). --restore and\n"
+	"                     --migrate-listen take the guest's\n"
 	"  --save FILE        on SIGQUIT or Ctrl-A s, stop the guest, write it\n"
 	"                     (vCPUs, devices, RAM) to FILE and exit with status 0\n"
 	"  --restore FILE     resume the guest --save wrote to FILE, in this process\n"
@@ -60,8 +69,8 @@ static const char run_usage[] =
 	"                     and halted (on stderr)\n"
 	"  --help             this text\n"
 	"\n"
-	"Devices: 16550A UART (COM1), i8259 PIC pair, i8254 PIT (IRQ 0) and port\n"
-	"0x61, CMOS RTC (0x70/0x71), debug exit (a write of V to port 0x501 ends\n"
+	"Devices: 16550A UART (COM1), i8259 PIC pair, i8254 PIT (IRQ 0; IO-APIC pin 2)\n"
+	"and port 0x61, CMOS RTC (0x70/0x71), debug exit (a write of V to port 0x501 ends\n"
 	"haxm run with status V & 0xff), reset (0xcf9 bit 2, 0xfe to port 0x64).\n"
 	"\n"
 	"Exit status: the debug-exit value; 0 when every vCPU halted for good\n"
@@ -76,6 +85,7 @@ struct run_opts {
 	const char *save, *restore, *migrate_to, *listen;
 	uint64_t flat_addr, ram_size;
 	int cpus;
+	enum vmm_irqchip irqchip;	      /* AUTO: not given */
 	bool stats, sized, ram_set, cpus_set; /* sized: -m or --cpus given */
 };
 
@@ -126,6 +136,7 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 		{ "restore", required_argument, NULL, 'R' },
 		{ "migrate-to", required_argument, NULL, 'T' },
 		{ "migrate-listen", required_argument, NULL, 'L' },
+		{ "irqchip", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -202,6 +213,17 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 		case 'L':
 			o->listen = optarg;
 			break;
+		case 'I':
+			if (!strcmp(optarg, "kernel")) {
+				o->irqchip = VMM_IRQCHIP_KERNEL;
+			} else if (!strcmp(optarg, "user")) {
+				o->irqchip = VMM_IRQCHIP_USER;
+			} else {
+				fprintf(stderr, "haxm run: --irqchip '%s': kernel or user\n",
+					optarg);
+				return -1;
+			}
+			break;
 		case 'h':
 			fputs(run_usage, stdout);
 			exit(0);
@@ -227,6 +249,18 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 				"image, --append or --restore\n");
 		return -1;
 	}
+	if ((o->restore || o->listen) && o->irqchip) {
+		fprintf(stderr, "haxm run: --restore and --migrate-listen take the interrupt "
+				"controllers from the guest: no --irqchip\n");
+		return -1;
+	}
+	if ((o->save || o->migrate_to || o->listen) && o->ram_size > VMM_SNAP_MAX_RAM) {
+		fprintf(stderr,
+			"haxm run: -m: --save, --migrate-to and --migrate-listen carry "
+			"at most %llu MiB of RAM (none above 4 GiB yet)\n",
+			VMM_SNAP_MAX_RAM >> 20);
+		return -1;
+	}
 	if (o->restore || o->listen)
 		return optind == argc ? 0 : -1;
 	if (optind != argc || images != 1) {
@@ -238,12 +272,14 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 		fprintf(stderr, "haxm run: --initrd goes with --kernel\n");
 		return -1;
 	}
-	if (o->cpus > 1 && !o->multiboot) {
+	/* Linux: the in-kernel irqchip where there is one */
+	if (!o->irqchip && !o->kernel)
+		o->irqchip = VMM_IRQCHIP_USER;
+	if (o->cpus > 1 && !o->multiboot && o->irqchip == VMM_IRQCHIP_USER) {
 		fprintf(stderr,
-			"haxm run: --cpus %d: only multiboot kernels can start more vCPUs "
-			"(Linux and flat guests start theirs through a local APIC, which "
-			"haxm run does not have)\n",
-			o->cpus);
+			"haxm run: --cpus %d: %s starts its other vCPUs through a local APIC: "
+			"give --irqchip=kernel\n",
+			o->cpus, o->kernel ? "Linux" : "a flat guest");
 		return -1;
 	}
 	return 0;
@@ -263,17 +299,16 @@ static int run_check_ram(uint64_t size)
 	if (size > VMM_MAX_RAM) {
 		fprintf(stderr,
 			"haxm run: -m %llu MiB is too much RAM: haxm run gives a guest at most "
-			"%llu "
-			"MiB (below 4 GiB); use less\n",
+			"%llu MiB; use less\n",
 			(unsigned long long)(size >> 20), VMM_MAX_RAM >> 20);
 		return -1;
 	}
-	if (host && size > host) {
+	/* reserved as the guest touches it: a guest that touches less can have more */
+	if (host && size > host)
 		fprintf(stderr,
-			"haxm run: -m %llu MiB is too much RAM: this host has %llu MiB; use less\n",
+			"haxm run: warning: -m %llu MiB is more RAM than this host has (%llu MiB): "
+			"the guest ends (out of memory) if it uses more\n",
 			(unsigned long long)(size >> 20), (unsigned long long)(host >> 20));
-		return -1;
-	}
 	return 0;
 }
 
@@ -308,7 +343,35 @@ static uint8_t *read_file(const char *path, size_t *len, uint64_t max)
 	return buf;
 }
 
-/* Load the image and set every vCPU's registers. */
+/*
+ * vCPU @i's entry state @s; an AP with an in-kernel LAPIC (multiboot's
+ * convention: it starts at the entry too) leaves its wait for a SIPI.
+ */
+static int run_start_vcpu(struct vmm *m, int i, vcpu_state_t *s)
+{
+	struct hax_lapic_state ls;
+
+	if (i && m->irqchip == VMM_IRQCHIP_KERNEL) {
+		if (hax_get_lapic(m->vcpu[i].fd, &ls)) {
+			fprintf(stderr, "haxm run: HAX_VCPU_IOCTL_GET_LAPIC (vCPU %d): %s\n", i,
+				strerror(errno));
+			return -1;
+		}
+		ls.pending &= ~HAX_LAPIC_WAIT_SIPI;
+		if (hax_set_lapic(m->vcpu[i].fd, &ls)) {
+			fprintf(stderr, "haxm run: HAX_VCPU_IOCTL_SET_LAPIC (vCPU %d): %s\n", i,
+				strerror(errno));
+			return -1;
+		}
+	}
+	if (hax_set_regs(m->vcpu[i].fd, s)) {
+		fprintf(stderr, "haxm run: HAX_VCPU_SET_REGS (vCPU %d): %s\n", i, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Load the image and set the vCPUs' registers. */
 static int run_load(struct vmm *m, const struct run_opts *o)
 {
 	const char *path = o->flat ? o->flat : o->multiboot ? o->multiboot : o->kernel;
@@ -339,12 +402,16 @@ static int run_load(struct vmm *m, const struct run_opts *o)
 		fprintf(stderr, "haxm run: %s: %s\n", path, err);
 		goto out;
 	}
-	for (i = 0; i < m->ncpus && !r; i++) {
+	if (!r && o->kernel && m->irqchip == VMM_IRQCHIP_KERNEL)
+		r = boot_mptable(m->ram, m->ram_size, m->ncpus, err, sizeof(err));
+	if (r) {
+		fprintf(stderr, "haxm run: %s: %s\n", path, err);
+		goto out;
+	}
+	/* Linux's and flat guests' APs wait for the BSP's SIPI (in-kernel LAPIC) */
+	for (i = 0; i < (o->multiboot ? m->ncpus : 1) && !r; i++) {
 		boot_multiboot_ap(&s, i, &ap);
-		r = hax_set_regs(m->vcpu[i].fd, i ? &ap : &s);
-		if (r)
-			fprintf(stderr, "haxm run: HAX_VCPU_SET_REGS (vCPU %d): %s\n", i,
-				strerror(errno));
+		r = run_start_vcpu(m, i, i ? &ap : &s);
 	}
 out:
 	free(img);
@@ -368,6 +435,7 @@ static int run_restore(struct vmm *m, const char *path)
 		return -1;
 	}
 	m->ram_from_file = true;
+	m->irqchip = f.h.flags & SNAP_F_KIRQ ? VMM_IRQCHIP_KERNEL : VMM_IRQCHIP_USER;
 	m->ram_fd = f.fd;
 	m->ram_off = f.h.ram_offset;
 	r = vmm_create(m, f.h.ram_size, f.h.ncpus, STDOUT_FILENO, err, sizeof(err));
@@ -386,6 +454,7 @@ static int run_migrate_in(struct vmm *m, const struct run_opts *o)
 	struct mig_stats st;
 	uint8_t *state = NULL;
 	struct mig_conn c;
+	size_t ssz;
 	char err[256];
 	int r = -1;
 
@@ -406,15 +475,17 @@ static int run_migrate_in(struct vmm *m, const struct run_opts *o)
 			 (unsigned long long)(h.ram_size >> 20));
 		goto refuse;
 	}
+	/* the source's interrupt controllers: the kernel's when its state has them */
+	m->irqchip = h.flags & MIG_F_KIRQ ? VMM_IRQCHIP_KERNEL : VMM_IRQCHIP_USER;
 	if (vmm_create(m, h.ram_size, h.ncpus, STDOUT_FILENO, err, sizeof(err)))
 		goto refuse;
-	state = malloc(snap_state_size(h.ncpus));
+	ssz = snap_state_size(h.ncpus, h.flags & MIG_F_KIRQ);
+	state = malloc(ssz);
 	if (!state || mig_reply(c.wfd, MIG_ACCEPT, "")) {
 		snprintf(err, sizeof(err), "%s", state ? strerror(errno) : "out of memory");
 		goto out;
 	}
-	if (mig_receive(c.rfd, m->ram, m->ram_size, state, snap_state_size(h.ncpus), &st, err,
-			sizeof(err)))
+	if (mig_receive(c.rfd, m->ram, m->ram_size, state, ssz, &st, err, sizeof(err)))
 		goto out;
 	if (snap_state_load(m, state, err, sizeof(err)))
 		goto refuse;
@@ -426,9 +497,10 @@ static int run_migrate_in(struct vmm *m, const struct run_opts *o)
 	}
 	fprintf(stderr,
 		"haxm run: received the guest (%u vCPUs, %llu MiB) on %s in %u rounds, %llu "
-		"pages: it runs here\n",
+		"pages%s: it runs here\n",
 		h.ncpus, (unsigned long long)(h.ram_size >> 20), o->listen, st.rounds,
-		(unsigned long long)st.pages);
+		(unsigned long long)st.pages,
+		m->irqchip == VMM_IRQCHIP_KERNEL ? ", with its in-kernel LAPICs and IO-APIC" : "");
 	r = 0;
 	goto out;
 refuse:
@@ -493,6 +565,8 @@ int cmd_run(int argc, char **argv)
 	/* Before any thread exists: all of them inherit the blocked signals. */
 	vmm_block_signals();
 	m.save = o.save != NULL;
+	/* a snapshot's or a migrated guest's controllers are haxm run's own */
+	m.irqchip = o.restore || o.listen ? VMM_IRQCHIP_USER : o.irqchip;
 	mig.path = o.migrate_to;
 	mig.c.rfd = mig.c.wfd = -1;
 	m.migrate = o.migrate_to ? &mig : NULL;
@@ -513,6 +587,13 @@ int cmd_run(int argc, char **argv)
 				(t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
 	} else if (vmm_create(&m, o.ram_size, o.cpus, STDOUT_FILENO, err, sizeof(err))) {
 		fprintf(stderr, "haxm run: %s\n", err);
+		return VMM_EXIT_ERROR;
+	} else if (o.cpus > 1 && o.kernel && m.irqchip != VMM_IRQCHIP_KERNEL) {
+		fprintf(stderr,
+			"haxm run: --cpus %d: Linux starts its other vCPUs through a "
+			"local APIC, and this haxm module has no in-kernel one\n",
+			o.cpus);
+		vmm_destroy(&m);
 		return VMM_EXIT_ERROR;
 	} else if (run_load(&m, &o)) {
 		vmm_destroy(&m);

@@ -276,10 +276,24 @@ int snap_write_ram(int fd, const uint8_t *ram, uint64_t size)
 	return ftruncate(fd, base + (off_t)size);
 }
 
-size_t snap_state_size(int ncpus)
+/* The in-kernel irqchip's part of the state: the LAPICs, then the IO-APIC. */
+static size_t snap_kirq_size(int ncpus)
+{
+	return ncpus * sizeof(struct hax_lapic_state) + sizeof(struct hax_ioapic_state);
+}
+
+static size_t snap_base_size(int ncpus)
 {
 	return ncpus * sizeof(struct hax_vcpu_full_state) + snap_dev_size();
 }
+
+size_t snap_state_size(int ncpus, bool kirq)
+{
+	return snap_base_size(ncpus) + (kirq ? snap_kirq_size(ncpus) : 0);
+}
+
+static int snap_kirq_get(struct vmm *m, uint8_t *buf, char *err, size_t errlen);
+static int snap_kirq_load(struct vmm *m, const uint8_t *buf, char *err, size_t errlen);
 
 int snap_state_get(struct vmm *m, uint8_t *state, char *err, size_t errlen)
 {
@@ -295,13 +309,56 @@ int snap_state_get(struct vmm *m, uint8_t *state, char *err, size_t errlen)
 			return -1;
 		}
 	snap_dev_save(m, state + m->ncpus * vsz, snap_now());
+	if (m->irqchip == VMM_IRQCHIP_KERNEL)
+		return snap_kirq_get(m, state + snap_base_size(m->ncpus), err, errlen);
+	return 0;
+}
+
+/* GET_LAPIC of every vCPU and GET_IOAPIC, into @buf (snap_kirq_size() bytes). */
+static int snap_kirq_get(struct vmm *m, uint8_t *buf, char *err, size_t errlen)
+{
+	struct hax_lapic_state *l = (void *)buf;
+	int i;
+
+	for (i = 0; i < m->ncpus; i++)
+		if (hax_get_lapic(m->vcpu[i].fd, &l[i])) {
+			snprintf(err, errlen, "vCPU %d: HAX_VCPU_IOCTL_GET_LAPIC: %s", i,
+				 strerror(errno));
+			return -1;
+		}
+	if (hax_get_ioapic(m->vm_fd, (void *)(l + m->ncpus))) {
+		snprintf(err, errlen, "HAX_VM_IOCTL_GET_IOAPIC: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* SET_LAPIC (after SET_STATE: IA32_APIC_BASE must agree) and SET_IOAPIC. */
+static int snap_kirq_load(struct vmm *m, const uint8_t *buf, char *err, size_t errlen)
+{
+	const struct hax_lapic_state *l = (const void *)buf;
+	struct hax_ioapic_state io;
+	int i;
+
+	for (i = 0; i < m->ncpus; i++)
+		if (hax_set_lapic(m->vcpu[i].fd, &l[i])) {
+			snprintf(err, errlen, "vCPU %d: HAX_VCPU_IOCTL_SET_LAPIC: %s", i,
+				 strerror(errno));
+			return -1;
+		}
+	memcpy(&io, l + m->ncpus, sizeof(io));
+	if (hax_set_ioapic(m->vm_fd, &io)) {
+		snprintf(err, errlen, "HAX_VM_IOCTL_SET_IOAPIC: %s", strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
 int snap_save(struct vmm *m, const char *path, char *err, size_t errlen)
 {
 	size_t vsz = sizeof(struct hax_vcpu_full_state), dsz = snap_dev_size();
-	size_t ssz = snap_state_size(m->ncpus);
+	bool kirq = m->irqchip == VMM_IRQCHIP_KERNEL;
+	size_t ssz = snap_state_size(m->ncpus, kirq);
 	struct snap_header h = { .magic = SNAP_MAGIC };
 	uint8_t *state = calloc(1, ssz), *pad = NULL;
 	int fd = -1, r = -1;
@@ -312,6 +369,7 @@ int snap_save(struct vmm *m, const char *path, char *err, size_t errlen)
 	if (snap_state_get(m, state, err, errlen))
 		goto out;
 	h.version = SNAP_VERSION;
+	h.flags = kirq ? SNAP_F_KIRQ : 0;
 	h.header_size = sizeof(h);
 	h.ncpus = m->ncpus;
 	h.vcpu_size = vsz;
@@ -375,15 +433,15 @@ int snap_open(const char *path, struct snap_file *f, char *err, size_t errlen)
 		ERR("%s: snapshot version %u, this haxm run reads version %u", path, h->version,
 		    SNAP_VERSION);
 	if (h->vcpu_size != sizeof(struct hax_vcpu_full_state) || h->dev_size != snap_dev_size() ||
-	    h->flags)
+	    (h->flags & ~SNAP_F_KIRQ))
 		ERR("%s: written by another haxm run (state sizes %u/%u, expected %zu/%zu)", path,
 		    h->vcpu_size, h->dev_size, sizeof(struct hax_vcpu_full_state), snap_dev_size());
 	if (h->ncpus < 1 || h->ncpus > VMM_MAX_CPUS)
 		ERR("%s: %u vCPUs, haxm run runs 1 to %d", path, h->ncpus, VMM_MAX_CPUS);
-	if (h->ram_size < VMM_MIN_RAM || h->ram_size > VMM_MAX_RAM || (h->ram_size & 0xfff))
+	if (h->ram_size < VMM_MIN_RAM || h->ram_size > VMM_SNAP_MAX_RAM || (h->ram_size & 0xfff))
 		ERR("%s: %llu bytes of RAM, not a size haxm run gives a guest", path,
 		    (unsigned long long)h->ram_size);
-	ssz = h->ncpus * (size_t)h->vcpu_size + h->dev_size;
+	ssz = snap_state_size(h->ncpus, h->flags & SNAP_F_KIRQ);
 	if (h->ram_offset != ((sizeof(*h) + ssz + SNAP_PAGE - 1) & ~(SNAP_PAGE - 1)))
 		ERR("%s: the RAM is not where the header says it must be", path);
 	if ((uint64_t)st.st_size < h->ram_offset + h->ram_size)
@@ -421,6 +479,8 @@ int snap_state_load(struct vmm *m, const uint8_t *state, char *err, size_t errle
 		snprintf(err, errlen, "the device state holds values the devices cannot have");
 		return -1;
 	}
+	if (m->irqchip == VMM_IRQCHIP_KERNEL)
+		return snap_kirq_load(m, state + snap_base_size(m->ncpus), err, errlen);
 	return 0;
 }
 

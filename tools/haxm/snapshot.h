@@ -3,13 +3,15 @@
  * `haxm run --save FILE` / `--restore FILE`: a stopped VM in one file
  * (docs/haxm-run.md, "Snapshots"). Layout: a header (magic, version, the
  * sizes this file was written with, CRC32s), the vCPUs' complete states
- * (HAX_VCPU_IOCTL_GET_STATE), the devices' state, then guest RAM at a
+ * (HAX_VCPU_IOCTL_GET_STATE), the devices' state, with the in-kernel
+ * irqchip the local APICs' and the IO-APIC's (SNAP_F_KIRQ), then guest RAM at a
  * page-aligned offset so that a restore maps it copy-on-write
  * (MAP_PRIVATE) instead of reading it.
  */
 #ifndef HAXM_TOOL_SNAPSHOT_H
 #define HAXM_TOOL_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +19,12 @@
 
 #define SNAP_MAGIC   "HAXMSNAP"
 #define SNAP_VERSION 1
+/*
+ * The guest has the in-kernel irqchip: after the device state come ncpus
+ * struct hax_lapic_state (GET_LAPIC) and one struct hax_ioapic_state.
+ * A haxm run that predates it refuses the file (flags must be 0 there).
+ */
+#define SNAP_F_KIRQ 0x1
 
 struct snap_header {
 	char magic[8];	      /* SNAP_MAGIC */
@@ -25,7 +33,7 @@ struct snap_header {
 	uint32_t ncpus;	      /* 1..VMM_MAX_CPUS */
 	uint32_t vcpu_size;   /* sizeof(struct hax_vcpu_full_state) */
 	uint32_t dev_size;    /* bytes of device state */
-	uint32_t flags;	      /* 0 */
+	uint32_t flags;	      /* SNAP_F_KIRQ or 0 */
 	uint64_t ram_size;    /* bytes of guest RAM at guest-physical 0 */
 	uint64_t ram_offset;  /* where RAM starts in the file: page-aligned */
 	uint32_t state_crc;   /* CRC32 of the vCPU and device state */
@@ -73,20 +81,24 @@ int snap_open(const char *path, struct snap_file *f, char *err, size_t errlen);
 
 /**
  * snap_restore() - load @f's vCPU and device states into @m, created with
- * its RAM mapped from @f (vmm_create() with ram_fd). Returns 0, or -1 with a
- * reason in @err.
+ * its RAM mapped from @f (vmm_create() with ram_fd) and, when @f has
+ * SNAP_F_KIRQ, with the in-kernel irqchip (whose states it loads too).
+ * Returns 0, or -1 with a reason in @err.
  */
 int snap_restore(struct vmm *m, const struct snap_file *f, char *err, size_t errlen);
 
 /**
  * snap_state_size() - bytes of the state of a VM with @ncpus vCPUs: their
- * complete states (struct hax_vcpu_full_state) then the devices'.
+ * complete states (struct hax_vcpu_full_state) then the devices', then
+ * with @kirq (the in-kernel irqchip) @ncpus struct hax_lapic_state and a
+ * struct hax_ioapic_state.
  */
-size_t snap_state_size(int ncpus);
+size_t snap_state_size(int ncpus, bool kirq);
 
 /**
  * snap_state_get() - the stopped VM @m's state (its vCPU threads joined)
- * into @state, snap_state_size(m->ncpus) bytes, as snap_save() writes it
+ * into @state, snap_state_size(m->ncpus, m has the in-kernel irqchip)
+ * bytes, as snap_save() writes it
  * (and `haxm run --migrate-to` sends it). Returns 0, or -1 with a reason in
  * @err: GET_STATE failed (ENOTTY: no HAX_CAP_VCPU_STATE; EBUSY: a vCPU
  * kept an instruction for user space).
@@ -95,8 +107,10 @@ int snap_state_get(struct vmm *m, uint8_t *state, char *err, size_t errlen);
 
 /**
  * snap_state_load() - load @state (snap_state_get()'s layout, for
- * m->ncpus vCPUs) into @m's vCPUs and devices; the PIT's clock resumes
- * where the state left it. Returns 0, or -1 with a reason in @err (a vCPU
+ * m->ncpus vCPUs and m's irqchip) into @m's vCPUs and devices, and with
+ * the in-kernel irqchip into its LAPICs (after SET_STATE: IA32_APIC_BASE
+ * must agree) and IO-APIC; the PIT's clock resumes where the state left
+ * it. Returns 0, or -1 with a reason in @err (a vCPU, LAPIC or IO-APIC
  * state this host's haxm refuses, device values no device holds).
  */
 int snap_state_load(struct vmm *m, const uint8_t *state, char *err, size_t errlen);

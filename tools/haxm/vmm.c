@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "boot.h"
 #include "vmm.h"
 
 #define FAIL(...)                                   \
@@ -50,8 +51,13 @@ static void vmm_pic_notify(void *opaque)
 	if (!m->intr_supported || !pic_pending(&m->pic))
 		return;
 	pthread_cond_broadcast(&m->cond);
-	/* A RUN that asked for an interrupt window returns by itself when it opens. */
-	if (v->started && v->in_run && !v->t->request_interrupt_window) {
+	/*
+	 * A RUN that asked for an interrupt window returns by itself when it
+	 * opens, but not one asleep in an in-kernel HLT (STI; HLT: the window
+	 * never opened).
+	 */
+	if (v->started && v->in_run &&
+	    (m->irqchip == VMM_IRQCHIP_KERNEL || !v->t->request_interrupt_window)) {
 		v->t->user_event_pending = 1;
 		pthread_kill(v->thread, SIGUSR1);
 	}
@@ -67,12 +73,29 @@ static void vmm_pit_io(void *opaque, uint16_t port, int size, bool write, uint32
 		pthread_cond_signal(&m->timer_cond);
 }
 
+/*
+ * An ISA line with the in-kernel IO-APIC: to the PIC and to the IO-APIC, IRQ
+ * 0 on pin 2 (the MP table's override), as the PC wires them.
+ */
+static void vmm_isa_irq(void *opaque, int irq, int level)
+{
+	struct vmm *m = opaque;
+
+	pic_set_irq(&m->pic, irq, level);
+	if (irq >= 0 && irq < 16 && irq != 2)
+		hax_irq_line(m->vm_fd, irq ? irq : 2, level);
+}
+
 static int vmm_devices(struct vmm *m)
 {
-	uart_init(&m->uart, vmm_uart_tx, m, pic_set_irq, &m->pic);
+	bool k = m->irqchip == VMM_IRQCHIP_KERNEL;
+	irq_fn irq = k ? vmm_isa_irq : pic_set_irq;
+	void *irq_opaque = k ? (void *)m : (void *)&m->pic;
+
+	uart_init(&m->uart, vmm_uart_tx, m, irq, irq_opaque);
 	pic_init(&m->pic, vmm_pic_notify, m);
-	pit_init(&m->pit, vmm_now, pic_set_irq, &m->pic);
-	rtc_init(&m->rtc, m->ram_size, vmm_wallclock);
+	pit_init(&m->pit, vmm_now, irq, irq_opaque);
+	rtc_init(&m->rtc, boot_low_ram(m->ram_size), vmm_wallclock);
 	m->debugexit = (struct debugexit){ vmm_request_exit, m };
 	m->reset = (struct resetdev){ 0, vmm_request_exit, m, VMM_EXIT_RESET };
 	if (io_register(&m->io, UART_COM1_BASE, 8, uart_io, &m->uart) ||
@@ -124,6 +147,7 @@ static int vmm_open_module(struct vmm *m, char *err, size_t errlen)
 		snprintf(err, errlen, "HAX_IOCTL_CAPABILITY: %s", strerror(errno));
 		return -1;
 	}
+	m->caps = cap.winfo;
 	if (!(cap.wstatus & HAX_CAP_STATUS_WORKING)) {
 		snprintf(err, errlen, "haxm cannot run guests on this CPU: %s (see 'haxm check')",
 			 (cap.winfo & HAX_CAP_FAILREASON_NX) ? "NX is disabled"
@@ -158,8 +182,35 @@ static int vmm_vcpu_create(struct vmm *m, int id, char *err, size_t errlen)
 	return 0;
 }
 
+/* Resolve m->irqchip; with KERNEL, the LAPICs and the IO-APIC (before any vCPU). */
+static int vmm_irqchip(struct vmm *m, char *err, size_t errlen)
+{
+	bool have = (m->caps & HAX_CAP_LAPIC) && (m->caps & HAX_CAP_IOAPIC);
+
+	if (m->irqchip == VMM_IRQCHIP_AUTO)
+		m->irqchip = have ? VMM_IRQCHIP_KERNEL : VMM_IRQCHIP_USER;
+	if (m->irqchip != VMM_IRQCHIP_KERNEL)
+		return 0;
+	if (!have) {
+		snprintf(err, errlen,
+			 "--irqchip=kernel: this haxm module has no in-kernel local APIC and "
+			 "IO-APIC (HAX_CAP_LAPIC, HAX_CAP_IOAPIC): use --irqchip=user");
+		return -1;
+	}
+	if (m->ncpus > VMM_KIRQ_CPUS) {
+		snprintf(err, errlen, "--irqchip=kernel: at most %d vCPUs", VMM_KIRQ_CPUS);
+		return -1;
+	}
+	if (hax_lapic_enable_flags(m->vm_fd, HAX_LAPIC_ENABLE_IOAPIC)) {
+		snprintf(err, errlen, "HAX_VM_IOCTL_LAPIC_ENABLE: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int vmm_create(struct vmm *m, uint64_t ram_size, int ncpus, int out_fd, char *err, size_t errlen)
 {
+	uint64_t low;
 	int i;
 
 	m->sys_fd = m->vm_fd = -1;
@@ -186,6 +237,8 @@ int vmm_create(struct vmm *m, uint64_t ram_size, int ncpus, int out_fd, char *er
 		FAIL("opening VM %u: %s", m->vm_id, strerror(errno));
 	if (hax_notify_qemu_version(m->vm_fd, 4, 4))
 		FAIL("HAX_VM_IOCTL_NOTIFY_QEMU_VERSION: %s", strerror(errno));
+	if (vmm_irqchip(m, err, errlen))
+		goto fail;
 	if (m->ram_from_file) /* a snapshot's: pages are read as the guest touches them */
 		m->ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, m->ram_fd,
 			      m->ram_off);
@@ -196,8 +249,12 @@ int vmm_create(struct vmm *m, uint64_t ram_size, int ncpus, int out_fd, char *er
 		FAIL("cannot allocate %llu MiB of guest RAM: %s",
 		     (unsigned long long)(ram_size >> 20), strerror(errno));
 	madvise(m->ram, ram_size, MADV_HUGEPAGE);
+	/* RAM past BOOT_PCI_HOLE goes on at 4 GiB, after the PCI/IO-APIC/LAPIC hole */
+	low = boot_low_ram(ram_size);
 	if (hax_add_ramblock(m->vm_fd, (uintptr_t)m->ram, ram_size) ||
-	    hax_set_ram2(m->vm_fd, 0, ram_size, (uintptr_t)m->ram, 0))
+	    hax_set_ram2(m->vm_fd, 0, low, (uintptr_t)m->ram, 0) ||
+	    (ram_size > low &&
+	     hax_set_ram2(m->vm_fd, BOOT_RAM_ABOVE_4G, ram_size - low, (uintptr_t)m->ram + low, 0)))
 		FAIL("registering %llu MiB of guest RAM: %s", (unsigned long long)(ram_size >> 20),
 		     strerror(errno));
 	for (i = 0; i < ncpus; i++)

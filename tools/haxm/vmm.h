@@ -17,11 +17,20 @@
 #include "ioport.h"
 #include "libhaxm.h"
 
-#define VMM_MAX_CPUS   16
-#define VMM_MIN_RAM    (4ull << 20)
-#define VMM_MAX_RAM    (3ull << 30) /* all RAM below the 4 GiB PCI/APIC hole */
-#define VMM_NR_STATUS  12	    /* enum hax_exit_status values, 0..11 */
-#define VMM_NR_REASONS 70	    /* VMX basic exit reasons (SDM appendix C) */
+#define VMM_MAX_CPUS	 16
+#define VMM_KIRQ_CPUS	 16 /* the MP table's limit is 32 */
+#define VMM_MIN_RAM	 (4ull << 20)
+#define VMM_MAX_RAM	 (64ull << 30) /* past 3 GiB: at 4 GiB (boot.h, BOOT_PCI_HOLE) */
+#define VMM_SNAP_MAX_RAM (3ull << 30)  /* snapshots and migration: below the hole only */
+#define VMM_NR_STATUS	 12	       /* enum hax_exit_status values, 0..11 */
+#define VMM_NR_REASONS	 70	       /* VMX basic exit reasons (SDM appendix C) */
+
+/* Where the interrupt controllers are (haxm run --irqchip). */
+enum vmm_irqchip {
+	VMM_IRQCHIP_AUTO = 0, /* kernel if the module has HAX_CAP_LAPIC and _IOAPIC */
+	VMM_IRQCHIP_USER,     /* the PIC in user space, to vCPU 0 by INTERRUPT */
+	VMM_IRQCHIP_KERNEL,   /* in-kernel LAPICs and IO-APIC (and the user PIC) */
+};
 
 /* Exit statuses of `haxm run` (besides a debug-exit port's value). */
 enum vmm_exit {
@@ -72,6 +81,14 @@ struct vmm {
 	struct mig_source *migrate;
 	struct vmm_vcpu vcpu[VMM_MAX_CPUS];
 	bool intr_supported; /* the module has HAX_VCPU_IOCTL_INTERRUPT */
+	/*
+	 * Set by the caller before vmm_create() (AUTO resolved there): with
+	 * KERNEL, vCPUs have in-kernel LAPICs (APs wait for a SIPI), the
+	 * IO-APIC is the kernel's and every ISA line goes to both the user
+	 * PIC and the IO-APIC (IRQ 0 on pin 2); HLT sleeps in the kernel.
+	 */
+	enum vmm_irqchip irqchip;
+	uint32_t caps; /* HAX_IOCTL_CAPABILITY's winfo */
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;	   /* halted vCPUs wait here for an interrupt */
@@ -99,6 +116,9 @@ struct vmm {
  * @m:        zeroed by the caller
  * @ram_size: VMM_MIN_RAM .. VMM_MAX_RAM, a multiple of 4 KiB
  * @ncpus:    1 .. VMM_MAX_CPUS
+ *
+ * m->irqchip chooses the interrupt controllers; VMM_IRQCHIP_AUTO becomes
+ * KERNEL or USER by the module's capabilities, KERNEL without them fails.
  * @out_fd:   where the UART's output goes
  * @err:      receives a one-line reason on failure (what to do about it)
  * @errlen:   its size

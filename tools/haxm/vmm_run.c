@@ -5,11 +5,12 @@
  * the main thread, which waits for the end (a vmm_request_exit() or a
  * signal), stops the others and returns the exit status.
  *
- * Interrupts: the PIC is wired to vCPU 0 only (there is no local APIC or
- * I/O APIC). Before each RUN of vCPU 0, an asserted PIC output is injected
- * with HAX_VCPU_IOCTL_INTERRUPT when the tunnel says the guest is ready,
- * else an interrupt window is requested. A new interrupt kicks vCPU 0 out of
- * RUN (user_event_pending and SIGUSR1) or wakes it from HLT.
+ * Interrupts: the PIC is wired to vCPU 0 only; with --irqchip=kernel the
+ * ISA lines also reach the in-kernel IO-APIC and the vCPUs' in-kernel local
+ * APICs, which inject, send IPIs and start APs without user space. Before each RUN of vCPU 0, an
+ * asserted PIC output is injected with HAX_VCPU_IOCTL_INTERRUPT when the tunnel says the guest is
+ * ready, else an interrupt window is requested. A new interrupt kicks vCPU 0 out of RUN
+ * (user_event_pending and SIGUSR1) or wakes it from HLT.
  */
 #include <errno.h>
 #include <signal.h>
@@ -137,12 +138,50 @@ static void vmm_mmio(struct vmm_vcpu *v)
  * interrupts), or a module without interrupt injection. When every vCPU
  * has halted for good the guest is off.
  */
+/*
+ * HLT with the in-kernel irqchip: the module returns it only for a HLT with
+ * interrupts off (the vCPU stays halted in the kernel; only an INIT can
+ * start it again, and its next RUN sleeps there until one does). The vCPU
+ * counts as halted for good until it exits for something else.
+ */
+static void vmm_hlt_kernel(struct vmm_vcpu *v)
+{
+	struct vmm *m = v->vmm;
+
+	pthread_mutex_lock(&m->lock);
+	if (!v->dead) {
+		v->dead = true;
+		if (++m->nr_dead == m->ncpus)
+			vmm_request_exit(m, VMM_EXIT_POWEROFF,
+					 "every vCPU halted with interrupts off: powered off");
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* With the in-kernel irqchip, a vCPU halted for good that exits again (INIT) lives. */
+static void vmm_revive(struct vmm_vcpu *v)
+{
+	struct vmm *m = v->vmm;
+
+	pthread_mutex_lock(&m->lock);
+	if (v->dead) {
+		v->dead = false;
+		m->nr_dead--;
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
 static void vmm_hlt(struct vmm_vcpu *v)
 {
 	struct vmm *m = v->vmm;
 	vcpu_state_t s;
 	bool wait_irq;
 	int64_t t0 = now_ns();
+
+	if (m->irqchip == VMM_IRQCHIP_KERNEL) {
+		vmm_hlt_kernel(v);
+		return;
+	}
 
 	if (hax_get_regs(v->fd, &s)) {
 		vmm_request_exit_unlocked(m, VMM_EXIT_ERROR, "HAX_VCPU_GET_REGS failed after HLT");
@@ -203,6 +242,8 @@ static bool vmm_exit(struct vmm_vcpu *v)
 	/* An INTERRUPT exit for a signal or a kick has no VMX reason (0). */
 	if (v->t->_exit_reason < VMM_NR_REASONS && (st != HAX_EXIT_INTERRUPT || v->t->_exit_reason))
 		v->reasons[v->t->_exit_reason]++;
+	if (v->dead && st != HAX_EXIT_HLT && st != HAX_EXIT_INTERRUPT)
+		vmm_revive(v);
 	switch (st) {
 	case HAX_EXIT_IO:
 		vmm_io(v);

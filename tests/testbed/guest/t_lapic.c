@@ -525,6 +525,35 @@ LAPIC_TEST(lapic_ipi_all_but_self)
 	return ipi_wakes_hlt(c, 0, 0xc0050, 0);
 }
 
+GUEST_CODE(g_cli_hlt, ".code16\n cli\n hlt\n mov $1, %al\n out %al, $0x81\n");
+
+/*
+ * HLT with interrupts off (a guest powering off): RUN returns HAX_EXIT_HLT
+ * once, RIP past the HLT and the vCPU in the HLT activity state; the next
+ * RUN sleeps in the kernel (a signal ends it, HAX_EXIT_INTERRUPT), still
+ * halted, and never runs on past the HLT.
+ */
+LAPIC_TEST(lapic_hlt_if0_exits_once)
+{
+	vcpu_state_t s;
+
+	if (load_unreal(c->vcpu_fd, c->ram, 0x1000, g_cli_hlt_start, g_cli_hlt_end, 0x8000))
+		return 1;
+	if (expect_exit(c, HAX_EXIT_HLT))
+		return 1;
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(s._rip, 0x1002);
+	CHECK_EQ(s._activity_state, HAX_ACTIVITY_HLT);
+	CHECK_EQ(s._rflags & 0x200, 0);
+	if (vm_run_cut(c, 200))
+		return 1;
+	CHECK_EQ(c->tunnel->_exit_status, HAX_EXIT_INTERRUPT);
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(s._rip, 0x1002);
+	CHECK_EQ(s._activity_state, HAX_ACTIVITY_HLT);
+	return 0;
+}
+
 /* ---- without LAPIC_ENABLE: HAXM's behaviour ---------------------------- */
 
 GUEST_CODE(g_plain, ".code16\n mov $0xfee00000, %ebx\n movl %fs:0x30(%ebx), %eax\n hlt\n");
