@@ -404,8 +404,10 @@ static long hax_vm_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 			return -EINVAL;
 		return vm_add_ramblock(vm, u.rb.start_va, u.rb.size);
 	case HAX_VM_IOCTL_SET_RAM:
-		if (u.ram.pad[0] || u.ram.pad[1] || u.ram.pad[2])
-			return -EINVAL;
+		/*
+		 * pad[] is not checked: QEMU's hax_set_ram() leaves it
+		 * uninitialized and HAXM never read it (docs/api.md).
+		 */
 		return vm_set_ram(vm, u.ram.pa_start, u.ram.size, u.ram.va, u.ram.flags);
 	case HAX_VM_IOCTL_SET_RAM2:
 		if (u.ram2.reserved1 || u.ram2.reserved2)

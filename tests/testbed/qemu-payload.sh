@@ -20,6 +20,7 @@ mkdir -p "$OUT/qemu/bin" "$OUT/qemu/lib" "$OUT/qemu/share"
 cp "$KO" "$OUT/"
 install -m 755 "$HERE/qemu/run" "$OUT/run"
 install -m 644 "$HERE/qemu/monitor.sh" "$OUT/monitor.sh"
+install -m 644 "$HERE/qemu/virtio.sh" "$OUT/virtio.sh"
 cp "$QEMU" "$OUT/qemu/bin/"
 
 # Shared libraries, the loader included: the testbed root has no /lib64, so
@@ -50,6 +51,7 @@ mkdir -p "$ROOT"/{bin,proc,sys,dev,tmp}
 cp /bin/busybox "$ROOT/bin/busybox"
 install -m 755 "$HERE/qemu/qsum" "$ROOT/bin/qsum"
 install -m 755 "$HERE/qemu/qexec" "$ROOT/bin/qexec"
+install -m 755 "$HERE/qemu/qvirtio" "$ROOT/bin/qvirtio"
 gcc -static -O2 -Wall -o "$ROOT/bin/qmark" "$HERE/qemu/qmark.c"
 install -m 755 "$HERE/qemu/guest-init" "$ROOT/init"
 (cd "$ROOT" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$OUT/qemu/guest.cpio"

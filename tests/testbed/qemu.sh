@@ -27,19 +27,22 @@ log() { echo "qemu: $*"; }
 
 # (fdt: x86_64-softmmu requires libfdt for the microvm machine.)
 # A -nographic serial boot needs none of QEMU's optional features; kvm and tcg
-# are there for the accelerator comparison.  Debian's own patch series already
+# are there for the accelerator comparison.  slirp is the user-mode network
+# (-netdev user) of the virtio-net tests: QEMU 7.2 no longer bundles it, so it
+# links the system libslirp (libslirp-dev), which qemu-payload.sh's ldd copy
+# carries into the testbed.  Debian's own patch series already
 # drops pc-bios/meson.build (skip-meson-pc-bios.diff), so the DFSG tarball's
 # missing firmware blobs are never referenced; firmware comes from Debian's
 # seabios and qemu-system-data packages at run time.
 FLAGS=(--target-list=x86_64-softmmu --without-default-features --enable-hax
-       --enable-kvm --enable-tcg --enable-fdt=system --disable-docs --disable-werror
+       --enable-kvm --enable-tcg --enable-fdt=system --enable-slirp --disable-docs --disable-werror
        --disable-install-blobs --meson=/usr/bin/meson)
 
 if [ "${1:-}" = "--print-prefix" ]; then echo "$PREFIX"; exit 0; fi
 
 # Build dependencies (deps.sh style: install only what is missing)
 PKGS=(meson ninja-build pkg-config python3 gcc libc6-dev dpkg-dev
-      libglib2.0-dev libpixman-1-dev zlib1g-dev libfdt-dev seabios qemu-system-data)
+      libglib2.0-dev libpixman-1-dev zlib1g-dev libfdt-dev libslirp-dev seabios qemu-system-data)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
