@@ -43,7 +43,7 @@ help:
 	@echo "                  QEMU_TEST=boot,smp2 adds those QEMU tests to the same boot"
 	@echo "make test-distro-qemu  the QEMU tests alone on Debian's kernel (DISTRO=, TEST=)"
 	@echo "make test-qemu  unmodified QEMU -accel hax in the testbed: all variants + hax/kvm/tcg timing"
-	@echo "make test-kut   kvm-unit-tests (../shared/peer) under QEMU hax vs kvm (writes docs/conformance.md; TEST=a,b: those tests)"
+	@echo "make test-kut   kvm-unit-tests (../shared/peer) under QEMU hax vs kvm (merged into docs/conformance.md; PART=K/N: a slice; TEST=a,b: those tests)"
 	@echo "make test-debug the suite on a KASAN/lockdep/kmemleak kernel (slow; writes docs/debug-kernel.md)"
 	@echo "make test-kcsan the suite on a KCSAN (data-race) kernel (slow; TEST=... for a subset)"
 	@echo "make bench      haxm vs kvm_intel side by side in the testbed, mitigations on and off (SHORT=1: a quick run; ONLY=a,b: those workloads, no results file)"
@@ -201,7 +201,9 @@ test-qemu: deps $(B)/testbed-qemu.cpio
 # kvm-unit-tests (issue 20) from ../shared/peer (never copied into the tree):
 # each x86_64 test of its unittests.cfg under QEMU -accel hax and -accel kvm
 # in one testbed boot; the side-by-side table goes to docs/conformance.md.
-# TEST=a,b runs those tests only (no results file unless RESULTS=FILE); make test runs
+# PART=K/N runs the K-th of N slices of the list (one boot each), merged
+# into docs/conformance.md row by row, each row with its date and commit.
+# TEST=a,b runs those tests only (merged only with RESULTS=FILE); make test runs
 # tests/testbed/kut/ci.list. Without the tarball: a SKIP line. PEER=DIR
 # when the peer suites are elsewhere (a worktree further down); PEER and
 # KUT_TAR are set at the top (make test's prerequisites use them).
@@ -214,7 +216,8 @@ ifeq ($(KUT_TAR),)
 	@$(TESTBED)/kut.sh
 else
 	@$(MAKE) --no-print-directory $(B)/testbed-kut.cpio
-	@$(TESTBED)/kut.sh test $(B)/testbed-kut.cpio $(or $(TEST),all) $(or $(RESULTS),$(if $(TEST),,docs/conformance.md))
+	@$(TESTBED)/kut.sh test $(B)/testbed-kut.cpio $(or $(TEST),$(if $(PART),part:$(PART),all)) \
+		$(or $(RESULTS),$(if $(TEST),,docs/conformance.md))
 endif
 
 # The instruction emulator under libFuzzer (ASan+UBSan); FUZZ_TIME seconds.

@@ -24,7 +24,7 @@ int emu_read_rm(struct emu *e, struct emu_insn *in, u32 size, u64 *v)
 	return EMU_OK;
 }
 
-static int wr_rm(struct emu *e, struct emu_insn *in, u32 size, u64 v)
+int emu_write_rm(struct emu *e, struct emu_insn *in, u32 size, u64 v)
 {
 	if (in->mem)
 		return emu_mem_write(e, in, in->ea_seg, in->ea, &v, size);
@@ -78,7 +78,7 @@ static const u8 attr_1byte[256] = {
 };
 
 static const u8 attr_0f[256] = {
-	[0x01] = A_M, [0x10] = A_M, [0x11] = A_M, [0x28] = A_M, [0x29] = A_M, [0x2b] = A_M,
+	[0x00] = A_M, [0x01] = A_M, [0x10] = A_M, [0x11] = A_M, [0x28] = A_M, [0x29] = A_M, [0x2b] = A_M,
 	[0x40 ... 0x4f] = A_M,
 	[0x6e] = A_M, [0x6f] = A_M, [0x7e] = A_M, [0x7f] = A_M,
 	[0x90 ... 0x9f] = A_M,
@@ -152,7 +152,7 @@ static int alu_rm(struct emu *e, struct emu_insn *in, int aop, u32 size, u64 s)
 	if (r)
 		return r;
 	d = emu_alu(aop, d, s, 0, size, &e->s.rflags, NULL);
-	return (aop == EMU_OP_CMP || aop == EMU_OP_TEST) ? EMU_OK : wr_rm(e, in, size, d);
+	return (aop == EMU_OP_CMP || aop == EMU_OP_TEST) ? EMU_OK : emu_write_rm(e, in, size, d);
 }
 
 static int alu(struct emu *e, struct emu_insn *in)
@@ -256,9 +256,9 @@ static int group3(struct emu *e, struct emu_insn *in)
 	if (r)
 		return r;
 	if (sub == 2 || sub == 3)
-		return wr_rm(e, in, size,
-			     emu_alu(sub == 2 ? EMU_OP_NOT : EMU_OP_NEG, v, 0, 0, size,
-				     &e->s.rflags, NULL));
+		return emu_write_rm(e, in, size,
+				    emu_alu(sub == 2 ? EMU_OP_NOT : EMU_OP_NEG, v, 0, 0, size,
+					    &e->s.rflags, NULL));
 	if (sub >= 6 && div_faults(e, size, v, sub == 7))
 		return emu_raise(e, EMU_VEC_DE, -1);
 	e->s.gpr[RAX] = emu_alu(EMU_OP_MUL1 + sub - 4, e->s.gpr[RAX], v, 0, size, &e->s.rflags,
@@ -278,7 +278,7 @@ static int shift(struct emu *e, struct emu_insn *in)
 	if (r || (!c && in->mem))
 		return r; /* a zero count leaves memory alone */
 	v = emu_alu(EMU_OP_ROL + (in->reg & 7), v, 0, c, size, &e->s.rflags, NULL);
-	return wr_rm(e, in, size, v);
+	return emu_write_rm(e, in, size, v);
 }
 
 static int push_pop(struct emu *e, struct emu_insn *in)
@@ -304,7 +304,7 @@ static int push_pop(struct emu *e, struct emu_insn *in)
 		return r;
 	if (in->base_rsp)
 		in->ea = emu_trunc(in->ea + size, in->adsz);
-	r = wr_rm(e, in, size, v);
+	r = emu_write_rm(e, in, size, v);
 	if (!r && !(in->mem == false && in->rm == RSP))
 		add_sp(e, in, size);
 	return r;
@@ -320,7 +320,7 @@ static int xchg_family(struct emu *e, struct emu_insn *in, u32 size)
 	switch (in->op) {
 	case 0x86:
 	case 0x87: /* XCHG */
-		r = wr_rm(e, in, size, s);
+		r = emu_write_rm(e, in, size, s);
 		if (!r)
 			emu_set_reg(e, in, in->reg, size, d);
 		return r;
@@ -328,13 +328,13 @@ static int xchg_family(struct emu *e, struct emu_insn *in, u32 size)
 	case 0xc1: /* XADD */
 		a = emu_alu(EMU_OP_ADD, d, s, 0, size, &e->s.rflags, NULL);
 		emu_set_reg(e, in, in->reg, size, d);
-		return wr_rm(e, in, size, a);
+		return emu_write_rm(e, in, size, a);
 	default: /* CMPXCHG: memory is written either way (SDM CMPXCHG) */
 		a = emu_get_reg(e, in, RAX, size);
 		emu_alu(EMU_OP_CMP, a, d, 0, size, &e->s.rflags, NULL);
 		if (e->s.rflags & EMU_ZF)
-			return wr_rm(e, in, size, s);
-		r = in->mem ? wr_rm(e, in, size, d) : EMU_OK;
+			return emu_write_rm(e, in, size, s);
+		r = in->mem ? emu_write_rm(e, in, size, d) : EMU_OK;
 		if (!r)
 			emu_set_reg(e, in, RAX, size, d);
 		return r;
@@ -397,7 +397,7 @@ static int bit_op(struct emu *e, struct emu_insn *in, int bop)
 	if (r)
 		return r;
 	v = emu_alu(bop, v, off, 0, size, &e->s.rflags, NULL);
-	return bop == EMU_OP_BT ? EMU_OK : wr_rm(e, in, size, v);
+	return bop == EMU_OP_BT ? EMU_OK : emu_write_rm(e, in, size, v);
 }
 
 static int shxd(struct emu *e, struct emu_insn *in)
@@ -413,7 +413,7 @@ static int shxd(struct emu *e, struct emu_insn *in)
 		return r;
 	v = emu_alu(in->op < 0xa8 ? EMU_OP_SHLD : EMU_OP_SHRD, v, reg(e, in, size), c, size,
 		    &e->s.rflags, NULL);
-	return wr_rm(e, in, size, v);
+	return emu_write_rm(e, in, size, v);
 }
 
 /* Gv <- op(Ev) for the bit-scan family; d is the old destination. */
@@ -465,20 +465,7 @@ static int movbe(struct emu *e, struct emu_insn *in)
 		return EMU_OK;
 	}
 	v = __builtin_bswap64(reg(e, in, size)) >> (64 - size * 8);
-	return wr_rm(e, in, size, v);
-}
-
-/*
- * SMSW (0F 01 /4): CR0 as the guest sees it; a memory operand takes its low
- * 16 bits whatever the operand size, a register the operand size. With
- * CR4.UMIP it is #GP(0) outside CPL 0 (SDM SMSW). It reaches the emulator
- * with a memory operand in MMIO (kvm-unit-tests emulator: "smsw (3)").
- */
-static int smsw(struct emu *e, struct emu_insn *in)
-{
-	if ((e->s.cr4 & EMU_CR4_UMIP) && e->s.cpl)
-		return emu_raise(e, EMU_VEC_GP, 0);
-	return wr_rm(e, in, in->mem ? 2 : in->opsz, e->s.cr0);
+	return emu_write_rm(e, in, size, v);
 }
 
 static int exec_0f(struct emu *e, struct emu_insn *in)
@@ -497,10 +484,12 @@ static int exec_0f(struct emu *e, struct emu_insn *in)
 		return EMU_OK;
 	}
 	if (op >= 0x90 && op <= 0x9f)
-		return wr_rm(e, in, 1, emu_cond(op, e->s.rflags));
+		return emu_write_rm(e, in, 1, emu_cond(op, e->s.rflags));
 	switch (op) {
+	case 0x00:
+		return emu_group6(e, in);
 	case 0x01:
-		return (in->reg & 7) == 4 ? smsw(e, in) : EMU_UNHANDLED;
+		return (in->reg & 7) == 4 ? emu_smsw(e, in) : EMU_UNHANDLED;
 	case 0x10:
 	case 0x11:
 	case 0x28:
@@ -552,7 +541,7 @@ static int exec_0f(struct emu *e, struct emu_insn *in)
 	case 0xc3: /* MOVNTI */
 		if (!in->mem || in->opsz == 2)
 			return ud(e);
-		return wr_rm(e, in, in->opsz, reg(e, in, in->opsz));
+		return emu_write_rm(e, in, in->opsz, reg(e, in, in->opsz));
 	case 0xc7:
 		return (in->reg & 7) == 1 ? cmpxchg8b(e, in) : ud(e);
 	}
@@ -613,7 +602,7 @@ static int exec_1byte(struct emu *e, struct emu_insn *in)
 		return xchg_family(e, in, size);
 	case 0x88:
 	case 0x89:
-		return wr_rm(e, in, size, reg(e, in, size));
+		return emu_write_rm(e, in, size, reg(e, in, size));
 	case 0x8a:
 	case 0x8b:
 		r = emu_read_rm(e, in, size, &v);
@@ -623,7 +612,7 @@ static int exec_1byte(struct emu *e, struct emu_insn *in)
 	case 0x8c: /* MOV r/m, Sreg: 16 bits to memory, zero-extended to a register */
 		if ((in->reg & 7) >= EMU_NSEG)
 			return ud(e);
-		return wr_rm(e, in, in->mem ? 2 : in->opsz, e->s.seg[in->reg & 7].sel);
+		return emu_write_rm(e, in, in->mem ? 2 : in->opsz, e->s.seg[in->reg & 7].sel);
 	case 0x8f:
 		return (in->reg & 7) ? EMU_UNHANDLED : push_pop(e, in);
 	case 0xa0:
@@ -654,7 +643,7 @@ static int exec_1byte(struct emu *e, struct emu_insn *in)
 	case 0xc7:
 		if (in->reg & 7)
 			return ud(e);
-		return wr_rm(e, in, size, op == 0xc6 ? in->imm : imm_z(in));
+		return emu_write_rm(e, in, size, op == 0xc6 ? in->imm : imm_z(in));
 	case 0xf6:
 	case 0xf7:
 		return group3(e, in);
@@ -666,7 +655,7 @@ static int exec_1byte(struct emu *e, struct emu_insn *in)
 				return r;
 			v = emu_alu((in->reg & 7) ? EMU_OP_DEC : EMU_OP_INC, v, 0, 0, size,
 				    &e->s.rflags, NULL);
-			return wr_rm(e, in, size, v);
+			return emu_write_rm(e, in, size, v);
 		}
 		if (op == 0xff && (in->reg & 7) == 6)
 			return push_pop(e, in);
@@ -735,10 +724,16 @@ static int step_general(struct emu *e)
 
 int emu_step(struct emu *e)
 {
+	u8 dirty = e->s.sys_dirty;
 	int r;
 
 	e->len = 0;
 	e->fetched = 0;
+	e->s.sys_dirty = 0; /* this instruction's LLDT/LTR only */
 	r = emu_mov_fast(e);
-	return r >= 0 ? r : step_general(e);
+	if (r < 0)
+		r = step_general(e);
+	if (r != EMU_OK)
+		e->s.sys_dirty = dirty; /* a failed step changes nothing */
+	return r;
 }

@@ -94,6 +94,15 @@ int emu_string(struct emu *e, struct emu_insn *in);
 
 /* emu_read_rm() - the ModRM operand (register or memory) of @size bytes. */
 int emu_read_rm(struct emu *e, struct emu_insn *in, u32 size, u64 *v);
+/* emu_write_rm() - @v to the ModRM operand, @size bytes. */
+int emu_write_rm(struct emu *e, struct emu_insn *in, u32 size, u64 v);
+
+/*
+ * emu_smsw() - SMSW (0F 01 /4); emu_group6() - SLDT STR LLDT LTR (0F 00
+ * /0-/3; EMU_UNHANDLED for VERR, VERW) (emu_sys.c). An emu_step() result.
+ */
+int emu_smsw(struct emu *e, struct emu_insn *in);
+int emu_group6(struct emu *e, struct emu_insn *in);
 
 /*
  * emu_sse() - the SSE/AVX data moves: legacy 0F 10/11/28/29/2B/6E/6F/7E/7F/

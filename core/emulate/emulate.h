@@ -46,6 +46,23 @@ struct emu_state {
 	u64 cr0, cr3, cr4, efer;
 	u64 xcr0; /* the guest's XCR0: VEX instructions need its SSE and AVX bits */
 	u8 cpl;
+	/*
+	 * LLDT and LTR load LDTR or TR here and set EMU_SYS_LDTR or EMU_SYS_TR
+	 * in sys_dirty (cleared by emu_step()) for the caller to write the new
+	 * register back with the rest. Not read: ops->sys_read() gives the old.
+	 */
+	struct emu_seg ldtr, tr;
+	u8 sys_dirty;
+};
+
+#define EMU_SYS_LDTR 1u
+#define EMU_SYS_TR   2u
+
+/* GDTR, LDTR and TR as the guest has them (ops->sys_read()). */
+struct emu_sys {
+	u64 gdt_base;
+	u32 gdt_limit;
+	struct emu_seg ldtr, tr;
 };
 
 struct emu;
@@ -81,6 +98,13 @@ struct emu_ops {
 	 * says an unmasked x87 exception is pending).
 	 */
 	u16 (*fpu_sw)(struct emu *e);
+	/*
+	 * sys_read() - the guest's GDTR, LDTR and TR into @sys, which only SLDT
+	 * STR LLDT LTR need (callers' snapshots can leave them out). EMU_OK, or
+	 * EMU_UNHANDLED (a host failure). May be NULL: those instructions are
+	 * then EMU_UNHANDLED.
+	 */
+	int (*sys_read)(struct emu *e, struct emu_sys *sys);
 };
 
 struct emu {
@@ -102,6 +126,7 @@ struct emu {
 #define EMU_VEC_DE 0
 #define EMU_VEC_UD 6
 #define EMU_VEC_NM 7
+#define EMU_VEC_NP 11
 #define EMU_VEC_SS 12
 #define EMU_VEC_GP 13
 #define EMU_VEC_PF 14
@@ -110,6 +135,8 @@ struct emu {
 
 /* CR4.UMIP: SGDT SIDT SLDT SMSW STR are CPL-0 only */
 #define EMU_CR4_UMIP (1ULL << 11)
+#define EMU_CR0_PE   1ULL
+#define EMU_EFER_LMA (1ULL << 10)
 
 /* RFLAGS bits */
 #define EMU_CF	  0x1ULL

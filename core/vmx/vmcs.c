@@ -300,6 +300,14 @@ void vmcs_guest_seg(int which, segment_desc_t *seg)
 	seg->ar = (u32)__vmx_read(seg_fields[which].ar) & VMX_AR_VALID_MASK;
 }
 
+void vmcs_set_guest_seg(int which, const segment_desc_t *seg)
+{
+	__vmx_write(seg_fields[which].sel, seg->selector);
+	__vmx_write(seg_fields[which].base, seg->base);
+	__vmx_write(seg_fields[which].limit, seg->limit);
+	__vmx_write(seg_fields[which].ar, seg->ar & VMX_AR_VALID_MASK);
+}
+
 /* The guest sees its own value of the bits haxm owns: the read shadow. */
 u64 vmcs_guest_cr0(void)
 {

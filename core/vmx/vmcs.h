@@ -32,6 +32,12 @@ void vmcs_get_state(struct vcpu *v, vcpu_state_t *s);
 void vmcs_guest_seg(int which, segment_desc_t *seg);
 
 /*
+ * vmcs_set_guest_seg() - @seg (VMX access rights, as vmcs_guest_seg() gives
+ * them) into the guest's segment @which of the current VMCS. No errors.
+ */
+void vmcs_set_guest_seg(int which, const segment_desc_t *seg);
+
+/*
  * vmcs_guest_cr0()/vmcs_guest_cr4() - CR0/CR4 as the guest sees them (VMCS
  * current): the bits it owns from GUEST_CR*, the ones haxm owns (the guest/
  * host masks, fixed at VMCS set-up) from the read shadows (SDM 25.3).

@@ -397,6 +397,44 @@ static u16 op_fpu_sw(struct emu *e)
 	return sw;
 }
 
+static void emu_seg_get(struct emu_seg *to, int which)
+{
+	segment_desc_t seg;
+
+	vmcs_guest_seg(which, &seg);
+	to->base = seg.base;
+	to->limit = seg.limit;
+	to->ar = seg.ar;
+	to->sel = seg.selector;
+}
+
+static void emu_seg_put(int which, const struct emu_seg *from)
+{
+	segment_desc_t seg = { .selector = from->sel, .limit = from->limit, .base = from->base };
+
+	seg.ar = from->ar;
+	vmcs_set_guest_seg(which, &seg);
+}
+
+/* GDTR, LDTR and TR, which the snapshot leaves out, for SLDT STR LLDT LTR. */
+static int op_sys_read(struct emu *e, struct emu_sys *s)
+{
+	int r;
+
+	os_preempt_disable();
+	r = vmx_vcpu_load(ctx(e)->v);
+	if (!r) {
+		s->gdt_base = vmcs_readl(GUEST_GDTR_BASE);
+		s->gdt_limit = vmcs_read32(GUEST_GDTR_LIMIT);
+		emu_seg_get(&s->ldtr, SEG_LDTR);
+		emu_seg_get(&s->tr, SEG_TR);
+		if (vmx_take_error())
+			r = -EIO;
+	}
+	os_preempt_enable();
+	return r ? host_error(e, r) : EMU_OK;
+}
+
 static const struct emu_ops vcpu_emu_ops = {
 	.read = op_read,
 	.write = op_write,
@@ -405,6 +443,7 @@ static const struct emu_ops vcpu_emu_ops = {
 	.vec_read = op_vec_read,
 	.vec_write = op_vec_write,
 	.fpu_sw = op_fpu_sw,
+	.sys_read = op_sys_read,
 };
 
 /* The emulator's segments are the VMCS's first six, in the same order. */
@@ -420,7 +459,6 @@ _Static_assert((int)EMU_ES == SEG_ES && (int)EMU_CS == SEG_CS && (int)EMU_SS == 
 static int snapshot(struct vcpu *v, struct emu *e)
 {
 	struct emu_state *s = &e->s;
-	segment_desc_t seg;
 	int r, i;
 
 	os_preempt_disable();
@@ -434,13 +472,8 @@ static int snapshot(struct vcpu *v, struct emu *e)
 	s->gpr[HAX_REG_RSP] = vmcs_readl(GUEST_RSP);
 	s->rip = vmcs_readl(GUEST_RIP);
 	s->rflags = vmcs_readl(GUEST_RFLAGS);
-	for (i = 0; i < EMU_NSEG; i++) {
-		vmcs_guest_seg(i, &seg);
-		s->seg[i].base = seg.base;
-		s->seg[i].limit = seg.limit;
-		s->seg[i].ar = seg.ar;
-		s->seg[i].sel = seg.selector;
-	}
+	for (i = 0; i < EMU_NSEG; i++)
+		emu_seg_get(&s->seg[i], i);
 	s->cr0 = vmcs_guest_cr0();
 	s->cr3 = vmcs_readl(GUEST_CR3);
 	s->cr4 = vmcs_guest_cr4();
@@ -479,6 +512,11 @@ static int commit(struct vcpu *v, struct emu *e, bool fault)
 		vmcs_writel(GUEST_RFLAGS, e->s.rflags);
 		/* retired: STI/MOV SS blocking ends (SDM 24.4.2) */
 		vmcs_write32(GUEST_INTERRUPTIBILITY, intr & ~(GUEST_INTR_STI | GUEST_INTR_MOVSS));
+		/* LLDT, LTR */
+		if (e->s.sys_dirty & EMU_SYS_LDTR)
+			emu_seg_put(SEG_LDTR, &e->s.ldtr);
+		if (e->s.sys_dirty & EMU_SYS_TR)
+			emu_seg_put(SEG_TR, &e->s.tr);
 		vmx_step_trap(v, rflags);
 	}
 	if (!r && vmx_take_error())

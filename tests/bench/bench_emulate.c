@@ -48,8 +48,13 @@ static u16 b_fpu_sw(struct emu *e)
 	return 0;
 }
 
-static const struct emu_ops b_ops = { b_read,	  b_write,     b_pio,	b_pio,
-				      b_vec_read, b_vec_write, b_fpu_sw };
+static const struct emu_ops b_ops = { .read = b_read,
+				      .write = b_write,
+				      .pio_in = b_pio,
+				      .pio_out = b_pio,
+				      .vec_read = b_vec_read,
+				      .vec_write = b_vec_write,
+				      .fpu_sw = b_fpu_sw };
 
 __attribute__((noinline)) void bench_loop(struct emu *e, const struct emu_state *s0)
 {

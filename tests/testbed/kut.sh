@@ -51,6 +51,8 @@ payload)
     install -m 755 "$HERE/kut/run" "$OUT/run"
     cp "$HERE/kut/ci.list" "$HERE/kut/reasons" "$OUT/kut/"
     python3 "$HERE/kut.py" list "$SRC/x86/unittests.cfg" "$SRC/x86" > "$OUT/kut/tests.list"
+    # the haxm commit the payload's haxm.ko is built from, for the results' rows
+    git -C "$ROOT" describe --always --dirty > "$OUT/kut/version" 2>/dev/null || echo '?' > "$OUT/kut/version"
     cut -d'|' -f2 "$OUT/kut/tests.list" | sort -u | while read -r f; do
         cp "$SRC/x86/$f" "$OUT/kut/"
     done
@@ -59,10 +61,12 @@ payload)
 test)
     INITRD=$2 MODE=$3 RESULTS=${4:-}
     LOGDIR=$(dirname "$INITRD")
+    rc=0
     "$HERE/run.sh" --cpus 2 --timeout 14400 --initramfs "$INITRD" --append "haxm.test=$MODE" \
-        --log "$LOGDIR/testbed-kut.log" | tee "$LOGDIR/testbed-kut.out" | grep -v '^DMESG:'
+        --log "$LOGDIR/testbed-kut.log" | tee "$LOGDIR/testbed-kut.out" | grep -v '^DMESG:' || rc=1
+    # the rows of the tests that ran, also from a boot that did not finish
     python3 "$HERE/kut.py" report "$LOGDIR/testbed-kut.out" "$HERE/kut/reasons" ${RESULTS:+"$RESULTS"}
-    tail -n 1 "$LOGDIR/testbed-kut.out" | grep -q ' 0 failed' 
+    [ $rc -eq 0 ] && tail -n 1 "$LOGDIR/testbed-kut.out" | grep -q ' 0 failed'
     ;;
 *)
     echo "usage: $0 payload OUTDIR QEMU_PAYLOAD | test INITRAMFS MODE [RESULTS.md]" >&2

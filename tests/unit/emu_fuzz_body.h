@@ -95,8 +95,18 @@ static u16 fz_fpu_sw(struct emu *e)
 	return ((struct fz *)e->ctx)->fsw;
 }
 
-static const struct emu_ops fz_ops = { fz_read,	    fz_write,	  fz_pio,   fz_pio,
-				       fz_vec_read, fz_vec_write, fz_fpu_sw };
+/* LLDT and LTR find their descriptors in the data window */
+static int fz_sys_read(struct emu *e, struct emu_sys *sys)
+{
+	sys->gdt_base = FZ_DATA;
+	sys->gdt_limit = 0xff;
+	sys->ldtr = (struct emu_seg){ .sel = 0x28, .ar = 0x82, .limit = 0xff };
+	sys->tr = (struct emu_seg){ .sel = 0x18, .ar = 0x8b, .limit = 0x67 };
+	return EMU_OK;
+}
+
+static const struct emu_ops fz_ops = { fz_read,	    fz_write,	  fz_pio,    fz_pio,
+				       fz_vec_read, fz_vec_write, fz_fpu_sw, fz_sys_read };
 
 static void emu_fuzz_one(const u8 *in, size_t n)
 {

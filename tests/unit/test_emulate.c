@@ -175,8 +175,13 @@ static u16 t_fpu_sw(struct emu *e)
 	return 0; /* the native run has no x87 exception pending either */
 }
 
-static const struct emu_ops test_ops = { t_read,     t_write,	  t_pio,   t_pio,
-					 t_vec_read, t_vec_write, t_fpu_sw };
+static const struct emu_ops test_ops = { .read = t_read,
+					 .write = t_write,
+					 .pio_in = t_pio,
+					 .pio_out = t_pio,
+					 .vec_read = t_vec_read,
+					 .vec_write = t_vec_write,
+					 .fpu_sw = t_fpu_sw };
 
 /* A flat 64-bit user-mode guest. */
 static void emu_init64(struct emu *e, const struct nstate *st, u64 rip)

@@ -86,9 +86,13 @@ static u16 m_fpu_sw(struct emu *e)
 	return fsw;
 }
 
-static const struct emu_ops ops = {
-	m_read, m_write, m_in, m_out, m_vec_read, m_vec_write, m_fpu_sw
-};
+static const struct emu_ops ops = { .read = m_read,
+				    .write = m_write,
+				    .pio_in = m_in,
+				    .pio_out = m_out,
+				    .vec_read = m_vec_read,
+				    .vec_write = m_vec_write,
+				    .fpu_sw = m_fpu_sw };
 static u8 iobuf[4096];
 
 static void setup_emu(struct emu *e, int mode, const char *code, size_t len, u64 rip)

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The emulator's system instructions (core/emulate/emu_sys.c): LTR, LLDT,
+ * STR, SLDT and SMSW with a memory operand, as the module meets them when
+ * that operand is MMIO (kvm-unit-tests emulator "ltr"), against the SDM's
+ * LTR/LLDT pseudocode and exception lists: descriptor types, the busy bit,
+ * present, GDT limit, TI, null selectors, 16-byte descriptors in IA-32e
+ * mode, CPL, UMIP, real mode.
+ */
+#include "unit.h"
+
+#include "emulate/emulate.h"
+
+/* Flat guest memory, linear = physical (no paging): 64 KiB. */
+#define MEM_SIZE 0x10000
+#define GDT	 0x1000
+#define OPND	 0x3000 /* the instructions' memory operand */
+#define CODE	 0x4000
+static u8 mem[MEM_SIZE];
+static u32 writes, sys_reads;
+
+static int s_read(struct emu *e, u64 la, void *buf, u32 size, bool fetch)
+{
+	if (la + size > MEM_SIZE)
+		return EMU_UNHANDLED;
+	memcpy(buf, mem + la, size);
+	return EMU_OK;
+}
+
+static int s_write(struct emu *e, u64 la, const void *buf, u32 size)
+{
+	if (la + size > MEM_SIZE)
+		return EMU_UNHANDLED;
+	memcpy(mem + la, buf, size);
+	writes++;
+	return EMU_OK;
+}
+
+/* The "VMCS": GDTR, and LDTR/TR as a guest left them. */
+static int s_sys_read(struct emu *e, struct emu_sys *sys)
+{
+	sys_reads++;
+	sys->gdt_base = GDT;
+	sys->gdt_limit = 0x7f;
+	sys->ldtr = (struct emu_seg){ .sel = 0x30, .ar = 0x82, .limit = 0xff, .base = 0x7000 };
+	sys->tr = (struct emu_seg){ .sel = 0x40, .ar = 0x8b, .limit = 0x67, .base = 0x8000 };
+	return EMU_OK;
+}
+
+static const struct emu_ops ops = { .read = s_read, .write = s_write, .sys_read = s_sys_read };
+
+/* Code at CODE in protected mode: @mode 4 (32-bit) or 8 (64-bit), CPL 0. */
+static void setup(struct emu *e, int mode, const char *code, size_t len)
+{
+	memset(e, 0, sizeof(*e));
+	memset(mem, 0, sizeof(mem));
+	e->ops = &ops;
+	for (int i = 0; i < EMU_NSEG; i++) {
+		e->s.seg[i].ar = 0x93 | EMU_AR_DB | EMU_AR_P;
+		e->s.seg[i].limit = 0xffffffff;
+	}
+	e->s.seg[EMU_CS].ar = 0x9b | (mode == 4 ? EMU_AR_DB : EMU_AR_L);
+	e->s.cr0 = 0x11;
+	e->s.efer = mode == 8 ? 0x500 : 0;
+	e->s.rflags = 2;
+	e->s.rip = CODE;
+	memcpy(mem + CODE, code, len);
+	writes = sys_reads = 0;
+}
+
+/* A system descriptor: @type (S = 0), present @p, @base, byte-granular @limit. */
+static void desc(u16 sel, u8 type, bool p, u64 base, u32 limit)
+{
+	u64 d = (limit & 0xffff) | (base & 0xffffff) << 16 | (u64)(type | (p ? 0x80 : 0)) << 40 |
+		(u64)(limit >> 16 & 0xf) << 48 | (base >> 24 & 0xff) << 56;
+	u32 hi = base >> 32;
+
+	memcpy(mem + GDT + (sel & ~7), &d, 8);
+	memcpy(mem + GDT + (sel & ~7) + 8, &hi, 4);
+}
+
+static void opnd(u16 sel)
+{
+	memcpy(mem + OPND, &sel, 2);
+}
+
+/* ltr 0x3000 / lldt 0x3000 / str 0x3000 / sldt 0x3000 (absolute disp32) */
+#define LTR_M  "\x0f\x00\x1c\x25\x00\x30\x00\x00"
+#define LLDT_M "\x0f\x00\x14\x25\x00\x30\x00\x00"
+#define STR_M  "\x0f\x00\x0c\x25\x00\x30\x00\x00"
+#define SLDT_M "\x0f\x00\x04\x25\x00\x30\x00\x00"
+
+/* A fault: nothing changed, in the state or in memory. */
+static void expect_fault(struct emu *e, u8 vec, s64 err)
+{
+	struct emu_state before = e->s;
+
+	assert_int_equal(emu_step(e), EMU_EXCEPTION);
+	assert_memory_equal(&before, &e->s, sizeof(before));
+	assert_int_equal(e->exc_vec, vec);
+	assert_int_equal(e->exc_has_err, err >= 0);
+	if (err >= 0)
+		assert_int_equal(e->exc_err, err);
+	assert_int_equal(e->s.rip, CODE);
+	assert_int_equal(writes, 0);
+}
+
+/* LTR in 32-bit code: TR from the GDT with the busy type, marked busy there. */
+static void test_ltr_32bit(void **state)
+{
+	struct emu e;
+
+	(void)state;
+	setup(&e, 4, LTR_M, 8);
+	desc(0x18, 0x9, true, 0x12345678, 0x12067);
+	opnd(0x1b); /* RPL 3: TR's selector keeps it */
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.rip, CODE + 8);
+	assert_int_equal(e.s.sys_dirty, EMU_SYS_TR);
+	assert_int_equal(e.s.tr.sel, 0x1b);
+	assert_int_equal(e.s.tr.base, 0x12345678);
+	assert_int_equal(e.s.tr.limit, 0x12067);
+	assert_int_equal(e.s.tr.ar, 0x8b);
+	assert_int_equal(mem[GDT + 0x18 + 5], 0x8b); /* busy in the GDT */
+	assert_int_equal(writes, 1);
+
+	/* now busy: #GP(selector), with RPL cleared */
+	e.s.rip = CODE;
+	writes = 0;
+	expect_fault(&e, EMU_VEC_GP, 0x18);
+
+	/* a 16-bit TSS is a TSS outside IA-32e mode; G scales the limit */
+	setup(&e, 4, LTR_M, 8);
+	desc(0x20, 0x1, true, 0x9000, 0x2b);
+	mem[GDT + 0x20 + 6] |= 0x80;
+	opnd(0x20);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.tr.ar, 0x8083);
+	assert_int_equal(e.s.tr.limit, 0x2bfff);
+	assert_int_equal(mem[GDT + 0x20 + 5], 0x83);
+}
+
+/* LTR in 64-bit mode: a 16-byte descriptor, the base's upper half. */
+static void test_ltr_64bit(void **state)
+{
+	struct emu e;
+
+	(void)state;
+	setup(&e, 8, LTR_M, 8);
+	desc(0x50, 0x9, true, 0x00007fff12345000ULL, 0x67);
+	opnd(0x50);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.tr.base, 0x00007fff12345000ULL);
+	assert_int_equal(e.s.tr.ar, 0x8b);
+	assert_int_equal(e.s.sys_dirty, EMU_SYS_TR);
+	assert_int_equal(mem[GDT + 0x50 + 5], 0x8b);
+	assert_int_equal(sys_reads, 1);
+
+	/* a 16-bit TSS type is reserved in IA-32e mode */
+	setup(&e, 8, LTR_M, 8);
+	desc(0x50, 0x1, true, 0x5000, 0x67);
+	opnd(0x50);
+	expect_fault(&e, EMU_VEC_GP, 0x50);
+	/* the upper half's type must be 0 */
+	setup(&e, 8, LTR_M, 8);
+	desc(0x50, 0x9, true, 0x5000, 0x67);
+	mem[GDT + 0x50 + 13] = 0x09;
+	opnd(0x50);
+	expect_fault(&e, EMU_VEC_GP, 0x50);
+	/* a non-canonical base */
+	setup(&e, 8, LTR_M, 8);
+	desc(0x50, 0x9, true, 0x0000800000000000ULL, 0x67);
+	opnd(0x50);
+	expect_fault(&e, EMU_VEC_GP, 0x50);
+	/* the 16-byte descriptor must fit below the GDT limit (0x7f) */
+	setup(&e, 8, LTR_M, 8);
+	desc(0x78, 0x9, true, 0x5000, 0x67);
+	opnd(0x78);
+	expect_fault(&e, EMU_VEC_GP, 0x78);
+}
+
+/* The selector and descriptor faults of LTR, in the SDM's order. */
+static void test_ltr_faults(void **state)
+{
+	struct emu e;
+
+	(void)state;
+	setup(&e, 4, LTR_M, 8);
+	opnd(0x3); /* null, any RPL: #GP(0) */
+	expect_fault(&e, EMU_VEC_GP, 0);
+	opnd(0x1c); /* TI = 1 */
+	expect_fault(&e, EMU_VEC_GP, 0x1c);
+	opnd(0x80); /* past the limit */
+	expect_fault(&e, EMU_VEC_GP, 0x80);
+	desc(0x28, 0x2, true, 0x5000, 0x67); /* an LDT is no TSS */
+	opnd(0x28);
+	expect_fault(&e, EMU_VEC_GP, 0x28);
+	desc(0x28, 0x9, false, 0x5000, 0x67); /* not present */
+	expect_fault(&e, EMU_VEC_NP, 0x28);
+	assert_int_equal(mem[GDT + 0x28 + 5], 0x09);
+
+	/* CPL 3: #GP(0) before the operand is read; real mode: #UD */
+	desc(0x28, 0x9, true, 0x5000, 0x67);
+	e.s.cpl = 3;
+	expect_fault(&e, EMU_VEC_GP, 0);
+	assert_int_equal(sys_reads, 5);
+	e.s.cpl = 0;
+	e.s.cr0 = 0x10;
+	e.s.seg[EMU_CS].ar = 0x9b;
+	expect_fault(&e, EMU_VEC_UD, -1);
+}
+
+/* LLDT: an LDT descriptor, or a null selector that makes LDTR unusable. */
+static void test_lldt(void **state)
+{
+	struct emu e;
+
+	(void)state;
+	setup(&e, 8, LLDT_M, 8);
+	desc(0x60, 0x2, true, 0x00001234abcd0000ULL, 0xfff);
+	opnd(0x63);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.sys_dirty, EMU_SYS_LDTR);
+	assert_int_equal(e.s.ldtr.sel, 0x63);
+	assert_int_equal(e.s.ldtr.base, 0x00001234abcd0000ULL);
+	assert_int_equal(e.s.ldtr.limit, 0xfff);
+	assert_int_equal(e.s.ldtr.ar, 0x82);
+	assert_int_equal(writes, 0); /* no busy bit for an LDT */
+
+	e.s.rip = CODE;
+	opnd(0x2); /* null: unusable, no fault */
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.ldtr.sel, 0x2);
+	assert_int_equal(e.s.ldtr.ar, EMU_AR_UNUSABLE);
+
+	setup(&e, 4, LLDT_M, 8);
+	opnd(0x4); /* TI = 1, index 0: not null */
+	expect_fault(&e, EMU_VEC_GP, 0x4);
+	desc(0x18, 0x9, true, 0x5000, 0x67); /* a TSS is no LDT */
+	opnd(0x18);
+	expect_fault(&e, EMU_VEC_GP, 0x18);
+	desc(0x18, 0x2, false, 0x5000, 0x67);
+	expect_fault(&e, EMU_VEC_NP, 0x18);
+	opnd(0x88);
+	expect_fault(&e, EMU_VEC_GP, 0x88);
+}
+
+/* STR and SLDT store 16 bits to memory; UMIP makes them CPL 0 only. */
+static void test_str_sldt_smsw(void **state)
+{
+	struct emu e;
+
+	(void)state;
+	setup(&e, 8, STR_M SLDT_M, 16);
+	memset(mem + OPND, 0xcc, 4);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(mem[OPND] | mem[OPND + 1] << 8, 0x40);
+	assert_int_equal(mem[OPND + 2], 0xcc);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(mem[OPND] | mem[OPND + 1] << 8, 0x30);
+	assert_int_equal(e.s.sys_dirty, 0);
+
+	/* sldt %eax: the selector zero-extended to the operand size */
+	setup(&e, 4, "\x0f\x00\xc0", 3);
+	e.s.gpr[0] = 0xdeadbeef;
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.gpr[0], 0x30);
+
+	/* CPL 3: allowed without UMIP, #GP(0) with it (SMSW too) */
+	setup(&e, 8, STR_M, 8);
+	e.s.cpl = 3;
+	assert_int_equal(emu_step(&e), EMU_OK);
+	e.s.rip = CODE;
+	e.s.cr4 = EMU_CR4_UMIP;
+	writes = 0;
+	expect_fault(&e, EMU_VEC_GP, 0);
+	setup(&e, 8, "\x0f\x01\x24\x25\x00\x30\x00\x00", 8); /* smsw 0x3000 */
+	e.s.cpl = 3;
+	e.s.cr4 = EMU_CR4_UMIP;
+	expect_fault(&e, EMU_VEC_GP, 0);
+	e.s.cr4 = 0;
+	e.s.cr0 = 0x80050033;
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(mem[OPND] | mem[OPND + 1] << 8, 0x0033);
+}
+
+/* Without ops->sys_read the instructions that need it are not emulated. */
+static void test_no_sys_read(void **state)
+{
+	static const struct emu_ops bare = { .read = s_read, .write = s_write };
+	struct emu e;
+
+	(void)state;
+	setup(&e, 8, LTR_M, 8);
+	e.ops = &bare;
+	opnd(0x18);
+	assert_int_equal(emu_step(&e), EMU_UNHANDLED);
+	assert_int_equal(e.s.rip, CODE);
+	assert_int_equal(writes, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		UNIT_TEST(test_ltr_32bit),     UNIT_TEST(test_ltr_64bit),
+		UNIT_TEST(test_ltr_faults),    UNIT_TEST(test_lldt),
+		UNIT_TEST(test_str_sldt_smsw), UNIT_TEST(test_no_sys_read),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
