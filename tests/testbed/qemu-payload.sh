@@ -36,6 +36,17 @@ exec $d/lib/ld-linux-x86-64.so.2 --library-path $d/lib $d/bin/qemu-system-x86_64
 SH
 chmod 755 "$OUT/qemu-system-x86_64"
 
+# The known-bad client, QEMU 7.2.22 as Debian ships it, when it has been
+# built (make test-qemu-known-bad; qemu/run's knownbad_test): its own
+# wrapper, the libraries of the build above (the same configuration)
+BAD=$(QEMU_RELEASE=7.2.22 "$HERE/qemu.sh" --print-prefix)/bin/qemu-system-x86_64
+if [ -x "$BAD" ]; then
+    cp "$BAD" "$OUT/qemu/bin/qemu-system-x86_64-7.2.22"
+    sed 's|bin/qemu-system-x86_64 |bin/qemu-system-x86_64-7.2.22 |' "$OUT/qemu-system-x86_64" \
+        > "$OUT/qemu-7.2.22"
+    chmod 755 "$OUT/qemu-7.2.22"
+fi
+
 # Firmware for the pc machine: SeaBIOS, the -kernel option ROM, the vapic ROM
 for f in /usr/share/seabios/bios-256k.bin /usr/share/qemu/linuxboot_dma.bin \
          /usr/share/qemu/kvmvapic.bin; do
