@@ -28,7 +28,7 @@
 #include "vmm.h"
 
 #define MIG_MAGIC      "HAXMMIGR"
-#define MIG_VERSION    1
+#define MIG_VERSION    2 /* 2: the PIC's and PIT's device state as in snapshot version 2 */
 #define MIG_PAGE       4096u
 #define MIG_BATCH      256u /* most pages a record carries */
 #define MIG_MAX_ROUNDS 10   /* pre-copy rounds, round 1 (all pages) included */

@@ -90,66 +90,53 @@ static void dev_uart(struct cur *c, struct uart *u, bool save)
 	FIELD(u->irq_level, 4);
 }
 
-static void dev_pic(struct cur *c, struct pic *p, bool save)
+/* A state in the ABI's form, as it lies in memory (haxm run is x86 only). */
+static void dev_blob(struct cur *c, void *blob, size_t n, bool save)
 {
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		struct i8259 *k = &p->chip[i];
-
-		FIELD(k->irr, 1);
-		FIELD(k->isr, 1);
-		FIELD(k->imr, 1);
-		FIELD(k->elcr, 1);
-		FIELD(k->lines, 1);
-		FIELD(k->base, 1);
-		FIELD(k->init_step, 1);
-		FIELD(k->need_icw4, 1);
-		FIELD(k->single, 1);
-		FIELD(k->auto_eoi, 1);
-		FIELD(k->read_isr, 1);
+	if (save) {
+		memcpy(c->w, blob, n);
+		c->w += n;
+	} else {
+		memcpy(blob, c->r, n);
+		c->r += n;
 	}
 }
 
-/* Channel start times travel relative to the save: the guest's time stands still. */
-static void dev_pit(struct cur *c, struct pit *p, bool save, int64_t now)
+/*
+ * The PIC and the PIT (the core's models) in GET_PIC's and GET_PIT's form,
+ * loaded with the checks SET_PIC and SET_PIT make. The PIT's counters
+ * travel as the time they counted: the guest's time stands still.
+ */
+static int dev_pic_pit(struct cur *c, struct vmm *m, bool save, int64_t now, const char **why)
 {
-	int i;
+	struct hax_pic_state pic;
+	struct hax_pit_state pit;
 
-	for (i = 0; i < 3; i++) {
-		struct pit_channel *ch = &p->ch[i];
-		int64_t rel = ch->start_ns - now;
-
-		FIELD(ch->reload, 4);
-		FIELD(ch->mode, 1);
-		FIELD(ch->access, 1);
-		FIELD(ch->write_hi, 1);
-		FIELD(ch->read_hi, 1);
-		FIELD(ch->wlo, 1);
-		FIELD(ch->loaded, 1);
-		FIELD(ch->latched, 1);
-		FIELD(ch->latch, 2);
-		FIELD(ch->counting, 1);
-		FIELD(rel, 8);
-		FIELD(ch->irqs, 8);
-		if (!save)
-			ch->start_ns = now + rel;
+	if (save) {
+		i8259_get_state(&m->pic.chip, &pic);
+		i8254_get_state(&m->pit.chip, (uint64_t)now, &pit);
 	}
-	FIELD(p->port61, 1);
-	FIELD(p->refresh, 1);
+	dev_blob(c, &pic, sizeof(pic), save);
+	dev_blob(c, &pit, sizeof(pit), save);
+	if (save)
+		return 0;
+	if (i8259_set_state(&m->pic.chip, &pic, why))
+		return -1;
+	return i8254_set_state(&m->pit.chip, &pit, (uint64_t)now, why) ? -1 : 0;
 }
 
-static void dev_all(struct cur *c, struct vmm *m, bool save, int64_t now)
+static int dev_all(struct cur *c, struct vmm *m, bool save, int64_t now, const char **why)
 {
 	int i;
 
 	dev_uart(c, &m->uart, save);
-	dev_pic(c, &m->pic, save);
-	dev_pit(c, &m->pit, save, now);
+	if (dev_pic_pit(c, m, save, now, why))
+		return -1;
 	FIELD(m->rtc.index, 1);
 	for (i = 0; i < 128; i++)
 		FIELD(m->rtc.cmos[i], 1);
 	FIELD(m->reset.cf9, 1);
+	return 0;
 }
 
 size_t snap_dev_size(void)
@@ -158,7 +145,7 @@ size_t snap_dev_size(void)
 	static uint8_t buf[1024];
 	struct cur c = { .w = buf };
 
-	dev_all(&c, &scratch, true, 0);
+	dev_all(&c, &scratch, true, 0, NULL);
 	return c.w - buf;
 }
 
@@ -166,25 +153,24 @@ void snap_dev_save(const struct vmm *m, uint8_t *buf, int64_t now_ns)
 {
 	struct cur c = { .w = buf };
 
-	dev_all(&c, (struct vmm *)m, true, now_ns);
+	dev_all(&c, (struct vmm *)m, true, now_ns, NULL);
 }
 
-int snap_dev_load(struct vmm *m, const uint8_t *buf, int64_t now_ns)
+int snap_dev_load(struct vmm *m, const uint8_t *buf, int64_t now_ns, const char **why)
 {
 	struct cur c = { .r = buf };
-	int i;
 
-	dev_all(&c, m, false, now_ns);
-	if (m->uart.rx_head >= UART_FIFO_SIZE || m->uart.rx_count > UART_FIFO_SIZE ||
-	    m->uart.irq_level > 1 || m->rtc.index > 127)
+	if (dev_all(&c, m, false, now_ns, why))
 		return -1;
-	for (i = 0; i < 2; i++)
-		if (m->pic.chip[i].init_step > 3)
-			return -1;
-	for (i = 0; i < 3; i++)
-		if (m->pit.ch[i].reload < 1 || m->pit.ch[i].reload > 65536 ||
-		    m->pit.ch[i].mode > 5 || m->pit.ch[i].access > 3)
-			return -1;
+	if (m->uart.rx_head >= UART_FIFO_SIZE || m->uart.rx_count > UART_FIFO_SIZE ||
+	    m->uart.irq_level > 1) {
+		*why = "the UART's FIFO or IRQ level out of range";
+		return -1;
+	}
+	if (m->rtc.index > 127) {
+		*why = "the RTC's index above 127";
+		return -1;
+	}
 	return 0;
 }
 
@@ -466,6 +452,7 @@ int snap_restore(struct vmm *m, const struct snap_file *f, char *err, size_t err
 int snap_state_load(struct vmm *m, const uint8_t *state, char *err, size_t errlen)
 {
 	size_t vsz = sizeof(struct hax_vcpu_full_state);
+	const char *why = NULL;
 	int i;
 
 	for (i = 0; i < m->ncpus; i++)
@@ -475,8 +462,8 @@ int snap_state_load(struct vmm *m, const uint8_t *state, char *err, size_t errle
 				 errno == EINVAL ? " (a state this host's haxm cannot hold)" : "");
 			return -1;
 		}
-	if (snap_dev_load(m, state + m->ncpus * vsz, snap_now())) {
-		snprintf(err, errlen, "the device state holds values the devices cannot have");
+	if (snap_dev_load(m, state + m->ncpus * vsz, snap_now(), &why)) {
+		snprintf(err, errlen, "the device state is malformed: %s", why);
 		return -1;
 	}
 	if (m->irqchip == VMM_IRQCHIP_KERNEL)

@@ -17,15 +17,19 @@
 
 #include "vmm.h"
 
-#define SNAP_MAGIC   "HAXMSNAP"
-#define SNAP_VERSION 1
+#define SNAP_MAGIC "HAXMSNAP"
+/*
+ * Version 2: the PIC's and the PIT's device state in the ABI's form
+ * (struct hax_pic_state, struct hax_pit_state: haxm run's are the core's
+ * models since then).
+ */
+#define SNAP_VERSION 2
 /*
  * The guest has the in-kernel irqchip: after the device state come ncpus
  * struct hax_lapic_state (GET_LAPIC) and one struct hax_ioapic_state.
  * A haxm run that predates it refuses the file (flags must be 0 there).
  */
 #define SNAP_F_KIRQ 0x1
-
 struct snap_header {
 	char magic[8];	      /* SNAP_MAGIC */
 	uint32_t version;     /* SNAP_VERSION */
@@ -109,9 +113,10 @@ int snap_state_get(struct vmm *m, uint8_t *state, char *err, size_t errlen);
  * snap_state_load() - load @state (snap_state_get()'s layout, for
  * m->ncpus vCPUs and m's irqchip) into @m's vCPUs and devices, and with
  * the in-kernel irqchip into its LAPICs (after SET_STATE: IA32_APIC_BASE
- * must agree) and IO-APIC; the PIT's clock resumes where the state left
- * it. Returns 0, or -1 with a reason in @err (a vCPU, LAPIC or IO-APIC
- * state this host's haxm refuses, device values no device holds).
+ * must agree), IO-APIC and, when m->pic_pit is KERNEL, PIC and PIT; the
+ * PIT's clock resumes where the state left it. Returns 0, or -1 with a
+ * reason in @err (a vCPU, LAPIC or IO-APIC state this host's haxm refuses,
+ * a malformed PIC, PIT or device state: what is wrong in it).
  */
 int snap_state_load(struct vmm *m, const uint8_t *state, char *err, size_t errlen);
 
@@ -121,10 +126,10 @@ void snap_close(struct snap_file *f);
 /*
  * The device state, in a fixed little-endian byte layout (snapshot.c):
  * snap_dev_size() bytes; snap_dev_load() returns -1 on values a device
- * cannot hold. Used by the unit tests.
+ * cannot hold, what is wrong in *@why. Used by the unit tests.
  */
 size_t snap_dev_size(void);
 void snap_dev_save(const struct vmm *m, uint8_t *buf, int64_t now_ns);
-int snap_dev_load(struct vmm *m, const uint8_t *buf, int64_t now_ns);
+int snap_dev_load(struct vmm *m, const uint8_t *buf, int64_t now_ns, const char **why);
 
 #endif /* HAXM_TOOL_SNAPSHOT_H */
