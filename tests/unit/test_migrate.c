@@ -77,7 +77,12 @@ static void test_hello(void **state)
 	h = good_hello();
 	h.flags = MIG_F_KIRQ; /* the in-kernel irqchip: accepted */
 	assert_int_equal(check(h, 0, 0), 0);
-	h.flags = 2;
+	h.flags = MIG_F_KIRQ | MIG_F_KPICPIT; /* and its PIC and PIT */
+	assert_int_equal(check(h, 0, 0), 0);
+	h.flags = MIG_F_KPICPIT; /* an in-kernel PIC without the rest */
+	assert_int_equal(check(h, 0, 0), -1);
+	assert_non_null(strstr(err, "an in-kernel PIC and PIT without the in-kernel irqchip"));
+	h.flags = 4;
 	assert_int_equal(check(h, 0, 0), -1);
 	h = good_hello();
 	h.ncpus = 0;

@@ -135,6 +135,54 @@ static void test_devices_refused(void **state)
 	refused("an ELCR bit of an edge-only input");
 }
 
+/* The in-kernel PIC and PIT add their GET_PIC/GET_PIT states to the irqchip's part. */
+static void test_state_sizes(void **state)
+{
+	size_t base = snap_state_size(2, 0);
+
+	(void)state;
+	assert_int_equal(base, 2 * sizeof(struct hax_vcpu_full_state) + snap_dev_size());
+	assert_int_equal(snap_state_size(2, SNAP_F_KIRQ) - base,
+			 2 * sizeof(struct hax_lapic_state) + sizeof(struct hax_ioapic_state));
+	assert_int_equal(snap_state_size(2, SNAP_F_KIRQ | SNAP_F_KPICPIT) -
+				 snap_state_size(2, SNAP_F_KIRQ),
+			 sizeof(struct hax_pic_state) + sizeof(struct hax_pit_state));
+}
+
+/* A malformed in-kernel PIC or PIT state is refused with what is wrong. */
+static void test_kpicpit_refused(void **state)
+{
+	struct hax_pic_state pic;
+	struct hax_pit_state pit;
+	struct i8259 p;
+	struct i8254 t;
+	char err[160];
+
+	(void)state;
+	i8259_init(&p);
+	i8254_init(&t);
+	i8259_get_state(&p, &pic);
+	i8254_get_state(&t, 0, &pit);
+	assert_int_equal(snap_check_kpicpit(&pic, &pit, err, sizeof(err)), 0);
+	pic.slave.priority_add = 8;
+	assert_int_equal(snap_check_kpicpit(&pic, &pit, err, sizeof(err)), -1);
+	assert_string_equal(err, "the in-kernel PIC's state is malformed: priority_add above 7");
+	pic.slave.priority_add = 0;
+	pic.reserved[3] = 1;
+	assert_int_equal(snap_check_kpicpit(&pic, &pit, err, sizeof(err)), -1);
+	assert_string_equal(err, "the in-kernel PIC's state is malformed: a reserved word set");
+	pic.reserved[3] = 0;
+	pit.ch[0].rw_mode = 0;
+	assert_int_equal(snap_check_kpicpit(&pic, &pit, err, sizeof(err)), -1);
+	assert_string_equal(err,
+			    "the in-kernel PIT's state is malformed: an RW mode of 0 or above 3");
+	pit.ch[0].rw_mode = PIT_RW_WORD0;
+	pit.ch[1].gate = 0;
+	assert_int_equal(snap_check_kpicpit(&pic, &pit, err, sizeof(err)), -1);
+	assert_string_equal(err,
+			    "the in-kernel PIT's state is malformed: gate 0 on counter 0 or 1");
+}
+
 /* 4 MiB of RAM, 3 pages and a 1 MiB run not zero, behind a 3-byte header */
 static void test_ram_sparse(void **state)
 {
@@ -179,10 +227,14 @@ static void test_ram_sparse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		/* clang-format off */
 		cmocka_unit_test(test_crc32),
 		cmocka_unit_test(test_devices_round_trip),
 		cmocka_unit_test(test_devices_refused),
+		cmocka_unit_test(test_state_sizes),
+		cmocka_unit_test(test_kpicpit_refused),
 		cmocka_unit_test(test_ram_sparse),
+		/* clang-format on */
 	};
 
 	return cmocka_run_group_tests_name("snapshot", tests, NULL, NULL);

@@ -30,6 +30,14 @@
  * A haxm run that predates it refuses the file (flags must be 0 there).
  */
 #define SNAP_F_KIRQ 0x1
+/*
+ * With SNAP_F_KIRQ only: the PIC and the PIT are the kernel's too
+ * (HAX_LAPIC_ENABLE_PIC/_PIT): a struct hax_pic_state (GET_PIC) and a
+ * struct hax_pit_state (GET_PIT) follow the IO-APIC's. Restoring it needs a
+ * module with HAX_CAP_PIC_PIT.
+ */
+#define SNAP_F_KPICPIT 0x2
+
 struct snap_header {
 	char magic[8];	      /* SNAP_MAGIC */
 	uint32_t version;     /* SNAP_VERSION */
@@ -37,7 +45,7 @@ struct snap_header {
 	uint32_t ncpus;	      /* 1..VMM_MAX_CPUS */
 	uint32_t vcpu_size;   /* sizeof(struct hax_vcpu_full_state) */
 	uint32_t dev_size;    /* bytes of device state */
-	uint32_t flags;	      /* SNAP_F_KIRQ or 0 */
+	uint32_t flags;	      /* SNAP_F_KIRQ (| SNAP_F_KPICPIT) or 0 */
 	uint64_t ram_size;    /* bytes of guest RAM at guest-physical 0 */
 	uint64_t ram_offset;  /* where RAM starts in the file: page-aligned */
 	uint32_t state_crc;   /* CRC32 of the vCPU and device state */
@@ -94,14 +102,18 @@ int snap_restore(struct vmm *m, const struct snap_file *f, char *err, size_t err
 /**
  * snap_state_size() - bytes of the state of a VM with @ncpus vCPUs: their
  * complete states (struct hax_vcpu_full_state) then the devices', then
- * with @kirq (the in-kernel irqchip) @ncpus struct hax_lapic_state and a
- * struct hax_ioapic_state.
+ * with SNAP_F_KIRQ in @flags (the in-kernel irqchip) @ncpus struct
+ * hax_lapic_state and a struct hax_ioapic_state, and with SNAP_F_KPICPIT a
+ * struct hax_pic_state and a struct hax_pit_state.
  */
-size_t snap_state_size(int ncpus, bool kirq);
+size_t snap_state_size(int ncpus, uint32_t flags);
+
+/** snap_flags() - the SNAP_F_* of @m's interrupt controllers. */
+uint32_t snap_flags(const struct vmm *m);
 
 /**
  * snap_state_get() - the stopped VM @m's state (its vCPU threads joined)
- * into @state, snap_state_size(m->ncpus, m has the in-kernel irqchip)
+ * into @state, snap_state_size(m->ncpus, snap_flags(m))
  * bytes, as snap_save() writes it
  * (and `haxm run --migrate-to` sends it). Returns 0, or -1 with a reason in
  * @err: GET_STATE failed (ENOTTY: no HAX_CAP_VCPU_STATE; EBUSY: a vCPU
@@ -119,6 +131,16 @@ int snap_state_get(struct vmm *m, uint8_t *state, char *err, size_t errlen);
  * a malformed PIC, PIT or device state: what is wrong in it).
  */
 int snap_state_load(struct vmm *m, const uint8_t *state, char *err, size_t errlen);
+
+/**
+ * snap_check_kpicpit() - are @pic and @pit states SET_PIC and SET_PIT take?
+ * The core's checks (the module makes the same), so that a malformed
+ * snapshot or migration is refused saying what is wrong rather than with an
+ * EINVAL. Returns 0, or -1 with "the in-kernel PIC's (PIT's) state is
+ * malformed: WHAT" in @err.
+ */
+int snap_check_kpicpit(const struct hax_pic_state *pic, const struct hax_pit_state *pit, char *err,
+		       size_t errlen);
 
 /** snap_close() - release what snap_open() holds. */
 void snap_close(struct snap_file *f);
