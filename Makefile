@@ -50,7 +50,7 @@ help:
 	@echo "make test-debug the suite on a KASAN/lockdep/kmemleak kernel (slow; writes docs/debug-kernel.md)"
 	@echo "make test-kcsan the suite on a KCSAN (data-race) kernel (slow; TEST=... for a subset)"
 	@echo "make bench      haxm vs kvm_intel side by side in the testbed, mitigations on and off (SHORT=1: a quick run; ONLY=a,b: those workloads, no results file)"
-	@echo "make fuzz       the long ABI fuzzer run (FUZZ_CALLS=1000000) in the testbed"
+	@echo "make fuzz       the long ABI fuzzer run (FUZZ_CALLS=1000000; FUZZ_SEED= to repeat one) in the testbed"
 	@echo "make torture    the long guest torture run (10 000 random guests) in the testbed"
 	@echo "make bench-emulate  host instructions per emulated MOV (callgrind)"
 	@echo "make fuzz-emulate  the instruction emulator under libFuzzer (FUZZ_TIME=60 s)"
@@ -281,7 +281,7 @@ test-kcsan: deps all $(B)/payload
 FUZZ_CALLS ?= 1000000
 fuzz: deps $(B)/testbed.cpio
 	$(TESTBED)/run.sh --cpus 2 --timeout 6000 --initramfs $(B)/testbed.cpio \
-		--append "haxm.test=fuzz:$(FUZZ_CALLS)" --log $(B)/fuzz.log
+		--append "haxm.test=fuzz:$(FUZZ_CALLS)$(if $(FUZZ_SEED),:$(FUZZ_SEED))" --log $(B)/fuzz.log
 
 # The long guest torture run (10 000 random guests; 300 are in make test).
 torture: deps $(B)/testbed.cpio

@@ -276,6 +276,7 @@ static void do_ioctl(struct fuzz_thread *t, int which, int slot, int fd)
 {
 	unsigned long nr = ioctls[which].nr;
 	void *arg = arg_ptr(t, which, _IOC_SIZE(nr) ? _IOC_SIZE(nr) : 8);
+	t->doing = which;
 	struct hax_tunnel_info ti[2];
 	uint8_t *a = arg;
 	vcpu_state_t s;
@@ -647,6 +648,7 @@ void fuzz_step(struct fuzz_thread *t)
 	} else if (dice < 20) {
 		fuzz_do_race(t);
 	} else if (dice < 30) {
+		t->doing = IDX_RUN;
 		if (fuzz_pick_fd(t, FD_VCPU, &f) >= 0)
 			do_run(t, &f);
 	} else if (dice < 33) {
@@ -660,6 +662,7 @@ void fuzz_step(struct fuzz_thread *t)
 				munmap(p, 2 * PG);
 		}
 	} else if (dice < 34) {
+		t->doing = IDX_CREATE_VM; /* building a VM */
 		do_build(t);
 	} else if (dice < 90) {
 		/* an ioctl of the fd's kind, mostly */

@@ -95,6 +95,8 @@ struct fuzz {
 struct fuzz_thread {
 	uint64_t rng;
 	int id;
+	int tid;	    /* the kernel's thread id (a stall report reads its stack) */
+	volatile int doing; /* the action under way: an IDX_*, -1 between them */
 };
 
 extern struct fuzz fz;
