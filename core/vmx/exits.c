@@ -134,6 +134,17 @@ static int handle_gp(struct vcpu *v, struct hax_tunnel *t)
 	return EXIT_RESUME;
 }
 
+/*
+ * PAUSE-loop exiting (caps.h): a spin-wait at CPL 0, probably for a vCPU
+ * the host has not scheduled. The PAUSE is done (it only hints); the
+ * thread yields, then the guest goes on spinning or finds its lock free.
+ */
+static int handle_pause(struct vcpu *v, struct hax_tunnel *t)
+{
+	vmx_skip_instruction(v);
+	return EXIT_YIELD;
+}
+
 static int handle_ept_violation(struct vcpu *v, struct hax_tunnel *t)
 {
 	v->fault_gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
@@ -173,6 +184,7 @@ static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_VMFUNC] = handle_ud,
 	[EXIT_REASON_MWAIT] = handle_ud,
 	[EXIT_REASON_MONITOR] = handle_ud,
+	[EXIT_REASON_PAUSE] = handle_pause,
 	[EXIT_REASON_WBINVD] = handle_wbinvd,
 	[EXIT_REASON_XSETBV] = vmx_handle_xsetbv,
 	[EXIT_REASON_CR_ACCESS] = vmx_handle_cr,

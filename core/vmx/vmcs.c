@@ -139,7 +139,12 @@ static void vmcs_setup_controls(struct vcpu *v)
 {
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx_caps.pin);
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmx_caps.proc);
-	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmx_caps.proc2);
+	vmcs_write32(SECONDARY_VM_EXEC_CONTROL,
+		     vmx_caps.proc2 & ~(vmx_ple_window ? 0 : CPU2_PAUSE_LOOP_EXITING));
+	if (vmx_ple_window && (vmx_caps.proc2 & CPU2_PAUSE_LOOP_EXITING)) {
+		vmcs_write32(PLE_GAP, VMX_PLE_GAP);
+		vmcs_write32(PLE_WINDOW, vmx_ple_window);
+	}
 	vmcs_write32(VM_EXIT_CONTROLS, vmx_caps.exit);
 	vmcs_write32(VM_ENTRY_CONTROLS, vmx_caps.entry);
 	vmcs_write32(EXCEPTION_BITMAP, VMX_EXCEPTION_BITMAP_BASE);

@@ -16,6 +16,11 @@
 #include "haxm_linux.h"
 #include "mitigate.h"
 #include "stats.h"
+#include "vmx/caps.h"
+
+module_param_named(ple_window, vmx_ple_window, uint, 0444);
+MODULE_PARM_DESC(ple_window, "PAUSE-loop exiting: a guest spinning on PAUSE longer than this many "
+			     "TSC ticks yields its CPU (default 4096; 0: off)");
 
 #define HAXM_VERSION "0.1.0"
 

@@ -185,6 +185,10 @@ void os_resched(void)
 {
 }
 
+void os_yield(void)
+{
+}
+
 bool os_signal_pending(void)
 {
 	return false;

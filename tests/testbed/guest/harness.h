@@ -37,6 +37,15 @@ int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define TEST_SKIPPED 77
 int skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* read_all() - a whole file as a malloc'ed string, or NULL (errno set). */
+char *read_all(const char *path);
+/*
+ * stat_reason() - the count of exit reason @name ("IO", "PAUSE"...) in the
+ * exit statistics directory @dir (debugfs haxm/, vmNN/ or vmNN/vcpuMM/):
+ * 0 when absent. 0, or 1 after fail() when the file cannot be read.
+ */
+int stat_reason(const char *dir, const char *name, uint64_t *v);
+
 #define CHECK(cond)                                                          \
 	do {                                                                 \
 		if (!(cond))                                                 \
