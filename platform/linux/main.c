@@ -16,6 +16,13 @@
 #include "haxm_linux.h"
 #include "mitigate.h"
 #include "stats.h"
+#include "vapic.h"
+
+/* Read at each RUN: a change applies from a vCPU's next RUN. */
+module_param_named(lapic_preemption_timer, vapic_preempt_timer, bool, 0644);
+MODULE_PARM_DESC(lapic_preemption_timer,
+		 "The in-kernel LAPIC timer on the VMX-preemption timer while the vCPU "
+		 "runs (default on); off: on its hrtimer throughout");
 
 #define HAXM_VERSION "0.1.0"
 
