@@ -170,6 +170,30 @@ static int set_fast_path(int on)
 	return ok ? 0 : fail(PARAM ": write: %s", strerror(errno));
 }
 
+/* Whether lapic_preemption_timer is on (it reads Y or N); -1: unreadable. */
+static int fast_path(void)
+{
+	char c = 0;
+	int fd = open(PARAM, O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, &c, 1) != 1)
+		c = 0;
+	close(fd);
+	return c == 'Y' ? 1 : c == 'N' ? 0 : -1;
+}
+
+/* For a test of the fast path: 0, or TEST_SKIPPED when a boot turned it off. */
+static int need_fast_path(void)
+{
+	int on = fast_path();
+
+	if (on < 0)
+		return fail(PARAM ": unreadable");
+	return on ? 0 : skip("haxm.lapic_preemption_timer=0 on this boot");
+}
+
 /*
  * Counts a haxm run must end with (-1: not checked): the lapic_timer
  * counts, the PREEMPTION_TIMER exits, those and the EXTERNAL_INTERRUPT ones.
@@ -207,8 +231,11 @@ static int run_haxm(const uint8_t *s, const uint8_t *e, const struct dl_params *
 {
 	struct vm_ctx c;
 	struct twin d = { &c, NULL };
-	int r = lapic_setup(&c, 1 << 20);
+	int r = w->preempt > 0 ? need_fast_path() : 0;
 
+	if (r)
+		return r;
+	r = lapic_setup(&c, 1 << 20);
 	if (!r) {
 		dl_load(c.ram, s, e, p);
 		r = load_unreal(c.vcpu_fd, c.ram, 0x1000, s, e, 0x8000) || run_81(&d, tr) ||
@@ -287,12 +314,14 @@ TEST(lapic_tscdl_param_off)
 	const struct dl_params p = { .n = 8, .delay = 200000 };
 	const struct dl_want w = { 0, 8, 0, 0 };
 	struct out_trace tr = { 0 };
-	int r;
+	int r, was = fast_path();
 
+	if (was < 0)
+		return fail(PARAM ": unreadable");
 	if (set_fast_path(0))
 		return 1;
 	r = run_haxm(g_dl_start, g_dl_end, &p, &w, &tr);
-	return set_fast_path(1) || r;
+	return set_fast_path(was) || r;
 }
 
 /*
@@ -323,8 +352,9 @@ TEST(lapic_tscdl_disarm_past)
 	unsigned int i;
 	int r;
 
-	if (run_haxm(g_dl_disarm_start, g_dl_disarm_end, &p, &w, &th))
-		return 1;
+	r = run_haxm(g_dl_disarm_start, g_dl_disarm_end, &p, &w, &th);
+	if (r)
+		return r;
 	CHECK_EQ(th.n, 5);
 	for (i = 0; i < 4; i++)
 		if (th.port[i] != port[i] || th.val[i] != val[i])
@@ -379,8 +409,11 @@ TEST(lapic_tscdl_get_set)
 	struct vm_ctx c;
 	struct twin d = { &c, NULL };
 	uint64_t armed, near;
-	int r = lapic_setup(&c, 1 << 20);
+	int r = need_fast_path();
 
+	if (r)
+		return r;
+	r = lapic_setup(&c, 1 << 20);
 	if (r)
 		goto out;
 	lapic_ivt_set(c.ram, 0x30, 0x3000, g_dl_isr_start, g_dl_isr_end);
@@ -446,8 +479,11 @@ TEST(lapic_periodic_running)
 	struct vm_ctx c;
 	struct twin d = { &c, NULL };
 	uint64_t t0 = 0, dt = 0;
-	int r = lapic_setup(&c, 1 << 20);
+	int r = need_fast_path();
 
+	if (r)
+		return r;
+	r = lapic_setup(&c, 1 << 20);
 	if (!r) {
 		lapic_ivt_set(c.ram, 0x30, 0x3000, g_tick_busy_start, g_tick_busy_end);
 		r = load_unreal(c.vcpu_fd, c.ram, 0x1000, g_periodic_busy_start,
