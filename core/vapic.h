@@ -69,10 +69,47 @@ bool vcpu_lapic_page(struct vcpu *v, u64 gpa);
 int vcpu_lapic_msr(struct vcpu *v, u32 msr, u64 *val, bool write, bool host);
 
 /*
+ * The timer on the host (core/vapic_timer.c). A vCPU's LAPIC timer is timed
+ * by its hrtimer (v->waker) outside its run loop and while it sleeps there,
+ * and, while vapic_preempt_timer holds, by the VMX-preemption timer in the
+ * run loop (v->timer_preempt; v->timer_tsc for the entry). The VM's APIC
+ * lock is held for all but vapic_hrtimer() and the vcpu_lapic_*() calls.
+ */
+
+/* vapic_preempt_timer - the fast path is taken (module parameter). */
+extern bool vapic_preempt_timer;
+
+/*
  * vcpu_lapic_tsc_changed() - @v's TSC offset changed: a TSC-deadline timer
  * in progress is due at another host time. Nothing without a LAPIC.
  */
 void vcpu_lapic_tsc_changed(struct vcpu *v);
+/*
+ * vcpu_lapic_run() - RUN enters (@in) or leaves its run loop: the timer
+ * goes to the fast path (when vapic_preempt_timer and the host's TSC rate
+ * is known) or back to the hrtimer. Nothing without a LAPIC. No errors.
+ */
+void vcpu_lapic_run(struct vcpu *v, bool in);
+/* vapic_hrtimer() - the LAPIC timer's hrtimer callback: count, kick. */
+void vapic_hrtimer(void *arg);
+/*
+ * vapic_timer_arm() - the timer changed: re-arm the hrtimer for it, or on
+ * the fast path nothing (the next poll looks). No errors.
+ */
+void vapic_timer_arm(struct vcpu *v);
+/*
+ * vapic_timer_poll() - from vcpu_lapic_poll(): fire the timer when it
+ * expired (on the hrtimer's path re-arming it; @kicked: a kick came since
+ * the last poll) and set v->timer_tsc, the host TSC of the next expiry on
+ * the fast path (0: none, or the hrtimer's path). No errors.
+ */
+void vapic_timer_poll(struct vcpu *v, bool kicked);
+/*
+ * vapic_timer_path() - put the timer on the fast path (@preempt; the
+ * hrtimer cancelled, a timer it saw expire fired first) or on the hrtimer
+ * (armed for the next expiry). No errors.
+ */
+void vapic_timer_path(struct vcpu *v, bool preempt);
 
 /*
  * vcpu_lapic_poll() - before an entry (any context but interrupt): clear the

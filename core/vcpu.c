@@ -379,7 +379,9 @@ int vcpu_run(struct vcpu *v)
 	}
 	msr_run_begin(v);
 	v->host_ran = true; /* user space ran since the last RUN */
+	vcpu_lapic_run(v, true);
 	r = vcpu_run_loop(v, t);
+	vcpu_lapic_run(v, false);
 	msr_run_end(v);
 	os_fpu_leave(v->fpu);
 	os_vmx_run_done();

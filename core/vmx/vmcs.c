@@ -163,7 +163,8 @@ static void vmcs_setup_controls(struct vcpu *v)
 	vmcs_writel(CR0_GUEST_HOST_MASK, cr0_host_mask());
 	vmcs_writel(CR4_GUEST_HOST_MASK, cr4_host_mask());
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
-	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, vmx_preempt_timer_value());
+	v->preempt_val = vmx_preempt_timer_value();
+	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, v->preempt_val);
 	vmx_tpr_setup(v);
 }
 

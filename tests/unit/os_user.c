@@ -531,6 +531,11 @@ void os_waker_arm(struct os_waker *w, u64 ns)
 	w->expiry = ns;
 }
 
+u64 os_user_waker_expiry(const struct os_waker *w)
+{
+	return w->expiry;
+}
+
 void os_waker_wake(struct os_waker *w)
 {
 	pthread_mutex_lock(&w->m);
