@@ -292,8 +292,21 @@ u8 vcpu_lapic_cr8(struct vcpu *v)
 
 void vcpu_lapic_set_cr8(struct vcpu *v, u8 cr8)
 {
+	vcpu_lapic_set_tpr(v, (u32)cr8 << 4);
+}
+
+u8 vcpu_lapic_tpr(struct vcpu *v)
+{
+	/* written by this vCPU's thread, or by an INIT from another under the lock */
+	return __atomic_load_n(&v->lapic->tpr, __ATOMIC_RELAXED) & 0xff;
+}
+
+void vcpu_lapic_set_tpr(struct vcpu *v, u8 tpr)
+{
 	os_spin_lock(v->vm->apic_lock);
-	lapic_write_tpr(v->lapic, (u32)cr8 << 4);
+	/* an INIT accepted since the guest wrote it reset the TPR: that stays */
+	if (!v->lapic->init_pending)
+		lapic_write_tpr(v->lapic, tpr);
 	os_spin_unlock(v->vm->apic_lock);
 }
 
@@ -363,6 +376,7 @@ int vcpu_lapic_poll(struct vcpu *v)
 		vm_pit_poll(v->vm);
 	/* the PIC's ExtINT comes first: not in IRR, not masked by the TPR */
 	vec = vcpu_pic_pending(v) ? VAPIC_EXTINT : lapic_pending_vector(l);
+	v->lapic_tpr_held = lapic_tpr_held_class(l);
 	/* an INIT arrived: the entry must not happen, vcpu_lapic_startup() first */
 	if (l->init_pending || l->wait_sipi)
 		__atomic_store_n(&v->kick, 1, __ATOMIC_SEQ_CST);

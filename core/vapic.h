@@ -77,9 +77,10 @@ void vcpu_lapic_tsc_changed(struct vcpu *v);
 /*
  * vcpu_lapic_poll() - before an entry (any context but interrupt): clear the
  * kick, fire an expired timer (on vCPU 0 also the PIT's counter 0 edge,
- * vm_pit_poll()), and return VAPIC_EXTINT (vpic.h) when the
- * PIC's INT reaches this vCPU, else the vector the LAPIC would deliver now,
- * or -1.
+ * vm_pit_poll()), note in v->lapic_tpr_held the class of a vector the TPR
+ * holds back (lapic_tpr_held_class(), the TPR threshold's), and return
+ * VAPIC_EXTINT (vpic.h) when the PIC's INT reaches this vCPU, else the
+ * vector the LAPIC would deliver now, or -1.
  */
 int vcpu_lapic_poll(struct vcpu *v);
 /* vcpu_lapic_ack() - @vector was injected: IRR -> ISR. */
@@ -106,6 +107,14 @@ int vcpu_lapic_startup(struct vcpu *v, struct hax_tunnel *t);
  */
 u8 vcpu_lapic_cr8(struct vcpu *v);
 void vcpu_lapic_set_cr8(struct vcpu *v, u8 cr8);
+/*
+ * vcpu_lapic_tpr() / vcpu_lapic_set_tpr() - the in-kernel LAPIC's TPR, for
+ * the TPR shadow (vmx/tpr.c): read without the lock; written under it,
+ * unless an INIT the LAPIC accepted since reset it (the write predates the
+ * INIT). Never fail.
+ */
+u8 vcpu_lapic_tpr(struct vcpu *v);
+void vcpu_lapic_set_tpr(struct vcpu *v, u8 tpr);
 /* vcpu_lapic_kick() - see above; any context. */
 void vcpu_lapic_kick(struct vcpu *v);
 

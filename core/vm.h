@@ -117,6 +117,7 @@ struct vcpu {
 	struct os_waker *pit_waker; /* vCPU 0 of a VM with a PIT: counter 0 edges (vpit.h) */
 	int kick;		    /* atomic: something for the vCPU since its last poll */
 	int in_guest;		    /* atomic: between the kick check and the exit */
+	u8 lapic_tpr_held;	    /* the poll's lapic_tpr_held_class(): the TPR threshold */
 
 	/* cpu: CPUID and MSRs (vmx/msr_vmx.c) */
 	struct cpuid_table cpuid;

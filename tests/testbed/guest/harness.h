@@ -257,4 +257,30 @@ int twin_out(struct twin *d, struct out_trace *tr);
 /* twin_line() - IRQ_LINE (haxm) or KVM_IRQ_LINE of @irq to @level; nothing for @irq < 0. */
 int twin_line(struct twin *d, int irq, int level);
 
+/*
+ * A 64-bit guest that enters long mode from real mode by itself (t_lapic_tpr.c),
+ * so that one RAM image runs the same under haxm and kvm_intel: lm_image()
+ * writes the entry code at 0x1000, the GDT, an empty IDT at 0x2000, 4 GiB
+ * of identity map at 0x10000 and the 64-bit body [@s, @e) at 0x1400 (it
+ * loads DS/ES/SS 0x10 and RSP itself); lm_gate() copies a handler to @gpa
+ * and points IDT vector @vec at it.
+ */
+struct lm_handler {
+	int vec;
+	uint32_t gpa;
+	const uint8_t *s, *e;
+};
+int lm_image(uint8_t *ram, const uint8_t *s, const uint8_t *e);
+void lm_gate(uint8_t *ram, int vec, uint32_t gpa, const uint8_t *s, const uint8_t *e);
+/*
+ * lm_compare_kvm() - run body [@s, @e) with the @nh handlers @h under haxm's
+ * in-kernel LAPIC (its OUTs to port 0x81 in @th; CR_ACCESS exit counts at
+ * the OUTs to 0x82 and 0x83 in @exits[0], [1], TPR_BELOW_THRESHOLD's at
+ * 0x81 in [2]) and under kvm_intel's in-kernel
+ * irqchip: 0 when the traces are equal, a failure, or a skip without
+ * /dev/kvm (@th filled all the same).
+ */
+int lm_compare_kvm(const char *name, const uint8_t *s, const uint8_t *e, const struct lm_handler *h,
+		   int nh, struct out_trace *th, long long exits[3]);
+
 #endif /* HAXM_TESTBED_HARNESS_H */
