@@ -377,11 +377,32 @@ int vcpu_lapic_poll(struct vcpu *v)
 	/* the PIC's ExtINT comes first: not in IRR, not masked by the TPR */
 	vec = vcpu_pic_pending(v) ? VAPIC_EXTINT : lapic_pending_vector(l);
 	v->lapic_tpr_held = lapic_tpr_held_class(l);
+	v->lapic_nmi = l->nmi_pending;
 	/* an INIT arrived: the entry must not happen, vcpu_lapic_startup() first */
 	if (l->init_pending || l->wait_sipi)
 		__atomic_store_n(&v->kick, 1, __ATOMIC_SEQ_CST);
 	os_spin_unlock(v->vm->apic_lock);
 	return vec;
+}
+
+bool vcpu_lapic_nmi_take(struct vcpu *v)
+{
+	bool nmi;
+
+	os_spin_lock(v->vm->apic_lock);
+	nmi = v->lapic->nmi_pending;
+	v->lapic->nmi_pending = false;
+	os_spin_unlock(v->vm->apic_lock);
+	v->lapic_nmi = false;
+	return nmi;
+}
+
+void vcpu_lapic_nmi_again(struct vcpu *v)
+{
+	os_spin_lock(v->vm->apic_lock);
+	v->lapic->nmi_pending = true;
+	os_spin_unlock(v->vm->apic_lock);
+	v->lapic_nmi = true;
 }
 
 void vcpu_lapic_ack(struct vcpu *v, u8 vector)

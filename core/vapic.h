@@ -78,11 +78,19 @@ void vcpu_lapic_tsc_changed(struct vcpu *v);
  * vcpu_lapic_poll() - before an entry (any context but interrupt): clear the
  * kick, fire an expired timer (on vCPU 0 also the PIT's counter 0 edge,
  * vm_pit_poll()), note in v->lapic_tpr_held the class of a vector the TPR
- * holds back (lapic_tpr_held_class(), the TPR threshold's), and return
+ * holds back (lapic_tpr_held_class(), the TPR threshold's) and in
+ * v->lapic_nmi whether an NMI is pending, and return
  * VAPIC_EXTINT (vpic.h) when the PIC's INT reaches this vCPU, else the
  * vector the LAPIC would deliver now, or -1.
  */
 int vcpu_lapic_poll(struct vcpu *v);
+/*
+ * vcpu_lapic_nmi_take() - an NMI is about to be injected: clear the LAPIC's
+ * pending NMI; returns whether there was one. vcpu_lapic_nmi_again() - an
+ * NMI queued for injection was not delivered: pending again. Never fail.
+ */
+bool vcpu_lapic_nmi_take(struct vcpu *v);
+void vcpu_lapic_nmi_again(struct vcpu *v);
 /* vcpu_lapic_ack() - @vector was injected: IRR -> ISR. */
 void vcpu_lapic_ack(struct vcpu *v, u8 vector);
 /*

@@ -118,6 +118,7 @@ struct vcpu {
 	int kick;		    /* atomic: something for the vCPU since its last poll */
 	int in_guest;		    /* atomic: between the kick check and the exit */
 	u8 lapic_tpr_held;	    /* the poll's lapic_tpr_held_class(): the TPR threshold */
+	bool lapic_nmi;		    /* the poll saw an NMI pending */
 
 	/* cpu: CPUID and MSRs (vmx/msr_vmx.c) */
 	struct cpuid_table cpuid;

@@ -26,8 +26,9 @@ int vmx_intr_prepare(struct vcpu *v, struct hax_tunnel *t);
  */
 void vmx_intr_update_ready(struct vcpu *v, struct hax_tunnel *t);
 
-/* Exit handlers (SDM App. C reasons 7, 12, 28). Return an exit_action. */
+/* Exit handlers (SDM App. C reasons 7, 8, 12, 28). Return an exit_action. */
 int vmx_handle_intr_window(struct vcpu *v, struct hax_tunnel *t);
+int vmx_handle_nmi_window(struct vcpu *v, struct hax_tunnel *t);
 int vmx_handle_hlt(struct vcpu *v, struct hax_tunnel *t);
 int vmx_handle_cr(struct vcpu *v, struct hax_tunnel *t);
 

@@ -275,12 +275,12 @@ void lm_gate(uint8_t *ram, int vec, uint32_t gpa, const uint8_t *s, const uint8_
 /*
  * lm_compare_kvm() - run body [@s, @e) with the @nh handlers @h under haxm's
  * in-kernel LAPIC (its OUTs to port 0x81 in @th; CR_ACCESS exit counts at
- * the OUTs to 0x82 and 0x83 in @exits[0], [1], TPR_BELOW_THRESHOLD's at
- * 0x81 in [2]) and under kvm_intel's in-kernel
+ * the OUTs to 0x82 and 0x83 in @exits[0], [1], TPR_BELOW_THRESHOLD's and
+ * NMI_WINDOW's at 0x81 in [2], [3]) and under kvm_intel's in-kernel
  * irqchip: 0 when the traces are equal, a failure, or a skip without
  * /dev/kvm (@th filled all the same).
  */
 int lm_compare_kvm(const char *name, const uint8_t *s, const uint8_t *e, const struct lm_handler *h,
-		   int nh, struct out_trace *th, long long exits[3]);
+		   int nh, struct out_trace *th, long long exits[4]);
 
 #endif /* HAXM_TESTBED_HARNESS_H */

@@ -82,21 +82,23 @@ void lm_gate(uint8_t *ram, int vec, uint32_t gpa, const uint8_t *s, const uint8_
 	g[7] = gpa >> 24;
 }
 
-static int lm_twin_trace(struct twin *d, struct out_trace *tr, long long cr_exits[3])
+static int lm_twin_trace(struct twin *d, struct out_trace *tr, long long cr_exits[4])
 {
 	do {
 		if (twin_out(d, tr))
 			return 1;
 		if (d->c && (tr->port[tr->n - 1] & ~1) == 0x82)
 			cr_exits[tr->port[tr->n - 1] & 1] = exit_count(d->c, "CR_ACCESS");
-		if (d->c && tr->port[tr->n - 1] == 0x81)
+		if (d->c && tr->port[tr->n - 1] == 0x81) {
 			cr_exits[2] = exit_count(d->c, "TPR_BELOW_THRESHOLD");
+			cr_exits[3] = exit_count(d->c, "NMI_WINDOW");
+		}
 	} while (tr->port[tr->n - 1] != 0x81);
 	return 0;
 }
 
 int lm_compare_kvm(const char *name, const uint8_t *s, const uint8_t *e, const struct lm_handler *h,
-		   int nh, struct out_trace *th, long long cr_exits[3])
+		   int nh, struct out_trace *th, long long cr_exits[4])
 {
 	struct out_trace tk = { 0 };
 	struct vm_ctx c;
@@ -188,7 +190,7 @@ TEST(lapic_tpr_shadow)
 		     { 0x86, 0x66 }, { 0x84, 0x20 }, { 0x86, 4 }, { 0x80, 0x45 },
 		     { 0x87, 3 },    { 0x84, 0 },    { 0x84, 3 }, { 0x81, 3 } };
 	struct out_trace th = { 0 };
-	long long cr[3] = { -1, -1, -1 };
+	long long cr[4] = { -1, -1, -1, -1 };
 	unsigned int i;
 	int r;
 
