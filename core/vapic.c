@@ -213,20 +213,28 @@ void vcpu_lapic_destroy(struct vcpu *v)
 	v->pit_waker = NULL;
 }
 
+int vm_apic_deliver(struct vm *vm, int src, const struct apic_msg *m)
+{
+	struct apic_bus bus = { vm->lapics, HAX_MAX_VCPUS };
+	u64 acc = 0;
+	int n;
+	u32 i;
+
+	n = apic_bus_deliver(&bus, src, m, &acc);
+	/* the sender is in the host: its next entry polls anyway */
+	for (i = 0; i < HAX_MAX_VCPUS; i++)
+		if (((acc >> i) & 1) && (int)i != src && vm->apic_vcpus[i])
+			vcpu_lapic_kick(vm->apic_vcpus[i]);
+	return n;
+}
+
 /* Carry out a register access' side effects. The VM's APIC lock is held. */
 static void vapic_effects(struct vcpu *v, struct lapic_effects *eff)
 {
 	struct vm *vm = v->vm;
-	struct apic_bus bus = { vm->lapics, HAX_MAX_VCPUS };
-	u64 acc = 0;
-	u32 i;
 
-	if (eff->flags & LAPIC_EFF_IPI) {
-		apic_bus_deliver(&bus, v->id, &eff->ipi, &acc);
-		for (i = 0; i < HAX_MAX_VCPUS; i++)
-			if (((acc >> i) & 1) && i != v->id && vm->apic_vcpus[i])
-				vcpu_lapic_kick(vm->apic_vcpus[i]);
-	}
+	if (eff->flags & LAPIC_EFF_IPI)
+		vm_apic_deliver(vm, v->id, &eff->ipi);
 	/* the EOI broadcast (SDM 11.8.5): the IO-APIC re-sends a level still high */
 	if (eff->flags & LAPIC_EFF_EOI_LEVEL)
 		vm_ioapic_eoi(vm, eff->eoi_vector);
@@ -472,6 +480,45 @@ int vcpu_lapic_startup(struct vcpu *v, struct hax_tunnel *t)
 	/* wait-for-SIPI: out of the guest until a kick, a user event or a signal */
 	os_waker_wait(v->waker, halt_done, &w);
 	return 1;
+}
+
+/* ---- SIGNAL_MSI ------------------------------------------------------------ */
+
+int vm_signal_msi(struct vm *vm, const struct hax_msi *a)
+{
+	struct apic_msg m = { 0 };
+	u32 dm = (a->data >> 8) & 7;
+	bool on;
+	int n;
+
+	os_mutex_lock(&vm->lock);
+	on = vm->lapic_on; /* apic_lock is set with it, under this mutex */
+	os_mutex_unlock(&vm->lock);
+	if (!on)
+		return -ENOTTY;
+	/* the address and data formats of SDM 11.11.1 and 11.11.2 */
+	if (a->flags || (a->address >> 20) != 0xfee || (a->address & HAX_MSI_ADDR_RSVD) ||
+	    (a->data & HAX_MSI_DATA_RSVD) || dm == 3 || dm == APIC_DM_SIPI)
+		return -EINVAL;
+	m.dest = (a->address >> 12) & 0xff;
+	m.logical = a->address & HAX_MSI_ADDR_LOGICAL;
+	/* RH with physical destination mode: "must not be set to FFH" (11.11.1) */
+	if ((a->address & HAX_MSI_ADDR_RH) && !m.logical && m.dest == 0xff)
+		return -EINVAL;
+	/* a level-triggered message with level 0 carries no interrupt */
+	if ((a->data & HAX_MSI_DATA_TRIGGER) && !(a->data & HAX_MSI_DATA_LEVEL))
+		return 0;
+	m.vector = a->data & 0xff;
+	m.delivery = dm;
+	/* RH: redirected to the lowest-priority processor of the set (11.11.1) */
+	if ((a->address & HAX_MSI_ADDR_RH) && dm == APIC_DM_FIXED)
+		m.delivery = APIC_DM_LOWEST;
+	m.level = a->data & HAX_MSI_DATA_TRIGGER;
+	m.assert = true;
+	os_spin_lock(vm->apic_lock);
+	n = vm_apic_deliver(vm, -1, &m);
+	os_spin_unlock(vm->apic_lock);
+	return n;
 }
 
 /* ---- GET_LAPIC / SET_LAPIC ---------------------------------------------- */

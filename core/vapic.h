@@ -25,6 +25,27 @@ int vm_lapic_enable(struct vm *vm, const struct hax_lapic_enable *a);
 /* vm_lapic_free() - at VM destruction (its vCPUs are gone). */
 void vm_lapic_free(struct vm *vm);
 
+struct apic_msg;
+/*
+ * vm_apic_deliver() - route @m from LAPIC @src (-1: the IO-APIC, an MSI)
+ * on the VM's APIC bus (apic_bus_deliver()) and kick each vCPU whose LAPIC
+ * accepted it, but @src's. The VM's APIC lock is held. Returns how many
+ * accepted it; never fails.
+ */
+int vm_apic_deliver(struct vm *vm, int src, const struct apic_msg *m);
+
+/*
+ * vm_signal_msi() - SIGNAL_MSI: the MSI write @a (struct hax_msi) to the
+ * LAPICs it names: fixed, lowest priority (or fixed with RH: lowest
+ * priority among the destinations), SMI, NMI, INIT, ExtINT, physical or
+ * logical destination, edge or level (a level de-assert delivers nothing).
+ * Returns how many LAPICs accepted it (0: none did).
+ * Errors: -ENOTTY (the VM has no in-kernel LAPICs), -EINVAL (@flags not 0,
+ * an address outside 0xFEExxxxx or with reserved bits, data with reserved
+ * bits or delivery mode 3 or 6 (SIPI), RH with physical destination 0xFF).
+ */
+int vm_signal_msi(struct vm *vm, const struct hax_msi *a);
+
 /*
  * vcpu_lapic_create() - a new vCPU's LAPIC, in the power-up state, its ID
  * the vCPU id, BSP for vCPU 0; nothing when the VM has none.
