@@ -275,17 +275,22 @@ struct lm_handler {
 	uint32_t gpa;
 	const uint8_t *s, *e;
 };
+/* One OUT a guest is expected to make. */
+struct lm_out {
+	uint16_t port;
+	uint32_t val;
+};
 int lm_image(uint8_t *ram, const uint8_t *s, const uint8_t *e);
 void lm_gate(uint8_t *ram, int vec, uint32_t gpa, const uint8_t *s, const uint8_t *e);
 /*
  * lm_compare_kvm() - run body [@s, @e) with the @nh handlers @h under haxm's
- * in-kernel LAPIC (its OUTs to port 0x81 in @th; CR_ACCESS exit counts at
- * the OUTs to 0x82 and 0x83 in @exits[0], [1], TPR_BELOW_THRESHOLD's and
- * NMI_WINDOW's at 0x81 in [2], [3]) and under kvm_intel's in-kernel
- * irqchip: 0 when the traces are equal, a failure, or a skip without
- * /dev/kvm (@th filled all the same).
+ * in-kernel LAPIC, its OUTs up to port 0x81 required to be the @nwant of
+ * @want (CR_ACCESS exit counts at the OUTs to 0x82 and 0x83 in @exits[0],
+ * [1], TPR_BELOW_THRESHOLD's and NMI_WINDOW's at 0x81 in [2], [3]), and
+ * under kvm_intel's in-kernel irqchip: 0 when the traces are equal, 1 (a
+ * failure), or TEST_SKIPPED without /dev/kvm (haxm's trace checked).
  */
 int lm_compare_kvm(const char *name, const uint8_t *s, const uint8_t *e, const struct lm_handler *h,
-		   int nh, struct out_trace *th, long long exits[4]);
+		   int nh, const struct lm_out *want, int nwant, long long exits[4]);
 
 #endif /* HAXM_TESTBED_HARNESS_H */
