@@ -262,35 +262,4 @@ int twin_out(struct twin *d, struct out_trace *tr);
 /* twin_line() - IRQ_LINE (haxm) or KVM_IRQ_LINE of @irq to @level; nothing for @irq < 0. */
 int twin_line(struct twin *d, int irq, int level);
 
-/*
- * A 64-bit guest that enters long mode from real mode by itself (t_lapic_tpr.c),
- * so that one RAM image runs the same under haxm and kvm_intel: lm_image()
- * writes the entry code at 0x1000, the GDT, an empty IDT at 0x2000, 4 GiB
- * of identity map at 0x10000 and the 64-bit body [@s, @e) at 0x1400 (it
- * loads DS/ES/SS 0x10 and RSP itself); lm_gate() copies a handler to @gpa
- * and points IDT vector @vec at it.
- */
-struct lm_handler {
-	int vec;
-	uint32_t gpa;
-	const uint8_t *s, *e;
-};
-/* One OUT a guest is expected to make. */
-struct lm_out {
-	uint16_t port;
-	uint32_t val;
-};
-int lm_image(uint8_t *ram, const uint8_t *s, const uint8_t *e);
-void lm_gate(uint8_t *ram, int vec, uint32_t gpa, const uint8_t *s, const uint8_t *e);
-/*
- * lm_compare_kvm() - run body [@s, @e) with the @nh handlers @h under haxm's
- * in-kernel LAPIC, its OUTs up to port 0x81 required to be the @nwant of
- * @want (CR_ACCESS exit counts at the OUTs to 0x82 and 0x83 in @exits[0],
- * [1], TPR_BELOW_THRESHOLD's and NMI_WINDOW's at 0x81 in [2], [3]), and
- * under kvm_intel's in-kernel irqchip: 0 when the traces are equal, 1 (a
- * failure), or TEST_SKIPPED without /dev/kvm (haxm's trace checked).
- */
-int lm_compare_kvm(const char *name, const uint8_t *s, const uint8_t *e, const struct lm_handler *h,
-		   int nh, const struct lm_out *want, int nwant, long long exits[4]);
-
 #endif /* HAXM_TESTBED_HARNESS_H */

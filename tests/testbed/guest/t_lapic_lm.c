@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * CR8 and the in-kernel LAPIC's TPR under the TPR shadow (SDM Vol. 3C
- * 29.1): MOV to and from CR8 without a VM exit, CR8 and the xAPIC TPR at
- * 0xfee00080 agreeing both ways, and an interrupt whose priority class is
- * not above the TPR waiting until the guest lowers CR8 (the TPR threshold,
- * SDM 29.1.2), compared with kvm_intel's in-kernel irqchip on the same
- * guest code.
+ * The in-kernel LAPIC with 64-bit guests, compared with kvm_intel's
+ * in-kernel irqchip on the same guest code:
+ * - CR8 and the TPR under the TPR shadow (SDM Vol. 3C 29.1): MOV to and
+ *   from CR8 without a VM exit, CR8 and the xAPIC TPR at 0xfee00080
+ *   agreeing both ways, and an interrupt whose priority class is not above
+ *   the TPR waiting until the guest lowers CR8 (the TPR threshold, SDM
+ *   29.1.2);
+ * - NMIs (ICR delivery mode NMI, SDM 11.6.1): injected whatever RFLAGS.IF,
+ *   and, with "virtual NMIs", blocked from the delivery of one until the
+ *   guest's IRET (SDM 6.7.1, 25.3): a second NMI sent from the handler
+ *   waits for the IRETQ (NMI-window exiting, SDM 25.2), then arrives. The
+ *   NMI IPI between two vCPUs is in t_lapic_mp.c.
  *
  * CR8 exists in 64-bit mode only: the guest enters long mode from real
  * mode by itself (lm_image()), so that one RAM image starts the same way
@@ -27,6 +33,18 @@
 #define LM_IDT	  0x2000
 #define LM_TABLES 0x10000 /* PML4, PDPT and 4 PDs: 4 GiB by 2 MiB pages */
 
+/* A handler at @gpa for IDT vector @vec, and one OUT a guest is expected to make. */
+struct lm_handler {
+	int vec;
+	uint32_t gpa;
+	const uint8_t *s, *e;
+};
+
+struct lm_out {
+	uint16_t port;
+	uint32_t val;
+};
+
 /* Real mode to 64-bit mode in one CR0 write (PE, PG; NE so that it exits under haxm). */
 GUEST_CODE(g_lm_entry, ".code16\n cli\n lgdtl 0x520\n lidtl 0x530\n"
 		       " mov %cr4, %eax\n or $0x20, %eax\n mov %eax, %cr4\n"
@@ -35,7 +53,12 @@ GUEST_CODE(g_lm_entry, ".code16\n cli\n lgdtl 0x520\n lidtl 0x530\n"
 		       " mov %cr0, %eax\n and $0x9fffffff, %eax\n or $0x80000021, %eax\n"
 		       " mov %eax, %cr0\n ljmpl $8, $0x1400\n");
 
-int lm_image(uint8_t *ram, const uint8_t *s, const uint8_t *e)
+/*
+ * The entry code at 0x1000, the GDT, an empty IDT at 0x2000, 4 GiB of
+ * identity map at 0x10000 and the 64-bit body [@s, @e) at 0x1400 (it loads
+ * DS/ES/SS 0x10 and RSP itself).
+ */
+static int lm_image(uint8_t *ram, const uint8_t *s, const uint8_t *e)
 {
 	static const uint64_t gdt[3] = { 0, 0x00af9b000000ffffull, 0x00cf93000000ffffull };
 	uint64_t *pml4 = (uint64_t *)(ram + LM_TABLES), *pdpt = pml4 + 512;
@@ -67,7 +90,8 @@ int lm_image(uint8_t *ram, const uint8_t *s, const uint8_t *e)
 	return 0;
 }
 
-void lm_gate(uint8_t *ram, int vec, uint32_t gpa, const uint8_t *s, const uint8_t *e)
+/* Copy a handler to @gpa and point IDT vector @vec at it. */
+static void lm_gate(uint8_t *ram, int vec, uint32_t gpa, const uint8_t *s, const uint8_t *e)
 {
 	uint8_t *g = ram + LM_IDT + vec * 16;
 
@@ -111,8 +135,17 @@ static int lm_expect(const struct out_trace *th, const struct lm_out *want, int 
 	return 0;
 }
 
-int lm_compare_kvm(const char *name, const uint8_t *s, const uint8_t *e, const struct lm_handler *h,
-		   int nh, const struct lm_out *want, int nwant, long long cr_exits[4])
+/*
+ * Run body [@s, @e) with the @nh handlers @h under haxm's in-kernel LAPIC,
+ * its OUTs up to port 0x81 required to be the @nwant of @want (CR_ACCESS
+ * exit counts at the OUTs to 0x82 and 0x83 in @cr_exits[0], [1],
+ * TPR_BELOW_THRESHOLD's and NMI_WINDOW's at 0x81 in [2], [3]), and under
+ * kvm_intel's in-kernel irqchip: 0 when the traces are equal, 1 (a
+ * failure), or TEST_SKIPPED without /dev/kvm (haxm's trace checked).
+ */
+static int lm_compare_kvm(const char *name, const uint8_t *s, const uint8_t *e,
+			  const struct lm_handler *h, int nh, const struct lm_out *want, int nwant,
+			  long long cr_exits[4])
 {
 	struct out_trace th = { 0 }, tk = { 0 };
 	struct vm_ctx c;
@@ -217,5 +250,52 @@ TEST(lapic_tpr_shadow)
 	CHECK_EQ(cr[1], cr[0]);
 	/* the drop of CR8 to 3 let 0x45 through: the threshold (4) made it exit */
 	CHECK(cr[2] >= 1);
+	return r;
+}
+
+/* ---- NMIs ------------------------------------------------------------------ */
+
+/*
+ * The NMI handler: count at 0x600, the count on port 0x80; the first one
+ * sends itself a second self NMI, which must not arrive before the IRETQ
+ * (0x87 comes first).
+ */
+GUEST_CODE(g_lm_nmi, ".code64\n push %rax\n push %rbx\n incb 0x600\n mov 0x600, %al\n"
+		     " out %al, $0x80\n cmp $1, %al\n jne 1f\n"
+		     " mov $0xfee00000, %ebx\n movl $0x400, 0x300(%rbx)\n nop\n nop\n"
+		     " mov $0x88, %al\n out %al, $0x87\n"
+		     "1: pop %rbx\n pop %rax\n iretq\n");
+
+/*
+ * With interrupts off (the entry code's CLI): an NMI to its own APIC ID 0
+ * (ICR 0x400: physical destination 0, no shorthand; the self shorthand is
+ * for fixed interrupts only, SDM 11.6.1 table "Valid Combinations for the
+ * ... Local xAPIC Interrupt Command Register", and KVM ignores it), taken at
+ * once; the count after both on 0x86; an NMI sent with the APIC
+ * software-disabled (SVR 0xff) still arrives (SDM 11.4.7.2): the count
+ * again on 0x86.
+ */
+GUEST_CODE(g_lm_nmi_self,
+	   ".code64\n mov $0x10, %eax\n mov %eax, %ds\n mov %eax, %es\n mov %eax, %ss\n"
+	   " mov $0x8000, %esp\n mov $0xfee00000, %ebx\n movl $0x1ff, 0xf0(%rbx)\n"
+	   " movl $0x400, 0x300(%rbx)\n nop\n mov 0x600, %al\n out %al, $0x86\n"
+	   " movl $0xff, 0xf0(%rbx)\n movl $0x400, 0x300(%rbx)\n nop\n"
+	   " mov 0x600, %al\n out %al, $0x86\n out %al, $0x81\n1: jmp 1b\n");
+
+TEST(lapic_nmi_self)
+{
+	static const struct lm_handler h[] = { { 2, 0x3000, g_lm_nmi_start, g_lm_nmi_end } };
+	static const struct lm_out want[] = { { 0x80, 1 }, { 0x87, 0x88 }, { 0x80, 2 }, { 0x86, 2 },
+					      { 0x80, 3 }, { 0x86, 3 },	   { 0x81, 3 } };
+	long long ex[4] = { -1, -1, -1, -1 };
+	int r;
+
+	r = lm_compare_kvm("lapic_nmi_self", g_lm_nmi_self_start, g_lm_nmi_self_end, h, 1, want,
+			   sizeof(want) / sizeof(want[0]), ex);
+	if (r == 1)
+		return r;
+	printf("lapic_nmi_self: %lld NMI-window exits\n", ex[3]);
+	/* the second NMI waited for the IRETQ behind NMI-window exiting */
+	CHECK(ex[3] >= 1);
 	return r;
 }
