@@ -48,6 +48,7 @@ struct vm {
 	struct vcpu *apic_vcpus[HAX_MAX_VCPUS];
 	struct ioapic *ioapic; /* HAX_LAPIC_ENABLE_IOAPIC (core/vioapic.c), else NULL */
 	struct i8259 *pic;     /* HAX_LAPIC_ENABLE_PIC (core/vpic.c), else NULL */
+	bool pic_int;	       /* its INT at the last change (LINT0's NMI edges); APIC lock */
 	struct i8254 *pit;     /* HAX_LAPIC_ENABLE_PIT (core/vpit.c), else NULL */
 };
 
