@@ -56,19 +56,27 @@ GUEST_CODE(g_bsp_reinit, ".code16\n mov $0xfee00000, %ebx\n movl $0x1ff, %fs:0xf
 			 " movl $0x4500, %fs:0x300(%ebx)\n movl $0x4608, %fs:0x300(%ebx)\n"
 			 " out %al, $0x81\n2: jmp 2b\n");
 
-/* The AP at 0a00:0000, interrupts off: spin until its NMI handler set 0x60a, report it. */
+/*
+ * The AP at 0a00:0000, interrupts off: 1 at 0x608 (running), spin until its
+ * NMI handler set 0x60a, report it.
+ */
 GUEST_CODE(g_ap_nmi, ".code16\n xor %ax, %ax\n mov %ax, %ds\n mov %ax, %ss\n mov $0x6000, %sp\n"
-		     " cli\n1: cmpb $0, 0x60a\n je 1b\n mov 0x60a, %al\n out %al, $0x84\n"
-		     " out %al, $0x81\n2: hlt\n jmp 2b\n");
+		     " cli\n movb $1, 0x608\n1: cmpb $0, 0x60a\n je 1b\n mov 0x60a, %al\n"
+		     " out %al, $0x84\n out %al, $0x81\n2: hlt\n jmp 2b\n");
 
 /* Its NMI handler: 2 on port 0x80, the flag at 0x60a. */
 GUEST_CODE(g_ap_nmi_handler, ".code16\n push %ax\n mov $2, %al\n out %al, $0x80\n"
 			     " movb $1, 0x60a\n pop %ax\n iret\n");
 
-/* The BSP: INIT-SIPI 0xa to APIC ID 1, then an NMI IPI to it (ICR 0x400), the ICR back. */
+/*
+ * The BSP: INIT-SIPI 0xa to APIC ID 1; once the AP runs (0x608: KVM carries
+ * out an INIT in the target's thread, and its reset would drop an NMI sent
+ * meanwhile), an NMI IPI to it (ICR 0x400), the ICR back.
+ */
 GUEST_CODE(g_bsp_nmi, ".code16\n mov $0xfee00000, %ebx\n movl $0x1ff, %fs:0xf0(%ebx)\n"
 		      " movl $0x01000000, %fs:0x310(%ebx)\n movl $0x4500, %fs:0x300(%ebx)\n"
-		      " movl $0x460a, %fs:0x300(%ebx)\n movl $0x400, %fs:0x300(%ebx)\n"
+		      " movl $0x460a, %fs:0x300(%ebx)\n1: pause\n cmpb $1, 0x608\n jne 1b\n"
+		      " movl $0x400, %fs:0x300(%ebx)\n"
 		      " movl %fs:0x300(%ebx), %eax\n out %eax, $0x84\n"
 		      " out %al, $0x81\n1: jmp 1b\n");
 
@@ -346,9 +354,8 @@ out:
 
 /*
  * An NMI IPI to an AP running with interrupts off: delivered through vector
- * 2 of its IVT at once (the AP may still be starting: the NMI then waits for
- * its SIPI), its handler's flag ending the AP's spin; the ICR reads back
- * 0x400 (delivery status idle). The same OUTs under kvm_intel.
+ * 2 of its IVT at once, its handler's flag ending the AP's spin; the ICR
+ * reads back 0x400 (delivery status idle). The same OUTs under kvm_intel.
  */
 TEST(lapic_mp_nmi_ipi)
 {
