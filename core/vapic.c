@@ -172,20 +172,28 @@ void vcpu_lapic_destroy(struct vcpu *v)
 	v->pit_waker = NULL;
 }
 
+int vm_apic_deliver(struct vm *vm, int src, const struct apic_msg *m)
+{
+	struct apic_bus bus = { vm->lapics, HAX_MAX_VCPUS };
+	u64 acc = 0;
+	int n;
+	u32 i;
+
+	n = apic_bus_deliver(&bus, src, m, &acc);
+	/* the sender is in the host: its next entry polls anyway */
+	for (i = 0; i < HAX_MAX_VCPUS; i++)
+		if (((acc >> i) & 1) && (int)i != src && vm->apic_vcpus[i])
+			vcpu_lapic_kick(vm->apic_vcpus[i]);
+	return n;
+}
+
 /* Carry out a register access' side effects. The VM's APIC lock is held. */
 static void vapic_effects(struct vcpu *v, struct lapic_effects *eff)
 {
 	struct vm *vm = v->vm;
-	struct apic_bus bus = { vm->lapics, HAX_MAX_VCPUS };
-	u64 acc = 0;
-	u32 i;
 
-	if (eff->flags & LAPIC_EFF_IPI) {
-		apic_bus_deliver(&bus, v->id, &eff->ipi, &acc);
-		for (i = 0; i < HAX_MAX_VCPUS; i++)
-			if (((acc >> i) & 1) && i != v->id && vm->apic_vcpus[i])
-				vcpu_lapic_kick(vm->apic_vcpus[i]);
-	}
+	if (eff->flags & LAPIC_EFF_IPI)
+		vm_apic_deliver(vm, v->id, &eff->ipi);
 	/* the EOI broadcast (SDM 11.8.5): the IO-APIC re-sends a level still high */
 	if (eff->flags & LAPIC_EFF_EOI_LEVEL)
 		vm_ioapic_eoi(vm, eff->eoi_vector);
@@ -251,8 +259,21 @@ u8 vcpu_lapic_cr8(struct vcpu *v)
 
 void vcpu_lapic_set_cr8(struct vcpu *v, u8 cr8)
 {
+	vcpu_lapic_set_tpr(v, (u32)cr8 << 4);
+}
+
+u8 vcpu_lapic_tpr(struct vcpu *v)
+{
+	/* written by this vCPU's thread, or by an INIT from another under the lock */
+	return __atomic_load_n(&v->lapic->tpr, __ATOMIC_RELAXED) & 0xff;
+}
+
+void vcpu_lapic_set_tpr(struct vcpu *v, u8 tpr)
+{
 	os_spin_lock(v->vm->apic_lock);
-	lapic_write_tpr(v->lapic, (u32)cr8 << 4);
+	/* an INIT accepted since the guest wrote it reset the TPR: that stays */
+	if (!v->lapic->init_pending)
+		lapic_write_tpr(v->lapic, tpr);
 	os_spin_unlock(v->vm->apic_lock);
 }
 
@@ -312,11 +333,33 @@ int vcpu_lapic_poll(struct vcpu *v)
 		vm_pit_poll(v->vm);
 	/* the PIC's ExtINT comes first: not in IRR, not masked by the TPR */
 	vec = vcpu_pic_pending(v) ? VAPIC_EXTINT : lapic_pending_vector(l);
+	v->lapic_tpr_held = lapic_tpr_held_class(l);
+	v->lapic_nmi = l->nmi_pending;
 	/* an INIT arrived: the entry must not happen, vcpu_lapic_startup() first */
 	if (l->init_pending || l->wait_sipi)
 		__atomic_store_n(&v->kick, 1, __ATOMIC_SEQ_CST);
 	os_spin_unlock(v->vm->apic_lock);
 	return vec;
+}
+
+bool vcpu_lapic_nmi_take(struct vcpu *v)
+{
+	bool nmi;
+
+	os_spin_lock(v->vm->apic_lock);
+	nmi = v->lapic->nmi_pending;
+	v->lapic->nmi_pending = false;
+	os_spin_unlock(v->vm->apic_lock);
+	v->lapic_nmi = false;
+	return nmi;
+}
+
+void vcpu_lapic_nmi_again(struct vcpu *v)
+{
+	os_spin_lock(v->vm->apic_lock);
+	v->lapic->nmi_pending = true;
+	os_spin_unlock(v->vm->apic_lock);
+	v->lapic_nmi = true;
 }
 
 void vcpu_lapic_ack(struct vcpu *v, u8 vector)
@@ -400,6 +443,45 @@ int vcpu_lapic_startup(struct vcpu *v, struct hax_tunnel *t)
 	/* wait-for-SIPI: out of the guest until a kick, a user event or a signal */
 	vapic_sleep(v, t);
 	return 1;
+}
+
+/* ---- SIGNAL_MSI ------------------------------------------------------------ */
+
+int vm_signal_msi(struct vm *vm, const struct hax_msi *a)
+{
+	struct apic_msg m = { 0 };
+	u32 dm = (a->data >> 8) & 7;
+	bool on;
+	int n;
+
+	os_mutex_lock(&vm->lock);
+	on = vm->lapic_on; /* apic_lock is set with it, under this mutex */
+	os_mutex_unlock(&vm->lock);
+	if (!on)
+		return -ENOTTY;
+	/* the address and data formats of SDM 11.11.1 and 11.11.2 */
+	if (a->flags || (a->address >> 20) != 0xfee || (a->address & HAX_MSI_ADDR_RSVD) ||
+	    (a->data & HAX_MSI_DATA_RSVD) || dm == 3 || dm == APIC_DM_SIPI)
+		return -EINVAL;
+	m.dest = (a->address >> 12) & 0xff;
+	m.logical = a->address & HAX_MSI_ADDR_LOGICAL;
+	/* RH with physical destination mode: "must not be set to FFH" (11.11.1) */
+	if ((a->address & HAX_MSI_ADDR_RH) && !m.logical && m.dest == 0xff)
+		return -EINVAL;
+	/* a level-triggered message with level 0 carries no interrupt */
+	if ((a->data & HAX_MSI_DATA_TRIGGER) && !(a->data & HAX_MSI_DATA_LEVEL))
+		return 0;
+	m.vector = a->data & 0xff;
+	m.delivery = dm;
+	/* RH: redirected to the lowest-priority processor of the set (11.11.1) */
+	if ((a->address & HAX_MSI_ADDR_RH) && dm == APIC_DM_FIXED)
+		m.delivery = APIC_DM_LOWEST;
+	m.level = a->data & HAX_MSI_DATA_TRIGGER;
+	m.assert = true;
+	os_spin_lock(vm->apic_lock);
+	n = vm_apic_deliver(vm, -1, &m);
+	os_spin_unlock(vm->apic_lock);
+	return n;
 }
 
 /* ---- GET_LAPIC / SET_LAPIC ---------------------------------------------- */

@@ -25,6 +25,27 @@ int vm_lapic_enable(struct vm *vm, const struct hax_lapic_enable *a);
 /* vm_lapic_free() - at VM destruction (its vCPUs are gone). */
 void vm_lapic_free(struct vm *vm);
 
+struct apic_msg;
+/*
+ * vm_apic_deliver() - route @m from LAPIC @src (-1: the IO-APIC, an MSI)
+ * on the VM's APIC bus (apic_bus_deliver()) and kick each vCPU whose LAPIC
+ * accepted it, but @src's. The VM's APIC lock is held. Returns how many
+ * accepted it; never fails.
+ */
+int vm_apic_deliver(struct vm *vm, int src, const struct apic_msg *m);
+
+/*
+ * vm_signal_msi() - SIGNAL_MSI: the MSI write @a (struct hax_msi) to the
+ * LAPICs it names: fixed, lowest priority (or fixed with RH: lowest
+ * priority among the destinations), SMI, NMI, INIT, ExtINT, physical or
+ * logical destination, edge or level (a level de-assert delivers nothing).
+ * Returns how many LAPICs accepted it (0: none did).
+ * Errors: -ENOTTY (the VM has no in-kernel LAPICs), -EINVAL (@flags not 0,
+ * an address outside 0xFEExxxxx or with reserved bits, data with reserved
+ * bits or delivery mode 3 or 6 (SIPI), RH with physical destination 0xFF).
+ */
+int vm_signal_msi(struct vm *vm, const struct hax_msi *a);
+
 /*
  * vcpu_lapic_create() - a new vCPU's LAPIC, in the power-up state, its ID
  * the vCPU id, BSP for vCPU 0; nothing when the VM has none.
@@ -114,11 +135,20 @@ void vapic_timer_path(struct vcpu *v, bool preempt);
 /*
  * vcpu_lapic_poll() - before an entry (any context but interrupt): clear the
  * kick, fire an expired timer (on vCPU 0 also the PIT's counter 0 edge,
- * vm_pit_poll()), and return VAPIC_EXTINT (vpic.h) when the
- * PIC's INT reaches this vCPU, else the vector the LAPIC would deliver now,
- * or -1.
+ * vm_pit_poll()), note in v->lapic_tpr_held the class of a vector the TPR
+ * holds back (lapic_tpr_held_class(), the TPR threshold's) and in
+ * v->lapic_nmi whether an NMI is pending, and return
+ * VAPIC_EXTINT (vpic.h) when the PIC's INT reaches this vCPU, else the
+ * vector the LAPIC would deliver now, or -1.
  */
 int vcpu_lapic_poll(struct vcpu *v);
+/*
+ * vcpu_lapic_nmi_take() - an NMI is about to be injected: clear the LAPIC's
+ * pending NMI; returns whether there was one. vcpu_lapic_nmi_again() - an
+ * NMI queued for injection was not delivered: pending again. Never fail.
+ */
+bool vcpu_lapic_nmi_take(struct vcpu *v);
+void vcpu_lapic_nmi_again(struct vcpu *v);
 /* vcpu_lapic_ack() - @vector was injected: IRR -> ISR. */
 void vcpu_lapic_ack(struct vcpu *v, u8 vector);
 /*
@@ -143,6 +173,14 @@ int vcpu_lapic_startup(struct vcpu *v, struct hax_tunnel *t);
  */
 u8 vcpu_lapic_cr8(struct vcpu *v);
 void vcpu_lapic_set_cr8(struct vcpu *v, u8 cr8);
+/*
+ * vcpu_lapic_tpr() / vcpu_lapic_set_tpr() - the in-kernel LAPIC's TPR, for
+ * the TPR shadow (vmx/tpr.c): read without the lock; written under it,
+ * unless an INIT the LAPIC accepted since reset it (the write predates the
+ * INIT). Never fail.
+ */
+u8 vcpu_lapic_tpr(struct vcpu *v);
+void vcpu_lapic_set_tpr(struct vcpu *v, u8 tpr);
 /* vcpu_lapic_kick() - see above; any context. */
 void vcpu_lapic_kick(struct vcpu *v);
 

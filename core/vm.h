@@ -48,6 +48,7 @@ struct vm {
 	struct vcpu *apic_vcpus[HAX_MAX_VCPUS];
 	struct ioapic *ioapic; /* HAX_LAPIC_ENABLE_IOAPIC (core/vioapic.c), else NULL */
 	struct i8259 *pic;     /* HAX_LAPIC_ENABLE_PIC (core/vpic.c), else NULL */
+	bool pic_int;	       /* its INT at the last change (LINT0's NMI edges); APIC lock */
 	struct i8254 *pit;     /* HAX_LAPIC_ENABLE_PIT (core/vpit.c), else NULL */
 };
 
@@ -120,6 +121,8 @@ struct vcpu {
 	struct os_waker *pit_waker; /* vCPU 0 of a VM with a PIT: counter 0 edges (vpit.h) */
 	int kick;		    /* atomic: something for the vCPU since its last poll */
 	int in_guest;		    /* atomic: between the kick check and the exit */
+	u8 lapic_tpr_held;	    /* the poll's lapic_tpr_held_class(): the TPR threshold */
+	bool lapic_nmi;		    /* the poll saw an NMI pending */
 	/*
 	 * The timer's fast path (core/vapic_timer.c): while @timer_preempt, the
 	 * LAPIC timer is timed by the VMX-preemption timer and its hrtimer is

@@ -33,6 +33,7 @@ struct vmx_caps {
 	bool invvpid_single;
 	bool misc_saves_lma;
 	bool tpr_shadow; /* "use TPR shadow" may be 1 with CR8-load/store exiting 0 */
+	bool vnmi;	 /* "virtual NMIs" and "NMI-window exiting" may be 1 */
 	u64 host_xcr0;	 /* see struct vmx_msrs */
 	u64 guest_xcr0;	 /* XCR0 bits a guest may set (x87, SSE, AVX, AVX-512) */
 };

@@ -79,6 +79,14 @@ static void vmx_requeue_event(void)
 	 */
 	if (!(vmcs_readl(GUEST_CR0) & HAX_CR0_PE))
 		info &= ~INTR_INFO_DELIVER_CODE;
+	/*
+	 * An NMI whose delivery the exit interrupted (the in-kernel LAPIC's,
+	 * virtual NMIs on) did not block NMIs yet; an entry injecting one
+	 * with blocking by NMI set fails (SDM 26.3.1.5): clear it.
+	 */
+	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI)
+		vmcs_write32(GUEST_INTERRUPTIBILITY,
+			     vmcs_read32(GUEST_INTERRUPTIBILITY) & ~GUEST_INTR_NMI);
 	vmcs_write32(VM_ENTRY_INTR_INFO, info);
 	if (info & INTR_INFO_DELIVER_CODE)
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read32(IDT_VECTORING_ERROR_CODE));
