@@ -59,6 +59,7 @@ static const struct {
 	[IDX_SET_PIT] = { "SET_PIT", HAX_VM_IOCTL_SET_PIT, FD_VM },
 	[IDX_GET_LAPIC] = { "GET_LAPIC", HAX_VCPU_IOCTL_GET_LAPIC, FD_VCPU },
 	[IDX_SET_LAPIC] = { "SET_LAPIC", HAX_VCPU_IOCTL_SET_LAPIC, FD_VCPU },
+	[IDX_SIGNAL_MSI] = { "SIGNAL_MSI", HAX_VM_IOCTL_SIGNAL_MSI, FD_VM },
 	[IDX_OPEN] = { "open", 0, FD_ANY },
 	[IDX_MMAP_TUNNEL] = { "mmap-tunnel", 0, FD_ANY },
 	[IDX_CHILD] = { "child", 0, FD_ANY },
@@ -231,6 +232,7 @@ static void fill_arg(struct fuzz_thread *t, int which, uint8_t *a, size_t size)
 	}
 	case HAX_VM_IOCTL_LAPIC_ENABLE:
 	case HAX_VM_IOCTL_IRQ_LINE:
+	case HAX_VM_IOCTL_SIGNAL_MSI:
 		fuzz_irqchip_arg(t, ioctls[which].nr, a);
 		break;
 	case HAX_VCPU_IOCTL_SET_CPUID:

@@ -69,6 +69,7 @@ enum {
 	IDX_SET_PIT,
 	IDX_GET_LAPIC,
 	IDX_SET_LAPIC,
+	IDX_SIGNAL_MSI,
 	IDX_OPEN,
 	IDX_MMAP_TUNNEL,
 	IDX_CHILD,
@@ -130,7 +131,7 @@ extern uint8_t *fuzz_arg_page;
 /* irqchip.c: the in-kernel interrupt controllers' ioctls */
 /* Mostly valid, sometimes refused flags for LAPIC_ENABLE. */
 uint32_t fuzz_enable_flags(struct fuzz_thread *t);
-/* LAPIC_ENABLE's and IRQ_LINE's arguments, about their bounds, at @a. */
+/* LAPIC_ENABLE's, IRQ_LINE's and SIGNAL_MSI's arguments, about their bounds, at @a. */
 void fuzz_irqchip_arg(struct fuzz_thread *t, unsigned long nr, uint8_t *a);
 /*
  * For SET_IOAPIC, _PIC, _PIT, _LAPIC (@nr) on @fd: the controller's own

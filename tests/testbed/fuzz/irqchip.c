@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * haxm-fuzz: the in-kernel interrupt controllers' ioctls (LAPIC_ENABLE,
- * IRQ_LINE, GET/SET_IOAPIC, _PIC, _PIT, GET/SET_LAPIC; docs/api.md):
+ * IRQ_LINE, GET/SET_IOAPIC, _PIC, _PIT, GET/SET_LAPIC, SIGNAL_MSI;
+ * docs/api.md):
  * random flags, lines and levels about their bounds, and SET states that
  * are mostly the controller's own with a few fields pushed to or past their
  * limits, so that the checks of every field are reached, not only the
@@ -68,6 +69,23 @@ void fuzz_irqchip_arg(struct fuzz_thread *t, unsigned long nr, uint8_t *a)
 
 		l->irq = boundary(t, HAX_IOAPIC_PINS - 1);
 		l->level = fuzz_rand(t) % 8 ? fuzz_rand(t) % 2 : boundary(t, 1);
+		break;
+	}
+	case HAX_VM_IOCTL_SIGNAL_MSI: {
+		/* mostly well formed: 0xFEE, a destination, any delivery mode
+		 * (3 and 6 reserved), a vector; sometimes one reserved bit */
+		struct hax_msi *m = (void *)a;
+
+		m->address = 0xfee00000u | (fuzz_rand(t) % 256) << 12 |
+			     (fuzz_rand(t) % 2 ? HAX_MSI_ADDR_LOGICAL : 0) |
+			     (fuzz_rand(t) % 4 ? 0 : HAX_MSI_ADDR_RH);
+		m->data = (uint32_t)(fuzz_rand(t) % 256) | (uint32_t)(fuzz_rand(t) % 8) << 8 |
+			  (fuzz_rand(t) % 2 ? 1u << 14 : 0) | (fuzz_rand(t) % 4 ? 0 : 1u << 15);
+		m->flags = fuzz_rand(t) % 16 == 0;
+		if (fuzz_rand(t) % 4 == 0)
+			m->address ^= 1ull << (fuzz_rand(t) % 64);
+		if (fuzz_rand(t) % 4 == 0)
+			m->data ^= 1u << (fuzz_rand(t) % 32);
 		break;
 	}
 	}
