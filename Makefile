@@ -17,10 +17,12 @@ DEB_DKMS := $(B)/deb/haxm-dkms_$(VERSION)_all.deb
 
 CC ?= gcc
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Iinclude/uapi -Ilib
-UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Werror -Itests/unit -Icore -Iinclude/uapi -Ilib
+UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Werror -Itests/unit -Iplatform/user -Icore -Iinclude/uapi -Ilib
 
 LIB_SRC := lib/libhaxm.c
 TOOL_SRC := $(wildcard tools/haxm/*.c)
+# the core models haxm run's user-space PIC and PIT are (dev_pic.c, dev_pit.c)
+TOOL_CORE := core/irqchip/pic.c core/irqchip/pit.c core/irqchip/isa_state.c
 GUEST_SRC := $(wildcard $(TESTBED)/guest/*.c)
 CORE_SRC := $(wildcard core/*.c core/*/*.c)
 CORE_HDR := $(wildcard core/*.h core/*/*.h platform/linux/*.h include/uapi/*.h)
@@ -48,7 +50,7 @@ help:
 	@echo "make test-debug the suite on a KASAN/lockdep/kmemleak kernel (slow; writes docs/debug-kernel.md)"
 	@echo "make test-kcsan the suite on a KCSAN (data-race) kernel (slow; TEST=... for a subset)"
 	@echo "make bench      haxm vs kvm_intel side by side in the testbed, mitigations on and off (SHORT=1: a quick run; ONLY=a,b: those workloads, no results file)"
-	@echo "make fuzz       the long ABI fuzzer run (FUZZ_CALLS=1000000) in the testbed"
+	@echo "make fuzz       the long ABI fuzzer run (FUZZ_CALLS=1000000; FUZZ_SEED= to repeat one) in the testbed"
 	@echo "make torture    the long guest torture run (10 000 random guests) in the testbed"
 	@echo "make bench-emulate  host instructions per emulated MOV (callgrind)"
 	@echo "make fuzz-emulate  the instruction emulator under libFuzzer (FUZZ_TIME=60 s)"
@@ -84,8 +86,8 @@ $(B)/libhaxm.a: $(LIB_SRC) lib/libhaxm.h include/uapi/haxm.h
 	ar rcs $@ $(B)/libhaxm.o
 
 tools: $(B)/haxm
-$(B)/haxm: $(TOOL_SRC) $(wildcard tools/haxm/*.h) $(B)/libhaxm.a
-	$(CC) $(CFLAGS) -Itools/haxm -static $(TOOL_SRC) $(B)/libhaxm.a -o $@
+$(B)/haxm: $(TOOL_SRC) $(TOOL_CORE) $(CORE_HDR) $(wildcard tools/haxm/*.h platform/user/*.h) $(B)/libhaxm.a
+	$(CC) $(CFLAGS) -Itools/haxm -Iplatform/user -Icore -static $(TOOL_SRC) $(TOOL_CORE) $(B)/libhaxm.a -o $@
 
 $(B)/haxm-bench: $(wildcard $(TESTBED)/bench/*.[ch]) $(B)/libhaxm.a
 	$(CC) $(CFLAGS) -static $(wildcard $(TESTBED)/bench/*.c) $(B)/libhaxm.a -o $@
@@ -115,7 +117,7 @@ $(B)/vmm/mb.elf: $(VMM_DIR)/mb_entry.S $(VMM_DIR)/mb_kernel.c $(VMM_DIR)/mb.ld t
 	ld -m elf_i386 -z noexecstack -T $(VMM_DIR)/mb.ld $(B)/vmm/mb_entry.o $(B)/vmm/mb_kernel.o -o $@
 
 # ---- unit tests: the core built for user space ---------------------------
-$(B)/unit/core.a: $(CORE_SRC) $(CORE_HDR) tests/unit/os_user.c $(wildcard tests/unit/*.h)
+$(B)/unit/core.a: $(CORE_SRC) $(CORE_HDR) tests/unit/os_user.c $(wildcard tests/unit/*.h platform/user/*.h)
 	@mkdir -p $(B)/unit/obj
 	cd $(B)/unit/obj && rm -f *.o && $(CC) $(UNIT_CFLAGS:-I%=-I$(CURDIR)/%) -c \
 		$(addprefix $(CURDIR)/,$(CORE_SRC) tests/unit/os_user.c)
@@ -233,7 +235,7 @@ endif
 FUZZ_TIME ?= 60
 $(B)/fuzz-emulate: tests/fuzz/fuzz_emulate.c tests/unit/emu_fuzz_body.h $(wildcard core/emulate/*.[ch])
 	@mkdir -p $(B)/fuzz-corpus
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Itests/unit \
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Itests/unit -Iplatform/user \
 		-Icore tests/fuzz/fuzz_emulate.c $(wildcard core/emulate/*.c) -o $@
 fuzz-emulate: $(B)/fuzz-emulate
 	$(B)/fuzz-emulate -max_total_time=$(FUZZ_TIME) -max_len=64 $(B)/fuzz-corpus \
@@ -241,7 +243,7 @@ fuzz-emulate: $(B)/fuzz-emulate
 
 # The emulator's cost per register-to-MMIO MOV, in host instructions (callgrind).
 $(B)/bench-emulate: tests/bench/bench_emulate.c $(wildcard core/emulate/*.[ch])
-	$(CC) -std=gnu11 -O2 -g -Itests/unit -Icore $< $(wildcard core/emulate/*.c) -o $@
+	$(CC) -std=gnu11 -O2 -g -Itests/unit -Iplatform/user -Icore $< $(wildcard core/emulate/*.c) -o $@
 bench-emulate: $(B)/bench-emulate
 	@valgrind --tool=callgrind --toggle-collect=emu_step --callgrind-out-file=$(B)/callgrind.emu \
 		$(B)/bench-emulate 2>&1 | grep -E 'bench-emulate|Collected'
@@ -279,7 +281,7 @@ test-kcsan: deps all $(B)/payload
 FUZZ_CALLS ?= 1000000
 fuzz: deps $(B)/testbed.cpio
 	$(TESTBED)/run.sh --cpus 2 --timeout 6000 --initramfs $(B)/testbed.cpio \
-		--append "haxm.test=fuzz:$(FUZZ_CALLS)" --log $(B)/fuzz.log
+		--append "haxm.test=fuzz:$(FUZZ_CALLS)$(if $(FUZZ_SEED),:$(FUZZ_SEED))" --log $(B)/fuzz.log
 
 # The long guest torture run (10 000 random guests; 300 are in make test).
 torture: deps $(B)/testbed.cpio

@@ -103,82 +103,22 @@ u8 vcpu_pic_intack(struct vcpu *v)
 int vm_pic_get(struct vm *vm, struct hax_pic_state *s)
 {
 	struct i8259 *p = vm_pic(vm);
-	struct hax_pic_chip *o[2] = { &s->master, &s->slave };
-	u32 i;
 
 	if (!p)
 		return -ENOTTY;
-	__builtin_memset(s, 0, sizeof(*s));
 	os_spin_lock(vm->apic_lock);
-	for (i = 0; i < 2; i++) {
-		const struct i8259_chip *c = &p->chip[i];
-
-		*o[i] = (struct hax_pic_chip){
-			.irr = c->irr,
-			.imr = c->imr,
-			.isr = c->isr,
-			.lines = c->lines,
-			.priority_add = c->priority_add,
-			.irq_base = c->irq_base,
-			.read_isr = c->read_isr,
-			.poll = c->poll,
-			.special_mask = c->special_mask,
-			.init_state = c->init_state,
-			.auto_eoi = c->auto_eoi,
-			.rotate_aeoi = c->rotate_aeoi,
-			.special_fnm = c->special_fnm,
-			.icw4_needed = c->icw4_needed,
-			.elcr = c->elcr,
-			.icw3 = c->icw3,
-		};
-	}
+	i8259_get_state(p, s);
 	os_spin_unlock(vm->apic_lock);
-	return 0;
-}
-
-/* One chip of a SET into @c (its elcr_mask set); 0 or -EINVAL. */
-static int vpic_load_chip(struct i8259_chip *c, const struct hax_pic_chip *s)
-{
-	if ((s->read_isr | s->poll | s->special_mask | s->auto_eoi | s->rotate_aeoi |
-	     s->special_fnm | s->icw4_needed) > 1 ||
-	    s->init_state > 3 || s->priority_add > 7 || (s->irq_base & 7) ||
-	    (s->elcr & ~c->elcr_mask) || ((s->irr ^ s->lines) & s->elcr))
-		return -EINVAL;
-	c->irr = s->irr;
-	c->imr = s->imr;
-	c->isr = s->isr;
-	c->lines = s->lines;
-	c->priority_add = s->priority_add;
-	c->irq_base = s->irq_base;
-	c->read_isr = s->read_isr;
-	c->poll = s->poll;
-	c->special_mask = s->special_mask;
-	c->init_state = s->init_state;
-	c->auto_eoi = s->auto_eoi;
-	c->rotate_aeoi = s->rotate_aeoi;
-	c->special_fnm = s->special_fnm;
-	c->icw4_needed = s->icw4_needed;
-	c->elcr = s->elcr;
-	c->icw3 = s->icw3;
 	return 0;
 }
 
 int vm_pic_set(struct vm *vm, const struct hax_pic_state *s)
 {
 	struct i8259 *p = vm_pic(vm), n;
-	u32 i;
 
 	if (!p)
 		return -ENOTTY;
-	for (i = 0; i < sizeof(s->reserved) / sizeof(s->reserved[0]); i++)
-		if (s->reserved[i])
-			return -EINVAL;
-	i8259_init(&n);
-	if (vpic_load_chip(&n.chip[0], &s->master) || vpic_load_chip(&n.chip[1], &s->slave))
-		return -EINVAL;
-	/* IR2 of the master is the cascade: no line, its request the slave's INT */
-	if ((s->master.lines & (1u << PIC_CASCADE_IR)) ||
-	    !!(s->master.irr & (1u << PIC_CASCADE_IR)) != i8259_slave_output(&n))
+	if (i8259_set_state(&n, s, NULL))
 		return -EINVAL;
 	os_spin_lock(vm->apic_lock);
 	*p = n;

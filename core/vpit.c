@@ -71,105 +71,25 @@ int vm_pit_port(struct vm *vm, u16 port, bool in, u8 *b)
 int vm_pit_get(struct vm *vm, struct hax_pit_state *s)
 {
 	struct i8254 *p = vm_pit(vm);
-	u64 now;
-	u32 i;
 
 	if (!p)
 		return -ENOTTY;
-	__builtin_memset(s, 0, sizeof(*s));
 	os_spin_lock(vm->apic_lock);
-	now = os_now_ns();
-	for (i = 0; i < 3; i++) {
-		const struct i8254_channel *c = &p->ch[i];
-		struct hax_pit_channel *o = &s->ch[i];
-
-		o->count = c->count;
-		o->latched_count = c->latched_count;
-		o->count_latched = c->count_latched;
-		o->status_latched = c->status_latched;
-		o->status = c->status;
-		o->read_state = c->read_state;
-		o->write_state = c->write_state;
-		o->write_latch = c->write_latch;
-		o->rw_mode = c->rw_mode;
-		o->mode = c->mode;
-		o->bcd = c->bcd;
-		o->gate = c->gate;
-		o->counting = c->counting;
-		o->elapsed_ns = i8254_elapsed(p, i, now);
-	}
-	s->port61 = p->port61;
+	i8254_get_state(p, os_now_ns(), s);
 	os_spin_unlock(vm->apic_lock);
-	return 0;
-}
-
-/* An access state that the RW mode @rw can be in. */
-static bool state_ok(u8 rw, u8 st)
-{
-	if (rw == PIT_RW_WORD0)
-		return st == PIT_RW_WORD0 || st == PIT_RW_WORD1;
-	return st == rw;
-}
-
-static int vpit_check(const struct hax_pit_state *s)
-{
-	u32 i, j;
-
-	for (i = 0; i < sizeof(s->reserved) / sizeof(s->reserved[0]); i++)
-		if (s->reserved[i])
-			return -EINVAL;
-	if ((s->port61 & ~0xfu) || (s->port61 & 1) != s->ch[2].gate)
-		return -EINVAL;
-	for (i = 0; i < 3; i++) {
-		const struct hax_pit_channel *c = &s->ch[i];
-
-		for (j = 0; j < sizeof(c->reserved); j++)
-			if (c->reserved[j])
-				return -EINVAL;
-		if (!c->count || c->count > 0x10000 || c->count_latched > 3 ||
-		    (c->status_latched | c->bcd | c->gate | c->counting) > 1 ||
-		    (c->status & 0x40) || !c->rw_mode || c->rw_mode > 3 || c->mode > 5 ||
-		    !state_ok(c->rw_mode, c->read_state) || !state_ok(c->rw_mode, c->write_state) ||
-		    (i < 2 && !c->gate))
-			return -EINVAL;
-	}
 	return 0;
 }
 
 int vm_pit_set(struct vm *vm, const struct hax_pit_state *s)
 {
 	struct i8254 *p = vm_pit(vm);
-	u64 now;
-	u32 i;
-	int r;
 
 	if (!p)
 		return -ENOTTY;
-	r = vpit_check(s);
-	if (r)
-		return r;
+	if (i8254_check_state(s, NULL))
+		return -EINVAL;
 	os_spin_lock(vm->apic_lock);
-	now = os_now_ns();
-	for (i = 0; i < 3; i++) {
-		struct i8254_channel *c = &p->ch[i];
-		const struct hax_pit_channel *o = &s->ch[i];
-
-		c->count = o->count;
-		c->latched_count = o->latched_count;
-		c->count_latched = o->count_latched;
-		c->status_latched = o->status_latched;
-		c->status = o->status;
-		c->read_state = o->read_state;
-		c->write_state = o->write_state;
-		c->write_latch = o->write_latch;
-		c->rw_mode = o->rw_mode;
-		c->mode = o->mode;
-		c->bcd = o->bcd;
-		c->gate = o->gate;
-		c->counting = o->counting;
-		i8254_restart(p, i, o->elapsed_ns, now);
-	}
-	p->port61 = s->port61;
+	i8254_set_state(p, s, os_now_ns(), NULL);
 	vm_pit_rearm(vm);
 	os_spin_unlock(vm->apic_lock);
 	return 0;

@@ -86,4 +86,19 @@ void i8259_update(struct i8259 *p);
 /* i8259_slave_output() - the slave's INT, what the master's IRR bit 2 holds. */
 bool i8259_slave_output(const struct i8259 *p);
 
+struct hax_pic_state;
+/*
+ * i8259_get_state() - @p in the ABI form of GET_PIC (isa_state.c). No errors.
+ */
+void i8259_get_state(const struct i8259 *p, struct hax_pic_state *s);
+/*
+ * i8259_set_state() - check @s (docs/api.md, SET_PIC) and load it into @p,
+ * which is changed only when it is loaded. @why, when not NULL, receives
+ * what is wrong. Errors: -EINVAL (a reserved word set, a flag above 1,
+ * init_state above 3, priority_add above 7, irq_base bits 2:0 set, an ELCR
+ * bit the chip has not, a level input's IRR bit unlike its line, the
+ * master's line 2 set or its IRR bit 2 unlike the slave's INT).
+ */
+int i8259_set_state(struct i8259 *p, const struct hax_pic_state *s, const char **why);
+
 #endif /* HAXM_IRQCHIP_PIC_H */

@@ -74,4 +74,26 @@ u64 i8254_irq_expiry(const struct i8254 *p);
  */
 bool i8254_irq_fire(struct i8254 *p, u64 now);
 
+struct hax_pit_state;
+/*
+ * i8254_get_state() - @p at @now in the ABI form of GET_PIT (isa_state.c):
+ * each counter's elapsed_ns is i8254_elapsed(). No errors.
+ */
+void i8254_get_state(const struct i8254 *p, u64 now, struct hax_pit_state *s);
+/*
+ * i8254_check_state() - is @s a state SET_PIT takes (docs/api.md)? @why,
+ * when not NULL, receives what is wrong. Errors: -EINVAL (a count of 0 or
+ * above 0x10000, a latch state above 3, a read or write state unlike the
+ * RW mode, an RW mode of 0 or above 3, a mode above 5, a flag above 1,
+ * gate 0 on counter 0 or 1, the status' null count bit, a reserved byte or
+ * word set, port61 bits 31:4 or a bit 0 unlike counter 2's gate).
+ */
+int i8254_check_state(const struct hax_pit_state *s, const char **why);
+/*
+ * i8254_set_state() - i8254_check_state(), then load @s into @p at @now,
+ * each counter restarted from its elapsed_ns (i8254_restart()); @p is
+ * changed only when @s is loaded. Errors: those of i8254_check_state().
+ */
+int i8254_set_state(struct i8254 *p, const struct hax_pit_state *s, u64 now, const char **why);
+
 #endif /* HAXM_IRQCHIP_PIT_H */

@@ -67,9 +67,9 @@ static void test_hello(void **state)
 	assert_int_equal(check(h, 0, 0), -1);
 	assert_non_null(strstr(err, "no HAXMMIGR magic"));
 	h = good_hello();
-	h.version = 2;
+	h.version = 1; /* before the PIC and PIT state in the ABI's form */
 	assert_int_equal(check(h, 0, 0), -1);
-	assert_non_null(strstr(err, "version 2, this haxm run speaks version 1"));
+	assert_non_null(strstr(err, "version 1, this haxm run speaks version 2"));
 	h = good_hello();
 	h.vcpu_size--;
 	assert_int_equal(check(h, 0, 0), -1);
@@ -77,7 +77,12 @@ static void test_hello(void **state)
 	h = good_hello();
 	h.flags = MIG_F_KIRQ; /* the in-kernel irqchip: accepted */
 	assert_int_equal(check(h, 0, 0), 0);
-	h.flags = 2;
+	h.flags = MIG_F_KIRQ | MIG_F_KPICPIT; /* and its PIC and PIT */
+	assert_int_equal(check(h, 0, 0), 0);
+	h.flags = MIG_F_KPICPIT; /* an in-kernel PIC without the rest */
+	assert_int_equal(check(h, 0, 0), -1);
+	assert_non_null(strstr(err, "an in-kernel PIC and PIT without the in-kernel irqchip"));
+	h.flags = 4;
 	assert_int_equal(check(h, 0, 0), -1);
 	h = good_hello();
 	h.ncpus = 0;

@@ -16,6 +16,9 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "irqchip/pic.h"
+#include "irqchip/pit.h"
+
 /* An interrupt line: the device calls it with the line's new level. */
 typedef void (*irq_fn)(void *opaque, int irq, int level);
 
@@ -62,77 +65,62 @@ size_t uart_rx(struct uart *u, const uint8_t *buf, size_t n);
 /** uart_rx_room() - free space in the receive FIFO. */
 size_t uart_rx_room(const struct uart *u);
 
-/* ---- i8259A PIC pair (dev_pic.c) ----------------------------------------- */
-
-struct i8259 {
-	uint8_t irr, isr, imr, elcr;
-	uint8_t lines;	   /* current input levels */
-	uint8_t base;	   /* ICW2: vector of IR0 */
-	uint8_t init_step; /* 0: initialized; 1..3: expecting ICW2..ICW4 */
-	bool need_icw4, single, auto_eoi, read_isr;
-};
+/*
+ * ---- the PIC pair and the PIT: the core's models (dev_pic.c, dev_pit.c) ----
+ *
+ * The same code as the haxm module's in-kernel PIC and PIT
+ * (core/irqchip/pic.c, pit.c), compiled into haxm run: --irqchip=user (or a
+ * module without HAX_CAP_PIC_PIT) gets the chips --irqchip=kernel gets, and
+ * their state travels in snapshots in the ABI's form (isa_state.c). These
+ * files only wire them to the port bus, the VMM's clock and its IRQ lines.
+ */
 
 struct pic {
-	struct i8259 chip[2]; /* master, slave (cascaded on master IR2) */
+	struct i8259 chip;
 	/* called after every change that may change pic_pending() */
 	void (*notify)(void *opaque);
 	void *notify_opaque;
 };
 
-/** pic_init() - both chips after power-on: vectors 8 and 0x70, all masked. */
+/** pic_init() - both chips in their creation state (i8259_init()): all masked. */
 void pic_init(struct pic *p, void (*notify)(void *), void *opaque);
-/** pic_io() - ports 0x20-0x21, 0xa0-0xa1 and the ELCRs 0x4d0-0x4d1. */
+/**
+ * pic_io() - ports 0x20-0x21, 0xa0-0xa1 and the ELCRs 0x4d0-0x4d1; a wider
+ * access is bytes at consecutive ports, as in the kernel.
+ */
 void pic_io(void *opaque, uint16_t port, int size, bool write, uint32_t *val);
-/** pic_set_irq() - an irq_fn: set ISA interrupt line @irq (0-15) to @level. */
+/** pic_set_irq() - an irq_fn: set ISA interrupt line @irq (0-15 but 2) to @level. */
 void pic_set_irq(void *opaque, int irq, int level);
-/** pic_pending() - whether the master's INTR output is asserted. */
+/** pic_pending() - whether the master's INT output is asserted. */
 bool pic_pending(const struct pic *p);
 /**
- * pic_ack() - the CPU's interrupt acknowledge: marks the interrupt in service
- * and returns its vector (a spurious IR7 vector when nothing is pending).
+ * pic_ack() - the CPU's interrupt acknowledge (i8259_intack()): the vector,
+ * in service unless in automatic-EOI mode (a spurious IR7 vector when
+ * nothing is pending).
  */
 uint8_t pic_ack(struct pic *p);
 
-/* ---- i8254 PIT and port 0x61 (dev_pit.c) --------------------------------- */
-
-#define PIT_HZ	1193182
 #define PIT_IRQ 0
 
-struct pit_channel {
-	uint32_t reload; /* 1..65536 */
-	uint8_t mode;	 /* 0-5 */
-	uint8_t access;	 /* 1 low byte, 2 high byte, 3 low then high */
-	bool write_hi, read_hi;
-	uint8_t wlo; /* low byte written, waiting for the high byte */
-	bool loaded; /* a count was written since the control word */
-	bool latched;
-	uint16_t latch;
-	bool counting;	  /* a count was written (and, for channel 2, gated on) */
-	int64_t start_ns; /* when counting started */
-	uint64_t irqs;	  /* channel 0: periods already signalled */
-};
-
 struct pit {
-	struct pit_channel ch[3];
-	uint8_t port61; /* bits 0-1 as written: channel 2 gate, speaker */
-	bool refresh;	/* port 0x61 bit 4, toggles on every read */
+	struct i8254 chip;
 	irq_fn irq;
 	void *irq_opaque;
 	int64_t (*now)(void); /* monotonic nanoseconds */
 };
 
-/** pit_init() - all channels stopped; @now is the clock the PIT counts on. */
+/** pit_init() - all counters stopped (i8254_init()); @now is the PIT's clock. */
 void pit_init(struct pit *p, int64_t (*now)(void), irq_fn irq, void *opaque);
-/** pit_io() - ports 0x40-0x43 and 0x61. */
+/** pit_io() - ports 0x40-0x43 and 0x61 (bytes at consecutive ports). */
 void pit_io(void *opaque, uint16_t port, int size, bool write, uint32_t *val);
 /**
- * pit_next_irq() - when channel 0 next raises IRQ0, in the @now clock's
- * nanoseconds; -1 when it will not.
+ * pit_next_irq() - when counter 0's output next rises (IRQ0), in the @now
+ * clock's nanoseconds; -1 when it will not.
  */
 int64_t pit_next_irq(const struct pit *p);
 /**
- * pit_tick() - raise IRQ0 (a pulse) if channel 0's output went high since
- * the last call; missed periods are coalesced into one. Returns 1 if it did.
+ * pit_tick() - pulse IRQ0 if counter 0's output rose since the last call;
+ * missed periods are coalesced into one. Returns 1 if it did.
  */
 int pit_tick(struct pit *p);
 

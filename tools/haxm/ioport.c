@@ -34,3 +34,19 @@ bool io_access(struct io_bus *bus, uint16_t port, int size, bool write, uint32_t
 		*val = mask;
 	return false;
 }
+
+void io_bytes(void *opaque, uint16_t port, int size, bool write, uint32_t *val, io_byte_fn fn)
+{
+	uint32_t out = 0;
+	uint8_t b;
+	int i;
+
+	for (i = 0; i < size; i++) {
+		b = write ? (uint8_t)(*val >> (8 * i)) : 0xff;
+		if (fn(opaque, (uint16_t)(port + i), write, &b) && !write)
+			b = 0xff;
+		out |= (uint32_t)b << (8 * i);
+	}
+	if (!write)
+		*val = out;
+}

@@ -51,4 +51,18 @@ int io_register(struct io_bus *bus, uint16_t base, uint16_t len, io_fn fn, void 
  */
 bool io_access(struct io_bus *bus, uint16_t port, int size, bool write, uint32_t *val);
 
+/*
+ * A byte-wide device's handler of one byte at @port: for a write *@b holds
+ * it, for a read the handler stores it there. Returns 0, or non-zero when
+ * @port is not the device's (a read then gives 0xff).
+ */
+typedef int (*io_byte_fn)(void *opaque, uint16_t port, bool write, uint8_t *b);
+
+/**
+ * io_bytes() - an access of @size bytes to a byte-wide device (the PIC's and
+ * the PIT's registers): one @fn call per byte at consecutive ports, as the
+ * haxm module splits them for its own PIC and PIT. Arguments as io_fn's.
+ */
+void io_bytes(void *opaque, uint16_t port, int size, bool write, uint32_t *val, io_byte_fn fn);
+
 #endif /* HAXM_TOOL_IOPORT_H */

@@ -19,6 +19,9 @@
 #include "migrate.h"
 #include "snapshot.h"
 
+_Static_assert(MIG_F_KIRQ == SNAP_F_KIRQ && MIG_F_KPICPIT == SNAP_F_KPICPIT,
+	       "the migration's irqchip flags are the snapshot's");
+
 #define ERR(...)                                    \
 	do {                                        \
 		snprintf(err, errlen, __VA_ARGS__); \
@@ -115,11 +118,13 @@ int mig_check_hello(const struct mig_hello *h, uint64_t want_ram, int want_cpus,
 		ERR("migration protocol version %u, this haxm run speaks version %u", h->version,
 		    MIG_VERSION);
 	if (h->vcpu_size != sizeof(struct hax_vcpu_full_state) || h->dev_size != snap_dev_size() ||
-	    h->page_size != MIG_PAGE || (h->flags & ~MIG_F_KIRQ))
+	    h->page_size != MIG_PAGE || (h->flags & ~(MIG_F_KIRQ | MIG_F_KPICPIT)))
 		ERR("the source is another haxm run build (state sizes %u/%u, page %u; here "
 		    "%zu/%zu, %u)",
 		    h->vcpu_size, h->dev_size, h->page_size, sizeof(struct hax_vcpu_full_state),
 		    snap_dev_size(), MIG_PAGE);
+	if ((h->flags & MIG_F_KPICPIT) && !(h->flags & MIG_F_KIRQ))
+		ERR("an in-kernel PIC and PIT without the in-kernel irqchip (flags %#x)", h->flags);
 	if (h->ncpus < 1 || h->ncpus > VMM_MAX_CPUS)
 		ERR("a guest of %u vCPUs: haxm run runs 1 to %d", h->ncpus, VMM_MAX_CPUS);
 	if (h->ram_size < VMM_MIN_RAM || h->ram_size > VMM_SNAP_MAX_RAM || (h->ram_size & 0xfff))
@@ -486,7 +491,7 @@ int mig_precopy(struct vmm *m)
 	h.dev_size = snap_dev_size();
 	h.page_size = MIG_PAGE;
 	h.ram_size = m->ram_size;
-	h.flags = m->irqchip == VMM_IRQCHIP_KERNEL ? MIG_F_KIRQ : 0;
+	h.flags = snap_flags(m); /* MIG_F_* are SNAP_F_* */
 	h.crc = snap_crc32(&h, sizeof(h));
 	if (mig_connect(s->path, &s->c, &h, sizeof(h), err, errlen))
 		goto out;
@@ -527,7 +532,7 @@ int mig_finish(struct vmm *m, char *err, size_t errlen)
 {
 	struct mig_source *s = m->migrate;
 	size_t words = HAX_DIRTY_LOG_WORDS(m->ram_size), i;
-	size_t ssz = snap_state_size(m->ncpus, m->irqchip == VMM_IRQCHIP_KERNEL);
+	size_t ssz = snap_state_size(m->ncpus, snap_flags(m));
 	uint64_t *last = calloc(words, sizeof(uint64_t)), round = s->st.rounds + 1;
 	uint8_t *state = malloc(ssz);
 	struct mig_rec r = { .type = MIG_REC_STATE, .count = ssz, .round = round };

@@ -28,7 +28,7 @@
 #include "vmm.h"
 
 #define MIG_MAGIC      "HAXMMIGR"
-#define MIG_VERSION    1
+#define MIG_VERSION    2 /* 2: the PIC's and PIT's device state as in snapshot version 2 */
 #define MIG_PAGE       4096u
 #define MIG_BATCH      256u /* most pages a record carries */
 #define MIG_MAX_ROUNDS 10   /* pre-copy rounds, round 1 (all pages) included */
@@ -43,7 +43,7 @@ struct mig_hello {
 	uint32_t dev_size;    /* snap_dev_size() */
 	uint32_t page_size;   /* MIG_PAGE */
 	uint64_t ram_size;    /* bytes of guest RAM at guest-physical 0 */
-	uint32_t flags;	      /* MIG_F_KIRQ or 0 */
+	uint32_t flags;	      /* MIG_F_KIRQ (| MIG_F_KPICPIT) or 0 */
 	uint32_t crc;	      /* CRC32 of this header with crc 0 */
 };
 _Static_assert(sizeof(struct mig_hello) == 48, "migration hello layout");
@@ -54,6 +54,11 @@ _Static_assert(sizeof(struct mig_hello) == 48, "migration hello layout");
  * flag refuses the guest.
  */
 #define MIG_F_KIRQ 0x1
+/*
+ * With MIG_F_KIRQ only: the PIC and the PIT are the kernel's too; the state
+ * record carries their GET_PIC/GET_PIT states (SNAP_F_KPICPIT's layout).
+ */
+#define MIG_F_KPICPIT 0x2
 
 #define MIG_ACCEPT 0 /* mig_reply.status: go on */
 #define MIG_REFUSE 1 /* mig_reply.status: why says why; the connection ends */

@@ -44,9 +44,12 @@ static const char run_usage[] =
 	"  --cpus N           vCPUs, one thread each (default 1; >1 with --multiboot,\n"
 	"                     or Linux with --irqchip=kernel)\n"
 	"  --irqchip=MODE     the interrupt controllers: kernel (haxm's in-kernel local\n"
-	"                     APICs and IO-APIC, an MP table for Linux, APs started by\n"
-	"                     INIT-SIPI; the default for --kernel where the module has\n"
-	"                     them) or user (an i8259 PIC pair in haxm run wired to\n"
+	"                     APICs and IO-APIC, and its PIC pair and PIT where the\n"
+	"                     module has them (HAX_CAP_PIC_PIT): no timer tick or PIC\n"
+	"                     access leaves the kernel; an MP table for Linux, APs\n"
+	"                     started by INIT-SIPI; the default for --kernel where\n"
+	"                     the module has them) or user (haxm run's i8259 PIC pair\n"
+	"                     and i8254 PIT, the module's models built in, wired to\n"
 	"                     vCPU 0 only; the default otherwise). --restore and\n"
 	"                     --migrate-listen take the guest's\n"
 	"  --save FILE        on SIGQUIT or Ctrl-A s, stop the guest, write it\n"
@@ -64,9 +67,9 @@ static const char run_usage[] =
 	"                     is said on stderr and the guest runs on here\n"
 	"  --migrate-listen SOCK  wait on SOCK for a guest --migrate-to sends, then\n"
 	"                     run it; -m and --cpus, if given, must be the guest's\n"
-	"  --stats            at the end, print each vCPU's exits by status and VMX\n"
-	"                     exit reason, and its time in the guest, handling exits\n"
-	"                     and halted (on stderr)\n"
+	"  --stats            at the end, print each vCPU's exits by status, VMX exit\n"
+	"                     reason and I/O port, and its time in the guest,\n"
+	"                     handling exits and halted (on stderr)\n"
 	"  --help             this text\n"
 	"\n"
 	"Devices: 16550A UART (COM1), i8259 PIC pair, i8254 PIT (IRQ 0; IO-APIC pin 2)\n"
@@ -419,6 +422,16 @@ out:
 	return r ? -1 : 0;
 }
 
+/* What of a restored or received guest's interrupt controllers is the kernel's. */
+static const char *run_kernel_chips(const struct vmm *m)
+{
+	if (m->pic_pit == VMM_IRQCHIP_KERNEL)
+		return ", with its in-kernel LAPICs, IO-APIC, PIC and PIT";
+	if (m->irqchip == VMM_IRQCHIP_KERNEL)
+		return ", with its in-kernel LAPICs and IO-APIC";
+	return "";
+}
+
 /* --restore: the snapshot's RAM, vCPUs and devices; 0 or -1 (said on stderr). */
 static int run_restore(struct vmm *m, const char *path)
 {
@@ -436,6 +449,7 @@ static int run_restore(struct vmm *m, const char *path)
 	}
 	m->ram_from_file = true;
 	m->irqchip = f.h.flags & SNAP_F_KIRQ ? VMM_IRQCHIP_KERNEL : VMM_IRQCHIP_USER;
+	m->pic_pit = f.h.flags & SNAP_F_KPICPIT ? VMM_IRQCHIP_KERNEL : VMM_IRQCHIP_USER;
 	m->ram_fd = f.fd;
 	m->ram_off = f.h.ram_offset;
 	r = vmm_create(m, f.h.ram_size, f.h.ncpus, STDOUT_FILENO, err, sizeof(err));
@@ -477,9 +491,10 @@ static int run_migrate_in(struct vmm *m, const struct run_opts *o)
 	}
 	/* the source's interrupt controllers: the kernel's when its state has them */
 	m->irqchip = h.flags & MIG_F_KIRQ ? VMM_IRQCHIP_KERNEL : VMM_IRQCHIP_USER;
+	m->pic_pit = h.flags & MIG_F_KPICPIT ? VMM_IRQCHIP_KERNEL : VMM_IRQCHIP_USER;
 	if (vmm_create(m, h.ram_size, h.ncpus, STDOUT_FILENO, err, sizeof(err)))
 		goto refuse;
-	ssz = snap_state_size(h.ncpus, h.flags & MIG_F_KIRQ);
+	ssz = snap_state_size(h.ncpus, h.flags);
 	state = malloc(ssz);
 	if (!state || mig_reply(c.wfd, MIG_ACCEPT, "")) {
 		snprintf(err, sizeof(err), "%s", state ? strerror(errno) : "out of memory");
@@ -499,8 +514,7 @@ static int run_migrate_in(struct vmm *m, const struct run_opts *o)
 		"haxm run: received the guest (%u vCPUs, %llu MiB) on %s in %u rounds, %llu "
 		"pages%s: it runs here\n",
 		h.ncpus, (unsigned long long)(h.ram_size >> 20), o->listen, st.rounds,
-		(unsigned long long)st.pages,
-		m->irqchip == VMM_IRQCHIP_KERNEL ? ", with its in-kernel LAPICs and IO-APIC" : "");
+		(unsigned long long)st.pages, run_kernel_chips(m));
 	r = 0;
 	goto out;
 refuse:
@@ -583,8 +597,9 @@ int cmd_run(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		/* the file checked, the VM made, its states loaded: the guest runs next */
 		if (o.stats)
-			fprintf(stderr, "haxm run: restored in %.3f ms\n",
-				(t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
+			fprintf(stderr, "haxm run: restored in %.3f ms%s\n",
+				(t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6,
+				run_kernel_chips(&m));
 	} else if (vmm_create(&m, o.ram_size, o.cpus, STDOUT_FILENO, err, sizeof(err))) {
 		fprintf(stderr, "haxm run: %s\n", err);
 		return VMM_EXIT_ERROR;

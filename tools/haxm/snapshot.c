@@ -90,66 +90,53 @@ static void dev_uart(struct cur *c, struct uart *u, bool save)
 	FIELD(u->irq_level, 4);
 }
 
-static void dev_pic(struct cur *c, struct pic *p, bool save)
+/* A state in the ABI's form, as it lies in memory (haxm run is x86 only). */
+static void dev_blob(struct cur *c, void *blob, size_t n, bool save)
 {
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		struct i8259 *k = &p->chip[i];
-
-		FIELD(k->irr, 1);
-		FIELD(k->isr, 1);
-		FIELD(k->imr, 1);
-		FIELD(k->elcr, 1);
-		FIELD(k->lines, 1);
-		FIELD(k->base, 1);
-		FIELD(k->init_step, 1);
-		FIELD(k->need_icw4, 1);
-		FIELD(k->single, 1);
-		FIELD(k->auto_eoi, 1);
-		FIELD(k->read_isr, 1);
+	if (save) {
+		memcpy(c->w, blob, n);
+		c->w += n;
+	} else {
+		memcpy(blob, c->r, n);
+		c->r += n;
 	}
 }
 
-/* Channel start times travel relative to the save: the guest's time stands still. */
-static void dev_pit(struct cur *c, struct pit *p, bool save, int64_t now)
+/*
+ * The PIC and the PIT (the core's models) in GET_PIC's and GET_PIT's form,
+ * loaded with the checks SET_PIC and SET_PIT make. The PIT's counters
+ * travel as the time they counted: the guest's time stands still.
+ */
+static int dev_pic_pit(struct cur *c, struct vmm *m, bool save, int64_t now, const char **why)
 {
-	int i;
+	struct hax_pic_state pic;
+	struct hax_pit_state pit;
 
-	for (i = 0; i < 3; i++) {
-		struct pit_channel *ch = &p->ch[i];
-		int64_t rel = ch->start_ns - now;
-
-		FIELD(ch->reload, 4);
-		FIELD(ch->mode, 1);
-		FIELD(ch->access, 1);
-		FIELD(ch->write_hi, 1);
-		FIELD(ch->read_hi, 1);
-		FIELD(ch->wlo, 1);
-		FIELD(ch->loaded, 1);
-		FIELD(ch->latched, 1);
-		FIELD(ch->latch, 2);
-		FIELD(ch->counting, 1);
-		FIELD(rel, 8);
-		FIELD(ch->irqs, 8);
-		if (!save)
-			ch->start_ns = now + rel;
+	if (save) {
+		i8259_get_state(&m->pic.chip, &pic);
+		i8254_get_state(&m->pit.chip, (uint64_t)now, &pit);
 	}
-	FIELD(p->port61, 1);
-	FIELD(p->refresh, 1);
+	dev_blob(c, &pic, sizeof(pic), save);
+	dev_blob(c, &pit, sizeof(pit), save);
+	if (save)
+		return 0;
+	if (i8259_set_state(&m->pic.chip, &pic, why))
+		return -1;
+	return i8254_set_state(&m->pit.chip, &pit, (uint64_t)now, why) ? -1 : 0;
 }
 
-static void dev_all(struct cur *c, struct vmm *m, bool save, int64_t now)
+static int dev_all(struct cur *c, struct vmm *m, bool save, int64_t now, const char **why)
 {
 	int i;
 
 	dev_uart(c, &m->uart, save);
-	dev_pic(c, &m->pic, save);
-	dev_pit(c, &m->pit, save, now);
+	if (dev_pic_pit(c, m, save, now, why))
+		return -1;
 	FIELD(m->rtc.index, 1);
 	for (i = 0; i < 128; i++)
 		FIELD(m->rtc.cmos[i], 1);
 	FIELD(m->reset.cf9, 1);
+	return 0;
 }
 
 size_t snap_dev_size(void)
@@ -158,7 +145,7 @@ size_t snap_dev_size(void)
 	static uint8_t buf[1024];
 	struct cur c = { .w = buf };
 
-	dev_all(&c, &scratch, true, 0);
+	dev_all(&c, &scratch, true, 0, NULL);
 	return c.w - buf;
 }
 
@@ -166,25 +153,24 @@ void snap_dev_save(const struct vmm *m, uint8_t *buf, int64_t now_ns)
 {
 	struct cur c = { .w = buf };
 
-	dev_all(&c, (struct vmm *)m, true, now_ns);
+	dev_all(&c, (struct vmm *)m, true, now_ns, NULL);
 }
 
-int snap_dev_load(struct vmm *m, const uint8_t *buf, int64_t now_ns)
+int snap_dev_load(struct vmm *m, const uint8_t *buf, int64_t now_ns, const char **why)
 {
 	struct cur c = { .r = buf };
-	int i;
 
-	dev_all(&c, m, false, now_ns);
-	if (m->uart.rx_head >= UART_FIFO_SIZE || m->uart.rx_count > UART_FIFO_SIZE ||
-	    m->uart.irq_level > 1 || m->rtc.index > 127)
+	if (dev_all(&c, m, false, now_ns, why))
 		return -1;
-	for (i = 0; i < 2; i++)
-		if (m->pic.chip[i].init_step > 3)
-			return -1;
-	for (i = 0; i < 3; i++)
-		if (m->pit.ch[i].reload < 1 || m->pit.ch[i].reload > 65536 ||
-		    m->pit.ch[i].mode > 5 || m->pit.ch[i].access > 3)
-			return -1;
+	if (m->uart.rx_head >= UART_FIFO_SIZE || m->uart.rx_count > UART_FIFO_SIZE ||
+	    m->uart.irq_level > 1) {
+		*why = "the UART's FIFO or IRQ level out of range";
+		return -1;
+	}
+	if (m->rtc.index > 127) {
+		*why = "the RTC's index above 127";
+		return -1;
+	}
 	return 0;
 }
 
@@ -276,10 +262,17 @@ int snap_write_ram(int fd, const uint8_t *ram, uint64_t size)
 	return ftruncate(fd, base + (off_t)size);
 }
 
-/* The in-kernel irqchip's part of the state: the LAPICs, then the IO-APIC. */
-static size_t snap_kirq_size(int ncpus)
+/*
+ * The in-kernel irqchip's part of the state: the LAPICs, the IO-APIC, then
+ * with SNAP_F_KPICPIT the PIC and the PIT.
+ */
+static size_t snap_kirq_size(int ncpus, uint32_t flags)
 {
-	return ncpus * sizeof(struct hax_lapic_state) + sizeof(struct hax_ioapic_state);
+	size_t n = ncpus * sizeof(struct hax_lapic_state) + sizeof(struct hax_ioapic_state);
+
+	if (flags & SNAP_F_KPICPIT)
+		n += sizeof(struct hax_pic_state) + sizeof(struct hax_pit_state);
+	return n;
 }
 
 static size_t snap_base_size(int ncpus)
@@ -287,9 +280,16 @@ static size_t snap_base_size(int ncpus)
 	return ncpus * sizeof(struct hax_vcpu_full_state) + snap_dev_size();
 }
 
-size_t snap_state_size(int ncpus, bool kirq)
+size_t snap_state_size(int ncpus, uint32_t flags)
 {
-	return snap_base_size(ncpus) + (kirq ? snap_kirq_size(ncpus) : 0);
+	return snap_base_size(ncpus) + (flags & SNAP_F_KIRQ ? snap_kirq_size(ncpus, flags) : 0);
+}
+
+uint32_t snap_flags(const struct vmm *m)
+{
+	if (m->irqchip != VMM_IRQCHIP_KERNEL)
+		return 0;
+	return SNAP_F_KIRQ | (m->pic_pit == VMM_IRQCHIP_KERNEL ? SNAP_F_KPICPIT : 0);
 }
 
 static int snap_kirq_get(struct vmm *m, uint8_t *buf, char *err, size_t errlen);
@@ -314,10 +314,13 @@ int snap_state_get(struct vmm *m, uint8_t *state, char *err, size_t errlen)
 	return 0;
 }
 
-/* GET_LAPIC of every vCPU and GET_IOAPIC, into @buf (snap_kirq_size() bytes). */
+/* GET_LAPIC of every vCPU, GET_IOAPIC (and GET_PIC, GET_PIT) into @buf. */
 static int snap_kirq_get(struct vmm *m, uint8_t *buf, char *err, size_t errlen)
 {
 	struct hax_lapic_state *l = (void *)buf;
+	struct hax_ioapic_state *io = (void *)(l + m->ncpus);
+	struct hax_pic_state *pic = (void *)(io + 1);
+	struct hax_pit_state *pit = (void *)(pic + 1);
 	int i;
 
 	for (i = 0; i < m->ncpus; i++)
@@ -326,18 +329,61 @@ static int snap_kirq_get(struct vmm *m, uint8_t *buf, char *err, size_t errlen)
 				 strerror(errno));
 			return -1;
 		}
-	if (hax_get_ioapic(m->vm_fd, (void *)(l + m->ncpus))) {
+	if (hax_get_ioapic(m->vm_fd, io)) {
 		snprintf(err, errlen, "HAX_VM_IOCTL_GET_IOAPIC: %s", strerror(errno));
+		return -1;
+	}
+	if (m->pic_pit != VMM_IRQCHIP_KERNEL)
+		return 0;
+	if (hax_get_pic(m->vm_fd, pic) || hax_get_pit(m->vm_fd, pit)) {
+		snprintf(err, errlen, "HAX_VM_IOCTL_GET_PIC/_PIT: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
-/* SET_LAPIC (after SET_STATE: IA32_APIC_BASE must agree) and SET_IOAPIC. */
+int snap_check_kpicpit(const struct hax_pic_state *pic, const struct hax_pit_state *pit, char *err,
+		       size_t errlen)
+{
+	struct i8259 scratch;
+	const char *why = NULL;
+
+	if (i8259_set_state(&scratch, pic, &why)) {
+		snprintf(err, errlen, "the in-kernel PIC's state is malformed: %s", why);
+		return -1;
+	}
+	if (i8254_check_state(pit, &why)) {
+		snprintf(err, errlen, "the in-kernel PIT's state is malformed: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
+/* SET_PIC and SET_PIT, of states snap_check_kpicpit() passes. */
+static int snap_kpicpit_load(struct vmm *m, const struct hax_pic_state *pic,
+			     const struct hax_pit_state *pit, char *err, size_t errlen)
+{
+	if (snap_check_kpicpit(pic, pit, err, errlen))
+		return -1;
+	if (hax_set_pic(m->vm_fd, pic)) {
+		snprintf(err, errlen, "HAX_VM_IOCTL_SET_PIC: %s", strerror(errno));
+		return -1;
+	}
+	if (hax_set_pit(m->vm_fd, pit)) {
+		snprintf(err, errlen, "HAX_VM_IOCTL_SET_PIT: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* SET_LAPIC (after SET_STATE: IA32_APIC_BASE must agree), SET_IOAPIC (, _PIC, _PIT). */
 static int snap_kirq_load(struct vmm *m, const uint8_t *buf, char *err, size_t errlen)
 {
 	const struct hax_lapic_state *l = (const void *)buf;
 	struct hax_ioapic_state io;
+	struct hax_pic_state pic;
+	struct hax_pit_state pit;
+	const uint8_t *p = (const uint8_t *)(l + m->ncpus);
 	int i;
 
 	for (i = 0; i < m->ncpus; i++)
@@ -346,19 +392,23 @@ static int snap_kirq_load(struct vmm *m, const uint8_t *buf, char *err, size_t e
 				 strerror(errno));
 			return -1;
 		}
-	memcpy(&io, l + m->ncpus, sizeof(io));
+	memcpy(&io, p, sizeof(io));
 	if (hax_set_ioapic(m->vm_fd, &io)) {
 		snprintf(err, errlen, "HAX_VM_IOCTL_SET_IOAPIC: %s", strerror(errno));
 		return -1;
 	}
-	return 0;
+	if (m->pic_pit != VMM_IRQCHIP_KERNEL)
+		return 0;
+	memcpy(&pic, p + sizeof(io), sizeof(pic));
+	memcpy(&pit, p + sizeof(io) + sizeof(pic), sizeof(pit));
+	return snap_kpicpit_load(m, &pic, &pit, err, errlen);
 }
 
 int snap_save(struct vmm *m, const char *path, char *err, size_t errlen)
 {
 	size_t vsz = sizeof(struct hax_vcpu_full_state), dsz = snap_dev_size();
-	bool kirq = m->irqchip == VMM_IRQCHIP_KERNEL;
-	size_t ssz = snap_state_size(m->ncpus, kirq);
+	uint32_t flags = snap_flags(m);
+	size_t ssz = snap_state_size(m->ncpus, flags);
 	struct snap_header h = { .magic = SNAP_MAGIC };
 	uint8_t *state = calloc(1, ssz), *pad = NULL;
 	int fd = -1, r = -1;
@@ -369,7 +419,7 @@ int snap_save(struct vmm *m, const char *path, char *err, size_t errlen)
 	if (snap_state_get(m, state, err, errlen))
 		goto out;
 	h.version = SNAP_VERSION;
-	h.flags = kirq ? SNAP_F_KIRQ : 0;
+	h.flags = flags;
 	h.header_size = sizeof(h);
 	h.ncpus = m->ncpus;
 	h.vcpu_size = vsz;
@@ -433,15 +483,18 @@ int snap_open(const char *path, struct snap_file *f, char *err, size_t errlen)
 		ERR("%s: snapshot version %u, this haxm run reads version %u", path, h->version,
 		    SNAP_VERSION);
 	if (h->vcpu_size != sizeof(struct hax_vcpu_full_state) || h->dev_size != snap_dev_size() ||
-	    (h->flags & ~SNAP_F_KIRQ))
+	    (h->flags & ~(SNAP_F_KIRQ | SNAP_F_KPICPIT)))
 		ERR("%s: written by another haxm run (state sizes %u/%u, expected %zu/%zu)", path,
 		    h->vcpu_size, h->dev_size, sizeof(struct hax_vcpu_full_state), snap_dev_size());
+	if ((h->flags & SNAP_F_KPICPIT) && !(h->flags & SNAP_F_KIRQ))
+		ERR("%s: an in-kernel PIC and PIT without the in-kernel irqchip (flags %#x)", path,
+		    h->flags);
 	if (h->ncpus < 1 || h->ncpus > VMM_MAX_CPUS)
 		ERR("%s: %u vCPUs, haxm run runs 1 to %d", path, h->ncpus, VMM_MAX_CPUS);
 	if (h->ram_size < VMM_MIN_RAM || h->ram_size > VMM_SNAP_MAX_RAM || (h->ram_size & 0xfff))
 		ERR("%s: %llu bytes of RAM, not a size haxm run gives a guest", path,
 		    (unsigned long long)h->ram_size);
-	ssz = snap_state_size(h->ncpus, h->flags & SNAP_F_KIRQ);
+	ssz = snap_state_size(h->ncpus, h->flags);
 	if (h->ram_offset != ((sizeof(*h) + ssz + SNAP_PAGE - 1) & ~(SNAP_PAGE - 1)))
 		ERR("%s: the RAM is not where the header says it must be", path);
 	if ((uint64_t)st.st_size < h->ram_offset + h->ram_size)
@@ -466,6 +519,7 @@ int snap_restore(struct vmm *m, const struct snap_file *f, char *err, size_t err
 int snap_state_load(struct vmm *m, const uint8_t *state, char *err, size_t errlen)
 {
 	size_t vsz = sizeof(struct hax_vcpu_full_state);
+	const char *why = NULL;
 	int i;
 
 	for (i = 0; i < m->ncpus; i++)
@@ -475,8 +529,8 @@ int snap_state_load(struct vmm *m, const uint8_t *state, char *err, size_t errle
 				 errno == EINVAL ? " (a state this host's haxm cannot hold)" : "");
 			return -1;
 		}
-	if (snap_dev_load(m, state + m->ncpus * vsz, snap_now())) {
-		snprintf(err, errlen, "the device state holds values the devices cannot have");
+	if (snap_dev_load(m, state + m->ncpus * vsz, snap_now(), &why)) {
+		snprintf(err, errlen, "the device state is malformed: %s", why);
 		return -1;
 	}
 	if (m->irqchip == VMM_IRQCHIP_KERNEL)

@@ -86,24 +86,45 @@ static void vmm_isa_irq(void *opaque, int irq, int level)
 		hax_irq_line(m->vm_fd, irq ? irq : 2, level);
 }
 
+/*
+ * An ISA line with the in-kernel PIC too: IRQ_LINE reaches the PIC's input
+ * and the IO-APIC's pin of the same number (IRQ 0 is the kernel's PIT's).
+ */
+static void vmm_kernel_irq(void *opaque, int irq, int level)
+{
+	struct vmm *m = opaque;
+
+	if (irq > 0 && irq < 16 && irq != 2)
+		hax_irq_line(m->vm_fd, irq, level);
+}
+
+/* haxm run's PIC and PIT on the port bus (not with the kernel's). */
+static int vmm_user_pic_pit(struct vmm *m)
+{
+	if (m->pic_pit == VMM_IRQCHIP_KERNEL)
+		return 0;
+	return io_register(&m->io, 0x20, 2, pic_io, &m->pic) ||
+	       io_register(&m->io, 0xa0, 2, pic_io, &m->pic) ||
+	       io_register(&m->io, 0x4d0, 2, pic_io, &m->pic) ||
+	       io_register(&m->io, 0x40, 4, vmm_pit_io, m) ||
+	       io_register(&m->io, 0x61, 1, vmm_pit_io, m);
+}
+
 static int vmm_devices(struct vmm *m)
 {
 	bool k = m->irqchip == VMM_IRQCHIP_KERNEL;
 	irq_fn irq = k ? vmm_isa_irq : pic_set_irq;
 	void *irq_opaque = k ? (void *)m : (void *)&m->pic;
 
+	if (m->pic_pit == VMM_IRQCHIP_KERNEL)
+		irq = vmm_kernel_irq;
 	uart_init(&m->uart, vmm_uart_tx, m, irq, irq_opaque);
 	pic_init(&m->pic, vmm_pic_notify, m);
 	pit_init(&m->pit, vmm_now, irq, irq_opaque);
 	rtc_init(&m->rtc, boot_low_ram(m->ram_size), vmm_wallclock);
 	m->debugexit = (struct debugexit){ vmm_request_exit, m };
 	m->reset = (struct resetdev){ 0, vmm_request_exit, m, VMM_EXIT_RESET };
-	if (io_register(&m->io, UART_COM1_BASE, 8, uart_io, &m->uart) ||
-	    io_register(&m->io, 0x20, 2, pic_io, &m->pic) ||
-	    io_register(&m->io, 0xa0, 2, pic_io, &m->pic) ||
-	    io_register(&m->io, 0x4d0, 2, pic_io, &m->pic) ||
-	    io_register(&m->io, 0x40, 4, vmm_pit_io, m) ||
-	    io_register(&m->io, 0x61, 1, vmm_pit_io, m) ||
+	if (io_register(&m->io, UART_COM1_BASE, 8, uart_io, &m->uart) || vmm_user_pic_pit(m) ||
 	    io_register(&m->io, 0x70, 2, rtc_io, &m->rtc) ||
 	    io_register(&m->io, DEBUGEXIT_PORT, 1, debugexit_io, &m->debugexit) ||
 	    io_register(&m->io, 0xcf9, 1, reset_io, &m->reset) ||
@@ -182,15 +203,32 @@ static int vmm_vcpu_create(struct vmm *m, int id, char *err, size_t errlen)
 	return 0;
 }
 
-/* Resolve m->irqchip; with KERNEL, the LAPICs and the IO-APIC (before any vCPU). */
+/*
+ * Resolve m->irqchip and m->pic_pit; with KERNEL, the LAPICs and the
+ * IO-APIC, and the PIC and the PIT where they are the kernel's (before any
+ * vCPU).
+ */
 static int vmm_irqchip(struct vmm *m, char *err, size_t errlen)
 {
 	bool have = (m->caps & HAX_CAP_LAPIC) && (m->caps & HAX_CAP_IOAPIC);
+	uint32_t flags = HAX_LAPIC_ENABLE_IOAPIC;
 
 	if (m->irqchip == VMM_IRQCHIP_AUTO)
 		m->irqchip = have ? VMM_IRQCHIP_KERNEL : VMM_IRQCHIP_USER;
-	if (m->irqchip != VMM_IRQCHIP_KERNEL)
+	if (m->irqchip != VMM_IRQCHIP_KERNEL) {
+		m->pic_pit = VMM_IRQCHIP_USER;
 		return 0;
+	}
+	if (m->pic_pit == VMM_IRQCHIP_AUTO)
+		m->pic_pit = m->caps & HAX_CAP_PIC_PIT ? VMM_IRQCHIP_KERNEL : VMM_IRQCHIP_USER;
+	if (m->pic_pit == VMM_IRQCHIP_KERNEL && !(m->caps & HAX_CAP_PIC_PIT)) {
+		snprintf(err, errlen,
+			 "the guest's PIC and PIT are in-kernel ones, and this haxm module has "
+			 "none (HAX_CAP_PIC_PIT)");
+		return -1;
+	}
+	if (m->pic_pit == VMM_IRQCHIP_KERNEL)
+		flags |= HAX_LAPIC_ENABLE_PIC | HAX_LAPIC_ENABLE_PIT;
 	if (!have) {
 		snprintf(err, errlen,
 			 "--irqchip=kernel: this haxm module has no in-kernel local APIC and "
@@ -201,7 +239,7 @@ static int vmm_irqchip(struct vmm *m, char *err, size_t errlen)
 		snprintf(err, errlen, "--irqchip=kernel: at most %d vCPUs", VMM_KIRQ_CPUS);
 		return -1;
 	}
-	if (hax_lapic_enable_flags(m->vm_fd, HAX_LAPIC_ENABLE_IOAPIC)) {
+	if (hax_lapic_enable_flags(m->vm_fd, flags)) {
 		snprintf(err, errlen, "HAX_VM_IOCTL_LAPIC_ENABLE: %s", strerror(errno));
 		return -1;
 	}

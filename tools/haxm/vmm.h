@@ -24,12 +24,13 @@
 #define VMM_SNAP_MAX_RAM (3ull << 30)  /* snapshots and migration: below the hole only */
 #define VMM_NR_STATUS	 12	       /* enum hax_exit_status values, 0..11 */
 #define VMM_NR_REASONS	 70	       /* VMX basic exit reasons (SDM appendix C) */
+#define VMM_IO_PORTS	 32	       /* ports --stats counts I/O exits of, per vCPU */
 
 /* Where the interrupt controllers are (haxm run --irqchip). */
 enum vmm_irqchip {
 	VMM_IRQCHIP_AUTO = 0, /* kernel if the module has HAX_CAP_LAPIC and _IOAPIC */
 	VMM_IRQCHIP_USER,     /* the PIC in user space, to vCPU 0 by INTERRUPT */
-	VMM_IRQCHIP_KERNEL,   /* in-kernel LAPICs and IO-APIC (and the user PIC) */
+	VMM_IRQCHIP_KERNEL,   /* in-kernel LAPICs and IO-APIC (and PIC/PIT: pic_pit) */
 };
 
 /* Exit statuses of `haxm run` (besides a debug-exit port's value). */
@@ -63,6 +64,12 @@ struct vmm_vcpu {
 	bool halted;	      /* in HLT, kept there by haxm run (a snapshot saves it so) */
 	/* --stats */
 	uint64_t status[VMM_NR_STATUS], reasons[VMM_NR_REASONS], injected;
+	struct {
+		uint16_t port;
+		uint64_t n;
+	} io_ports[VMM_IO_PORTS]; /* I/O exits by port, the first ports seen */
+	int nr_io_ports;
+	uint64_t io_other; /* I/O exits at ports past those */
 	int64_t run_ns, user_ns, halt_ns;
 };
 
@@ -88,6 +95,14 @@ struct vmm {
 	 * PIC and the IO-APIC (IRQ 0 on pin 2); HLT sleeps in the kernel.
 	 */
 	enum vmm_irqchip irqchip;
+	/*
+	 * The PIC and the PIT, with irqchip KERNEL: the kernel's
+	 * (HAX_LAPIC_ENABLE_PIC/_PIT: their ports never exit, counter 0 ticks
+	 * in the kernel, the UART's line goes to both by IRQ_LINE) or haxm
+	 * run's. AUTO: the kernel's when the module has HAX_CAP_PIC_PIT. Set
+	 * before vmm_create() like irqchip; USER with irqchip USER.
+	 */
+	enum vmm_irqchip pic_pit;
 	uint32_t caps; /* HAX_IOCTL_CAPABILITY's winfo */
 
 	pthread_mutex_t lock;

@@ -232,6 +232,24 @@ static void vmm_crash(struct vmm_vcpu *v, const char *what)
 	vmm_request_exit_unlocked(v->vmm, VMM_EXIT_CRASH, why);
 }
 
+/* --stats: one more I/O exit at @port. */
+static void vmm_count_port(struct vmm_vcpu *v, uint16_t port)
+{
+	int i;
+
+	for (i = 0; i < v->nr_io_ports && v->io_ports[i].port != port; i++)
+		;
+	if (i == VMM_IO_PORTS) {
+		v->io_other++;
+		return;
+	}
+	if (i == v->nr_io_ports) {
+		v->io_ports[i].port = port;
+		v->nr_io_ports++;
+	}
+	v->io_ports[i].n++;
+}
+
 /* Handle one exit; false when the vCPU stops. */
 static bool vmm_exit(struct vmm_vcpu *v)
 {
@@ -246,6 +264,7 @@ static bool vmm_exit(struct vmm_vcpu *v)
 		vmm_revive(v);
 	switch (st) {
 	case HAX_EXIT_IO:
+		vmm_count_port(v, v->t->io._port);
 		vmm_io(v);
 		return true;
 	case HAX_EXIT_FAST_MMIO:
@@ -420,6 +439,28 @@ static const char *const reason_names[VMM_NR_REASONS] = {
 	[49] = "EPT misconfig", [52] = "preemption timer",
 };
 
+/* " 0xPORT N" for each port with I/O exits, in port order. */
+static void vmm_print_ports(const struct vmm_vcpu *v, FILE *f)
+{
+	int i, next, last = -1;
+
+	fputs("\n  I/O exits by port:", f);
+	for (;;) {
+		next = -1;
+		for (i = 0; i < v->nr_io_ports; i++)
+			if (v->io_ports[i].port > last &&
+			    (next < 0 || v->io_ports[i].port < v->io_ports[next].port))
+				next = i;
+		if (next < 0)
+			break;
+		fprintf(f, " %#x %llu", v->io_ports[next].port,
+			(unsigned long long)v->io_ports[next].n);
+		last = v->io_ports[next].port;
+	}
+	if (v->io_other)
+		fprintf(f, " other %llu", (unsigned long long)v->io_other);
+}
+
 void vmm_print_stats(const struct vmm *m, FILE *f)
 {
 	const struct vmm_vcpu *v;
@@ -442,6 +483,7 @@ void vmm_print_stats(const struct vmm *m, FILE *f)
 			if (v->reasons[j])
 				fprintf(f, " %s(%d) %llu", reason_names[j] ? reason_names[j] : "",
 					j, (unsigned long long)v->reasons[j]);
+		vmm_print_ports(v, f);
 		fputc('\n', f);
 	}
 }

@@ -213,8 +213,10 @@ static void *thread_main(void *arg)
 {
 	struct fuzz_thread *t = arg;
 
+	t->tid = syscall(SYS_gettid);
 	thread_timer();
 	while (!__atomic_load_n(&fz.stop, __ATOMIC_RELAXED)) {
+		t->doing = -1;
 		fuzz_step(t);
 		if (__atomic_load_n(&fz.calls, __ATOMIC_RELAXED) >= fz.max_calls ||
 		    time(NULL) >= fz.deadline)
@@ -320,6 +322,33 @@ static void print_progress(unsigned long long *last_runs)
 	puts(line);
 }
 
+/*
+ * No call finished for a while: say what each thread is doing and where
+ * the kernel holds it (its stack and wait channel), and the kernel's last
+ * messages, so that a hang is a report and not only a timeout.
+ */
+static void report_stall(const struct fuzz_thread *th, int nthreads, unsigned long secs)
+{
+	char path[96], cmd[320];
+	int i, d;
+
+	printf("FUZZ: stalled: no call finished for %lu s\n", secs);
+	for (i = 0; i < nthreads; i++) {
+		d = th[i].doing;
+		printf("FUZZ: stalled: thread %d (tid %d) in %s\n", i, th[i].tid,
+		       d < 0 ? "(between actions)" : fuzz_ioctl_name(d));
+		snprintf(path, sizeof(path), "/proc/self/task/%d", th[i].tid);
+		snprintf(cmd, sizeof(cmd),
+			 "cat %s/wchan; echo; sed 's/^/FUZZ: stack: /' %s/stack 2>&1", path, path);
+		fflush(stdout);
+		if (system(cmd) < 0)
+			perror("system");
+	}
+	fflush(stdout);
+	if (system("dmesg | tail -n 40 | sed 's/^/FUZZ: dmesg: /'") < 0)
+		perror("system");
+}
+
 /* The fuzzing proper, in its own process; its exit status. */
 static int fuzz_run(unsigned long seed, unsigned long seconds, int nthreads)
 {
@@ -327,6 +356,7 @@ static int fuzz_run(unsigned long seed, unsigned long seconds, int nthreads)
 	pthread_t tid[FUZZ_MAX_THREADS];
 	unsigned long progress = 0;
 	unsigned long long last_runs = 0;
+	unsigned long seen = 0, still = 0;
 	struct timespec t0, t1;
 	double secs;
 	int i;
@@ -336,6 +366,8 @@ static int fuzz_run(unsigned long seed, unsigned long seconds, int nthreads)
 	for (i = 0; i < nthreads; i++) {
 		th[i].rng = seed * 2654435761u + i + 1;
 		th[i].id = i;
+		th[i].tid = 0;
+		th[i].doing = -1;
 		pthread_create(&tid[i], NULL, thread_main, &th[i]);
 	}
 	while (!__atomic_load_n(&fz.stop, __ATOMIC_RELAXED)) {
@@ -343,6 +375,12 @@ static int fuzz_run(unsigned long seed, unsigned long seconds, int nthreads)
 		if (fz.calls >= progress + fz.progress_every) {
 			progress = fz.calls;
 			print_progress(&last_runs);
+		}
+		if (fz.calls != seen) {
+			seen = fz.calls;
+			still = 0;
+		} else if (++still % 300 == 0) { /* 30 s, and every 30 s after */
+			report_stall(th, nthreads, still / 10);
 		}
 	}
 	for (i = 0; i < nthreads; i++)

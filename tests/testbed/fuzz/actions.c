@@ -49,6 +49,17 @@ static const struct {
 	[IDX_GET_CPUID] = { "GET_CPUID", HAX_VCPU_IOCTL_GET_CPUID, FD_VCPU },
 	[IDX_GET_STATE] = { "GET_STATE", HAX_VCPU_IOCTL_GET_STATE, FD_VCPU },
 	[IDX_SET_STATE] = { "SET_STATE", HAX_VCPU_IOCTL_SET_STATE, FD_VCPU },
+	[IDX_LAPIC_ENABLE] = { "LAPIC_ENABLE", HAX_VM_IOCTL_LAPIC_ENABLE, FD_VM },
+	[IDX_IRQ_LINE] = { "IRQ_LINE", HAX_VM_IOCTL_IRQ_LINE, FD_VM },
+	[IDX_GET_IOAPIC] = { "GET_IOAPIC", HAX_VM_IOCTL_GET_IOAPIC, FD_VM },
+	[IDX_SET_IOAPIC] = { "SET_IOAPIC", HAX_VM_IOCTL_SET_IOAPIC, FD_VM },
+	[IDX_GET_PIC] = { "GET_PIC", HAX_VM_IOCTL_GET_PIC, FD_VM },
+	[IDX_SET_PIC] = { "SET_PIC", HAX_VM_IOCTL_SET_PIC, FD_VM },
+	[IDX_GET_PIT] = { "GET_PIT", HAX_VM_IOCTL_GET_PIT, FD_VM },
+	[IDX_SET_PIT] = { "SET_PIT", HAX_VM_IOCTL_SET_PIT, FD_VM },
+	[IDX_GET_LAPIC] = { "GET_LAPIC", HAX_VCPU_IOCTL_GET_LAPIC, FD_VCPU },
+	[IDX_SET_LAPIC] = { "SET_LAPIC", HAX_VCPU_IOCTL_SET_LAPIC, FD_VCPU },
+	[IDX_SIGNAL_MSI] = { "SIGNAL_MSI", HAX_VM_IOCTL_SIGNAL_MSI, FD_VM },
 	[IDX_OPEN] = { "open", 0, FD_ANY },
 	[IDX_MMAP_TUNNEL] = { "mmap-tunnel", 0, FD_ANY },
 	[IDX_CHILD] = { "child", 0, FD_ANY },
@@ -219,6 +230,11 @@ static void fill_arg(struct fuzz_thread *t, int which, uint8_t *a, size_t size)
 							       : fuzz_rand(t) % 0x800;
 		break;
 	}
+	case HAX_VM_IOCTL_LAPIC_ENABLE:
+	case HAX_VM_IOCTL_IRQ_LINE:
+	case HAX_VM_IOCTL_SIGNAL_MSI:
+		fuzz_irqchip_arg(t, ioctls[which].nr, a);
+		break;
 	case HAX_VCPU_IOCTL_SET_CPUID:
 	case HAX_VCPU_IOCTL_GET_CPUID: {
 		/* a pointer to a pointer: aim it at the rest of the page */
@@ -262,10 +278,13 @@ static void do_ioctl(struct fuzz_thread *t, int which, int slot, int fd)
 {
 	unsigned long nr = ioctls[which].nr;
 	void *arg = arg_ptr(t, which, _IOC_SIZE(nr) ? _IOC_SIZE(nr) : 8);
+	t->doing = which;
 	struct hax_tunnel_info ti[2];
 	uint8_t *a = arg;
 	vcpu_state_t s;
 	struct hax_vcpu_full_state fs;
+	struct hax_lapic_state chip; /* the largest of the controllers' states */
+	void *own;
 	long r;
 
 	/*
@@ -307,6 +326,9 @@ static void do_ioctl(struct fuzz_thread *t, int which, int slot, int fd)
 			arg = &fs;
 		}
 	}
+	/* the in-kernel controllers' SETs: mostly their own state, a field or two off */
+	if (fuzz_rand(t) % 4 && (own = fuzz_irqchip_state(t, nr, fd, &chip)))
+		arg = own;
 	r = ioctl(fd, nr, arg);
 	fuzz_record(which, r, errno);
 	if (nr == HAX_VCPU_IOCTL_SETUP_TUNNEL && !r) {
@@ -424,6 +446,13 @@ static void do_open(struct fuzz_thread *t)
 		snprintf(path, sizeof(path), "/dev/hax_vm/vm%02u", f.vm_id);
 		f.fd = open(path, O_RDWR | O_CLOEXEC);
 		f.kind = FD_VM;
+		/* mostly with the in-kernel controllers: their ioctls act */
+		if (f.fd >= 0 && fuzz_rand(t) % 4) {
+			struct hax_lapic_enable le = { .flags = fuzz_enable_flags(t) };
+
+			r = ioctl(f.fd, HAX_VM_IOCTL_LAPIC_ENABLE, &le);
+			fuzz_record(IDX_LAPIC_ENABLE, r, errno);
+		}
 		break;
 	case 2: /* a vCPU of a VM, its node and tunnel */
 		if (fuzz_pick_fd(t, FD_VM, &vm) < 0)
@@ -554,6 +583,12 @@ static void do_build(struct fuzz_thread *t)
 
 		call(IDX_NOTIFY_QEMU_VERSION, vm.fd, &qv);
 	}
+	/* the in-kernel controllers, before the vCPU, at random */
+	if (fuzz_rand(t) % 4) {
+		struct hax_lapic_enable le = { .flags = fuzz_enable_flags(t) };
+
+		call(IDX_LAPIC_ENABLE, vm.fd, &le);
+	}
 	/* RAM: a region of the pool or a new one (put in the pool) */
 	if (fuzz_rand(t) % 2 || !fuzz_pick_region(t, &reg))
 		reg.p = do_region(t, true, &reg.len);
@@ -615,6 +650,7 @@ void fuzz_step(struct fuzz_thread *t)
 	} else if (dice < 20) {
 		fuzz_do_race(t);
 	} else if (dice < 30) {
+		t->doing = IDX_RUN;
 		if (fuzz_pick_fd(t, FD_VCPU, &f) >= 0)
 			do_run(t, &f);
 	} else if (dice < 33) {
@@ -628,6 +664,7 @@ void fuzz_step(struct fuzz_thread *t)
 				munmap(p, 2 * PG);
 		}
 	} else if (dice < 34) {
+		t->doing = IDX_CREATE_VM; /* building a VM */
 		do_build(t);
 	} else if (dice < 90) {
 		/* an ioctl of the fd's kind, mostly */

@@ -59,6 +59,17 @@ enum {
 	IDX_GET_CPUID,
 	IDX_GET_STATE,
 	IDX_SET_STATE,
+	IDX_LAPIC_ENABLE,
+	IDX_IRQ_LINE,
+	IDX_GET_IOAPIC,
+	IDX_SET_IOAPIC,
+	IDX_GET_PIC,
+	IDX_SET_PIC,
+	IDX_GET_PIT,
+	IDX_SET_PIT,
+	IDX_GET_LAPIC,
+	IDX_SET_LAPIC,
+	IDX_SIGNAL_MSI,
 	IDX_OPEN,
 	IDX_MMAP_TUNNEL,
 	IDX_CHILD,
@@ -85,6 +96,8 @@ struct fuzz {
 struct fuzz_thread {
 	uint64_t rng;
 	int id;
+	int tid;	    /* the kernel's thread id (a stall report reads its stack) */
+	volatile int doing; /* the action under way: an IDX_*, -1 between them */
 };
 
 extern struct fuzz fz;
@@ -114,6 +127,18 @@ const char *fuzz_ioctl_name(int which);
 unsigned long fuzz_ioctl_nr(int which);
 /* A read-write argument page (a PROT_NONE guard page follows it). */
 extern uint8_t *fuzz_arg_page;
+
+/* irqchip.c: the in-kernel interrupt controllers' ioctls */
+/* Mostly valid, sometimes refused flags for LAPIC_ENABLE. */
+uint32_t fuzz_enable_flags(struct fuzz_thread *t);
+/* LAPIC_ENABLE's, IRQ_LINE's and SIGNAL_MSI's arguments, about their bounds, at @a. */
+void fuzz_irqchip_arg(struct fuzz_thread *t, unsigned long nr, uint8_t *a);
+/*
+ * For SET_IOAPIC, _PIC, _PIT, _LAPIC (@nr) on @fd: the controller's own
+ * state (its GET) in @buf with none, one or two fields set to or past their
+ * bounds; NULL when @nr is none of them or the GET failed.
+ */
+void *fuzz_irqchip_state(struct fuzz_thread *t, unsigned long nr, int fd, void *buf);
 
 /* races.c: a child process tries a descriptor of the pool; racers open a
  * VM's or vCPU's node while its last descriptor may be closing. */

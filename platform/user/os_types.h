@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* User-space types for the portable core (see core/os.h), for unit tests. */
-#ifndef HAXM_UNIT_OS_TYPES_H
-#define HAXM_UNIT_OS_TYPES_H
+/*
+ * User-space types for the portable core (see core/os.h): for the unit tests
+ * (tests/unit, with os_user.c) and for the core models haxm run builds in
+ * (its user-space PIC and PIT: core/irqchip/pic.c, pit.c, isa_state.c).
+ */
+#ifndef HAXM_USER_OS_TYPES_H
+#define HAXM_USER_OS_TYPES_H
 
 #include <errno.h>
 #include <pthread.h>
@@ -20,4 +24,4 @@ typedef int64_t s64;
 
 typedef pthread_mutex_t os_mutex_t;
 
-#endif /* HAXM_UNIT_OS_TYPES_H */
+#endif /* HAXM_USER_OS_TYPES_H */
