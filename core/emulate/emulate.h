@@ -105,6 +105,15 @@ struct emu_ops {
 	 * then EMU_UNHANDLED.
 	 */
 	int (*sys_read)(struct emu *e, struct emu_sys *sys);
+	/*
+	 * mmio() - whether linear [@la, +@size) (two pages at most) reaches
+	 * memory that is not RAM for a @write or read (MMIO; ROM for a write):
+	 * INS and OUTS then move one element per step, an I/O access and a
+	 * memory access of the element's size in the instruction's order.
+	 * EMU_OK with *@mmio set, or what read() returns for a translation's
+	 * fault. May be NULL: all memory is RAM.
+	 */
+	int (*mmio)(struct emu *e, u64 la, u32 size, bool write, bool *mmio);
 };
 
 struct emu {
