@@ -254,10 +254,10 @@ bench-emulate: $(B)/bench-emulate
 # The full run's linux-boot row (two more boots, BENCH_LINUX_OFF=0: only the
 # first): the QEMU payload with bench/linux-run. BENCH_APPEND="kvm.X=Y ..."
 # adds to every boot's command line (haxm., kvm_intel., kvm. parameters).
-$(B)/bench-linux.cpio: $(B)/qemu-payload $(B)/haxm-bench $(TESTBED)/bench/linux-run $(TESTBED)/init $(TESTBED)/mkinitramfs.sh $(TESTBED)/testbed-lib.sh
+$(B)/bench-linux.cpio: $(B)/qemu-payload $(B)/haxm-bench $(B)/haxm $(TESTBED)/bench/linux-run $(TESTBED)/init $(TESTBED)/mkinitramfs.sh $(TESTBED)/testbed-lib.sh
 	rm -rf $(B)/bench-linux && cp -a $(B)/qemu-payload $(B)/bench-linux
 	install -m 755 $(TESTBED)/bench/linux-run $(B)/bench-linux/run
-	cp $(B)/haxm-bench $(B)/bench-linux/
+	cp $(B)/haxm-bench $(B)/haxm $(B)/bench-linux/
 	$(TESTBED)/mkinitramfs.sh $@ $(B)/bench-linux
 BENCH_FULL := $(if $(SHORT)$(ONLY),,1)
 bench: deps $(B)/testbed.cpio $(if $(BENCH_FULL),$(B)/bench-linux.cpio)

@@ -102,6 +102,8 @@ void os_irq_restore(unsigned long flags);
 
 /* os_resched() - yield the CPU if the scheduler asks for it. */
 void os_resched(void);
+/* os_yield() - let the scheduler run another thread first, if one is ready. */
+void os_yield(void);
 /* os_signal_pending() - true when the current thread has a signal to handle. */
 #ifndef os_signal_pending
 bool os_signal_pending(void);

@@ -60,6 +60,8 @@ static void stats_add(struct vcpu_stats *sum, const struct vcpu_stats *s)
 	sum->exits += stat_load(&s->exits);
 	sum->exits_to_user += stat_load(&s->exits_to_user);
 	sum->guest_tsc += stat_load(&s->guest_tsc);
+	sum->timer_preempt += stat_load(&s->timer_preempt);
+	sum->timer_hrtimer += stat_load(&s->timer_hrtimer);
 	for (i = 0; i < HAX_EXIT_SLOTS; i++)
 		sum->by_reason[i] += stat_load(&s->by_reason[i]);
 }

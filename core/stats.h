@@ -31,7 +31,10 @@ static inline void hax_count(u64 *c, s64 delta)
  * summed over its vCPUs, and module-wide since load in hax_totals. The
  * platform shows them (Linux: /sys/kernel/debug/haxm/[vmNN/[vcpuMM/]]).
  * by_reason[] has a slot per basic exit reason 0..64 and one, HAX_EXIT_OTHER,
- * for failed entries and reasons past the table.
+ * for failed entries and reasons past the table. timer_preempt and
+ * timer_hrtimer count the in-kernel LAPIC timer's interrupts by the path
+ * that timed them (core/vapic_timer.c): fired while on the VMX-preemption
+ * timer, and expiries of its hrtimer.
  */
 #define HAX_EXIT_SLOTS 66
 #define HAX_EXIT_OTHER (HAX_EXIT_SLOTS - 1)

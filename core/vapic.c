@@ -91,51 +91,10 @@ void vcpu_lapic_kick(struct vcpu *v)
 		os_cpu_kick(__atomic_load_n(&v->cpu, __ATOMIC_RELAXED));
 }
 
-/* The host timer reached the LAPIC timer's expiry: interrupt context. */
-static void vapic_timer(void *arg)
+/* The PIT's host timer reached counter 0's next edge: interrupt context. */
+static void vapic_pit_timer(void *arg)
 {
 	vcpu_lapic_kick(arg);
-}
-
-/* Beyond this many ms a TSC deadline is as good as never (31 years). */
-#define TSC_DEADLINE_MAX_MS 1000000000000ull
-
-/*
- * The os_now_ns() time of @v's next APIC timer interrupt, 0 for none; the
- * VM's APIC lock is held. A TSC deadline is in the guest's TSC, the host's
- * plus v->tsc_offset (SDM 11.5.4.1): it is converted at the host's TSC
- * rate, and one already reached is due now (1, a time in the past).
- */
-static u64 vapic_timer_expiry(struct vcpu *v)
-{
-	const struct lapic *l = v->lapic;
-	u64 tsc, left, ms;
-	u32 khz;
-
-	if (lapic_timer_mode(l) != LAPIC_TIMER_TSC_DEADLINE)
-		return lapic_timer_expiry(l);
-	if (!l->tsc_deadline)
-		return 0;
-	tsc = hax_rdtsc() + v->tsc_offset;
-	if (l->tsc_deadline <= tsc)
-		return 1;
-	left = l->tsc_deadline - tsc;
-	khz = os_tsc_khz(); /* not 0: TSC-deadline mode is offered only then */
-	ms = left / khz;
-	if (ms > TSC_DEADLINE_MAX_MS)
-		ms = TSC_DEADLINE_MAX_MS;
-	/* rounded up: the host timer must not fire before the deadline */
-	return os_now_ns() + ms * 1000000 + ((left % khz) * 1000000 + khz - 1) / khz;
-}
-
-void vcpu_lapic_tsc_changed(struct vcpu *v)
-{
-	if (!v->lapic)
-		return;
-	os_spin_lock(v->vm->apic_lock);
-	if (lapic_timer_mode(v->lapic) == LAPIC_TIMER_TSC_DEADLINE)
-		os_waker_arm(v->waker, vapic_timer_expiry(v));
-	os_spin_unlock(v->vm->apic_lock);
 }
 
 int vcpu_lapic_create(struct vcpu *v)
@@ -153,7 +112,7 @@ int vcpu_lapic_create(struct vcpu *v)
 	v->lapic = os_zalloc(sizeof(*v->lapic));
 	if (!v->lapic)
 		return -ENOMEM;
-	v->waker = os_waker_alloc(vapic_timer, v);
+	v->waker = os_waker_alloc(vapic_hrtimer, v);
 	if (!v->waker) {
 		os_free(v->lapic);
 		v->lapic = NULL;
@@ -161,7 +120,7 @@ int vcpu_lapic_create(struct vcpu *v)
 	}
 	/* vCPU 0 times the PIT's counter 0 (vpit.h) */
 	if (v->id == 0 && v->vm->pit) {
-		v->pit_waker = os_waker_alloc(vapic_timer, v);
+		v->pit_waker = os_waker_alloc(vapic_pit_timer, v);
 		if (!v->pit_waker) {
 			os_waker_free(v->waker);
 			os_free(v->lapic);
@@ -213,25 +172,33 @@ void vcpu_lapic_destroy(struct vcpu *v)
 	v->pit_waker = NULL;
 }
 
+int vm_apic_deliver(struct vm *vm, int src, const struct apic_msg *m)
+{
+	struct apic_bus bus = { vm->lapics, HAX_MAX_VCPUS };
+	u64 acc = 0;
+	int n;
+	u32 i;
+
+	n = apic_bus_deliver(&bus, src, m, &acc);
+	/* the sender is in the host: its next entry polls anyway */
+	for (i = 0; i < HAX_MAX_VCPUS; i++)
+		if (((acc >> i) & 1) && (int)i != src && vm->apic_vcpus[i])
+			vcpu_lapic_kick(vm->apic_vcpus[i]);
+	return n;
+}
+
 /* Carry out a register access' side effects. The VM's APIC lock is held. */
 static void vapic_effects(struct vcpu *v, struct lapic_effects *eff)
 {
 	struct vm *vm = v->vm;
-	struct apic_bus bus = { vm->lapics, HAX_MAX_VCPUS };
-	u64 acc = 0;
-	u32 i;
 
-	if (eff->flags & LAPIC_EFF_IPI) {
-		apic_bus_deliver(&bus, v->id, &eff->ipi, &acc);
-		for (i = 0; i < HAX_MAX_VCPUS; i++)
-			if (((acc >> i) & 1) && i != v->id && vm->apic_vcpus[i])
-				vcpu_lapic_kick(vm->apic_vcpus[i]);
-	}
+	if (eff->flags & LAPIC_EFF_IPI)
+		vm_apic_deliver(vm, v->id, &eff->ipi);
 	/* the EOI broadcast (SDM 11.8.5): the IO-APIC re-sends a level still high */
 	if (eff->flags & LAPIC_EFF_EOI_LEVEL)
 		vm_ioapic_eoi(vm, eff->eoi_vector);
 	if (eff->flags & LAPIC_EFF_TIMER)
-		os_waker_arm(v->waker, vapic_timer_expiry(v));
+		vapic_timer_arm(v);
 }
 
 /* The xAPIC page's guest-physical address in IA32_APIC_BASE @base. */
@@ -292,8 +259,21 @@ u8 vcpu_lapic_cr8(struct vcpu *v)
 
 void vcpu_lapic_set_cr8(struct vcpu *v, u8 cr8)
 {
+	vcpu_lapic_set_tpr(v, (u32)cr8 << 4);
+}
+
+u8 vcpu_lapic_tpr(struct vcpu *v)
+{
+	/* written by this vCPU's thread, or by an INIT from another under the lock */
+	return __atomic_load_n(&v->lapic->tpr, __ATOMIC_RELAXED) & 0xff;
+}
+
+void vcpu_lapic_set_tpr(struct vcpu *v, u8 tpr)
+{
 	os_spin_lock(v->vm->apic_lock);
-	lapic_write_tpr(v->lapic, (u32)cr8 << 4);
+	/* an INIT accepted since the guest wrote it reset the TPR: that stays */
+	if (!v->lapic->init_pending)
+		lapic_write_tpr(v->lapic, tpr);
 	os_spin_unlock(v->vm->apic_lock);
 }
 
@@ -318,7 +298,7 @@ int vcpu_lapic_msr(struct vcpu *v, u32 msr, u64 *val, bool write, bool host)
 		r = lapic_set_base(l, *val, host);
 		v->msr.apic_base = l->apic_base;
 		/* a disabled APIC is reset: its timer stops */
-		os_waker_arm(v->waker, vapic_timer_expiry(v));
+		vapic_timer_arm(v);
 	} else if (msr == LAPIC_MSR_TSC_DEADLINE && write) {
 		lapic_tsc_deadline_write(l, *val, &eff);
 		vapic_effects(v, &eff);
@@ -343,31 +323,43 @@ int vcpu_lapic_msr(struct vcpu *v, u32 msr, u64 *val, bool write, bool host)
 int vcpu_lapic_poll(struct vcpu *v)
 {
 	struct lapic *l = v->lapic;
-	u64 expiry, now;
 	int vec, kicked;
 
 	kicked = __atomic_exchange_n(&v->kick, 0, __ATOMIC_SEQ_CST);
 	os_spin_lock(v->vm->apic_lock);
-	expiry = vapic_timer_expiry(v);
-	if (expiry) {
-		now = os_now_ns();
-		if (now >= expiry && lapic_timer_fire(l, now))
-			os_waker_arm(v->waker, vapic_timer_expiry(v)); /* periodic: the next one */
-		else if (kicked && lapic_timer_mode(l) == LAPIC_TIMER_TSC_DEADLINE)
-			/* the host timer ran ahead of the guest's TSC (its rate is
-			 * calibrated, the guest's TSC may have been set): again */
-			os_waker_arm(v->waker, expiry);
-	}
+	vapic_timer_poll(v, kicked);
 	/* vCPU 0 takes the PIT's counter 0 edges (vpit.h) */
 	if (v->id == 0)
 		vm_pit_poll(v->vm);
 	/* the PIC's ExtINT comes first: not in IRR, not masked by the TPR */
 	vec = vcpu_pic_pending(v) ? VAPIC_EXTINT : lapic_pending_vector(l);
+	v->lapic_tpr_held = lapic_tpr_held_class(l);
+	v->lapic_nmi = l->nmi_pending;
 	/* an INIT arrived: the entry must not happen, vcpu_lapic_startup() first */
 	if (l->init_pending || l->wait_sipi)
 		__atomic_store_n(&v->kick, 1, __ATOMIC_SEQ_CST);
 	os_spin_unlock(v->vm->apic_lock);
 	return vec;
+}
+
+bool vcpu_lapic_nmi_take(struct vcpu *v)
+{
+	bool nmi;
+
+	os_spin_lock(v->vm->apic_lock);
+	nmi = v->lapic->nmi_pending;
+	v->lapic->nmi_pending = false;
+	os_spin_unlock(v->vm->apic_lock);
+	v->lapic_nmi = false;
+	return nmi;
+}
+
+void vcpu_lapic_nmi_again(struct vcpu *v)
+{
+	os_spin_lock(v->vm->apic_lock);
+	v->lapic->nmi_pending = true;
+	os_spin_unlock(v->vm->apic_lock);
+	v->lapic_nmi = true;
 }
 
 void vcpu_lapic_ack(struct vcpu *v, u8 vector)
@@ -390,19 +382,33 @@ static bool halt_done(void *arg)
 	       __atomic_load_n(&w->t->user_event_pending, __ATOMIC_ACQUIRE);
 }
 
-int vcpu_lapic_halt(struct vcpu *v, struct hax_tunnel *t)
+/*
+ * Sleep until a kick, a user event or a signal (which the run loop then
+ * returns to user space for), the LAPIC timer on the hrtimer meanwhile: no
+ * entry would program the preemption timer for it.
+ */
+static void vapic_sleep(struct vcpu *v, struct hax_tunnel *t)
 {
 	struct halt_wait w = { v, t };
 
-	/* a signal ends the sleep too: the run loop then returns to user space */
+	os_spin_lock(v->vm->apic_lock);
+	vapic_timer_path(v, false);
+	os_spin_unlock(v->vm->apic_lock);
 	os_waker_wait(v->waker, halt_done, &w);
+	os_spin_lock(v->vm->apic_lock);
+	vapic_timer_path(v, true);
+	os_spin_unlock(v->vm->apic_lock);
+}
+
+int vcpu_lapic_halt(struct vcpu *v, struct hax_tunnel *t)
+{
+	vapic_sleep(v, t);
 	return 0;
 }
 
 int vcpu_lapic_startup(struct vcpu *v, struct hax_tunnel *t)
 {
 	struct lapic *l = v->lapic;
-	struct halt_wait w = { v, t };
 	bool init, sipi = false, wait;
 	u8 vector = 0;
 	int r;
@@ -423,7 +429,7 @@ int vcpu_lapic_startup(struct vcpu *v, struct hax_tunnel *t)
 	}
 	wait = l->wait_sipi;
 	if (init) /* the INIT stopped the timer */
-		os_waker_arm(v->waker, lapic_timer_expiry(l));
+		vapic_timer_arm(v);
 	os_spin_unlock(v->vm->apic_lock);
 	if (init) {
 		r = vcpu_init_signal(v);
@@ -435,8 +441,47 @@ int vcpu_lapic_startup(struct vcpu *v, struct hax_tunnel *t)
 	if (!wait)
 		return 0;
 	/* wait-for-SIPI: out of the guest until a kick, a user event or a signal */
-	os_waker_wait(v->waker, halt_done, &w);
+	vapic_sleep(v, t);
 	return 1;
+}
+
+/* ---- SIGNAL_MSI ------------------------------------------------------------ */
+
+int vm_signal_msi(struct vm *vm, const struct hax_msi *a)
+{
+	struct apic_msg m = { 0 };
+	u32 dm = (a->data >> 8) & 7;
+	bool on;
+	int n;
+
+	os_mutex_lock(&vm->lock);
+	on = vm->lapic_on; /* apic_lock is set with it, under this mutex */
+	os_mutex_unlock(&vm->lock);
+	if (!on)
+		return -ENOTTY;
+	/* the address and data formats of SDM 11.11.1 and 11.11.2 */
+	if (a->flags || (a->address >> 20) != 0xfee || (a->address & HAX_MSI_ADDR_RSVD) ||
+	    (a->data & HAX_MSI_DATA_RSVD) || dm == 3 || dm == APIC_DM_SIPI)
+		return -EINVAL;
+	m.dest = (a->address >> 12) & 0xff;
+	m.logical = a->address & HAX_MSI_ADDR_LOGICAL;
+	/* RH with physical destination mode: "must not be set to FFH" (11.11.1) */
+	if ((a->address & HAX_MSI_ADDR_RH) && !m.logical && m.dest == 0xff)
+		return -EINVAL;
+	/* a level-triggered message with level 0 carries no interrupt */
+	if ((a->data & HAX_MSI_DATA_TRIGGER) && !(a->data & HAX_MSI_DATA_LEVEL))
+		return 0;
+	m.vector = a->data & 0xff;
+	m.delivery = dm;
+	/* RH: redirected to the lowest-priority processor of the set (11.11.1) */
+	if ((a->address & HAX_MSI_ADDR_RH) && dm == APIC_DM_FIXED)
+		m.delivery = APIC_DM_LOWEST;
+	m.level = a->data & HAX_MSI_DATA_TRIGGER;
+	m.assert = true;
+	os_spin_lock(vm->apic_lock);
+	n = vm_apic_deliver(vm, -1, &m);
+	os_spin_unlock(vm->apic_lock);
+	return n;
 }
 
 /* ---- GET_LAPIC / SET_LAPIC ---------------------------------------------- */
@@ -591,7 +636,7 @@ int vcpu_lapic_set(struct vcpu *v, const struct hax_lapic_state *s)
 		n.sipi_vector = p >> 8;
 		*l = n;
 		v->msr.apic_base = l->apic_base;
-		os_waker_arm(v->waker, vapic_timer_expiry(v));
+		vapic_timer_arm(v);
 	}
 	os_spin_unlock(v->vm->apic_lock);
 	return r;

@@ -25,6 +25,27 @@ int vm_lapic_enable(struct vm *vm, const struct hax_lapic_enable *a);
 /* vm_lapic_free() - at VM destruction (its vCPUs are gone). */
 void vm_lapic_free(struct vm *vm);
 
+struct apic_msg;
+/*
+ * vm_apic_deliver() - route @m from LAPIC @src (-1: the IO-APIC, an MSI)
+ * on the VM's APIC bus (apic_bus_deliver()) and kick each vCPU whose LAPIC
+ * accepted it, but @src's. The VM's APIC lock is held. Returns how many
+ * accepted it; never fails.
+ */
+int vm_apic_deliver(struct vm *vm, int src, const struct apic_msg *m);
+
+/*
+ * vm_signal_msi() - SIGNAL_MSI: the MSI write @a (struct hax_msi) to the
+ * LAPICs it names: fixed, lowest priority (or fixed with RH: lowest
+ * priority among the destinations), SMI, NMI, INIT, ExtINT, physical or
+ * logical destination, edge or level (a level de-assert delivers nothing).
+ * Returns how many LAPICs accepted it (0: none did).
+ * Errors: -ENOTTY (the VM has no in-kernel LAPICs), -EINVAL (@flags not 0,
+ * an address outside 0xFEExxxxx or with reserved bits, data with reserved
+ * bits or delivery mode 3 or 6 (SIPI), RH with physical destination 0xFF).
+ */
+int vm_signal_msi(struct vm *vm, const struct hax_msi *a);
+
 /*
  * vcpu_lapic_create() - a new vCPU's LAPIC, in the power-up state, its ID
  * the vCPU id, BSP for vCPU 0; nothing when the VM has none.
@@ -69,19 +90,65 @@ bool vcpu_lapic_page(struct vcpu *v, u64 gpa);
 int vcpu_lapic_msr(struct vcpu *v, u32 msr, u64 *val, bool write, bool host);
 
 /*
+ * The timer on the host (core/vapic_timer.c). A vCPU's LAPIC timer is timed
+ * by its hrtimer (v->waker) outside its run loop and while it sleeps there,
+ * and, while vapic_preempt_timer holds, by the VMX-preemption timer in the
+ * run loop (v->timer_preempt; v->timer_tsc for the entry). The VM's APIC
+ * lock is held for all but vapic_hrtimer() and the vcpu_lapic_*() calls.
+ */
+
+/* vapic_preempt_timer - the fast path is taken (module parameter). */
+extern bool vapic_preempt_timer;
+
+/*
  * vcpu_lapic_tsc_changed() - @v's TSC offset changed: a TSC-deadline timer
  * in progress is due at another host time. Nothing without a LAPIC.
  */
 void vcpu_lapic_tsc_changed(struct vcpu *v);
+/*
+ * vcpu_lapic_run() - RUN enters (@in) or leaves its run loop: the timer
+ * goes to the fast path (when vapic_preempt_timer and the host's TSC rate
+ * is known) or back to the hrtimer. Nothing without a LAPIC. No errors.
+ */
+void vcpu_lapic_run(struct vcpu *v, bool in);
+/* vapic_hrtimer() - the LAPIC timer's hrtimer callback: count, kick. */
+void vapic_hrtimer(void *arg);
+/*
+ * vapic_timer_arm() - the timer changed: re-arm the hrtimer for it, or on
+ * the fast path nothing (the next poll looks). No errors.
+ */
+void vapic_timer_arm(struct vcpu *v);
+/*
+ * vapic_timer_poll() - from vcpu_lapic_poll(): fire the timer when it
+ * expired (on the hrtimer's path re-arming it; @kicked: a kick came since
+ * the last poll) and set v->timer_tsc, the host TSC of the next expiry on
+ * the fast path (0: none, or the hrtimer's path). No errors.
+ */
+void vapic_timer_poll(struct vcpu *v, bool kicked);
+/*
+ * vapic_timer_path() - put the timer on the fast path (@preempt; the
+ * hrtimer cancelled, a timer it saw expire fired first) or on the hrtimer
+ * (armed for the next expiry). No errors.
+ */
+void vapic_timer_path(struct vcpu *v, bool preempt);
 
 /*
  * vcpu_lapic_poll() - before an entry (any context but interrupt): clear the
  * kick, fire an expired timer (on vCPU 0 also the PIT's counter 0 edge,
- * vm_pit_poll()), and return VAPIC_EXTINT (vpic.h) when the
- * PIC's INT reaches this vCPU, else the vector the LAPIC would deliver now,
- * or -1.
+ * vm_pit_poll()), note in v->lapic_tpr_held the class of a vector the TPR
+ * holds back (lapic_tpr_held_class(), the TPR threshold's) and in
+ * v->lapic_nmi whether an NMI is pending, and return
+ * VAPIC_EXTINT (vpic.h) when the PIC's INT reaches this vCPU, else the
+ * vector the LAPIC would deliver now, or -1.
  */
 int vcpu_lapic_poll(struct vcpu *v);
+/*
+ * vcpu_lapic_nmi_take() - an NMI is about to be injected: clear the LAPIC's
+ * pending NMI; returns whether there was one. vcpu_lapic_nmi_again() - an
+ * NMI queued for injection was not delivered: pending again. Never fail.
+ */
+bool vcpu_lapic_nmi_take(struct vcpu *v);
+void vcpu_lapic_nmi_again(struct vcpu *v);
 /* vcpu_lapic_ack() - @vector was injected: IRR -> ISR. */
 void vcpu_lapic_ack(struct vcpu *v, u8 vector);
 /*
@@ -106,6 +173,14 @@ int vcpu_lapic_startup(struct vcpu *v, struct hax_tunnel *t);
  */
 u8 vcpu_lapic_cr8(struct vcpu *v);
 void vcpu_lapic_set_cr8(struct vcpu *v, u8 cr8);
+/*
+ * vcpu_lapic_tpr() / vcpu_lapic_set_tpr() - the in-kernel LAPIC's TPR, for
+ * the TPR shadow (vmx/tpr.c): read without the lock; written under it,
+ * unless an INIT the LAPIC accepted since reset it (the write predates the
+ * INIT). Never fail.
+ */
+u8 vcpu_lapic_tpr(struct vcpu *v);
+void vcpu_lapic_set_tpr(struct vcpu *v, u8 tpr);
 /* vcpu_lapic_kick() - see above; any context. */
 void vcpu_lapic_kick(struct vcpu *v);
 

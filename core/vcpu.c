@@ -297,7 +297,7 @@ static int vcpu_run_loop(struct vcpu *v, struct hax_tunnel *t)
 		os_preempt_enable();
 		/* host code read guest memory, or others ran while it slept (L1D flush) */
 		if (r == EXIT_FAULT_IN || r == EXIT_LOAD_PDPTES || r == EXIT_EMULATE ||
-		    r == EXIT_HALT)
+		    r == EXIT_HALT || r == EXIT_YIELD)
 			v->host_ran = true;
 		if (r == EXIT_FAULT_IN)
 			r = vcpu_fault_in(v, t);
@@ -307,6 +307,10 @@ static int vcpu_run_loop(struct vcpu *v, struct hax_tunnel *t)
 			r = vcpu_emulate(v, t);
 		else if (r == EXIT_HALT)
 			r = vcpu_lapic_halt(v, t);
+		else if (r == EXIT_YIELD) {
+			os_yield();
+			r = EXIT_RESUME;
+		}
 		if (r == EXIT_RESUME)
 			continue;
 		if (r < 0) {
@@ -375,7 +379,9 @@ int vcpu_run(struct vcpu *v)
 	}
 	msr_run_begin(v);
 	v->host_ran = true; /* user space ran since the last RUN */
+	vcpu_lapic_run(v, true);
 	r = vcpu_run_loop(v, t);
+	vcpu_lapic_run(v, false);
 	msr_run_end(v);
 	os_fpu_leave(v->fpu);
 	os_vmx_run_done();

@@ -16,17 +16,7 @@
 /* The IO-APIC's message: route it, kick whom it reached. APIC lock held. */
 static int vioapic_deliver(void *ctx, const struct apic_msg *m)
 {
-	struct vm *vm = ctx;
-	struct apic_bus bus = { vm->lapics, HAX_MAX_VCPUS };
-	u64 acc = 0;
-	int n;
-	u32 i;
-
-	n = apic_bus_deliver(&bus, -1, m, &acc);
-	for (i = 0; i < HAX_MAX_VCPUS; i++)
-		if (((acc >> i) & 1) && vm->apic_vcpus[i])
-			vcpu_lapic_kick(vm->apic_vcpus[i]);
-	return n;
+	return vm_apic_deliver(ctx, -1, m);
 }
 
 struct ioapic *vm_ioapic_alloc(struct vm *vm)

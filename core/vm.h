@@ -48,6 +48,7 @@ struct vm {
 	struct vcpu *apic_vcpus[HAX_MAX_VCPUS];
 	struct ioapic *ioapic; /* HAX_LAPIC_ENABLE_IOAPIC (core/vioapic.c), else NULL */
 	struct i8259 *pic;     /* HAX_LAPIC_ENABLE_PIC (core/vpic.c), else NULL */
+	bool pic_int;	       /* its INT at the last change (LINT0's NMI edges); APIC lock */
 	struct i8254 *pit;     /* HAX_LAPIC_ENABLE_PIT (core/vpit.c), else NULL */
 };
 
@@ -57,6 +58,9 @@ struct vcpu_stats {
 	u64 exits_to_user;
 	u64 by_reason[HAX_EXIT_SLOTS]; /* hax_exit_slot() */
 	u64 guest_tsc;		       /* TSC cycles from entries to their exits */
+	/* LAPIC timer interrupts by the path that timed them (core/vapic_timer.c) */
+	u64 timer_preempt; /* fired while the timer was on the VMX-preemption timer */
+	u64 timer_hrtimer; /* host timer (hrtimer) expiries */
 };
 
 struct vcpu {
@@ -117,6 +121,17 @@ struct vcpu {
 	struct os_waker *pit_waker; /* vCPU 0 of a VM with a PIT: counter 0 edges (vpit.h) */
 	int kick;		    /* atomic: something for the vCPU since its last poll */
 	int in_guest;		    /* atomic: between the kick check and the exit */
+	u8 lapic_tpr_held;	    /* the poll's lapic_tpr_held_class(): the TPR threshold */
+	bool lapic_nmi;		    /* the poll saw an NMI pending */
+	/*
+	 * The timer's fast path (core/vapic_timer.c): while @timer_preempt, the
+	 * LAPIC timer is timed by the VMX-preemption timer and its hrtimer is
+	 * off; @timer_tsc is the host TSC it is due at (0: none), set by each
+	 * poll; @preempt_val is VMX_PREEMPTION_TIMER_VALUE as last written.
+	 */
+	bool timer_preempt;
+	u64 timer_tsc;
+	u32 preempt_val;
 
 	/* cpu: CPUID and MSRs (vmx/msr_vmx.c) */
 	struct cpuid_table cpuid;

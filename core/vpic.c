@@ -31,10 +31,30 @@ static struct i8259 *vm_pic(struct vm *vm)
 	return __atomic_load_n(&vm->pic, __ATOMIC_ACQUIRE);
 }
 
-/* The PIC changed: vCPU 0 takes its INT at its next entry. APIC lock held. */
+/* LINT0 unmasked in delivery mode NMI, the APIC software-enabled. */
+static bool lint0_nmi(const struct lapic *l)
+{
+	u32 lvt = l->lvt[LVT_LINT0];
+
+	return lapic_sw_enabled(l) && !(lvt & LAPIC_LVT_MASKED) &&
+	       ((lvt & LAPIC_DM_MASK) >> LAPIC_DM_SHIFT) == APIC_DM_NMI;
+}
+
+/*
+ * The PIC changed: vCPU 0 takes its INT at its next entry. With vCPU 0's
+ * LINT0 programmed as NMI the INT's rising edge is an NMI instead (SDM
+ * 11.5.1: an NMI entry is edge-triggered), no INTA following it. APIC
+ * lock held.
+ */
 static void vpic_kick(struct vm *vm)
 {
-	if (i8259_output(vm->pic) && vm->apic_vcpus[0])
+	bool out = i8259_output(vm->pic);
+	struct lapic *l = vm->lapics[0];
+
+	if (out && !vm->pic_int && l && lint0_nmi(l))
+		lapic_lvt_fire(l, LVT_LINT0);
+	vm->pic_int = out;
+	if (out && vm->apic_vcpus[0])
 		vcpu_lapic_kick(vm->apic_vcpus[0]);
 }
 
@@ -75,6 +95,7 @@ u8 vcpu_pic_intack(struct vcpu *v)
 
 	os_spin_lock(v->vm->apic_lock);
 	vec = i8259_intack(v->vm->pic);
+	v->vm->pic_int = i8259_output(v->vm->pic);
 	os_spin_unlock(v->vm->apic_lock);
 	return vec;
 }
@@ -161,6 +182,7 @@ int vm_pic_set(struct vm *vm, const struct hax_pic_state *s)
 		return -EINVAL;
 	os_spin_lock(vm->apic_lock);
 	*p = n;
+	vm->pic_int = i8259_output(p); /* a restored INT is no edge */
 	vpic_kick(vm);
 	os_spin_unlock(vm->apic_lock);
 	return 0;

@@ -188,6 +188,13 @@ int hax_irq_line(int vm_fd, uint32_t irq, uint32_t level)
 	return hax_ioctl(vm_fd, HAX_VM_IOCTL_IRQ_LINE, &il);
 }
 
+int hax_signal_msi(int vm_fd, uint64_t address, uint32_t data)
+{
+	struct hax_msi m = { .address = address, .data = data };
+
+	return ioctl(vm_fd, HAX_VM_IOCTL_SIGNAL_MSI, &m);
+}
+
 int hax_get_ioapic(int vm_fd, struct hax_ioapic_state *s)
 {
 	return hax_ioctl(vm_fd, HAX_VM_IOCTL_GET_IOAPIC, s);

@@ -294,6 +294,19 @@ int hax_lapic_enable_flags(int vm_fd, uint32_t flags);
 int hax_irq_line(int vm_fd, uint32_t irq, uint32_t level);
 
 /**
+ * hax_signal_msi() - HAX_VM_IOCTL_SIGNAL_MSI (HAX_CAP_MSI): an MSI write of
+ * @data to @address, delivered to the in-kernel LAPICs it names.
+ * @vm_fd:   a VM descriptor
+ * @address: 0xfeeXXXXX (struct hax_msi)
+ * @data:    vector, delivery and trigger mode (struct hax_msi)
+ *
+ * Returns how many LAPICs accepted it (0: none), or -1 with errno: ENOTTY
+ * (the VM has no in-kernel LAPIC), EINVAL (not an MSI address, reserved
+ * bits set, a reserved delivery mode, RH with a physical broadcast), EFAULT.
+ */
+int hax_signal_msi(int vm_fd, uint64_t address, uint32_t data);
+
+/**
  * hax_get_ioapic()/hax_set_ioapic() - HAX_VM_IOCTL_GET_IOAPIC/_SET_IOAPIC
  * (HAX_CAP_IOAPIC): the in-kernel IO-APIC's state, for snapshots.
  * @vm_fd: a VM descriptor

@@ -322,12 +322,31 @@ static bool canonical(u64 la)
 	return (u64)((s64)(la << 16) >> 16) == la;
 }
 
+int emu_seg_load(struct emu *e, int seg)
+{
+	int r;
+
+	if (!(e->s.seg_lazy & (1u << seg)))
+		return EMU_OK;
+	r = e->ops->seg_read(e, seg, &e->s.seg[seg]);
+	if (!r)
+		e->s.seg_lazy &= ~(1u << seg);
+	return r;
+}
+
 int emu_linear(struct emu *e, const struct emu_insn *in, int seg, u64 off, u32 size, bool write,
 	       u64 *la)
 {
 	const struct emu_seg *s = &e->s.seg[seg];
 	u8 vec = seg == EMU_SS ? EMU_VEC_SS : EMU_VEC_GP;
+	int r;
 
+	/* 64-bit mode: only FS and GS have a base, no segment a limit (SDM 3.2.4) */
+	if (in->mode != 8 || seg == EMU_FS || seg == EMU_GS) {
+		r = emu_seg_load(e, seg);
+		if (r)
+			return r;
+	}
 	if (in->mode == 8) {
 		u64 a = off + ((seg == EMU_FS || seg == EMU_GS) ? s->base : 0);
 

@@ -612,6 +612,9 @@ static int exec_1byte(struct emu *e, struct emu_insn *in)
 	case 0x8c: /* MOV r/m, Sreg: 16 bits to memory, zero-extended to a register */
 		if ((in->reg & 7) >= EMU_NSEG)
 			return ud(e);
+		r = emu_seg_load(e, in->reg & 7);
+		if (r)
+			return r;
 		return emu_write_rm(e, in, in->mem ? 2 : in->opsz, e->s.seg[in->reg & 7].sel);
 	case 0x8f:
 		return (in->reg & 7) ? EMU_UNHANDLED : push_pop(e, in);

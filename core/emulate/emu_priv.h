@@ -85,6 +85,11 @@ int emu_decode_modrm(struct emu *e, struct emu_insn *in);
 int emu_mem_read(struct emu *e, const struct emu_insn *in, int seg, u64 off, void *buf, u32 size);
 int emu_mem_write(struct emu *e, const struct emu_insn *in, int seg, u64 off, const void *buf,
 		  u32 size);
+/*
+ * emu_seg_load() - make e->s.seg[@seg] valid (ops->seg_read() when the
+ * caller's snapshot left it out). EMU_OK or EMU_UNHANDLED.
+ */
+int emu_seg_load(struct emu *e, int seg);
 /* emu_linear() - the checked linear address of [seg:off, +size). */
 int emu_linear(struct emu *e, const struct emu_insn *in, int seg, u64 off, u32 size, bool write,
 	       u64 *la);

@@ -43,6 +43,12 @@ struct emu_state {
 	u64 rip;
 	u64 rflags;
 	struct emu_seg seg[EMU_NSEG];
+	/*
+	 * Bit n set: seg[n] is not filled in yet; the emulator asks
+	 * ops->seg_read() for it on first use (64-bit mode needs no more than
+	 * CS, SS, FS and GS, and FS and GS only for their bases). 0: all filled.
+	 */
+	u8 seg_lazy;
 	u64 cr0, cr3, cr4, efer;
 	u64 xcr0; /* the guest's XCR0: VEX instructions need its SSE and AVX bits */
 	u8 cpl;
@@ -105,6 +111,12 @@ struct emu_ops {
 	 * then EMU_UNHANDLED.
 	 */
 	int (*sys_read)(struct emu *e, struct emu_sys *sys);
+	/*
+	 * seg_read() - segment register @seg (EMU_ES..EMU_GS) into @to, for
+	 * those the snapshot left out (emu_state.seg_lazy). EMU_OK, or
+	 * EMU_UNHANDLED (a host failure). Needed only when seg_lazy is not 0.
+	 */
+	int (*seg_read)(struct emu *e, int seg, struct emu_seg *to);
 	/*
 	 * mmio() - whether linear [@la, +@size) (two pages at most) reaches
 	 * memory that is not RAM for a @write or read (MMIO; ROM for a write):

@@ -202,6 +202,17 @@ int lapic_pending_vector(const struct lapic *l)
 	return v;
 }
 
+int lapic_tpr_held_class(const struct lapic *l)
+{
+	int irrv = lapic_highest_irr(l), isrv = lapic_highest_isr(l);
+	u32 class = irrv < 0 ? 0 : (u32)irrv >> 4;
+
+	/* held by the TPR alone: above the in-service class, not above the TPR's */
+	if (irrv < 0 || (isrv >= 0 && class <= (u32)isrv >> 4) || class > (l->tpr & 0xf0) >> 4)
+		return 0;
+	return class;
+}
+
 void lapic_ack(struct lapic *l, u8 vector)
 {
 	vec_clear(l->irr, vector);

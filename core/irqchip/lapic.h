@@ -221,6 +221,13 @@ int lapic_highest_isr(const struct lapic *l);
  */
 int lapic_pending_vector(const struct lapic *l);
 /*
+ * lapic_tpr_held_class() - the priority class of the highest IRR vector
+ * when the TPR alone holds it back (its class above the highest ISR
+ * vector's, not above TPR[7:4]): lowering the TPR below it would dispatch
+ * it. 0 when there is none. Never fails.
+ */
+int lapic_tpr_held_class(const struct lapic *l);
+/*
  * lapic_ack() - the CPU accepted @vector (the injector injected it): move it
  * from IRR to ISR (SDM 11.8.4, "Interrupt Acceptance for Fixed Interrupts").
  */

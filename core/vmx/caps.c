@@ -38,6 +38,8 @@ static bool ctl_set(u32 *out, u64 msr, u32 want, u32 opt)
 	return true;
 }
 
+u32 vmx_ple_window = 4096;
+
 int vmx_caps_derive(const struct vmx_msrs *m, struct vmx_caps *c, const char **missing)
 {
 	const u64 ept_need = VMX_EPT_WALK_4 | VMX_EPT_WB | VMX_EPT_INVEPT;
@@ -98,9 +100,15 @@ int vmx_caps_derive(const struct vmx_msrs *m, struct vmx_caps *c, const char **m
 	 */
 	c->tpr_shadow = ((m->proc >> 32) & CPU_TPR_SHADOW) &&
 			!((u32)m->proc & (CPU_CR8_LOAD_EXITING | CPU_CR8_STORE_EXITING));
+	/*
+	 * NMIs for guests (the in-kernel LAPIC's, core/vmx/intr.c) need virtual
+	 * NMIs, so that the guest's IRET ends its NMI blocking (SDM 25.3), and
+	 * NMI-window exiting, which needs them (SDM 26.2.1.1). Set per VMCS.
+	 */
+	c->vnmi = ((m->pin >> 32) & PIN_VIRTUAL_NMIS) && ((m->proc >> 32) & CPU_NMI_WINDOW_EXITING);
 	if (!ctl_set(&c->proc2, m->proc2, proc2_need,
 		     CPU2_ENABLE_VPID | CPU2_ENABLE_RDTSCP | CPU2_ENABLE_INVPCID |
-			     CPU2_WBINVD_EXITING))
+			     CPU2_WBINVD_EXITING | CPU2_PAUSE_LOOP_EXITING))
 		return *missing = (m->proc2 >> 32) & CPU2_ENABLE_EPT ? "unrestricted guest" : "EPT",
 		       -ENODEV;
 	if (!ctl_set(&c->exit, m->exit,

@@ -33,6 +33,7 @@ struct vmx_caps {
 	bool invvpid_single;
 	bool misc_saves_lma;
 	bool tpr_shadow; /* "use TPR shadow" may be 1 with CR8-load/store exiting 0 */
+	bool vnmi;	 /* "virtual NMIs" and "NMI-window exiting" may be 1 */
 	u64 host_xcr0;	 /* see struct vmx_msrs */
 	u64 guest_xcr0;	 /* XCR0 bits a guest may set (x87, SSE, AVX, AVX-512) */
 };
@@ -66,5 +67,16 @@ u64 vmx_cr0_fixed(const struct vmx_caps *c, u64 val);
 u64 vmx_cr4_fixed(const struct vmx_caps *c, u64 val);
 
 extern struct vmx_caps vmx_caps;
+
+/*
+ * PAUSE-loop exiting (SDM 25.6.13, 26.1.3): a guest at CPL 0 that spins
+ * on PAUSE longer than vmx_ple_window TSC ticks (PAUSEs at most
+ * VMX_PLE_GAP apart) exits, and its thread yields the CPU (EXIT_YIELD), so
+ * that the vCPU it waits for (a lock holder preempted by the host) can
+ * run. 0 turns it off (module parameter ple_window on Linux). Read when
+ * VMCSs are set up.
+ */
+#define VMX_PLE_GAP 128
+extern u32 vmx_ple_window;
 
 #endif /* HAXM_CORE_VMX_CAPS_H */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* VM-exit handlers, in a table indexed by basic exit reason (SDM App. C). */
 #include "exits.h"
+#include "../vapic.h"
 #include "caps.h"
 #include "intr.h"
 #include "msr_vmx.h"
@@ -22,6 +23,11 @@ void vmx_inject_event(struct vcpu *v, u32 info, u32 error)
 	if ((queued & (INTR_INFO_VALID | INTR_INFO_TYPE_MASK)) ==
 	    (INTR_INFO_VALID | INTR_TYPE_EXT_INTR))
 		vcpu_interrupt(v, queued & INTR_INFO_VECTOR_MASK);
+	/* the same for an NMI of the in-kernel LAPIC: pending again */
+	if ((queued & (INTR_INFO_VALID | INTR_INFO_TYPE_MASK)) ==
+		    (INTR_INFO_VALID | INTR_TYPE_NMI) &&
+	    v->lapic)
+		vcpu_lapic_nmi_again(v);
 	if (info & INTR_INFO_DELIVER_CODE)
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
 	vmcs_write32(VM_ENTRY_INTR_INFO, info);
@@ -134,6 +140,17 @@ static int handle_gp(struct vcpu *v, struct hax_tunnel *t)
 	return EXIT_RESUME;
 }
 
+/*
+ * PAUSE-loop exiting (caps.h): a spin-wait at CPL 0, probably for a vCPU
+ * the host has not scheduled. The PAUSE is done (it only hints); the
+ * thread yields, then the guest goes on spinning or finds its lock free.
+ */
+static int handle_pause(struct vcpu *v, struct hax_tunnel *t)
+{
+	vmx_skip_instruction(v);
+	return EXIT_YIELD;
+}
+
 static int handle_ept_violation(struct vcpu *v, struct hax_tunnel *t)
 {
 	v->fault_gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
@@ -153,6 +170,7 @@ static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_PREEMPTION_TIMER] = handle_host_event,
 	[EXIT_REASON_TRIPLE_FAULT] = vmx_statechange,
 	[EXIT_REASON_INTERRUPT_WINDOW] = vmx_handle_intr_window,
+	[EXIT_REASON_NMI_WINDOW] = vmx_handle_nmi_window,
 	[EXIT_REASON_CPUID] = vmx_handle_cpuid,
 	[EXIT_REASON_GETSEC] = handle_ud,
 	[EXIT_REASON_HLT] = vmx_handle_hlt,
@@ -173,6 +191,7 @@ static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_VMFUNC] = handle_ud,
 	[EXIT_REASON_MWAIT] = handle_ud,
 	[EXIT_REASON_MONITOR] = handle_ud,
+	[EXIT_REASON_PAUSE] = handle_pause,
 	[EXIT_REASON_WBINVD] = handle_wbinvd,
 	[EXIT_REASON_XSETBV] = vmx_handle_xsetbv,
 	[EXIT_REASON_CR_ACCESS] = vmx_handle_cr,

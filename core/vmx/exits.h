@@ -13,6 +13,7 @@ enum exit_action {
 	EXIT_LOAD_PDPTES = 3, /* vmx_cr_finish(): a CR write needing PAE PDPTEs */
 	EXIT_EMULATE = 4,     /* emulate the instruction at CS:RIP (may sleep) */
 	EXIT_HALT = 5,	      /* HLT, in-kernel LAPIC: sleep until an interrupt (may sleep) */
+	EXIT_YIELD = 6,	      /* a PAUSE loop: give the CPU to another thread, then resume */
 };
 
 /*

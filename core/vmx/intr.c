@@ -25,6 +25,16 @@
  * in-kernel PIC's INT (vpic.c) comes through the same poll as an ExtINT,
  * ahead of the LAPIC's vectors: the PIC's INTA gives its vector.
  *
+ * An NMI the in-kernel LAPIC accepted (an NMI IPI, delivery mode NMI) goes
+ * first, injected when nothing else is queued for the entry and the guest
+ * is not blocking NMIs: no virtual-NMI blocking (set by the delivery of
+ * one, cleared by the guest's IRET, SDM 25.3 and 26.6.1.2 with "virtual
+ * NMIs" on), no blocking by MOV SS nor, as some processors require for an
+ * injected NMI, by STI (SDM 26.3.1.5). While it waits, NMI-window exiting
+ * is on (SDM 25.2), and a halted vCPU wakes for it whatever RFLAGS.IF.
+ * Without virtual NMIs in the CPU the NMI stays pending (GET_LAPIC shows
+ * it).
+ *
  * With the TPR shadow (tpr.c) an INTERRUPT vector whose priority class is
  * not above VTPR's waits, pending, as the APIC would keep it in its IRR
  * (SDM 10.8.3.1): no window exiting for it, not ready-blocking; the TPR
@@ -33,6 +43,7 @@
 #include "intr.h"
 #include "../vapic.h"
 #include "../vpic.h"
+#include "caps.h"
 #include "cpu.h"
 #include "exits.h"
 #include "vmcs.h"
@@ -94,13 +105,32 @@ static bool intr_window_open(void)
 	       !(vmcs_read32(GUEST_INTERRUPTIBILITY) & (GUEST_INTR_STI | GUEST_INTR_MOVSS));
 }
 
-static void intr_set_window_exiting(bool on)
+/* No blocking by NMI, MOV SS or STI: an NMI may be injected (SDM 26.3.1.5). */
+static bool nmi_window_open(void)
+{
+	return !(vmcs_read32(GUEST_INTERRUPTIBILITY) &
+		 (GUEST_INTR_STI | GUEST_INTR_MOVSS | GUEST_INTR_NMI));
+}
+
+/* @bit (interrupt- or NMI-window exiting) of the processor-based controls on or off. */
+static void intr_set_exiting(u32 bit, bool on)
 {
 	u32 proc = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
-	u32 want = on ? proc | CPU_INTR_WINDOW_EXITING : proc & ~CPU_INTR_WINDOW_EXITING;
+	u32 want = on ? proc | bit : proc & ~bit;
 
 	if (want != proc)
 		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, want);
+}
+
+static void intr_set_window_exiting(bool on)
+{
+	intr_set_exiting(CPU_INTR_WINDOW_EXITING, on);
+}
+
+/* An NMI of the in-kernel LAPIC waits (the poll saw it) and the CPU can inject it. */
+static bool nmi_pending(const struct vcpu *v)
+{
+	return v->lapic && v->lapic_nmi && vmx_caps.vnmi;
 }
 
 int vmx_intr_prepare(struct vcpu *v, struct hax_tunnel *t)
@@ -109,7 +139,17 @@ int vmx_intr_prepare(struct vcpu *v, struct hax_tunnel *t)
 	bool request = __atomic_load_n(&t->request_interrupt_window, __ATOMIC_RELAXED);
 	bool open = intr_window_open();
 	int held, vec = intr_next(v, &held), lvec = v->lapic ? vcpu_lapic_poll(v) : -1;
+	bool nmi = nmi_pending(v);
 
+	if (nmi && !(info & INTR_INFO_VALID) && nmi_window_open()) {
+		nmi = false;
+		if (vcpu_lapic_nmi_take(v)) {
+			info = INTR_INFO_VALID | INTR_TYPE_NMI | HAX_VEC_NMI;
+			vmcs_write32(VM_ENTRY_INTR_INFO, info);
+			if (os_trace_on(OS_TRACE_INJECT))
+				os_trace_inject(v->vm->id, v->id, info, 0);
+		}
+	}
 	if (vec >= 0 && !(info & INTR_INFO_VALID) && open) {
 		info = INTR_INFO_VALID | INTR_TYPE_EXT_INTR | vec;
 		vmcs_write32(VM_ENTRY_INTR_INFO, info);
@@ -147,6 +187,8 @@ int vmx_intr_prepare(struct vcpu *v, struct hax_tunnel *t)
 		}
 	}
 	intr_set_window_exiting(vec >= 0 || request || lvec >= 0);
+	if (v->lapic && vmx_caps.vnmi)
+		intr_set_exiting(CPU_NMI_WINDOW_EXITING, nmi);
 	vmx_tpr_threshold(v, held);
 	return EXIT_RESUME;
 }
@@ -175,6 +217,13 @@ int vmx_handle_intr_window(struct vcpu *v, struct hax_tunnel *t)
 	return EXIT_RESUME;
 }
 
+/* SDM 25.2: the guest no longer blocks NMIs; the next entry injects the NMI. */
+int vmx_handle_nmi_window(struct vcpu *v, struct hax_tunnel *t)
+{
+	intr_set_exiting(CPU_NMI_WINDOW_EXITING, false);
+	return EXIT_RESUME;
+}
+
 /*
  * HLT: a pending interrupt the guest can take wakes it at once (it is
  * injected at the next entry, after the HLT); otherwise the VMM waits for
@@ -196,6 +245,9 @@ int vmx_handle_hlt(struct vcpu *v, struct hax_tunnel *t)
 	if (v->lapic) {
 		/* the poll clears the kick: one after it ends the sleep */
 		if (vcpu_lapic_poll(v) >= 0 && intr_window_open())
+			return EXIT_RESUME;
+		/* an NMI ends the HLT whatever RFLAGS.IF */
+		if (nmi_pending(v))
 			return EXIT_RESUME;
 		if (vmcs_readl(GUEST_RFLAGS) & HAX_RFLAGS_IF)
 			return EXIT_HALT;

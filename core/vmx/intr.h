@@ -26,8 +26,9 @@ int vmx_intr_prepare(struct vcpu *v, struct hax_tunnel *t);
  */
 void vmx_intr_update_ready(struct vcpu *v, struct hax_tunnel *t);
 
-/* Exit handlers (SDM App. C reasons 7, 12, 28). Return an exit_action. */
+/* Exit handlers (SDM App. C reasons 7, 8, 12, 28). Return an exit_action. */
 int vmx_handle_intr_window(struct vcpu *v, struct hax_tunnel *t);
+int vmx_handle_nmi_window(struct vcpu *v, struct hax_tunnel *t);
 int vmx_handle_hlt(struct vcpu *v, struct hax_tunnel *t);
 int vmx_handle_cr(struct vcpu *v, struct hax_tunnel *t);
 
@@ -58,7 +59,8 @@ int vmx_cr8_access(struct vcpu *v, struct hax_tunnel *t, bool to, int gpr);
 
 /*
  * vmx_tpr_setup() - at vCPU creation (VMCS current): the virtual-APIC page
- * address and a zero TPR threshold, when the CPU has the TPR shadow.
+ * address and a zero TPR threshold, when the CPU has the TPR shadow; for a
+ * vCPU with an in-kernel LAPIC the shadow on for good, VTPR its TPR.
  */
 void vmx_tpr_setup(struct vcpu *v);
 
@@ -66,7 +68,8 @@ void vmx_tpr_setup(struct vcpu *v);
  * vmx_tpr_prepare() - before an entry (VMCS current): turn the TPR shadow
  * on (VTPR loaded with haxm's TPR) while haxm knows the TPR of the VMM's
  * xAPIC, off otherwise; when VTPR's class fell below the one the VMM saw,
- * sync it first. Returns EXIT_RESUME or EXIT_TO_USER (the sync's write).
+ * sync it first. With an in-kernel LAPIC: load its TPR into VTPR when it
+ * changed. Returns EXIT_RESUME or EXIT_TO_USER (the sync's write).
  */
 int __vmx_tpr_prepare(struct vcpu *v, struct hax_tunnel *t);
 static inline int vmx_tpr_prepare(struct vcpu *v, struct hax_tunnel *t)
@@ -80,7 +83,8 @@ static inline int vmx_tpr_prepare(struct vcpu *v, struct hax_tunnel *t)
 /*
  * vmx_tpr_threshold() - before an entry, after the injection decision: set
  * TPR_THRESHOLD to the class the VMM's APIC saw or that of the held-back
- * vector @held (-1: none), whichever is higher, at most VTPR's class.
+ * vector @held (-1: none), whichever is higher (with an in-kernel LAPIC:
+ * v->lapic_tpr_held, from the poll), at most VTPR's class.
  */
 void __vmx_tpr_threshold(struct vcpu *v, int held);
 static inline void vmx_tpr_threshold(struct vcpu *v, int held)
@@ -89,7 +93,10 @@ static inline void vmx_tpr_threshold(struct vcpu *v, int held)
 		__vmx_tpr_threshold(v, held);
 }
 
-/* vmx_tpr_after_exit() - after an exit: haxm's TPR copy from VTPR. */
+/*
+ * vmx_tpr_after_exit() - after an exit: haxm's TPR copy from VTPR; with an
+ * in-kernel LAPIC, its TPR when the guest changed VTPR.
+ */
 void __vmx_tpr_after_exit(struct vcpu *v);
 static inline void vmx_tpr_after_exit(struct vcpu *v)
 {

@@ -9,12 +9,45 @@
 #include "vmcs.h"
 #include "vmx.h"
 
-/* About 2^21 TSC cycles between forced exits: the host always gets back. */
+/*
+ * About 2^21 TSC cycles between forced exits: the host always gets back
+ * (a watchdog: Bochs, the testbed's CPU, does not exit on a host interrupt
+ * while the guest has RFLAGS.IF=0).
+ */
 #define PREEMPT_TSC_CYCLES (1u << 21)
 
 u32 vmx_preempt_timer_value(void)
 {
 	return PREEMPT_TSC_CYCLES >> vmx_caps.preempt_rate;
+}
+
+/*
+ * The VMX-preemption timer for this entry (SDM 25.5.1, 26.7.4): it counts
+ * down by one each time bit X = IA32_VMX_MISC[4:0] of the TSC changes and
+ * exits at 0 (at once when it is 0 at the entry). It is the watchdog, or
+ * the in-kernel LAPIC timer's host TSC deadline (v->timer_tsc, set by the
+ * poll) when that comes first: ceil(left / 2^X) + 1 counts, since the
+ * first count may come a cycle after the entry, so the exit is not before
+ * the deadline. The exit control "save VMX-preemption timer value" is not
+ * used: every entry computes the value afresh from the TSC. An exit for
+ * the watchdog fires nothing: the poll compares the time itself.
+ */
+static void vmx_preempt_timer_load(struct vcpu *v)
+{
+	u32 val = vmx_preempt_timer_value(), x = vmx_caps.preempt_rate;
+	u64 ticks;
+	s64 left;
+
+	if (v->timer_tsc) {
+		left = (s64)(v->timer_tsc - hax_rdtsc());
+		ticks = left <= 0 ? 0 : (((u64)left + (1ull << x) - 1) >> x) + 1;
+		if (ticks < val)
+			val = (u32)ticks;
+	}
+	if (val != v->preempt_val) {
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, val);
+		v->preempt_val = val;
+	}
 }
 
 /* After a migration: this CPU's host fields, and no stale translations. */
@@ -46,6 +79,14 @@ static void vmx_requeue_event(void)
 	 */
 	if (!(vmcs_readl(GUEST_CR0) & HAX_CR0_PE))
 		info &= ~INTR_INFO_DELIVER_CODE;
+	/*
+	 * An NMI whose delivery the exit interrupted (the in-kernel LAPIC's,
+	 * virtual NMIs on) did not block NMIs yet; an entry injecting one
+	 * with blocking by NMI set fails (SDM 26.3.1.5): clear it.
+	 */
+	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI)
+		vmcs_write32(GUEST_INTERRUPTIBILITY,
+			     vmcs_read32(GUEST_INTERRUPTIBILITY) & ~GUEST_INTR_NMI);
 	vmcs_write32(VM_ENTRY_INTR_INFO, info);
 	if (info & INTR_INFO_DELIVER_CODE)
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read32(IDT_VECTORING_ERROR_CODE));
@@ -147,6 +188,7 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 		}
 	}
 	vmcs_sync_host(v);
+	vmx_preempt_timer_load(v);
 	if (hax_read_cr2() != v->cr2)
 		hax_write_cr2(v->cr2);
 	msr_guest_load(v);

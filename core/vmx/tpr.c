@@ -43,8 +43,20 @@
  *
  * With the APIC disabled (IA32_APIC_BASE.EN=0) or in x2APIC mode CR8 is a
  * per-vCPU register (v->cr8) that the VMM's APIC never sees, which starts
- * as the last TPR value haxm knew. A VM with in-kernel LAPICs (vapic.c)
- * has the APIC itself: CR8 reads and writes its TPR, with CR8 exits.
+ * as the last TPR value haxm knew.
+ *
+ * A VM with in-kernel LAPICs (vapic.c) has the APIC itself. With the TPR
+ * shadow its vCPUs run with it from creation on: VTPR is the LAPIC's TPR
+ * while the guest runs (a MOV to or from CR8 without an exit, in every
+ * APIC mode, as CR8 is the TPR's bits 7:4 in each). @tpr is what VTPR held
+ * at the last entry or exit: a guest change seen after an exit goes into
+ * the LAPIC (vcpu_lapic_set_tpr()) before any handler or the next poll
+ * asks PPR, and a change by an xAPIC or x2APIC TPR write, SET_LAPIC or an
+ * INIT goes into VTPR before the next entry. The TPR threshold is the class
+ * of the highest IRR vector that the TPR alone holds back
+ * (lapic_tpr_held_class()), so that the MOV to CR8 that lets it through
+ * exits (reason 43) and the next entry delivers it. Without the TPR shadow
+ * CR8 accesses exit and read or write the TPR (vmx_cr8_access()).
  */
 #include "intr.h"
 #include "../vapic.h"
@@ -121,6 +133,19 @@ int vcpu_tpr_sync(struct vcpu *v, struct hax_tunnel *t)
 	return vcpu_mmio_exit(v, t, gpa, v->tpr, 4, true);
 }
 
+/* "use TPR shadow" on, CR8-load/store exiting off, or the reverse. */
+static void tpr_shadow_set(struct vcpu *v, bool on)
+{
+	u32 proc = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
+
+	if (on)
+		proc = (proc | CPU_TPR_SHADOW) & ~CPU_CR8_EXITING;
+	else
+		proc = (proc & ~CPU_TPR_SHADOW) | CPU_CR8_EXITING;
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc);
+	v->tpr_shadow = on;
+}
+
 void vmx_tpr_setup(struct vcpu *v)
 {
 	if (!v->vapic_page.va)
@@ -128,31 +153,51 @@ void vmx_tpr_setup(struct vcpu *v)
 	vmcs_write64(VIRTUAL_APIC_PAGE_ADDR, v->vapic_page.pa);
 	vmcs_write32(TPR_THRESHOLD, 0);
 	v->tpr_thr = 0;
+	if (v->lapic) {
+		/* the in-kernel LAPIC's TPR, 0 at power-up, is VTPR for good */
+		v->tpr = vcpu_lapic_tpr(v);
+		__atomic_store_n(vtpr(v), v->tpr, __ATOMIC_RELAXED);
+		tpr_shadow_set(v, true);
+	}
 }
 
 void __vmx_tpr_after_exit(struct vcpu *v)
 {
-	v->tpr = vtpr_read(v);
+	u8 tpr = vtpr_read(v);
+
+	if (v->lapic) {
+		/* the guest moved to CR8: PPR and the handlers see it now */
+		if (tpr != v->tpr) {
+			v->tpr = tpr;
+			vcpu_lapic_set_tpr(v, tpr);
+		}
+		return;
+	}
+	v->tpr = tpr;
 	v->cr8 = v->tpr >> 4;
 }
 
 int __vmx_tpr_prepare(struct vcpu *v, struct hax_tunnel *t)
 {
 	u64 gpa;
-	bool on = v->vapic_page.va && !v->lapic && tpr_gpa(v, &gpa) && v->tpr_known &&
-		  v->tpr_base == v->msr.apic_base;
+	bool on;
+	u8 tpr;
 
-	if (on != v->tpr_shadow) {
-		u32 proc = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL), want;
-
-		if (on) {
-			__atomic_store_n(vtpr(v), v->tpr, __ATOMIC_RELAXED);
-			want = (proc | CPU_TPR_SHADOW) & ~CPU_CR8_EXITING;
-		} else {
-			want = (proc & ~CPU_TPR_SHADOW) | CPU_CR8_EXITING;
+	if (v->lapic) {
+		/* a TPR write, SET_LAPIC or an INIT changed the LAPIC's TPR */
+		tpr = vcpu_lapic_tpr(v);
+		if (tpr != v->tpr) {
+			__atomic_store_n(vtpr(v), tpr, __ATOMIC_RELAXED);
+			v->tpr = tpr;
 		}
-		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, want);
-		v->tpr_shadow = on;
+		return EXIT_RESUME;
+	}
+	on = v->vapic_page.va && tpr_gpa(v, &gpa) && v->tpr_known &&
+	     v->tpr_base == v->msr.apic_base;
+	if (on != v->tpr_shadow) {
+		if (on)
+			__atomic_store_n(vtpr(v), v->tpr, __ATOMIC_RELAXED);
+		tpr_shadow_set(v, on);
 	}
 	/* VTPR fell below what the VMM saw (a TPR-below-threshold exit): tell it */
 	if (on && (vtpr_read(v) >> 4) < (v->tpr_user >> 4))
@@ -164,6 +209,9 @@ bool __vmx_tpr_holds(struct vcpu *v, int vec)
 {
 	u8 class;
 
+	/* INTERRUPT vectors beside an in-kernel LAPIC are ExtINT-like: no TPR */
+	if (v->lapic)
+		return false;
 	class = vtpr_read(v) >> 4;
 	return class && (vec >> 4) <= class;
 }
@@ -173,9 +221,13 @@ void __vmx_tpr_threshold(struct vcpu *v, int held)
 	u8 thr, class;
 
 	class = vtpr_read(v) >> 4;
-	thr = v->tpr_user >> 4;
-	if (held >= 0 && (held >> 4) > thr)
-		thr = held >> 4;
+	if (v->lapic) {
+		thr = v->lapic_tpr_held;
+	} else {
+		thr = v->tpr_user >> 4;
+		if (held >= 0 && (held >> 4) > thr)
+			thr = held >> 4;
+	}
 	/* SDM 26.2.1.1: the threshold may not be above VTPR[7:4] at entry */
 	if (thr > class)
 		thr = class;

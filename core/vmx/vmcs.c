@@ -137,9 +137,16 @@ static u64 cr4_host_mask(void)
 
 static void vmcs_setup_controls(struct vcpu *v)
 {
-	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx_caps.pin);
+	/* NMIs reach only guests with an in-kernel LAPIC (vmx/intr.c): others keep HAXM's */
+	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL,
+		     vmx_caps.pin | (v->lapic && vmx_caps.vnmi ? PIN_VIRTUAL_NMIS : 0));
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmx_caps.proc);
-	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmx_caps.proc2);
+	vmcs_write32(SECONDARY_VM_EXEC_CONTROL,
+		     vmx_caps.proc2 & ~(vmx_ple_window ? 0 : CPU2_PAUSE_LOOP_EXITING));
+	if (vmx_ple_window && (vmx_caps.proc2 & CPU2_PAUSE_LOOP_EXITING)) {
+		vmcs_write32(PLE_GAP, VMX_PLE_GAP);
+		vmcs_write32(PLE_WINDOW, vmx_ple_window);
+	}
 	vmcs_write32(VM_EXIT_CONTROLS, vmx_caps.exit);
 	vmcs_write32(VM_ENTRY_CONTROLS, vmx_caps.entry);
 	vmcs_write32(EXCEPTION_BITMAP, VMX_EXCEPTION_BITMAP_BASE);
@@ -158,7 +165,8 @@ static void vmcs_setup_controls(struct vcpu *v)
 	vmcs_writel(CR0_GUEST_HOST_MASK, cr0_host_mask());
 	vmcs_writel(CR4_GUEST_HOST_MASK, cr4_host_mask());
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
-	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, vmx_preempt_timer_value());
+	v->preempt_val = vmx_preempt_timer_value();
+	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, v->preempt_val);
 	vmx_tpr_setup(v);
 }
 

@@ -69,6 +69,8 @@
 #define VM_ENTRY_INSTRUCTION_LEN      0x401a
 #define TPR_THRESHOLD		      0x401c
 #define SECONDARY_VM_EXEC_CONTROL     0x401e
+#define PLE_GAP			      0x4020
+#define PLE_WINDOW		      0x4022
 #define VM_INSTRUCTION_ERROR	      0x4400
 #define VM_EXIT_REASON		      0x4402
 #define VM_EXIT_INTR_INFO	      0x4404

@@ -89,6 +89,7 @@
 #define CPU2_ENABLE_VPID	(1u << 5)
 #define CPU2_WBINVD_EXITING	(1u << 6)
 #define CPU2_UNRESTRICTED_GUEST (1u << 7)
+#define CPU2_PAUSE_LOOP_EXITING (1u << 10)
 #define CPU2_ENABLE_INVPCID	(1u << 12)
 #define CPU2_ENABLE_XSAVES	(1u << 20)
 

@@ -83,8 +83,10 @@ struct hax_module_version {
 #define HAX_CAP_LAPIC (1 << 13) /* HAX_VM_IOCTL_LAPIC_ENABLE, HAX_VCPU_IOCTL_{GET,SET}_LAPIC */
 /* HAX_LAPIC_ENABLE_IOAPIC, HAX_VM_IOCTL_IRQ_LINE, HAX_VM_IOCTL_{GET,SET}_IOAPIC */
 #define HAX_CAP_IOAPIC (1 << 12)
-/* HAX_LAPIC_ENABLE_PIC/_PIT, HAX_VM_IOCTL_{GET,SET}_{PIC,PIT} (bit 10 stays free) */
+/* HAX_LAPIC_ENABLE_PIC/_PIT, HAX_VM_IOCTL_{GET,SET}_{PIC,PIT} */
 #define HAX_CAP_PIC_PIT (1 << 11)
+/* HAX_VM_IOCTL_SIGNAL_MSI (the last free bit of winfo) */
+#define HAX_CAP_MSI (1 << 10)
 
 struct hax_capabilityinfo {
 	hax_u16 wstatus;
@@ -565,6 +567,26 @@ struct hax_pit_state {
 	hax_u32 reserved[7]; /* 0 */
 } HAX_PACKED;
 
+/*
+ * SIGNAL_MSI (HAX_CAP_MSI): the memory write of a message-signalled
+ * interrupt (SDM Vol. 3A 11.11) to the in-kernel LAPICs. @address: 0xFEE
+ * in bits 31:20, the destination ID in 19:12, RH in 3, DM (1: logical) in
+ * 2, every other bit 0. @data: the vector in 7:0, the delivery mode in
+ * 10:8 (fixed, lowest priority, SMI, NMI, INIT or ExtINT; not 3 nor 6),
+ * level in 14, trigger mode (1: level) in 15, every other bit 0.
+ */
+struct hax_msi {
+	hax_u64 address;
+	hax_u32 data;
+	hax_u32 flags; /* 0 */
+} HAX_PACKED;
+#define HAX_MSI_ADDR_RSVD    0xffffffff00000ff3ull /* above bit 31, 11:4, 1:0 */
+#define HAX_MSI_ADDR_RH	     (1u << 3)
+#define HAX_MSI_ADDR_LOGICAL (1u << 2)
+#define HAX_MSI_DATA_RSVD    0xffff3800u /* bits 31:16, 13:11 */
+#define HAX_MSI_DATA_LEVEL   (1u << 14)
+#define HAX_MSI_DATA_TRIGGER (1u << 15)
+
 /* hax_lapic_state.pending: requests the LAPIC holds for its vCPU. */
 #define HAX_LAPIC_PENDING_NMI	 (1u << 0)
 #define HAX_LAPIC_PENDING_SMI	 (1u << 1)
@@ -625,6 +647,7 @@ struct hax_lapic_state {
 #define HAX_VM_IOCTL_SET_PIC	     _IOW(0, 0xb5, struct hax_pic_state)
 #define HAX_VM_IOCTL_GET_PIT	     _IOR(0, 0xb6, struct hax_pit_state)
 #define HAX_VM_IOCTL_SET_PIT	     _IOW(0, 0xb7, struct hax_pit_state)
+#define HAX_VM_IOCTL_SIGNAL_MSI	     _IOW(0, 0xb8, struct hax_msi)
 
 #define HAX_VCPU_IOCTL_RUN	    _IO(0, 0xc0)
 #define HAX_VCPU_IOCTL_SET_MSRS	    _IOWR(0, 0xc1, struct hax_msr_data)
@@ -690,6 +713,7 @@ HAX_ABI_ASSERT(__builtin_offsetof(struct hax_vcpu_full_state, xsave) == 960);
 HAX_ABI_ASSERT(sizeof(struct hax_lapic_enable) == 8);
 HAX_ABI_ASSERT(sizeof(struct hax_lapic_state) == 1088);
 HAX_ABI_ASSERT(sizeof(struct hax_irq_line) == 8);
+HAX_ABI_ASSERT(sizeof(struct hax_msi) == 16);
 HAX_ABI_ASSERT(sizeof(struct hax_ioapic_state) == 240);
 HAX_ABI_ASSERT(__builtin_offsetof(struct hax_ioapic_state, redir) == 48);
 HAX_ABI_ASSERT(__builtin_offsetof(struct hax_lapic_state, regs) == 64);
@@ -726,6 +750,7 @@ HAX_ABI_ASSERT(HAX_VM_IOCTL_GET_PIC == 0x803000B4u);
 HAX_ABI_ASSERT(HAX_VM_IOCTL_SET_PIC == 0x403000B5u);
 HAX_ABI_ASSERT(HAX_VM_IOCTL_GET_PIT == 0x808000B6u);
 HAX_ABI_ASSERT(HAX_VM_IOCTL_SET_PIT == 0x408000B7u);
+HAX_ABI_ASSERT(HAX_VM_IOCTL_SIGNAL_MSI == 0x401000B8u);
 HAX_ABI_ASSERT(HAX_VCPU_IOCTL_GET_LAPIC == 0x844000E8u);
 HAX_ABI_ASSERT(HAX_VCPU_IOCTL_SET_LAPIC == 0x444000E9u);
 HAX_ABI_ASSERT(HAX_VCPU_IOCTL_RUN == 0x000000C0u);

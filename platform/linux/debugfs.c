@@ -7,6 +7,8 @@
  *   exits_to_user  RUN calls that returned with an exit for user space
  *   guest_ns       nanoseconds spent in the guest
  *   exit_reasons   "NUMBER NAME COUNT" per exit reason seen (haxm stat reads it)
+ *   lapic_timer    the in-kernel LAPIC timer's interrupts by path:
+ *                  "preemption_timer N" (the fast path) and "hrtimer N"
  * Statistics only: the module works without debugfs.
  */
 #include <linux/debugfs.h>
@@ -64,6 +66,12 @@ static int show_exit_reasons(struct seq_file *m, const struct vcpu_stats *s)
 	return 0;
 }
 
+static int show_lapic_timer(struct seq_file *m, const struct vcpu_stats *s)
+{
+	seq_printf(m, "preemption_timer %llu\nhrtimer %llu\n", s->timer_preempt, s->timer_hrtimer);
+	return 0;
+}
+
 /* One show function and fops per (level, file). */
 #define HAX_STAT_FILE(level, field)                                         \
 	static int level##_##field##_show(struct seq_file *m, void *unused) \
@@ -80,12 +88,14 @@ static int show_exit_reasons(struct seq_file *m, const struct vcpu_stats *s)
 	HAX_STAT_FILE(level, exits_to_user);                                                       \
 	HAX_STAT_FILE(level, guest_ns);                                                            \
 	HAX_STAT_FILE(level, exit_reasons);                                                        \
+	HAX_STAT_FILE(level, lapic_timer);                                                         \
 	static void level##_files(struct dentry *dir, void *obj)                                   \
 	{                                                                                          \
 		debugfs_create_file("exits", 0444, dir, obj, &level##_exits_fops);                 \
 		debugfs_create_file("exits_to_user", 0444, dir, obj, &level##_exits_to_user_fops); \
 		debugfs_create_file("guest_ns", 0444, dir, obj, &level##_guest_ns_fops);           \
 		debugfs_create_file("exit_reasons", 0444, dir, obj, &level##_exit_reasons_fops);   \
+		debugfs_create_file("lapic_timer", 0444, dir, obj, &level##_lapic_timer_fops);     \
 	}
 
 HAX_STAT_LEVEL(module)

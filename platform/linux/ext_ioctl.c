@@ -92,6 +92,7 @@ long hax_vm_ext_ioctl(struct vm *vm, unsigned int cmd, void __user *argp)
 	struct hax_dirty_log dl;
 	struct hax_lapic_enable le;
 	struct hax_irq_line il;
+	struct hax_msi msi;
 
 	switch (cmd) {
 	case HAX_VM_IOCTL_LAPIC_ENABLE:
@@ -102,6 +103,10 @@ long hax_vm_ext_ioctl(struct vm *vm, unsigned int cmd, void __user *argp)
 		if (copy_from_user(&il, argp, sizeof(il)))
 			return -EFAULT;
 		return vm_irq_line(vm, &il);
+	case HAX_VM_IOCTL_SIGNAL_MSI:
+		if (copy_from_user(&msi, argp, sizeof(msi)))
+			return -EFAULT;
+		return vm_signal_msi(vm, &msi);
 	case HAX_VM_IOCTL_GET_IOAPIC:
 	case HAX_VM_IOCTL_SET_IOAPIC:
 		return hax_ioapic_ioctl(vm, cmd, argp);

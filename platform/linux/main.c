@@ -16,6 +16,17 @@
 #include "haxm_linux.h"
 #include "mitigate.h"
 #include "stats.h"
+#include "vapic.h"
+#include "vmx/caps.h"
+
+module_param_named(ple_window, vmx_ple_window, uint, 0444);
+MODULE_PARM_DESC(ple_window, "PAUSE-loop exiting: a guest spinning on PAUSE longer than this many "
+			     "TSC ticks yields its CPU (default 4096; 0: off)");
+/* Read at each RUN: a change applies from a vCPU's next RUN. */
+module_param_named(lapic_preemption_timer, vapic_preempt_timer, bool, 0644);
+MODULE_PARM_DESC(lapic_preemption_timer,
+		 "The in-kernel LAPIC timer on the VMX-preemption timer while the vCPU "
+		 "runs (default on); off: on its hrtimer throughout");
 
 #define HAXM_VERSION "0.1.0"
 

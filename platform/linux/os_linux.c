@@ -255,6 +255,11 @@ void os_resched(void)
 	cond_resched();
 }
 
+void os_yield(void)
+{
+	yield();
+}
+
 bool os_signal_queued(void)
 {
 	return !sigisemptyset(&current->pending.signal) ||

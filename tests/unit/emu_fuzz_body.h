@@ -6,7 +6,8 @@
  * registers, then is the instruction stream; memory is a 4 KiB window of
  * bytes around the registers, everything else faults. Checked: no crash,
  * no fetch past the input, at most 15 bytes decoded, a result that is one
- * of EMU_*, and RIP advanced by exactly the decoded length (or unchanged).
+ * of EMU_*, RIP advanced by exactly the decoded length (or unchanged),
+ * and a segment left to ops->seg_read() read only once, as it is.
  */
 #ifndef HAXM_EMU_FUZZ_BODY_H
 #define HAXM_EMU_FUZZ_BODY_H
@@ -26,6 +27,7 @@ struct fz {
 	u8 vec[16][32];
 	u16 fsw;
 	int io_calls;
+	struct emu_seg seg[EMU_NSEG]; /* the segments seg_lazy leaves out */
 };
 
 static int fz_read(struct emu *e, u64 la, void *buf, u32 size, bool fetch)
@@ -105,6 +107,14 @@ static int fz_sys_read(struct emu *e, struct emu_sys *sys)
 	return EMU_OK;
 }
 
+static int fz_seg_read(struct emu *e, int seg, struct emu_seg *to)
+{
+	if (!(e->s.seg_lazy & (1u << seg)))
+		abort(); /* asked for one it has */
+	*to = ((struct fz *)e->ctx)->seg[seg];
+	return EMU_OK;
+}
+
 /* string I/O's memory: the data window is RAM, every other address MMIO */
 static int fz_mmio(struct emu *e, u64 la, u32 size, bool write, bool *mmio)
 {
@@ -114,8 +124,9 @@ static int fz_mmio(struct emu *e, u64 la, u32 size, bool write, bool *mmio)
 	return (la & 2) && *mmio ? emu_raise(e, EMU_VEC_PF, write ? 2 : 0) : EMU_OK;
 }
 
-static const struct emu_ops fz_ops = { fz_read,	     fz_write,	fz_pio,	     fz_pio, fz_vec_read,
-				       fz_vec_write, fz_fpu_sw, fz_sys_read, fz_mmio };
+static const struct emu_ops fz_ops = { fz_read,	    fz_write,	  fz_pio,    fz_pio,
+				       fz_vec_read, fz_vec_write, fz_fpu_sw, fz_sys_read,
+				       fz_seg_read, fz_mmio };
 
 static void emu_fuzz_one(const u8 *in, size_t n)
 {
@@ -167,6 +178,13 @@ static void emu_fuzz_one(const u8 *in, size_t n)
 		f.fsw = 0x80, e.s.cr0 |= (in[3] & 1) ? 0x20 : 0;
 	if (mode & 0x20) /* user mode with alignment checking */
 		e.s.cpl = 3, e.s.cr0 |= 1ULL << 18, e.s.rflags |= 1ULL << 18;
+	/* ES, DS, FS, GS left for fz_seg_read() by RCX's input byte, poisoned meanwhile */
+	memcpy(f.seg, e.s.seg, sizeof(f.seg));
+	e.s.seg_lazy =
+		(in[2] >> 3) & ((1u << EMU_ES) | (1u << EMU_DS) | (1u << EMU_FS) | (1u << EMU_GS));
+	for (i = 0; i < EMU_NSEG; i++)
+		if (e.s.seg_lazy & (1u << i))
+			memset(&e.s.seg[i], 0xee, sizeof(e.s.seg[i]));
 	rip = (mode & 3) == 0 ? 0 : FZ_CODE;
 	e.s.rip = rip;
 	f.code = in + 4;
@@ -179,6 +197,16 @@ static void emu_fuzz_one(const u8 *in, size_t n)
 			abort();
 		if (r < EMU_OK || r > EMU_UNHANDLED)
 			abort();
+		/* a segment read on the way holds the right value, whatever the result */
+		for (u8 j = 0; j < EMU_NSEG; j++) {
+			if ((before.seg_lazy & ~e.s.seg_lazy & (1u << j)) &&
+			    memcmp(&e.s.seg[j], &f.seg[j], sizeof(f.seg[j])))
+				abort();
+		}
+		if (e.s.seg_lazy & ~before.seg_lazy)
+			abort();
+		memcpy(before.seg, e.s.seg, sizeof(before.seg));
+		before.seg_lazy = e.s.seg_lazy;
 		if (r != EMU_OK && memcmp(&before, &e.s, sizeof(before)))
 			abort(); /* a failed step changes nothing */
 		if (r == EMU_OK && e.s.rip != before.rip &&

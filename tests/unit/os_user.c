@@ -185,6 +185,10 @@ void os_resched(void)
 {
 }
 
+void os_yield(void)
+{
+}
+
 bool os_signal_pending(void)
 {
 	return false;
@@ -525,6 +529,11 @@ void os_waker_free(struct os_waker *w)
 void os_waker_arm(struct os_waker *w, u64 ns)
 {
 	w->expiry = ns;
+}
+
+u64 os_user_waker_expiry(const struct os_waker *w)
+{
+	return w->expiry;
 }
 
 void os_waker_wake(struct os_waker *w)

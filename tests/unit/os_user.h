@@ -22,6 +22,9 @@ struct os_user {
 
 extern struct os_user os_user;
 
+/* os_user_waker_expiry() - what @w was last armed at (os_waker_arm(); 0: cancelled). */
+u64 os_user_waker_expiry(const struct os_waker *w);
+
 /* Reset all counters and knobs to "everything succeeds". */
 static inline void os_user_reset(void)
 {

@@ -101,9 +101,9 @@ static void test_cap_names(void **state)
 	assert_int_equal(check_cap_names(&c, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "working: cpuid lapic vcpu_state dirty_log");
 
-	c.winfo = (1 << 10) | HAX_CAP_DEBUG | HAX_CAP_IOAPIC;
+	c.winfo = HAX_CAP_MSI | HAX_CAP_DEBUG | HAX_CAP_IOAPIC;
 	assert_int_equal(check_cap_names(&c, buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "working: debug bit10 ioapic");
+	assert_string_equal(buf, "working: debug msi ioapic");
 
 	c.winfo = HAX_CAP_PIC_PIT;
 	assert_int_equal(check_cap_names(&c, buf, sizeof(buf)), 0);

@@ -71,7 +71,8 @@ int check_cap_names(const struct hax_capabilityinfo *cap, char *buf, size_t len)
 		"debug",
 		"implicit_ramblock",
 		"cpuid",
-		[11] = "pic_pit", /* haxm extensions */
+		[10] = "msi", /* haxm extensions */
+		[11] = "pic_pit",
 		[12] = "ioapic",
 		[13] = "lapic",
 		[14] = "vcpu_state",

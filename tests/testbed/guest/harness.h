@@ -37,6 +37,15 @@ int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define TEST_SKIPPED 77
 int skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* read_all() - a whole file as a malloc'ed string, or NULL (errno set). */
+char *read_all(const char *path);
+/*
+ * stat_reason() - the count of exit reason @name ("IO", "PAUSE"...) in the
+ * exit statistics directory @dir (debugfs haxm/, vmNN/ or vmNN/vcpuMM/):
+ * 0 when absent. 0, or 1 after fail() when the file cannot be read.
+ */
+int stat_reason(const char *dir, const char *name, uint64_t *v);
+
 #define CHECK(cond)                                                          \
 	do {                                                                 \
 		if (!(cond))                                                 \
@@ -177,6 +186,11 @@ int lapic_setup_flags(struct vm_ctx *c, uint64_t ram_size, uint32_t flags);
 /* load_unreal() - real mode at @gpa on vCPU @fd, FS a flat 4 GiB segment at 0, SP @sp. */
 int load_unreal(int fd, uint8_t *ram, uint64_t gpa, const uint8_t *s, const uint8_t *e,
 		uint64_t sp);
+/* A real-mode handler (unreal FS): report @vec on port 0x80, EOI, return (t_lapic*.c). */
+#define LAPIC_HANDLER(name, vec)                                                  \
+	GUEST_CODE(name, ".code16\n push %eax\n push %ebx\n mov $" #vec ", %al\n" \
+			 " out %al, $0x80\n mov $0xfee00000, %ebx\n"              \
+			 " movl $0, %fs:0xb0(%ebx)\n pop %ebx\n pop %eax\n iret\n")
 /* lapic_ivt_set() - copy [@s, @e) to @gpa and point real-mode vector @vec at it. */
 void lapic_ivt_set(uint8_t *ram, int vec, uint32_t gpa, const uint8_t *s, const uint8_t *e);
 

@@ -31,36 +31,6 @@ static int write_file(const char *path, const char *text)
 	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
-/* Read a whole file into a malloc'ed string (NULL on failure). */
-static char *read_all(const char *path)
-{
-	size_t len = 0, cap = 1 << 16;
-	char *buf = malloc(cap);
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0 || !buf) {
-		free(buf);
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
-		len += n;
-		if (cap - len < 4096) {
-			char *bigger = realloc(buf, cap * 2);
-
-			if (!bigger)
-				break;
-			buf = bigger;
-			cap *= 2;
-		}
-	}
-	buf[len] = 0;
-	close(fd);
-	return buf;
-}
-
 static int read_level(void)
 {
 	char *s = read_all(LOG_LEVEL);
@@ -396,22 +366,6 @@ static int stat_u64(const char *dir, const char *name, uint64_t *v)
 	if (!s)
 		return fail("%s: %s", path, strerror(errno));
 	*v = strtoull(s, NULL, 10);
-	free(s);
-	return 0;
-}
-
-/* The count of exit reason @name in @dir/exit_reasons (0 when absent). */
-static int stat_reason(const char *dir, const char *name, uint64_t *v)
-{
-	char path[160], pat[40], *s, *p;
-
-	snprintf(path, sizeof(path), "%s/exit_reasons", dir);
-	s = read_all(path);
-	if (!s)
-		return fail("%s: %s", path, strerror(errno));
-	snprintf(pat, sizeof(pat), " %s ", name);
-	p = strstr(s, pat);
-	*v = p ? strtoull(p + strlen(pat), NULL, 10) : 0;
 	free(s);
 	return 0;
 }

@@ -28,7 +28,7 @@ TEST(ioctl_capability_every_bit)
 				   HAX_CAP_RAM_PROTECTION | HAX_CAP_DEBUG |
 				   HAX_CAP_IMPLICIT_RAMBLOCK | HAX_CAP_CPUID | HAX_CAP_DIRTY_LOG |
 				   HAX_CAP_VCPU_STATE | HAX_CAP_LAPIC | HAX_CAP_IOAPIC |
-				   HAX_CAP_PIC_PIT);
+				   HAX_CAP_PIC_PIT | HAX_CAP_MSI);
 	CHECK_EQ(ci.mem_quota, 0);
 	return 0;
 }

@@ -83,17 +83,11 @@ int load_unreal(int fd, uint8_t *ram, uint64_t gpa, const uint8_t *s, const uint
 	return 0;
 }
 
-/* A real-mode handler: report @vec on port 0x80, EOI, return. */
-#define HANDLER(name, vec)                                                        \
-	GUEST_CODE(name, ".code16\n push %eax\n push %ebx\n mov $" #vec ", %al\n" \
-			 " out %al, $0x80\n mov $0xfee00000, %ebx\n"              \
-			 " movl $0, %fs:0xb0(%ebx)\n pop %ebx\n pop %eax\n iret\n")
-
-HANDLER(g_h30, 0x30);
-HANDLER(g_h40, 0x40);
-HANDLER(g_h45, 0x45);
-HANDLER(g_h50, 0x50);
-HANDLER(g_h65, 0x65);
+LAPIC_HANDLER(g_h30, 0x30);
+LAPIC_HANDLER(g_h40, 0x40);
+LAPIC_HANDLER(g_h45, 0x45);
+LAPIC_HANDLER(g_h50, 0x50);
+LAPIC_HANDLER(g_h65, 0x65);
 
 void lapic_ivt_set(uint8_t *ram, int vec, uint32_t gpa, const uint8_t *s, const uint8_t *e)
 {

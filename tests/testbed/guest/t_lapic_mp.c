@@ -6,10 +6,12 @@
  * resets it to the INIT state (CR0.CD/NW kept) and it waits again; the
  * wait-for-SIPI state through GET/SET_LAPIC. The INIT-SIPI-SIPI guest also
  * runs under kvm_intel with KVM_CREATE_IRQCHIP, and both vCPUs' OUT traces
- * must be the same.
+ * must be the same. An NMI IPI from the BSP reaches the AP, whose
+ * interrupts are off, through its IVT's vector 2 (compared likewise).
  *
  * Memory: the BSP's code at 0x1000 (unreal mode: FS reaches the APIC page),
- * the AP's start-up code at 0x8000 (SIPI vector 8) and 0x9000 (vector 9).
+ * the AP's start-up code at 0x8000 (SIPI vector 8), 0x9000 (vector 9) and
+ * 0xa000 (vector 0xa), the AP's NMI handler at 0x3000.
  */
 #define _GNU_SOURCE /* cpu_set_t */
 #include <linux/kvm.h>
@@ -53,6 +55,30 @@ GUEST_CODE(g_bsp_reinit, ".code16\n mov $0xfee00000, %ebx\n movl $0x1ff, %fs:0xf
 			 "1: cmpb $1, 0x602\n jne 1b\n"
 			 " movl $0x4500, %fs:0x300(%ebx)\n movl $0x4608, %fs:0x300(%ebx)\n"
 			 " out %al, $0x81\n2: jmp 2b\n");
+
+/*
+ * The AP at 0a00:0000, interrupts off: 1 at 0x608 (running), spin until its
+ * NMI handler set 0x60a, report it.
+ */
+GUEST_CODE(g_ap_nmi, ".code16\n xor %ax, %ax\n mov %ax, %ds\n mov %ax, %ss\n mov $0x6000, %sp\n"
+		     " cli\n movb $1, 0x608\n1: cmpb $0, 0x60a\n je 1b\n mov 0x60a, %al\n"
+		     " out %al, $0x84\n out %al, $0x81\n2: hlt\n jmp 2b\n");
+
+/* Its NMI handler: 2 on port 0x80, the flag at 0x60a. */
+GUEST_CODE(g_ap_nmi_handler, ".code16\n push %ax\n mov $2, %al\n out %al, $0x80\n"
+			     " movb $1, 0x60a\n pop %ax\n iret\n");
+
+/*
+ * The BSP: INIT-SIPI 0xa to APIC ID 1; once the AP runs (0x608: KVM carries
+ * out an INIT in the target's thread, and its reset would drop an NMI sent
+ * meanwhile), an NMI IPI to it (ICR 0x400), the ICR back.
+ */
+GUEST_CODE(g_bsp_nmi, ".code16\n mov $0xfee00000, %ebx\n movl $0x1ff, %fs:0xf0(%ebx)\n"
+		      " movl $0x01000000, %fs:0x310(%ebx)\n movl $0x4500, %fs:0x300(%ebx)\n"
+		      " movl $0x460a, %fs:0x300(%ebx)\n1: pause\n cmpb $1, 0x608\n jne 1b\n"
+		      " movl $0x400, %fs:0x300(%ebx)\n"
+		      " movl %fs:0x300(%ebx), %eax\n out %eax, $0x84\n"
+		      " out %al, $0x81\n1: jmp 1b\n");
 
 static void on_usr1(int sig __attribute__((unused)))
 {
@@ -148,6 +174,8 @@ static void load_aps(uint8_t *ram)
 {
 	memcpy(ram + 0x8000, g_ap_state_start, g_ap_state_end - g_ap_state_start);
 	memcpy(ram + 0x9000, g_ap_cd_start, g_ap_cd_end - g_ap_cd_start);
+	memcpy(ram + 0xa000, g_ap_nmi_start, g_ap_nmi_end - g_ap_nmi_start);
+	lapic_ivt_set(ram, 2, 0x3000, g_ap_nmi_handler_start, g_ap_nmi_handler_end);
 }
 
 /* vCPU 1 of @c's VM into @ap (its fds and tunnel; the VM's are @c's). */
@@ -322,6 +350,41 @@ out:
 	 * RCU stalls on the BSP's CPU; not understood yet.
 	 */
 	return r;
+}
+
+/*
+ * An NMI IPI to an AP running with interrupts off: delivered through vector
+ * 2 of its IVT at once, its handler's flag ending the AP's spin; the ICR
+ * reads back 0x400 (delivery status idle). The same OUTs under kvm_intel.
+ */
+TEST(lapic_mp_nmi_ipi)
+{
+	struct out_trace hb = { 0 }, ha = { 0 };
+	struct vm_ctx c, ap = { .vcpu_fd = -1 };
+	struct hax_lapic_state st;
+	int r;
+
+	r = lapic_setup(&c, 1 << 20);
+	if (!r)
+		r = mp_haxm(&c, &ap, g_bsp_nmi_start, g_bsp_nmi_end, &hb, &ha);
+	if (!r) {
+		r = 1;
+		CHECK_EQ(hb.n, 2);
+		CHECK_EQ(hb.val[0], 0x400);
+		CHECK_EQ(ha.n, 3);
+		CHECK_EQ(ha.port[0], 0x80);
+		CHECK_EQ(ha.val[0], 2);
+		CHECK_EQ(ha.val[1], 1);
+		/* taken: nothing pending on either */
+		CHECK_OK(hax_get_lapic(ap.vcpu_fd, &st));
+		CHECK_EQ(st.pending & HAX_LAPIC_PENDING_NMI, 0);
+		CHECK_OK(hax_get_lapic(c.vcpu_fd, &st));
+		CHECK_EQ(st.pending & HAX_LAPIC_PENDING_NMI, 0);
+		r = 0;
+	}
+	ap_close(&ap);
+	vm_teardown(&c);
+	return r ? r : compare(g_bsp_nmi_start, g_bsp_nmi_end, &hb, &ha);
 }
 
 /*

@@ -478,6 +478,57 @@ out:
 	return r;
 }
 
+/*
+ * LINT0 programmed as NMI (delivery mode 4, SDM 11.5.1): the PIC's INT
+ * rising (IRQ 3 pulsed at SYNC 1) is an NMI, taken through vector 2 of the
+ * IVT with interrupts off; no INTA follows, so IR3 stays requested, the INT
+ * stays high and a second pulse (SYNC 2) is no new edge: no second NMI, the
+ * IRR 0x08. KVM's PIC reaches LINT0 only in ExtINT mode (its LVT0 NMI
+ * watchdog path is fed by the PIT instead), so this is haxm's alone.
+ */
+LAPIC_HANDLER(g_pic_nmi, 0x02);
+/* clang-format off */
+GUEST_CODE(g_pic_lint0_nmi, ".code16\n"
+	   ICWS(0x20, 0x04, 0x01, 0x20, 0x21)
+	   " mov $0xf7, %al\n out %al, $0x21\n mov $0xfee00000, %ebx\n"
+	   " movl $0x1ff, %fs:0xf0(%ebx)\n movl $0x400, %fs:0x350(%ebx)\n"
+	   SYNC(1) " nop\n"
+	   SYNC(2) " nop\n"
+	   " mov $0x0a, %al\n out %al, $0x20\n in $0x20, %al\n out %al, $0x84\n"
+	   " mov $0x55, %al\n out %al, $0x81\n2: jmp 2b\n");
+/* clang-format on */
+
+TEST(pic_lint0_nmi)
+{
+	struct hax_lapic_state s;
+	struct vm_ctx c;
+	int r = lapic_setup_flags(&c, 1 << 20, PIC_FLAGS);
+
+	if (r)
+		goto out;
+	lapic_ivt_set(c.ram, 2, 0x3100, g_pic_nmi_start, g_pic_nmi_end);
+	r = load_unreal(c.vcpu_fd, c.ram, 0x1000, g_pic_lint0_nmi_start, g_pic_lint0_nmi_end,
+			0x8000) ||
+	    expect_out(&c, 0x82, 1, 1);
+	if (r)
+		goto out;
+	r = 1;
+	CHECK_OK(hax_irq_line(c.vm_fd, 3, 1));
+	CHECK_OK(hax_irq_line(c.vm_fd, 3, 0));
+	if (expect_out(&c, 0x80, 1, 2) || expect_out(&c, 0x82, 1, 2))
+		goto out;
+	CHECK_OK(hax_irq_line(c.vm_fd, 3, 1));
+	CHECK_OK(hax_irq_line(c.vm_fd, 3, 0));
+	if (expect_out(&c, 0x84, 1, 0x08) || expect_out(&c, 0x81, 1, 0x55))
+		goto out;
+	CHECK_OK(hax_get_lapic(c.vcpu_fd, &s));
+	CHECK_EQ(s.pending & HAX_LAPIC_PENDING_NMI, 0);
+	r = 0;
+out:
+	vm_teardown(&c);
+	return r;
+}
+
 /* ---- INS/OUTS ------------------------------------------------------------- */
 
 /*
