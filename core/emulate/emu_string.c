@@ -5,7 +5,8 @@
  * leave RIP on the instruction while iterations remain, so the guest
  * executes it again (taking interrupts in between, as the CPU does). INS and
  * OUTS move as many elements as fit in one guest page and the 4 KiB I/O
- * buffer in one step.
+ * buffer in one step when their memory is RAM, one element per step when it
+ * is MMIO (each an I/O exit and an MMIO access of the element's size).
  */
 #include "emu_priv.h"
 
@@ -37,6 +38,21 @@ static void rep_done(struct emu *e, struct emu_insn *in, u64 n, bool stop)
 	in->again = !stop && emu_trunc(e->s.gpr[RCX], in->adsz) != 0;
 }
 
+/*
+ * Whether linear [@la, +@bytes) of INS (@write) or OUTS has memory that is
+ * not RAM (ops->mmio()): 1 or 0, or minus the EMU_* result of a fault.
+ */
+static int mem_is_mmio(struct emu *e, u64 la, u32 bytes, bool write)
+{
+	bool mmio = false;
+	int r;
+
+	if (!e->ops->mmio)
+		return 0;
+	r = e->ops->mmio(e, la, bytes, write, &mmio);
+	return r ? -r : mmio;
+}
+
 static int string_io(struct emu *e, struct emu_insn *in, u32 size, u64 count)
 {
 	bool out = in->op >= 0x6e, down = e->s.rflags & EMU_DF;
@@ -62,6 +78,12 @@ static int string_io(struct emu *e, struct emu_insn *in, u32 size, u64 count)
 	first = down ? off - bytes + size : off;
 	if (in->adsz < 8 && first + bytes - 1 > emu_trunc(~0ULL, in->adsz))
 		count = 1, bytes = size, first = off; /* the offset wraps: one at a time */
+	/* MMIO: one element per step, its port and memory accesses in order */
+	r = mem_is_mmio(e, emu_trunc(la - (off - first), in->mode == 8 ? 8 : 4), bytes, !out);
+	if (r < 0)
+		return -r;
+	if (r)
+		count = 1, bytes = size, first = off;
 	if (out) {
 		r = emu_mem_read(e, in, seg, emu_trunc(first, in->adsz), buf, bytes);
 		if (!r)

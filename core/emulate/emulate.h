@@ -117,6 +117,15 @@ struct emu_ops {
 	 * EMU_UNHANDLED (a host failure). Needed only when seg_lazy is not 0.
 	 */
 	int (*seg_read)(struct emu *e, int seg, struct emu_seg *to);
+	/*
+	 * mmio() - whether linear [@la, +@size) (two pages at most) reaches
+	 * memory that is not RAM for a @write or read (MMIO; ROM for a write):
+	 * INS and OUTS then move one element per step, an I/O access and a
+	 * memory access of the element's size in the instruction's order.
+	 * EMU_OK with *@mmio set, or what read() returns for a translation's
+	 * fault. May be NULL: all memory is RAM.
+	 */
+	int (*mmio)(struct emu *e, u64 la, u32 size, bool write, bool *mmio);
 };
 
 struct emu {

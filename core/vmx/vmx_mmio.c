@@ -14,7 +14,10 @@
  * per RUN (the queue is empty while an instruction runs: the previous
  * one's were all sent before it). INS works like a read: the
  * IO exit asks for the data, the next RUN runs the instruction again with
- * it. OUTS retires with its data in the I/O buffer and exits. INS/OUTS to
+ * it. OUTS retires with its data in the I/O buffer and exits. INS/OUTS
+ * whose memory is MMIO move one element per step (op_mmio()): INS's IO
+ * exit, then its FAST_MMIO write; OUTS's FAST_MMIO read, then its IO exit
+ * (QEMU's HAX client serves both; a REP prefix repeats the step). INS/OUTS to
  * a port of the in-kernel ISA devices (vpic.h) are done here, element by
  * element in the instruction's order, and do not exit.
  */
@@ -30,13 +33,14 @@
 struct emu_ctx {
 	struct vcpu *v;
 	struct hax_tunnel *t;
-	u8 nread;	   /* MMIO reads this run of the instruction made */
-	u8 nwrite;	   /* MMIO writes it queued in v->emu.wr (all sent before) */
-	bool pio;	   /* INS/OUTS: its memory side must be RAM */
-	bool pio_out;	   /* OUTS retired: the IO exit is ready */
-	int err;	   /* a host error behind EMU_UNHANDLED */
-	u64 pf_gpa;	   /* PROTECT_RAM forbids the access: the page... */
-	u32 pf_flags;	   /* ...and the PAGEFAULT flags, or 0 */
+	u8 nread;      /* MMIO reads this run of the instruction made */
+	u8 nwrite;     /* MMIO writes it queued in v->emu.wr (all sent before) */
+	bool pio;      /* INS/OUTS: its memory side must be RAM... */
+	bool str_mmio; /* ...unless op_mmio() found MMIO (one element) */
+	bool pio_out;  /* OUTS retired: the IO exit is ready */
+	int err;       /* a host error behind EMU_UNHANDLED */
+	u64 pf_gpa;    /* PROTECT_RAM forbids the access: the page... */
+	u32 pf_flags;  /* ...and the PAGEFAULT flags, or 0 */
 };
 
 static struct emu_ctx *ctx(struct emu *e)
@@ -118,7 +122,7 @@ static int mmio_read(struct emu *e, u64 gpa, u8 *buf, u32 size)
 	struct emu_ctx *c = ctx(e);
 	struct vcpu_emu *ve = &c->v->emu;
 
-	if (c->pio)
+	if (c->pio && !c->str_mmio)
 		return EMU_UNHANDLED;
 	/* the in-kernel xAPIC page: no exit (its reads have no side effects) */
 	if (!vcpu_lapic_mmio(c->v, gpa, buf, size, false))
@@ -150,7 +154,7 @@ static int mmio_write(struct emu *e, u64 gpa, const u8 *buf, u32 size)
 {
 	struct emu_ctx *c = ctx(e);
 
-	if (c->pio)
+	if (c->pio && !c->str_mmio)
 		return EMU_UNHANDLED;
 	/*
 	 * The in-kernel xAPIC page, written at once: an instruction writing
@@ -175,55 +179,86 @@ static int mmio_write(struct emu *e, u64 gpa, const u8 *buf, u32 size)
 	return EMU_OK;
 }
 
+/* [la, +size) by page: each piece's guest-physical address, length, kind. */
+struct pieces {
+	u64 gpa[2], uva[2];
+	u32 len[2], n;
+	int kind[2]; /* ram_lookup()'s; 1 for the in-kernel xAPIC page too */
+};
+
 /*
- * Translate every page of [@la, +@size) first, so a #PF on a later page
- * comes before any write; then access each piece.
+ * Translate every page of [@la, +@size) and find where each lives, before
+ * any is touched: a #PF on a later page comes before any write.
  */
-static int access(struct emu *e, u64 la, u8 *buf, u32 size, bool write, bool fetch)
+static int map_pieces(struct emu *e, u64 la, u32 size, bool write, bool fetch, struct pieces *p)
 {
 	u32 acc = write ? HAX_PAGEFAULT_ACC_W : fetch ? HAX_PAGEFAULT_ACC_X : HAX_PAGEFAULT_ACC_R;
-	u64 gpa[2], uva[2];
-	u32 len[2], i, n = 0, done = 0;
-	int r, kind[2];
+	u32 i, done = 0;
+	int r;
 
+	p->n = 0;
 	while (done < size) {
 		u32 room = 4096 - ((la + done) & 4095);
 
-		if (n == 2)
+		if (p->n == 2)
 			return EMU_UNHANDLED;
-		len[n] = size - done < room ? size - done : room;
-		r = emu_translate(e, la + done, write, fetch, &gpa[n], read_pte);
+		p->len[p->n] = size - done < room ? size - done : room;
+		r = emu_translate(e, la + done, write, fetch, &p->gpa[p->n], read_pte);
 		if (r)
 			return r;
-		done += len[n++];
+		done += p->len[p->n++];
 	}
-	for (i = 0; i < n; i++) { /* every piece allowed before any is touched */
+	for (i = 0; i < p->n; i++) { /* every piece allowed before any is touched */
 		/* the in-kernel xAPIC page claims its accesses (SDM 11.4.1) */
-		if (!fetch && vcpu_lapic_page(ctx(e)->v, gpa[i]))
-			kind[i] = 1;
+		if (!fetch && vcpu_lapic_page(ctx(e)->v, p->gpa[i]))
+			p->kind[i] = 1;
 		else
-			kind[i] = ram_lookup(e, gpa[i], acc, &uva[i]);
-		if (kind[i] == 2)
+			p->kind[i] = ram_lookup(e, p->gpa[i], acc, &p->uva[i]);
+		if (p->kind[i] == 2)
 			return EMU_IO; /* a PAGEFAULT exit */
-		if (kind[i] && fetch)
+		if (p->kind[i] && fetch)
 			return EMU_UNHANDLED; /* executing from MMIO */
 	}
-	for (i = 0; i < n; i++) {
-		if (!kind[i]) {
-			r = ram_copy(uva[i], buf, len[i], write);
+	return EMU_OK;
+}
+
+static int access(struct emu *e, u64 la, u8 *buf, u32 size, bool write, bool fetch)
+{
+	struct pieces p;
+	u32 i;
+	int r = map_pieces(e, la, size, write, fetch, &p);
+
+	if (r)
+		return r;
+	for (i = 0; i < p.n; i++) {
+		if (!p.kind[i]) {
+			r = ram_copy(p.uva[i], buf, p.len[i], write);
 			/* a guest write, in the dirty log once it is in memory */
 			if (!r && write)
-				vm_dirty_mark(ctx(e)->v->vm, gpa[i]);
+				vm_dirty_mark(ctx(e)->v->vm, p.gpa[i]);
 		} else if (write)
-			r = mmio_write(e, gpa[i], buf, len[i]);
+			r = mmio_write(e, p.gpa[i], buf, p.len[i]);
 		else
-			r = mmio_read(e, gpa[i], buf, len[i]);
+			r = mmio_read(e, p.gpa[i], buf, p.len[i]);
 		if (r < 0)
 			return host_error(e, r);
 		if (r)
 			return r;
-		buf += len[i];
+		buf += p.len[i];
 	}
+	return EMU_OK;
+}
+
+/* The memory side of INS/OUTS: MMIO (or ROM for INS) takes one element a step. */
+static int op_mmio(struct emu *e, u64 la, u32 size, bool write, bool *mmio)
+{
+	struct pieces p;
+	int r = map_pieces(e, la, size, write, false, &p);
+
+	if (r)
+		return r;
+	*mmio = p.kind[0] || (p.n == 2 && p.kind[1]);
+	ctx(e)->str_mmio = *mmio;
 	return EMU_OK;
 }
 
@@ -456,6 +491,7 @@ static const struct emu_ops vcpu_emu_ops = {
 	.write = op_write,
 	.pio_in = op_pio_in,
 	.pio_out = op_pio_out,
+	.mmio = op_mmio,
 	.vec_read = op_vec_read,
 	.vec_write = op_vec_write,
 	.fpu_sw = op_fpu_sw,

@@ -115,9 +115,18 @@ static int fz_seg_read(struct emu *e, int seg, struct emu_seg *to)
 	return EMU_OK;
 }
 
-static const struct emu_ops fz_ops = { fz_read,	  fz_write,    fz_pio,
-				       fz_pio,	  fz_vec_read, fz_vec_write,
-				       fz_fpu_sw, fz_sys_read, fz_seg_read };
+/* string I/O's memory: the data window is RAM, every other address MMIO */
+static int fz_mmio(struct emu *e, u64 la, u32 size, bool write, bool *mmio)
+{
+	if (size == 0 || size > 4096)
+		abort();
+	*mmio = !(la >= FZ_DATA && la - FZ_DATA <= 4096 - size);
+	return (la & 2) && *mmio ? emu_raise(e, EMU_VEC_PF, write ? 2 : 0) : EMU_OK;
+}
+
+static const struct emu_ops fz_ops = { fz_read,	    fz_write,	  fz_pio,    fz_pio,
+				       fz_vec_read, fz_vec_write, fz_fpu_sw, fz_sys_read,
+				       fz_seg_read, fz_mmio };
 
 static void emu_fuzz_one(const u8 *in, size_t n)
 {

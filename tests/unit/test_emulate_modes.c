@@ -24,6 +24,16 @@ static int rd_pte(struct emu *e, u64 gpa, u64 *pte, u32 size)
 	return EMU_OK;
 }
 
+/* Guest-physical [MMIO_LO, MMIO_HI) is MMIO for string I/O (m_mmio()). */
+#define MMIO_LO 0x8000
+#define MMIO_HI 0x9000
+static u32 mmio_accs, mmio_size; /* accesses reaching it, the last one's size */
+
+static bool in_mmio(u64 gpa, u32 size)
+{
+	return gpa < MMIO_HI && gpa + size > MMIO_LO;
+}
+
 static int acc(struct emu *e, u64 la, void *buf, u32 size, bool write, bool fetch)
 {
 	u64 gpa;
@@ -33,6 +43,8 @@ static int acc(struct emu *e, u64 la, void *buf, u32 size, bool write, bool fetc
 		return r;
 	if (gpa + size > MEM_SIZE)
 		return EMU_UNHANDLED;
+	if (in_mmio(gpa, size))
+		mmio_accs++, mmio_size = size;
 	if (write)
 		memcpy(mem + gpa, buf, size);
 	else
@@ -48,6 +60,19 @@ static int m_read(struct emu *e, u64 la, void *buf, u32 size, bool fetch)
 static int m_write(struct emu *e, u64 la, const void *buf, u32 size)
 {
 	return acc(e, la, (void *)buf, size, true, false);
+}
+
+static int m_mmio(struct emu *e, u64 la, u32 size, bool write, bool *mmio)
+{
+	u64 gpa, last;
+	int r = emu_translate(e, la, write, false, &gpa, rd_pte);
+
+	if (!r)
+		r = emu_translate(e, la + size - 1, write, false, &last, rd_pte);
+	if (r)
+		return r;
+	*mmio = in_mmio(gpa, 1) || in_mmio(last, 1);
+	return EMU_OK;
 }
 
 static int m_in(struct emu *e, u16 port, u32 size, u32 count)
@@ -90,6 +115,7 @@ static const struct emu_ops ops = { .read = m_read,
 				    .write = m_write,
 				    .pio_in = m_in,
 				    .pio_out = m_out,
+				    .mmio = m_mmio,
 				    .vec_read = m_vec_read,
 				    .vec_write = m_vec_write,
 				    .fpu_sw = m_fpu_sw };
@@ -112,6 +138,7 @@ static void setup_emu(struct emu *e, int mode, const char *code, size_t len, u64
 	memcpy(mem + rip, code, len);
 	io_calls = 0;
 	io_in_ready = false;
+	mmio_accs = mmio_size = 0;
 }
 
 static int m_setup(void **state)
@@ -319,6 +346,88 @@ static void build_4level(u64 pte_flags)
 	pd[2] = 0x13000 | 7;	 /* 0x400000 >> 21 = 2 */
 	pd[3] = 0x200000 | 0x83; /* 0x600000: a 2 MiB page at 0x200000 */
 	pt[0] = 0x9000 | pte_flags;
+}
+
+/* One emu_step(): EMU_OK, the last I/O of @count elements, @accs MMIO accesses so far. */
+static void step_io(struct emu *e, u32 count, u32 accs)
+{
+	assert_int_equal(emu_step(e), EMU_OK);
+	assert_int_equal(io_count, count);
+	assert_int_equal(mmio_accs, accs);
+}
+
+/*
+ * INS and OUTS whose memory is MMIO: one element per step, an I/O access of
+ * one element and an MMIO access of its size; the RAM next to it batched.
+ */
+static void test_string_io_mmio(void **state)
+{
+	struct emu e;
+
+	(void)state;
+	/* rep insb into MMIO at 0x8ffe: asks for one byte, writes one */
+	setup_emu(&e, 4, "\xf3\x6c", 2, 0x1000);
+	e.s.gpr[1] = 4, e.s.gpr[2] = 0xe0, e.s.gpr[7] = 0x8ffe;
+	assert_int_equal(emu_step(&e), EMU_IO);
+	assert_int_equal(io_count, 1);
+	assert_int_equal(mmio_accs, 0); /* nothing written before the data */
+	io_in_ready = true;
+	step_io(&e, 1, 1);
+	assert_int_equal(io_port, 0xe0);
+	assert_int_equal(mmio_size, 1);
+	assert_int_equal(mem[0x8ffe], 0x80);
+	assert_int_equal(mem[0x8fff], 0);
+	assert_int_equal(e.s.gpr[1], 3);
+	assert_int_equal(e.s.gpr[7], 0x8fff);
+	assert_int_equal(e.s.rip, 0x1000); /* the next element is the next step */
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(mem[0x8fff], 0x80);
+	assert_int_equal(mmio_accs, 2);
+	/* then RAM at 0x9000: the remaining two elements in one step */
+	step_io(&e, 2, 2);
+	assert_memory_equal(mem + 0x9000, "\x80\x81", 2);
+	assert_int_equal(e.s.gpr[1], 0);
+	assert_int_equal(e.s.rip, 0x1002);
+
+	/* rep outsw from MMIO at 0x8000: reads one word, sends one */
+	setup_emu(&e, 4, "\xf3\x66\x6f", 3, 0x1000);
+	memcpy(mem + 0x8000, "ABCDEF", 6);
+	e.s.gpr[1] = 3, e.s.gpr[2] = 0x3f8, e.s.gpr[6] = 0x8000;
+	step_io(&e, 1, 1);
+	assert_int_equal(io_size, 2);
+	assert_memory_equal(iobuf, "AB", 2);
+	assert_int_equal(mmio_size, 2);
+	assert_int_equal(e.s.gpr[1], 2);
+	assert_int_equal(e.s.gpr[6], 0x8002);
+	assert_int_equal(e.s.rip, 0x1000);
+
+	/*
+	 * rep insd backwards (DF) from 0x7ffe: the batch [0x7ff6, 0x8002) would
+	 * reach the MMIO page, so the first element (straddling it) goes alone
+	 */
+	setup_emu(&e, 4, "\xf3\x6d", 2, 0x1000);
+	e.s.rflags |= EMU_DF;
+	e.s.gpr[1] = 3, e.s.gpr[2] = 0x60, e.s.gpr[7] = 0x7ffe;
+	io_in_ready = true;
+	step_io(&e, 1, 1);
+	assert_int_equal(mmio_size, 4);
+	assert_memory_equal(mem + 0x7ffe, "\x80\x81\x82\x83", 4);
+	assert_int_equal(e.s.gpr[7], 0x7ffa);
+	/* the other two are RAM: one step */
+	step_io(&e, 2, 1);
+	assert_memory_equal(mem + 0x7ff6, "\x80\x81\x82\x83\x84\x85\x86\x87", 8);
+	assert_int_equal(e.s.gpr[1], 0);
+	assert_int_equal(e.s.rip, 0x1002);
+
+	/* INSB to a read-only page (CR0.WP): the #PF comes before the port read */
+	setup_emu(&e, 8, "\x6c", 1, 0x1000);
+	e.s.cr0 |= 0x80010000, e.s.cr3 = 0x10000, e.s.cr4 = 0x20;
+	build_4level(5);
+	e.s.gpr[2] = 0x80, e.s.gpr[7] = 0x400000;
+	assert_int_equal(emu_step(&e), EMU_EXCEPTION);
+	assert_int_equal(e.exc_vec, EMU_VEC_PF);
+	assert_int_equal(e.exc_err, EMU_PF_P | EMU_PF_W);
+	assert_int_equal(io_calls, 0);
 }
 
 static void test_page_walk(void **state)
@@ -701,12 +810,19 @@ static void test_size_prefix_mov_forms(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_real_mode_addressing),	 T(test_real_mode_mov_forms),
-		T(test_mov_moffs_forms),	 T(test_size_prefix_mov_forms),
-		T(test_segment_limits),		 T(test_canonical_lock_alignment),
-		T(test_push_pop_memory),	 T(test_rep_stepping),
-		T(test_string_io_batches),	 T(test_page_walk),
-		T(test_page_walk_32bit_and_pae), T(test_sse_conditions),
+		T(test_real_mode_addressing),
+		T(test_real_mode_mov_forms),
+		T(test_mov_moffs_forms),
+		T(test_size_prefix_mov_forms),
+		T(test_segment_limits),
+		T(test_canonical_lock_alignment),
+		T(test_push_pop_memory),
+		T(test_rep_stepping),
+		T(test_string_io_batches),
+		T(test_string_io_mmio),
+		T(test_page_walk),
+		T(test_page_walk_32bit_and_pae),
+		T(test_sse_conditions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -288,6 +288,52 @@ VM_TEST(kut_ltr_lldt_from_mmio, 64 << 10)
 	return 0;
 }
 
+/* ---- emulator "string_io_mmio": REP INS/OUTS with MMIO ("cannot emulate f3 6c") ---- */
+
+/*
+ * The device at 0xf0000 as DS and ES: REP INSB of 4 bytes into it, REP
+ * OUTSW of 3 words from it, REP INSW of 2 words into it backwards (DF).
+ */
+GUEST_CODE(g_kut_strio, ".code16\n mov $0xf000, %ax\n mov %ax, %ds\n mov %ax, %es\n"
+			" cld\n mov $0x20, %di\n mov $4, %cx\n mov $0xe0, %dx\n rep insb\n"
+			" mov $0x40, %si\n mov $3, %cx\n mov $0x80, %dx\n rep outsw\n"
+			" std\n mov $0x106, %di\n mov $2, %cx\n mov $0x71, %dx\n rep insw\n"
+			" cld\n hlt\n");
+
+VM_TEST(kut_string_io_mmio, 64 << 10)
+{
+	static const uint8_t in_words[4] = { 0x40, 0x41, 0x40, 0x41 };
+	uint8_t pattern[6];
+	struct dev d;
+	vcpu_state_t s;
+
+	dev_init(&d);
+	d.in_fill = 0x40;
+	memcpy(pattern, d.mem + 0x40, sizeof(pattern));
+	if (vm_load_real(c, 0x1000, g_kut_strio_start, g_kut_strio_end) || dev_run(c, &d))
+		return 1;
+	/* each element an IO exit of one element and an MMIO access of its size */
+	CHECK_EQ(d.io_exits, 9);
+	CHECK_EQ(d.io_count, 1);
+	CHECK_EQ(d.n, 9);
+	for (int i = 0; i < 4; i++)
+		ACC(i, WRITE, 0x20 + i, 1);
+	for (int i = 0; i < 3; i++)
+		ACC(4 + i, READ, 0x40 + 2 * i, 2);
+	ACC(7, WRITE, 0x106, 2);
+	ACC(8, WRITE, 0x104, 2);
+	CHECK_EQ(dev_val(&d, 0x20, 4), 0x40404040);
+	CHECK_EQ(d.out_len, 6);
+	CHECK(!memcmp(d.out, pattern, sizeof(pattern)));
+	CHECK(!memcmp(d.mem + 0x104, in_words, sizeof(in_words)));
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(s._regs[HAX_REG_RCX] & 0xffff, 0);
+	CHECK_EQ(s._regs[HAX_REG_RSI] & 0xffff, 0x46);
+	CHECK_EQ(s._regs[HAX_REG_RDI] & 0xffff, 0x102);
+	CHECK_EQ(s._rip, 0x1000 + (g_kut_strio_end - g_kut_strio_start));
+	return 0;
+}
+
 /* ---- tsc_adjust, vmexit "rd/wr_tsc_adjust_msr": IA32_TSC_ADJUST (0x3b) ---- */
 
 #define RDTSC_R8 " rdtsc\n shl $32, %rdx\n or %rax, %rdx\n mov %rdx, %r8\n"
