@@ -50,6 +50,7 @@ struct vm {
 	struct i8259 *pic;     /* HAX_LAPIC_ENABLE_PIC (core/vpic.c), else NULL */
 	bool pic_int;	       /* its INT at the last change (LINT0's NMI edges); APIC lock */
 	struct i8254 *pit;     /* HAX_LAPIC_ENABLE_PIT (core/vpit.c), else NULL */
+	u64 pit_fired;	       /* when counter 0's last edge was taken (vpit.c), APIC lock */
 };
 
 /* Per-vCPU counters, for tests and statistics (core/stats.h, area "eco"). */

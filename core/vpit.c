@@ -30,18 +30,43 @@ static struct i8254 *vm_pit(struct vm *vm)
 	return __atomic_load_n(&vm->pit, __ATOMIC_ACQUIRE);
 }
 
+/*
+ * Counter 0's edges reach the guest at most every VPIT_MIN_PERIOD_NS (200
+ * us, as KVM's min_timer_period_us): a guest programming a count of 1 in
+ * mode 2 asks for an edge every 838 ns, which would re-arm vCPU 0's host
+ * timer and kick it as often. The model keeps its own time (reads of the
+ * count are exact); the edges due in between are coalesced into the next
+ * (i8254_irq_fire()), as missed ones are.
+ */
+#define VPIT_MIN_PERIOD_NS 200000
+
+/* When counter 0's next edge is taken: its expiry, not before the minimum period. */
+static u64 next_edge(struct vm *vm)
+{
+	u64 t = i8254_irq_expiry(vm->pit), min = vm->pit_fired + VPIT_MIN_PERIOD_NS;
+
+	return t && t < min ? min : t;
+}
+
 void vm_pit_rearm(struct vm *vm)
 {
 	struct vcpu *v0 = vm->apic_vcpus[0];
 
 	if (vm->pit && v0 && v0->pit_waker)
-		os_waker_arm(v0->pit_waker, i8254_irq_expiry(vm->pit));
+		os_waker_arm(v0->pit_waker, next_edge(vm));
 }
 
 void vm_pit_poll(struct vm *vm)
 {
-	if (!vm->pit || !i8254_irq_fire(vm->pit, os_now_ns()))
+	u64 now, t;
+
+	if (!vm->pit)
 		return;
+	now = os_now_ns();
+	t = next_edge(vm);
+	if (!t || now < t || !i8254_irq_fire(vm->pit, now))
+		return;
+	vm->pit_fired = now;
 	/* a rising edge: a pulse, latched by the edge inputs it reaches */
 	vm_pic_set_irq(vm, 0, true);
 	vm_pic_set_irq(vm, 0, false);
