@@ -197,6 +197,9 @@ static int need_fast_path(void)
 /*
  * Counts a haxm run must end with (-1: not checked): the lapic_timer
  * counts, the PREEMPTION_TIMER exits, those and the EXTERNAL_INTERRUPT ones.
+ * A guest that runs with IF=1 may see a host interrupt's exit come first,
+ * and the entry after it fire the due timer (on the fast path all the
+ * same): such tests ask for no PREEMPTION_TIMER exits, only host exits.
  */
 struct dl_want {
 	long long preempt, hrtimer, preempt_exits_min, host_exits_min;
@@ -281,7 +284,7 @@ static int dl_twin(const uint8_t *s, const uint8_t *e, const struct dl_params *p
 TEST(lapic_tscdl_running)
 {
 	const struct dl_params p = { .n = 16, .delay = 200000 };
-	const struct dl_want w = { 16, 0, 16, 16 };
+	const struct dl_want w = { 16, 0, 0, 16 };
 
 	return dl_twin(g_dl_start, g_dl_end, &p, &w);
 }
@@ -381,7 +384,7 @@ GUEST_CODE(g_dl_tsc_write,
 TEST(lapic_tscdl_tsc_write)
 {
 	const struct dl_params p = { .n = 1 };
-	const struct dl_want w = { 1, 0, 1, 1 };
+	const struct dl_want w = { 1, 0, 0, 1 };
 	struct out_trace tr = { 0 };
 
 	return run_haxm(g_dl_tsc_write_start, g_dl_tsc_write_end, &p, &w, &tr);
@@ -403,7 +406,7 @@ GUEST_CODE(g_dl_getset, ".code16\n mov $0xfee00000, %ebx\n movl $0x1ff, %fs:0xf0
 
 TEST(lapic_tscdl_get_set)
 {
-	const struct dl_want w = { 1, 0, 1, 1 };
+	const struct dl_want w = { 1, 0, 0, 1 };
 	struct hax_lapic_state s;
 	struct out_trace tr = { 0 };
 	struct vm_ctx c;
@@ -474,7 +477,7 @@ static uint64_t now_ns(void)
 
 TEST(lapic_periodic_running)
 {
-	const struct dl_want w = { -1, 0, 3, 3 };
+	const struct dl_want w = { -1, 0, 0, 3 };
 	struct out_trace tr = { 0 };
 	struct vm_ctx c;
 	struct twin d = { &c, NULL };
