@@ -333,7 +333,8 @@ int vcpu_lapic_poll(struct vcpu *v)
 		vm_pit_poll(v->vm);
 	/* the PIC's ExtINT comes first: not in IRR, not masked by the TPR */
 	vec = vcpu_pic_pending(v) ? VAPIC_EXTINT : lapic_pending_vector(l);
-	v->lapic_tpr_held = lapic_tpr_held_class(l);
+	/* a deliverable IRR vector is the highest: then the TPR holds none back */
+	v->lapic_tpr_held = vec >= 0 && vec != VAPIC_EXTINT ? 0 : lapic_tpr_held_class(l);
 	v->lapic_nmi = l->nmi_pending;
 	/* an INIT arrived: the entry must not happen, vcpu_lapic_startup() first */
 	if (l->init_pending || l->wait_sipi)

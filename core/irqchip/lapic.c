@@ -204,13 +204,17 @@ int lapic_pending_vector(const struct lapic *l)
 
 int lapic_tpr_held_class(const struct lapic *l)
 {
-	int irrv = lapic_highest_irr(l), isrv = lapic_highest_isr(l);
-	u32 class = irrv < 0 ? 0 : (u32)irrv >> 4;
+	int irrv = lapic_highest_irr(l), isrv;
+	u32 class;
 
-	/* held by the TPR alone: above the in-service class, not above the TPR's */
-	if (irrv < 0 || (isrv >= 0 && class <= (u32)isrv >> 4) || class > (l->tpr & 0xf0) >> 4)
+	/* held by the TPR alone: not above the TPR's class, above the in-service one */
+	if (irrv < 0)
 		return 0;
-	return class;
+	class = (u32)irrv >> 4;
+	if (class > (l->tpr & 0xf0) >> 4)
+		return 0;
+	isrv = lapic_highest_isr(l);
+	return isrv >= 0 && class <= (u32)isrv >> 4 ? 0 : class;
 }
 
 void lapic_ack(struct lapic *l, u8 vector)
