@@ -271,13 +271,16 @@ static void pit_done(struct pit_run *d)
 	d->up = false;
 }
 
-/* The periodic guest: 5 ticks of 10 ms after the sync OUT; the time they took. */
-static int periodic_run(struct pit_run *d, uint64_t *dt)
+/*
+ * A guest that counts IR0s to @n after a sync OUT to 0x82, then OUTs the
+ * count to 0x81: the time from the sync to that OUT.
+ */
+static int ticks_run(struct pit_run *d, const uint8_t *s, const uint8_t *e, uint8_t n, uint64_t *dt)
 {
 	struct out_trace tr = { 0 };
 	uint64_t t0;
 
-	if (pit_guest(d, g_pit_periodic_start, g_pit_periodic_end) || pit_out(d, &tr))
+	if (pit_guest(d, s, e) || pit_out(d, &tr))
 		return 1;
 	if (tr.port[0] != 0x82)
 		return fail("OUT to 0x%x, expected the sync OUT to 0x82", tr.port[0]);
@@ -285,9 +288,15 @@ static int periodic_run(struct pit_run *d, uint64_t *dt)
 	if (pit_out(d, &tr))
 		return 1;
 	*dt = pit_now_ns() - t0;
-	if (tr.port[1] != 0x81 || tr.val[1] != 5)
-		return fail("OUT 0x%x to 0x%x, expected 5 to 0x81", tr.val[1], tr.port[1]);
+	if (tr.port[1] != 0x81 || tr.val[1] != n)
+		return fail("OUT 0x%x to 0x%x, expected %u to 0x81", tr.val[1], tr.port[1], n);
 	return 0;
+}
+
+/* The periodic guest: 5 ticks of 10 ms. */
+static int periodic_run(struct pit_run *d, uint64_t *dt)
+{
+	return ticks_run(d, g_pit_periodic_start, g_pit_periodic_end, 5, dt);
 }
 
 TEST(pit_mode2_periodic)
@@ -323,23 +332,6 @@ GUEST_CODE(g_pit_fast, ".code16\n" PIC_INIT " out %al, $0x82\n"
 		       "1: hlt\n cmpb $20, 0x600\n jb 1b\n cli\n"
 		       " mov 0x600, %al\n out %al, $0x81\n2: jmp 2b\n");
 
-/* The fast guest: 20 ticks after the sync OUT; the time they took. */
-static int fast_run(struct pit_run *d, uint64_t *dt)
-{
-	struct out_trace tr = { 0 };
-	uint64_t t0;
-
-	if (pit_guest(d, g_pit_fast_start, g_pit_fast_end) || pit_out(d, &tr))
-		return 1;
-	t0 = pit_now_ns();
-	if (pit_out(d, &tr))
-		return 1;
-	*dt = pit_now_ns() - t0;
-	if (tr.port[1] != 0x81 || tr.val[1] != 20)
-		return fail("OUT 0x%x to 0x%x, expected 20 to 0x81", tr.val[1], tr.port[1]);
-	return 0;
-}
-
 /*
  * A count of 2 asks for an edge every 1.7 us: the host timer fires at most
  * every 200 us (core/vpit.c, as KVM's min_timer_period_us), so 20
@@ -351,7 +343,7 @@ TEST(pit_min_period)
 {
 	static struct pit_run d;
 	uint64_t th = 0;
-	int r = fast_run(&d, &th);
+	int r = ticks_run(&d, g_pit_fast_start, g_pit_fast_end, 20, &th);
 
 	pit_done(&d);
 	if (r)
