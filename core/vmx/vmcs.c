@@ -137,13 +137,14 @@ static u64 cr4_host_mask(void)
 
 static void vmcs_setup_controls(struct vcpu *v)
 {
+	u32 proc2 = vmx_caps.proc2 & ~(vmx_ple_window ? 0 : CPU2_PAUSE_LOOP_EXITING);
+
 	/* NMIs reach only guests with an in-kernel LAPIC (vmx/intr.c): others keep HAXM's */
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL,
 		     vmx_caps.pin | (v->lapic && vmx_caps.vnmi ? PIN_VIRTUAL_NMIS : 0));
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmx_caps.proc);
-	vmcs_write32(SECONDARY_VM_EXEC_CONTROL,
-		     vmx_caps.proc2 & ~(vmx_ple_window ? 0 : CPU2_PAUSE_LOOP_EXITING));
-	if (vmx_ple_window && (vmx_caps.proc2 & CPU2_PAUSE_LOOP_EXITING)) {
+	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, proc2);
+	if (proc2 & CPU2_PAUSE_LOOP_EXITING) {
 		vmcs_write32(PLE_GAP, VMX_PLE_GAP);
 		vmcs_write32(PLE_WINDOW, vmx_ple_window);
 	}
