@@ -8,7 +8,8 @@
 # QEMU booting Linux with 1 and 2 vCPUs on that kernel; with KUT_INITRD set,
 # one more (2 CPUs) running kvm-unit-tests' CI subset (tests/testbed/kut/
 # ci.list) under QEMU hax and kvm. The 2-CPU boot runs beside the others
-# (SUITE_LANES=1: one after the other). Prints the totals last.
+# (SUITE_LANES=1: one after the other). Prints the failures again, then the
+# totals last.
 # Usage: [QEMU_INITRD=FILE] [DISTRO_PAYLOAD=DIR [QEMU_PAYLOAD=DIR]] [KUT_INITRD=FILE]
 #        suite.sh INITRAMFS [UNIT_PASSED UNIT_FAILED]
 set -uo pipefail
@@ -74,6 +75,10 @@ for run in $RUNS; do
 done
 for run in $RUNS; do
     sed -n "s/^testbed: boot to/testbed ($run): boot to/p" "$LOGDIR/testbed-$run.out"
+done
+# what failed, again: a CI log's tail then names it
+for run in $RUNS; do
+    grep -h '^FAIL: ' "$LOGDIR/testbed-$run.out" | sed "s/^/testbed ($run): /"
 done
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]
