@@ -138,6 +138,8 @@ struct emu {
 	bool exc_has_err;
 	u32 exc_err;
 	u64 exc_cr2; /* #PF */
+	/* the last step's instruction was a taken near branch (RIP: its target) */
+	bool jumped;
 	/* decoder state (private) */
 	u8 insn[15];
 	u8 len, fetched;

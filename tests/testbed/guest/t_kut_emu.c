@@ -4,7 +4,8 @@
  * under QEMU -accel hax, kept as haxm's own tests (t_kut.c has the other
  * tests' findings): instructions whose memory operand is MMIO, which
  * haxm's emulator (core/emulate) must carry out through FAST_MMIO exits
- * to the MMIO device of mmio_dev.h: SMSW, LTR/LLDT, REP INS/OUTS.
+ * to the MMIO device of mmio_dev.h: SMSW, LTR/LLDT, REP INS/OUTS, and the
+ * stack instructions with RSP in MMIO.
  */
 #include "harness.h"
 #include "mmio_dev.h"
@@ -166,5 +167,61 @@ VM_TEST(kut_string_io_mmio, 64 << 10)
 	CHECK_EQ(s._regs[HAX_REG_RSI] & 0xffff, 0x46);
 	CHECK_EQ(s._regs[HAX_REG_RDI] & 0xffff, 0x102);
 	CHECK_EQ(s._rip, 0x1000 + (g_kut_strio_end - g_kut_strio_start));
+	return 0;
+}
+
+/* ---- emulator test_push, test_pop: the stack in MMIO ("cannot emulate 6a f9") ---- */
+
+/*
+ * A 64-bit paged guest whose linear 0x400000 is the device runs PUSH
+ * imm8/imm32/reg, POP, RET, CALL, ENTER, LEAVE, PUSHF and POPF with RSP in
+ * that page (core/emulate/emu_stack.c); each stack access is one FAST_MMIO
+ * access of 8 bytes.
+ */
+GUEST_CODE(g_kut_stack, ".code64\n"
+			" mov $0x401000, %rsp\n"
+			" pushq $-7\n"
+			" mov $-17, %rax\n push %rax\n"
+			" pushq $-7070707\n"
+			" pop %rbx\n"
+			" lea 1f(%rip), %rax\n push %rax\n ret\n hlt\n"
+			"1: call 2f\n jmp 3f\n"
+			"2: ret\n hlt\n"
+			"3: mov $0x1234, %rbp\n enter $0x100, $0\n mov %rbp, %r13\n leave\n"
+			" pushfq\n popfq\n"
+			" mov %rsp, %r14\n hlt\n");
+
+VM_TEST(kut_stack_in_mmio, 64 << 10)
+{
+	/* W: a push's write, R: a pop's read, all at 0xfe8 after the first three */
+	static const uint8_t dirs[] = { 'W', 'W', 'W', 'R', 'W', 'R', 'W', 'R', 'W', 'R', 'W', 'R' };
+	struct dev d;
+	vcpu_state_t s;
+	unsigned int i;
+
+	dev_init(&d);
+	if (vm_load_paged(c, true, g_kut_stack_start, g_kut_stack_end) || dev_run(c, &d))
+		return 1;
+	CHECK_EQ(d.n, (int)sizeof(dirs));
+	for (i = 0; i < sizeof(dirs); i++) {
+		uint32_t off = i < 3 ? 0xff8 - 8 * i : 0xfe8;
+
+		if (dirs[i] == 'W')
+			ACC(i, WRITE, off, 8);
+		else
+			ACC(i, READ, off, 8);
+	}
+	CHECK_EQ(dev_val(&d, 0xff8, 8), (uint64_t)-7);
+	CHECK_EQ(dev_val(&d, 0xff0, 8), (uint64_t)-17);
+	CHECK_EQ(d.log[2].val, (uint64_t)-7070707);
+	/* the flags image PUSHF wrote: bit 1 set, RF and VM clear */
+	CHECK_EQ(dev_val(&d, 0xfe8, 8) & 0x30002, 2);
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(s._regs[HAX_REG_RBX], (uint64_t)-7070707);
+	CHECK_EQ(s._regs[13], 0x400fe8); /* ENTER's frame pointer */
+	CHECK_EQ(s._regs[HAX_REG_RBP], 0x1234); /* LEAVE's pop */
+	CHECK_EQ(s._regs[14], 0x400ff0);
+	CHECK_EQ(s._regs[HAX_REG_RSP], 0x400ff0);
+	CHECK_EQ(s._rip, 0x1000 + (g_kut_stack_end - g_kut_stack_start));
 	return 0;
 }
