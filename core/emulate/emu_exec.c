@@ -55,7 +55,7 @@ static const u8 attr_1byte[256] = {
 	ALU_ROW(0x20), ALU_ROW(0x28), ALU_ROW(0x30), ALU_ROW(0x38),
 	[0x63] = A_M, [0x68] = A_IZ, [0x69] = A_M | A_IZ, [0x6a] = A_I1, [0x6b] = A_M | A_I1,
 	[0x80] = A_M | A_I1, [0x81] = A_M | A_IZ, [0x82] = A_M, [0x83] = A_M | A_I1,
-	[0x84 ... 0x8c] = A_M, [0x8f] = A_M,
+	[0x84 ... 0x8c] = A_M, [0x8e] = A_M, [0x8f] = A_M,
 	[0xa0 ... 0xa3] = A_IA, [0xa8] = A_I1, [0xa9] = A_IZ,
 	[0xc0] = A_M | A_I1, [0xc1] = A_M | A_I1, [0xc2] = A_IW, [0xc6] = A_M | A_I1,
 	[0xc7] = A_M | A_IZ, [0xc8] = A_IW,
@@ -575,6 +575,8 @@ static int exec_1byte(struct emu *e, struct emu_insn *in)
 		if (r)
 			return r;
 		return emu_write_rm(e, in, in->mem ? 2 : in->opsz, e->s.seg[in->reg & 7].sel);
+	case 0x8e:
+		return emu_mov_sreg(e, in);
 	case 0x50 ... 0x5f:
 	case 0x68:
 	case 0x6a:
@@ -629,6 +631,8 @@ static int exec_1byte(struct emu *e, struct emu_insn *in)
 				    &e->s.rflags, NULL);
 			return emu_write_rm(e, in, size, v);
 		}
+		if (op == 0xff && (in->reg & 7) == 5)
+			return emu_jmp_far(e, in);
 		return op == 0xfe ? ud(e) : emu_stack(e, in);
 	}
 	return EMU_UNHANDLED;
@@ -697,13 +701,13 @@ static int step_general(struct emu *e)
 
 int emu_step(struct emu *e)
 {
-	u8 dirty = e->s.sys_dirty;
+	u16 dirty = e->s.sys_dirty;
 	int r;
 
 	e->len = 0;
 	e->fetched = 0;
 	e->jumped = false;
-	e->s.sys_dirty = 0; /* this instruction's LLDT/LTR only */
+	e->s.sys_dirty = 0; /* this instruction's loads only */
 	r = emu_mov_fast(e);
 	if (r < 0)
 		r = step_general(e);

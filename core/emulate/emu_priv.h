@@ -121,6 +121,12 @@ int emu_write_rm(struct emu *e, struct emu_insn *in, u32 size, u64 v);
  */
 int emu_smsw(struct emu *e, struct emu_insn *in);
 int emu_group6(struct emu *e, struct emu_insn *in);
+/*
+ * emu_mov_sreg() - MOV Sreg, r/m (8E); emu_jmp_far() - JMP m16:16/32/64
+ * (FF /5) to a code segment (emu_sys.c). An emu_step() result.
+ */
+int emu_mov_sreg(struct emu *e, struct emu_insn *in);
+int emu_jmp_far(struct emu *e, struct emu_insn *in);
 
 /*
  * emu_sse() - the SSE/AVX data moves: legacy 0F 10/11/28/29/2B/6E/6F/7E/7F/

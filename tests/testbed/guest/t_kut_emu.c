@@ -4,8 +4,8 @@
  * under QEMU -accel hax, kept as haxm's own tests (t_kut.c has the other
  * tests' findings): instructions whose memory operand is MMIO, which
  * haxm's emulator (core/emulate) must carry out through FAST_MMIO exits
- * to the MMIO device of mmio_dev.h: SMSW, LTR/LLDT, REP INS/OUTS, and the
- * stack instructions with RSP in MMIO.
+ * to the MMIO device of mmio_dev.h: SMSW, LTR/LLDT, far JMP and MOV SS,
+ * REP INS/OUTS, and the stack instructions with RSP in MMIO.
  */
 #include "harness.h"
 #include "mmio_dev.h"
@@ -124,6 +124,51 @@ VM_TEST(kut_ltr_lldt_from_mmio, 64 << 10)
 	return 0;
 }
 
+/* ---- emulator "ljmp", "mov null, %ss": far JMP and MOV SS from MMIO ---- */
+
+/*
+ * REX.W JMP m16:64 whose pointer is in the device (linear 0x400020: the
+ * offset, then selector 8), then MOV SS from the device (0x400030: a null
+ * selector, which 64-bit mode allows at CPL 0); SS's selector to R8.
+ */
+GUEST_CODE(g_kut_far, ".code64\n rex64 ljmp *0x400020\n hlt\n"
+		      "g_kut_far_to: mov 0x400030, %ss\n mov %ss, %r8d\n hlt\n");
+extern const uint8_t g_kut_far_to[];
+
+VM_TEST(kut_ljmp_mov_ss_from_mmio, 64 << 10)
+{
+	static const uint64_t gdt[3] = { 0, 0x00af9a000000ffffULL, 0x00cf92000000ffffULL };
+	uint64_t to = 0x1000 + (g_kut_far_to - g_kut_far_start);
+	struct dev d;
+	vcpu_state_t s;
+
+	dev_init(&d);
+	memcpy(d.mem + 0x20, &to, 8);
+	memcpy(d.mem + 0x28, (uint16_t[]){ 8 }, 2);
+	memcpy(d.mem + 0x30, (uint16_t[]){ 0 }, 2);
+	if (vm_load_paged(c, true, g_kut_far_start, g_kut_far_end))
+		return 1;
+	memcpy(c->ram + SYS_GDT, gdt, sizeof(gdt));
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	s._gdt.base = SYS_GDT;
+	s._gdt.limit = sizeof(gdt) - 1;
+	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	if (dev_run(c, &d))
+		return 1;
+	CHECK_EQ(d.n, 3);
+	ACC(0, READ, 0x20, 8);
+	ACC(1, READ, 0x28, 2);
+	ACC(2, READ, 0x30, 2);
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(s._cs.selector, 8);
+	CHECK_EQ(s._cs.ar & 0xffff, 0xa09b);
+	CHECK_EQ(c->ram[SYS_GDT + 8 + 5], 0x9b); /* marked accessed */
+	CHECK_EQ(s._ss.selector, 0);
+	CHECK_EQ(s._regs[HAX_REG_R8], 0);
+	CHECK_EQ(s._rip, 0x1000 + (g_kut_far_end - g_kut_far_start));
+	return 0;
+}
+
 /* ---- emulator "string_io_mmio": REP INS/OUTS with MMIO ("cannot emulate f3 6c") ---- */
 
 /*
@@ -194,7 +239,9 @@ GUEST_CODE(g_kut_stack, ".code64\n"
 VM_TEST(kut_stack_in_mmio, 64 << 10)
 {
 	/* W: a push's write, R: a pop's read, all at 0xfe8 after the first three */
-	static const uint8_t dirs[] = { 'W', 'W', 'W', 'R', 'W', 'R', 'W', 'R', 'W', 'R', 'W', 'R' };
+	static const uint8_t dirs[] = {
+		'W', 'W', 'W', 'R', 'W', 'R', 'W', 'R', 'W', 'R', 'W', 'R'
+	};
 	struct dev d;
 	vcpu_state_t s;
 	unsigned int i;
@@ -218,7 +265,7 @@ VM_TEST(kut_stack_in_mmio, 64 << 10)
 	CHECK_EQ(dev_val(&d, 0xfe8, 8) & 0x30002, 2);
 	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
 	CHECK_EQ(s._regs[HAX_REG_RBX], (uint64_t)-7070707);
-	CHECK_EQ(s._regs[13], 0x400fe8); /* ENTER's frame pointer */
+	CHECK_EQ(s._regs[13], 0x400fe8);	/* ENTER's frame pointer */
 	CHECK_EQ(s._regs[HAX_REG_RBP], 0x1234); /* LEAVE's pop */
 	CHECK_EQ(s._regs[14], 0x400ff0);
 	CHECK_EQ(s._regs[HAX_REG_RSP], 0x400ff0);
