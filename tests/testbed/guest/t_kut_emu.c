@@ -63,6 +63,23 @@ static void sys_gate(struct vm_ctx *c, int vec, uint64_t off, const uint8_t *sta
 	memcpy(c->ram + SYS_IDT + 16 * vec, g, sizeof(g));
 }
 
+/* The paged guest's GDT at SYS_GDT and, with @idt, its IDT at SYS_IDT; 0 or 1. */
+static int sys_tables(struct vm_ctx *c, const uint64_t *gdt, size_t size, bool idt)
+{
+	vcpu_state_t s;
+
+	memcpy(c->ram + SYS_GDT, gdt, size);
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	s._gdt.base = SYS_GDT;
+	s._gdt.limit = size - 1;
+	if (idt) {
+		s._idt.base = SYS_IDT;
+		s._idt.limit = 16 * 32 - 1;
+	}
+	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	return 0;
+}
+
 VM_TEST(kut_ltr_lldt_from_mmio, 64 << 10)
 {
 	/*
@@ -89,16 +106,9 @@ VM_TEST(kut_ltr_lldt_from_mmio, 64 << 10)
 	memcpy(d.mem + 0x10, (uint16_t[]){ 0x18, 0x28, 0x18, 0x38, 0x18 }, 10);
 	if (vm_load_paged(c, true, g_kut_ltr_start, g_kut_ltr_end))
 		return 1;
-	memcpy(c->ram + SYS_GDT, gdt, sizeof(gdt));
 	sys_gate(c, 11, 0xb000, g_kut_ltr_np_start, g_kut_ltr_np_end);
 	sys_gate(c, 13, 0xb100, g_kut_ltr_gp_start, g_kut_ltr_gp_end);
-	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
-	s._gdt.base = SYS_GDT;
-	s._gdt.limit = sizeof(gdt) - 1;
-	s._idt.base = SYS_IDT;
-	s._idt.limit = 16 * 32 - 1;
-	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
-	if (dev_run(c, &d))
+	if (sys_tables(c, gdt, sizeof(gdt), true) || dev_run(c, &d))
 		return 1;
 	CHECK_EQ(d.n, 5);
 	for (int i = 0; i < 5; i++)
@@ -148,12 +158,7 @@ VM_TEST(kut_ljmp_mov_ss_from_mmio, 64 << 10)
 	memcpy(d.mem + 0x30, (uint16_t[]){ 0 }, 2);
 	if (vm_load_paged(c, true, g_kut_far_start, g_kut_far_end))
 		return 1;
-	memcpy(c->ram + SYS_GDT, gdt, sizeof(gdt));
-	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
-	s._gdt.base = SYS_GDT;
-	s._gdt.limit = sizeof(gdt) - 1;
-	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
-	if (dev_run(c, &d))
+	if (sys_tables(c, gdt, sizeof(gdt), false) || dev_run(c, &d))
 		return 1;
 	CHECK_EQ(d.n, 3);
 	ACC(0, READ, 0x20, 8);
