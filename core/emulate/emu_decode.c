@@ -317,11 +317,6 @@ int emu_decode_modrm(struct emu *e, struct emu_insn *in)
 	return r;
 }
 
-static bool canonical(u64 la)
-{
-	return (u64)((s64)(la << 16) >> 16) == la;
-}
-
 int emu_seg_load(struct emu *e, int seg)
 {
 	int r;
@@ -350,7 +345,7 @@ int emu_linear(struct emu *e, const struct emu_insn *in, int seg, u64 off, u32 s
 	if (in->mode == 8) {
 		u64 a = off + ((seg == EMU_FS || seg == EMU_GS) ? s->base : 0);
 
-		if (!canonical(a) || !canonical(a + size - 1))
+		if (!emu_canonical(a) || !emu_canonical(a + size - 1))
 			return emu_raise(e, vec, 0);
 		*la = a;
 	} else {

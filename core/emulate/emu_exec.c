@@ -11,7 +11,6 @@
 #define RCX 1
 #define RDX 2
 #define RBX 3
-#define RSP 4
 #define RSI 6
 #define RDI 7
 
@@ -37,21 +36,6 @@ static u64 reg(struct emu *e, struct emu_insn *in, u32 size)
 	return emu_get_reg(e, in, in->reg, size);
 }
 
-/* Stack width: 8 in 64-bit mode, else SS.B (SDM 6.2). */
-static u32 stack_size(struct emu *e, struct emu_insn *in)
-{
-	if (in->mode == 8)
-		return 8;
-	return (e->s.seg[EMU_SS].ar & EMU_AR_DB) ? 4 : 2;
-}
-
-static void add_sp(struct emu *e, struct emu_insn *in, s64 delta)
-{
-	u32 ss = stack_size(e, in);
-
-	emu_set_reg(e, in, RSP, ss, e->s.gpr[RSP] + delta);
-}
-
 /* Opcode attributes: a ModRM byte, and the immediate that follows it. */
 enum {
 	A_M = 1,   /* ModRM */
@@ -59,6 +43,7 @@ enum {
 	A_IZ = 4,  /* imm16/32 by operand size */
 	A_IA = 8,  /* moffs: address size */
 	A_G3 = 16, /* F6/F7: TEST /0 /1 have an immediate, the others none */
+	A_IW = 32, /* imm16 (RET iw; ENTER iw, then its ib) */
 };
 
 #define ALU_ROW(b) \
@@ -68,12 +53,13 @@ enum {
 static const u8 attr_1byte[256] = {
 	ALU_ROW(0x00), ALU_ROW(0x08), ALU_ROW(0x10), ALU_ROW(0x18),
 	ALU_ROW(0x20), ALU_ROW(0x28), ALU_ROW(0x30), ALU_ROW(0x38),
-	[0x63] = A_M, [0x69] = A_M | A_IZ, [0x6b] = A_M | A_I1,
+	[0x63] = A_M, [0x68] = A_IZ, [0x69] = A_M | A_IZ, [0x6a] = A_I1, [0x6b] = A_M | A_I1,
 	[0x80] = A_M | A_I1, [0x81] = A_M | A_IZ, [0x82] = A_M, [0x83] = A_M | A_I1,
-	[0x84 ... 0x8c] = A_M, [0x8f] = A_M,
+	[0x84 ... 0x8c] = A_M, [0x8e] = A_M, [0x8f] = A_M,
 	[0xa0 ... 0xa3] = A_IA, [0xa8] = A_I1, [0xa9] = A_IZ,
-	[0xc0] = A_M | A_I1, [0xc1] = A_M | A_I1, [0xc6] = A_M | A_I1, [0xc7] = A_M | A_IZ,
-	[0xd0 ... 0xd3] = A_M,
+	[0xc0] = A_M | A_I1, [0xc1] = A_M | A_I1, [0xc2] = A_IW, [0xc6] = A_M | A_I1,
+	[0xc7] = A_M | A_IZ, [0xc8] = A_IW,
+	[0xd0 ... 0xd3] = A_M, [0xe8] = A_IZ,
 	[0xf6] = A_M | A_G3, [0xf7] = A_M | A_G3, [0xfe] = A_M, [0xff] = A_M,
 };
 
@@ -113,6 +99,8 @@ static u32 imm_size(const struct emu_insn *in, u32 a)
 		return z;
 	if (a & A_IA)
 		return in->adsz;
+	if (a & A_IW)
+		return 2;
 	if ((a & A_G3) && (in->reg & 7) < 2)
 		return in->op == 0xf6 ? 1 : z;
 	return 0;
@@ -279,35 +267,6 @@ static int shift(struct emu *e, struct emu_insn *in)
 		return r; /* a zero count leaves memory alone */
 	v = emu_alu(EMU_OP_ROL + (in->reg & 7), v, 0, c, size, &e->s.rflags, NULL);
 	return emu_write_rm(e, in, size, v);
-}
-
-static int push_pop(struct emu *e, struct emu_insn *in)
-{
-	u32 size = in->mode == 8 ? (in->opsz_pfx ? 2 : 8) : in->opsz, ss = stack_size(e, in);
-	u64 v, sp;
-	int r;
-
-	if (in->op == 0xff) { /* PUSH r/m */
-		r = emu_read_rm(e, in, size, &v);
-		if (r)
-			return r;
-		sp = emu_trunc(e->s.gpr[RSP] - size, ss);
-		r = emu_mem_write(e, in, EMU_SS, sp, &v, size);
-		if (!r)
-			add_sp(e, in, -(s64)size);
-		return r;
-	}
-	/* POP r/m: an RSP base sees RSP after the pop (SDM POP) */
-	v = 0;
-	r = emu_mem_read(e, in, EMU_SS, emu_trunc(e->s.gpr[RSP], ss), &v, size);
-	if (r)
-		return r;
-	if (in->base_rsp)
-		in->ea = emu_trunc(in->ea + size, in->adsz);
-	r = emu_write_rm(e, in, size, v);
-	if (!r && !(in->mem == false && in->rm == RSP))
-		add_sp(e, in, size);
-	return r;
 }
 
 static int xchg_family(struct emu *e, struct emu_insn *in, u32 size)
@@ -616,8 +575,20 @@ static int exec_1byte(struct emu *e, struct emu_insn *in)
 		if (r)
 			return r;
 		return emu_write_rm(e, in, in->mem ? 2 : in->opsz, e->s.seg[in->reg & 7].sel);
+	case 0x8e:
+		return emu_mov_sreg(e, in);
+	case 0x50 ... 0x5f:
+	case 0x68:
+	case 0x6a:
 	case 0x8f:
-		return (in->reg & 7) ? EMU_UNHANDLED : push_pop(e, in);
+	case 0x9c:
+	case 0x9d:
+	case 0xc2:
+	case 0xc3:
+	case 0xc8:
+	case 0xc9:
+	case 0xe8:
+		return emu_stack(e, in);
 	case 0xa0:
 	case 0xa1:
 	case 0xa2:
@@ -660,9 +631,9 @@ static int exec_1byte(struct emu *e, struct emu_insn *in)
 				    &e->s.rflags, NULL);
 			return emu_write_rm(e, in, size, v);
 		}
-		if (op == 0xff && (in->reg & 7) == 6)
-			return push_pop(e, in);
-		return op == 0xfe ? ud(e) : EMU_UNHANDLED;
+		if (op == 0xff && (in->reg & 7) == 5)
+			return emu_jmp_far(e, in);
+		return op == 0xfe ? ud(e) : emu_stack(e, in);
 	}
 	return EMU_UNHANDLED;
 }
@@ -717,7 +688,10 @@ static int step_general(struct emu *e)
 		e->s.rflags = rflags;
 		return r;
 	}
-	if (!in.again) {
+	e->jumped = in.jump;
+	if (in.jump) {
+		e->s.rip = in.target;
+	} else if (!in.again) {
 		rip = e->s.rip + e->len;
 		e->s.rip = in.mode == 8 ? rip : in.mode == 4 ? (u32)rip : (u16)rip;
 	}
@@ -727,12 +701,13 @@ static int step_general(struct emu *e)
 
 int emu_step(struct emu *e)
 {
-	u8 dirty = e->s.sys_dirty;
+	u16 dirty = e->s.sys_dirty;
 	int r;
 
 	e->len = 0;
 	e->fetched = 0;
-	e->s.sys_dirty = 0; /* this instruction's LLDT/LTR only */
+	e->jumped = false;
+	e->s.sys_dirty = 0; /* this instruction's loads only */
 	r = emu_mov_fast(e);
 	if (r < 0)
 		r = step_general(e);

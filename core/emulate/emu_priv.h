@@ -28,8 +28,10 @@ struct emu_insn {
 	bool base_rsp; /* RSP is the base register (POP Ev) */
 	u64 imm;
 	bool again; /* a REP string instruction with iterations left: RIP stays */
-	u64 ea;	    /* the memory operand's offset (address-size wrapped) */
-	u8 ea_seg;  /* its segment */
+	bool jump;  /* a near branch taken: RIP becomes target */
+	u64 target;
+	u64 ea;	   /* the memory operand's offset (address-size wrapped) */
+	u8 ea_seg; /* its segment */
 };
 
 /* Register access with x86 width semantics (AH-BH without REX). */
@@ -39,6 +41,11 @@ void emu_set_reg(struct emu *e, const struct emu_insn *in, int idx, u32 size, u6
 static inline u64 emu_trunc(u64 v, u32 size)
 {
 	return size >= 8 ? v : v & ((1ULL << (size * 8)) - 1);
+}
+/* emu_canonical() - whether @la is canonical (48-bit linear addresses). */
+static inline bool emu_canonical(u64 la)
+{
+	return (u64)((s64)(la << 16) >> 16) == la;
 }
 /* emu_sext() - @v of @size bytes sign-extended to 64 bits. */
 static inline u64 emu_sext(u64 v, u32 size)
@@ -97,6 +104,12 @@ int emu_linear(struct emu *e, const struct emu_insn *in, int seg, u64 off, u32 s
 /* emu_string() - MOVS CMPS STOS LODS SCAS INS OUTS, one REP step (emu_string.c). */
 int emu_string(struct emu *e, struct emu_insn *in);
 
+/*
+ * emu_stack() - PUSH, POP, PUSHF, POPF, CALL and RET near, JMP near
+ * indirect, ENTER, LEAVE (emu_stack.c). An emu_step() result.
+ */
+int emu_stack(struct emu *e, struct emu_insn *in);
+
 /* emu_read_rm() - the ModRM operand (register or memory) of @size bytes. */
 int emu_read_rm(struct emu *e, struct emu_insn *in, u32 size, u64 *v);
 /* emu_write_rm() - @v to the ModRM operand, @size bytes. */
@@ -108,6 +121,12 @@ int emu_write_rm(struct emu *e, struct emu_insn *in, u32 size, u64 v);
  */
 int emu_smsw(struct emu *e, struct emu_insn *in);
 int emu_group6(struct emu *e, struct emu_insn *in);
+/*
+ * emu_mov_sreg() - MOV Sreg, r/m (8E); emu_jmp_far() - JMP m16:16/32/64
+ * (FF /5) to a code segment (emu_sys.c). An emu_step() result.
+ */
+int emu_mov_sreg(struct emu *e, struct emu_insn *in);
+int emu_jmp_far(struct emu *e, struct emu_insn *in);
 
 /*
  * emu_sse() - the SSE/AVX data moves: legacy 0F 10/11/28/29/2B/6E/6F/7E/7F/

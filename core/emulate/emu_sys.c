@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The emulator's system instructions with a memory operand: SMSW (0F 01 /4)
- * and group 6 (0F 00): SLDT, STR, LLDT, LTR (SDM Vol. 2 for each, and Vol.
- * 3A 3.4.5 and 7.2.4 for the descriptors they load). They reach the
+ * and group 6 (0F 00): SLDT, STR, LLDT, LTR; and the segment loads MOV
+ * Sreg (8E) and far JMP (FF /5) (SDM Vol. 2 for each, and Vol. 3A 3.4.5,
+ * 5.5-5.8 and 7.2.4 for the descriptors they load and their checks). They reach the
  * emulator when their operand is in MMIO (kvm-unit-tests emulator: "smsw
  * (3)", "ltr"); the register forms run on the CPU, but the emulator takes
  * them too.
@@ -46,24 +47,39 @@ static int sel_fault(struct emu *e, u8 vec, u16 sel)
 }
 
 /*
- * The GDT descriptor @sel names, 8 bytes (16 in IA-32e mode: @hi the upper
- * half) at *@la; #GP(selector) past the GDT limit or for an LDT selector.
+ * The descriptor @sel names in the GDT, or in the LDT when @ldt allows,
+ * @size bytes (16: a system descriptor in IA-32e mode, @hi its upper half)
+ * at *@la; #GP(selector) past the table's limit, for an LDT selector when
+ * !@ldt or LDTR is unusable.
  */
-static int gdt_desc(struct emu *e, const struct emu_sys *sys, u16 sel, u64 *lo, u64 *hi, u64 *la)
+static int table_desc(struct emu *e, const struct emu_sys *sys, u16 sel, bool ldt, u32 size,
+		      u64 *lo, u64 *hi, u64 *la)
 {
-	u32 size = ia32e(e) ? 16 : 8;
-	u64 d[2] = { 0, 0 };
+	u64 d[2] = { 0, 0 }, base = sys->gdt_base;
+	u32 limit = sys->gdt_limit;
 	int r;
 
-	if ((sel & 4) || (u32)(sel & 0xfff8) + size - 1 > sys->gdt_limit)
+	if (sel & 4) {
+		if (!ldt || (sys->ldtr.ar & EMU_AR_UNUSABLE))
+			return sel_fault(e, EMU_VEC_GP, sel);
+		base = sys->ldtr.base;
+		limit = sys->ldtr.limit;
+	}
+	if ((u32)(sel & 0xfff8) + size - 1 > limit)
 		return sel_fault(e, EMU_VEC_GP, sel);
-	*la = sys->gdt_base + (sel & 0xfff8);
+	*la = base + (sel & 0xfff8);
 	if (!ia32e(e))
 		*la = (u32)*la;
 	r = e->ops->read(e, *la, d, size, false);
 	*lo = d[0];
 	*hi = d[1];
 	return r;
+}
+
+/* The GDT's system descriptor @sel names (LLDT, LTR). */
+static int gdt_desc(struct emu *e, const struct emu_sys *sys, u16 sel, u64 *lo, u64 *hi, u64 *la)
+{
+	return table_desc(e, sys, sel, false, ia32e(e) ? 16 : 8, lo, hi, la);
 }
 
 /* The segment a system descriptor describes, in the VMCS's terms. */
@@ -177,4 +193,188 @@ int emu_group6(struct emu *e, struct emu_insn *in)
 	if (r)
 		return r;
 	return op == 2 ? lldt(e, &sys, (u16)v) : ltr(e, &sys, (u16)v);
+}
+
+/*
+ * The code or data descriptor @sel names (S = 1; 8 bytes in any mode) into
+ * @s, and its linear address; EMU_UNHANDLED without ops->sys_read().
+ */
+static int seg_desc(struct emu *e, u16 sel, struct emu_seg *s, u64 *la)
+{
+	struct emu_sys sys;
+	u64 lo, hi;
+	int r;
+
+	if (!e->ops->sys_read)
+		return EMU_UNHANDLED;
+	r = e->ops->sys_read(e, &sys);
+	if (!r)
+		r = table_desc(e, &sys, sel, true, 8, &lo, &hi, la);
+	if (!r)
+		*s = desc_seg(e, sel, lo, 0);
+	return r;
+}
+
+/*
+ * Load segment register @seg with @s, the descriptor at @la marked accessed
+ * first (type bit 0; a 1-byte write, the instruction's last access).
+ */
+static int seg_set(struct emu *e, int seg, struct emu_seg *s, u64 la)
+{
+	u8 type = s->ar & 0xff;
+	int r;
+
+	if (!(type & 1)) {
+		type |= 1;
+		r = e->ops->write(e, la + 5, &type, 1);
+		if (r)
+			return r;
+		s->ar |= 1;
+	}
+	e->s.seg[seg] = *s;
+	e->s.seg_lazy &= ~(1u << seg);
+	e->s.sys_dirty |= EMU_SYS_SEG(seg);
+	return EMU_OK;
+}
+
+/* Real-address and virtual-8086 mode: the selector and base only. */
+static bool real_or_v86(const struct emu *e)
+{
+	return !(e->s.cr0 & EMU_CR0_PE) || (e->s.rflags & EMU_RFLAGS_VM);
+}
+
+/*
+ * A null selector into @seg (SDM MOV): #GP(0) for SS but in 64-bit mode at
+ * CPL < 3 with RPL = CPL, where SS stays a flat writable segment of DPL =
+ * CPL as KVM makes it (the VMCS keeps CPL in SS.DPL); other registers
+ * become unusable, base 0.
+ */
+static int load_null(struct emu *e, struct emu_insn *in, int seg, u16 sel)
+{
+	struct emu_seg s = { .sel = sel, .ar = EMU_AR_UNUSABLE };
+
+	if (seg == EMU_SS) {
+		if (in->mode != 8 || e->s.cpl == 3 || (sel & 3) != e->s.cpl)
+			return emu_raise(e, EMU_VEC_GP, 0);
+		s.ar = 0x93 | EMU_AR_P | EMU_AR_DB | (1u << 15) | e->s.cpl << 5;
+		s.limit = 0xffffffff;
+	}
+	e->s.seg[seg] = s;
+	e->s.seg_lazy &= ~(1u << seg);
+	e->s.sys_dirty |= EMU_SYS_SEG(seg);
+	return EMU_OK;
+}
+
+/*
+ * MOV Sreg, r/m (SDM MOV, "loading a segment register in protected
+ * mode"): SS takes a writable data segment with RPL = DPL = CPL (#GP
+ * (selector)), present (#SS(selector)); DS ES FS GS a data or readable
+ * code segment, with RPL and CPL at most its DPL unless conforming code
+ * (#GP(selector)), present (#NP(selector)). MOV to CS is #UD.
+ */
+int emu_mov_sreg(struct emu *e, struct emu_insn *in)
+{
+	int seg = in->reg & 7, r;
+	u32 rpl, dpl, type;
+	struct emu_seg s;
+	u64 v, la;
+
+	if (seg == EMU_CS || seg >= EMU_NSEG)
+		return emu_raise(e, EMU_VEC_UD, -1);
+	r = emu_read_rm(e, in, 2, &v);
+	if (!r)
+		r = emu_seg_load(e, seg);
+	if (r)
+		return r;
+	if (seg == EMU_SS)
+		e->s.sys_dirty |= EMU_SYS_MOVSS;
+	if (real_or_v86(e)) {
+		s = e->s.seg[seg];
+		s.sel = v;
+		s.base = v << 4;
+		e->s.seg[seg] = s;
+		e->s.sys_dirty |= EMU_SYS_SEG(seg);
+		return EMU_OK;
+	}
+	if (!(v & 0xfffc))
+		return load_null(e, in, seg, v);
+	r = seg_desc(e, v, &s, &la);
+	if (r)
+		return r;
+	rpl = v & 3, dpl = (s.ar >> 5) & 3, type = s.ar & 0x1f;
+	if (seg == EMU_SS) {
+		if (rpl != e->s.cpl || dpl != e->s.cpl || (type & 0x1a) != 0x12)
+			return sel_fault(e, EMU_VEC_GP, v);
+		if (!(s.ar & EMU_AR_P))
+			return sel_fault(e, EMU_VEC_SS, v);
+	} else {
+		if (!(type & 0x10) || (type & 0x0a) == 0x08)
+			return sel_fault(e, EMU_VEC_GP, v);
+		if ((type & 0x0c) != 0x0c && (rpl > dpl || e->s.cpl > dpl))
+			return sel_fault(e, EMU_VEC_GP, v);
+		if (!(s.ar & EMU_AR_P))
+			return sel_fault(e, EMU_VEC_NP, v);
+	}
+	return seg_set(e, seg, &s, la);
+}
+
+/*
+ * JMP m16:16/32/64 to a code segment (SDM JMP, far jumps in protected
+ * mode): conforming with DPL <= CPL or non-conforming with RPL <= CPL and
+ * DPL = CPL (#GP(selector)), present (#NP(selector)), not L and D both
+ * (#GP(selector)); the offset within the new CS (#GP(0)). CS.RPL becomes
+ * CPL. Gates and TSSs are not emulated.
+ */
+int emu_jmp_far(struct emu *e, struct emu_insn *in)
+{
+	u32 size = in->opsz, dpl, type, cpl = e->s.cpl;
+	u64 off = 0, sel = 0, la;
+	struct emu_seg s;
+	bool lm;
+	int r;
+
+	if (!in->mem)
+		return emu_raise(e, EMU_VEC_UD, -1);
+	r = emu_mem_read(e, in, in->ea_seg, in->ea, &off, size);
+	if (!r)
+		r = emu_mem_read(e, in, in->ea_seg, emu_trunc(in->ea + size, in->adsz), &sel, 2);
+	if (r)
+		return r;
+	if (real_or_v86(e)) {
+		s = e->s.seg[EMU_CS];
+		s.sel = sel;
+		s.base = sel << 4;
+		lm = false;
+	} else {
+		if (!(sel & 0xfffc))
+			return emu_raise(e, EMU_VEC_GP, 0);
+		r = seg_desc(e, sel, &s, &la);
+		if (r)
+			return r;
+		dpl = (s.ar >> 5) & 3, type = s.ar & 0x1f;
+		if (!(type & 0x10))
+			return EMU_UNHANDLED; /* a call gate, task gate or TSS */
+		if (!(type & 8) || ((type & 4) ? dpl > cpl : (sel & 3) > cpl || dpl != cpl))
+			return sel_fault(e, EMU_VEC_GP, sel);
+		if (!(s.ar & EMU_AR_P))
+			return sel_fault(e, EMU_VEC_NP, sel);
+		lm = ia32e(e) && (s.ar & EMU_AR_L);
+		if (lm && (s.ar & EMU_AR_DB))
+			return sel_fault(e, EMU_VEC_GP, sel);
+		s.sel = (sel & 0xfffc) | cpl;
+	}
+	off = emu_trunc(off, size);
+	if (lm ? !emu_canonical(off) : off > s.limit)
+		return emu_raise(e, EMU_VEC_GP, 0);
+	if (real_or_v86(e)) {
+		e->s.seg[EMU_CS] = s;
+		e->s.sys_dirty |= EMU_SYS_SEG(EMU_CS);
+	} else {
+		r = seg_set(e, EMU_CS, &s, la);
+		if (r)
+			return r;
+	}
+	in->jump = true;
+	in->target = off;
+	return EMU_OK;
 }

@@ -56,13 +56,17 @@ struct emu_state {
 	 * LLDT and LTR load LDTR or TR here and set EMU_SYS_LDTR or EMU_SYS_TR
 	 * in sys_dirty (cleared by emu_step()) for the caller to write the new
 	 * register back with the rest. Not read: ops->sys_read() gives the old.
+	 * MOV Sreg and far JMP load seg[n] and set EMU_SYS_SEG(n); MOV SS sets
+	 * EMU_SYS_MOVSS too (blocking by MOV SS follows, SDM 6.8.3).
 	 */
 	struct emu_seg ldtr, tr;
-	u8 sys_dirty;
+	u16 sys_dirty;
 };
 
-#define EMU_SYS_LDTR 1u
-#define EMU_SYS_TR   2u
+#define EMU_SYS_LDTR   1u
+#define EMU_SYS_TR     2u
+#define EMU_SYS_SEG(n) (4u << (n))
+#define EMU_SYS_MOVSS  0x100u
 
 /* GDTR, LDTR and TR as the guest has them (ops->sys_read()). */
 struct emu_sys {
@@ -138,6 +142,8 @@ struct emu {
 	bool exc_has_err;
 	u32 exc_err;
 	u64 exc_cr2; /* #PF */
+	/* the last step's instruction was a taken near branch (RIP: its target) */
+	bool jumped;
 	/* decoder state (private) */
 	u8 insn[15];
 	u8 len, fetched;

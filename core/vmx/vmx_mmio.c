@@ -567,14 +567,32 @@ static int commit(struct vcpu *v, struct emu *e, bool fault)
 		vmcs_writel(GUEST_RSP, e->s.gpr[HAX_REG_RSP]);
 		vmcs_writel(GUEST_RIP, e->s.rip);
 		vmcs_writel(GUEST_RFLAGS, e->s.rflags);
-		/* retired: STI/MOV SS blocking ends (SDM 24.4.2) */
-		vmcs_write32(GUEST_INTERRUPTIBILITY, intr & ~(GUEST_INTR_STI | GUEST_INTR_MOVSS));
-		/* LLDT, LTR */
+		/*
+		 * Retired: STI/MOV SS blocking ends (SDM 24.4.2), unless it was
+		 * a MOV SS, which blocks interrupts and debug traps until the
+		 * next instruction retires (SDM 6.8.3): its single-step trap is
+		 * then a pending debug exception, delivered after that one
+		 * (VM entry requires BS with TF and MOV SS blocking, SDM
+		 * 26.3.1.5).
+		 */
+		intr &= ~(GUEST_INTR_STI | GUEST_INTR_MOVSS);
+		if (e->s.sys_dirty & EMU_SYS_MOVSS) {
+			intr |= GUEST_INTR_MOVSS;
+			if (e->s.rflags & HAX_RFLAGS_TF)
+				vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS,
+					    vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) | DR6_BS);
+		}
+		vmcs_write32(GUEST_INTERRUPTIBILITY, intr);
+		/* LLDT, LTR, MOV Sreg, far JMP */
 		if (e->s.sys_dirty & EMU_SYS_LDTR)
 			emu_seg_put(SEG_LDTR, &e->s.ldtr);
 		if (e->s.sys_dirty & EMU_SYS_TR)
 			emu_seg_put(SEG_TR, &e->s.tr);
-		vmx_step_trap(v, rflags);
+		for (i = 0; i < EMU_NSEG; i++)
+			if (e->s.sys_dirty & EMU_SYS_SEG(i))
+				emu_seg_put(i, &e->s.seg[i]);
+		if (!(e->s.sys_dirty & EMU_SYS_MOVSS))
+			vmx_step_trap(v, rflags);
 	}
 	if (!r && vmx_take_error())
 		r = -EIO;

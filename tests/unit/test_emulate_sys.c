@@ -5,7 +5,9 @@
  * that operand is MMIO (kvm-unit-tests emulator "ltr"), against the SDM's
  * LTR/LLDT pseudocode and exception lists: descriptor types, the busy bit,
  * present, GDT limit, TI, null selectors, 16-byte descriptors in IA-32e
- * mode, CPL, UMIP, real mode.
+ * mode, CPL, UMIP, real mode. And the segment loads MOV Sreg and far JMP
+ * (kvm-unit-tests emulator "mov null, %ss", "ljmp") against the SDM's
+ * checks for each.
  */
 #include "unit.h"
 
@@ -299,12 +301,155 @@ static void test_no_sys_read(void **state)
 	assert_int_equal(writes, 0);
 }
 
+/* A code or data descriptor (S = 1), raw. */
+static void raw_desc(u16 sel, u64 d)
+{
+	memcpy(mem + GDT + (sel & ~7), &d, 8);
+}
+
+/* mov 0x3000, %ss / %ds (absolute disp32) */
+#define MOV_SS_M "\x8e\x14\x25\x00\x30\x00\x00"
+#define MOV_DS_M "\x8e\x1c\x25\x00\x30\x00\x00"
+
+/*
+ * MOV SS from memory (kvm-unit-tests emulator test_sreg, the operand in
+ * MMIO): a null selector in 64-bit mode at CPL 0, RPL = CPL; then the
+ * faults; a data segment marked accessed.
+ */
+static void test_mov_ss(void **state)
+{
+	struct emu e;
+
+	(void)state;
+	setup(&e, 8, MOV_SS_M, 7);
+	e.s.seg[EMU_SS].sel = 0x10;
+	opnd(0);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.sys_dirty, EMU_SYS_SEG(EMU_SS) | EMU_SYS_MOVSS);
+	assert_int_equal(e.s.seg[EMU_SS].sel, 0);
+	assert_int_equal(e.s.seg[EMU_SS].ar, 0xc093); /* usable, DPL = CPL 0 */
+	assert_int_equal(e.s.rip, CODE + 7);
+	/* null with RPL 3 != CPL: #GP(0); a data selector with RPL 3: #GP(selector) */
+	setup(&e, 8, MOV_SS_M, 7);
+	opnd(3);
+	expect_fault(&e, EMU_VEC_GP, 0);
+	raw_desc(0x10, 0x00cf92000000ffffULL);
+	opnd(0x13);
+	expect_fault(&e, EMU_VEC_GP, 0x10);
+	/* a read-only data segment: #GP; not present: #SS */
+	raw_desc(0x18, 0x00cf90000000ffffULL);
+	opnd(0x18);
+	expect_fault(&e, EMU_VEC_GP, 0x18);
+	raw_desc(0x18, 0x00cf12000000ffffULL);
+	expect_fault(&e, EMU_VEC_SS, 0x18);
+	/* 32-bit: null is #GP(0) outside 64-bit mode */
+	setup(&e, 4, MOV_SS_M, 7);
+	opnd(0);
+	expect_fault(&e, EMU_VEC_GP, 0);
+	/* the data segment at 0x10 loads, and is marked accessed */
+	raw_desc(0x10, 0x00cf92000000ffffULL);
+	opnd(0x10);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.seg[EMU_SS].ar, 0xc093);
+	assert_int_equal(e.s.seg[EMU_SS].limit, 0xffffffff);
+	assert_int_equal(mem[GDT + 0x10 + 5], 0x93);
+	assert_int_equal(writes, 1);
+}
+
+/* MOV DS: code must be readable; RPL/CPL above DPL; not present is #NP; the LDT. */
+static void test_mov_ds(void **state)
+{
+	struct emu e;
+
+	(void)state;
+	setup(&e, 4, MOV_DS_M, 7);
+	raw_desc(0x20, 0x00cf98000000ffffULL); /* execute-only code */
+	opnd(0x20);
+	expect_fault(&e, EMU_VEC_GP, 0x20);
+	raw_desc(0x20, 0x00cf92000000ffffULL); /* DPL 0 data, CPL 3 */
+	e.s.cpl = 3;
+	expect_fault(&e, EMU_VEC_GP, 0x20);
+	e.s.cpl = 0;
+	raw_desc(0x20, 0x00cf12000000ffffULL);
+	expect_fault(&e, EMU_VEC_NP, 0x20);
+	/* a readable code segment from the LDT (base 0x7000), and null */
+	setup(&e, 4, MOV_DS_M MOV_DS_M, 14);
+	memcpy(mem + 0x7008, "\xff\xff\x00\x01\x00\x9b\xcf\x00", 8);
+	opnd(0x0c);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.sys_dirty, EMU_SYS_SEG(EMU_DS));
+	assert_int_equal(e.s.seg[EMU_DS].base, 0x100);
+	assert_int_equal(e.s.seg[EMU_DS].sel, 0x0c);
+	memset(mem + OPND + 0x100, 0, 2); /* DS:0x3000 now */
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.seg[EMU_DS].ar, EMU_AR_UNUSABLE);
+}
+
+/* rex64 ljmp *0x3000 / ljmp *0x3000 (m16:32) */
+#define LJMP64_M "\x48\xff\x2c\x25\x00\x30\x00\x00"
+#define LJMP32_M "\xff\x2c\x25\x00\x30\x00\x00"
+
+static void far_opnd(u64 off, u32 size, u16 sel)
+{
+	memcpy(mem + OPND, &off, size);
+	memcpy(mem + OPND + size, &sel, 2);
+}
+
+/* kvm-unit-tests emulator test_ljmp: JMP m16:64 from MMIO to the same code segment. */
+static void test_jmp_far(void **state)
+{
+	struct emu e;
+
+	(void)state;
+	setup(&e, 8, LJMP64_M, 8);
+	raw_desc(0x08, 0x00af9a000000ffffULL);
+	far_opnd(0x5000, 8, 0x08);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_true(e.jumped);
+	assert_int_equal(e.s.rip, 0x5000);
+	assert_int_equal(e.s.sys_dirty, EMU_SYS_SEG(EMU_CS));
+	assert_int_equal(e.s.seg[EMU_CS].sel, 0x08);
+	assert_int_equal(e.s.seg[EMU_CS].ar, 0xa09b);
+	assert_int_equal(mem[GDT + 8 + 5], 0x9b);
+	/* RPL > CPL (non-conforming): #GP(selector); a non-canonical offset: #GP(0) */
+	setup(&e, 8, LJMP64_M, 8);
+	raw_desc(0x08, 0x00af9a000000ffffULL);
+	far_opnd(0x5000, 8, 0x0b);
+	expect_fault(&e, EMU_VEC_GP, 0x08);
+	far_opnd(0x0000800000000000ULL, 8, 0x08);
+	expect_fault(&e, EMU_VEC_GP, 0);
+	/* L and D both: #GP(selector); not present: #NP(selector); data: #GP(selector) */
+	raw_desc(0x08, 0x00ef9a000000ffffULL);
+	far_opnd(0x5000, 8, 0x08);
+	expect_fault(&e, EMU_VEC_GP, 0x08);
+	raw_desc(0x08, 0x00af1a000000ffffULL);
+	expect_fault(&e, EMU_VEC_NP, 0x08);
+	raw_desc(0x08, 0x00cf92000000ffffULL);
+	expect_fault(&e, EMU_VEC_GP, 0x08);
+	/* to a 32-bit segment (compatibility mode) with a 64 KiB limit: the offset is checked */
+	setup(&e, 8, LJMP32_M, 7);
+	raw_desc(0x18, 0x00409a000000ffffULL);
+	far_opnd(0x10000, 4, 0x18);
+	expect_fault(&e, EMU_VEC_GP, 0);
+	far_opnd(0xfff0, 4, 0x18);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.rip, 0xfff0);
+	assert_int_equal(e.s.seg[EMU_CS].ar, 0x409b);
+	/* a call gate is not emulated */
+	setup(&e, 8, LJMP64_M, 8);
+	desc(0x20, 0xc, true, 0, 0);
+	far_opnd(0x5000, 8, 0x20);
+	assert_int_equal(emu_step(&e), EMU_UNHANDLED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		UNIT_TEST(test_ltr_32bit),     UNIT_TEST(test_ltr_64bit),
 		UNIT_TEST(test_ltr_faults),    UNIT_TEST(test_lldt),
 		UNIT_TEST(test_str_sldt_smsw), UNIT_TEST(test_no_sys_read),
+		UNIT_TEST(test_mov_ss),	       UNIT_TEST(test_mov_ds),
+		UNIT_TEST(test_jmp_far),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
