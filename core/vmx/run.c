@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* One trip into the guest and back (SDM 26-28), interrupts off around it. */
+#include "apicv.h"
 #include "caps.h"
 #include "cpu.h"
 #include "exits.h"
@@ -164,6 +165,8 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 		return r;
 	if (v->need_flush)
 		vmx_after_migration(v);
+	if (v->vm->apic_access.va)
+		vmx_apicv_prepare(v);
 	r = vmx_tpr_prepare(v, t);
 	if (r == EXIT_RESUME)
 		r = vmx_intr_prepare(v, t);
