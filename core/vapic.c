@@ -341,6 +341,8 @@ int vcpu_lapic_poll(struct vcpu *v)
 
 	kicked = __atomic_exchange_n(&v->kick, 0, __ATOMIC_SEQ_CST);
 	os_spin_lock(v->vm->apic_lock);
+	/* what the guest did to its virtual-APIC page (apicv.c) */
+	vapic_pull(v);
 	vapic_timer_poll(v, kicked);
 	/* vCPU 0 takes the PIT's counter 0 edges (vpit.h) */
 	if (v->id == 0)

@@ -85,6 +85,12 @@ int vcpu_lapic_mmio(struct vcpu *v, u64 gpa, void *buf, u32 size, bool write);
  */
 void vcpu_lapic_apic_write(struct vcpu *v, u32 off);
 /*
+ * vcpu_lapic_eoi_induced() - an EOI-induced VM exit for @vector (vmx/apicv.c,
+ * SDM 29.1.4): the CPU's EOI virtualization took it out of ISR; a
+ * level-triggered one's EOI goes to the IO-APIC. No errors.
+ */
+void vcpu_lapic_eoi_induced(struct vcpu *v, u8 vector);
+/*
  * vcpu_lapic_page() - whether guest-physical @gpa is in this vCPU's
  * in-kernel xAPIC page now: a hint read without the APIC lock (only the
  * vCPU's own thread moves its page), vcpu_lapic_mmio() decides. No errors.
@@ -142,7 +148,7 @@ void vapic_timer_path(struct vcpu *v, bool preempt);
 
 /*
  * The LAPIC's registers in the vCPU's virtual-APIC page while the xAPIC
- * page is virtualized (core/vapic_page.c). The VM's APIC lock is held.
+ * page is virtualized (core/vmx/apicv.c). The VM's APIC lock is held.
  */
 
 /* vapic_reg_get()/vapic_reg_put() - the 32-bit register at @off of an xAPIC page copy. */
@@ -166,7 +172,11 @@ static inline void vapic_reg_put(u8 *regs, u32 off, u32 val)
  * a virtual-APIC page supplies to reads (SDM 29.4.2), most of GET_LAPIC's.
  */
 void vapic_regs_put(const struct lapic *l, u8 *regs);
-/* vapic_pull() - what the guest wrote into the page without an exit, into the LAPIC. */
+/*
+ * vapic_pull() - after the guest ran: what it and the CPU changed in the
+ * page without an exit (ICR high; with virtual-interrupt delivery IRR, ISR
+ * and ICR low too) into the LAPIC.
+ */
 void vapic_pull(struct vcpu *v);
 /* vapic_mirror() - the page's registers from the LAPIC (after vapic_pull()). */
 void vapic_mirror(struct vcpu *v);

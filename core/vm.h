@@ -137,6 +137,19 @@ struct vcpu {
 	bool apicv_xapic, apicv_stale;
 	u32 apicv_icr2;
 	/*
+	 * With virtual-interrupt delivery (@apicv_vid, set with @apicv_xapic
+	 * when the VM has it) the CPU moves IRR bits to ISR and clears ISR bits
+	 * in the page itself: @apicv_ran, the guest ran since the LAPIC took
+	 * them back; @apicv_irr, the page's IRR as last written or taken;
+	 * @apicv_status and @apicv_eoi_exit, the guest interrupt status (RVI,
+	 * SVI) and EOI-exit bitmap the poll computed, for the entry to write
+	 * when @apicv_sync.
+	 */
+	bool apicv_vid, apicv_ran, apicv_sync;
+	u16 apicv_status;
+	u32 apicv_irr[8];
+	u64 apicv_eoi_exit[4];
+	/*
 	 * The timer's fast path (core/vapic_timer.c): while @timer_preempt, the
 	 * LAPIC timer is timed by the VMX-preemption timer and its hrtimer is
 	 * off; @timer_tsc is the host TSC it is due at (0: none), set by each

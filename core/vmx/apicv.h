@@ -26,6 +26,18 @@ void vmx_apicv_setup(struct vcpu *v);
 void vmx_apicv_prepare(struct vcpu *v);
 
 /*
+ * vmx_apicv_sync() - after the poll (vcpu_lapic_poll()) computed them with
+ * v->apicv_sync: the guest interrupt status and the EOI-exit bitmap into
+ * the VMCS. No errors.
+ */
+void vmx_apicv_sync(struct vcpu *v);
+static inline void vmx_apicv_entry(struct vcpu *v)
+{
+	if (v->apicv_sync)
+		vmx_apicv_sync(v);
+}
+
+/*
  * vmx_apicv_map() - an EPT violation at the vCPU's virtualized xAPIC page:
  * map the APIC-access page there. Returns EXIT_RESUME, or 1 when the page
  * cannot be mapped there (a 2 MiB leaf: the access is emulated instead).
@@ -33,8 +45,9 @@ void vmx_apicv_prepare(struct vcpu *v);
  */
 int vmx_apicv_map(struct vcpu *v);
 
-/* Exit handlers: APIC access (reason 44), APIC write (56). */
+/* Exit handlers: APIC access (reason 44), EOI-induced (45), APIC write (56). */
 int vmx_handle_apic_access(struct vcpu *v, struct hax_tunnel *t);
+int vmx_handle_eoi_induced(struct vcpu *v, struct hax_tunnel *t);
 int vmx_handle_apic_write(struct vcpu *v, struct hax_tunnel *t);
 
 #endif /* HAXM_CORE_VMX_APICV_H */

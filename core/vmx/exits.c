@@ -198,6 +198,7 @@ static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_CR_ACCESS] = vmx_handle_cr,
 	[EXIT_REASON_TPR_BELOW_THRESHOLD] = vmx_handle_tpr_below,
 	[EXIT_REASON_APIC_ACCESS] = vmx_handle_apic_access,
+	[EXIT_REASON_EOI_INDUCED] = vmx_handle_eoi_induced,
 	[EXIT_REASON_APIC_WRITE] = vmx_handle_apic_write,
 	[EXIT_REASON_DR_ACCESS] = vmx_handle_dr,
 	[EXIT_REASON_IO] = vmx_handle_io,

@@ -18,25 +18,12 @@
 
 #include "harness.h"
 
-#define PARAM "/sys/module/haxm/parameters/apicv"
-
 /* 1: the page is virtualized on this boot, 0: emulated, -1 after fail(). */
 static int apicv_on(void)
 {
-	char *p = read_all(PARAM), *cpu;
-	int on;
+	int m = apicv_mode();
 
-	if (!p)
-		return fail(PARAM ": %s", strerror(errno)), -1;
-	on = p[0] == 'Y';
-	free(p);
-	cpu = read_all("/proc/cpuinfo");
-	if (!cpu)
-		return fail("/proc/cpuinfo: %s", strerror(errno)), -1;
-	/* "vapic_reg" also matches nothing else among the VMX flags */
-	on = on && strstr(cpu, " vapic_reg");
-	free(cpu);
-	return on;
+	return m < 0 ? m : m >= 1;
 }
 
 static uint32_t reg(const struct hax_lapic_state *s, unsigned int off)
@@ -46,19 +33,6 @@ static uint32_t reg(const struct hax_lapic_state *s, unsigned int off)
 	memcpy(&v, s->regs + off, 4);
 	return v;
 }
-
-#define APICV_TEST(name)                            \
-	static int name##_body(struct vm_ctx *c);   \
-	TEST(name)                                  \
-	{                                           \
-		struct vm_ctx ctx;                  \
-		int r = lapic_setup(&ctx, 1 << 20); \
-		if (!r)                             \
-			r = name##_body(&ctx);      \
-		vm_teardown(&ctx);                  \
-		return r;                           \
-	}                                           \
-	static int name##_body(struct vm_ctx *c)
 
 #define READ_LOOPS 100
 
@@ -80,7 +54,7 @@ GUEST_CODE(g_reads, ".code16\n mov $0xfee00000, %ebx\n movl $0x1ff, %fs:0xf0(%eb
 		    " mov %fs:0x390(%ebx), %eax\n out %eax, $0x84\n"
 		    " out %al, $0x81\n 1: jmp 1b\n");
 
-APICV_TEST(apicv_xapic_reads)
+LAPIC_TEST(apicv_xapic_reads)
 {
 	int on = apicv_on();
 	long long ept, access, wr;
@@ -128,7 +102,7 @@ GUEST_CODE(g_icr2, ".code16\n mov $0xfee00000, %ebx\n movl $0x1ff, %fs:0xf0(%ebx
 
 LAPIC_HANDLER(g_icr2_h40, 0x40);
 
-APICV_TEST(apicv_icr_high)
+LAPIC_TEST(apicv_icr_high)
 {
 	struct hax_lapic_state s;
 	int on = apicv_on();
@@ -154,5 +128,104 @@ APICV_TEST(apicv_icr_high)
 		CHECK(wr >= 3 && wr <= 4);
 	else
 		CHECK_EQ(wr, 0);
+	return 0;
+}
+
+/* 1: virtual-interrupt delivery is on this boot too. */
+static int vid_on(void)
+{
+	int m = apicv_mode();
+
+	return m < 0 ? m : m == 2;
+}
+
+#define SELF_IPIS 50
+
+/*
+ * SELF_IPIS self IPIs of vector 0x40 (ICR, self shorthand), each taken at
+ * the NOP after it; the handler counts at 0x600 and writes EOI.
+ */
+GUEST_CODE(g_eoi_loop, ".code16\n mov $0xfee00000, %ebx\n movl $0x1ff, %fs:0xf0(%ebx)\n sti\n"
+		       " mov $50, %ecx\n"
+		       "1: movl $0x40040, %fs:0x300(%ebx)\n nop\n dec %ecx\n jnz 1b\n"
+		       " mov 0x600, %eax\n out %eax, $0x84\n"
+		       " mov %fs:0x120(%ebx), %eax\n out %eax, $0x84\n"
+		       " out %al, $0x81\n 1: jmp 1b\n");
+GUEST_CODE(g_count_h40, ".code16\n addl $1, 0x600\n movl $0, %fs:0xb0(%ebx)\n iret\n");
+
+LAPIC_TEST(apicv_eoi_no_exit)
+{
+	int vid = vid_on(), on = apicv_on();
+	long long wr, eoi, win;
+
+	if (vid < 0 || on < 0)
+		return 1;
+	lapic_ivt_set(c->ram, 0x40, 0x3000, g_count_h40_start, g_count_h40_end);
+	if (load_unreal(c->vcpu_fd, c->ram, 0x1000, g_eoi_loop_start, g_eoi_loop_end, 0x8000))
+		return 1;
+	if (expect_out(c, 0x84, 4, SELF_IPIS) || expect_out(c, 0x84, 4, 0) ||
+	    expect_out(c, 0x81, 1, 0))
+		return 1;
+	wr = exit_count(c, "APIC_WRITE");
+	eoi = exit_count(c, "EOI_INDUCED");
+	win = exit_count(c, "INTERRUPT_WINDOW");
+	printf("apicv_eoi_no_exit: apicv %d vid %d: %lld APIC writes, %lld EOI-induced, "
+	       "%lld interrupt windows, %lld exits\n",
+	       on, vid, wr, eoi, win, exit_count(c, "EPT_VIOLATION") + wr + eoi + win);
+	if (vid) {
+		/* the SVR write alone: self IPIs and EOIs in the page, no window */
+		CHECK_EQ(wr, 1);
+		CHECK_EQ(eoi, 0);
+		CHECK_EQ(win, 0);
+	} else if (on) {
+		/* each ICR write and each EOI an APIC-write exit */
+		CHECK_EQ(wr, 1 + 2 * SELF_IPIS);
+	}
+	return 0;
+}
+
+/*
+ * Delivered vectors in GET_LAPIC: in 0x40's handler a self IPI 0x30 (a
+ * lower class: held), then an OUT that returns to user space; after the
+ * EOI 0x30 comes, its handler reporting too.
+ */
+GUEST_CODE(g_nest, ".code16\n mov $0xfee00000, %ebx\n movl $0x1ff, %fs:0xf0(%ebx)\n sti\n"
+		   " movl $0x40040, %fs:0x300(%ebx)\n nop\n nop\n"
+		   " out %al, $0x81\n 1: jmp 1b\n");
+GUEST_CODE(g_nest_h40, ".code16\n movl $0x40030, %fs:0x300(%ebx)\n nop\n mov $0x40, %al\n"
+		       " out %al, $0x80\n movl $0, %fs:0xb0(%ebx)\n iret\n");
+GUEST_CODE(g_nest_h30, ".code16\n mov $0x30, %al\n out %al, $0x80\n movl $0, %fs:0xb0(%ebx)\n"
+		       " iret\n");
+
+LAPIC_TEST(apicv_get_lapic_delivered)
+{
+	struct hax_lapic_state s;
+
+	lapic_ivt_set(c->ram, 0x40, 0x3000, g_nest_h40_start, g_nest_h40_end);
+	lapic_ivt_set(c->ram, 0x30, 0x3100, g_nest_h30_start, g_nest_h30_end);
+	if (load_unreal(c->vcpu_fd, c->ram, 0x1000, g_nest_start, g_nest_end, 0x8000))
+		return 1;
+	if (expect_out(c, 0x80, 1, 0x40))
+		return 1;
+	/* 0x40 in service, 0x30 requested and held by it (PPR 0x40) */
+	CHECK_OK(hax_get_lapic(c->vcpu_fd, &s));
+	CHECK_EQ(reg(&s, 0x100 + 2 * 16), 1); /* ISR: 0x40 */
+	CHECK_EQ(reg(&s, 0x100 + 1 * 16), 0);
+	CHECK_EQ(reg(&s, 0x200 + 1 * 16), 1u << 16); /* IRR: 0x30 */
+	CHECK_EQ(reg(&s, 0x200 + 2 * 16), 0);
+	CHECK_EQ(reg(&s, 0xa0), 0x40);
+	CHECK_EQ(reg(&s, 0x180 + 1 * 16), 0); /* edge-triggered */
+	if (expect_out(c, 0x80, 1, 0x30))
+		return 1;
+	CHECK_OK(hax_get_lapic(c->vcpu_fd, &s));
+	CHECK_EQ(reg(&s, 0x100 + 1 * 16), 1u << 16); /* ISR: 0x30 alone */
+	CHECK_EQ(reg(&s, 0x100 + 2 * 16), 0);
+	CHECK_EQ(reg(&s, 0x200 + 1 * 16), 0);
+	CHECK_EQ(reg(&s, 0xa0), 0x30);
+	if (expect_out(c, 0x81, 1, 0x30))
+		return 1;
+	CHECK_OK(hax_get_lapic(c->vcpu_fd, &s));
+	CHECK_EQ(reg(&s, 0x100 + 1 * 16), 0);
+	CHECK_EQ(reg(&s, 0xa0), 0);
 	return 0;
 }
