@@ -9,6 +9,7 @@
 #include "vpic.h"
 #include "vpit.h"
 #include "irqchip/apic_bus.h"
+#include "vmx/apicv.h"
 #include "vmx/vmx.h"
 
 /* One APIC timer clock: a 1 GHz bus, as KVM's (its APIC_BUS_CYCLE_NS). */
@@ -21,6 +22,7 @@ int vm_lapic_enable(struct vm *vm, const struct hax_lapic_enable *a)
 	struct ioapic *io = NULL;
 	struct i8259 *pic = NULL;
 	struct i8254 *pit = NULL;
+	struct os_page access;
 	struct os_spin *l;
 	int r = 0;
 
@@ -47,6 +49,10 @@ int vm_lapic_enable(struct vm *vm, const struct hax_lapic_enable *a)
 		if (!pit)
 			goto nomem;
 	}
+	if (vmx_apicv_page_alloc(&access)) {
+		os_free(pit);
+		goto nomem;
+	}
 	os_mutex_lock(&vm->lock);
 	if (vm->lapic_on)
 		r = -EEXIST;
@@ -54,6 +60,7 @@ int vm_lapic_enable(struct vm *vm, const struct hax_lapic_enable *a)
 		r = -EBUSY;
 	if (!r) {
 		vm->apic_lock = l;
+		vm->apic_access = access;
 		vm->lapic_on = true;
 		__atomic_store_n(&vm->pit, pit, __ATOMIC_RELEASE);
 		__atomic_store_n(&vm->pic, pic, __ATOMIC_RELEASE);
@@ -64,6 +71,7 @@ int vm_lapic_enable(struct vm *vm, const struct hax_lapic_enable *a)
 		os_free(pit);
 		os_free(pic);
 		os_free(io);
+		os_page_free(&access);
 		os_spin_free(l);
 	}
 	return r;
@@ -79,6 +87,7 @@ void vm_lapic_free(struct vm *vm)
 	vm_pit_free(vm);
 	vm_pic_free(vm);
 	vm_ioapic_free(vm);
+	os_page_free(&vm->apic_access);
 	os_spin_free(vm->apic_lock);
 }
 
@@ -187,8 +196,7 @@ int vm_apic_deliver(struct vm *vm, int src, const struct apic_msg *m)
 	return n;
 }
 
-/* Carry out a register access' side effects. The VM's APIC lock is held. */
-static void vapic_effects(struct vcpu *v, struct lapic_effects *eff)
+void vapic_effects(struct vcpu *v, struct lapic_effects *eff)
 {
 	struct vm *vm = v->vm;
 
@@ -232,7 +240,9 @@ int vcpu_lapic_mmio(struct vcpu *v, u64 gpa, void *buf, u32 size, bool write)
 		return 1;
 	}
 	now = lapic_reg_timed(gpa) ? os_now_ns() : 0;
+	vapic_pull(v);
 	if (write) {
+		v->apicv_stale = true;
 		__builtin_memcpy(&val, buf, n);
 		/* refused sizes and offsets are ignored (lapic_mmio_write()) */
 		if (size <= 4 && !lapic_mmio_write(l, gpa & 0xfff, size, val, now, &eff))
@@ -294,6 +304,10 @@ int vcpu_lapic_msr(struct vcpu *v, u32 msr, u64 *val, bool write, bool host)
 	if (msr == LAPIC_MSR_TSC_DEADLINE && !l->cfg.tsc_deadline)
 		return -EINVAL;
 	os_spin_lock(v->vm->apic_lock);
+	if (write) {
+		vapic_pull(v);
+		v->apicv_stale = true;
+	}
 	if (msr == MSR_IA32_APIC_BASE && write) {
 		r = lapic_set_base(l, *val, host);
 		v->msr.apic_base = l->apic_base;
@@ -327,6 +341,8 @@ int vcpu_lapic_poll(struct vcpu *v)
 
 	kicked = __atomic_exchange_n(&v->kick, 0, __ATOMIC_SEQ_CST);
 	os_spin_lock(v->vm->apic_lock);
+	/* what the guest did to its virtual-APIC page (apicv.c) */
+	vapic_pull(v);
 	vapic_timer_poll(v, kicked);
 	/* vCPU 0 takes the PIT's counter 0 edges (vpit.h) */
 	if (v->id == 0)
@@ -336,6 +352,9 @@ int vcpu_lapic_poll(struct vcpu *v)
 	/* a deliverable IRR vector is the highest: then the TPR holds none back */
 	v->lapic_tpr_held = vec >= 0 && vec != VAPIC_EXTINT ? 0 : lapic_tpr_held_class(l);
 	v->lapic_nmi = l->nmi_pending;
+	/* the virtual-APIC page's registers: an interrupt came, or the vCPU changed some */
+	if (v->apicv_xapic && (kicked || v->apicv_stale))
+		vapic_mirror(v);
 	/* an INIT arrived: the entry must not happen, vcpu_lapic_startup() first */
 	if (l->init_pending || l->wait_sipi)
 		__atomic_store_n(&v->kick, 1, __ATOMIC_SEQ_CST);
@@ -367,6 +386,7 @@ void vcpu_lapic_ack(struct vcpu *v, u8 vector)
 {
 	os_spin_lock(v->vm->apic_lock);
 	lapic_ack(v->lapic, vector);
+	vapic_page_ack(v, vector);
 	os_spin_unlock(v->vm->apic_lock);
 }
 
@@ -431,6 +451,8 @@ int vcpu_lapic_startup(struct vcpu *v, struct hax_tunnel *t)
 	wait = l->wait_sipi;
 	if (init) /* the INIT stopped the timer */
 		vapic_timer_arm(v);
+	if (init || sipi)
+		vapic_page_reset(v);
 	os_spin_unlock(v->vm->apic_lock);
 	if (init) {
 		r = vcpu_init_signal(v);
@@ -487,27 +509,14 @@ int vm_signal_msi(struct vm *vm, const struct hax_msi *a)
 
 /* ---- GET_LAPIC / SET_LAPIC ---------------------------------------------- */
 
-static void reg_put(struct hax_lapic_state *s, u32 off, u32 val)
-{
-	__builtin_memcpy(s->regs + off, &val, 4);
-}
-
-static u32 reg_get(const struct hax_lapic_state *s, u32 off)
-{
-	u32 val;
-
-	__builtin_memcpy(&val, s->regs + off, 4);
-	return val;
-}
-
 void vcpu_lapic_get(struct vcpu *v, struct hax_lapic_state *s)
 {
 	struct lapic *l = v->lapic;
 	u64 now;
-	u32 i;
 
 	__builtin_memset(s, 0, sizeof(*s));
 	os_spin_lock(v->vm->apic_lock);
+	vapic_pull(v);
 	now = os_now_ns();
 	s->apic_base = l->apic_base;
 	s->tsc_deadline = l->tsc_deadline;
@@ -519,27 +528,10 @@ void vcpu_lapic_get(struct vcpu *v, struct hax_lapic_state *s)
 		     (l->extint_pending ? HAX_LAPIC_PENDING_EXTINT : 0) |
 		     (l->sipi_pending ? HAX_LAPIC_PENDING_SIPI : 0) |
 		     (l->wait_sipi ? HAX_LAPIC_WAIT_SIPI : 0) | ((u32)l->sipi_vector << 8);
-	reg_put(s, LAPIC_REG_ID, l->id);
-	reg_put(s, LAPIC_REG_LVR, LAPIC_VERSION);
-	reg_put(s, LAPIC_REG_TPR, l->tpr);
-	reg_put(s, LAPIC_REG_APR, lapic_apr(l));
-	reg_put(s, LAPIC_REG_PPR, lapic_ppr(l));
-	reg_put(s, LAPIC_REG_LDR, l->ldr);
-	reg_put(s, LAPIC_REG_DFR, l->dfr);
-	reg_put(s, LAPIC_REG_SVR, l->svr);
-	for (i = 0; i < 8; i++) {
-		reg_put(s, LAPIC_REG_ISR + i * 16, l->isr[i]);
-		reg_put(s, LAPIC_REG_TMR + i * 16, l->tmr[i]);
-		reg_put(s, LAPIC_REG_IRR + i * 16, l->irr[i]);
-	}
-	reg_put(s, LAPIC_REG_ESR, l->esr);
-	reg_put(s, LAPIC_REG_ICR, l->icr_lo);
-	reg_put(s, LAPIC_REG_ICR2, l->icr_hi);
-	for (i = 0; i < LVT_NR; i++)
-		reg_put(s, LAPIC_REG_LVT + i * 16, l->lvt[i]);
-	reg_put(s, LAPIC_REG_TMICT, l->tmict);
-	reg_put(s, LAPIC_REG_TMCCT, s->timer_current);
-	reg_put(s, LAPIC_REG_TDCR, l->tdcr);
+	vapic_regs_put(l, s->regs);
+	vapic_reg_put(s->regs, LAPIC_REG_APR, lapic_apr(l));
+	vapic_reg_put(s->regs, LAPIC_REG_PPR, lapic_ppr(l));
+	vapic_reg_put(s->regs, LAPIC_REG_TMCCT, s->timer_current);
 	os_spin_unlock(v->vm->apic_lock);
 }
 
@@ -550,43 +542,43 @@ static int vapic_load_regs(struct lapic *n, const struct hax_lapic_state *s, u64
 	struct lapic_effects eff = { 0 };
 	u32 i, val;
 
-	val = reg_get(s, LAPIC_REG_ID);
+	val = vapic_reg_get(s->regs, LAPIC_REG_ID);
 	if (lapic_mode(n) == LAPIC_MODE_XAPIC && !(val & 0xffffff))
 		n->id = val;
 	else if (val != n->id) /* x2APIC and disabled: the ID is read-only */
 		return -EINVAL;
-	n->tpr = reg_get(s, LAPIC_REG_TPR);
+	n->tpr = vapic_reg_get(s->regs, LAPIC_REG_TPR);
 	if (n->tpr > 0xff)
 		return -EINVAL;
-	val = reg_get(s, LAPIC_REG_LDR);
+	val = vapic_reg_get(s->regs, LAPIC_REG_LDR);
 	if (x2 ? val != n->ldr : (val & 0xffffff) != 0)
 		return -EINVAL;
 	n->ldr = val;
-	n->dfr = reg_get(s, LAPIC_REG_DFR);
+	n->dfr = vapic_reg_get(s->regs, LAPIC_REG_DFR);
 	if ((n->dfr & 0x0fffffff) != 0x0fffffff || (n->dfr >> 28 != 0 && n->dfr >> 28 != 0xf))
 		return -EINVAL;
-	val = reg_get(s, LAPIC_REG_SVR);
+	val = vapic_reg_get(s->regs, LAPIC_REG_SVR);
 	lapic_write_svr(n, val);
 	if (n->svr != val)
 		return -EINVAL;
 	for (i = 0; i < 8; i++) {
-		n->isr[i] = reg_get(s, LAPIC_REG_ISR + i * 16);
-		n->tmr[i] = reg_get(s, LAPIC_REG_TMR + i * 16);
-		n->irr[i] = reg_get(s, LAPIC_REG_IRR + i * 16);
+		n->isr[i] = vapic_reg_get(s->regs, LAPIC_REG_ISR + i * 16);
+		n->tmr[i] = vapic_reg_get(s->regs, LAPIC_REG_TMR + i * 16);
+		n->irr[i] = vapic_reg_get(s->regs, LAPIC_REG_IRR + i * 16);
 	}
 	/* vectors 0-15 are never accepted (SDM 11.5.3) */
 	if ((n->isr[0] | n->tmr[0] | n->irr[0]) & 0xffff)
 		return -EINVAL;
-	n->esr = reg_get(s, LAPIC_REG_ESR);
+	n->esr = vapic_reg_get(s->regs, LAPIC_REG_ESR);
 	n->esr_pending = s->esr_pending;
 	if ((n->esr | n->esr_pending) & ~0xffu)
 		return -EINVAL;
-	n->icr_lo = reg_get(s, LAPIC_REG_ICR);
-	n->icr_hi = reg_get(s, LAPIC_REG_ICR2);
+	n->icr_lo = vapic_reg_get(s->regs, LAPIC_REG_ICR);
+	n->icr_hi = vapic_reg_get(s->regs, LAPIC_REG_ICR2);
 	if ((n->icr_lo & ~0x000ccfffu) || (!x2 && (n->icr_hi & 0xffffff)))
 		return -EINVAL;
 	for (i = 0; i < LVT_NR; i++) {
-		val = reg_get(s, LAPIC_REG_LVT + i * 16);
+		val = vapic_reg_get(s->regs, LAPIC_REG_LVT + i * 16);
 		n->lvt[i] &= ~LAPIC_REMOTE_IRR;
 		lapic_write_lvt(n, i, val, now, &eff);
 		if ((i == LVT_LINT0 || i == LVT_LINT1) && (val & LAPIC_TRIGGER))
@@ -594,8 +586,8 @@ static int vapic_load_regs(struct lapic *n, const struct hax_lapic_state *s, u64
 		if (n->lvt[i] != val)
 			return -EINVAL;
 	}
-	n->tdcr = reg_get(s, LAPIC_REG_TDCR);
-	n->tmict = reg_get(s, LAPIC_REG_TMICT);
+	n->tdcr = vapic_reg_get(s->regs, LAPIC_REG_TDCR);
+	n->tmict = vapic_reg_get(s->regs, LAPIC_REG_TMICT);
 	if ((n->tdcr & ~0xbu) || s->timer_current > n->tmict)
 		return -EINVAL;
 	return 0;
@@ -638,6 +630,7 @@ int vcpu_lapic_set(struct vcpu *v, const struct hax_lapic_state *s)
 		*l = n;
 		v->msr.apic_base = l->apic_base;
 		vapic_timer_arm(v);
+		vapic_page_reset(v);
 	}
 	os_spin_unlock(v->vm->apic_lock);
 	return r;

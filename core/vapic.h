@@ -77,6 +77,20 @@ int vcpu_lapic_set(struct vcpu *v, const struct hax_lapic_state *s);
  */
 int vcpu_lapic_mmio(struct vcpu *v, u64 gpa, void *buf, u32 size, bool write);
 /*
+ * vcpu_lapic_apic_write() - an APIC-write VM exit at page offset @off
+ * (vmx/apicv.c): the value the CPU wrote into the virtual-APIC page goes
+ * to the LAPIC as a 4-byte xAPIC write, with its side effects; a write
+ * inside a register is ignored. The page is written again before the next
+ * entry. No errors.
+ */
+void vcpu_lapic_apic_write(struct vcpu *v, u32 off);
+/*
+ * vcpu_lapic_eoi_induced() - an EOI-induced VM exit for @vector (vmx/apicv.c,
+ * SDM 29.1.4): the CPU's EOI virtualization took it out of ISR; a
+ * level-triggered one's EOI goes to the IO-APIC. No errors.
+ */
+void vcpu_lapic_eoi_induced(struct vcpu *v, u8 vector);
+/*
  * vcpu_lapic_page() - whether guest-physical @gpa is in this vCPU's
  * in-kernel xAPIC page now: a hint read without the APIC lock (only the
  * vCPU's own thread moves its page), vcpu_lapic_mmio() decides. No errors.
@@ -131,6 +145,48 @@ void vapic_timer_poll(struct vcpu *v, bool kicked);
  * (armed for the next expiry). No errors.
  */
 void vapic_timer_path(struct vcpu *v, bool preempt);
+
+/*
+ * The LAPIC's registers in the vCPU's virtual-APIC page while the xAPIC
+ * page is virtualized (core/vmx/apicv.c). The VM's APIC lock is held.
+ */
+
+/* vapic_reg_get()/vapic_reg_put() - the 32-bit register at @off of an xAPIC page copy. */
+static inline u32 vapic_reg_get(const u8 *regs, u32 off)
+{
+	u32 val;
+
+	__builtin_memcpy(&val, regs + off, 4);
+	return val;
+}
+
+static inline void vapic_reg_put(u8 *regs, u32 off, u32 val)
+{
+	__builtin_memcpy(regs + off, &val, 4);
+}
+
+/*
+ * vapic_regs_put() - what xAPIC reads of @l return, at the registers'
+ * offsets in @regs (an xAPIC page's first KiB, SDM 11.4.1): all but APR,
+ * PPR and the current count, which are computed at the read. The registers
+ * a virtual-APIC page supplies to reads (SDM 29.4.2), most of GET_LAPIC's.
+ */
+void vapic_regs_put(const struct lapic *l, u8 *regs);
+/*
+ * vapic_pull() - after the guest ran: what it and the CPU changed in the
+ * page without an exit (ICR high; with virtual-interrupt delivery IRR, ISR
+ * and ICR low too) into the LAPIC.
+ */
+void vapic_pull(struct vcpu *v);
+/* vapic_mirror() - the page's registers from the LAPIC (after vapic_pull()). */
+void vapic_mirror(struct vcpu *v);
+/* vapic_page_ack() - @vector went from IRR to ISR: its words in the page too. */
+void vapic_page_ack(struct vcpu *v, u8 vector);
+/* vapic_page_reset() - the LAPIC was loaded or reset: the page is older than it. */
+void vapic_page_reset(struct vcpu *v);
+/* vapic_effects() - carry out a register access' side effects (struct lapic_effects). */
+struct lapic_effects;
+void vapic_effects(struct vcpu *v, struct lapic_effects *eff);
 
 /*
  * vcpu_lapic_poll() - before an entry (any context but interrupt): clear the

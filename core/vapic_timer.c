@@ -79,6 +79,18 @@ void vcpu_lapic_tsc_changed(struct vcpu *v)
 	os_spin_unlock(v->vm->apic_lock);
 }
 
+/*
+ * Fire the timer at @now (lapic_timer_fire()); when it fired, the IRR of
+ * the virtual-APIC page's copy is stale (vmx/apicv.c).
+ */
+static bool vapic_fire(struct vcpu *v, u64 now)
+{
+	if (!lapic_timer_fire(v->lapic, now))
+		return false;
+	v->apicv_stale = true;
+	return true;
+}
+
 /* The hrtimer's path: fire an expired timer, re-arm the hrtimer. */
 static void timer_poll_host(struct vcpu *v, bool kicked)
 {
@@ -88,7 +100,7 @@ static void timer_poll_host(struct vcpu *v, bool kicked)
 	if (!expiry)
 		return;
 	now = os_now_ns();
-	if (now >= expiry && lapic_timer_fire(l, now))
+	if (now >= expiry && vapic_fire(v, now))
 		os_waker_arm(v->waker, vapic_timer_expiry(v)); /* periodic: the next one */
 	else if (kicked && lapic_timer_mode(l) == LAPIC_TIMER_TSC_DEADLINE)
 		/* the host timer ran ahead of the guest's TSC (its rate is
@@ -125,7 +137,7 @@ static void timer_poll_preempt(struct vcpu *v)
 			return;
 		}
 		/* reached, or written in the past: fires now (SDM 11.5.4.1) */
-		if (lapic_timer_fire(l, 0))
+		if (vapic_fire(v, 0))
 			count_preempt(v);
 		return;
 	}
@@ -134,7 +146,7 @@ static void timer_poll_preempt(struct vcpu *v)
 		return;
 	now = os_now_ns();
 	if (now >= expiry) {
-		if (lapic_timer_fire(l, now))
+		if (vapic_fire(v, now))
 			count_preempt(v);
 		expiry = lapic_timer_expiry(l); /* periodic: the next one, after now */
 		if (expiry <= now)

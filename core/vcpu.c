@@ -9,6 +9,7 @@
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 #include "vmx/msr_vmx.h"
+#include "vmx/apicv.h"
 #include "vmx/intr.h"
 
 /* Unique while vm ids < 1024; 0 is the host's (SDM 29.1). */
@@ -189,8 +190,15 @@ static int vcpu_fault_in(struct vcpu *v, struct hax_tunnel *t)
 	 * The in-kernel xAPIC page has no RAM to map (a VMM's RAM under it is
 	 * reached through the emulator's own lookup): emulate the access now.
 	 */
-	if (vcpu_lapic_page(v, v->fault_gpa))
+	if (vcpu_lapic_page(v, v->fault_gpa)) {
+		/* virtualized (vmx/apicv.c): the APIC-access page, but not to execute */
+		if (v->apicv_xapic && !(access & EPT_QUAL_FETCH)) {
+			r = vmx_apicv_map(v);
+			if (r <= 0)
+				return r;
+		}
 		return vcpu_fault_mmio(v, t, access);
+	}
 	os_mutex_lock(&vm->lock);
 	/* Another vCPU mapped it meanwhile. */
 	if (access && (ept_lookup(&vm->ept, gpa) & access) == access) {

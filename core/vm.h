@@ -51,6 +51,8 @@ struct vm {
 	bool pic_int;	       /* its INT at the last change (LINT0's NMI edges); APIC lock */
 	struct i8254 *pit;     /* HAX_LAPIC_ENABLE_PIT (core/vpit.c), else NULL */
 	u64 pit_fired;	       /* when counter 0's last edge was taken (vpit.c), APIC lock */
+	/* APIC virtualization (core/vmx/apicv.c): its APIC-access page, va NULL without */
+	struct os_page apic_access;
 };
 
 /* Per-vCPU counters, for tests and statistics (core/stats.h, area "eco"). */
@@ -124,6 +126,29 @@ struct vcpu {
 	int in_guest;		    /* atomic: between the kick check and the exit */
 	u8 lapic_tpr_held;	    /* the poll's lapic_tpr_held_class(): the TPR threshold */
 	bool lapic_nmi;		    /* the poll saw an NMI pending */
+	/*
+	 * APIC virtualization (core/vmx/apicv.c). @apicv_xapic: the VMCS
+	 * virtualizes the xAPIC page now, its registers read from vapic_page;
+	 * @apicv_stale: the LAPIC changed since they were written there (the
+	 * next poll writes them again); @apicv_icr2: the ICR high half they
+	 * were written with (a guest write since went to the page alone).
+	 * All under the VM's APIC lock but @apicv_xapic (the vCPU's thread).
+	 */
+	bool apicv_xapic, apicv_stale;
+	u32 apicv_icr2;
+	/*
+	 * With virtual-interrupt delivery (@apicv_vid, set with @apicv_xapic
+	 * when the VM has it) the CPU moves IRR bits to ISR and clears ISR bits
+	 * in the page itself: @apicv_ran, the guest ran since the LAPIC took
+	 * them back; @apicv_irr, the page's IRR as last written or taken;
+	 * @apicv_status and @apicv_eoi_exit, the guest interrupt status (RVI,
+	 * SVI) and EOI-exit bitmap the poll computed, for the entry to write
+	 * when @apicv_sync.
+	 */
+	bool apicv_vid, apicv_ran, apicv_sync;
+	u16 apicv_status;
+	u32 apicv_irr[8];
+	u64 apicv_eoi_exit[4];
 	/*
 	 * The timer's fast path (core/vapic_timer.c): while @timer_preempt, the
 	 * LAPIC timer is timed by the VMX-preemption timer and its hrtimer is

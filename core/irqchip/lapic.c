@@ -52,7 +52,7 @@ static void reset_regs(struct lapic *l)
 	l->dfr = 0xffffffffu;
 	l->svr = 0xff;
 	for (i = 0; i < 8; i++)
-		l->irr[i] = l->isr[i] = l->tmr[i] = 0;
+		l->irr[i] = l->isr[i] = l->tmr[i] = l->irr_new[i] = 0;
 	l->icr_lo = l->icr_hi = 0;
 	for (i = 0; i < LVT_NR; i++)
 		l->lvt[i] = LAPIC_LVT_MASKED;
@@ -319,6 +319,7 @@ bool lapic_accept(struct lapic *l, const struct apic_msg *m)
 			return false;
 		}
 		vec_set(l->irr, m->vector);
+		vec_set(l->irr_new, m->vector);
 		if (m->level)
 			vec_set(l->tmr, m->vector);
 		else

@@ -76,6 +76,9 @@
 #define LAPIC_TRIGGER	   (1u << 15) /* 1 = level-triggered */
 #define LAPIC_LVT_MASKED   (1u << 16)
 #define LAPIC_SH_SHIFT	   18
+/* The ICR low bits software writes: vector, delivery mode, destination mode,
+ * level, trigger mode, shorthand (SDM 11.6.1, figure "Interrupt Command Register"). */
+#define LAPIC_ICR_WRITABLE 0x000ccfffu
 
 /* Delivery modes (ICR, LVT and IO-APIC redirection entries). */
 enum {
@@ -158,6 +161,11 @@ struct lapic {
 	u32 id; /* the ID register as read in the current mode */
 	u32 tpr, ldr, dfr, svr;
 	u32 irr[8], isr[8], tmr[8]; /* 256-bit vectors, bit v of word v / 32 */
+	/*
+	 * IRR bits lapic_accept() set since the owner last cleared these: what
+	 * a copy of IRR made before (a virtual-APIC page) does not have.
+	 */
+	u32 irr_new[8];
 	u32 icr_lo, icr_hi;
 	u32 lvt[LVT_NR];
 	u32 esr;	 /* what ESR reads: the errors latched at the last ESR write */

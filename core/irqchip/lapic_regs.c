@@ -8,10 +8,6 @@
  */
 #include "irqchip/lapic.h"
 
-/* The ICR low bits software writes: vector, delivery mode, destination mode,
- * level, trigger mode, shorthand (SDM 11.6.1, figure "Interrupt Command Register"). */
-#define ICR_WRITABLE 0x000ccfffu
-
 /*
  * The register at 16-byte aligned @off, for a read in the APIC's current
  * mode. Returns 0, or -ENOENT for a reserved offset, -EPERM for a register
@@ -197,7 +193,7 @@ int lapic_mmio_write(struct lapic *l, u32 off, u32 size, u32 val, u64 now,
 		l->icr_hi = val & 0xff000000u;
 		return 0;
 	case LAPIC_REG_ICR:
-		l->icr_lo = val & ICR_WRITABLE;
+		l->icr_lo = val & LAPIC_ICR_WRITABLE;
 		send_icr(l, l->icr_lo, l->icr_hi >> 24, eff);
 		return 0;
 	}
@@ -237,7 +233,7 @@ int lapic_msr_write(struct lapic *l, u32 msr, u64 val, u64 now, struct lapic_eff
 		return -EINVAL;
 	if (off == LAPIC_REG_ICR) {
 		/* delivery status (bit 12) is reserved in x2APIC mode */
-		l->icr_lo = (u32)val & ICR_WRITABLE & ~LAPIC_STATUS;
+		l->icr_lo = (u32)val & LAPIC_ICR_WRITABLE & ~LAPIC_STATUS;
 		l->icr_hi = val >> 32;
 		send_icr(l, l->icr_lo, l->icr_hi, eff);
 		return 0;

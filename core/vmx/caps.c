@@ -106,6 +106,14 @@ int vmx_caps_derive(const struct vmx_msrs *m, struct vmx_caps *c, const char **m
 	 * NMI-window exiting, which needs them (SDM 26.2.1.1). Set per VMCS.
 	 */
 	c->vnmi = ((m->pin >> 32) & PIN_VIRTUAL_NMIS) && ((m->proc >> 32) & CPU_NMI_WINDOW_EXITING);
+	/*
+	 * APIC virtualization (SDM 29) builds on the TPR shadow: without "use
+	 * TPR shadow" every APIC-access page access exits and the other
+	 * controls must be 0 (SDM 26.2.1.1). Set per VMCS (apicv.c).
+	 */
+	if (c->tpr_shadow)
+		c->apicv = (m->proc2 >> 32) & (CPU2_VIRT_APIC_ACCESS | CPU2_APIC_REG_VIRT |
+					       CPU2_VIRT_INTR_DELIVERY | CPU2_VIRT_X2APIC);
 	if (!ctl_set(&c->proc2, m->proc2, proc2_need,
 		     CPU2_ENABLE_VPID | CPU2_ENABLE_RDTSCP | CPU2_ENABLE_INVPCID |
 			     CPU2_WBINVD_EXITING | CPU2_PAUSE_LOOP_EXITING))

@@ -34,6 +34,7 @@ struct vmx_caps {
 	bool misc_saves_lma;
 	bool tpr_shadow; /* "use TPR shadow" may be 1 with CR8-load/store exiting 0 */
 	bool vnmi;	 /* "virtual NMIs" and "NMI-window exiting" may be 1 */
+	u32 apicv;	 /* the CPU2_* APIC-virtualization controls that may be 1 (apicv.c) */
 	u64 host_xcr0;	 /* see struct vmx_msrs */
 	u64 guest_xcr0;	 /* XCR0 bits a guest may set (x87, SSE, AVX, AVX-512) */
 };
@@ -67,6 +68,13 @@ u64 vmx_cr0_fixed(const struct vmx_caps *c, u64 val);
 u64 vmx_cr4_fixed(const struct vmx_caps *c, u64 val);
 
 extern struct vmx_caps vmx_caps;
+
+/*
+ * APIC virtualization (SDM 29; core/vmx/apicv.c) for VMs with the in-kernel
+ * LAPIC, where vmx_caps.apicv has it: false keeps every vCPU on the emulated
+ * xAPIC page (module parameter apicv on Linux). Read at LAPIC_ENABLE.
+ */
+extern bool vmx_apicv_enable;
 
 /*
  * PAUSE-loop exiting (SDM 25.6.13, 26.1.3): a guest at CPL 0 that spins

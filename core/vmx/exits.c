@@ -2,6 +2,7 @@
 /* VM-exit handlers, in a table indexed by basic exit reason (SDM App. C). */
 #include "exits.h"
 #include "../vapic.h"
+#include "apicv.h"
 #include "caps.h"
 #include "intr.h"
 #include "msr_vmx.h"
@@ -196,6 +197,9 @@ static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_XSETBV] = vmx_handle_xsetbv,
 	[EXIT_REASON_CR_ACCESS] = vmx_handle_cr,
 	[EXIT_REASON_TPR_BELOW_THRESHOLD] = vmx_handle_tpr_below,
+	[EXIT_REASON_APIC_ACCESS] = vmx_handle_apic_access,
+	[EXIT_REASON_EOI_INDUCED] = vmx_handle_eoi_induced,
+	[EXIT_REASON_APIC_WRITE] = vmx_handle_apic_write,
 	[EXIT_REASON_DR_ACCESS] = vmx_handle_dr,
 	[EXIT_REASON_IO] = vmx_handle_io,
 	[EXIT_REASON_RDMSR] = vmx_handle_rdmsr,
@@ -233,6 +237,8 @@ int vmx_handle_exit(struct vcpu *v, struct hax_tunnel *t)
 		return vmx_handle_hlt(v, t);
 	case EXIT_REASON_WRMSR:
 		return vmx_handle_wrmsr(v, t);
+	case EXIT_REASON_APIC_WRITE:
+		return vmx_handle_apic_write(v, t);
 	}
 	return exit_handlers[reason](v, t);
 }

@@ -43,6 +43,7 @@
 #include "intr.h"
 #include "../vapic.h"
 #include "../vpic.h"
+#include "apicv.h"
 #include "caps.h"
 #include "cpu.h"
 #include "exits.h"
@@ -139,7 +140,13 @@ int vmx_intr_prepare(struct vcpu *v, struct hax_tunnel *t)
 	bool request = __atomic_load_n(&t->request_interrupt_window, __ATOMIC_RELAXED);
 	bool open = intr_window_open();
 	int held, vec = intr_next(v, &held), lvec = v->lapic ? vcpu_lapic_poll(v) : -1;
-	bool nmi = nmi_pending(v);
+	bool nmi = nmi_pending(v), virt = false;
+
+	/* virtual-interrupt delivery (apicv.c): the CPU delivers the LAPIC's vector from RVI */
+	if (v->apicv_vid && lvec >= 0 && lvec != VAPIC_EXTINT) {
+		virt = true;
+		lvec = -1;
+	}
 
 	if (nmi && !(info & INTR_INFO_VALID) && nmi_window_open()) {
 		nmi = false;
@@ -171,7 +178,7 @@ int vmx_intr_prepare(struct vcpu *v, struct hax_tunnel *t)
 		lvec = -1;
 	}
 	if (vmcs_read32(GUEST_ACTIVITY_STATE) == GUEST_ACTIVITY_HLT) {
-		if (info & INTR_INFO_VALID) {
+		if ((info & INTR_INFO_VALID) || (virt && open)) {
 			/* The delivered event ends the HLT (SDM 26.6.2, 26.7). */
 			vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 		} else {
@@ -186,10 +193,15 @@ int vmx_intr_prepare(struct vcpu *v, struct hax_tunnel *t)
 			return EXIT_TO_USER;
 		}
 	}
-	intr_set_window_exiting(vec >= 0 || request || lvec >= 0);
+	/*
+	 * A virtual interrupt is not delivered while interrupt-window exiting
+	 * is on (SDM 29.2.2): user space's request waits for it.
+	 */
+	intr_set_window_exiting(vec >= 0 || (request && !virt) || lvec >= 0);
 	if (v->lapic && vmx_caps.vnmi)
 		intr_set_exiting(CPU_NMI_WINDOW_EXITING, nmi);
 	vmx_tpr_threshold(v, held);
+	vmx_apicv_entry(v);
 	return EXIT_RESUME;
 }
 

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* One trip into the guest and back (SDM 26-28), interrupts off around it. */
+#include "apicv.h"
+#include "../irqchip/lapic.h"
 #include "caps.h"
 #include "cpu.h"
 #include "exits.h"
@@ -63,15 +65,34 @@ static void vmx_after_migration(struct vcpu *v)
 
 /*
  * An exit during event delivery (SDM 28.2.4) leaves the event in the
- * IDT-vectoring field; it is delivered again at the next entry.
+ * IDT-vectoring field; it is delivered again at the next entry. @injected:
+ * the event the entry injected (VM_ENTRY_INTR_INFO), when it did; @svi:
+ * SVI at the entry, with virtual-interrupt delivery.
  */
-static void vmx_requeue_event(void)
+static void vmx_requeue_event(struct vcpu *v, u32 injected, u8 svi)
 {
 	u32 info = vmcs_read32(IDT_VECTORING_INFO);
+	u8 now;
 
 	if (!(info & INTR_INFO_VALID))
 		return;
 	info &= ~(1u << 12);
+	/*
+	 * A virtual interrupt (apicv.c) whose delivery exited: the delivery
+	 * had set SVI to its vector before using the IDT (SDM 29.2.2), and the
+	 * field should say "external interrupt, that vector". The testbed's
+	 * Bochs records whatever event it recorded last instead (an earlier
+	 * exception, vector 0 on a fresh CPU). So with nothing injected and
+	 * SVI a vector that went in service since the entry (the LAPIC's ISR,
+	 * as the page had it at the entry, does not have it yet), the event
+	 * is that vector: VISR has it already, the injection only completes
+	 * its delivery.
+	 */
+	if (v->apicv_vid && !(injected & INTR_INFO_VALID)) {
+		now = vmcs_read16(GUEST_INTR_STATUS) >> 8;
+		if (now && now != svi && !((v->lapic->isr[now / 32] >> (now % 32)) & 1))
+			info = INTR_INFO_VALID | INTR_TYPE_EXT_INTR | now;
+	}
 	/*
 	 * The CPU may report an error code for an exception it was delivering
 	 * in real mode, but an entry injecting one with CR0.PE=0 fails
@@ -153,7 +174,8 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 {
 	struct os_host_segs segs;
 	unsigned long flags;
-	u32 failed, reason;
+	u32 failed, reason, injected = 0;
+	u8 svi = 0;
 	u64 host_debugctl;
 	bool xcr0;
 	u64 t0;
@@ -164,6 +186,8 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 		return r;
 	if (v->need_flush)
 		vmx_after_migration(v);
+	if (v->vm->apic_access.va)
+		vmx_apicv_prepare(v);
 	r = vmx_tpr_prepare(v, t);
 	if (r == EXIT_RESUME)
 		r = vmx_intr_prepare(v, t);
@@ -189,6 +213,10 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 	}
 	vmcs_sync_host(v);
 	vmx_preempt_timer_load(v);
+	if (v->apicv_vid) {
+		injected = vmcs_read32(VM_ENTRY_INTR_INFO);
+		svi = vmcs_read16(GUEST_INTR_STATUS) >> 8;
+	}
 	if (hax_read_cr2() != v->cr2)
 		hax_write_cr2(v->cr2);
 	msr_guest_load(v);
@@ -223,6 +251,8 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 	}
 	v->cr2 = hax_read_cr2();
 	v->exit_reason = reason = vmcs_read32(VM_EXIT_REASON);
+	/* the guest may have changed its virtual-APIC page (core/vmx/apicv.c) */
+	v->apicv_ran = v->apicv_xapic;
 	/* A failed entry leaves the launch state as it was (SDM 26.8). */
 	if (!(reason & EXIT_REASON_ENTRY_FAILURE))
 		v->launched = true;
@@ -243,7 +273,7 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 	if (os_trace_on(OS_TRACE_EXIT))
 		os_trace_exit(v->vm->id, v->id, reason, v->exit_qual, vmcs_readl(GUEST_RIP));
 	if (!(reason & EXIT_REASON_ENTRY_FAILURE))
-		vmx_requeue_event();
+		vmx_requeue_event(v, injected, svi);
 	vmx_tpr_after_exit(v);
 	r = EXIT_RESUME;
 	if (vcpu_tpr_dirty(v) && tpr_sync_first(v, t, reason))

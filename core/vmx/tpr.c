@@ -60,6 +60,7 @@
  */
 #include "intr.h"
 #include "../vapic.h"
+#include "apicv.h"
 #include "caps.h"
 #include "cpu.h"
 #include "exits.h"
@@ -151,6 +152,7 @@ void vmx_tpr_setup(struct vcpu *v)
 	if (!v->vapic_page.va)
 		return;
 	vmcs_write64(VIRTUAL_APIC_PAGE_ADDR, v->vapic_page.pa);
+	vmx_apicv_setup(v);
 	vmcs_write32(TPR_THRESHOLD, 0);
 	v->tpr_thr = 0;
 	if (v->lapic) {

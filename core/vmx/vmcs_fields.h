@@ -22,6 +22,7 @@
 #define GUEST_GS_SELECTOR    0x080a
 #define GUEST_LDTR_SELECTOR  0x080c
 #define GUEST_TR_SELECTOR    0x080e
+#define GUEST_INTR_STATUS    0x0810
 #define HOST_ES_SELECTOR     0x0c00
 #define HOST_CS_SELECTOR     0x0c02
 #define HOST_SS_SELECTOR     0x0c04
@@ -39,7 +40,9 @@
 #define VM_ENTRY_MSR_LOAD_ADDR 0x200a
 #define TSC_OFFSET	       0x2010
 #define VIRTUAL_APIC_PAGE_ADDR 0x2012
+#define APIC_ACCESS_ADDR       0x2014
 #define EPT_POINTER	       0x201a
+#define EOI_EXIT_BITMAP0       0x201c /* ...3 at 0x2022, 64-bit fields two apart */
 #define GUEST_PHYSICAL_ADDRESS 0x2400
 #define VMCS_LINK_POINTER      0x2800
 #define GUEST_IA32_DEBUGCTL    0x2802

@@ -28,6 +28,11 @@ MODULE_PARM_DESC(lapic_preemption_timer,
 		 "The in-kernel LAPIC timer on the VMX-preemption timer while the vCPU "
 		 "runs (default on); off: on its hrtimer throughout");
 
+/* Read at LAPIC_ENABLE: a change applies to VMs that enable it afterwards. */
+module_param_named(apicv, vmx_apicv_enable, bool, 0644);
+MODULE_PARM_DESC(apicv, "APIC virtualization for VMs with the in-kernel LAPIC where the CPU has "
+			"it (default on); off: the xAPIC page emulated");
+
 #define HAXM_VERSION "0.1.0"
 
 static enum cpuhp_state hax_cpuhp_state;

@@ -228,6 +228,27 @@ int pin_to(int cpu)
 	return 0;
 }
 
+int apicv_mode(void)
+{
+	char *p = read_all("/sys/module/haxm/parameters/apicv"), *cpu;
+	int m;
+
+	if (!p)
+		return fail("haxm parameter apicv: %s", strerror(errno)), -1;
+	m = p[0] == 'Y';
+	free(p);
+	cpu = read_all("/proc/cpuinfo");
+	if (!cpu)
+		return fail("/proc/cpuinfo: %s", strerror(errno)), -1;
+	/* the VMX flags' names (Linux's vmxfeatures.h) */
+	if (m && strstr(cpu, " vapic_reg"))
+		m = strstr(cpu, " vid") ? 2 : 1;
+	else
+		m = 0;
+	free(cpu);
+	return m;
+}
+
 long long exit_count(struct vm_ctx *c, const char *name)
 {
 	char path[96], line[96], what[40];

@@ -40,6 +40,13 @@ int skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* read_all() - a whole file as a malloc'ed string, or NULL (errno set). */
 char *read_all(const char *path);
 /*
+ * apicv_mode() - what the module does with the in-kernel LAPIC's xAPIC page
+ * on this boot (core/vmx/apicv.c): 0 emulated (haxm.apicv=0, or the CPU
+ * lacks "vapic_reg"), 1 virtualized, 2 virtualized with virtual-interrupt
+ * delivery ("vid"); -1 after fail().
+ */
+int apicv_mode(void);
+/*
  * stat_reason() - the count of exit reason @name ("IO", "PAUSE"...) in the
  * exit statistics directory @dir (debugfs haxm/, vmNN/ or vmNN/vcpuMM/):
  * 0 when absent. 0, or 1 after fail() when the file cannot be read.
@@ -181,6 +188,19 @@ int thp_blocks(const uint8_t *a, int n);
 
 /* lapic_setup() - a VM like vm_setup()'s, in-kernel LAPICs enabled before its vCPU (t_lapic.c). */
 int lapic_setup(struct vm_ctx *c, uint64_t ram_size);
+/* A test in a fresh VM from lapic_setup() with 1 MiB of RAM, torn down after. */
+#define LAPIC_TEST(name)                            \
+	static int name##_body(struct vm_ctx *c);   \
+	TEST(name)                                  \
+	{                                           \
+		struct vm_ctx ctx;                  \
+		int r = lapic_setup(&ctx, 1 << 20); \
+		if (!r)                             \
+			r = name##_body(&ctx);      \
+		vm_teardown(&ctx);                  \
+		return r;                           \
+	}                                           \
+	static int name##_body(struct vm_ctx *c)
 /* lapic_setup_flags() - the same with LAPIC_ENABLE's @flags (HAX_LAPIC_ENABLE_*). */
 int lapic_setup_flags(struct vm_ctx *c, uint64_t ram_size, uint32_t flags);
 /* load_unreal() - real mode at @gpa on vCPU @fd, FS a flat 4 GiB segment at 0, SP @sp. */

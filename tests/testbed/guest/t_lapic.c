@@ -50,19 +50,6 @@ int lapic_setup(struct vm_ctx *c, uint64_t ram_size)
 	return lapic_setup_flags(c, ram_size, 0);
 }
 
-#define LAPIC_TEST(name)                            \
-	static int name##_body(struct vm_ctx *c);   \
-	TEST(name)                                  \
-	{                                           \
-		struct vm_ctx ctx;                  \
-		int r = lapic_setup(&ctx, 1 << 20); \
-		if (!r)                             \
-			r = name##_body(&ctx);      \
-		vm_teardown(&ctx);                  \
-		return r;                           \
-	}                                           \
-	static int name##_body(struct vm_ctx *c)
-
 int load_unreal(int fd, uint8_t *ram, uint64_t gpa, const uint8_t *s, const uint8_t *e, uint64_t sp)
 {
 	vcpu_state_t st;

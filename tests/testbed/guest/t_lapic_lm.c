@@ -248,8 +248,12 @@ TEST(lapic_tpr_shadow)
 	       cr[0], cr[1], CR8_LOOPS, cr[2]);
 	CHECK(cr[0] >= 0);
 	CHECK_EQ(cr[1], cr[0]);
-	/* the drop of CR8 to 3 let 0x45 through: the threshold (4) made it exit */
-	CHECK(cr[2] >= 1);
+	/*
+	 * The drop of CR8 to 3 let 0x45 through: the threshold (4) made it
+	 * exit; with virtual-interrupt delivery the CPU delivers it itself.
+	 */
+	if (apicv_mode() != 2)
+		CHECK(cr[2] >= 1);
 	return r;
 }
 
