@@ -58,6 +58,7 @@
 #include "vmx.h"
 
 bool vmx_apicv_enable = true;
+bool vmx_quirk_vid_vectoring;
 
 /* The controls that virtualize the xAPIC page. */
 #define APICV_XAPIC (CPU2_VIRT_APIC_ACCESS | CPU2_APIC_REG_VIRT)

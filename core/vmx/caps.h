@@ -77,6 +77,14 @@ extern struct vmx_caps vmx_caps;
 extern bool vmx_apicv_enable;
 
 /*
+ * The CPU leaves a stale IDT-vectoring field when an exit interrupts a
+ * virtual interrupt's delivery (Bochs 2.7; run.c's vmx_requeue_event()):
+ * false (the default) trusts the field, as the SDM has it (module
+ * parameter quirk_vid_vectoring on Linux; the testbed sets it).
+ */
+extern bool vmx_quirk_vid_vectoring;
+
+/*
  * PAUSE-loop exiting (SDM 25.6.13, 26.1.3): a guest at CPL 0 that spins
  * on PAUSE longer than vmx_ple_window TSC ticks (PAUSEs at most
  * VMX_PLE_GAP apart) exits, and its thread yields the CPU (EXIT_YIELD), so

@@ -80,15 +80,21 @@ static void vmx_requeue_event(struct vcpu *v, u32 injected, u8 svi)
 	/*
 	 * A virtual interrupt (apicv.c) whose delivery exited: the delivery
 	 * had set SVI to its vector before using the IDT (SDM 29.2.2), and the
-	 * field should say "external interrupt, that vector". The testbed's
-	 * Bochs records whatever event it recorded last instead (an earlier
-	 * exception, vector 0 on a fresh CPU). So with nothing injected and
-	 * SVI a vector that went in service since the entry (the LAPIC's ISR,
-	 * as the page had it at the entry, does not have it yet), the event
-	 * is that vector: VISR has it already, the injection only completes
-	 * its delivery.
+	 * field says "external interrupt, that vector"; requeued as it is, the
+	 * injection completes the delivery (VISR has the vector already).
+	 * Bochs 2.7 (the testbed's CPU) does not record a virtual interrupt's
+	 * delivery for the field (its VMX_Deliver_Virtual_Interrupt() skips
+	 * the VMexit_Event() its external interrupts get) and reports the
+	 * event it recorded last instead: an earlier exception, vector 0 on a
+	 * fresh CPU. With vmx_quirk_vid_vectoring (the testbed sets it), an
+	 * exit with nothing injected and SVI a vector that went in service
+	 * since the entry (the LAPIC's ISR, as the page had it at the entry,
+	 * does not have it yet) is taken as that vector's delivery. Never on
+	 * a CPU that reports the field: there the same state may be an
+	 * exception delivered after the virtual interrupt, which the
+	 * heuristic would lose.
 	 */
-	if (v->apicv_vid && !(injected & INTR_INFO_VALID)) {
+	if (vmx_quirk_vid_vectoring && v->apicv_vid && !(injected & INTR_INFO_VALID)) {
 		now = vmcs_read16(GUEST_INTR_STATUS) >> 8;
 		if (now && now != svi && !((v->lapic->isr[now / 32] >> (now % 32)) & 1))
 			info = INTR_INFO_VALID | INTR_TYPE_EXT_INTR | now;

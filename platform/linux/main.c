@@ -32,6 +32,11 @@ MODULE_PARM_DESC(lapic_preemption_timer,
 module_param_named(apicv, vmx_apicv_enable, bool, 0644);
 MODULE_PARM_DESC(apicv, "APIC virtualization for VMs with the in-kernel LAPIC where the CPU has "
 			"it (default on); off: the xAPIC page emulated");
+/* Read at each exit; for emulators only (docs/design.md, "APIC virtualization"). */
+module_param_named(quirk_vid_vectoring, vmx_quirk_vid_vectoring, bool, 0644);
+MODULE_PARM_DESC(quirk_vid_vectoring,
+		 "The CPU reports a stale IDT-vectoring field for an exit during "
+		 "virtual-interrupt delivery (Bochs 2.7; default off)");
 
 #define HAXM_VERSION "0.1.0"
 
