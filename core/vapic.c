@@ -306,7 +306,9 @@ int vcpu_lapic_msr(struct vcpu *v, u32 msr, u64 *val, bool write, bool host)
 	os_spin_lock(v->vm->apic_lock);
 	if (write) {
 		vapic_pull(v);
-		v->apicv_stale = true;
+		/* IA32_TSC_DEADLINE is no register of the page; a fire sets IRR stale */
+		if (msr != LAPIC_MSR_TSC_DEADLINE)
+			v->apicv_stale = true;
 	}
 	if (msr == MSR_IA32_APIC_BASE && write) {
 		r = lapic_set_base(l, *val, host);
@@ -353,7 +355,7 @@ int vcpu_lapic_poll(struct vcpu *v)
 	v->lapic_tpr_held = vec >= 0 && vec != VAPIC_EXTINT ? 0 : lapic_tpr_held_class(l);
 	v->lapic_nmi = l->nmi_pending;
 	/* the virtual-APIC page's registers: an interrupt came, or the vCPU changed some */
-	if (v->apicv_xapic && (kicked || v->apicv_stale))
+	if (v->apicv_xapic && (kicked || v->apicv_stale || v->apicv_irr_stale))
 		vapic_mirror(v);
 	/* an INIT arrived: the entry must not happen, vcpu_lapic_startup() first */
 	if (l->init_pending || l->wait_sipi)

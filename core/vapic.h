@@ -178,7 +178,11 @@ void vapic_regs_put(const struct lapic *l, u8 *regs);
  * and ICR low too) into the LAPIC.
  */
 void vapic_pull(struct vcpu *v);
-/* vapic_mirror() - the page's registers from the LAPIC (after vapic_pull()). */
+/*
+ * vapic_mirror() - the page's registers from the LAPIC (after vapic_pull()):
+ * all of them when v->apicv_stale, else those a kick or a timer changes
+ * (IRR, TMR, LINT0/LINT1).
+ */
 void vapic_mirror(struct vcpu *v);
 /* vapic_page_ack() - @vector went from IRR to ISR: its words in the page too. */
 void vapic_page_ack(struct vcpu *v, u8 vector);

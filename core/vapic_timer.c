@@ -87,7 +87,7 @@ static bool vapic_fire(struct vcpu *v, u64 now)
 {
 	if (!lapic_timer_fire(v->lapic, now))
 		return false;
-	v->apicv_stale = true;
+	v->apicv_irr_stale = true;
 	return true;
 }
 

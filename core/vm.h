@@ -130,11 +130,13 @@ struct vcpu {
 	 * APIC virtualization (core/vmx/apicv.c). @apicv_xapic: the VMCS
 	 * virtualizes the xAPIC page now, its registers read from vapic_page;
 	 * @apicv_stale: the LAPIC changed since they were written there (the
-	 * next poll writes them again); @apicv_icr2: the ICR high half they
-	 * were written with (a guest write since went to the page alone).
-	 * All under the VM's APIC lock but @apicv_xapic (the vCPU's thread).
+	 * next poll writes them again); @apicv_irr_stale: only its IRR may have
+	 * (a timer fired: the next poll writes IRR, TMR and LINT0/1, as after a
+	 * kick); @apicv_icr2: the ICR high half they were written with (a guest
+	 * write since went to the page alone). All under the VM's APIC lock but
+	 * @apicv_xapic (the vCPU's thread).
 	 */
-	bool apicv_xapic, apicv_stale;
+	bool apicv_xapic, apicv_stale, apicv_irr_stale;
 	u32 apicv_icr2;
 	/*
 	 * With virtual-interrupt delivery (@apicv_vid, set with @apicv_xapic

@@ -240,6 +240,23 @@ void vapic_pull(struct vcpu *v)
 	l->icr_lo = vapic_reg_get(page, LAPIC_REG_ICR) & LAPIC_ICR_WRITABLE & ~LAPIC_STATUS;
 }
 
+/*
+ * What an interrupt accepted from elsewhere or a timer that fired changes
+ * of the page's registers: IRR, TMR (a level-triggered vector), and a
+ * level-triggered LINT0/LINT1 entry's remote IRR (lapic_lvt_fire()).
+ */
+static void vapic_irr_put(const struct lapic *l, u8 *regs)
+{
+	u32 i;
+
+	for (i = 0; i < 8; i++) {
+		vapic_reg_put(regs, LAPIC_REG_TMR + i * 16, l->tmr[i]);
+		vapic_reg_put(regs, LAPIC_REG_IRR + i * 16, l->irr[i]);
+	}
+	vapic_reg_put(regs, LAPIC_REG_LVT + LVT_LINT0 * 16, l->lvt[LVT_LINT0]);
+	vapic_reg_put(regs, LAPIC_REG_LVT + LVT_LINT1 * 16, l->lvt[LVT_LINT1]);
+}
+
 void vapic_mirror(struct vcpu *v)
 {
 	struct lapic *l = v->lapic;
@@ -247,9 +264,14 @@ void vapic_mirror(struct vcpu *v)
 	u32 w;
 
 	vapic_pull(v);
-	vapic_regs_put(l, v->vapic_page.va);
-	v->apicv_icr2 = l->icr_hi;
+	if (v->apicv_stale) {
+		vapic_regs_put(l, v->vapic_page.va);
+		v->apicv_icr2 = l->icr_hi;
+	} else {
+		vapic_irr_put(l, v->vapic_page.va);
+	}
 	v->apicv_stale = false;
+	v->apicv_irr_stale = false;
 	if (!v->apicv_vid)
 		return;
 	for (w = 0; w < 8; w++) {
