@@ -100,11 +100,11 @@ static void filter_leaf7(u32 r[4], const struct cpuid_host_caps *caps, u64 xmask
 	u32 b = F7B_KEEP | (caps->invpcid ? F7B_INVPCID : 0) | (avx ? F7B_AVX2 : 0) |
 		(avx512 ? F7B_AVX512 : 0);
 	u32 c = F7C_KEEP | (avx ? F7C_AVX : 0) | (avx512 ? F7C_AVX512 : 0) |
-		(caps->rdtscp ? F7C_RDPID : 0) | (caps->umip ? F7C_UMIP : 0);
+		(caps->rdtscp ? F7C_RDPID : 0);
 
 	r[0] = 0; /* subleaf 0 only */
 	r[1] = (r[1] & b) | F7B_TSC_ADJUST;
-	r[2] &= c;
+	r[2] = (r[2] & c) | (caps->umip ? F7C_UMIP : 0); /* the CPU's or emulated */
 	r[3] &= F7D_KEEP | (avx512 ? F7D_AVX512 : 0);
 }
 

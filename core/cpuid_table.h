@@ -34,7 +34,7 @@ struct cpuid_host_caps {
 	bool invpcid; /* "enable INVPCID" is on */
 	bool pcid;    /* CR4.PCIDE may be set in VMX operation */
 	bool xsave;   /* XSETBV is virtualized: XSAVE, OSXSAVE and AVX et al. */
-	bool umip;    /* CR4.UMIP may be set in VMX operation (the guest's own bit) */
+	bool umip;    /* guests may set CR4.UMIP (the CPU's, or emulated by haxm) */
 	u64 xcr0;     /* the host kernel's XCR0 */
 };
 

@@ -448,7 +448,9 @@ static int exec_0f(struct emu *e, struct emu_insn *in)
 	case 0x00:
 		return emu_group6(e, in);
 	case 0x01:
-		return (in->reg & 7) == 4 ? emu_smsw(e, in) : EMU_UNHANDLED;
+		if ((in->reg & 7) == 4)
+			return emu_smsw(e, in);
+		return (in->reg & 7) < 4 ? emu_group7_dt(e, in) : EMU_UNHANDLED;
 	case 0x10:
 	case 0x11:
 	case 0x28:

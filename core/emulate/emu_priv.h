@@ -117,10 +117,14 @@ int emu_write_rm(struct emu *e, struct emu_insn *in, u32 size, u64 v);
 
 /*
  * emu_smsw() - SMSW (0F 01 /4); emu_group6() - SLDT STR LLDT LTR (0F 00
- * /0-/3; EMU_UNHANDLED for VERR, VERW) (emu_sys.c). An emu_step() result.
+ * /0-/3; EMU_UNHANDLED for VERR, VERW); emu_group7_dt() - SGDT SIDT LGDT
+ * LIDT (0F 01 /0-/3 with a memory operand; EMU_UNHANDLED for the register
+ * forms, VMCALL MONITOR XGETBV and the like) (emu_sys.c). An emu_step()
+ * result.
  */
 int emu_smsw(struct emu *e, struct emu_insn *in);
 int emu_group6(struct emu *e, struct emu_insn *in);
+int emu_group7_dt(struct emu *e, struct emu_insn *in);
 /*
  * emu_mov_sreg() - MOV Sreg, r/m (8E); emu_jmp_far() - JMP m16:16/32/64
  * (FF /5) to a code segment (emu_sys.c). An emu_step() result.

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The emulator's system instructions with a memory operand: SMSW (0F 01 /4)
- * and group 6 (0F 00): SLDT, STR, LLDT, LTR; and the segment loads MOV
+ * The emulator's system instructions with a memory operand: SMSW (0F 01 /4),
+ * SGDT SIDT LGDT LIDT (0F 01 /0-/3) and group 6 (0F 00): SLDT, STR, LLDT,
+ * LTR; and the segment loads MOV
  * Sreg (8E) and far JMP (FF /5) (SDM Vol. 2 for each, and Vol. 3A 3.4.5,
  * 5.5-5.8 and 7.2.4 for the descriptors they load and their checks). They reach the
  * emulator when their operand is in MMIO (kvm-unit-tests emulator: "smsw
  * (3)", "ltr"); the register forms run on the CPU, but the emulator takes
- * them too.
+ * them too. All but SMSW also come here when haxm emulates CR4.UMIP with
+ * descriptor-table exits (core/vmx/cr.c), their operands mostly in RAM.
  *
  * LLDT and LTR read their descriptor from the GDT through ops->read (RAM or
  * MMIO), LTR marks it busy through ops->write as its last access, and the
@@ -168,6 +170,20 @@ static int ltr(struct emu *e, const struct emu_sys *sys, u16 sel)
 	return EMU_OK;
 }
 
+/*
+ * The privilege checks of system instruction @op (0, 1: a store, CPL 0
+ * only with CR4.UMIP; 2, 3: a load, CPL 0 only), then the guest's GDTR,
+ * IDTR, LDTR and TR into @sys.
+ */
+static int sys_check_read(struct emu *e, u32 op, struct emu_sys *sys)
+{
+	if (op < 2 ? (e->s.cr4 & EMU_CR4_UMIP) && e->s.cpl : e->s.cpl)
+		return emu_raise(e, EMU_VEC_GP, 0);
+	if (!e->ops->sys_read)
+		return EMU_UNHANDLED;
+	return e->ops->sys_read(e, sys);
+}
+
 int emu_group6(struct emu *e, struct emu_insn *in)
 {
 	struct emu_sys sys;
@@ -180,11 +196,7 @@ int emu_group6(struct emu *e, struct emu_insn *in)
 	/* not recognized in real-address and virtual-8086 mode */
 	if (!(e->s.cr0 & EMU_CR0_PE) || (e->s.rflags & EMU_RFLAGS_VM))
 		return emu_raise(e, EMU_VEC_UD, -1);
-	if (op < 2 ? (e->s.cr4 & EMU_CR4_UMIP) && e->s.cpl : e->s.cpl)
-		return emu_raise(e, EMU_VEC_GP, 0);
-	if (!e->ops->sys_read)
-		return EMU_UNHANDLED;
-	r = e->ops->sys_read(e, &sys);
+	r = sys_check_read(e, op, &sys);
 	if (r)
 		return r;
 	if (op < 2) /* SLDT, STR: 16 bits to memory, the operand size to a register */
@@ -193,6 +205,50 @@ int emu_group6(struct emu *e, struct emu_insn *in)
 	if (r)
 		return r;
 	return op == 2 ? lldt(e, &sys, (u16)v) : ltr(e, &sys, (u16)v);
+}
+
+/*
+ * SGDT SIDT LGDT LIDT (SDM Vol. 2 for each): memory of a 16-bit limit and
+ * a base of 8 bytes in 64-bit mode whatever the operand size, 4 bytes
+ * otherwise (SGDT SIDT store all 32 bits; LGDT LIDT with a 16-bit operand
+ * size load 24, the top byte 0). The stores are #GP(0) at CPL > 0 with
+ * CR4.UMIP; the loads at CPL > 0 (virtual-8086 mode too) and, in 64-bit
+ * mode, for a non-canonical base.
+ */
+int emu_group7_dt(struct emu *e, struct emu_insn *in)
+{
+	u32 op = in->reg & 7, bsz = in->mode == 8 ? 8 : 4;
+	struct emu_dtr d = { 0, 0 };
+	struct emu_sys sys;
+	u8 buf[10];
+	int r;
+
+	if (!in->mem)
+		return EMU_UNHANDLED;
+	r = sys_check_read(e, op, &sys);
+	if (r)
+		return r;
+	if (op < 2) {
+		d = op ? sys.idt : (struct emu_dtr){ sys.gdt_base, sys.gdt_limit };
+		__builtin_memcpy(buf, &d.limit, 2);
+		__builtin_memcpy(buf + 2, &d.base, bsz);
+		return emu_mem_write(e, in, in->ea_seg, in->ea, buf, 2 + bsz);
+	}
+	r = emu_mem_read(e, in, in->ea_seg, in->ea, buf, 2 + bsz);
+	if (r)
+		return r;
+	__builtin_memcpy(&d.limit, buf, 2);
+	__builtin_memcpy(&d.base, buf + 2, bsz);
+	if (in->mode != 8 && in->opsz == 2)
+		d.base &= 0xffffff;
+	if (!emu_canonical(d.base))
+		return emu_raise(e, EMU_VEC_GP, 0);
+	if (op == 2)
+		e->s.gdtr = d;
+	else
+		e->s.idtr = d;
+	e->s.sys_dirty |= op == 2 ? EMU_SYS_GDTR : EMU_SYS_IDTR;
+	return EMU_OK;
 }
 
 /*

@@ -37,6 +37,12 @@ struct emu_seg {
 	u16 sel;
 };
 
+/* GDTR or IDTR. */
+struct emu_dtr {
+	u64 base;
+	u16 limit;
+};
+
 /* The guest state the emulator reads and changes. */
 struct emu_state {
 	u64 gpr[16]; /* RAX RCX RDX RBX RSP RBP RSI RDI R8-R15 */
@@ -57,9 +63,11 @@ struct emu_state {
 	 * in sys_dirty (cleared by emu_step()) for the caller to write the new
 	 * register back with the rest. Not read: ops->sys_read() gives the old.
 	 * MOV Sreg and far JMP load seg[n] and set EMU_SYS_SEG(n); MOV SS sets
-	 * EMU_SYS_MOVSS too (blocking by MOV SS follows, SDM 6.8.3).
+	 * EMU_SYS_MOVSS too (blocking by MOV SS follows, SDM 6.8.3). LGDT and
+	 * LIDT load gdtr or idtr and set EMU_SYS_GDTR or EMU_SYS_IDTR.
 	 */
 	struct emu_seg ldtr, tr;
+	struct emu_dtr gdtr, idtr;
 	u16 sys_dirty;
 };
 
@@ -67,11 +75,14 @@ struct emu_state {
 #define EMU_SYS_TR     2u
 #define EMU_SYS_SEG(n) (4u << (n))
 #define EMU_SYS_MOVSS  0x100u
+#define EMU_SYS_GDTR   0x200u
+#define EMU_SYS_IDTR   0x400u
 
-/* GDTR, LDTR and TR as the guest has them (ops->sys_read()). */
+/* GDTR, IDTR, LDTR and TR as the guest has them (ops->sys_read()). */
 struct emu_sys {
 	u64 gdt_base;
 	u32 gdt_limit;
+	struct emu_dtr idt;
 	struct emu_seg ldtr, tr;
 };
 
@@ -109,8 +120,8 @@ struct emu_ops {
 	 */
 	u16 (*fpu_sw)(struct emu *e);
 	/*
-	 * sys_read() - the guest's GDTR, LDTR and TR into @sys, which only SLDT
-	 * STR LLDT LTR need (callers' snapshots can leave them out). EMU_OK, or
+	 * sys_read() - the guest's GDTR, IDTR, LDTR and TR into @sys, which
+	 * only SGDT SIDT SLDT STR LLDT LTR need (callers' snapshots can leave them out). EMU_OK, or
 	 * EMU_UNHANDLED (a host failure). May be NULL: those instructions are
 	 * then EMU_UNHANDLED.
 	 */

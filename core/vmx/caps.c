@@ -138,6 +138,9 @@ int vmx_caps_derive(const struct vmx_msrs *m, struct vmx_caps *c, const char **m
 	c->invvpid_single =
 		(m->ept_vpid & VMX_VPID_INVVPID) && (m->ept_vpid & VMX_VPID_INVVPID_SINGLE);
 	/* VPIDs are used only when they can be flushed one at a time. */
+	c->umip_emulated =
+		!(c->cr4_fixed1 & HAX_CR4_UMIP) && ((m->proc2 >> 32) & CPU2_DESC_TABLE_EXITING);
+	c->cr4_guest = c->cr4_fixed1 | (c->umip_emulated ? HAX_CR4_UMIP : 0);
 	c->vpid = (c->proc2 & CPU2_ENABLE_VPID) && c->invvpid_single;
 	if (!c->vpid)
 		c->proc2 &= ~CPU2_ENABLE_VPID;

@@ -26,6 +26,14 @@ struct vmx_caps {
 	u32 region_size;
 	u32 pin, proc, proc2, exit, entry; /* the controls every VMCS starts with */
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	/*
+	 * CR4 bits a guest may set: cr4_fixed1's, and UMIP when haxm emulates
+	 * it (umip_emulated: the CPU has no UMIP but descriptor-table exiting,
+	 * SDM 25.6.2; GUEST_CR4.UMIP stays 0, the guest's bit lives in the CR4
+	 * read shadow and turns the exiting on, vmx_write_cr4()).
+	 */
+	u64 cr4_guest;
+	bool umip_emulated;
 	u64 ept_vpid;
 	u8 preempt_rate; /* the timer ticks every 2^rate TSC cycles */
 	bool vpid;	 /* VPID enabled */

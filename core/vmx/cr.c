@@ -30,7 +30,7 @@ static bool cr_valid(u64 cr0, u64 cr4, u64 *efer)
 	if ((cr0 >> 32) || ((cr0 & HAX_CR0_PG) && !(cr0 & HAX_CR0_PE)) ||
 	    ((cr0 & HAX_CR0_NW) && !(cr0 & HAX_CR0_CD)))
 		return false;
-	if ((cr4 & HAX_CR4_VMXE) || (cr4 & ~vmx_caps.cr4_fixed1))
+	if ((cr4 & HAX_CR4_VMXE) || (cr4 & ~vmx_caps.cr4_guest))
 		return false;
 	if ((cr0 & HAX_CR0_PG) && (*efer & HAX_EFER_LME)) {
 		if (!(cr4 & HAX_CR4_PAE))
@@ -63,8 +63,20 @@ static void cr_commit(u64 cr0, u64 cr4, u64 efer)
 	vmcs_write32(VM_ENTRY_CONTROLS, efer & HAX_EFER_LMA ? entry | ENTRY_IA32E_MODE : entry);
 	vmcs_writel(CR0_READ_SHADOW, cr0);
 	vmcs_writel(GUEST_CR0, vmx_cr0_fixed(&vmx_caps, cr0));
+	vmx_write_cr4(cr4);
+}
+
+void vmx_write_cr4(u64 cr4)
+{
+	u32 proc2;
+
 	vmcs_writel(CR4_READ_SHADOW, cr4);
 	vmcs_writel(GUEST_CR4, vmx_cr4_fixed(&vmx_caps, cr4));
+	if (!vmx_caps.umip_emulated)
+		return;
+	proc2 = vmcs_read32(SECONDARY_VM_EXEC_CONTROL) & ~CPU2_DESC_TABLE_EXITING;
+	vmcs_write32(SECONDARY_VM_EXEC_CONTROL,
+		     cr4 & HAX_CR4_UMIP ? proc2 | CPU2_DESC_TABLE_EXITING : proc2);
 }
 
 void vmx_write_pdptes(const u64 pdpte[4])

@@ -152,6 +152,17 @@ static int handle_pause(struct vcpu *v, struct hax_tunnel *t)
 	return EXIT_YIELD;
 }
 
+/*
+ * SGDT SIDT LGDT LIDT (46) and SLDT STR LLDT LTR (47) exit only while haxm
+ * emulates the guest's CR4.UMIP (vmx_write_cr4(), SDM 25.6.2): the
+ * instruction emulator carries them out, raising the #GP(0) UMIP gives the
+ * stores at CPL > 0. SMSW cannot be made to exit: it stays unchecked.
+ */
+static int handle_desc(struct vcpu *v, struct hax_tunnel *t)
+{
+	return EXIT_EMULATE;
+}
+
 static int handle_ept_violation(struct vcpu *v, struct hax_tunnel *t)
 {
 	v->fault_gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
@@ -195,6 +206,8 @@ static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_PAUSE] = handle_pause,
 	[EXIT_REASON_WBINVD] = handle_wbinvd,
 	[EXIT_REASON_XSETBV] = vmx_handle_xsetbv,
+	[EXIT_REASON_GDTR_IDTR] = handle_desc,
+	[EXIT_REASON_LDTR_TR] = handle_desc,
 	[EXIT_REASON_CR_ACCESS] = vmx_handle_cr,
 	[EXIT_REASON_TPR_BELOW_THRESHOLD] = vmx_handle_tpr_below,
 	[EXIT_REASON_APIC_ACCESS] = vmx_handle_apic_access,

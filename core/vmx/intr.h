@@ -138,6 +138,13 @@ void vmx_tpr_mmio_write(struct vcpu *v, u64 gpa, u32 size);
  */
 int vmx_run_pdptes(struct vcpu *v);
 
+/*
+ * vmx_write_cr4() - the guest's CR4 @cr4 into the read shadow and GUEST_CR4
+ * (the bits VMX fixes), and with emulated UMIP (vmx_caps.umip_emulated)
+ * descriptor-table exiting on while @cr4 has UMIP (VMCS current).
+ */
+void vmx_write_cr4(u64 cr4);
+
 /* vmx_write_pdptes() - load the VMCS guest PDPTE fields (VMCS current). */
 void vmx_write_pdptes(const u64 pdpte[4]);
 

@@ -29,7 +29,6 @@
 
 #define HAX_CR4_OSXSAVE (1ULL << 18)
 #define HAX_CR4_PCIDE	(1ULL << 17)
-#define HAX_CR4_UMIP	(1ULL << 11)
 
 /* The syscall MSRs switched lazily, in msr_host[] order; bits of msr_in. */
 #define LAZY_KGS     (1u << 4)
@@ -500,8 +499,11 @@ void cpuid_vm_init(struct vm *vm)
 		.pcid = vmx_caps.cr4_fixed1 & HAX_CR4_PCIDE,
 		/* XSETBV is virtualized (xsave.c) wherever the host enabled XSAVE. */
 		.xsave = vmx_caps.host_xcr0 != 0,
-		/* CR4.UMIP is passed through: the CPU enforces it in the guest. */
-		.umip = vmx_caps.cr4_fixed1 & HAX_CR4_UMIP,
+		/*
+		 * CR4.UMIP is passed through where the CPU has it, emulated with
+		 * descriptor-table exits where it does not (vmx_write_cr4()).
+		 */
+		.umip = vmx_caps.cr4_guest & HAX_CR4_UMIP,
 		.xcr0 = vmx_caps.host_xcr0,
 	};
 

@@ -140,7 +140,7 @@ static void state_set_rest(struct vcpu *v, const struct hax_vcpu_full_state *s,
 
 static void state_limits(struct vcpu *v, struct vcpu_state_limits *lim)
 {
-	lim->cr4_allowed = vmx_caps.cr4_fixed1 & ~HAX_CR4_VMXE;
+	lim->cr4_allowed = vmx_caps.cr4_guest & ~HAX_CR4_VMXE;
 	lim->xcr0 = vmx_caps.guest_xcr0;
 	os_fpu_limits(v->fpu, &lim->xfeatures, &lim->mxcsr_mask);
 	lim->msr = v->vm->msr_lim;

@@ -238,7 +238,7 @@ int vmcs_set_state(struct vcpu *v, const vcpu_state_t *s)
 	/* Validate all, then write all: a refused state changes nothing. */
 	if ((cr0 & HAX_CR0_PG) && real)
 		return -EINVAL;
-	if ((cr0 >> 32) || (cr4 & HAX_CR4_VMXE) || (cr4 & ~vmx_caps.cr4_fixed1))
+	if ((cr0 >> 32) || (cr4 & HAX_CR4_VMXE) || (cr4 & ~vmx_caps.cr4_guest))
 		return -EINVAL;
 	if (((cr0 & HAX_CR0_PG) && !!(efer & HAX_EFER_LME) != lma) ||
 	    (lma && !(cr0 & HAX_CR0_PG)) || (lma && !(cr4 & HAX_CR4_PAE)))
@@ -282,8 +282,7 @@ int vmcs_set_state(struct vcpu *v, const vcpu_state_t *s)
 	vmcs_writel(CR0_READ_SHADOW, cr0);
 	vmcs_writel(GUEST_CR0, vmx_cr0_fixed(&vmx_caps, cr0));
 	vmcs_writel(GUEST_CR3, s->_cr3);
-	vmcs_writel(CR4_READ_SHADOW, cr4);
-	vmcs_writel(GUEST_CR4, vmx_cr4_fixed(&vmx_caps, cr4));
+	vmx_write_cr4(cr4);
 	v->cr2 = s->_cr2;
 	v->dr[0] = s->_dr0;
 	v->dr[1] = s->_dr1;

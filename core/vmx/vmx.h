@@ -86,6 +86,7 @@
 /* Secondary processor-based controls */
 #define CPU2_VIRT_APIC_ACCESS	(1u << 0)
 #define CPU2_ENABLE_EPT		(1u << 1)
+#define CPU2_DESC_TABLE_EXITING (1u << 2)
 #define CPU2_ENABLE_RDTSCP	(1u << 3)
 #define CPU2_VIRT_X2APIC	(1u << 4)
 #define CPU2_ENABLE_VPID	(1u << 5)
@@ -229,6 +230,7 @@ enum vmx_exit_reason {
 #define HAX_CR0_CD	(1ULL << 30)
 #define HAX_CR0_PG	(1ULL << 31)
 #define HAX_CR4_PAE	(1ULL << 5)
+#define HAX_CR4_UMIP	(1ULL << 11)
 #define HAX_CR4_VMXE	(1ULL << 13)
 #define HAX_CR4_DE	(1ULL << 3)
 #define HAX_CR4_OSXSAVE (1ULL << 18)

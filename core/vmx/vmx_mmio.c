@@ -451,7 +451,7 @@ static void emu_seg_put(int which, const struct emu_seg *from)
 	vmcs_set_guest_seg(which, &seg);
 }
 
-/* GDTR, LDTR and TR, which the snapshot leaves out, for SLDT STR LLDT LTR. */
+/* GDTR, IDTR, LDTR and TR, which the snapshot leaves out (SGDT SIDT SLDT...). */
 static int op_sys_read(struct emu *e, struct emu_sys *s)
 {
 	int r;
@@ -461,6 +461,8 @@ static int op_sys_read(struct emu *e, struct emu_sys *s)
 	if (!r) {
 		s->gdt_base = vmcs_readl(GUEST_GDTR_BASE);
 		s->gdt_limit = vmcs_read32(GUEST_GDTR_LIMIT);
+		s->idt.base = vmcs_readl(GUEST_IDTR_BASE);
+		s->idt.limit = vmcs_read32(GUEST_IDTR_LIMIT);
 		emu_seg_get(&s->ldtr, SEG_LDTR);
 		emu_seg_get(&s->tr, SEG_TR);
 		if (vmx_take_error())
@@ -583,7 +585,15 @@ static int commit(struct vcpu *v, struct emu *e, bool fault)
 					    vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) | DR6_BS);
 		}
 		vmcs_write32(GUEST_INTERRUPTIBILITY, intr);
-		/* LLDT, LTR, MOV Sreg, far JMP */
+		/* LGDT, LIDT, LLDT, LTR, MOV Sreg, far JMP */
+		if (e->s.sys_dirty & EMU_SYS_GDTR) {
+			vmcs_writel(GUEST_GDTR_BASE, e->s.gdtr.base);
+			vmcs_write32(GUEST_GDTR_LIMIT, e->s.gdtr.limit);
+		}
+		if (e->s.sys_dirty & EMU_SYS_IDTR) {
+			vmcs_writel(GUEST_IDTR_BASE, e->s.idtr.base);
+			vmcs_write32(GUEST_IDTR_LIMIT, e->s.idtr.limit);
+		}
 		if (e->s.sys_dirty & EMU_SYS_LDTR)
 			emu_seg_put(SEG_LDTR, &e->s.ldtr);
 		if (e->s.sys_dirty & EMU_SYS_TR)

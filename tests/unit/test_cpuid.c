@@ -147,6 +147,29 @@ static void test_filtering_with_features(void **state)
 	assert_null(entry(&t, 0xd, 9)); /* PKRU */
 }
 
+/* The same host without UMIP (CPUID.7.0:ECX bit 2), as Bochs is. */
+static void fake_host_no_umip(u32 leaf, u32 sub, u32 r[4])
+{
+	fake_host(leaf, sub, r);
+	if (leaf == 7)
+		r[2] &= ~4u;
+}
+
+/* UMIP follows caps.umip (the CPU's or emulated), not the host's bit. */
+static void test_umip(void **state)
+{
+	struct cpuid_host_caps caps = { .xcr0 = 0xe7 };
+	struct cpuid_table t;
+
+	(void)state;
+	cpuid_table_build(&t, fake_host, &caps);
+	assert_int_equal(entry(&t, 7, 0)->ecx & 4, 0);
+	caps.umip = true;
+	cpuid_table_build(&t, fake_host_no_umip, &caps);
+	assert_int_equal(entry(&t, 7, 0)->ecx & 4, 4);
+	assert_int_equal(entry(&t, 7, 0)->ecx & (1u << 22), 0); /* RDPID still filtered */
+}
+
 static void test_lookup(void **state)
 {
 	struct cpuid_host_caps caps = { .xsave = true, .xcr0 = 7 };
@@ -270,6 +293,7 @@ int main(void)
 		UNIT_TEST(test_xcr0_mask),
 		UNIT_TEST(test_filtering),
 		UNIT_TEST(test_filtering_with_features),
+		UNIT_TEST(test_umip),
 		UNIT_TEST(test_lookup),
 		UNIT_TEST(test_set),
 		UNIT_TEST(test_xsave_size),

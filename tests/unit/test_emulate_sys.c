@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The emulator's system instructions (core/emulate/emu_sys.c): LTR, LLDT,
- * STR, SLDT and SMSW with a memory operand, as the module meets them when
- * that operand is MMIO (kvm-unit-tests emulator "ltr"), against the SDM's
+ * STR, SLDT, SMSW, SGDT, SIDT, LGDT and LIDT with a memory operand, as the
+ * module meets them when that operand is MMIO (kvm-unit-tests emulator
+ * "ltr") or haxm emulates UMIP (kvm-unit-tests umip), against the SDM's
  * LTR/LLDT pseudocode and exception lists: descriptor types, the busy bit,
  * present, GDT limit, TI, null selectors, 16-byte descriptors in IA-32e
  * mode, CPL, UMIP, real mode. And the segment loads MOV Sreg and far JMP
@@ -38,12 +39,15 @@ static int s_write(struct emu *e, u64 la, const void *buf, u32 size)
 	return EMU_OK;
 }
 
-/* The "VMCS": GDTR, and LDTR/TR as a guest left them. */
+#define IDT_BASE 0xffffffff81234000ULL
+
+/* The "VMCS": GDTR, IDTR, and LDTR/TR as a guest left them. */
 static int s_sys_read(struct emu *e, struct emu_sys *sys)
 {
 	sys_reads++;
 	sys->gdt_base = GDT;
 	sys->gdt_limit = 0x7f;
+	sys->idt = (struct emu_dtr){ .base = IDT_BASE, .limit = 0xfff };
 	sys->ldtr = (struct emu_seg){ .sel = 0x30, .ar = 0x82, .limit = 0xff, .base = 0x7000 };
 	sys->tr = (struct emu_seg){ .sel = 0x40, .ar = 0x8b, .limit = 0x67, .base = 0x8000 };
 	return EMU_OK;
@@ -247,6 +251,18 @@ static void test_lldt(void **state)
 	expect_fault(&e, EMU_VEC_GP, 0x88);
 }
 
+/* @code (8 bytes) at CPL 3 runs without UMIP, and is #GP(0) with it. */
+static void expect_umip_gp(struct emu *e, const char *code)
+{
+	setup(e, 8, code, 8);
+	e->s.cpl = 3;
+	assert_int_equal(emu_step(e), EMU_OK);
+	e->s.rip = CODE;
+	e->s.cr4 = EMU_CR4_UMIP;
+	writes = 0;
+	expect_fault(e, EMU_VEC_GP, 0);
+}
+
 /* STR and SLDT store 16 bits to memory; UMIP makes them CPL 0 only. */
 static void test_str_sldt_smsw(void **state)
 {
@@ -269,13 +285,7 @@ static void test_str_sldt_smsw(void **state)
 	assert_int_equal(e.s.gpr[0], 0x30);
 
 	/* CPL 3: allowed without UMIP, #GP(0) with it (SMSW too) */
-	setup(&e, 8, STR_M, 8);
-	e.s.cpl = 3;
-	assert_int_equal(emu_step(&e), EMU_OK);
-	e.s.rip = CODE;
-	e.s.cr4 = EMU_CR4_UMIP;
-	writes = 0;
-	expect_fault(&e, EMU_VEC_GP, 0);
+	expect_umip_gp(&e, STR_M);
 	setup(&e, 8, "\x0f\x01\x24\x25\x00\x30\x00\x00", 8); /* smsw 0x3000 */
 	e.s.cpl = 3;
 	e.s.cr4 = EMU_CR4_UMIP;
@@ -284,6 +294,118 @@ static void test_str_sldt_smsw(void **state)
 	e.s.cr0 = 0x80050033;
 	assert_int_equal(emu_step(&e), EMU_OK);
 	assert_int_equal(mem[OPND] | mem[OPND + 1] << 8, 0x0033);
+}
+
+/* sgdt / sidt / lgdt / lidt 0x3000 (absolute disp32) */
+#define SGDT_M "\x0f\x01\x04\x25\x00\x30\x00\x00"
+#define SIDT_M "\x0f\x01\x0c\x25\x00\x30\x00\x00"
+#define LGDT_M "\x0f\x01\x14\x25\x00\x30\x00\x00"
+#define LIDT_M "\x0f\x01\x1c\x25\x00\x30\x00\x00"
+
+/* @len bytes at OPND: the 16-bit limit, then the base's low bytes. */
+static void expect_dtr(u16 limit, u64 base, u32 len)
+{
+	u64 b = 0;
+	u16 l;
+
+	memcpy(&l, mem + OPND, 2);
+	memcpy(&b, mem + OPND + 2, len - 2);
+	assert_int_equal(l, limit);
+	assert_int_equal(b, base);
+	assert_int_equal(mem[OPND + len], 0xcc); /* nothing past it */
+}
+
+/*
+ * SGDT and SIDT: 10 bytes in 64-bit mode (an operand-size prefix changes
+ * nothing), 6 with the whole 32-bit base outside it (16-bit operand size
+ * too); #GP(0) at CPL 3 with UMIP only; register forms are not these.
+ */
+static void test_sgdt_sidt(void **state)
+{
+	struct emu e;
+
+	(void)state;
+	setup(&e, 8, SGDT_M SIDT_M "\x66" SGDT_M, 25);
+	memset(mem + OPND, 0xcc, 16);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	expect_dtr(0x7f, GDT, 10);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	expect_dtr(0xfff, IDT_BASE, 10);
+	memset(mem + OPND, 0xcc, 16);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	expect_dtr(0x7f, GDT, 10);
+	assert_int_equal(e.s.rip, CODE + 25);
+	assert_int_equal(e.s.sys_dirty, 0);
+
+	setup(&e, 4, SIDT_M "\x66" SIDT_M, 17);
+	memset(mem + OPND, 0xcc, 16);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	expect_dtr(0xfff, (u32)IDT_BASE, 6);
+	memset(mem + OPND, 0xcc, 16);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	expect_dtr(0xfff, (u32)IDT_BASE, 6);
+
+	/* CPL 3: allowed without UMIP, #GP(0) with it */
+	expect_umip_gp(&e, SIDT_M);
+	expect_umip_gp(&e, SGDT_M);
+
+	setup(&e, 8, "\x0f\x01\xc1", 3); /* vmcall: not SGDT's register form */
+	assert_int_equal(emu_step(&e), EMU_UNHANDLED);
+}
+
+/* A 10-byte LGDT/LIDT operand at OPND. */
+static void dtr_opnd(u16 limit, u64 base)
+{
+	memcpy(mem + OPND, &limit, 2);
+	memcpy(mem + OPND + 2, &base, 8);
+}
+
+/*
+ * LGDT and LIDT: an 8-byte base in 64-bit mode (canonical, or #GP(0)), 4
+ * bytes outside it, 3 with a 16-bit operand size; #GP(0) at CPL 3 with
+ * UMIP or without; nothing written to memory.
+ */
+static void test_lgdt_lidt(void **state)
+{
+	struct emu e;
+
+	(void)state;
+	setup(&e, 8, LGDT_M LIDT_M, 16);
+	dtr_opnd(0x1234, 0xffff800012345678ULL);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.sys_dirty, EMU_SYS_GDTR);
+	assert_int_equal(e.s.gdtr.limit, 0x1234);
+	assert_int_equal(e.s.gdtr.base, 0xffff800012345678ULL);
+	dtr_opnd(0xfff, 0x5000);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.sys_dirty, EMU_SYS_IDTR);
+	assert_int_equal(e.s.idtr.limit, 0xfff);
+	assert_int_equal(e.s.idtr.base, 0x5000);
+	assert_int_equal(e.s.rip, CODE + 16);
+	assert_int_equal(writes, 0);
+
+	setup(&e, 8, LGDT_M, 8);
+	dtr_opnd(0x7f, 0x0000800000000000ULL);
+	expect_fault(&e, EMU_VEC_GP, 0);
+	dtr_opnd(0x7f, 0x2000);
+	e.s.cpl = 3;
+	expect_fault(&e, EMU_VEC_GP, 0);
+	e.s.cr4 = EMU_CR4_UMIP;
+	expect_fault(&e, EMU_VEC_GP, 0);
+	e.s.cpl = 0;
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.gdtr.base, 0x2000);
+
+	setup(&e, 4, LIDT_M "\x66" LIDT_M, 17);
+	dtr_opnd(0x7ff, 0xfedcba9876543210ULL);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.idtr.base, 0x76543210);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.idtr.base, 0x543210);
+	assert_int_equal(e.s.idtr.limit, 0x7ff);
+
+	setup(&e, 8, "\xf0" LIDT_M, 9); /* LOCK */
+	expect_fault(&e, EMU_VEC_UD, -1);
 }
 
 /* Without ops->sys_read the instructions that need it are not emulated. */
@@ -449,7 +571,8 @@ int main(void)
 		UNIT_TEST(test_ltr_faults),    UNIT_TEST(test_lldt),
 		UNIT_TEST(test_str_sldt_smsw), UNIT_TEST(test_no_sys_read),
 		UNIT_TEST(test_mov_ss),	       UNIT_TEST(test_mov_ds),
-		UNIT_TEST(test_jmp_far),
+		UNIT_TEST(test_jmp_far),       UNIT_TEST(test_sgdt_sidt),
+		UNIT_TEST(test_lgdt_lidt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

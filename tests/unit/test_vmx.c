@@ -123,6 +123,34 @@ static void test_cr_fixed(void **state)
 	assert_int_equal(vmx_cr4_fixed(&c, 0x20 | HAX_CR4_PKE | HAX_CR4_PKS), 0x2020);
 }
 
+/*
+ * UMIP: the CPU's where it has it; emulated where it has descriptor-table
+ * exiting instead (the hardware bit stays 0); else none for guests.
+ */
+static void test_umip_caps(void **state)
+{
+	struct vmx_msrs m = skylake_msrs();
+	struct vmx_caps c;
+	const char *missing;
+
+	(void)state;
+	assert_int_equal(vmx_caps_derive(&m, &c, &missing), 0);
+	assert_true(c.umip_emulated);
+	assert_int_equal(c.cr4_guest, 0x3727ffULL | HAX_CR4_UMIP);
+	assert_int_equal(vmx_cr4_fixed(&c, HAX_CR4_UMIP | 0x20), 0x2020);
+	assert_false(c.proc2 & CPU2_DESC_TABLE_EXITING); /* on with the guest's bit only */
+	m.cr4_fixed1 |= HAX_CR4_UMIP;
+	assert_int_equal(vmx_caps_derive(&m, &c, &missing), 0);
+	assert_false(c.umip_emulated);
+	assert_int_equal(c.cr4_guest, 0x372fffULL);
+	assert_int_equal(vmx_cr4_fixed(&c, HAX_CR4_UMIP), 0x2800);
+	m.cr4_fixed1 &= ~HAX_CR4_UMIP;
+	m.proc2 &= ~((u64)CPU2_DESC_TABLE_EXITING << 32);
+	assert_int_equal(vmx_caps_derive(&m, &c, &missing), 0);
+	assert_false(c.umip_emulated);
+	assert_int_equal(c.cr4_guest, 0x3727ffULL);
+}
+
 static segment_desc_t seg(u32 ar)
 {
 	segment_desc_t s = { 0 };
@@ -175,7 +203,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		UNIT_TEST(test_ctl_adjust),	UNIT_TEST(test_derive_skylake),
 		UNIT_TEST(test_derive_refuses), UNIT_TEST(test_vpid_needs_single_invvpid),
-		UNIT_TEST(test_cr_fixed),	UNIT_TEST(test_seg_ar),
+		UNIT_TEST(test_cr_fixed),	UNIT_TEST(test_umip_caps),
+		UNIT_TEST(test_seg_ar),
 	};
 
 	return cmocka_run_group_tests_name("vmx", tests, NULL, NULL);

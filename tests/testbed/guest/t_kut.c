@@ -270,11 +270,12 @@ VM_TEST(kut_cpuid_apic_follows_apic_base, 1 << 20)
 	return expect_exit(c, HAX_EXIT_HLT);
 }
 
-/* ---- umip: CPUID offers UMIP when the CPU has it ------------------------- */
+/* ---- umip: CPUID offers UMIP, the CPU's or emulated ----------------------- */
 
 /*
- * CPUID.7.0:ECX.UMIP on 0x80; then CR4.UMIP set: with UMIP, CR4 read back
- * (bit 11) on 0x89; without, #GP (0x81, 0x83 from the handler) and 0.
+ * CPUID.7.0:ECX.UMIP on 0x80; then CR4.UMIP set and read back (bit 11) on
+ * 0x89. haxm offers UMIP on every host: the CPU's, or emulated with
+ * descriptor-table exits where the CPU has none (the testbed's Bochs).
  */
 GUEST_CODE(g_kut_umip, ".code64\n"
 		       " mov $7, %eax\n xor %ecx, %ecx\n cpuid\n mov %ecx, %eax\n and $4, %eax\n"
@@ -282,23 +283,152 @@ GUEST_CODE(g_kut_umip, ".code64\n"
 		       " mov %cr4, %rax\n or $0x800, %rax\n mov $3, %esi\n mov %rax, %cr4\n"
 		       " mov %cr4, %rax\n and $0x800, %eax\n out %eax, $0x89\n hlt\n");
 
-VM_TEST(kut_umip_offered_with_the_cpu, 1 << 20)
+/* Whether the host CPU has UMIP (CPUID.7.0:ECX bit 2). */
+static bool host_umip(void)
 {
 	uint32_t r[4];
-	bool umip;
 
 	asm volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(7), "c"(0));
-	umip = r[2] & 4;
-	printf("kut_umip_offered_with_the_cpu: host %s UMIP\n", umip ? "with" : "without");
+	return r[2] & 4;
+}
+
+VM_TEST(kut_umip_offered_with_the_cpu, 1 << 20)
+{
+	printf("kut_umip_offered_with_the_cpu: host %s UMIP\n", host_umip() ? "with" : "without");
 	if (kut_load(c, g_kut_umip_start, g_kut_umip_end))
 		return 1;
-	if (expect_out(c, 0x80, 4, umip ? 4 : 0))
-		return 1;
-	if (!umip && (expect_out(c, 0x81, 4, 1) || expect_out(c, 0x83, 4, 0)))
-		return 1;
-	if (expect_out(c, 0x89, 4, umip ? 0x800 : 0))
+	if (expect_out(c, 0x80, 4, 4) || expect_out(c, 0x89, 4, 0x800))
 		return 1;
 	return expect_exit(c, HAX_EXIT_HLT);
+}
+
+/*
+ * At CPL 0: SGDT SIDT SLDT STR with UMIP=0 (0x90), then with UMIP=1 the
+ * same, LGDT (a GDT copy at 0x6000), LIDT (limit 0xfff), LLDT 0x38, LTR
+ * 0x28, SLDT/STR to registers (0x8a, 0x8b), 0x91; then IRETQ to CPL 3
+ * (IOPL 3): SGDT SIDT SLDT STR (memory) and STR %eax each #GP (0x81 0x83),
+ * SMSW (not trappable: it runs) on 0x8c, 0x92; SGDT to 0x5070 (0x93) and
+ * to 0x5080 (0x94), which the host runs with UMIP cleared and set again.
+ */
+#define UMIP_MEM(op, a) " mov $8, %esi\n " op " " #a "\n"
+GUEST_CODE(g_kut_umip_emu,
+	   ".code64\n sgdt 0x5000\n sidt 0x5010\n sldt 0x5020\n str 0x5028\n"
+	   " mov $1, %eax\n out %eax, $0x90\n"
+	   " mov %cr4, %rax\n or $0x800, %rax\n mov %rax, %cr4\n"
+	   " mov %cr4, %rax\n and $0x800, %eax\n out %eax, $0x89\n"
+	   " sgdt 0x5030\n sidt 0x5040\n sldt 0x5050\n str 0x5058\n"
+	   " lgdt 0x5100\n lidt 0x5110\n lldt 0x5120\n ltr 0x5122\n"
+	   " sldt %eax\n out %eax, $0x8a\n str %eax\n out %eax, $0x8b\n"
+	   " mov $2, %eax\n out %eax, $0x91\n"
+	   " push $0x23\n push $0xa000\n push $0x3002\n push $0x1b\n lea 1f(%rip), %rax\n"
+	   " push %rax\n iretq\n"
+	   "1:" UMIP_MEM("sgdt", 0x5060) UMIP_MEM("sidt", 0x5060) UMIP_MEM("sldt", 0x5060) UMIP_MEM(
+		   "str",
+		   0x5060) " mov $3, %esi\n str %eax\n"
+			   " smsw %eax\n and $0xffff, %eax\n out %eax, $0x8c\n mov $3, %eax\n out "
+			   "%eax, $0x92\n" UMIP_MEM("sgdt", 0x5070) " mov $4, %eax\n out %eax, "
+								    "$0x93\n" UMIP_MEM(
+									    "sgdt",
+									    0x5080) " mov $5, "
+										    "%eax\n out "
+										    "%eax, $0x94\n "
+										    "2: jmp 2b\n");
+
+/* GDTR_IDTR and LDTR_TR exits of the test's vCPU are @gi and @lt. */
+static int umip_exits(struct vm_ctx *c, uint64_t gi, uint64_t lt)
+{
+	char dir[96];
+	uint64_t n46, n47;
+
+	snprintf(dir, sizeof(dir), "/sys/kernel/debug/haxm/vm%02u/vcpu00", c->vm_id);
+	if (stat_reason(dir, "GDTR_IDTR", &n46) || stat_reason(dir, "LDTR_TR", &n47))
+		return 1;
+	CHECK_EQ(n46, gi);
+	CHECK_EQ(n47, lt);
+	return 0;
+}
+
+/* The GDT: code and data at DPL 0 and 3, a TSS at 0x28, an LDT at 0x38. */
+static void umip_gdt(uint8_t *ram)
+{
+	static const uint64_t gdt[9] = {
+		0,
+		0x00af9a000000ffffULL,
+		0x00cf92000000ffffULL,
+		0x00affa000000ffffULL,
+		0x00cff2000000ffffULL,
+		0x0000890040000067ULL, /* 64-bit TSS at 0x4000 */
+		0,
+		0x00008200480000ffULL, /* LDT at 0x4800 */
+		0,
+	};
+
+	memcpy(ram, gdt, sizeof(gdt));
+	memcpy(ram + 0x6000, gdt, sizeof(gdt));
+}
+
+VM_TEST(kut_umip_emulated_at_cpl3, 1 << 20)
+{
+	static const uint8_t dt[] = { 0x47, 0, 0, 0x60, 0,    0,   0, 0,    0,	  0, 0,	   0,
+				      0,    0, 0, 0,	0xff, 0xf, 0, 0x20, 0,	  0, 0,	   0,
+				      0,    0, 0, 0,	0,    0,   0, 0,    0x38, 0, 0x28, 0 };
+	static const uint8_t gdtr[10] = { 0x47 }, idtr[10] = { 0xff, 1, 0, 0x20 };
+	bool emulated = !host_umip();
+	vcpu_state_t s;
+	int i;
+
+	if (kut_load(c, g_kut_umip_emu_start, g_kut_umip_emu_end))
+		return 1;
+	umip_gdt(c->ram);
+	memcpy(c->ram + 0x5100, dt, sizeof(dt));
+	memset(c->ram + 0x5000, 0xcc, 0x100);
+	c->ram[0x10000] |= 4, c->ram[0x11000] |= 4, c->ram[0x12000] |= 4; /* user pages */
+	*(uint64_t *)(c->ram + 0x4004) = 0x9000;			  /* RSP0 */
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	s._gdt.limit = 0x47;
+	s._tr.selector = 0;
+	s._tr.base = 0x4000;
+	s._tr.limit = 0x67;
+	s._tr.ar = 0x8b;
+	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+
+	if (expect_out(c, 0x90, 4, 1) || umip_exits(c, 0, 0))
+		return 1;
+	if (expect_out(c, 0x89, 4, 0x800) || expect_out(c, 0x8a, 4, 0x38) ||
+	    expect_out(c, 0x8b, 4, 0x28) || expect_out(c, 0x91, 4, 2))
+		return 1;
+	if (umip_exits(c, emulated ? 4 : 0, emulated ? 6 : 0))
+		return 1;
+	CHECK(!memcmp(c->ram + 0x5000, gdtr, 10) && !memcmp(c->ram + 0x5030, gdtr, 10));
+	CHECK(!memcmp(c->ram + 0x5010, idtr, 10) && !memcmp(c->ram + 0x5040, idtr, 10));
+	CHECK(!memcmp(c->ram + 0x5020, "\0\0", 2) && !memcmp(c->ram + 0x5050, "\0\0\xcc", 3));
+	CHECK(!memcmp(c->ram + 0x5028, "\0\0", 2) && !memcmp(c->ram + 0x5058, "\0\0\xcc", 3));
+	for (i = 0; i < 5; i++)
+		if (expect_out(c, 0x81, 4, 1) || expect_out(c, 0x83, 4, 0))
+			return 1;
+	if (expect_out(c, 0x8c, 4, 0x31) || expect_out(c, 0x92, 4, 3))
+		return 1;
+	CHECK_EQ(c->ram[0x5060], 0xcc);
+	CHECK_EQ(c->ram[0x6000 + 0x2d], 0x8b); /* LTR marked the TSS busy in the new GDT */
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	CHECK_EQ(s._cr4 & 0x800, 0x800);
+	CHECK(s._gdt.base == 0x6000 && s._gdt.limit == 0x47);
+	CHECK(s._idt.base == 0x2000 && s._idt.limit == 0xfff);
+	CHECK(s._ldt.selector == 0x38 && s._ldt.base == 0x4800 && s._ldt.limit == 0xff);
+	CHECK(s._tr.selector == 0x28 && s._tr.base == 0x4000 && (s._tr.ar & 0xf) == 0xb);
+	/* SET_REGS without UMIP: SGDT at CPL 3 runs; with it again: #GP */
+	s._cr4 &= ~0x800ULL;
+	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	if (expect_out(c, 0x93, 4, 4))
+		return 1;
+	CHECK(!memcmp(c->ram + 0x5070, "\x47\0\0\x60\0\0\0\0\0\0", 10));
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	s._cr4 |= 0x800;
+	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	if (expect_out(c, 0x81, 4, 1) || expect_out(c, 0x83, 4, 0) || expect_out(c, 0x94, 4, 5))
+		return 1;
+	CHECK_EQ(c->ram[0x5080], 0xcc);
+	return umip_exits(c, emulated ? 7 : 0, emulated ? 9 : 0);
 }
 
 /* ---- apic "*0xfee00080": CR8 is the TPR of the VMM's APIC ------------------ */
