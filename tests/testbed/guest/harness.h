@@ -101,19 +101,21 @@ struct vm_ctx {
 	uint8_t *iobuf;
 };
 
-/* A test that runs in a fresh VM with @ram bytes of RAM, torn down after. */
-#define VM_TEST(name, ram)                        \
+/* A test in a fresh VM set up by @setup (on a struct vm_ctx ctx), torn down after. */
+#define VM_TEST_SETUP(name, setup)                \
 	static int name##_body(struct vm_ctx *c); \
 	TEST(name)                                \
 	{                                         \
 		struct vm_ctx ctx;                \
-		int r = vm_setup(&ctx, ram);      \
+		int r = (setup);                  \
 		if (!r)                           \
 			r = name##_body(&ctx);    \
 		vm_teardown(&ctx);                \
 		return r;                         \
 	}                                         \
 	static int name##_body(struct vm_ctx *c)
+/* ...with @ram bytes of RAM (vm_setup()) */
+#define VM_TEST(name, ram) VM_TEST_SETUP(name, vm_setup(&ctx, ram))
 
 /* vm_setup() - everything up to a runnable vCPU; 0 or a failure reported. */
 int vm_setup(struct vm_ctx *c, uint64_t ram_size);
@@ -189,18 +191,7 @@ int thp_blocks(const uint8_t *a, int n);
 /* lapic_setup() - a VM like vm_setup()'s, in-kernel LAPICs enabled before its vCPU (t_lapic.c). */
 int lapic_setup(struct vm_ctx *c, uint64_t ram_size);
 /* A test in a fresh VM from lapic_setup() with 1 MiB of RAM, torn down after. */
-#define LAPIC_TEST(name)                            \
-	static int name##_body(struct vm_ctx *c);   \
-	TEST(name)                                  \
-	{                                           \
-		struct vm_ctx ctx;                  \
-		int r = lapic_setup(&ctx, 1 << 20); \
-		if (!r)                             \
-			r = name##_body(&ctx);      \
-		vm_teardown(&ctx);                  \
-		return r;                           \
-	}                                           \
-	static int name##_body(struct vm_ctx *c)
+#define LAPIC_TEST(name) VM_TEST_SETUP(name, lapic_setup(&ctx, 1 << 20))
 /* lapic_setup_flags() - the same with LAPIC_ENABLE's @flags (HAX_LAPIC_ENABLE_*). */
 int lapic_setup_flags(struct vm_ctx *c, uint64_t ram_size, uint32_t flags);
 /* load_unreal() - real mode at @gpa on vCPU @fd, FS a flat 4 GiB segment at 0, SP @sp. */
