@@ -461,6 +461,32 @@ static void vmm_print_ports(const struct vmm_vcpu *v, FILE *f)
 		fprintf(f, " other %llu", (unsigned long long)v->io_other);
 }
 
+/* --stats: where each vCPU stopped and the interrupt paths' last state. */
+static void vmm_print_devices(const struct vmm *m, FILE *f)
+{
+	const struct uart *u = &m->uart;
+	struct hax_pic_state pic;
+	struct hax_pit_state pit;
+	vcpu_state_t regs;
+	int i;
+
+	fprintf(f, "devices: uart ier %#x mcr %#x thr_irq %d rx %u line %d", u->ier, u->mcr,
+		u->thr_irq, u->rx_count, u->irq_level);
+	if (m->pic_pit == VMM_IRQCHIP_KERNEL && !hax_get_pic(m->vm_fd, &pic) &&
+	    !hax_get_pit(m->vm_fd, &pit))
+		fprintf(f,
+			"; kernel pic irr %#x isr %#x imr %#x lines %#x, slave irr %#x isr %#x "
+			"imr %#x; pit 0 mode %u count %u counting %u",
+			pic.master.irr, pic.master.isr, pic.master.imr, pic.master.lines,
+			pic.slave.irr, pic.slave.isr, pic.slave.imr, pit.ch[0].mode,
+			pit.ch[0].count, pit.ch[0].counting);
+	fputc('\n', f);
+	for (i = 0; i < m->ncpus; i++)
+		if (!hax_get_regs(m->vcpu[i].fd, &regs))
+			fprintf(f, "vCPU %d stopped at rip %#llx rflags %#llx\n", i,
+				(unsigned long long)regs._rip, (unsigned long long)regs._rflags);
+}
+
 void vmm_print_stats(const struct vmm *m, FILE *f)
 {
 	const struct vmm_vcpu *v;
@@ -486,4 +512,5 @@ void vmm_print_stats(const struct vmm *m, FILE *f)
 		vmm_print_ports(v, f);
 		fputc('\n', f);
 	}
+	vmm_print_devices(m, f);
 }
