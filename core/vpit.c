@@ -100,6 +100,14 @@ int vm_pit_get(struct vm *vm, struct hax_pit_state *s)
 	if (!p)
 		return -ENOTTY;
 	os_spin_lock(vm->apic_lock);
+	/*
+	 * An edge that came due while vCPU 0 was out of the guest (stopped to
+	 * be saved) goes to the PIC and the IO-APIC now: the state counts past
+	 * it, so a SET of it would never raise it again (a one-shot count lost
+	 * and a tickless guest's clock stopped). GET_PIC, GET_IOAPIC and
+	 * GET_LAPIC after this one hold it.
+	 */
+	vm_pit_poll(vm);
 	i8254_get_state(p, os_now_ns(), s);
 	os_spin_unlock(vm->apic_lock);
 	return 0;

@@ -41,7 +41,8 @@ void vm_pit_rearm(struct vm *vm);
 int vm_pit_port(struct vm *vm, u16 port, bool in, u8 *b);
 
 /*
- * vm_pit_get()/vm_pit_set() - GET_PIT/SET_PIT. SET loads the whole state,
+ * vm_pit_get()/vm_pit_set() - GET_PIT/SET_PIT. GET first delivers counter
+ * 0's edge if it is due (vm_pit_poll()). SET loads the whole state,
  * each counter restarted from its elapsed_ns, and re-arms counter 0's timer.
  * Errors: -ENOTTY (no in-kernel PIT); set: -EINVAL (a field outside what
  * docs/api.md allows: a count of 0 or above 0x10000, a latch state above 3,

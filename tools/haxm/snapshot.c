@@ -308,13 +308,19 @@ int snap_state_get(struct vmm *m, uint8_t *state, char *err, size_t errlen)
 						 : "");
 			return -1;
 		}
+	/*
+	 * haxm run's PIT: an edge that came due after its timer thread stopped
+	 * goes to the PIC before both are read (as GET_PIT does in the kernel).
+	 */
+	if (m->pic_pit != VMM_IRQCHIP_KERNEL)
+		pit_tick(&m->pit);
 	snap_dev_save(m, state + m->ncpus * vsz, snap_now());
 	if (m->irqchip == VMM_IRQCHIP_KERNEL)
 		return snap_kirq_get(m, state + snap_base_size(m->ncpus), err, errlen);
 	return 0;
 }
 
-/* GET_LAPIC of every vCPU, GET_IOAPIC (and GET_PIC, GET_PIT) into @buf. */
+/* (GET_PIT,) GET_LAPIC of every vCPU, GET_IOAPIC (and GET_PIC) into @buf. */
 static int snap_kirq_get(struct vmm *m, uint8_t *buf, char *err, size_t errlen)
 {
 	struct hax_lapic_state *l = (void *)buf;
@@ -323,6 +329,14 @@ static int snap_kirq_get(struct vmm *m, uint8_t *buf, char *err, size_t errlen)
 	struct hax_pit_state *pit = (void *)(pic + 1);
 	int i;
 
+	/*
+	 * The PIT first: a counter 0 edge due while the vCPUs stood still is
+	 * delivered by GET_PIT, into the PIC, IO-APIC and LAPIC states read next.
+	 */
+	if (m->pic_pit == VMM_IRQCHIP_KERNEL && hax_get_pit(m->vm_fd, pit)) {
+		snprintf(err, errlen, "HAX_VM_IOCTL_GET_PIT: %s", strerror(errno));
+		return -1;
+	}
 	for (i = 0; i < m->ncpus; i++)
 		if (hax_get_lapic(m->vcpu[i].fd, &l[i])) {
 			snprintf(err, errlen, "vCPU %d: HAX_VCPU_IOCTL_GET_LAPIC: %s", i,
@@ -335,8 +349,8 @@ static int snap_kirq_get(struct vmm *m, uint8_t *buf, char *err, size_t errlen)
 	}
 	if (m->pic_pit != VMM_IRQCHIP_KERNEL)
 		return 0;
-	if (hax_get_pic(m->vm_fd, pic) || hax_get_pit(m->vm_fd, pit)) {
-		snprintf(err, errlen, "HAX_VM_IOCTL_GET_PIC/_PIT: %s", strerror(errno));
+	if (hax_get_pic(m->vm_fd, pic)) {
+		snprintf(err, errlen, "HAX_VM_IOCTL_GET_PIC: %s", strerror(errno));
 		return -1;
 	}
 	return 0;

@@ -461,3 +461,44 @@ TEST(pit_ioapic_pin2_restore)
 	CHECK(t.ch[0].elapsed_ns > s.ch[0].elapsed_ns);
 	return 0;
 }
+
+/*
+ * Counter 0's one-shot edge (mode 4: Linux's clock event) comes due while
+ * vCPU 0 is out of the guest, as when a VMM stops a VM to save it: nothing
+ * takes it until GET_PIT, which delivers it first, so the PIC read after it
+ * holds it. The state counts past the edge: SET again, it raises no second.
+ */
+TEST(pit_get_takes_due_edge)
+{
+	struct hax_pic_state pic;
+	struct hax_pit_state s;
+	struct vm_ctx c;
+	int r = 1;
+
+	if (lapic_setup_flags(&c, 1 << 16, ALL_FLAGS))
+		goto out;
+	CHECK_OK(hax_get_pit(c.vm_fd, &s));
+	s.ch[0].mode = 4;
+	s.ch[0].count = 1193; /* 1 ms */
+	s.ch[0].counting = 1;
+	s.ch[0].elapsed_ns = 0;
+	CHECK_OK(hax_set_pit(c.vm_fd, &s));
+	usleep(20000);
+	CHECK_OK(hax_get_pic(c.vm_fd, &pic));
+	CHECK_EQ(pic.master.irr & 1, 0); /* due, but no entry took it */
+	CHECK_OK(hax_get_pit(c.vm_fd, &s));
+	CHECK(s.ch[0].elapsed_ns >= 20000000);
+	CHECK_OK(hax_get_pic(c.vm_fd, &pic));
+	CHECK_EQ(pic.master.irr & 1, 1);
+	pic.master.irr &= ~1;
+	CHECK_OK(hax_set_pic(c.vm_fd, &pic));
+	CHECK_OK(hax_set_pit(c.vm_fd, &s));
+	usleep(20000);
+	CHECK_OK(hax_get_pit(c.vm_fd, &s));
+	CHECK_OK(hax_get_pic(c.vm_fd, &pic));
+	CHECK_EQ(pic.master.irr & 1, 0);
+	r = 0;
+out:
+	vm_teardown(&c);
+	return r;
+}
