@@ -121,6 +121,7 @@ int vcpu_lapic_create(struct vcpu *v)
 	v->lapic = os_zalloc(sizeof(*v->lapic));
 	if (!v->lapic)
 		return -ENOMEM;
+	v->timer_adv_ns = VAPIC_ADVANCE_INIT_NS;
 	v->waker = os_waker_alloc(vapic_hrtimer, v);
 	if (!v->waker) {
 		os_free(v->lapic);

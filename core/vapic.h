@@ -113,6 +113,15 @@ int vcpu_lapic_msr(struct vcpu *v, u32 msr, u64 *val, bool write, bool host);
 
 /* vapic_preempt_timer - the fast path is taken (module parameter). */
 extern bool vapic_preempt_timer;
+/*
+ * vapic_timer_advance_ns - how long before a TSC deadline its host timer
+ * goes off, the entry waiting out the rest (module parameter, at most
+ * VAPIC_ADVANCE_MAX_NS); -1: adaptive, each vCPU's own, from
+ * VAPIC_ADVANCE_INIT_NS tuned by each such interrupt's lateness.
+ */
+extern int vapic_timer_advance_ns;
+#define VAPIC_ADVANCE_MAX_NS  100000
+#define VAPIC_ADVANCE_INIT_NS 1000
 
 /*
  * vcpu_lapic_tsc_changed() - @v's TSC offset changed: a TSC-deadline timer
@@ -134,11 +143,20 @@ void vapic_hrtimer(void *arg);
 void vapic_timer_arm(struct vcpu *v);
 /*
  * vapic_timer_poll() - from vcpu_lapic_poll(): fire the timer when it
- * expired (on the hrtimer's path re-arming it; @kicked: a kick came since
- * the last poll) and set v->timer_tsc, the host TSC of the next expiry on
- * the fast path (0: none, or the hrtimer's path). No errors.
+ * expired, a TSC deadline when within the timer advance (on the hrtimer's
+ * path re-arming it; @kicked: a kick came since the last poll) and set
+ * v->timer_tsc, the host TSC of the next expiry on the fast path, a TSC
+ * deadline's the advance before it (0: none, or the hrtimer's path). No
+ * errors.
  */
 void vapic_timer_poll(struct vcpu *v, bool kicked);
+/*
+ * vapic_timer_wait() - at the entry, interrupts off, when v->timer_wait_tsc:
+ * wait for that host TSC, a deadline the poll fired early (at most the
+ * advance), and tune the adaptive advance by how late the entry came to
+ * it. No errors.
+ */
+void vapic_timer_wait(struct vcpu *v);
 /*
  * vapic_timer_path() - put the timer on the fast path (@preempt; the
  * hrtimer cancelled, a timer it saw expire fired first) or on the hrtimer

@@ -154,12 +154,22 @@ struct vcpu {
 	/*
 	 * The timer's fast path (core/vapic_timer.c): while @timer_preempt, the
 	 * LAPIC timer is timed by the VMX-preemption timer and its hrtimer is
-	 * off; @timer_tsc is the host TSC it is due at (0: none), set by each
-	 * poll; @preempt_val is VMX_PREEMPTION_TIMER_VALUE as last written.
+	 * off; @timer_tsc is the host TSC it is due at (0: none), a TSC
+	 * deadline's advanced, set by each poll; @preempt_val is
+	 * VMX_PREEMPTION_TIMER_VALUE as last written. The timer advance:
+	 * @timer_adv_ns, the adaptive advance; @timer_adv_dl, the TSC deadline
+	 * a host timer was last armed early for; @timer_wait_tsc, the host TSC
+	 * of a deadline fired early, which the entry waits for (0: none), and
+	 * @timer_adapt, its lateness tunes @timer_adv_ns; @timer_woke (atomic),
+	 * the hrtimer went off since the last poll.
 	 */
 	bool timer_preempt;
 	u64 timer_tsc;
 	u32 preempt_val;
+	u32 timer_adv_ns;
+	u64 timer_adv_dl, timer_wait_tsc;
+	bool timer_adapt;
+	int timer_woke;
 
 	/* cpu: CPUID and MSRs (vmx/msr_vmx.c) */
 	struct cpuid_table cpuid;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* One trip into the guest and back (SDM 26-28), interrupts off around it. */
 #include "apicv.h"
+#include "../vapic.h"
 #include "../irqchip/lapic.h"
 #include "caps.h"
 #include "cpu.h"
@@ -230,6 +231,9 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 	os_fpu_reload();
 	xcr0 = vmx_xcr0_load(v);
 	host_debugctl = vmx_debug_load(v);
+	/* a deadline fired early: not in the guest before it (the L1D flush after) */
+	if (v->timer_wait_tsc)
+		vapic_timer_wait(v);
 	os_vmx_before_entry(v->host_ran);
 	v->host_ran = false;
 	t0 = hax_rdtsc(); /* time in guest, for the statistics: cheaper than any clock */

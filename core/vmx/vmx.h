@@ -304,6 +304,12 @@ static inline u64 hax_rdtsc(void)
 	return ((u64)hi << 32) | lo;
 }
 
+/* hax_pause() - PAUSE: a spin-wait loop's hint to the CPU. */
+static inline void hax_pause(void)
+{
+	asm volatile("pause");
+}
+
 static inline u64 vmx_rdmsr(u32 msr)
 {
 	u32 lo, hi;

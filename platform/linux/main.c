@@ -28,6 +28,29 @@ MODULE_PARM_DESC(lapic_preemption_timer,
 		 "The in-kernel LAPIC timer on the VMX-preemption timer while the vCPU "
 		 "runs (default on); off: on its hrtimer throughout");
 
+/* -1 (adaptive) up to VAPIC_ADVANCE_MAX_NS, at load and in sysfs. */
+static int timer_advance_set(const char *val, const struct kernel_param *kp)
+{
+	int ns, r = kstrtoint(val, 0, &ns);
+
+	if (r)
+		return r;
+	if (ns < -1 || ns > VAPIC_ADVANCE_MAX_NS)
+		return -EINVAL;
+	WRITE_ONCE(*(int *)kp->arg, ns);
+	return 0;
+}
+
+static const struct kernel_param_ops timer_advance_ops = {
+	.set = timer_advance_set,
+	.get = param_get_int,
+};
+/* Read at each poll and host timer arming: a change applies at once. */
+module_param_cb(lapic_timer_advance_ns, &timer_advance_ops, &vapic_timer_advance_ns, 0644);
+MODULE_PARM_DESC(lapic_timer_advance_ns,
+		 "In-kernel LAPIC, TSC-deadline mode: fire this many ns early, the entry waiting "
+		 "out the rest (default -1: adaptive; 0 to 100000)");
+
 /* Read at LAPIC_ENABLE: a change applies to VMs that enable it afterwards. */
 module_param_named(apicv, vmx_apicv_enable, bool, 0644);
 MODULE_PARM_DESC(apicv, "APIC virtualization for VMs with the in-kernel LAPIC where the CPU has "

@@ -9,8 +9,10 @@
  * longer than the preemption timer's watchdog, IA32_TSC_DEADLINE = 0
  * disarming, a deadline in the past firing at once, a guest moving its TSC
  * under an armed deadline, a GET/SET_LAPIC round trip of an armed deadline,
- * the periodic mode on the fast path, and the module parameter
- * lapic_preemption_timer=0 putting it all on the hrtimer.
+ * the periodic mode on the fast path, the module parameter
+ * lapic_preemption_timer=0 putting it all on the hrtimer, and the timer
+ * advance (lapic_timer_advance_ns): fixed and adaptive, the interrupts
+ * come sooner after their deadlines and never before.
  *
  * The guests run in unreal mode (FS a flat 4 GiB segment, EBX at the APIC
  * page) with vector 0x30's handler at 0x3000. Memory: 0x500 the number of
@@ -37,6 +39,7 @@
  */
 #define LATE_MAX      100000
 #define PARAM	      "/sys/module/haxm/parameters/lapic_preemption_timer"
+#define PARAM_ADVANCE "/sys/module/haxm/parameters/lapic_timer_advance_ns"
 #define LAT_GPA	      0x700
 #define MAX_DEADLINES 32
 #define RUN_CUT_MS    60000
@@ -113,9 +116,10 @@ static void dl_load(uint8_t *ram, const uint8_t *s, const uint8_t *e, const stru
 
 /*
  * The @n latencies at LAT_GPA: none negative (before its deadline) nor
- * above LATE_MAX. 0 or a failure; prints them as @who's.
+ * above LATE_MAX. 0 or a failure; prints them as @who's, their average
+ * in *@avg unless NULL.
  */
-static int dl_check(const char *who, const uint8_t *ram, uint32_t n)
+static int dl_check(const char *who, const uint8_t *ram, uint32_t n, int64_t *avg)
 {
 	int64_t lat, min = INT64_MAX, max = INT64_MIN, sum = 0;
 	uint32_t i;
@@ -128,6 +132,8 @@ static int dl_check(const char *who, const uint8_t *ram, uint32_t n)
 	}
 	printf("%s: %u interrupts, TSC past the deadline: min %lld avg %lld max %lld\n", who, n,
 	       (long long)min, (long long)(sum / (int64_t)n), (long long)max);
+	if (avg)
+		*avg = sum / (int64_t)n;
 	if (min < 0)
 		return fail("%s: an interrupt %lld ticks before its deadline", who,
 			    (long long)-min);
@@ -158,16 +164,22 @@ static int timer_counts(struct vm_ctx *c, long long *preempt, long long *hrtimer
 	return 0;
 }
 
+/* Write @val to the module parameter at @path; 0 or a failure. */
+static int param_write(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), ok;
+
+	if (fd < 0)
+		return fail("%s: %s", path, strerror(errno));
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok ? 0 : fail("%s: write %s: %s", path, val, strerror(errno));
+}
+
 /* Set the module parameter lapic_preemption_timer; 0 or a failure. */
 static int set_fast_path(int on)
 {
-	int fd = open(PARAM, O_WRONLY), ok;
-
-	if (fd < 0)
-		return fail(PARAM ": %s", strerror(errno));
-	ok = write(fd, on ? "1" : "0", 1) == 1;
-	close(fd);
-	return ok ? 0 : fail(PARAM ": write: %s", strerror(errno));
+	return param_write(PARAM, on ? "1" : "0");
 }
 
 /* Whether lapic_preemption_timer is on (it reads Y or N); -1: unreadable. */
@@ -227,10 +239,11 @@ static int counts_check(struct vm_ctx *c, const struct dl_want *w)
 
 /*
  * Guest @s..@e with @p under haxm, its latencies checked unless @p->n is
- * 0, the counts against @w; its OUTs in @tr.
+ * 0 (their average in *@avg unless NULL), the counts against @w; its OUTs
+ * in @tr.
  */
 static int run_haxm(const uint8_t *s, const uint8_t *e, const struct dl_params *p,
-		    const struct dl_want *w, struct out_trace *tr)
+		    const struct dl_want *w, struct out_trace *tr, int64_t *avg)
 {
 	struct vm_ctx c;
 	struct twin d = { &c, NULL };
@@ -242,7 +255,7 @@ static int run_haxm(const uint8_t *s, const uint8_t *e, const struct dl_params *
 	if (!r) {
 		dl_load(c.ram, s, e, p);
 		r = load_unreal(c.vcpu_fd, c.ram, 0x1000, s, e, 0x8000) || run_81(&d, tr) ||
-		    (p->n && dl_check("haxm", c.ram, p->n)) || counts_check(&c, w);
+		    (p->n && dl_check("haxm", c.ram, p->n, avg)) || counts_check(&c, w);
 	}
 	vm_teardown(&c);
 	return r;
@@ -264,7 +277,7 @@ static int run_kvm(const uint8_t *s, const uint8_t *e, const struct dl_params *p
 	r = kvm_setup_real_irqchip(&k, 1 << 20, 0x1000);
 	if (!r) {
 		dl_load(k.ram, s, e, p);
-		r = run_81(&d, tr) || (p->n && dl_check("kvm_intel", k.ram, p->n));
+		r = run_81(&d, tr) || (p->n && dl_check("kvm_intel", k.ram, p->n, NULL));
 	}
 	kvm_teardown(&k);
 	return r;
@@ -275,7 +288,7 @@ static int dl_twin(const uint8_t *s, const uint8_t *e, const struct dl_params *p
 		   const struct dl_want *w)
 {
 	struct out_trace th = { 0 }, tk = { 0 };
-	int r = run_haxm(s, e, p, w, &th);
+	int r = run_haxm(s, e, p, w, &th, NULL);
 
 	return r ? r : run_kvm(s, e, p, &tk);
 }
@@ -323,7 +336,7 @@ TEST(lapic_tscdl_param_off)
 		return fail(PARAM ": unreadable");
 	if (set_fast_path(0))
 		return 1;
-	r = run_haxm(g_dl_start, g_dl_end, &p, &w, &tr);
+	r = run_haxm(g_dl_start, g_dl_end, &p, &w, &tr, NULL);
 	return set_fast_path(was) || r;
 }
 
@@ -355,7 +368,7 @@ TEST(lapic_tscdl_disarm_past)
 	unsigned int i;
 	int r;
 
-	r = run_haxm(g_dl_disarm_start, g_dl_disarm_end, &p, &w, &th);
+	r = run_haxm(g_dl_disarm_start, g_dl_disarm_end, &p, &w, &th, NULL);
 	if (r)
 		return r;
 	CHECK_EQ(th.n, 5);
@@ -387,7 +400,7 @@ TEST(lapic_tscdl_tsc_write)
 	const struct dl_want w = { 1, 0, 0, 1 };
 	struct out_trace tr = { 0 };
 
-	return run_haxm(g_dl_tsc_write_start, g_dl_tsc_write_end, &p, &w, &tr);
+	return run_haxm(g_dl_tsc_write_start, g_dl_tsc_write_end, &p, &w, &tr, NULL);
 }
 
 /*
@@ -447,7 +460,7 @@ TEST(lapic_tscdl_get_set)
 		     (unsigned long long)s.tsc_deadline, (unsigned long long)near);
 		goto out;
 	}
-	r = run_81(&d, &tr) || dl_check("haxm", c.ram, 1) || counts_check(&c, &w);
+	r = run_81(&d, &tr) || dl_check("haxm", c.ram, 1, NULL) || counts_check(&c, &w);
 out:
 	vm_teardown(&c);
 	return r;
@@ -515,4 +528,63 @@ TEST(lapic_periodic_running)
 	}
 	vm_teardown(&c);
 	return r;
+}
+
+/*
+ * The deadlines of @p under haxm with lapic_timer_advance_ns @adv: none
+ * early, @w's counts; their average latency in *@avg.
+ */
+static int advance_run(const char *adv, const struct dl_params *p, const struct dl_want *w,
+		       int64_t *avg)
+{
+	struct out_trace tr = { 0 };
+
+	printf("lapic_timer_advance_ns=%s, %s vCPU:\n", adv, p->halt ? "halted" : "running");
+	return param_write(PARAM_ADVANCE, adv) || run_haxm(g_dl_start, g_dl_end, p, w, &tr, avg);
+}
+
+/*
+ * The timer advance: with 0 (off), then 100 us (10000 ticks, more than
+ * the wake-up and the entry take in the testbed; the entry waits out the
+ * rest), then adaptive (-1, the default, from 1 us), the deadlines of a
+ * halted vCPU, and off then 100 us those of a running one: none before
+ * its deadline as the guest reads its TSC (the entry's wait; without it
+ * they would come thousands of ticks early), each advance's average after
+ * it below that without.
+ */
+TEST(lapic_tscdl_advance)
+{
+	const struct dl_params halted = { .n = MAX_DEADLINES, .delay = 200000, .halt = 1 };
+	const struct dl_params running = { .n = MAX_DEADLINES, .delay = 200000 };
+	const struct dl_want wh = { 0, MAX_DEADLINES, 0, 0 };
+	const struct dl_want wr = { MAX_DEADLINES, 0, 0, MAX_DEADLINES };
+	int64_t off, fixed, adaptive, run_off, run_fixed;
+	char was[16] = "";
+	int r = need_fast_path(), fd;
+	ssize_t n;
+
+	if (r)
+		return r;
+	fd = open(PARAM_ADVANCE, O_RDONLY);
+	if (fd < 0)
+		return fail(PARAM_ADVANCE ": %s", strerror(errno));
+	n = read(fd, was, sizeof(was) - 1);
+	close(fd);
+	if (n <= 0)
+		return fail(PARAM_ADVANCE ": unreadable");
+	was[strcspn(was, "\n")] = 0;
+	r = advance_run("0", &halted, &wh, &off) || advance_run("100000", &halted, &wh, &fixed) ||
+	    advance_run("-1", &halted, &wh, &adaptive) ||
+	    advance_run("0", &running, &wr, &run_off) ||
+	    advance_run("100000", &running, &wr, &run_fixed);
+	if (param_write(PARAM_ADVANCE, was) || r)
+		return 1;
+	printf("average TSC past the deadline: halted %lld off, %lld 100 us, %lld adaptive; "
+	       "running %lld off, %lld 100 us\n",
+	       (long long)off, (long long)fixed, (long long)adaptive, (long long)run_off,
+	       (long long)run_fixed);
+	CHECK(fixed < off);
+	CHECK(adaptive < off);
+	CHECK(run_fixed < run_off);
+	return 0;
 }
