@@ -246,6 +246,45 @@ static int vmm_irqchip(struct vmm *m, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The guest RAM, 2 MiB-aligned as QEMU aligns its own: each 2 MiB guest
+ * block is then one 2 MiB block of the mapping, which a THP can back and
+ * the module can map with one 2 MiB EPT leaf (an unaligned mapping gets
+ * 4 KiB leaves only: an EPT violation per 4 KiB page the guest touches).
+ * A snapshot's RAM is its file's, private: pages are read as the guest
+ * touches them. MAP_FAILED with errno set on failure.
+ */
+static uint8_t *vmm_map_ram(const struct vmm *m, uint64_t ram_size)
+{
+	const uint64_t align = 2ull << 20;
+	uint8_t *area, *ram;
+	uint64_t head;
+
+	/* a reservation with room to align in, then the RAM over its aligned part */
+	area = mmap(NULL, ram_size + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		    -1, 0);
+	if (area == MAP_FAILED)
+		return MAP_FAILED;
+	head = -(uintptr_t)area & (align - 1);
+	if (m->ram_from_file)
+		ram = mmap(area + head, ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
+			   m->ram_fd, m->ram_off);
+	else
+		ram = mmap(area + head, ram_size, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+	if (ram == MAP_FAILED) {
+		int e = errno;
+
+		munmap(area, ram_size + align);
+		errno = e;
+		return MAP_FAILED;
+	}
+	if (head)
+		munmap(area, head);
+	munmap(ram + ram_size, align - head);
+	return ram;
+}
+
 int vmm_create(struct vmm *m, uint64_t ram_size, int ncpus, int out_fd, char *err, size_t errlen)
 {
 	uint64_t low;
@@ -277,12 +316,7 @@ int vmm_create(struct vmm *m, uint64_t ram_size, int ncpus, int out_fd, char *er
 		FAIL("HAX_VM_IOCTL_NOTIFY_QEMU_VERSION: %s", strerror(errno));
 	if (vmm_irqchip(m, err, errlen))
 		goto fail;
-	if (m->ram_from_file) /* a snapshot's: pages are read as the guest touches them */
-		m->ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, m->ram_fd,
-			      m->ram_off);
-	else
-		m->ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	m->ram = vmm_map_ram(m, ram_size);
 	if (m->ram == MAP_FAILED)
 		FAIL("cannot allocate %llu MiB of guest RAM: %s",
 		     (unsigned long long)(ram_size >> 20), strerror(errno));
