@@ -43,9 +43,8 @@ struct x2_exits {
  * @want; its exit counts in @x. The VM is gone after it (kvm_intel cannot
  * run beside it).
  */
-static int x2_run(const uint8_t *s, const uint8_t *e, int vec, const uint8_t *hs,
-		  const uint8_t *he, const uint32_t (*want)[2], int n, struct out_trace *th,
-		  struct x2_exits *x)
+static int x2_run(const uint8_t *s, const uint8_t *e, int vec, const uint8_t *hs, const uint8_t *he,
+		  const uint32_t (*want)[2], int n, struct out_trace *th, struct x2_exits *x)
 {
 	struct vm_ctx c;
 	int r = lapic_setup(&c, 1 << 20);
@@ -72,8 +71,8 @@ static int x2_run(const uint8_t *s, const uint8_t *e, int vec, const uint8_t *hs
 #define NOUTS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 /* x2APIC mode on (EN|EXTD), then SVR 0x1ff. */
-#define X2_ON                                                            \
-	" mov $0x1b, %ecx\n rdmsr\n or $0xc00, %eax\n wrmsr\n"           \
+#define X2_ON                                                  \
+	" mov $0x1b, %ecx\n rdmsr\n or $0xc00, %eax\n wrmsr\n" \
 	" mov $0x80f, %ecx\n mov $0x1ff, %eax\n xor %edx, %edx\n wrmsr\n"
 
 /* RDMSR @msr: EAX added to ESI, EDX or'ed into EDI. */
@@ -85,6 +84,15 @@ GUEST_CODE(g_x2_gp, ".code16\n push %bp\n mov %sp, %bp\n addw $2, 2(%bp)\n"
 
 #define READ_LOOPS 100
 
+/* READ_LOOPS times: the sum of seven registers the page keeps, their EDX or'ed. */
+#define X2_READ_LOOP                                                                             \
+	" xor %esi, %esi\n xor %edi, %edi\n mov $100, %ebp\n"                                    \
+	"1:" X2_SUM(0x802) X2_SUM(0x803) X2_SUM(0x80d) X2_SUM(0x80f) X2_SUM(0x835) X2_SUM(0x812) \
+		X2_SUM(0x822) " dec %ebp\n jnz 1b\n"
+
+/* Its sum: ID 0, version, LDR 1 (cluster 0, bit 0), SVR, LINT0, ISR and IRR 0. */
+#define X2_READ_SUM (READ_LOOPS * (0x50014u + 1 + 0x1ff + 0x10045))
+
 /*
  * LINT0 masked with vector 0x45, ICR to APIC 5 (none: no interrupt), then
  * READ_LOOPS times ID, version, LDR, SVR, LINT0, ISR and IRR of vectors
@@ -93,17 +101,14 @@ GUEST_CODE(g_x2_gp, ".code16\n push %bp\n mov %sp, %bp\n addw $2, 2(%bp)\n"
  * and 831h, WRMSR of ID and LDR (#GP each); PPR.
  */
 GUEST_CODE(g_x2_reads, ".code16\n" X2_ON " mov $0x835, %ecx\n mov $0x10045, %eax\n wrmsr\n"
-		       " mov $0x830, %ecx\n mov $0x40, %eax\n mov $5, %edx\n wrmsr\n"
-		       " xor %esi, %esi\n xor %edi, %edi\n mov $100, %ebp\n"
-		       "1:" X2_SUM(0x802) X2_SUM(0x803) X2_SUM(0x80d) X2_SUM(0x80f)
-			       X2_SUM(0x835) X2_SUM(0x812) X2_SUM(0x822)
-		       " dec %ebp\n jnz 1b\n"
+		       " mov $0x830, %ecx\n mov $0x40, %eax\n mov $5, %edx\n wrmsr\n" X2_READ_LOOP
 		       " mov %esi, %eax\n out %eax, $0x84\n mov %edi, %eax\n out %eax, $0x84\n"
 		       " mov $0x830, %ecx\n rdmsr\n out %eax, $0x84\n mov %edx, %eax\n"
 		       " out %eax, $0x84\n"
 		       " mov $0x832, %ecx\n mov $0x10040, %eax\n xor %edx, %edx\n wrmsr\n"
 		       " mov $0x83e, %ecx\n mov $0xb, %eax\n wrmsr\n"
-		       " mov $0x838, %ecx\n mov $0x7fffffff, %eax\n wrmsr\n rdmsr\n out %eax, $0x84\n"
+		       " mov $0x838, %ecx\n mov $0x7fffffff, %eax\n wrmsr\n rdmsr\n"
+		       " out %eax, $0x84\n"
 		       " mov $0x839, %ecx\n rdmsr\n mov %eax, %esi\n rdmsr\n xor %ebx, %ebx\n"
 		       " cmp %esi, %eax\n jae 2f\n test %eax, %eax\n jz 2f\n mov $1, %ebx\n"
 		       "2: mov %ebx, %eax\n out %eax, $0x84\n"
@@ -115,18 +120,18 @@ GUEST_CODE(g_x2_reads, ".code16\n" X2_ON " mov $0x835, %ecx\n mov $0x10045, %eax
 		       " out %al, $0x81\n 1: jmp 1b\n");
 
 static const uint32_t x2_reads_out[][2] = {
-	{ 0x84, READ_LOOPS * (0x50014u + 1 + 0x1ff + 0x10045) },
-	{ 0x84, 0 },	      /* bits 63:32 of them all */
-	{ 0x84, 0x40 },	      /* ICR 31:0 */
-	{ 0x84, 5 },	      /* ICR 63:32: the x2APIC destination */
-	{ 0x84, 0x7fffffff }, /* the initial count */
-	{ 0x84, 1 },	      /* the current count counts down */
-	{ 0x80, 0x0d },	      /* RDMSR EOI */
-	{ 0x80, 0x0d },	      /* RDMSR SELF IPI */
-	{ 0x80, 0x0d },	      /* RDMSR 831h */
-	{ 0x80, 0x0d },	      /* WRMSR ID */
-	{ 0x80, 0x0d },	      /* WRMSR LDR */
-	{ 0x84, 0 },	      /* PPR */
+	{ 0x84, X2_READ_SUM }, /* the loop's sum */
+	{ 0x84, 0 },	       /* bits 63:32 of them all */
+	{ 0x84, 0x40 },	       /* ICR 31:0 */
+	{ 0x84, 5 },	       /* ICR 63:32: the x2APIC destination */
+	{ 0x84, 0x7fffffff },  /* the initial count */
+	{ 0x84, 1 },	       /* the current count counts down */
+	{ 0x80, 0x0d },	       /* RDMSR EOI */
+	{ 0x80, 0x0d },	       /* RDMSR SELF IPI */
+	{ 0x80, 0x0d },	       /* RDMSR 831h */
+	{ 0x80, 0x0d },	       /* WRMSR ID */
+	{ 0x80, 0x0d },	       /* WRMSR LDR */
+	{ 0x84, 0 },	       /* PPR */
 	{ 0x81, 0 },
 };
 
@@ -147,8 +152,8 @@ TEST(apicv_x2_reads)
 		CHECK_EQ(x.rdmsr, X2_READS_RDMSR);
 	else /* each of the loop's, the ICR and the initial count too */
 		CHECK_EQ(x.rdmsr, X2_READS_RDMSR + 7 * READ_LOOPS + 2);
-	return lapic_kvm_same(&th, g_x2_reads_start, g_x2_reads_end, 13, g_x2_gp_start,
-			      g_x2_gp_end, 0, NULL, NULL);
+	return lapic_kvm_same(&th, g_x2_reads_start, g_x2_reads_end, 13, g_x2_gp_start, g_x2_gp_end,
+			      0, NULL, NULL);
 }
 
 #define SELF_IPIS 50
@@ -169,7 +174,10 @@ GUEST_CODE(g_x2_h40, ".code16\n push %eax\n push %ecx\n push %edx\n addl $1, 0x6
 		     " pop %edx\n pop %ecx\n pop %eax\n iret\n");
 
 static const uint32_t x2_self_out[][2] = {
-	{ 0x84, SELF_IPIS }, { 0x84, 0 }, { 0x84, 0 }, { 0x81, 0 },
+	{ 0x84, SELF_IPIS },
+	{ 0x84, 0 },
+	{ 0x84, 0 },
+	{ 0x81, 0 },
 };
 
 TEST(apicv_x2_self_ipi_eoi)
@@ -209,8 +217,7 @@ LAPIC_TEST(apicv_x2_self_ipi_illegal)
 
 	if (m < 0)
 		return 1;
-	if (load_unreal(c->vcpu_fd, c->ram, 0x1000, g_x2_illegal_start, g_x2_illegal_end,
-			0x8000) ||
+	if (load_unreal(c->vcpu_fd, c->ram, 0x1000, g_x2_illegal_start, g_x2_illegal_end, 0x8000) ||
 	    expect_out(c, 0x84, 4, 0x20) || expect_out(c, 0x81, 1, 0x20))
 		return 1;
 	wr = exit_count(c, "WRMSR");
@@ -243,7 +250,8 @@ GUEST_CODE(g_x2_h61, ".code16\n push %eax\n push %ecx\n push %edx\n incb 0x601\n
 
 /* After the OUT {port, value}: line 17 to the level (-1: unchanged). */
 static const int x2_level_script[][3] = {
-	{ 0x82, 1, 1 }, { 0x80, 0x61, -1 }, { 0x80, 0x61, 0 }, { 0x84, 0x8061, -1 }, { 0x81, 2, -1 },
+	{ 0x82, 1, 1 },	      { 0x80, 0x61, -1 }, { 0x80, 0x61, 0 },
+	{ 0x84, 0x8061, -1 }, { 0x81, 2, -1 },
 };
 
 #define X2_LEVEL_STEPS NOUTS(x2_level_script)
@@ -322,9 +330,11 @@ GUEST_CODE(g_x2_back, ".code16\n" X2_ON " mov $0x802, %ecx\n rdmsr\n out %eax, $
 		      " mov %fs:0x20(%ebx), %eax\n out %eax, $0x84\n"
 		      " out %al, $0x81\n 1: jmp 1b\n");
 
+/* version and SVR, READ_LOOPS times */
+#define X2_BACK_SUM (READ_LOOPS * (0x50014u + 0x1ff))
+
 static const uint32_t x2_back_out[][2] = {
-	{ 0x84, 0 }, { 0x80, 0x0d }, { 0x84, READ_LOOPS * (0x50014u + 0x1ff) }, { 0x84, 0 },
-	{ 0x81, 0 },
+	{ 0x84, 0 }, { 0x80, 0x0d }, { 0x84, X2_BACK_SUM }, { 0x84, 0 }, { 0x81, 0 },
 };
 
 TEST(apicv_x2_to_xapic)
