@@ -305,8 +305,9 @@ int vcpu_lapic_msr(struct vcpu *v, u32 msr, u64 *val, bool write, bool host)
 	if (msr == LAPIC_MSR_TSC_DEADLINE && !l->cfg.tsc_deadline)
 		return -EINVAL;
 	os_spin_lock(v->vm->apic_lock);
+	/* x2APIC mode with virtual-interrupt delivery: PPR needs the page's ISR */
+	vapic_pull(v);
 	if (write) {
-		vapic_pull(v);
 		/* IA32_TSC_DEADLINE is no register of the page; a fire sets IRR stale */
 		if (msr != LAPIC_MSR_TSC_DEADLINE)
 			v->apicv_stale = true;
@@ -356,7 +357,7 @@ int vcpu_lapic_poll(struct vcpu *v)
 	v->lapic_tpr_held = vec >= 0 && vec != VAPIC_EXTINT ? 0 : lapic_tpr_held_class(l);
 	v->lapic_nmi = l->nmi_pending;
 	/* the virtual-APIC page's registers: an interrupt came, or the vCPU changed some */
-	if (v->apicv_xapic && (kicked || v->apicv_stale || v->apicv_irr_stale))
+	if (v->apicv_on && (kicked || v->apicv_stale || v->apicv_irr_stale))
 		vapic_mirror(v);
 	/* an INIT arrived: the entry must not happen, vcpu_lapic_startup() first */
 	if (l->init_pending || l->wait_sipi)

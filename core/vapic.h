@@ -192,14 +192,14 @@ static inline void vapic_reg_put(u8 *regs, u32 off, u32 val)
 void vapic_regs_put(const struct lapic *l, u8 *regs);
 /*
  * vapic_pull() - after the guest ran: what it and the CPU changed in the
- * page without an exit (ICR high; with virtual-interrupt delivery IRR, ISR
- * and ICR low too) into the LAPIC.
+ * page without an exit (xAPIC: ICR high; with virtual-interrupt delivery
+ * IRR, ISR and, xAPIC, ICR low too) into the LAPIC.
  */
 void vapic_pull(struct vcpu *v);
 /*
  * vapic_mirror() - the page's registers from the LAPIC (after vapic_pull()):
- * all of them when v->apicv_stale, else those a kick or a timer changes
- * (IRR, TMR, LINT0/LINT1).
+ * all of them when v->apicv_stale (in x2APIC mode as RDMSR reads them),
+ * else those a kick or a timer changes (IRR, TMR, LINT0/LINT1).
  */
 void vapic_mirror(struct vcpu *v);
 /* vapic_page_ack() - @vector went from IRR to ISR: its words in the page too. */

@@ -192,7 +192,7 @@ static int vcpu_fault_in(struct vcpu *v, struct hax_tunnel *t)
 	 */
 	if (vcpu_lapic_page(v, v->fault_gpa)) {
 		/* virtualized (vmx/apicv.c): the APIC-access page, but not to execute */
-		if (v->apicv_xapic && !(access & EPT_QUAL_FETCH)) {
+		if (v->apicv_on && !(access & EPT_QUAL_FETCH)) {
 			r = vmx_apicv_map(v);
 			if (r <= 0)
 				return r;

@@ -127,19 +127,20 @@ struct vcpu {
 	u8 lapic_tpr_held;	    /* the poll's lapic_tpr_held_class(): the TPR threshold */
 	bool lapic_nmi;		    /* the poll saw an NMI pending */
 	/*
-	 * APIC virtualization (core/vmx/apicv.c). @apicv_xapic: the VMCS
-	 * virtualizes the xAPIC page now, its registers read from vapic_page;
+	 * APIC virtualization (core/vmx/apicv.c). @apicv_on: the VMCS
+	 * virtualizes the LAPIC's registers now, read from vapic_page: the
+	 * xAPIC page's, or with @apicv_x2 the x2APIC MSRs' (their layout);
 	 * @apicv_stale: the LAPIC changed since they were written there (the
 	 * next poll writes them again); @apicv_irr_stale: only its IRR may have
 	 * (a timer fired: the next poll writes IRR, TMR and LINT0/1, as after a
 	 * kick); @apicv_icr2: the ICR high half they were written with (a guest
 	 * write since went to the page alone). All under the VM's APIC lock but
-	 * @apicv_xapic (the vCPU's thread).
+	 * @apicv_on and @apicv_x2 (the vCPU's thread).
 	 */
-	bool apicv_xapic, apicv_stale, apicv_irr_stale;
+	bool apicv_on, apicv_x2, apicv_stale, apicv_irr_stale;
 	u32 apicv_icr2;
 	/*
-	 * With virtual-interrupt delivery (@apicv_vid, set with @apicv_xapic
+	 * With virtual-interrupt delivery (@apicv_vid, set with @apicv_on
 	 * when the VM has it) the CPU moves IRR bits to ISR and clears ISR bits
 	 * in the page itself: @apicv_ran, the guest ran since the LAPIC took
 	 * them back; @apicv_irr, the page's IRR as last written or taken;

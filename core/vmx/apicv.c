@@ -45,9 +45,24 @@
  * (the testbed's Bochs offers none): an interrupt for a vCPU in the guest
  * is a kick, merged into the page at the next entry.
  *
- * In x2APIC mode, disabled, or at another base the controls are off and
- * the vCPU's page is emulated and its interrupts injected as before;
- * 0xfee00000 then reaches the APIC-access page as memory, as under KVM.
+ * The x2APIC MSRs (SDM 29.5). In x2APIC mode, where the CPU also has
+ * "virtualize x2APIC mode" and MSR bitmaps, the vCPU runs with that
+ * control, APIC-register virtualization and virtual-interrupt delivery,
+ * "virtualize APIC accesses" off (SDM 26.2.1.1). The CPU then answers an
+ * RDMSR of 800h-8FFh that the MSR bitmap lets through from the same page,
+ * 8 bytes at (ECX & FFh) << 4, for any MSR of the range: the bitmap lets
+ * through only those of the registers the page keeps (x2apic_page_read()),
+ * filled with the model's x2APIC values (vapic_regs_put_x2()); PPR, the
+ * current count, EOI, SELF IPI and the reserved ones exit and are
+ * emulated (a #GP where the model says so). Writes pass for TPR and, with
+ * virtual-interrupt delivery, EOI and SELF IPI (a SELF IPI of a vector
+ * below 16 is an APIC-write exit); the rest exit. Leaving x2APIC mode
+ * restores the interception of the whole range.
+ *
+ * Disabled, at another base, or in x2APIC mode without those controls
+ * they are all off and the vCPU's registers are emulated and its
+ * interrupts injected as before; 0xfee00000 then reaches the APIC-access
+ * page as memory, as under KVM.
  */
 #include "apicv.h"
 #include "../vapic.h"
@@ -60,8 +75,16 @@
 bool vmx_apicv_enable = true;
 bool vmx_quirk_vid_vectoring;
 
-/* The controls that virtualize the xAPIC page. */
-#define APICV_XAPIC (CPU2_VIRT_APIC_ACCESS | CPU2_APIC_REG_VIRT)
+/* The controls that virtualize the xAPIC page, and those of the x2APIC MSRs. */
+#define APICV_XAPIC  (CPU2_VIRT_APIC_ACCESS | CPU2_APIC_REG_VIRT)
+#define APICV_X2APIC (CPU2_VIRT_X2APIC | CPU2_APIC_REG_VIRT)
+
+/* The x2APIC MSRs can be virtualized: the CPU has the controls and MSR bitmaps. */
+static bool apicv_x2_ok(void)
+{
+	return (vmx_caps.apicv & APICV_X2APIC) == APICV_X2APIC &&
+	       (vmx_caps.proc & CPU_USE_MSR_BITMAPS);
+}
 
 int vmx_apicv_page_alloc(struct os_page *p)
 {
@@ -74,24 +97,104 @@ int vmx_apicv_page_alloc(struct os_page *p)
 
 void vmx_apicv_setup(struct vcpu *v)
 {
-	v->apicv_xapic = false;
+	v->apicv_on = false;
 	if (v->lapic && v->vm->apic_access.va)
 		vmcs_write64(APIC_ACCESS_ADDR, v->vm->apic_access.pa);
 }
 
+/*
+ * An x2APIC MSR whose RDMSR reads the virtual-APIC page without an exit in
+ * x2APIC mode: with APIC-register virtualization the CPU answers any of
+ * 800h-8FFh left out of the MSR bitmap from the page, 8 bytes at offset
+ * (ECX & FFh) << 4 (SDM 29.5), whether the register exists or not. These
+ * are the registers the model answers (lapic_msr_read()) with values the
+ * page keeps: ID, version, TPR, LDR, SVR, ISR, TMR, IRR, ESR, the 64-bit
+ * ICR, the LVT, the initial count and the divide configuration. PPR (the
+ * CPU updates it in the page only at a virtualized TPR write, EOI or
+ * delivery: not for what the model changed), the current count, EOI and
+ * SELF IPI (write-only: a read is a #GP), CMCI (the model has none) and
+ * the reserved MSRs stay intercepted, emulated by the model.
+ */
+static bool x2apic_page_read(u32 msr)
+{
+	u32 off = (msr - LAPIC_MSR_BASE) << 4;
+
+	/* ISR, TMR and IRR are contiguous: 810h-827h */
+	if (off >= LAPIC_REG_ISR && off < LAPIC_REG_IRR + 0x80)
+		return true;
+	if (off >= LAPIC_REG_LVT && off < LAPIC_REG_LVT + 0x10 * LVT_NR)
+		return true;
+	switch (off) {
+	case LAPIC_REG_ID:
+	case LAPIC_REG_LVR:
+	case LAPIC_REG_TPR:
+	case LAPIC_REG_LDR:
+	case LAPIC_REG_SVR:
+	case LAPIC_REG_ESR:
+	case LAPIC_REG_ICR:
+	case LAPIC_REG_TMICT:
+	case LAPIC_REG_TDCR:
+		return true;
+	}
+	return false;
+}
+
+/* Whether low MSR @msr's @write access exits, in the MSR bitmap (SDM 24.6.9). */
+static void msr_intercept(struct vcpu *v, u32 msr, bool write, bool exit)
+{
+	u8 *byte = (u8 *)v->msr_bitmap.va + (write ? 2048 : 0) + msr / 8;
+
+	if (exit)
+		*byte |= 1u << (msr % 8);
+	else
+		*byte &= ~(1u << (msr % 8));
+}
+
+/*
+ * The x2APIC MSRs in the bitmap: in x2APIC mode (@x2) the page's reads
+ * pass, and the writes the CPU virtualizes: TPR (TPR virtualization) and,
+ * with virtual-interrupt delivery, EOI and SELF IPI (SDM 29.5). Every
+ * other access exits, as all of them do outside x2APIC mode.
+ */
+static void x2apic_msr_bitmap(struct vcpu *v, bool x2)
+{
+	u32 msr;
+
+	for (msr = LAPIC_MSR_BASE; msr <= LAPIC_MSR_LAST; msr++) {
+		msr_intercept(v, msr, false, !(x2 && x2apic_page_read(msr)));
+		msr_intercept(v, msr, true, true);
+	}
+	if (!x2)
+		return;
+	msr_intercept(v, LAPIC_MSR(LAPIC_REG_TPR), true, false);
+	if (v->apicv_vid) {
+		msr_intercept(v, LAPIC_MSR(LAPIC_REG_EOI), true, false);
+		msr_intercept(v, LAPIC_MSR(LAPIC_REG_SELF_IPI), true, false);
+	}
+}
+
 void vmx_apicv_prepare(struct vcpu *v)
 {
-	u64 base = v->msr.apic_base;
-	bool on = (base & (LAPIC_BASE_EN | LAPIC_BASE_EXTD)) == LAPIC_BASE_EN &&
-		  (base & HAX_PAGE_MASK & ~(1ull << 63)) == LAPIC_BASE_DEFAULT;
-	u32 proc2, ctls = APICV_XAPIC | (vmx_caps.apicv & CPU2_VIRT_INTR_DELIVERY);
+	u64 base = v->msr.apic_base, mode = base & (LAPIC_BASE_EN | LAPIC_BASE_EXTD);
+	u32 proc2, vid = vmx_caps.apicv & CPU2_VIRT_INTR_DELIVERY, ctls = 0;
+	bool x2 = false;
 
-	if (on == v->apicv_xapic)
+	if (mode == LAPIC_BASE_EN && (base & HAX_PAGE_MASK & ~(1ull << 63)) == LAPIC_BASE_DEFAULT) {
+		ctls = APICV_XAPIC | vid;
+	} else if (mode == (LAPIC_BASE_EN | LAPIC_BASE_EXTD) && apicv_x2_ok()) {
+		/* "virtualize APIC accesses" must be 0 with it (SDM 26.2.1.1) */
+		ctls = APICV_X2APIC | vid;
+		x2 = true;
+	}
+	if ((ctls != 0) == v->apicv_on && x2 == v->apicv_x2)
 		return;
-	proc2 = vmcs_read32(SECONDARY_VM_EXEC_CONTROL);
-	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, on ? proc2 | ctls : proc2 & ~ctls);
-	v->apicv_xapic = on;
-	v->apicv_vid = on && (ctls & CPU2_VIRT_INTR_DELIVERY);
+	proc2 = vmcs_read32(SECONDARY_VM_EXEC_CONTROL) & ~(APICV_XAPIC | APICV_X2APIC | vid);
+	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, proc2 | ctls);
+	v->apicv_on = ctls != 0;
+	v->apicv_vid = ctls & vid;
+	if (x2 != v->apicv_x2)
+		x2apic_msr_bitmap(v, x2);
+	v->apicv_x2 = x2;
 	/* the page's registers are written at this entry's poll */
 	v->apicv_stale = true;
 }
@@ -157,7 +260,7 @@ int vmx_handle_apic_write(struct vcpu *v, struct hax_tunnel *t)
  * ---- The LAPIC's registers in the virtual-APIC page (vapic.h) ----
  *
  * SDM Vol. 3C 29.4: while the xAPIC
- * page is virtualized (v->apicv_xapic) the guest reads them from there
+ * page is virtualized (v->apicv_on) the guest reads them from there
  * without an exit. The model (core/irqchip/lapic.c) stays the authority:
  *
  * - Before an entry, the poll writes the registers into the page when the
@@ -221,8 +324,9 @@ void vapic_pull(struct vcpu *v)
 	if (!v->apicv_ran || l->init_pending)
 		return;
 	v->apicv_ran = false;
+	/* x2APIC mode: a WRMSR of the ICR exits, the page's ICR is the model's */
 	icr2 = vapic_reg_get(page, LAPIC_REG_ICR2);
-	if (icr2 != v->apicv_icr2) {
+	if (!v->apicv_x2 && icr2 != v->apicv_icr2) {
 		l->icr_hi = icr2 & 0xff000000u; /* the CPU cleared bits 23:0 */
 		v->apicv_icr2 = icr2;
 	}
@@ -236,8 +340,26 @@ void vapic_pull(struct vcpu *v)
 		l->isr[w] = vapic_reg_get(page, LAPIC_REG_ISR + w * 16);
 		v->apicv_irr[w] = irr;
 	}
-	/* the self IPI's ICR write ended in the page (SDM 29.4.3.2) */
-	l->icr_lo = vapic_reg_get(page, LAPIC_REG_ICR) & LAPIC_ICR_WRITABLE & ~LAPIC_STATUS;
+	/* the self IPI's ICR write ended in the page (SDM 29.4.3.2); x2APIC: SELF IPI */
+	if (!v->apicv_x2)
+		l->icr_lo = vapic_reg_get(page, LAPIC_REG_ICR) & LAPIC_ICR_WRITABLE & ~LAPIC_STATUS;
+}
+
+/*
+ * In x2APIC mode the page holds what RDMSR returns (SDM 29.5: 8 bytes at
+ * the register's offset): the model's x2APIC reads of the registers it
+ * supplies, as the 32-bit x2APIC ID, the LDR derived from it, the 64-bit
+ * ICR at 0x300 (its destination in bytes 0x304-0x307), bits 63:32 of
+ * the others 0.
+ */
+static void vapic_regs_put_x2(struct lapic *l, u8 *regs)
+{
+	u32 msr;
+	u64 val;
+
+	for (msr = LAPIC_MSR_BASE; msr <= LAPIC_MSR_LAST; msr++)
+		if (x2apic_page_read(msr) && !lapic_msr_read(l, msr, 0, &val))
+			__builtin_memcpy(regs + ((msr - LAPIC_MSR_BASE) << 4), &val, 8);
 }
 
 /*
@@ -264,7 +386,9 @@ void vapic_mirror(struct vcpu *v)
 	u32 w;
 
 	vapic_pull(v);
-	if (v->apicv_stale) {
+	if (v->apicv_stale && v->apicv_x2) {
+		vapic_regs_put_x2(l, v->vapic_page.va);
+	} else if (v->apicv_stale) {
 		vapic_regs_put(l, v->vapic_page.va);
 		v->apicv_icr2 = l->icr_hi;
 	} else {
@@ -290,7 +414,7 @@ void vapic_page_ack(struct vcpu *v, u8 vector)
 {
 	u32 w = vector / 32;
 
-	if (!v->apicv_xapic)
+	if (!v->apicv_on)
 		return;
 	vapic_reg_put(v->vapic_page.va, LAPIC_REG_ISR + w * 16, v->lapic->isr[w]);
 	vapic_reg_put(v->vapic_page.va, LAPIC_REG_IRR + w * 16, v->lapic->irr[w]);
@@ -313,10 +437,20 @@ void vcpu_lapic_apic_write(struct vcpu *v, u32 off)
 	 * The CPU wrote the page: the model takes the register's 32 bits as
 	 * an xAPIC write. One at an offset inside a register (a narrower
 	 * store) is ignored, as lapic_mmio_write() ignores it (SDM 11.4.1).
+	 * x2APIC mode: a SELF IPI of a vector below 16 (SDM 29.5), 8 bytes as
+	 * its WRMSR wrote them.
 	 */
-	if (!(off & 0xf) &&
-	    !lapic_mmio_write(v->lapic, off, 4, vapic_reg_get(v->vapic_page.va, off), now, &eff))
+	if (v->apicv_x2) {
+		u64 val;
+
+		__builtin_memcpy(&val, (u8 *)v->vapic_page.va + off, 8);
+		if (!lapic_msr_write(v->lapic, LAPIC_MSR(off), val, now, &eff))
+			vapic_effects(v, &eff);
+	} else if (!(off & 0xf) &&
+		   !lapic_mmio_write(v->lapic, off, 4, vapic_reg_get(v->vapic_page.va, off), now,
+				     &eff)) {
 		vapic_effects(v, &eff);
+	}
 	/* what the model made of it (read-only bits, side effects) goes back */
 	v->apicv_stale = true;
 	os_spin_unlock(v->vm->apic_lock);

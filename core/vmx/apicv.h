@@ -21,7 +21,8 @@ void vmx_apicv_setup(struct vcpu *v);
 /*
  * vmx_apicv_prepare() - before an entry (VMCS current): virtualize the
  * xAPIC page while the vCPU's LAPIC is in xAPIC mode at the default base,
- * not otherwise. No errors.
+ * the x2APIC MSRs (the controls and the MSR bitmap) while it is in x2APIC
+ * mode and the CPU can, neither otherwise. No errors.
  */
 void vmx_apicv_prepare(struct vcpu *v);
 

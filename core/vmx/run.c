@@ -262,7 +262,7 @@ int vmx_run_once(struct vcpu *v, struct hax_tunnel *t)
 	v->cr2 = hax_read_cr2();
 	v->exit_reason = reason = vmcs_read32(VM_EXIT_REASON);
 	/* the guest may have changed its virtual-APIC page (core/vmx/apicv.c) */
-	v->apicv_ran = v->apicv_xapic;
+	v->apicv_ran = v->apicv_on;
 	/* A failed entry leaves the launch state as it was (SDM 26.8). */
 	if (!(reason & EXIT_REASON_ENTRY_FAILURE))
 		v->launched = true;

@@ -266,6 +266,15 @@ int kvm_out_trace(struct kvm_ctx *k, struct out_trace *tr);
  */
 int haxm_trace_81(struct vm_ctx *c, struct out_trace *tr);
 int kvm_trace_81(struct kvm_ctx *k, struct out_trace *tr);
+/*
+ * lapic_kvm_same() - run @s..@e at 0x1000 under kvm_intel (in-kernel
+ * irqchip, unreal mode), the handlers [@h1s, @h1e) for vector @v1 at 0x3000
+ * and (when @h2s) [@h2s, @h2e) for @v2 at 0x3100, to its OUT to port 0x81:
+ * 0 when its OUTs are @th's, else a failure; a skip without /dev/kvm (t_lapic.c).
+ */
+int lapic_kvm_same(const struct out_trace *th, const uint8_t *s, const uint8_t *e, int v1,
+		   const uint8_t *h1s, const uint8_t *h1e, int v2, const uint8_t *h2s,
+		   const uint8_t *h2e);
 /* out_trace_add() - record one OUT of @size bytes at @data; fails when @tr is full. */
 int out_trace_add(struct out_trace *tr, uint16_t port, const void *data, int size);
 /* out_trace_equal() - 0 if @h and @k hold the same OUTs, else a failure. */

@@ -590,25 +590,14 @@ int kvm_trace_81(struct kvm_ctx *k, struct out_trace *tr)
 	}
 }
 
-/* Run @s..@e at 0x1000 with the handlers at 0x3000/0x3100 under both; same OUTs. */
-static int compare_kvm(const uint8_t *s, const uint8_t *e, int v1, const uint8_t *h1s,
-		       const uint8_t *h1e, int v2, const uint8_t *h2s, const uint8_t *h2e)
+int lapic_kvm_same(const struct out_trace *th, const uint8_t *s, const uint8_t *e, int v1,
+		   const uint8_t *h1s, const uint8_t *h1e, int v2, const uint8_t *h2s,
+		   const uint8_t *h2e)
 {
-	struct out_trace th = { 0 }, tk = { 0 };
-	struct vm_ctx c;
+	struct out_trace tk = { 0 };
 	struct kvm_ctx k;
 	int r;
 
-	r = lapic_setup(&c, 1 << 20);
-	if (!r) {
-		lapic_ivt_set(c.ram, v1, 0x3000, h1s, h1e);
-		if (h2s)
-			lapic_ivt_set(c.ram, v2, 0x3100, h2s, h2e);
-		r = load_unreal(c.vcpu_fd, c.ram, 0x1000, s, e, 0x8000) || haxm_trace_81(&c, &th);
-	}
-	vm_teardown(&c);
-	if (r)
-		return r;
 	if (access("/dev/kvm", F_OK))
 		return skip("/dev/kvm: %s (kvm_intel not loaded)", strerror(errno));
 	r = kvm_setup_real_irqchip(&k, 1 << 20, 0x1000);
@@ -622,8 +611,29 @@ static int compare_kvm(const uint8_t *s, const uint8_t *e, int v1, const uint8_t
 	kvm_teardown(&k);
 	if (r)
 		return r;
-	printf("lapic vs kvm_intel: %d OUTs each\n", th.n);
-	return out_trace_equal(&th, &tk);
+	printf("lapic vs kvm_intel: %d OUTs each\n", th->n);
+	return out_trace_equal(th, &tk);
+}
+
+/* Run @s..@e at 0x1000 with the handlers at 0x3000/0x3100 under both; same OUTs. */
+static int compare_kvm(const uint8_t *s, const uint8_t *e, int v1, const uint8_t *h1s,
+		       const uint8_t *h1e, int v2, const uint8_t *h2s, const uint8_t *h2e)
+{
+	struct out_trace th = { 0 };
+	struct vm_ctx c;
+	int r;
+
+	r = lapic_setup(&c, 1 << 20);
+	if (!r) {
+		lapic_ivt_set(c.ram, v1, 0x3000, h1s, h1e);
+		if (h2s)
+			lapic_ivt_set(c.ram, v2, 0x3100, h2s, h2e);
+		r = load_unreal(c.vcpu_fd, c.ram, 0x1000, s, e, 0x8000) || haxm_trace_81(&c, &th);
+	}
+	vm_teardown(&c);
+	if (r)
+		return r;
+	return lapic_kvm_same(&th, s, e, v1, h1s, h1e, v2, h2s, h2e);
 }
 
 TEST(lapic_kvm_xapic_regs)
