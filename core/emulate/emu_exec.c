@@ -44,6 +44,7 @@ enum {
 	A_IA = 8,  /* moffs: address size */
 	A_G3 = 16, /* F6/F7: TEST /0 /1 have an immediate, the others none */
 	A_IW = 32, /* imm16 (RET iw; ENTER iw, then its ib) */
+	A_JZ = 64, /* rel16/32 by operand size; rel32 in 64-bit mode (SDM Vol. 1 6.3.7) */
 };
 
 #define ALU_ROW(b) \
@@ -59,7 +60,7 @@ static const u8 attr_1byte[256] = {
 	[0xa0 ... 0xa3] = A_IA, [0xa8] = A_I1, [0xa9] = A_IZ,
 	[0xc0] = A_M | A_I1, [0xc1] = A_M | A_I1, [0xc2] = A_IW, [0xc6] = A_M | A_I1,
 	[0xc7] = A_M | A_IZ, [0xc8] = A_IW,
-	[0xd0 ... 0xd3] = A_M, [0xe8] = A_IZ,
+	[0xd0 ... 0xd3] = A_M, [0xe8] = A_JZ,
 	[0xf6] = A_M | A_G3, [0xf7] = A_M | A_G3, [0xfe] = A_M, [0xff] = A_M,
 };
 
@@ -97,6 +98,8 @@ static u32 imm_size(const struct emu_insn *in, u32 a)
 		return 1;
 	if (a & A_IZ)
 		return z;
+	if (a & A_JZ)
+		return in->mode == 8 ? 4 : z;
 	if (a & A_IA)
 		return in->adsz;
 	if (a & A_IW)
