@@ -466,6 +466,9 @@ static int exec_0f(struct emu *e, struct emu_insn *in)
 	case 0xd6:
 	case 0xe7:
 		return emu_sse(e, in);
+	case 0xa1:
+	case 0xa9:
+		return emu_pop_sreg(e, in);
 	case 0xa3:
 		return bit_op(e, in, EMU_OP_BT);
 	case 0xab:
@@ -582,6 +585,12 @@ static int exec_1byte(struct emu *e, struct emu_insn *in)
 		return emu_write_rm(e, in, in->mem ? 2 : in->opsz, e->s.seg[in->reg & 7].sel);
 	case 0x8e:
 		return emu_mov_sreg(e, in);
+	case 0x07:
+	case 0x17:
+	case 0x1f:
+		return emu_pop_sreg(e, in);
+	case 0x9a:
+		return emu_call_far(e, in);
 	case 0x50 ... 0x5f:
 	case 0x68:
 	case 0x6a:
@@ -636,6 +645,8 @@ static int exec_1byte(struct emu *e, struct emu_insn *in)
 				    &e->s.rflags, NULL);
 			return emu_write_rm(e, in, size, v);
 		}
+		if (op == 0xff && (in->reg & 7) == 3)
+			return emu_call_far(e, in);
 		if (op == 0xff && (in->reg & 7) == 5)
 			return emu_jmp_far(e, in);
 		return op == 0xfe ? ud(e) : emu_stack(e, in);

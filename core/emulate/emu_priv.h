@@ -146,11 +146,15 @@ int emu_smsw(struct emu *e, struct emu_insn *in);
 int emu_group6(struct emu *e, struct emu_insn *in);
 int emu_group7_dt(struct emu *e, struct emu_insn *in);
 /*
- * emu_mov_sreg() - MOV Sreg, r/m (8E); emu_jmp_far() - JMP m16:16/32/64
- * (FF /5) to a code segment (emu_sys.c). An emu_step() result.
+ * emu_mov_sreg() - MOV Sreg, r/m (8E); emu_pop_sreg() - POP ES SS DS (07
+ * 17 1F), POP FS GS (0F A1, 0F A9); emu_jmp_far() - JMP m16:16/32/64 (FF
+ * /5) and emu_call_far() - CALL ptr16:16/32 (9A) and m16:16/32/64 (FF /3),
+ * to a code segment (emu_sys.c). An emu_step() result.
  */
 int emu_mov_sreg(struct emu *e, struct emu_insn *in);
+int emu_pop_sreg(struct emu *e, struct emu_insn *in);
 int emu_jmp_far(struct emu *e, struct emu_insn *in);
+int emu_call_far(struct emu *e, struct emu_insn *in);
 
 /*
  * emu_sse() - the SSE/AVX data moves: legacy 0F 10/11/28/29/2B/6E/6F/7E/7F/
