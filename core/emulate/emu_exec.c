@@ -44,6 +44,7 @@ enum {
 	A_IA = 8,  /* moffs: address size */
 	A_G3 = 16, /* F6/F7: TEST /0 /1 have an immediate, the others none */
 	A_IW = 32, /* imm16 (RET iw; ENTER iw, then its ib) */
+	A_JZ = 64, /* rel16/32 by operand size; rel32 in 64-bit mode (SDM Vol. 1 6.3.7) */
 };
 
 #define ALU_ROW(b) \
@@ -59,7 +60,7 @@ static const u8 attr_1byte[256] = {
 	[0xa0 ... 0xa3] = A_IA, [0xa8] = A_I1, [0xa9] = A_IZ,
 	[0xc0] = A_M | A_I1, [0xc1] = A_M | A_I1, [0xc2] = A_IW, [0xc6] = A_M | A_I1,
 	[0xc7] = A_M | A_IZ, [0xc8] = A_IW,
-	[0xd0 ... 0xd3] = A_M, [0xe8] = A_IZ,
+	[0xd0 ... 0xd3] = A_M, [0xe8] = A_JZ,
 	[0xf6] = A_M | A_G3, [0xf7] = A_M | A_G3, [0xfe] = A_M, [0xff] = A_M,
 };
 
@@ -97,6 +98,8 @@ static u32 imm_size(const struct emu_insn *in, u32 a)
 		return 1;
 	if (a & A_IZ)
 		return z;
+	if (a & A_JZ)
+		return in->mode == 8 ? 4 : z;
 	if (a & A_IA)
 		return in->adsz;
 	if (a & A_IW)
@@ -463,6 +466,9 @@ static int exec_0f(struct emu *e, struct emu_insn *in)
 	case 0xd6:
 	case 0xe7:
 		return emu_sse(e, in);
+	case 0xa1:
+	case 0xa9:
+		return emu_pop_sreg(e, in);
 	case 0xa3:
 		return bit_op(e, in, EMU_OP_BT);
 	case 0xab:
@@ -579,6 +585,12 @@ static int exec_1byte(struct emu *e, struct emu_insn *in)
 		return emu_write_rm(e, in, in->mem ? 2 : in->opsz, e->s.seg[in->reg & 7].sel);
 	case 0x8e:
 		return emu_mov_sreg(e, in);
+	case 0x07:
+	case 0x17:
+	case 0x1f:
+		return emu_pop_sreg(e, in);
+	case 0x9a:
+		return emu_call_far(e, in);
 	case 0x50 ... 0x5f:
 	case 0x68:
 	case 0x6a:
@@ -633,6 +645,8 @@ static int exec_1byte(struct emu *e, struct emu_insn *in)
 				    &e->s.rflags, NULL);
 			return emu_write_rm(e, in, size, v);
 		}
+		if (op == 0xff && (in->reg & 7) == 3)
+			return emu_call_far(e, in);
 		if (op == 0xff && (in->reg & 7) == 5)
 			return emu_jmp_far(e, in);
 		return op == 0xfe ? ud(e) : emu_stack(e, in);

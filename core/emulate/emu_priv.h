@@ -55,6 +55,26 @@ static inline u64 emu_sext(u64 v, u32 size)
 	return (u64)((s64)(v << sh) >> sh);
 }
 
+/* The stack pointer's register number. */
+#define EMU_RSP 4
+
+/* emu_stack_size() - the stack's address size: 8 in 64-bit mode, else SS.B (SDM Vol. 1 6.2.3). */
+static inline u32 emu_stack_size(const struct emu *e, const struct emu_insn *in)
+{
+	if (in->mode == 8)
+		return 8;
+	return (e->s.seg[EMU_SS].ar & EMU_AR_DB) ? 4 : 2;
+}
+
+/*
+ * emu_push_size() - a push or pop's operand size: in 64-bit mode 8, or 2
+ * with 66 alone (SDM Vol. 1 6.2.5).
+ */
+static inline u32 emu_push_size(const struct emu_insn *in)
+{
+	return in->mode == 8 ? (in->opsz == 2 ? 2 : 8) : in->opsz;
+}
+
 /*
  * emu_fetch() - the next @size (1, 2, 4 or 8) instruction bytes, fetched
  * from CS:RIP as needed by emu_fetch_more(); a past-15-byte instruction
@@ -126,11 +146,15 @@ int emu_smsw(struct emu *e, struct emu_insn *in);
 int emu_group6(struct emu *e, struct emu_insn *in);
 int emu_group7_dt(struct emu *e, struct emu_insn *in);
 /*
- * emu_mov_sreg() - MOV Sreg, r/m (8E); emu_jmp_far() - JMP m16:16/32/64
- * (FF /5) to a code segment (emu_sys.c). An emu_step() result.
+ * emu_mov_sreg() - MOV Sreg, r/m (8E); emu_pop_sreg() - POP ES SS DS (07
+ * 17 1F), POP FS GS (0F A1, 0F A9); emu_jmp_far() - JMP m16:16/32/64 (FF
+ * /5) and emu_call_far() - CALL ptr16:16/32 (9A) and m16:16/32/64 (FF /3),
+ * to a code segment (emu_sys.c). An emu_step() result.
  */
 int emu_mov_sreg(struct emu *e, struct emu_insn *in);
+int emu_pop_sreg(struct emu *e, struct emu_insn *in);
 int emu_jmp_far(struct emu *e, struct emu_insn *in);
+int emu_call_far(struct emu *e, struct emu_insn *in);
 
 /*
  * emu_sse() - the SSE/AVX data moves: legacy 0F 10/11/28/29/2B/6E/6F/7E/7F/

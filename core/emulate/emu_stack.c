@@ -14,7 +14,6 @@
  */
 #include "emu_priv.h"
 
-#define RSP 4
 #define RBP 5
 
 #define EMU_IF	 (1ULL << 9)
@@ -27,34 +26,20 @@
 #define POPF_BITS 0x3f7fd5ULL
 #define CR4_VME	  1ULL
 
-/* Stack address size: 8 in 64-bit mode, else SS.B (SDM Vol. 1 6.2.3). */
-static u32 stack_size(const struct emu *e, const struct emu_insn *in)
-{
-	if (in->mode == 8)
-		return 8;
-	return (e->s.seg[EMU_SS].ar & EMU_AR_DB) ? 4 : 2;
-}
-
-/* A push or pop's operand size: 64 bits in 64-bit mode unless 66 alone (SDM 6.2.5). */
-static u32 push_size(const struct emu_insn *in)
-{
-	return in->mode == 8 ? (in->opsz == 2 ? 2 : 8) : in->opsz;
-}
-
 static u64 top(const struct emu *e, const struct emu_insn *in)
 {
-	return emu_trunc(e->s.gpr[RSP], stack_size(e, in));
+	return emu_trunc(e->s.gpr[EMU_RSP], emu_stack_size(e, in));
 }
 
 static void add_sp(struct emu *e, struct emu_insn *in, s64 delta)
 {
-	emu_set_reg(e, in, RSP, stack_size(e, in), e->s.gpr[RSP] + delta);
+	emu_set_reg(e, in, EMU_RSP, emu_stack_size(e, in), e->s.gpr[EMU_RSP] + delta);
 }
 
 /* The write of a push; RSP moves only once it is made. */
 static int push(struct emu *e, struct emu_insn *in, u64 v, u32 size)
 {
-	u64 sp = emu_trunc(e->s.gpr[RSP] - size, stack_size(e, in));
+	u64 sp = emu_trunc(e->s.gpr[EMU_RSP] - size, emu_stack_size(e, in));
 	int r = emu_mem_write(e, in, EMU_SS, sp, &v, size);
 
 	if (!r)
@@ -152,7 +137,7 @@ static int ret(struct emu *e, struct emu_insn *in, u32 size)
  */
 static int enter(struct emu *e, struct emu_insn *in, u32 size)
 {
-	u32 ss = stack_size(e, in), level, n, i;
+	u32 ss = emu_stack_size(e, in), level, n, i;
 	u64 sp = top(e, in), bp = e->s.gpr[RBP], frame, v, lvl, la;
 	u8 buf[32 * 8];
 	int r = emu_fetch(e, 1, &lvl);
@@ -193,13 +178,13 @@ static int enter(struct emu *e, struct emu_insn *in, u32 size)
 /* LEAVE: RSP = RBP (stack address size), then pop RBP. */
 static int leave(struct emu *e, struct emu_insn *in, u32 size)
 {
-	u32 ss = stack_size(e, in);
+	u32 ss = emu_stack_size(e, in);
 	u64 sp = emu_trunc(e->s.gpr[RBP], ss), v = 0;
 	int r = emu_mem_read(e, in, EMU_SS, sp, &v, size);
 
 	if (r)
 		return r;
-	emu_set_reg(e, in, RSP, ss, sp + size);
+	emu_set_reg(e, in, EMU_RSP, ss, sp + size);
 	emu_set_reg(e, in, RBP, size, v);
 	return EMU_OK;
 }
@@ -215,7 +200,7 @@ static int pop_rm(struct emu *e, struct emu_insn *in, u32 size)
 	if (in->base_rsp)
 		in->ea = emu_trunc(in->ea + size, in->adsz);
 	r = emu_write_rm(e, in, size, v);
-	if (!r && (in->mem || in->rm != RSP))
+	if (!r && (in->mem || in->rm != EMU_RSP))
 		add_sp(e, in, size);
 	return r;
 }
@@ -236,17 +221,26 @@ static int group5(struct emu *e, struct emu_insn *in, u32 size)
 	return push(e, in, next, size);
 }
 
-int emu_stack(struct emu *e, struct emu_insn *in)
+/*
+ * In 64-bit mode a near branch's operand size is 64 bits whatever the
+ * prefixes say: Intel's CPUs ignore 66 there (SDM Vol. 1 6.3.7, "operand
+ * size prefixes are silently ignored"; CALL rel keeps its rel32, the
+ * decoder's A_JZ), where AMD's honour it. haxm runs on Intel's.
+ */
+static u32 branch_size(const struct emu_insn *in)
 {
-	u32 size = push_size(in);
-	u64 v;
-	int r, reg = (in->op & 7) | (in->rex & 1) << 3;
 	bool branch = in->op == 0xc2 || in->op == 0xc3 || in->op == 0xe8 ||
 		      (in->op == 0xff && (in->reg & 7) != 6);
 
-	/* a near branch's 66 prefix in 64-bit mode: Intel and AMD differ */
-	if (branch && in->mode == 8 && in->opsz_pfx)
-		return EMU_UNHANDLED;
+	return branch && in->mode == 8 ? 8 : emu_push_size(in);
+}
+
+int emu_stack(struct emu *e, struct emu_insn *in)
+{
+	u32 size = branch_size(in);
+	u64 v;
+	int r, reg = (in->op & 7) | (in->rex & 1) << 3;
+
 	switch (in->op) {
 	case 0x50 ... 0x57:
 		return push(e, in, emu_get_reg(e, in, reg, size), size);

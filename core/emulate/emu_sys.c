@@ -2,13 +2,14 @@
 /*
  * The emulator's system instructions with a memory operand: SMSW (0F 01 /4),
  * SGDT SIDT LGDT LIDT (0F 01 /0-/3) and group 6 (0F 00): SLDT, STR, LLDT,
- * LTR; and the segment loads MOV
- * Sreg (8E) and far JMP (FF /5) (SDM Vol. 2 for each, and Vol. 3A 3.4.5,
- * 5.5-5.8 and 7.2.4 for the descriptors they load and their checks). They reach the
- * emulator when their operand is in MMIO (kvm-unit-tests emulator: "smsw
- * (3)", "ltr"); the register forms run on the CPU, but the emulator takes
- * them too. All but SMSW also come here when haxm emulates CR4.UMIP with
- * descriptor-table exits (core/vmx/cr.c), their operands mostly in RAM.
+ * LTR; and the segment loads MOV Sreg (8E), POP Sreg, far JMP (FF /5) and
+ * far CALL (9A, FF /3) (SDM Vol. 2 for each, and Vol. 3A 3.4.5, 5.5-5.8
+ * and 7.2.4 for the descriptors they load and their checks). They reach
+ * the emulator when their operand is in MMIO (kvm-unit-tests emulator:
+ * "smsw (3)", "ltr"), POP Sreg and far CALL also when the stack is; the
+ * register forms run on the CPU, but the emulator takes them too. All but
+ * SMSW also come here when haxm emulates CR4.UMIP with descriptor-table
+ * exits (core/vmx/cr.c), their operands mostly in RAM.
  *
  * LLDT and LTR read their descriptor from the GDT through ops->read (RAM or
  * MMIO), LTR marks it busy through ops->write as its last access, and the
@@ -272,25 +273,29 @@ static int seg_desc(struct emu *e, u16 sel, struct emu_seg *s, u64 *la)
 }
 
 /*
- * Load segment register @seg with @s, the descriptor at @la marked accessed
- * first (type bit 0; a 1-byte write, the instruction's last access).
+ * Mark the code or data descriptor @s at @la accessed (type bit 0; a 1-byte
+ * write) unless it is.
  */
-static int seg_set(struct emu *e, int seg, struct emu_seg *s, u64 la)
+static int seg_mark(struct emu *e, struct emu_seg *s, u64 la)
 {
 	u8 type = s->ar & 0xff;
 	int r;
 
-	if (!(type & 1)) {
-		type |= 1;
-		r = e->ops->write(e, la + 5, &type, 1);
-		if (r)
-			return r;
+	if (type & 1)
+		return EMU_OK;
+	type |= 1;
+	r = e->ops->write(e, la + 5, &type, 1);
+	if (!r)
 		s->ar |= 1;
-	}
+	return r;
+}
+
+/* Segment register @seg becomes @s, for the caller to write back. */
+static void seg_install(struct emu *e, int seg, const struct emu_seg *s)
+{
 	e->s.seg[seg] = *s;
 	e->s.seg_lazy &= ~(1u << seg);
 	e->s.sys_dirty |= EMU_SYS_SEG(seg);
-	return EMU_OK;
 }
 
 /* Real-address and virtual-8086 mode: the selector and base only. */
@@ -315,122 +320,230 @@ static int load_null(struct emu *e, struct emu_insn *in, int seg, u16 sel)
 		s.ar = 0x93 | EMU_AR_P | EMU_AR_DB | (1u << 15) | e->s.cpl << 5;
 		s.limit = 0xffffffff;
 	}
-	e->s.seg[seg] = s;
-	e->s.seg_lazy &= ~(1u << seg);
-	e->s.sys_dirty |= EMU_SYS_SEG(seg);
+	seg_install(e, seg, &s);
 	return EMU_OK;
 }
 
 /*
- * MOV Sreg, r/m (SDM MOV, "loading a segment register in protected
- * mode"): SS takes a writable data segment with RPL = DPL = CPL (#GP
- * (selector)), present (#SS(selector)); DS ES FS GS a data or readable
- * code segment, with RPL and CPL at most its DPL unless conforming code
- * (#GP(selector)), present (#NP(selector)). MOV to CS is #UD.
+ * Load DS ES FS GS or SS with selector @sel (SDM MOV, "loading a segment
+ * register in protected mode"; POP): SS takes a writable data segment with
+ * RPL = DPL = CPL (#GP(selector)), present (#SS(selector)); DS ES FS GS a
+ * data or readable code segment, with RPL and CPL at most its DPL unless
+ * conforming code (#GP(selector)), present (#NP(selector)). A load of SS
+ * blocks interrupts and debug traps until the next instruction retires
+ * (SDM 6.8.3), EMU_SYS_MOVSS.
  */
-int emu_mov_sreg(struct emu *e, struct emu_insn *in)
+static int load_sreg(struct emu *e, struct emu_insn *in, int seg, u16 sel)
 {
-	int seg = in->reg & 7, r;
-	u32 rpl, dpl, type;
+	u32 rpl = sel & 3, dpl, type;
 	struct emu_seg s;
-	u64 v, la;
+	u64 la;
+	int r = emu_seg_load(e, seg);
 
-	if (seg == EMU_CS || seg >= EMU_NSEG)
-		return emu_raise(e, EMU_VEC_UD, -1);
-	r = emu_read_rm(e, in, 2, &v);
-	if (!r)
-		r = emu_seg_load(e, seg);
 	if (r)
 		return r;
 	if (seg == EMU_SS)
 		e->s.sys_dirty |= EMU_SYS_MOVSS;
 	if (real_or_v86(e)) {
 		s = e->s.seg[seg];
-		s.sel = v;
-		s.base = v << 4;
+		s.sel = sel;
+		s.base = (u64)sel << 4;
 		e->s.seg[seg] = s;
 		e->s.sys_dirty |= EMU_SYS_SEG(seg);
 		return EMU_OK;
 	}
-	if (!(v & 0xfffc))
-		return load_null(e, in, seg, v);
-	r = seg_desc(e, v, &s, &la);
+	if (!(sel & 0xfffc))
+		return load_null(e, in, seg, sel);
+	r = seg_desc(e, sel, &s, &la);
 	if (r)
 		return r;
-	rpl = v & 3, dpl = (s.ar >> 5) & 3, type = s.ar & 0x1f;
+	dpl = (s.ar >> 5) & 3, type = s.ar & 0x1f;
 	if (seg == EMU_SS) {
 		if (rpl != e->s.cpl || dpl != e->s.cpl || (type & 0x1a) != 0x12)
-			return sel_fault(e, EMU_VEC_GP, v);
+			return sel_fault(e, EMU_VEC_GP, sel);
 		if (!(s.ar & EMU_AR_P))
-			return sel_fault(e, EMU_VEC_SS, v);
+			return sel_fault(e, EMU_VEC_SS, sel);
 	} else {
 		if (!(type & 0x10) || (type & 0x0a) == 0x08)
-			return sel_fault(e, EMU_VEC_GP, v);
+			return sel_fault(e, EMU_VEC_GP, sel);
 		if ((type & 0x0c) != 0x0c && (rpl > dpl || e->s.cpl > dpl))
-			return sel_fault(e, EMU_VEC_GP, v);
+			return sel_fault(e, EMU_VEC_GP, sel);
 		if (!(s.ar & EMU_AR_P))
-			return sel_fault(e, EMU_VEC_NP, v);
+			return sel_fault(e, EMU_VEC_NP, sel);
 	}
-	return seg_set(e, seg, &s, la);
+	r = seg_mark(e, &s, la);
+	if (!r)
+		seg_install(e, seg, &s);
+	return r;
+}
+
+/* MOV Sreg, r/m: the low 16 bits of the operand; MOV to CS is #UD. */
+int emu_mov_sreg(struct emu *e, struct emu_insn *in)
+{
+	int seg = in->reg & 7, r;
+	u64 v;
+
+	if (seg == EMU_CS || seg >= EMU_NSEG)
+		return emu_raise(e, EMU_VEC_UD, -1);
+	r = emu_read_rm(e, in, 2, &v);
+	return r ? r : load_sreg(e, in, seg, v);
 }
 
 /*
- * JMP m16:16/32/64 to a code segment (SDM JMP, far jumps in protected
- * mode): conforming with DPL <= CPL or non-conforming with RPL <= CPL and
- * DPL = CPL (#GP(selector)), present (#NP(selector)), not L and D both
- * (#GP(selector)); the offset within the new CS (#GP(0)). CS.RPL becomes
- * CPL. Gates and TSSs are not emulated.
+ * POP Sreg (SDM POP): the operand-size slot at the top of the stack, its
+ * low 16 bits loaded as MOV Sreg loads them; then RSP moves by the stack
+ * address size it had before (a new SS may have another B, as KVM does
+ * it). POP ES, SS and DS are #UD in 64-bit mode.
  */
-int emu_jmp_far(struct emu *e, struct emu_insn *in)
+int emu_pop_sreg(struct emu *e, struct emu_insn *in)
 {
-	u32 size = in->opsz, dpl, type, cpl = e->s.cpl;
-	u64 off = 0, sel = 0, la;
-	struct emu_seg s;
-	bool lm;
+	u32 size = emu_push_size(in), ss = emu_stack_size(e, in);
+	u64 sp = emu_trunc(e->s.gpr[EMU_RSP], ss), v = 0;
+	int seg = in->map ? (in->op == 0xa1 ? EMU_FS : EMU_GS) : in->op >> 3, r;
+
+	if (!in->map && in->mode == 8)
+		return emu_raise(e, EMU_VEC_UD, -1);
+	r = emu_mem_read(e, in, EMU_SS, sp, &v, size);
+	if (!r)
+		r = load_sreg(e, in, seg, v);
+	if (!r)
+		emu_set_reg(e, in, EMU_RSP, ss, sp + size);
+	return r;
+}
+
+/* A far branch's destination: CS's new value, its descriptor's address, the offset. */
+struct far_dest {
+	struct emu_seg cs;
+	u64 la, off;
+};
+
+/*
+ * The checks of a far JMP or CALL to @sel:@off at operand size @size, to
+ * a code segment (SDM JMP and CALL, far transfers in protected mode):
+ * conforming with DPL <= CPL or non-conforming with RPL <= CPL and DPL =
+ * CPL (#GP(selector)), present (#NP(selector)), not L and D both
+ * (#GP(selector)); the offset within the new CS (#GP(0)). CS.RPL becomes
+ * CPL. Gates and TSSs are not emulated. Only the descriptor is read.
+ */
+static int far_check(struct emu *e, u64 off, u16 sel, u32 size, struct far_dest *f)
+{
+	u32 dpl, type, cpl = e->s.cpl;
+	struct emu_seg *s = &f->cs;
+	bool lm = false;
 	int r;
 
-	if (!in->mem)
-		return emu_raise(e, EMU_VEC_UD, -1);
-	r = emu_mem_read(e, in, in->ea_seg, in->ea, &off, size);
-	if (!r)
-		r = emu_mem_read(e, in, in->ea_seg, emu_trunc(in->ea + size, in->adsz), &sel, 2);
-	if (r)
-		return r;
 	if (real_or_v86(e)) {
-		s = e->s.seg[EMU_CS];
-		s.sel = sel;
-		s.base = sel << 4;
-		lm = false;
+		*s = e->s.seg[EMU_CS];
+		s->sel = sel;
+		s->base = (u64)sel << 4;
 	} else {
 		if (!(sel & 0xfffc))
 			return emu_raise(e, EMU_VEC_GP, 0);
-		r = seg_desc(e, sel, &s, &la);
+		r = seg_desc(e, sel, s, &f->la);
 		if (r)
 			return r;
-		dpl = (s.ar >> 5) & 3, type = s.ar & 0x1f;
+		dpl = (s->ar >> 5) & 3, type = s->ar & 0x1f;
 		if (!(type & 0x10))
 			return EMU_UNHANDLED; /* a call gate, task gate or TSS */
 		if (!(type & 8) || ((type & 4) ? dpl > cpl : (sel & 3) > cpl || dpl != cpl))
 			return sel_fault(e, EMU_VEC_GP, sel);
-		if (!(s.ar & EMU_AR_P))
+		if (!(s->ar & EMU_AR_P))
 			return sel_fault(e, EMU_VEC_NP, sel);
-		lm = ia32e(e) && (s.ar & EMU_AR_L);
-		if (lm && (s.ar & EMU_AR_DB))
+		lm = ia32e(e) && (s->ar & EMU_AR_L);
+		if (lm && (s->ar & EMU_AR_DB))
 			return sel_fault(e, EMU_VEC_GP, sel);
-		s.sel = (sel & 0xfffc) | cpl;
+		s->sel = (sel & 0xfffc) | cpl;
 	}
-	off = emu_trunc(off, size);
-	if (lm ? !emu_canonical(off) : off > s.limit)
+	f->off = emu_trunc(off, size);
+	if (lm ? !emu_canonical(f->off) : f->off > s->limit)
 		return emu_raise(e, EMU_VEC_GP, 0);
-	if (real_or_v86(e)) {
-		e->s.seg[EMU_CS] = s;
-		e->s.sys_dirty |= EMU_SYS_SEG(EMU_CS);
-	} else {
-		r = seg_set(e, EMU_CS, &s, la);
-		if (r)
-			return r;
-	}
+	return EMU_OK;
+}
+
+/* The far pointer m16:16/32/64 of FF /3 and /5 (a register operand is #UD), checked. */
+static int far_mem(struct emu *e, struct emu_insn *in, struct far_dest *f)
+{
+	u64 off = 0, sel = 0;
+	int r;
+
+	if (!in->mem)
+		return emu_raise(e, EMU_VEC_UD, -1);
+	r = emu_mem_read(e, in, in->ea_seg, in->ea, &off, in->opsz);
+	if (!r)
+		r = emu_mem_read(e, in, in->ea_seg, emu_trunc(in->ea + in->opsz, in->adsz), &sel,
+				 2);
+	return r ? r : far_check(e, off, sel, in->opsz, f);
+}
+
+/* The new CS's descriptor marked accessed (protected mode). */
+static int far_mark(struct emu *e, struct far_dest *f)
+{
+	return real_or_v86(e) ? EMU_OK : seg_mark(e, &f->cs, f->la);
+}
+
+/* CS and RIP from @f: nothing left to fail. */
+static void far_go(struct emu *e, struct emu_insn *in, const struct far_dest *f)
+{
+	seg_install(e, EMU_CS, &f->cs);
 	in->jump = true;
-	in->target = off;
+	in->target = f->off;
+}
+
+/* JMP m16:16/32/64 (SDM JMP): the descriptor's accessed bit is its one write. */
+int emu_jmp_far(struct emu *e, struct emu_insn *in)
+{
+	struct far_dest f;
+	int r = far_mem(e, in, &f);
+
+	if (!r)
+		r = far_mark(e, &f);
+	if (!r)
+		far_go(e, in, &f);
+	return r;
+}
+
+/*
+ * CALL ptr16:16/32 (9A, #UD in 64-bit mode) and m16:16/32/64 (FF /3) to a
+ * code segment at the same privilege level (SDM CALL): the checks of a far
+ * JMP, then CS and the return offset pushed at the operand size (CS zero-
+ * extended) as one write of the frame, checked against SS first (#SS(0)).
+ * The new CS's descriptor is marked accessed before that write, which stays
+ * the last access; a fault on it (a #PF) leaves the accessed bit set, as
+ * the CPU sets it when it loads the descriptor (SDM Vol. 3A 3.4.5.1).
+ */
+int emu_call_far(struct emu *e, struct emu_insn *in)
+{
+	u32 size = in->opsz, ss = emu_stack_size(e, in);
+	u64 sp = emu_trunc(e->s.gpr[EMU_RSP] - 2 * size, ss), off, sel, la, ip;
+	struct far_dest f;
+	u8 frame[16];
+	int r;
+
+	if (in->op == 0x9a) {
+		if (in->mode == 8)
+			return emu_raise(e, EMU_VEC_UD, -1);
+		r = emu_fetch(e, size, &off);
+		if (!r)
+			r = emu_fetch(e, 2, &sel);
+		if (!r)
+			r = far_check(e, off, sel, size, &f);
+	} else {
+		r = far_mem(e, in, &f);
+	}
+	if (!r)
+		r = emu_linear(e, in, EMU_SS, sp, 2 * size, true, &la);
+	if (!r)
+		r = far_mark(e, &f);
+	if (r)
+		return r;
+	ip = e->s.rip + e->len; /* past the instruction, its pointer too */
+	sel = e->s.seg[EMU_CS].sel;
+	__builtin_memcpy(frame, &ip, size);
+	__builtin_memcpy(frame + size, &sel, size);
+	r = emu_mem_write(e, in, EMU_SS, sp, frame, 2 * size);
+	if (r)
+		return r;
+	emu_set_reg(e, in, EMU_RSP, ss, sp);
+	far_go(e, in, &f);
 	return EMU_OK;
 }

@@ -62,8 +62,9 @@ struct emu_state {
 	 * LLDT and LTR load LDTR or TR here and set EMU_SYS_LDTR or EMU_SYS_TR
 	 * in sys_dirty (cleared by emu_step()) for the caller to write the new
 	 * register back with the rest. Not read: ops->sys_read() gives the old.
-	 * MOV Sreg and far JMP load seg[n] and set EMU_SYS_SEG(n); MOV SS sets
-	 * EMU_SYS_MOVSS too (blocking by MOV SS follows, SDM 6.8.3). LGDT and
+	 * MOV Sreg, POP Sreg, far JMP and far CALL load seg[n] and set
+	 * EMU_SYS_SEG(n); MOV SS and POP SS set EMU_SYS_MOVSS too (blocking by
+	 * MOV SS follows, SDM 6.8.3). LGDT and
 	 * LIDT load gdtr or idtr and set EMU_SYS_GDTR or EMU_SYS_IDTR.
 	 */
 	struct emu_seg ldtr, tr;

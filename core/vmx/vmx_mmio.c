@@ -585,7 +585,7 @@ static int commit(struct vcpu *v, struct emu *e, bool fault)
 					    vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) | DR6_BS);
 		}
 		vmcs_write32(GUEST_INTERRUPTIBILITY, intr);
-		/* LGDT, LIDT, LLDT, LTR, MOV Sreg, far JMP */
+		/* LGDT, LIDT, LLDT, LTR, MOV and POP Sreg, far JMP and CALL */
 		if (e->s.sys_dirty & EMU_SYS_GDTR) {
 			vmcs_writel(GUEST_GDTR_BASE, e->s.gdtr.base);
 			vmcs_write32(GUEST_GDTR_LIMIT, e->s.gdtr.limit);

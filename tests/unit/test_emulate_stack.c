@@ -6,7 +6,8 @@
  * against the SDM's pseudocode: PUSH/POP of registers, immediates and
  * memory, CALL/RET near, JMP near indirect, ENTER (nesting levels, the
  * frame as one write), LEAVE, PUSHF/POPF (which flags CPL and IOPL let
- * POPF change), in 64-, 32- and 16-bit code, with their #GP/#SS faults.
+ * POPF change), in 64-, 32- and 16-bit code, with their #GP/#SS faults;
+ * near branches with 66 in 64-bit mode as Intel's CPUs run them.
  */
 #include "unit.h"
 
@@ -193,10 +194,74 @@ static void test_call_ret_jmp(void **state)
 	memcpy(mem + CODE, "\xff\x13", 2);
 	step_fault(&e, EMU_VEC_GP);
 	assert_int_equal(writes, 0);
-	/* a near branch with 66 in 64-bit mode: left alone (Intel and AMD differ) */
+}
+
+/*
+ * 66 on a near branch in 64-bit mode: ignored as Intel's CPUs ignore it
+ * (SDM Vol. 1 6.3.7): 8-byte pushes and pops, 64-bit targets, CALL's rel32
+ * still 4 bytes. In 32-bit code 66 makes them 16-bit.
+ */
+static void test_near_branches_with_66(void **state)
+{
+	struct emu e;
+
+	(void)state;
+	/* data16 call .+0x1000: 6 bytes, pushes the 8-byte next RIP */
+	setup(&e, 8, "\x66\xe8\xfa\x0f\x00\x00", 6);
+	e.s.gpr[4] = MMIO + 0x1000;
+	step_ok(&e);
+	assert_int_equal(e.s.rip, CODE + 0x1000);
+	assert_int_equal(q(MMIO + 0xff8), CODE + 6);
+	assert_int_equal(e.s.gpr[4], MMIO + 0xff8);
+	/* data16 ret $8 back: an 8-byte pop, then 8 more bytes released */
+	memcpy(mem + CODE + 0x1000, "\x66\xc2\x08\x00", 4);
+	step_ok(&e);
+	assert_int_equal(e.s.rip, CODE + 6);
+	assert_int_equal(e.s.gpr[4], MMIO + 0x1008);
+	/* data16 ret to a full 64-bit address */
 	setup(&e, 8, "\x66\xc3", 2);
 	e.s.gpr[4] = MMIO;
-	assert_int_equal(emu_step(&e), EMU_UNHANDLED);
+	*(u64 *)(mem + MMIO) = 0x00007fff12345678ULL;
+	step_ok(&e);
+	assert_int_equal(e.s.rip, 0x00007fff12345678ULL);
+	assert_int_equal(e.s.gpr[4], MMIO + 8);
+	/* data16 call *(%rbx): an 8-byte pointer, an 8-byte push */
+	setup(&e, 8, "\x66\xff\x13", 3);
+	e.s.gpr[3] = MMIO, e.s.gpr[4] = MMIO + 0x800;
+	*(u64 *)(mem + MMIO) = 0x0000123400005678ULL;
+	step_ok(&e);
+	assert_int_equal(e.s.rip, 0x0000123400005678ULL);
+	assert_int_equal(q(MMIO + 0x7f8), CODE + 3);
+	assert_int_equal(e.s.gpr[4], MMIO + 0x7f8);
+	assert_int_equal(mmio_reads, 1);
+	/* data16 jmp *(%rbx): no push */
+	setup(&e, 8, "\x66\xff\x23", 3);
+	e.s.gpr[3] = MMIO, e.s.gpr[4] = MMIO + 0x800;
+	*(u64 *)(mem + MMIO) = 0x0000123400005678ULL;
+	step_ok(&e);
+	assert_int_equal(e.s.rip, 0x0000123400005678ULL);
+	assert_int_equal(e.s.gpr[4], MMIO + 0x800);
+	assert_int_equal(writes, 0);
+	/* REX.W and 66 together: 64-bit as well */
+	setup(&e, 8, "\x66\x48\xc3", 3);
+	e.s.gpr[4] = MMIO;
+	*(u64 *)(mem + MMIO) = 0x2345;
+	step_ok(&e);
+	assert_int_equal(e.s.rip, 0x2345);
+	/* 32-bit code: data16 call rel16 is 4 bytes, pushes IP, wraps to 16 bits */
+	setup(&e, 4, "\x66\xe8\x00\xf0", 4);
+	e.s.gpr[4] = MMIO + 0x10;
+	step_ok(&e);
+	assert_int_equal(e.s.rip, (CODE + 4 + 0xf000) & 0xffff);
+	assert_int_equal(e.s.gpr[4], MMIO + 0xe);
+	assert_int_equal(mem[MMIO + 0xe] | mem[MMIO + 0xf] << 8, CODE + 4);
+	/* and data16 ret pops 2 bytes */
+	setup(&e, 4, "\x66\xc3", 2);
+	e.s.gpr[4] = MMIO;
+	*(u32 *)(mem + MMIO) = 0x12345678;
+	step_ok(&e);
+	assert_int_equal(e.s.rip, 0x5678);
+	assert_int_equal(e.s.gpr[4], MMIO + 2);
 }
 
 static void test_branches_in_16_and_32_bit_code(void **state)
@@ -331,9 +396,13 @@ static void test_pushf_popf(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		UNIT_TEST(test_push_to_mmio_stack), UNIT_TEST(test_pop_from_mmio_stack),
-		UNIT_TEST(test_call_ret_jmp),	    UNIT_TEST(test_branches_in_16_and_32_bit_code),
-		UNIT_TEST(test_enter_leave),	    UNIT_TEST(test_pushf_popf),
+		UNIT_TEST(test_push_to_mmio_stack),
+		UNIT_TEST(test_pop_from_mmio_stack),
+		UNIT_TEST(test_call_ret_jmp),
+		UNIT_TEST(test_branches_in_16_and_32_bit_code),
+		UNIT_TEST(test_enter_leave),
+		UNIT_TEST(test_pushf_popf),
+		UNIT_TEST(test_near_branches_with_66),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -564,6 +564,172 @@ static void test_jmp_far(void **state)
 	assert_int_equal(emu_step(&e), EMU_UNHANDLED);
 }
 
+/* lcall *0x3000 (m16:32), rex64 lcall *0x3000 (m16:64), lcall *%eax */
+#define LCALL32_M "\xff\x1c\x25\x00\x30\x00\x00"
+#define LCALL64_M "\x48\xff\x1c\x25\x00\x30\x00\x00"
+#define STACK	  0x9000
+
+/* @code in @mode with CS 0x08, RSP at STACK and code segment @d at 0x18. */
+static void call_setup(struct emu *e, int mode, const char *code, size_t len, u64 d)
+{
+	setup(e, mode, code, len);
+	e->s.seg[EMU_CS].sel = 0x08;
+	e->s.gpr[4] = STACK;
+	raw_desc(0x18, d);
+}
+
+static u64 stack_val(int off, u32 size)
+{
+	u64 v = 0;
+
+	memcpy(&v, mem + STACK + off, size);
+	return v;
+}
+
+/*
+ * Far CALL to a code segment at CPL 0 (kvm-unit-tests emulator's far
+ * calls with the pointer or the stack in MMIO): the frame at the operand
+ * size, CS zero-extended above the return offset, one write after the
+ * descriptor's accessed bit; the checks of far JMP; #SS(0) before any
+ * write; the direct form outside 64-bit mode only.
+ */
+static void test_call_far(void **state)
+{
+	struct emu e;
+
+	(void)state;
+	/* 64-bit, m16:64 to a 64-bit code segment: 8-byte RIP and CS */
+	setup(&e, 8, LCALL64_M, 8);
+	e.s.seg[EMU_CS].sel = 0x10;
+	e.s.gpr[4] = STACK;
+	raw_desc(0x08, 0x00af9a000000ffffULL);
+	far_opnd(0x5000, 8, 0x08);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_true(e.jumped);
+	assert_int_equal(e.s.rip, 0x5000);
+	assert_int_equal(e.s.seg[EMU_CS].sel, 0x08);
+	assert_int_equal(e.s.sys_dirty, EMU_SYS_SEG(EMU_CS));
+	assert_int_equal(e.s.gpr[4], STACK - 16);
+	assert_int_equal(stack_val(-16, 8), CODE + 8);
+	assert_int_equal(stack_val(-8, 8), 0x10);
+	assert_int_equal(mem[GDT + 8 + 5], 0x9b);
+	assert_int_equal(writes, 2); /* the accessed bit, the frame */
+	/* 64-bit, m16:32 to a compatibility-mode segment: 4-byte EIP and CS */
+	call_setup(&e, 8, LCALL32_M, 7, 0x00cf9b000000ffffULL);
+	far_opnd(0x6000, 4, 0x18);
+	memset(mem + STACK - 16, 0xaa, 8);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.rip, 0x6000);
+	assert_int_equal(e.s.seg[EMU_CS].ar, 0xc09b);
+	assert_int_equal(e.s.gpr[4], STACK - 8);
+	assert_int_equal(stack_val(-8, 8), (u64)0x08 << 32 | (CODE + 7));
+	assert_int_equal(stack_val(-16, 8), 0xaaaaaaaaaaaaaaaaULL);
+	assert_int_equal(writes, 1); /* accessed already */
+	/* 32-bit, 9A ptr16:32 */
+	call_setup(&e, 4, "\x9a\x00\x50\x00\x00\x18\x00", 7, 0x00cf9a000000ffffULL);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.rip, 0x5000);
+	assert_int_equal(e.s.seg[EMU_CS].sel, 0x18);
+	assert_int_equal(stack_val(-8, 4), CODE + 7);
+	assert_int_equal(stack_val(-4, 4), 0x08);
+	/* 32-bit, data16 9A ptr16:16: 2-byte IP and CS */
+	call_setup(&e, 4, "\x66\x9a\x34\x12\x18\x00", 6, 0x00cf9a000000ffffULL);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.rip, 0x1234);
+	assert_int_equal(e.s.gpr[4], STACK - 4);
+	assert_int_equal(stack_val(-4, 4), 0x08 << 16 | (CODE + 6));
+	/* the frame past SS's limit: #SS(0), the descriptor left unaccessed */
+	call_setup(&e, 4, LCALL32_M, 7, 0x00cf9a000000ffffULL);
+	e.s.seg[EMU_SS].limit = STACK - 6;
+	far_opnd(0x5000, 4, 0x18);
+	expect_fault(&e, EMU_VEC_SS, 0);
+	/* the far JMP checks: RPL > CPL, not present; the offset past the limit */
+	e.s.seg[EMU_SS].limit = 0xffffffff;
+	far_opnd(0x5000, 4, 0x1b);
+	expect_fault(&e, EMU_VEC_GP, 0x18);
+	raw_desc(0x18, 0x00cf1a000000ffffULL);
+	far_opnd(0x5000, 4, 0x18);
+	expect_fault(&e, EMU_VEC_NP, 0x18);
+	raw_desc(0x18, 0x00409a000000ffffULL);
+	far_opnd(0x10000, 4, 0x18);
+	expect_fault(&e, EMU_VEC_GP, 0);
+	/* 9A in 64-bit mode and a register operand: #UD */
+	setup(&e, 8, "\x9a\x00\x50\x00\x00\x18\x00", 7);
+	expect_fault(&e, EMU_VEC_UD, -1);
+	setup(&e, 8, "\xff\xd8", 2);
+	expect_fault(&e, EMU_VEC_UD, -1);
+	/* real-address mode: CS's selector and base, IP and CS pushed */
+	setup(&e, 4, "\x9a\x34\x12\x00\x20", 5);
+	e.s.cr0 = 0x10;
+	e.s.seg[EMU_CS].ar = 0x9b | EMU_AR_P, e.s.seg[EMU_CS].limit = 0xffff;
+	e.s.seg[EMU_SS].ar = 0x93 | EMU_AR_P;
+	e.s.seg[EMU_CS].sel = 0x0000;
+	e.s.gpr[4] = STACK;
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.rip, 0x1234);
+	assert_int_equal(e.s.seg[EMU_CS].sel, 0x2000);
+	assert_int_equal(e.s.seg[EMU_CS].base, 0x20000);
+	assert_int_equal(stack_val(-4, 4), CODE + 5);
+	assert_int_equal(e.s.gpr[4], STACK - 4);
+}
+
+/*
+ * POP Sreg (kvm-unit-tests emulator's pop %ss with the stack in MMIO):
+ * the selector from the operand-size slot, loaded as MOV Sreg loads it;
+ * RSP moves by the old stack's size; POP SS blocks as MOV SS does; POP
+ * ES/SS/DS are #UD in 64-bit mode.
+ */
+static void test_pop_sreg(void **state)
+{
+	struct emu e;
+
+	(void)state;
+	/* 32-bit POP SS to a 16-bit stack segment: ESP still moves by 32 bits */
+	setup(&e, 4, "\x17", 1);
+	e.s.gpr[4] = 0xfffc;
+	memcpy(mem + 0xfffc, "\x10\x00\xff\xff", 4);
+	raw_desc(0x10, 0x008f92000000ffffULL);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.sys_dirty, EMU_SYS_SEG(EMU_SS) | EMU_SYS_MOVSS);
+	assert_int_equal(e.s.seg[EMU_SS].sel, 0x10);
+	assert_int_equal(e.s.seg[EMU_SS].ar, 0x8093);
+	assert_int_equal(e.s.gpr[4], 0x10000);
+	assert_int_equal(e.s.rip, CODE + 1);
+	assert_int_equal(mem[GDT + 0x10 + 5], 0x93);
+	/* POP SS with RPL != CPL: #GP(selector), nothing moved */
+	setup(&e, 4, "\x17", 1);
+	e.s.gpr[4] = STACK;
+	memcpy(mem + STACK, "\x13\x00", 2);
+	raw_desc(0x10, 0x00cf92000000ffffULL);
+	expect_fault(&e, EMU_VEC_GP, 0x10);
+	/* data16 POP DS: 2 bytes; POP ES of a null selector: unusable */
+	setup(&e, 4, "\x66\x1f\x07", 3);
+	e.s.gpr[4] = STACK;
+	memcpy(mem + STACK, "\x18\x00\x00\x00\x00\x00", 6);
+	raw_desc(0x18, 0x00cf93000000ffffULL);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.sys_dirty, EMU_SYS_SEG(EMU_DS));
+	assert_int_equal(e.s.seg[EMU_DS].sel, 0x18);
+	assert_int_equal(e.s.gpr[4], STACK + 2);
+	assert_int_equal(writes, 0); /* accessed already */
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.seg[EMU_ES].ar, EMU_AR_UNUSABLE);
+	assert_int_equal(e.s.gpr[4], STACK + 6);
+	/* 64-bit: POP FS pops 8 bytes, data16 POP GS 2; POP DS is #UD */
+	setup(&e, 8, "\x0f\xa1\x66\x0f\xa9", 5);
+	e.s.gpr[4] = STACK;
+	memcpy(mem + STACK, "\x18\x00\xff\xff\xff\xff\xff\xff\x00\x00", 10);
+	raw_desc(0x18, 0x00cf93000000ffffULL);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.seg[EMU_FS].sel, 0x18);
+	assert_int_equal(e.s.gpr[4], STACK + 8);
+	assert_int_equal(emu_step(&e), EMU_OK);
+	assert_int_equal(e.s.seg[EMU_GS].ar, EMU_AR_UNUSABLE);
+	assert_int_equal(e.s.gpr[4], STACK + 10);
+	setup(&e, 8, "\x1f", 1);
+	expect_fault(&e, EMU_VEC_UD, -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -572,7 +738,8 @@ int main(void)
 		UNIT_TEST(test_str_sldt_smsw), UNIT_TEST(test_no_sys_read),
 		UNIT_TEST(test_mov_ss),	       UNIT_TEST(test_mov_ds),
 		UNIT_TEST(test_jmp_far),       UNIT_TEST(test_sgdt_sidt),
-		UNIT_TEST(test_lgdt_lidt),
+		UNIT_TEST(test_lgdt_lidt),     UNIT_TEST(test_call_far),
+		UNIT_TEST(test_pop_sreg),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

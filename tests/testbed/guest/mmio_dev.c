@@ -135,3 +135,27 @@ int vm_load_paged(struct vm_ctx *c, bool lm, const uint8_t *start, const uint8_t
 	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
 	return 0;
 }
+
+int sys_tables(struct vm_ctx *c, const uint64_t *gdt, size_t size, bool idt)
+{
+	vcpu_state_t s;
+
+	memcpy(c->ram + SYS_GDT, gdt, size);
+	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
+	s._gdt.base = SYS_GDT;
+	s._gdt.limit = size - 1;
+	if (idt) {
+		s._idt.base = SYS_IDT;
+		s._idt.limit = 16 * 32 - 1;
+	}
+	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
+	return 0;
+}
+
+int dev_run_paged(struct vm_ctx *c, struct dev *d, bool lm, const uint8_t *start,
+		  const uint8_t *end, const uint64_t *gdt, size_t size)
+{
+	if (vm_load_paged(c, lm, start, end) || sys_tables(c, gdt, size, false))
+		return 1;
+	return dev_run(c, d);
+}

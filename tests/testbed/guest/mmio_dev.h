@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The MMIO tests' device model (t_mmio.c, t_mmio_sse.c): guest-physical
- * 0xf0000 is a 4 KiB device of plain registers behind FAST_MMIO that logs
- * every access; string I/O is served too. And a loader for paged guests.
+ * The MMIO tests' device model (t_mmio.c, t_mmio_sse.c, t_kut_*.c):
+ * guest-physical 0xf0000 is a 4 KiB device of plain registers behind
+ * FAST_MMIO that logs every access; string I/O is served too. And a
+ * loader for paged guests, with their descriptor tables.
  */
 #ifndef HAXM_TESTBED_MMIO_DEV_H
 #define HAXM_TESTBED_MMIO_DEV_H
@@ -47,5 +48,16 @@ int expect_acc(const struct dev *d, int i, uint8_t dir, uint32_t off, uint8_t si
  * the device: @lm 64-bit (4-level paging), else 32-bit paging; 0 or 1.
  */
 int vm_load_paged(struct vm_ctx *c, bool lm, const uint8_t *start, const uint8_t *end);
+
+#define SYS_GDT 0x9000
+#define SYS_IDT 0xa000
+/*
+ * sys_tables() - a paged guest's GDT at SYS_GDT (@size bytes of @gdt) and,
+ * with @idt, its IDT of 32 64-bit gates at SYS_IDT; 0 or 1.
+ */
+int sys_tables(struct vm_ctx *c, const uint64_t *gdt, size_t size, bool idt);
+/* dev_run_paged() - vm_load_paged(), sys_tables() without IDT, dev_run(); 0 or 1. */
+int dev_run_paged(struct vm_ctx *c, struct dev *d, bool lm, const uint8_t *start,
+		  const uint8_t *end, const uint64_t *gdt, size_t size);
 
 #endif /* HAXM_TESTBED_MMIO_DEV_H */

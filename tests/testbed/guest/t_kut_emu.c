@@ -35,8 +35,6 @@ VM_TEST(kut_smsw_to_mmio, 64 << 10)
 
 /* ---- emulator "ltr": LTR and LLDT from MMIO ("cannot emulate 41 0f 00 5d") ---- */
 
-#define SYS_GDT 0x9000
-#define SYS_IDT 0xa000
 #define SYS_LOG 0xa800 /* the handlers' records: vector << 16 | error code */
 
 /*
@@ -61,23 +59,6 @@ static void sys_gate(struct vm_ctx *c, int vec, uint64_t off, const uint8_t *sta
 
 	memcpy(c->ram + off, start, end - start);
 	memcpy(c->ram + SYS_IDT + 16 * vec, g, sizeof(g));
-}
-
-/* The paged guest's GDT at SYS_GDT and, with @idt, its IDT at SYS_IDT; 0 or 1. */
-static int sys_tables(struct vm_ctx *c, const uint64_t *gdt, size_t size, bool idt)
-{
-	vcpu_state_t s;
-
-	memcpy(c->ram + SYS_GDT, gdt, size);
-	CHECK_OK(hax_get_regs(c->vcpu_fd, &s));
-	s._gdt.base = SYS_GDT;
-	s._gdt.limit = size - 1;
-	if (idt) {
-		s._idt.base = SYS_IDT;
-		s._idt.limit = 16 * 32 - 1;
-	}
-	CHECK_OK(hax_set_regs(c->vcpu_fd, &s));
-	return 0;
 }
 
 VM_TEST(kut_ltr_lldt_from_mmio, 64 << 10)
@@ -156,9 +137,7 @@ VM_TEST(kut_ljmp_mov_ss_from_mmio, 64 << 10)
 	memcpy(d.mem + 0x20, &to, 8);
 	memcpy(d.mem + 0x28, (uint16_t[]){ 8 }, 2);
 	memcpy(d.mem + 0x30, (uint16_t[]){ 0 }, 2);
-	if (vm_load_paged(c, true, g_kut_far_start, g_kut_far_end))
-		return 1;
-	if (sys_tables(c, gdt, sizeof(gdt), false) || dev_run(c, &d))
+	if (dev_run_paged(c, &d, true, g_kut_far_start, g_kut_far_end, gdt, sizeof(gdt)))
 		return 1;
 	CHECK_EQ(d.n, 3);
 	ACC(0, READ, 0x20, 8);
