@@ -69,6 +69,7 @@
 #include "../irqchip/lapic.h"
 #include "caps.h"
 #include "exits.h"
+#include "msr_vmx.h"
 #include "vmcs.h"
 #include "vmx.h"
 
@@ -139,17 +140,6 @@ static bool x2apic_page_read(u32 msr)
 	return false;
 }
 
-/* Whether low MSR @msr's @write access exits, in the MSR bitmap (SDM 24.6.9). */
-static void msr_intercept(struct vcpu *v, u32 msr, bool write, bool exit)
-{
-	u8 *byte = (u8 *)v->msr_bitmap.va + (write ? 2048 : 0) + msr / 8;
-
-	if (exit)
-		*byte |= 1u << (msr % 8);
-	else
-		*byte &= ~(1u << (msr % 8));
-}
-
 /*
  * The x2APIC MSRs in the bitmap: in x2APIC mode (@x2) the page's reads
  * pass, and the writes the CPU virtualizes: TPR (TPR virtualization) and,
@@ -161,15 +151,15 @@ static void x2apic_msr_bitmap(struct vcpu *v, bool x2)
 	u32 msr;
 
 	for (msr = LAPIC_MSR_BASE; msr <= LAPIC_MSR_LAST; msr++) {
-		msr_intercept(v, msr, false, !(x2 && x2apic_page_read(msr)));
-		msr_intercept(v, msr, true, true);
+		msr_bitmap_intercept(v, msr, false, !(x2 && x2apic_page_read(msr)));
+		msr_bitmap_intercept(v, msr, true, true);
 	}
 	if (!x2)
 		return;
-	msr_intercept(v, LAPIC_MSR(LAPIC_REG_TPR), true, false);
+	msr_bitmap_intercept(v, LAPIC_MSR(LAPIC_REG_TPR), true, false);
 	if (v->apicv_vid) {
-		msr_intercept(v, LAPIC_MSR(LAPIC_REG_EOI), true, false);
-		msr_intercept(v, LAPIC_MSR(LAPIC_REG_SELF_IPI), true, false);
+		msr_bitmap_intercept(v, LAPIC_MSR(LAPIC_REG_EOI), true, false);
+		msr_bitmap_intercept(v, LAPIC_MSR(LAPIC_REG_SELF_IPI), true, false);
 	}
 }
 

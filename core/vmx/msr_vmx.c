@@ -89,9 +89,19 @@ static void msr_sched_out(void *arg)
 	v->host_ran = true; /* another thread runs here now (the L1D flush) */
 }
 
+void msr_bitmap_intercept(struct vcpu *v, u32 msr, bool write, bool exit)
+{
+	u8 *byte = (u8 *)v->msr_bitmap.va + (msr >= 0xc0000000u ? 1024 : 0) + (write ? 2048 : 0) +
+		   (msr & 0x1fff) / 8;
+
+	if (exit)
+		*byte |= 1u << (msr % 8);
+	else
+		*byte &= ~(1u << (msr % 8));
+}
+
 int msr_vcpu_init(struct vcpu *v)
 {
-	u8 *bitmap;
 	u32 msr;
 	int r;
 
@@ -106,17 +116,14 @@ int msr_vcpu_init(struct vcpu *v)
 	if (!v->sched_hook)
 		return -ENOMEM;
 	/* Every access exits but those the CPU can check and keep itself. */
-	bitmap = v->msr_bitmap.va;
-	__builtin_memset(bitmap, 0xff, HAX_PAGE_SIZE);
+	__builtin_memset(v->msr_bitmap.va, 0xff, HAX_PAGE_SIZE);
 	for (msr = HAX_MSR_SYSENTER_CS; msr <= HAX_MSR_SYSENTER_EIP; msr++) {
-		bitmap[msr / 8] &= ~(1u << (msr % 8));	      /* read, low MSRs */
-		bitmap[2048 + msr / 8] &= ~(1u << (msr % 8)); /* write */
+		msr_bitmap_intercept(v, msr, false, false);
+		msr_bitmap_intercept(v, msr, true, false);
 	}
 	for (msr = HAX_MSR_FS_BASE; msr <= HAX_MSR_KERNEL_GS_BASE; msr++) {
-		u32 bit = msr & 0x1fff;
-
-		bitmap[1024 + bit / 8] &= ~(1u << (bit % 8)); /* read, high MSRs */
-		bitmap[3072 + bit / 8] &= ~(1u << (bit % 8)); /* write */
+		msr_bitmap_intercept(v, msr, false, false);
+		msr_bitmap_intercept(v, msr, true, false);
 	}
 	return 0;
 }

@@ -15,6 +15,12 @@
  * Errors: -ENOMEM.
  */
 int msr_vcpu_init(struct vcpu *v);
+/*
+ * msr_bitmap_intercept() - whether the guest's RDMSR (@write false) or
+ * WRMSR of @msr exits (@exit), in @v's MSR bitmap (SDM 24.6.9): a low
+ * (0-1FFFh) or high (C0000000h-C0001FFFh) MSR. No errors.
+ */
+void msr_bitmap_intercept(struct vcpu *v, u32 msr, bool write, bool exit);
 void msr_vcpu_free(struct vcpu *v);
 
 /* msr_vmcs_setup() - the MSR fields of @v's VMCS, which is current. */
