@@ -58,10 +58,13 @@ GUEST_CODE(g_bsp_reinit, ".code16\n mov $0xfee00000, %ebx\n movl $0x1ff, %fs:0xf
 
 /*
  * The AP at 0a00:0000, interrupts off: 1 at 0x608 (running), spin until its
- * NMI handler set 0x60a, report it.
+ * NMI handler set 0x60a, report it. The PAUSE: on one CPU the BSP's thread
+ * runs only when this vCPU exits, and in Bochs a host interrupt does not
+ * exit a guest with IF=0; KVM arms no VMX-preemption timer here, its
+ * PAUSE-loop exiting ends the spin (haxm's preemption timer always does).
  */
 GUEST_CODE(g_ap_nmi, ".code16\n xor %ax, %ax\n mov %ax, %ds\n mov %ax, %ss\n mov $0x6000, %sp\n"
-		     " cli\n movb $1, 0x608\n1: cmpb $0, 0x60a\n je 1b\n mov 0x60a, %al\n"
+		     " cli\n movb $1, 0x608\n1: pause\n cmpb $0, 0x60a\n je 1b\n mov 0x60a, %al\n"
 		     " out %al, $0x84\n out %al, $0x81\n2: hlt\n jmp 2b\n");
 
 /* Its NMI handler: 2 on port 0x80, the flag at 0x60a. */
