@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -74,6 +75,7 @@ static void *term_thread(void *arg)
 	ssize_t n, i;
 	size_t k;
 
+	prctl(PR_SET_NAME, "haxm-term");
 	for (;;) {
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)

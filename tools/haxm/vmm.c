@@ -33,13 +33,20 @@ static time_t vmm_wallclock(void)
 static void vmm_uart_tx(void *opaque, uint8_t byte)
 {
 	struct vmm *m = opaque;
+	ssize_t r;
 
 	/*
 	 * A kick (SIGUSR1, no SA_RESTART) may interrupt the write; the
-	 * terminal's other problems (a closed pipe) are not the guest's.
+	 * terminal's other problems (a closed pipe, a full disk) are not the
+	 * guest's: the byte is dropped, said once per cause on stderr.
 	 */
-	while (write(m->out_fd, &byte, 1) < 0 && errno == EINTR)
+	while ((r = write(m->out_fd, &byte, 1)) < 0 && errno == EINTR)
 		;
+	if (r < 0 && errno != m->out_errno) {
+		m->out_errno = errno;
+		fprintf(stderr, "\r\nhaxm run: the guest's output: %s (dropped)\r\n",
+			strerror(errno));
+	}
 }
 
 /* The PIC's output may have changed: wake or kick vCPU 0 if it is asserted. */

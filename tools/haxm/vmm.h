@@ -122,7 +122,8 @@ struct vmm {
 	struct rtc rtc;
 	struct debugexit debugexit;
 	struct resetdev reset;
-	int out_fd; /* the UART's output */
+	int out_fd;    /* the UART's output */
+	int out_errno; /* the last failed write's errno, said once */
 };
 
 /**

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -293,6 +294,8 @@ static void *vmm_vcpu_thread(void *arg)
 	int64_t t0, t1;
 	char why[96];
 
+	snprintf(why, sizeof(why), "haxm-vcpu%d", v->id);
+	prctl(PR_SET_NAME, why); /* what ps -T and /proc/PID/task/TID/comm show */
 	sigemptyset(&kick);
 	sigaddset(&kick, SIGUSR1);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
@@ -332,6 +335,7 @@ static void *vmm_timer_thread(void *arg)
 	struct timespec ts;
 	int64_t next;
 
+	prctl(PR_SET_NAME, "haxm-pit");
 	pthread_mutex_lock(&m->lock);
 	while (!m->exiting) {
 		next = pit_next_irq(&m->pit);
