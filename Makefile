@@ -46,7 +46,7 @@ help:
 	@echo "make test-distro-qemu  the QEMU tests alone on Debian's kernel (DISTRO=, TEST=)"
 	@echo "make test-qemu  unmodified QEMU -accel hax in the testbed: all variants + hax/kvm/tcg timing"
 	@echo "make test-qemu-known-bad  QEMU 7.2.22 (built on demand): its -smp hang under hax, expected"
-	@echo "make test-kut   kvm-unit-tests (../shared/peer) under QEMU hax vs kvm (merged into docs/conformance.md; PART=K/N: a slice; TEST=a,b: those tests)"
+	@echo "make test-kut   kvm-unit-tests (../shared/peer) under QEMU hax vs kvm (merged into docs/conformance.md; PART=K/N: a slice; TEST=a,b: those tests; KUT_CPUS=1: a 1-CPU testbed)"
 	@echo "make test-debug the suite on a KASAN/lockdep/kmemleak kernel (slow; writes docs/debug-kernel.md)"
 	@echo "make test-kcsan the suite on a KCSAN (data-race) kernel (slow; TEST=... for a subset)"
 	@echo "make bench      haxm vs kvm_intel side by side in the testbed, mitigations on and off (SHORT=1: a quick run; ONLY=a,b: those workloads, no results file)"
