@@ -29,8 +29,9 @@ DISTRO_TEST=${DISTRO_TEST:-fpu,mem,huge,bad_pointers,ioctl,intr,two_vms,life,msr
 DISTRO_QEMU_TEST=${DISTRO_QEMU_TEST:-boot,smp2}
 RUNS="1cpu 2cpu ${QEMU_INITRD:+qemu} ${DISTRO_PAYLOAD:+distro} ${KUT_INITRD:+kut}"
 # Bochs runs on one host thread: two lanes of about the same length (measured
-# on a 2-core host: 2cpu 1029 s + qemu 267 s beside 1cpu 280 s + distro 396 s
-# + kut 674 s) finish on two host cores in about the time of the longer one.
+# in make test on a 2-core host at 1215479: 2cpu 913 s + qemu 236 s beside
+# 1cpu 212 s + distro 327 s + kut 679 s) finish on two host cores in about
+# the time of the longer one.
 # SUITE_LANES=1 runs them one after the other.
 LANES=${SUITE_LANES:-2}
 LANE1="2cpu ${QEMU_INITRD:+qemu}"
