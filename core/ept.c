@@ -156,44 +156,12 @@ int ept_map_huge(struct ept *ept, u64 gpa, u64 hpa, u64 perm, struct ept_node **
 	return 0;
 }
 
-bool ept_unmap(struct ept *ept, u64 gpa, u64 size)
-{
-	bool removed = false;
-	u64 end = gpa + size;
-
-	if (end > (1ULL << EPT_GPA_BITS) || end < gpa)
-		end = 1ULL << EPT_GPA_BITS;
-	while (gpa < end) {
-		int err = 0;
-		struct ept_node *pd = ept_table(ept, gpa, 1, false, &err);
-		u64 next = (gpa | (EPT_HUGE_SIZE - 1)) + 1;
-		unsigned int i = ept_index(gpa, 1);
-
-		if (pd && (((u64 *)pd->page.va)[i] & EPT_LARGE)) {
-			/* A change inside a 2 MiB leaf drops it: the rest refaults as 4 KiB. */
-			__atomic_store_n(&((u64 *)pd->page.va)[i], 0, __ATOMIC_RELEASE);
-			ept->nr_huge--;
-			hax_count(&hax_counters.huge_pages, -1);
-			removed = true;
-		} else if (pd && pd->children[i]) {
-			u64 *table = pd->children[i]->page.va;
-			u64 g;
-
-			for (g = gpa; g < end && g < next; g += HAX_PAGE_SIZE) {
-				unsigned int j = ept_index(g, 0);
-
-				if (table[j]) {
-					__atomic_store_n(&table[j], 0, __ATOMIC_RELEASE);
-					removed = true;
-				}
-			}
-		}
-		gpa = next;
-	}
-	return removed;
-}
-
-bool ept_write_protect(struct ept *ept, u64 gpa, u64 size)
+/*
+ * Clear @bits in the 4 KiB leaves of [@gpa, @gpa+@size) that have any of
+ * them set (~0: remove the leaves); a 2 MiB leaf the range touches goes as a
+ * whole, its pages refault as 4 KiB ones. True when anything changed.
+ */
+static bool ept_clear(struct ept *ept, u64 gpa, u64 size, u64 bits)
 {
 	bool changed = false;
 	u64 end = gpa + size;
@@ -207,8 +175,10 @@ bool ept_write_protect(struct ept *ept, u64 gpa, u64 size)
 		unsigned int i = ept_index(gpa, 1);
 
 		if (pd && (((u64 *)pd->page.va)[i] & EPT_LARGE)) {
-			/* split by refaulting: the block's pages come back as 4 KiB leaves */
-			changed |= ept_unmap(ept, gpa, HAX_PAGE_SIZE);
+			__atomic_store_n(&((u64 *)pd->page.va)[i], 0, __ATOMIC_RELEASE);
+			ept->nr_huge--;
+			hax_count(&hax_counters.huge_pages, -1);
+			changed = true;
 		} else if (pd && pd->children[i]) {
 			u64 *table = pd->children[i]->page.va;
 			u64 g;
@@ -216,8 +186,8 @@ bool ept_write_protect(struct ept *ept, u64 gpa, u64 size)
 			for (g = gpa; g < end && g < next; g += HAX_PAGE_SIZE) {
 				unsigned int j = ept_index(g, 0);
 
-				if (table[j] & EPT_W) {
-					__atomic_store_n(&table[j], table[j] & ~EPT_W,
+				if (table[j] & bits) {
+					__atomic_store_n(&table[j], table[j] & ~bits,
 							 __ATOMIC_RELEASE);
 					changed = true;
 				}
@@ -226,6 +196,16 @@ bool ept_write_protect(struct ept *ept, u64 gpa, u64 size)
 		gpa = next;
 	}
 	return changed;
+}
+
+bool ept_unmap(struct ept *ept, u64 gpa, u64 size)
+{
+	return ept_clear(ept, gpa, size, ~0ULL);
+}
+
+bool ept_write_protect(struct ept *ept, u64 gpa, u64 size)
+{
+	return ept_clear(ept, gpa, size, EPT_W);
 }
 
 /* Does the 4 KiB table @n map nothing? */
