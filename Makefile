@@ -131,12 +131,14 @@ test-unit: $(UNIT_TESTS)
 	@SUMMARY=$(B)/unit/summary tests/unit/run.sh $(UNIT_TESTS)
 
 # ---- the testbed ------------------------------------------------------------
+# what every testbed initramfs is made of besides its payload
+INITRAMFS_DEPS := $(TESTBED)/init $(TESTBED)/mkinitramfs.sh $(TESTBED)/testbed-lib.sh
 $(B)/payload: haxm.ko $(PAYLOAD_BIN) $(VMM_GUESTS) $(wildcard $(TESTBED)/payload/*)
 	@rm -rf $@ && mkdir -p $@
 	cp haxm.ko $(PAYLOAD_BIN) $(VMM_GUESTS) $(TESTBED)/payload/* $@/
 	cp $(KDIR)/arch/x86/boot/bzImage $@/bzImage  # the Linux guest of haxm run
 
-$(B)/testbed.cpio: $(B)/payload $(TESTBED)/init $(TESTBED)/mkinitramfs.sh $(TESTBED)/testbed-lib.sh
+$(B)/testbed.cpio: $(B)/payload $(INITRAMFS_DEPS)
 	$(TESTBED)/mkinitramfs.sh $@ $(B)/payload
 
 # One boot with $(CPUS) CPUs running the in-guest suite, or the tests whose
@@ -191,7 +193,7 @@ $(QEMU_BIN): $(TESTBED)/qemu.sh
 	@$(TESTBED)/qemu.sh
 $(B)/qemu-payload: haxm.ko $(QEMU_BIN) $(TESTBED)/qemu-payload.sh $(wildcard $(TESTBED)/qemu/*)
 	@$(TESTBED)/qemu-payload.sh $@ haxm.ko
-$(B)/testbed-qemu.cpio: $(B)/qemu-payload $(TESTBED)/init $(TESTBED)/mkinitramfs.sh
+$(B)/testbed-qemu.cpio: $(B)/qemu-payload $(INITRAMFS_DEPS)
 	$(TESTBED)/mkinitramfs.sh $@ $(B)/qemu-payload
 
 # Every QEMU test, with the hax/kvm/tcg comparison (make test runs the CI set:
@@ -220,7 +222,7 @@ test-qemu-known-bad: deps
 # KUT_TAR are set at the top (make test's prerequisites use them).
 $(B)/kut-payload: $(B)/qemu-payload $(TESTBED)/kut.sh $(TESTBED)/kut.py $(wildcard $(TESTBED)/kut/*) $(KUT_TAR)
 	@$(TESTBED)/kut.sh payload $@ $(B)/qemu-payload
-$(B)/testbed-kut.cpio: $(B)/kut-payload $(TESTBED)/init $(TESTBED)/mkinitramfs.sh
+$(B)/testbed-kut.cpio: $(B)/kut-payload $(INITRAMFS_DEPS)
 	$(TESTBED)/mkinitramfs.sh $@ $(B)/kut-payload
 test-kut: deps
 ifeq ($(KUT_TAR),)
@@ -256,7 +258,7 @@ bench-emulate: $(B)/bench-emulate
 # The full run's linux-boot row (two more boots, BENCH_LINUX_OFF=0: only the
 # first): the QEMU payload with bench/linux-run. BENCH_APPEND="kvm.X=Y ..."
 # adds to every boot's command line (haxm., kvm_intel., kvm. parameters).
-$(B)/bench-linux.cpio: $(B)/qemu-payload $(B)/haxm-bench $(B)/haxm $(TESTBED)/bench/linux-run $(TESTBED)/init $(TESTBED)/mkinitramfs.sh $(TESTBED)/testbed-lib.sh
+$(B)/bench-linux.cpio: $(B)/qemu-payload $(B)/haxm-bench $(B)/haxm $(TESTBED)/bench/linux-run $(INITRAMFS_DEPS)
 	rm -rf $(B)/bench-linux && cp -a $(B)/qemu-payload $(B)/bench-linux
 	install -m 755 $(TESTBED)/bench/linux-run $(B)/bench-linux/run
 	cp $(B)/haxm-bench $(B)/haxm $(B)/bench-linux/

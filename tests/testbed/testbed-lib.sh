@@ -44,3 +44,14 @@ bench_mitigations() {
     dmesg | grep -E 'haxm: mitigation l1d: |kvm_intel: |L1TF' | sed 's/^/BENCH-MIT: dmesg /'
     true
 }
+
+# haxm_vcpu_counters PREFIX: per haxm vCPU, "PREFIX vmN/vcpuM: exits E
+# to-user U guest-ms G" from debugfs (exits, those that went to user space,
+# time in the guest): what tells a slow guest from a stuck one.
+haxm_vcpu_counters() {
+    for d in /sys/kernel/debug/haxm/vm*/vcpu*; do
+        [ -d "$d" ] || continue
+        echo "$1 ${d#/sys/kernel/debug/haxm/}: exits $(cat "$d/exits")" \
+            "to-user $(cat "$d/exits_to_user") guest-ms $(($(cat "$d/guest_ns") / 1000000))"
+    done
+}
