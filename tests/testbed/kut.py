@@ -94,7 +94,7 @@ def load_results(path):
 
 
 def cmd_report(log, reasons_path, results=None):
-    runs, vmexit, verdict, order = {}, {}, {}, []
+    runs, vmexit, order = {}, {}, []
     for line in open(log, errors='replace'):
         line = line.rstrip('\r\n')
         m = re.match(r'^KUT: (\S+) (hax|kvm) (\S+) (\S+) (\S+)$', line)
@@ -109,9 +109,6 @@ def cmd_report(log, reasons_path, results=None):
         if m:
             vmexit.setdefault(m.group(2), {})[m.group(1)] = int(m.group(3))
             continue
-        m = re.match(r'^(PASS|SKIP|FAIL): kut-(\S+?)(?::| \(|$)(.*)$', line)
-        if m and not m.group(2).startswith(('insmod', 'load')):
-            verdict[m.group(2)] = (m.group(1), m.group(3).strip(' ():'))
     reasons = {}
     if os.path.exists(reasons_path):
         for line in open(reasons_path):
@@ -135,8 +132,9 @@ def cmd_report(log, reasons_path, results=None):
          '--dirty'], capture_output=True, text=True).stdout.strip()
     run = f'{time.strftime("%Y-%m-%d", time.gmtime())} {ver or "?"}'
     def judge(name):
-        # the guest's judgement (tests/testbed/kut/run), made here too for a
-        # boot that ended before it printed it
+        # the guest's judgement (tests/testbed/kut/run), made again here with
+        # the reasons as they are now, also for a boot that ended before it
+        # printed it
         h = runs.get((name, 'hax'), ('-',))[0]
         k = runs.get((name, 'kvm'), ('-',))[0]
         if h == 'pass' or (h == 'skip' and k == 'skip'):
@@ -149,7 +147,7 @@ def cmd_report(log, reasons_path, results=None):
 
     rows = {}
     for name in order:
-        v, why = verdict.get(name) or judge(name)
+        v, why = judge(name)
         note = reasons.get(name, '') if v != 'PASS' else ''
         if v == 'SKIP' and not note:
             note = why.split(': ', 1)[-1]
